@@ -1,0 +1,34 @@
+"""The ``madoguchi`` command: one root, a sub-command per capability.
+
+Each domain adds its own commands in a ``register(app)`` function of its own module, listed in
+``COMMAND_MODULES``; this file only assembles them.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+app = typer.Typer(
+    name="madoguchi",
+    help="書かないワンストップ窓口 (no-writing one-stop municipal counter).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Modules exposing ``register(app: typer.Typer) -> None``; keep one per line (merges stay easy).
+COMMAND_MODULES: tuple[str, ...] = (
+    "backend.core_cli",
+)
+
+
+def build_app() -> typer.Typer:
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(app)
+    return app
+
+
+def main() -> None:
+    build_app()()

@@ -1,0 +1,57 @@
+"""The guidance result: every procedure a visit needs, with reasons, and the open questions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class GuidanceModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CounterRef(GuidanceModel):
+    id: str
+    name: str
+    floor: str | None = None
+    number: str | None = None
+    order: int = 0
+
+
+class ProcedureResult(GuidanceModel):
+    id: str
+    name: str
+    department: str
+    counter: CounterRef
+    reasons: list[str] = Field(min_length=1, description="why, in words the resident understands")
+    items: list[str] = Field(default_factory=list, description="things to bring")
+    fee_yen: int = 0
+    deadline: dt.date | None = None
+    minutes: int = 0
+    forms: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    members: list[int] = Field(default_factory=list, description="indices of members concerned")
+
+
+class QuestionResult(GuidanceModel):
+    id: str
+    text: dict[str, str] = Field(description="by language: ja, en")
+    type: Literal["bool", "choice", "int", "text"] = "bool"
+    choices: list[str] = Field(default_factory=list)
+    member: int | None = Field(default=None, description="member index for per-member facts")
+
+
+class Totals(GuidanceModel):
+    procedures: int = 0
+    minutes: int = 0
+    fee_yen: int = 0
+    counters: int = 0
+
+
+class GuidanceResult(GuidanceModel):
+    procedures: list[ProcedureResult] = Field(default_factory=list)
+    questions: list[QuestionResult] = Field(default_factory=list)
+    totals: Totals = Field(default_factory=Totals)
+    catalog_version: str | None = None
