@@ -56,10 +56,12 @@ def record(
         .execution_options(unscoped=True)
     ).first()
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    now = utcnow()
     event = AuditEvent(
         tenant_id=tenant_id,
         seq=seq,
-        at=utcnow().replace(microsecond=utcnow().microsecond // 1000 * 1000),
+        # Milliseconds only, so the chained ISO text is the same on SQLite and PostgreSQL.
+        at=now.replace(microsecond=now.microsecond // 1000 * 1000),
         actor=actor,
         device=device,
         action=action,
