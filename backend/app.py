@@ -9,9 +9,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from backend.errors import MadoguchiError
+from backend.errors import Conflict, MadoguchiError
 from kiosk import STATIC_DIR
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,12 @@ async def _handle_http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _handle_integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    """A constraint refused the write (often two requests at once): nothing was saved."""
+    log.warning("%s %s: integrity error, rolled back", request.method, request.url.path)
+    return _error_response(Conflict())
+
+
 async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("%s %s: unexpected error", request.method, request.url.path)
     return _error_response(MadoguchiError())
@@ -80,6 +87,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(MadoguchiError, _handle_madoguchi_error)
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, _handle_http_error)
+    app.add_exception_handler(IntegrityError, _handle_integrity_error)
     app.add_exception_handler(Exception, _handle_unexpected)
     for module_name in ROUTER_MODULES:
         app.include_router(importlib.import_module(module_name).router)

@@ -88,3 +88,23 @@ def test_seed_is_idempotent(db: Session) -> None:
     seed_demo(db)
     assert db.scalar(select(func.count()).select_from(StaffAccount)) == 4
     assert db.scalar(select(func.count()).select_from(Counter)) == 5
+
+
+def test_a_failed_commit_is_an_error_not_a_200(client: TestClient, db: Session) -> None:
+    """The transaction ends before the response is sent (one request, one transaction)."""
+    from backend.deps import SessionDep
+    from backend.models import Tenant
+
+    db.add(Tenant(code="991007", name="既存"))
+    db.flush()
+    app = client.app
+
+    @app.post("/api/v1/test-only/duplicate-tenant")  # type: ignore[attr-defined, untyped-decorator]
+    def duplicate(session: SessionDep) -> dict[str, bool]:
+        session.add(Tenant(code="991007", name="重複"))  # flushed only when the request ends
+        return {"saved": True}
+
+    app.router.routes.insert(0, app.router.routes.pop())  # type: ignore[attr-defined]
+    response = client.post("/api/v1/test-only/duplicate-tenant")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "conflict"
