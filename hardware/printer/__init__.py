@@ -11,11 +11,22 @@ from hardware.printer.errors import (
     PrinterOfflineError,
     PrinterUnreachableError,
 )
-from hardware.printer.job import Cut, Feed, KanjiText, Qr, Raster, ReceiptJob, Text, encode_job
+from hardware.printer.job import (
+    Block,
+    Cut,
+    Feed,
+    KanjiText,
+    Qr,
+    Raster,
+    ReceiptJob,
+    Text,
+    encode_job,
+)
 from hardware.printer.printer import PrintResult, print_job
 from hardware.printer.status import PrinterStatus
 
 __all__ = [
+    "Block",
     "CoverOpenError",
     "Cut",
     "Feed",

@@ -371,14 +371,18 @@ def _element_image(element: Element, paper_dots: int) -> Image.Image:
         return code.make_image().get_image().convert("L")
     if element.kind == "feed":
         return Image.new("L", (1, 30 * element.height), 255)
-    height = 24 * element.scale_h
+    # The printer's own font: 12×24 dots a half-width character, 24×24 a kanji, times the scale.
     text = element.text or ""
-    font = _font(height)
-    width = int(font.getlength(text)) + 1 if text else 1
-    image = Image.new("L", (max(1, min(width * element.scale_w, paper_dots)), height + 6), 255)
-    scratch = Image.new("L", (max(1, width), height + 6), 255)
-    ImageDraw.Draw(scratch).text((0, 2), text, font=font, fill=0)
-    return scratch.resize((image.width, image.height)) if element.scale_w > 1 else scratch
+    cells = sum(1 if ord(c) < 0x80 or 0xFF61 <= ord(c) <= 0xFF9F else 2 for c in text)
+    width = max(1, min(cells * 12 * element.scale_w, paper_dots))
+    height = 24 * element.scale_h
+    scratch = Image.new("L", (max(1, cells * 12), 24), 255)
+    font = _font(22)
+    x = 0
+    for char in text:
+        ImageDraw.Draw(scratch).text((x, 1), char, font=font, fill=0)
+        x += 12 if ord(char) < 0x80 else 24
+    return scratch.resize((width, height))
 
 
 def render_preview(receipt: Receipt, paper_dots: int) -> Image.Image:
