@@ -62,17 +62,17 @@ def to_wareki_year(day: dt.date) -> str:
 
 
 def fiscal_year_label(year: int) -> str:
-    """A 年度 (April to March) named by the era of its 1 April... except 2019.
+    """The 年度 starting in April of ``year``: 2026 → 令和8年度.
 
-    Fiscal 2019 started under 平成 but is written 令和元年度 by municipalities: the 年度 is named by
-    the era in force for most of it; we name it by the era of 1 May of that year for that reason.
+    Fiscal 2019 began under 平成 (April) but municipalities write 令和元年度, so the 年度 is named
+    by the era in force on 1 May of its year.
     """
     era, era_year_number = era_year(dt.date(year, 5, 1))
     return f"{era.name}{_year_text(era_year_number)}年度"
 
 
 _PATTERN = re.compile(
-    r"^\s*(?P<era>明治|大正|昭和|平成|令和|[MTSHRmtshr])\.?\s*(?P<year>元|\d{1,2})\s*[年./-]\s*"
+    r"^\s*(?P<era>明治|大正|昭和|平成|令和|[MTSHRmtshr])\.?\s*(?P<year>元|\d{1,3})\s*[年./-]\s*"
     r"(?P<month>\d{1,2})\s*[月./-]\s*(?P<day>\d{1,2})\s*日?\s*$"
 )
 
