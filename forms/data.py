@@ -63,9 +63,12 @@ def member_row(member: Member, index: int) -> dict[str, str]:
         _put(row, "residence_status", member.residence_status)
         _put(row, "residence_card_number", member.residence_card_number)
         _put(row, "residence_period_end", member.residence_period_end)
-        parts = [member.nationality, member.residence_status,
-                 member.residence_period_end and to_wareki(member.residence_period_end) + "まで",
-                 member.residence_card_number]
+        parts = [
+            member.nationality,
+            member.residence_status,
+            member.residence_period_end and to_wareki(member.residence_period_end) + "まで",
+            member.residence_card_number,
+        ]
         row["foreign"] = "\n".join(p for p in parts if p)
     _put(row, "address", member.address)
     return row
@@ -153,8 +156,11 @@ def tax_request(record: VisitRecord, guidance: GuidanceResult | None) -> FormDat
             data.values["fiscal_year"] = fiscal_year_label(cert.fiscal_year)
             income_year = dt.date(cert.fiscal_year - 1, 12, 31)
             data.values["income_year"] = to_wareki_year(income_year) + "中"
-            _put(data.values, "address_january_first",
-                 _address_on_january_first(record, cert.fiscal_year))
+            _put(
+                data.values,
+                "address_january_first",
+                _address_on_january_first(record, cert.fiscal_year),
+            )
     data.rows = _subjects(record, cert)
     return data
 

@@ -38,7 +38,8 @@ class UnprintableCharacterError(FormsError):
     def __init__(self, chars: list[str]) -> None:
         listed = " ".join(f"{c} (U+{ord(c):04X})" for c in chars)
         super().__init__(
-            f"印字できない文字があります: {listed}。外字フォントを追加するか、職員が確認してください。"
+            f"印字できない文字があります: {listed}。"
+            "外字フォントを追加するか、職員が確認してください。"
         )
 
 

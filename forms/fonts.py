@@ -52,8 +52,10 @@ FALLBACK = "fallback"
 
 def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
     """reportlab's ToUnicode CMap with UTF-16BE destinations (surrogate pairs beyond the BMP)."""
-    entries = [f"<{code:02X}> <{chr(cp).encode('utf-16-be').hex().upper()}>" for code, cp in
-               enumerate(subset)]
+    entries = [
+        f"<{code:02X}> <{chr(cp).encode('utf-16-be').hex().upper()}>"
+        for code, cp in enumerate(subset)
+    ]
     lines = [
         "/CIDInit /ProcSet findresource begin",
         "12 dict begin",
@@ -81,7 +83,7 @@ def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
 
 def _patch_to_unicode_cmap() -> None:
     # The writer is looked up as a module global at save time, so replacing it is enough.
-    ttfonts.makeToUnicodeCMap = _to_unicode_cmap  # type: ignore[attr-defined]
+    ttfonts.makeToUnicodeCMap = _to_unicode_cmap
 
 
 _patch_to_unicode_cmap()
@@ -110,7 +112,7 @@ def registered_font(role: str) -> str:
 @cache
 def _coverage(role: str) -> frozenset[int]:
     font = pdfmetrics.getFont(registered_font(role))
-    return frozenset(font.face.charToGlyph)  # type: ignore[attr-defined]
+    return frozenset(font.face.charToGlyph)
 
 
 def has_glyph(role: str, char: str) -> bool:
@@ -145,8 +147,9 @@ def font_runs(text: str, role: str) -> Iterator[Run]:
 
 def missing_glyphs(text: str, role: str) -> list[str]:
     """Characters that neither the main font nor the fallback can draw (would be tofu)."""
-    return [c for c in text if not c.isspace() and not has_glyph(role, c)
-            and not has_glyph(FALLBACK, c)]
+    return [
+        c for c in text if not c.isspace() and not has_glyph(role, c) and not has_glyph(FALLBACK, c)
+    ]
 
 
 def string_width(text: str, role: str, size: float) -> float:

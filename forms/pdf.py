@@ -90,8 +90,14 @@ class _Sheet:
         self.canvas.setLineWidth(LINE)
         if fill is not None:
             self.canvas.setFillGray(fill)
-        self.canvas.rect(x * mm, PAGE_H - (y + h) * mm, w * mm, h * mm, stroke=1,
-                         fill=1 if fill is not None else 0)
+        self.canvas.rect(
+            x * mm,
+            PAGE_H - (y + h) * mm,
+            w * mm,
+            h * mm,
+            stroke=1,
+            fill=1 if fill is not None else 0,
+        )
         self.canvas.setFillGray(0)
 
     def label(self, x: float, y: float, label: str | None, size: float) -> None:
@@ -99,8 +105,18 @@ class _Sheet:
             self.text(x + 0.8, y + size * 0.3528 + 0.6, label, size)
 
     def boxed_value(
-        self, x: float, y: float, w: float, h: float, value: str | None, *, size: float,
-        min_size: float, align: Align, multiline: bool, top: float = 0.0,
+        self,
+        x: float,
+        y: float,
+        w: float,
+        h: float,
+        value: str | None,
+        *,
+        size: float,
+        min_size: float,
+        align: Align,
+        multiline: bool,
+        top: float = 0.0,
     ) -> None:
         """Fit ``value`` into the box: wrap when multiline, shrink the size, never cut text."""
         if not value:
@@ -151,8 +167,18 @@ def _draw_fields(sheet: _Sheet, fields: Sequence[Field_], values: dict[str, str]
             sheet.box(f.x, f.y, f.w, f.h)
         sheet.label(f.x, f.y, f.label, f.label_size)
         top = f.label_size * 0.3528 + 0.8 if f.label else 0.0
-        sheet.boxed_value(f.x, f.y, f.w, f.h, values.get(f.key), size=f.size,
-                          min_size=f.min_size, align=f.align, multiline=f.multiline, top=top)
+        sheet.boxed_value(
+            f.x,
+            f.y,
+            f.w,
+            f.h,
+            values.get(f.key),
+            size=f.size,
+            min_size=f.min_size,
+            align=f.align,
+            multiline=f.multiline,
+            top=top,
+        )
 
 
 def _draw_checks(sheet: _Sheet, layout: Layout, checks: dict[str, set[str]]) -> None:
@@ -170,8 +196,17 @@ def _draw_table(sheet: _Sheet, table: Table, rows: Sequence[dict[str, str]]) -> 
     x = table.x
     for column in table.columns:
         sheet.box(x, table.y, column.w, table.header_h, fill=0.92)
-        sheet.boxed_value(x, table.y, column.w, table.header_h, column.label,
-                          size=table.label_size, min_size=4, align="center", multiline=False)
+        sheet.boxed_value(
+            x,
+            table.y,
+            column.w,
+            table.header_h,
+            column.label,
+            size=table.label_size,
+            min_size=4,
+            align="center",
+            multiline=False,
+        )
         x += column.w
     for index in range(table.rows_per_page):
         row = rows[index] if index < len(rows) else {}
@@ -184,9 +219,17 @@ def _draw_row(
     x = table.x
     for column in columns:
         sheet.box(x, y, column.w, table.row_h)
-        sheet.boxed_value(x, y, column.w, table.row_h, row.get(column.key), size=column.size,
-                          min_size=column.min_size, align=column.align,
-                          multiline=column.multiline)
+        sheet.boxed_value(
+            x,
+            y,
+            column.w,
+            table.row_h,
+            row.get(column.key),
+            size=column.size,
+            min_size=column.min_size,
+            align=column.align,
+            multiline=column.multiline,
+        )
         x += column.w
 
 
@@ -207,12 +250,19 @@ def _draw_signature(sheet: _Sheet, layout: Layout, signature: Signature | None) 
         _draw_strokes(sheet.canvas, signature, left, top, scale)
     elif signature.png_base64:
         image = ImageReader(io.BytesIO(base64.b64decode(signature.png_base64)))
-        sheet.canvas.drawImage(image, left, top - signature.height * scale,
-                               signature.width * scale, signature.height * scale, mask="auto")
+        sheet.canvas.drawImage(
+            image,
+            left,
+            top - signature.height * scale,
+            signature.width * scale,
+            signature.height * scale,
+            mask="auto",
+        )
 
 
-def _draw_strokes(canvas: Canvas, signature: Signature, left: float, top: float,
-                  scale: float) -> None:
+def _draw_strokes(
+    canvas: Canvas, signature: Signature, left: float, top: float, scale: float
+) -> None:
     canvas.saveState()
     canvas.setLineWidth(1.1)
     canvas.setLineCap(1)
@@ -239,16 +289,22 @@ def _draw_qr(canvas: Canvas, content: str, x: float, y: float, side: float) -> N
                 canvas.rect(x + c * cell, y + side - (r + 1) * cell, cell, cell, stroke=0, fill=1)
 
 
-def _draw_footer(sheet: _Sheet, visit_id: str | None, form: str, digest: str, page: int,
-                 pages: int) -> None:
+def _draw_footer(
+    sheet: _Sheet, visit_id: str | None, form: str, digest: str, page: int, pages: int
+) -> None:
     sheet.canvas.setLineWidth(0.3)
     sheet.canvas.line(12 * mm, 24 * mm, PAGE_W - 12 * mm, 24 * mm)
     sheet.text(12, PAGE_H / mm - 17, f"受付番号 {visit_id or ''}", 7)
     sheet.text(12, PAGE_H / mm - 13, f"文書ハッシュ (SHA-256) {digest}", 6)
     sheet.text(12, PAGE_H / mm - 9, f"様式 {form}", 6)
     sheet.text(PAGE_W / mm - 14 - FOOTER_QR_MM, PAGE_H / mm - 9, f"{page}/{pages}", 8, "right")
-    _draw_qr(sheet.canvas, lookup_uri(visit_id, form, digest),
-             PAGE_W - (12 + FOOTER_QR_MM) * mm, 6 * mm, FOOTER_QR_MM * mm)
+    _draw_qr(
+        sheet.canvas,
+        lookup_uri(visit_id, form, digest),
+        PAGE_W - (12 + FOOTER_QR_MM) * mm,
+        6 * mm,
+        FOOTER_QR_MM * mm,
+    )
 
 
 def _page_count(layout: Layout, data: FormData) -> int:
@@ -258,8 +314,13 @@ def _page_count(layout: Layout, data: FormData) -> int:
     return (len(data.rows) + per_page - 1) // per_page
 
 
-def _draw_page(sheet: _Sheet, layout: Layout, data: FormData, signature: Signature | None,
-               page_rows: Sequence[dict[str, str]]) -> None:
+def _draw_page(
+    sheet: _Sheet,
+    layout: Layout,
+    data: FormData,
+    signature: Signature | None,
+    page_rows: Sequence[dict[str, str]],
+) -> None:
     for box in layout.boxes:
         sheet.box(box.x, box.y, box.w, box.h, box.fill)
         sheet.label(box.x, box.y, box.label, box.label_size)
@@ -272,12 +333,14 @@ def _draw_page(sheet: _Sheet, layout: Layout, data: FormData, signature: Signatu
     _draw_signature(sheet, layout, signature)
 
 
-def _overlay(layout: Layout, data: FormData, signature: Signature | None, digest: str,
-             visit_id: str | None) -> bytes:
+def _overlay(
+    layout: Layout, data: FormData, signature: Signature | None, digest: str, visit_id: str | None
+) -> bytes:
     buffer = io.BytesIO()
     main_font = registered_font(layout.font)
-    canvas = Canvas(buffer, pagesize=A4, initialFontName=main_font, initialFontSize=10,
-                    pageCompression=1)
+    canvas = Canvas(
+        buffer, pagesize=A4, initialFontName=main_font, initialFontSize=10, pageCompression=1
+    )
     canvas.setTitle(layout.title)
     canvas.setAuthor("madoguchi")
     canvas.setCreator("madoguchi forms")
@@ -285,7 +348,7 @@ def _overlay(layout: Layout, data: FormData, signature: Signature | None, digest
     pages = _page_count(layout, data)
     per_page = layout.table.rows_per_page if layout.table else 0
     for page in range(pages):
-        rows = data.rows[page * per_page:(page + 1) * per_page] if per_page else []
+        rows = data.rows[page * per_page : (page + 1) * per_page] if per_page else []
         _draw_page(sheet, layout, data, signature, rows)
         if layout.footer:
             _draw_footer(sheet, visit_id, layout.form, digest, page + 1, pages)
@@ -319,7 +382,6 @@ def render_form(
     data = BINDINGS.get(layout.form, moving_notice)(record, guidance)
     _check_printable(layout, data)
     digest = document_hash(layout.form, layout.version, record, guidance)
-    content = _merge_background(_overlay(layout, data, signature, digest, record.visit_id),
-                                layout)
+    content = _merge_background(_overlay(layout, data, signature, digest, record.visit_id), layout)
     filename = layout.filename.format(visit=record.visit_id or "draft")
     return Rendered(filename, PDF, content)

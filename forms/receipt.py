@@ -80,8 +80,9 @@ RULE_HEIGHT = 14
 
 def rasterize(lines: Sequence[Line | Rule], width: int, role: str = "gothic") -> Image.Image:
     """Draw ``lines`` (already wrapped) into one 1-bit image ``width`` dots wide."""
-    heights = [RULE_HEIGHT if isinstance(line, Rule) else int(PIXELS[line.size] * 1.25)
-               for line in lines]
+    heights = [
+        RULE_HEIGHT if isinstance(line, Rule) else int(PIXELS[line.size] * 1.25) for line in lines
+    ]
     image = Image.new("L", (width, max(1, sum(heights))), 255)
     draw = ImageDraw.Draw(image)
     y = 0
@@ -102,9 +103,15 @@ def rasterize(lines: Sequence[Line | Rule], width: int, role: str = "gothic") ->
     return image.point(lambda v: 0 if v < 128 else 255, mode="1")
 
 
-def queue_ticket(number: str, queue: str, follow_url: str, issued_at: dt.datetime,
-                 ahead: int | None = None, wait_minutes: int | None = None,
-                 tenant_name: str | None = None) -> list[Part]:
+def queue_ticket(
+    number: str,
+    queue: str,
+    follow_url: str,
+    issued_at: dt.datetime,
+    ahead: int | None = None,
+    wait_minutes: int | None = None,
+    tenant_name: str | None = None,
+) -> list[Part]:
     parts: list[Part] = []
     if tenant_name:
         parts.append(Line(tenant_name, "normal", "center"))
@@ -131,8 +138,11 @@ def checklist_slip(record: VisitRecord, guidance: GuidanceResult | None) -> list
     """The procedures in route order, as on the A4 checklist, for the resident to carry."""
     parts: list[Part] = [
         Line("手続きチェックシート", "large", "center"),
-        Line(f"{record.tenant.name}  {EVENT_LABEL[record.event]}  {to_wareki(record.filed_on)}",
-             "small", "center"),
+        Line(
+            f"{record.tenant.name}  {EVENT_LABEL[record.event]}  {to_wareki(record.filed_on)}",
+            "small",
+            "center",
+        ),
         Rule(),
     ]
     procedures = route_order(guidance) if guidance else []

@@ -80,8 +80,8 @@ _PATTERN = re.compile(
 def parse_wareki(text: str) -> dt.date:
     """令和元年5月1日, R1.5.1, H31/4/30, 昭和64年1月7日 → a date.
 
-    Full-width digits are accepted. A date outside its era (平成31年5月1日, 昭和64年1月8日) is refused,
-    as it does not exist.
+    Full-width digits are accepted. A date outside its era (平成31年5月1日, 昭和64年1月8日) is
+    refused, as it does not exist.
     """
     normalized = text.translate(str.maketrans("０１２３４５６７８９．／－", "0123456789./-"))
     match = _PATTERN.match(normalized)

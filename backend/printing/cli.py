@@ -15,6 +15,7 @@ import typer
 from pydantic import ValidationError
 
 from backend.printing.service import build_job, load_guidance, load_signature, load_visit
+from backend.record import GuidanceResult, VisitRecord
 from forms import FormsError, form_names, load_layout, render_form
 from forms.pdf import document_hash
 from forms.receipt import Part, checklist_slip, form_summary, queue_ticket
@@ -36,7 +37,7 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _inputs(visit: Path, guidance: Path | None):  # type: ignore[no-untyped-def]
+def _inputs(visit: Path, guidance: Path | None) -> tuple[VisitRecord, GuidanceResult | None]:
     try:
         return load_visit(visit), load_guidance(guidance)
     except FileNotFoundError as exc:
@@ -130,8 +131,9 @@ def register(app: typer.Typer) -> None:
         documents = []
         for name in SUMMARY_FORMS:
             layout = load_layout(name)
-            documents.append((layout.title, document_hash(name, layout.version, record,
-                                                          guidance_result)))
+            documents.append(
+                (layout.title, document_hash(name, layout.version, record, guidance_result))
+            )
         _print(printer, form_summary(record, documents), paper, kanji)
 
     @printer_app.command("emulate")
@@ -145,8 +147,7 @@ def register(app: typer.Typer) -> None:
         """Run an ESC/POS printer emulator in the foreground (Ctrl-C to stop)."""
         if state not in STATES:
             raise _fail(f"状態は {' / '.join(STATES)} のいずれかです", INPUT_ERROR)
-        emulator = start_emulator(port=port, state=state, out_dir=out, host=host,
-                                  paper_dots=paper)
+        emulator = start_emulator(port=port, state=state, out_dir=out, host=host, paper_dots=paper)
         typer.echo(f"プリンターエミュレーター tcp://{host}:{emulator.port} 状態={state} 出力={out}")
         try:
             while True:

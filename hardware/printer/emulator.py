@@ -168,8 +168,14 @@ class Decoder:
         self._need(buf, 3)
         value = buf[2]
         if command == ord("a"):
-            self.align = {0: "left", 1: "center", 2: "right", 48: "left", 49: "center",
-                          50: "right"}.get(value, "left")
+            self.align = {
+                0: "left",
+                1: "center",
+                2: "right",
+                48: "left",
+                49: "center",
+                50: "right",
+            }.get(value, "left")
         elif command == ord("E"):
             self.bold = bool(value & 1)
         elif command == ord("!"):
@@ -235,8 +241,11 @@ class Decoder:
         bits = bytes(buf[8:size])
         image = Image.frombytes("1", (width_bytes * 8, height), bits)
         image = Image.eval(image.convert("L"), lambda v: 255 - v).convert("1")
-        self.receipt.elements.append(Element(kind="raster", width=width_bytes * 8, height=height,
-                                             align=self.align, image=image))
+        self.receipt.elements.append(
+            Element(
+                kind="raster", width=width_bytes * 8, height=height, align=self.align, image=image
+            )
+        )
         return size
 
     def _two_d(self, buf: bytearray) -> int:
@@ -247,7 +256,7 @@ class Decoder:
             return 5 + length
         length = buf[3] | buf[4] << 8
         self._need(buf, 5 + length)
-        body = bytes(buf[5:5 + length])
+        body = bytes(buf[5 : 5 + length])
         cn, fn = body[0], body[1]
         if cn == 0x31 and fn == 0x43:
             self.qr_size = body[2]
@@ -255,8 +264,9 @@ class Decoder:
             self.qr_data = body[3:].decode("utf-8", "replace")
         elif cn == 0x31 and fn == 0x51 and self.qr_data is not None:
             self._flush_line()
-            self.receipt.elements.append(Element(kind="qr", text=self.qr_data, align=self.align,
-                                                 scale_w=self.qr_size))
+            self.receipt.elements.append(
+                Element(kind="qr", text=self.qr_data, align=self.align, scale_w=self.qr_size)
+            )
         return 5 + length
 
     def _flush_line(self, force: bool = False) -> None:
@@ -266,16 +276,24 @@ class Decoder:
         self.line.clear()
         kind = "kanji" if self.kanji else "text"
         text = raw.decode("shift_jis", "replace") if self.kanji else raw.decode("cp437")
-        self.receipt.elements.append(Element(kind=kind, text=text, align=self.align,
-                                             scale_w=self.scale[0], scale_h=self.scale[1],
-                                             bold=self.bold))
+        self.receipt.elements.append(
+            Element(
+                kind=kind,
+                text=text,
+                align=self.align,
+                scale_w=self.scale[0],
+                scale_h=self.scale[1],
+                bold=self.bold,
+            )
+        )
 
 
 class PrinterEmulator:
     """State, output folder and the receipts printed so far (thread-safe enough for tests)."""
 
-    def __init__(self, state: str = "ok", out_dir: Path | None = None,
-                 paper_dots: int = 576) -> None:
+    def __init__(
+        self, state: str = "ok", out_dir: Path | None = None, paper_dots: int = 576
+    ) -> None:
         if state not in STATES:
             raise ValueError(f"state must be one of {', '.join(STATES)}")
         self.state = state
@@ -297,11 +315,10 @@ class PrinterEmulator:
             self.discarded += 1
             log.warning("emulator: job discarded, printer state %s", self.state)
             return
-        with self._lock:
+        with self._lock:  # files first, then the list: a waiting test sees both or neither
+            if self.out_dir is not None:
+                write_receipt(receipt, self.out_dir, len(self.receipts) + 1, self.paper_dots)
             self.receipts.append(receipt)
-            number = len(self.receipts)
-        if self.out_dir is not None:
-            write_receipt(receipt, self.out_dir, number, self.paper_dots)
 
     # -- server -----------------------------------------------------------------------------
     def serve(self, host: str = "127.0.0.1", port: int = 9100) -> None:
@@ -343,13 +360,19 @@ class PrinterEmulator:
             self._thread.join(timeout=5)
 
 
-def start_emulator(port: int = 9100, state: str = "ok", out_dir: Path | None = None,
-                   host: str = "127.0.0.1", paper_dots: int = 576) -> PrinterEmulator:
+def start_emulator(
+    port: int = 9100,
+    state: str = "ok",
+    out_dir: Path | None = None,
+    host: str = "127.0.0.1",
+    paper_dots: int = 576,
+) -> PrinterEmulator:
     """Start an emulator on a background daemon thread (port 0 picks a free port)."""
     emulator = PrinterEmulator(state=state, out_dir=out_dir, paper_dots=paper_dots)
     emulator.serve(host, port)
-    emulator._thread = threading.Thread(target=emulator.serve_forever, name="printer-emulator",
-                                        daemon=True)
+    emulator._thread = threading.Thread(
+        target=emulator.serve_forever, name="printer-emulator", daemon=True
+    )
     emulator._thread.start()
     return emulator
 
@@ -391,8 +414,11 @@ def render_preview(receipt: Receipt, paper_dots: int) -> Image.Image:
     page = Image.new("L", (paper_dots, height), 255)
     y = 20
     for element, part in zip(receipt.elements, parts, strict=True):
-        x = {"left": 0, "center": (paper_dots - part.width) // 2,
-             "right": paper_dots - part.width}.get(element.align, 0)
+        x = {
+            "left": 0,
+            "center": (paper_dots - part.width) // 2,
+            "right": paper_dots - part.width,
+        }.get(element.align, 0)
         page.paste(part, (max(0, x), y))
         y += part.height
     if receipt.cut:
@@ -405,8 +431,12 @@ def write_receipt(receipt: Receipt, out_dir: Path, number: int, paper_dots: int)
     stem = out_dir / f"receipt-{number:04d}"
     render_preview(receipt, paper_dots).save(stem.with_suffix(".png"))
     stem.with_suffix(".bin").write_bytes(bytes(receipt.raw))
-    summary = {"cut": receipt.cut, "kanji_system": receipt.kanji_system,
-               "elements": [e.to_json() for e in receipt.elements]}
-    stem.with_suffix(".json").write_text(json.dumps(summary, ensure_ascii=False, indent=1),
-                                         encoding="utf-8")
+    summary = {
+        "cut": receipt.cut,
+        "kanji_system": receipt.kanji_system,
+        "elements": [e.to_json() for e in receipt.elements],
+    }
+    stem.with_suffix(".json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     return stem.with_suffix(".png")

@@ -48,7 +48,8 @@ class UnsupportedPrinterUrlError(PrinterError):
     exit_code = 23
     message = (
         "プリンターのアドレスが正しくありません。tcp://ホスト:9100, usb://VID:PID, "
-        "serial:///dev/ttyS0?baudrate=19200, cups://キュー名, file:///パス のいずれかで指定してください。"
+        "serial:///dev/ttyS0?baudrate=19200, cups://キュー名, file:///パス "
+        "のいずれかで指定してください。"
     )
 
 

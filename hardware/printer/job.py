@@ -108,16 +108,22 @@ def _encode_block(printer: Dummy, block: Block, paper_dots: int) -> None:
     elif isinstance(block, Text):
         if not block.text.isascii():
             raise ValueError("Text is for ASCII only; send Japanese as Raster or KanjiText")
-        printer.set(align=block.align, bold=block.bold, width=block.width, height=block.height,
-                    custom_size=True)
+        printer.set(
+            align=block.align,
+            bold=block.bold,
+            width=block.width,
+            height=block.height,
+            custom_size=True,
+        )
         printer.text(block.text + "\n")
         printer.set(align="left", bold=False, normal_textsize=True)
     elif isinstance(block, KanjiText):
         if not kanji_rom_can_print(block.text):
             raise ValueError("text outside JIS X 0208: send it as Raster")
         printer.set(align=block.align)
-        printer._raw(KANJI_SHIFT_JIS + KANJI_ON + block.text.encode("shift_jis") + b"\n"
-                     + KANJI_OFF)
+        printer._raw(
+            KANJI_SHIFT_JIS + KANJI_ON + block.text.encode("shift_jis") + b"\n" + KANJI_OFF
+        )
         printer.set(align="left")
     elif isinstance(block, Qr):
         printer.set(align=block.align)

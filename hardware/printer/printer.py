@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import socket
 from dataclasses import dataclass, field
 
 from escpos.escpos import Escpos
-from escpos.exceptions import DeviceNotFoundError, Error as EscposError
+from escpos.exceptions import DeviceNotFoundError
+from escpos.exceptions import Error as EscposError
 
 from hardware.printer.errors import (
     PAPER_NEAR_END_WARNING,
@@ -42,7 +42,7 @@ def _ask(device: Escpos, n: int) -> int:
     device._raw(query(n))
     try:
         reply = device._read()
-    except (TimeoutError, socket.timeout, OSError) as exc:
+    except (TimeoutError, OSError) as exc:
         raise PrinterUnreachableError("状態の問い合わせに応答がありません") from exc
     if not reply or not is_status_byte(reply[-1]):
         raise PrinterUnreachableError("状態の問い合わせに応答がありません")
@@ -77,9 +77,12 @@ def print_job(url: str, job: ReceiptJob, timeout: float = 5.0) -> PrintResult:
         device.open()
     except (DeviceNotFoundError, EscposError, OSError) as exc:
         raise PrinterUnreachableError(str(exc)) from exc
+    except RuntimeError as exc:  # python-escpos: the transport's library (pyusb, pycups) missing
+        raise PrinterError(str(exc)) from exc
     try:
-        status = read_status(device) if scheme_of(url) in STATUS_CAPABLE else PrinterStatus(
-            known=False)
+        status = (
+            read_status(device) if scheme_of(url) in STATUS_CAPABLE else PrinterStatus(known=False)
+        )
         refuse_faults(status)
         device._raw(data)
     except PrinterError:

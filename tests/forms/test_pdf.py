@@ -55,18 +55,30 @@ def test_a4_and_every_font_embedded(tmp_path: Path, name: str) -> None:
         assert row[-5] == "yes", f"not embedded: {row}"
         assert row[-3] == "yes", f"no ToUnicode: {row}"
         assert "Helvetica" not in row[0]
-    assert {row[0].split("+")[1] for row in fonts} <= {"IPAexGothic", "IPAexMincho",
-                                                        "IPAmjMincho"}
+    assert {row[0].split("+")[1] for row in fonts} <= {"IPAexGothic", "IPAexMincho", "IPAmjMincho"}
 
 
 def test_moving_notice_values_and_era_boundaries(tmp_path: Path) -> None:
     text = pdf_text(_write(tmp_path, "moving-notice", visit(4), signature=signature()))
     for value in [
-        "千代田区", "令和8年11月24日", "令和8年11月20日", "東京都千代田区九段南１－２－１",
-        "東京都清瀬市観布子南１２－７－２０２", "090-0000-0000", "12345678901",
-        "黒桐　幹也", "コクトウ　ミキヤ", "𠮷野　鮮花", "黒桐　﨑子", "黒桐　髙志",
-        "昭和55年2月17日", "昭和64年1月7日", "平成元年1月8日", "令和元年5月1日",
-        "V-20261124-0007", "1/1",
+        "千代田区",
+        "令和8年11月24日",
+        "令和8年11月20日",
+        "東京都千代田区九段南１－２－１",
+        "東京都清瀬市観布子南１２－７－２０２",
+        "090-0000-0000",
+        "12345678901",
+        "黒桐　幹也",
+        "コクトウ　ミキヤ",
+        "𠮷野　鮮花",
+        "黒桐　﨑子",
+        "黒桐　髙志",
+        "昭和55年2月17日",
+        "昭和64年1月7日",
+        "平成元年1月8日",
+        "令和元年5月1日",
+        "V-20261124-0007",
+        "1/1",
     ]:
         assert as_extracted(value) in text, value
     assert "✓ 転入" in text
@@ -101,26 +113,42 @@ def test_certificate_requests_values(tmp_path: Path) -> None:
         assert value in residence, value
     assert "✓ 個人番号" not in residence
     tax = pdf_text(_write(tmp_path, "tax-certificate-request", visit(4)))
-    for value in ["令和8年度", "令和7年中", "✓ 所得課税証明書", "児童手当",
-                  "東京都清瀬市観布子南１２－７－２０２"]:
+    for value in [
+        "令和8年度",
+        "令和7年中",
+        "✓ 所得課税証明書",
+        "児童手当",
+        "東京都清瀬市観布子南１２－７－２０２",
+    ]:
         assert value in tax, value
     assert "𠮷野" not in tax  # only the subject (member 0) is listed
 
 
 def test_checklist_in_route_order(tmp_path: Path) -> None:
     text = pdf_text(_write(tmp_path, "checklist", visit(4), guidance=guidance()))
-    order = [text.index(name) for name in ("転入届", "住民票の写し", "国民健康保険 加入",
-                                           "児童手当 認定請求")]
+    order = [
+        text.index(name)
+        for name in ("転入届", "住民票の写し", "国民健康保険 加入", "児童手当 認定請求")
+    ]
     assert order == sorted(order)
-    for value in ["保険年金課（1階 7番）", "転出証明書・本人確認書類", "令和8年12月4日まで", "600円",
-                  "手続き 4件"]:
+    for value in [
+        "保険年金課（1階 7番）",
+        "転出証明書・本人確認書類",
+        "令和8年12月4日まで",
+        "600円",
+        "手続き 4件",
+    ]:
         assert value in text, value
 
 
 def test_empty_fields_stay_empty(tmp_path: Path) -> None:
-    record = VisitRecord(tenant=TenantRef(code="131016", name="千代田区"), event="moving-within",
-                         event_date=dt.date(2026, 4, 1), filed_on=dt.date(2026, 4, 2),
-                         members=[Member(name="黒桐　幹也")])
+    record = VisitRecord(
+        tenant=TenantRef(code="131016", name="千代田区"),
+        event="moving-within",
+        event_date=dt.date(2026, 4, 1),
+        filed_on=dt.date(2026, 4, 2),
+        members=[Member(name="黒桐　幹也")],
+    )
     text = pdf_text(_write(tmp_path, "moving-notice", record))
     assert "None" not in text and "null" not in text and "未入力" not in text
     assert "✓ 転居" in text
@@ -150,10 +178,13 @@ def test_signature_drawn_in_its_box(tmp_path: Path) -> None:
     (tmp_path / "unsigned").mkdir()
     unsigned = _write(tmp_path / "unsigned", "moving-notice", visit(4))
     # 10 dpi-per-mm-ish: 72 dpi → 1 mm = 2.835 px; signature box x 12-122, y 154-180 mm.
-    subprocess.run(["pdftoppm", "-r", "72", "-png", "-singlefile", str(path), str(tmp_path / "s")],
-                   check=True)
-    subprocess.run(["pdftoppm", "-r", "72", "-png", "-singlefile", str(unsigned),
-                    str(tmp_path / "n")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "72", "-png", "-singlefile", str(path), str(tmp_path / "s")], check=True
+    )
+    subprocess.run(
+        ["pdftoppm", "-r", "72", "-png", "-singlefile", str(unsigned), str(tmp_path / "n")],
+        check=True,
+    )
     box = (int(14 * 2.835), int(158 * 2.835), int(120 * 2.835), int(178 * 2.835))
     assert _dark_fraction(Image.open(tmp_path / "s.png"), box) > 0.01
     assert _dark_fraction(Image.open(tmp_path / "n.png"), box) == 0
@@ -186,17 +217,21 @@ def test_unknown_form() -> None:
         render_form("no-such-form", visit(1))
 
 
-def test_municipality_layout_and_background(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_municipality_layout_and_background(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     background = tmp_path / "our-form.pdf"
     # A background must embed its fonts too: start it on an embedded TrueType font.
-    canvas = Canvas(str(background), pagesize=(595.2756, 841.8898),
-                    initialFontName=registered_font("mincho"))
+    canvas = Canvas(
+        str(background), pagesize=(595.2756, 841.8898), initialFontName=registered_font("mincho")
+    )
     canvas.rect(20, 20, 555, 800)
     canvas.showPage()
     canvas.save()
     builtin = (Path(__file__).parents[2] / "forms/layouts/moving-notice.yaml").read_text("utf-8")
     custom = builtin.replace("background: null", "background: our-form.pdf").replace(
-        "text: 住民異動届,", "text: 住民異動届（千代田区様式）,")
+        "text: 住民異動届,", "text: 住民異動届（千代田区様式）,"
+    )
     (tmp_path / "moving-notice.yaml").write_text(custom, encoding="utf-8")
     monkeypatch.setenv("MADOGUCHI_FORM_LAYOUTS", str(tmp_path))
     path = _write(tmp_path, "moving-notice", visit(6))

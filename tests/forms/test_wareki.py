@@ -46,8 +46,17 @@ def test_parse_variants(text: str, expected: dt.date) -> None:
     assert parse_wareki(text) == expected
 
 
-@pytest.mark.parametrize("text", ["平成31年5月1日", "昭和64年1月8日", "令和0年1月1日", "令和2年2月30日",
-                                  "2019-05-01", "大正元年7月29日"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "平成31年5月1日",
+        "昭和64年1月8日",
+        "令和0年1月1日",
+        "令和2年2月30日",
+        "2019-05-01",
+        "大正元年7月29日",
+    ],
+)
 def test_parse_refuses_dates_that_do_not_exist(text: str) -> None:
     with pytest.raises(WarekiError):
         parse_wareki(text)
