@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics, ttfonts
@@ -127,7 +127,12 @@ class Run:
     role: str
 
 
-def font_runs(text: str, role: str) -> Iterator[Run]:
+@lru_cache(maxsize=8192)
+def font_runs(text: str, role: str) -> tuple[Run, ...]:
+    return tuple(_font_runs(text, role))
+
+
+def _font_runs(text: str, role: str) -> Iterator[Run]:
     """Split ``text`` into runs: the main font where it has the glyph, the fallback elsewhere.
 
     A character neither font holds is kept in the main font's run (never replaced by another
@@ -152,7 +157,9 @@ def missing_glyphs(text: str, role: str) -> list[str]:
     ]
 
 
+@lru_cache(maxsize=8192)
 def string_width(text: str, role: str, size: float) -> float:
+    """Width in points; cached because labels and layout texts repeat on every render."""
     return sum(
         pdfmetrics.stringWidth(run.text, registered_font(run.role), size)
         for run in font_runs(text, role)

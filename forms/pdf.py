@@ -278,15 +278,29 @@ def _draw_strokes(
 
 
 def _draw_qr(canvas: Canvas, content: str, x: float, y: float, side: float) -> None:
-    """The QR code as vector squares: crisp at any zoom, no image to embed."""
-    code = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    """The QR code as vector rectangles, one per horizontal run of dark modules.
+
+    A fixed mask pattern skips qrcode's search for the best of eight (most of its time); any
+    mask is valid, the search only tunes contrast for cameras.
+    """
+    code = qrcode.QRCode(
+        border=0, error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=0
+    )
     code.add_data(content)
     matrix = code.get_matrix()
     cell = side / len(matrix)
+    path = canvas.beginPath()
     for r, line in enumerate(matrix):
-        for c, dark in enumerate(line):
-            if dark:
-                canvas.rect(x + c * cell, y + side - (r + 1) * cell, cell, cell, stroke=0, fill=1)
+        c = 0
+        while c < len(line):
+            if not line[c]:
+                c += 1
+                continue
+            start = c
+            while c < len(line) and line[c]:
+                c += 1
+            path.rect(x + start * cell, y + side - (r + 1) * cell, (c - start) * cell, cell)
+    canvas.drawPath(path, stroke=0, fill=1)
 
 
 def _draw_footer(
