@@ -18,13 +18,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parents[1]))
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "forms"))
 
-from forms_samples import signature, visit  # noqa: E402
-from reportlab.lib.pagesizes import A4  # noqa: E402
-from reportlab.pdfgen.canvas import Canvas  # noqa: E402
+from forms_samples import signature, visit
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
 
-from forms import load_layout, render_form  # noqa: E402
-from forms.data import BINDINGS  # noqa: E402
-from forms.fonts import FALLBACK, has_glyph, registered_font  # noqa: E402
+from forms import load_layout, render_form
+from forms.data import BINDINGS
+from forms.fonts import FALLBACK, has_glyph, registered_font
 
 FORMS = ("moving-notice", "residence-certificate-request", "tax-certificate-request")
 
