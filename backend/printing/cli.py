@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 from typing import Annotated
 
 import typer
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 
 from backend.printing.service import build_job, load_guidance, load_signature, load_visit
 from backend.record import GuidanceResult, VisitRecord
+from backend.settings import get_settings
 from forms import FormsError, form_names, load_layout, render_form
 from forms.pdf import document_hash
 from forms.receipt import Part, checklist_slip, form_summary, queue_ticket
@@ -103,7 +105,8 @@ def register(app: typer.Typer) -> None:
         kanji: KanjiOpt = False,
     ) -> None:
         """Print a queue ticket."""
-        parts = queue_ticket(number, queue, url, dt.datetime.now(), ahead, wait_minutes)
+        issued_at = dt.datetime.now(ZoneInfo(get_settings().timezone))  # the office's clock
+        parts = queue_ticket(number, queue, url, issued_at, ahead, wait_minutes)
         _print(printer, parts, paper, kanji)
 
     @print_app.command("slip")
