@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from pydantic import ValidationError
