@@ -147,8 +147,12 @@ class Deadline(CatalogModel):
         default=False, description="true when the event day is day 1 (戸籍法); false: 初日不算入"
     )
 
+    @property
+    def offset(self) -> dt.timedelta:
+        return dt.timedelta(days=self.days - (1 if self.count_first_day else 0))
+
     def date_for(self, event_date: dt.date) -> dt.date:
-        return event_date + dt.timedelta(days=self.days - (1 if self.count_first_day else 0))
+        return event_date + self.offset
 
 
 class Procedure(CatalogModel):
@@ -202,6 +206,9 @@ class CompiledProcedure:
     rules: tuple[CompiledRule, ...]
     items: tuple[CompiledItem, ...]
 
+    static_fields: dict[str, Any]
+    deadline_offset: dt.timedelta | None
+
 
 @dataclass(slots=True)
 class CompiledCatalog:
@@ -222,6 +229,8 @@ class CompiledCatalog:
 # --- YAML with line numbers ---------------------------------------------------------------
 
 Path_ = tuple[str | int, ...]
+# libyaml when present (parses the file once, keeping node marks for line numbers).
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _line_map(
@@ -272,8 +281,12 @@ def _locate(loc: Path_, lines: dict[Path_, int]) -> tuple[Path_, int | None]:
 def _read_yaml(text: str, source: str) -> tuple[Any, dict[Path_, int], list[CatalogIssue]]:
     issues: list[CatalogIssue] = []
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = _LOADER(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -496,17 +509,29 @@ def _compile_procedure(
             items.append(CompiledItem(item.text, when))
     counter_position, counter = counters[procedure.counter]
     department = departments.get(procedure.department)
+    counter_ref = CounterRef(
+        id=counter.id,
+        name=counter.name,
+        floor=_floor_label(counter),
+        number=counter.number,
+        order=counter.order,
+    )
     return CompiledProcedure(
         position=position,
         spec=procedure,
         department_name=department.name if department else procedure.department,
-        counter=CounterRef(
-            id=counter.id,
-            name=counter.name,
-            floor=_floor_label(counter),
-            number=counter.number,
-            order=counter.order,
-        ),
+        counter=counter_ref,
+        static_fields={
+            "id": procedure.id,
+            "name": procedure.name,
+            "department": department.name if department else procedure.department,
+            "counter": counter_ref.model_dump(),
+            "minutes": procedure.minutes,
+            "forms": list(procedure.forms),
+            "notes": list(procedure.notes),
+            "needs_individual_number": procedure.needs_individual_number,
+        },
+        deadline_offset=procedure.deadline.offset if procedure.deadline else None,
         route_key=(counter.floor, counter.order, counter_position, position),
         rules=tuple(rules),
         items=tuple(items),

@@ -103,32 +103,28 @@ class Compiled:
 
 def _all(children: list[Callable[[Any], Outcome]]) -> Callable[[Any], Outcome]:
     def evaluate(view: Any) -> Outcome:
-        unknowns: set[str] = set()
-        undecided = False
+        unknowns: Unknowns | None = None
         for child in children:
             value, child_unknowns = child(view)
             if value is False:
                 return FALSE
             if value is None:
-                undecided = True
-                unknowns |= child_unknowns
-        return (None, frozenset(unknowns)) if undecided else TRUE
+                unknowns = child_unknowns if unknowns is None else unknowns | child_unknowns
+        return TRUE if unknowns is None else (None, unknowns)
 
     return evaluate
 
 
 def _any(children: list[Callable[[Any], Outcome]]) -> Callable[[Any], Outcome]:
     def evaluate(view: Any) -> Outcome:
-        unknowns: set[str] = set()
-        undecided = False
+        unknowns: Unknowns | None = None
         for child in children:
             value, child_unknowns = child(view)
             if value is True:
                 return TRUE
             if value is None:
-                undecided = True
-                unknowns |= child_unknowns
-        return (None, frozenset(unknowns)) if undecided else FALSE
+                unknowns = child_unknowns if unknowns is None else unknowns | child_unknowns
+        return FALSE if unknowns is None else (None, unknowns)
 
     return evaluate
 
@@ -194,10 +190,11 @@ def _int_or_none(spec: Mapping[str, Any], key: str, path: tuple[str | int, ...])
 
 
 def _range_test(low: int | None, high: int | None) -> Callable[[FactValue], bool]:
+    bottom = -(10**9) if low is None else low
+    top = 10**9 if high is None else high
+
     def test(value: FactValue) -> bool:
-        if isinstance(value, bool) or not isinstance(value, int):
-            return False
-        return (low is None or value >= low) and (high is None or value <= high)
+        return type(value) is int and bottom <= value <= top
 
     return test
 
@@ -266,13 +263,17 @@ def _member_attribute(
 
 
 def _member_number(attribute: str, test: Callable[[FactValue], bool]) -> MemberFn:
-    def evaluate(member: MemberView) -> Outcome:
-        value = member.age if attribute == "age" else member.school_grade
-        if value is None:
+    def evaluate_age(member: MemberView) -> Outcome:
+        if member.age is None:
             return (None, frozenset((member.key(AGE_FACT),)))
-        return TRUE if test(value) else FALSE
+        return TRUE if test(member.age) else FALSE
 
-    return evaluate
+    def evaluate_grade(member: MemberView) -> Outcome:
+        if member.school_grade is None:
+            return (None, frozenset((member.key(AGE_FACT),)))
+        return TRUE if test(member.school_grade) else FALSE
+
+    return evaluate_age if attribute == "age" else evaluate_grade
 
 
 def compile_member(node: Any, path: tuple[str | int, ...], compiled: Compiled) -> MemberFn:
@@ -338,16 +339,14 @@ def _household_fact(name: str, test: Callable[[FactValue], bool]) -> HouseholdFn
 
 def _any_member(member_fn: MemberFn) -> HouseholdFn:
     def evaluate(view: HouseholdView) -> Outcome:
-        unknowns: set[str] = set()
-        undecided = False
+        unknowns: Unknowns | None = None
         for member in view.members:
             value, member_unknowns = member_fn(member)
             if value is True:
                 return TRUE
             if value is None:
-                undecided = True
-                unknowns |= member_unknowns
-        return (None, frozenset(unknowns)) if undecided else FALSE
+                unknowns = member_unknowns if unknowns is None else unknowns | member_unknowns
+        return FALSE if unknowns is None else (None, unknowns)
 
     return evaluate
 

@@ -21,9 +21,7 @@ from backend.guidance.conditions import (
 from backend.record import (
     GuidanceResult,
     Member,
-    ProcedureResult,
     QuestionResult,
-    Totals,
     VisitRecord,
 )
 
@@ -75,23 +73,14 @@ def build_view(visit: VisitRecord, catalog: CompiledCatalog) -> HouseholdView:
     )
 
 
-class _Match:
-    """What one procedure's rules found: reasons, members concerned, facts still open."""
-
-    __slots__ = ("members", "reasons", "unknowns")
-
-    def __init__(self) -> None:
-        self.reasons: list[str] = []
-        self.members: set[int] = set()
-        self.unknowns: set[str] = set()
-
-    def add_reason(self, reason: str) -> None:
-        if reason not in self.reasons:
-            self.reasons.append(reason)
+Match = tuple[list[str], set[int], set[str]]
 
 
-def _match(procedure: CompiledProcedure, view: HouseholdView) -> _Match:
-    match = _Match()
+def _match(procedure: CompiledProcedure, view: HouseholdView, open_facts: set[str]) -> Match:
+    """Reasons and members for which the procedure applies; adds facts still open to
+    ``open_facts``."""
+    reasons: list[str] = []
+    concerned: set[int] = set()
     for rule in procedure.rules:
         when_value: bool | None = True
         when_unknowns: frozenset[str] = frozenset()
@@ -99,12 +88,12 @@ def _match(procedure: CompiledProcedure, view: HouseholdView) -> _Match:
             when_value, when_unknowns = rule.when(view)
             if when_value is False:
                 continue
-        member_unknowns: set[str] = set()
         if rule.member is None:
             if when_value:
-                match.add_reason(rule.reason)
+                if rule.reason not in reasons:
+                    reasons.append(rule.reason)
             else:
-                match.unknowns |= when_unknowns
+                open_facts |= when_unknowns
             continue
         any_possible = False
         for member in view.members:
@@ -113,15 +102,15 @@ def _match(procedure: CompiledProcedure, view: HouseholdView) -> _Match:
                 continue
             any_possible = True
             if value is None:
-                member_unknowns |= unknowns
+                open_facts |= unknowns
             elif when_value:
-                match.add_reason(rule.reason.replace("{member}", member.label))
-                match.members.add(member.index)
-        if any_possible:
-            match.unknowns |= member_unknowns
-            if when_value is None:
-                match.unknowns |= when_unknowns
-    return match
+                reason = rule.reason.replace("{member}", member.label)
+                if reason not in reasons:
+                    reasons.append(reason)
+                concerned.add(member.index)
+        if any_possible and when_value is None:
+            open_facts |= when_unknowns
+    return reasons, concerned, open_facts
 
 
 def _items(procedure: CompiledProcedure, view: HouseholdView, unknowns: set[str]) -> list[str]:
@@ -147,24 +136,22 @@ def _fee(procedure: CompiledProcedure, visit: VisitRecord) -> int:
 
 
 def _result(
-    procedure: CompiledProcedure, match: _Match, items: list[str], visit: VisitRecord
-) -> ProcedureResult:
-    spec = procedure.spec
-    return ProcedureResult(
-        id=spec.id,
-        name=spec.name,
-        department=procedure.department_name,
-        counter=procedure.counter.model_copy(),
-        reasons=match.reasons,
-        items=items,
-        fee_yen=_fee(procedure, visit),
-        deadline=spec.deadline.date_for(visit.event_date) if spec.deadline else None,
-        minutes=spec.minutes,
-        forms=list(spec.forms),
-        notes=list(spec.notes),
-        members=sorted(match.members),
-        needs_individual_number=spec.needs_individual_number,
-    )
+    procedure: CompiledProcedure,
+    reasons: list[str],
+    members: set[int],
+    items: list[str],
+    visit: VisitRecord,
+) -> dict[str, Any]:
+    """The procedure's result as data; validated together with the whole result (one call)."""
+    offset = procedure.deadline_offset
+    return {
+        **procedure.static_fields,
+        "reasons": reasons,
+        "items": items,
+        "fee_yen": _fee(procedure, visit),
+        "deadline": None if offset is None else visit.event_date + offset,
+        "members": sorted(members),
+    }
 
 
 def _questions(
@@ -208,24 +195,27 @@ def evaluate(
     """Every procedure the visit needs, in route order, with the questions still open."""
     visit = apply_answers(visit, answers or {}, catalog)
     view = build_view(visit, catalog)
-    suggested: list[tuple[tuple[int, int, int, int], ProcedureResult]] = []
+    suggested: list[tuple[tuple[int, int, int, int], dict[str, Any]]] = []
     open_facts: set[str] = set()
     for procedure in catalog.by_event[visit.event]:
-        match = _match(procedure, view)
-        open_facts |= match.unknowns
-        if match.reasons:
+        reasons, members, _ = _match(procedure, view, open_facts)
+        if reasons:
             items = _items(procedure, view, open_facts)
-            suggested.append((procedure.route_key, _result(procedure, match, items, visit)))
+            suggested.append(
+                (procedure.route_key, _result(procedure, reasons, members, items, visit))
+            )
     suggested.sort(key=lambda pair: pair[0])
     procedures = [result for _, result in suggested]
-    return GuidanceResult(
-        procedures=procedures,
-        questions=_questions(open_facts, view, catalog),
-        totals=Totals(
-            procedures=len(procedures),
-            minutes=sum(p.minutes for p in procedures),
-            fee_yen=sum(p.fee_yen for p in procedures),
-            counters=len({p.counter.id for p in procedures}),
-        ),
-        catalog_version=catalog.version_label,
+    return GuidanceResult.model_validate(
+        {
+            "procedures": procedures,
+            "questions": _questions(open_facts, view, catalog),
+            "totals": {
+                "procedures": len(procedures),
+                "minutes": sum(p["minutes"] for p in procedures),
+                "fee_yen": sum(p["fee_yen"] for p in procedures),
+                "counters": len({p["counter"]["id"] for p in procedures}),
+            },
+            "catalog_version": catalog.version_label,
+        }
     )
