@@ -1,4 +1,4 @@
-"""Core commands: visit validation (more arrive with the foundation)."""
+"""Core commands: serve, worker, demo, database, seed, visit validation."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import typer
 from pydantic import ValidationError
 
 from backend.record import VisitRecord
+from backend.settings import Settings
 
 
 def _format_error_location(loc: tuple[int | str, ...]) -> str:
-    return ".".join(f"[{part}]" if isinstance(part, int) else str(part) for part in loc).replace(
-        ".[", "["
-    )
+    parts = [f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc]
+    return "".join(parts).lstrip(".")
 
 
 def validate_visit(path: Path) -> list[str]:
@@ -35,9 +35,20 @@ def validate_visit(path: Path) -> list[str]:
     return []
 
 
+def _settings() -> Settings:
+    from backend.logging_setup import configure_logging
+    from backend.settings import get_settings
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return settings
+
+
 def register(app: typer.Typer) -> None:
     visit_app = typer.Typer(help="Canonical visit records (madoguchi.visit/1).")
     app.add_typer(visit_app, name="visit")
+    db_app = typer.Typer(help="Database migrations.")
+    app.add_typer(db_app, name="db")
 
     @visit_app.command("validate")
     def visit_validate(file: Path) -> None:
@@ -48,3 +59,67 @@ def register(app: typer.Typer) -> None:
         if problems:
             raise typer.Exit(1)
         typer.echo(f"{file}: OK")
+
+    @visit_app.command("schema")
+    def visit_schema() -> None:
+        """Print the JSON Schema of the visit record."""
+        from backend.record import visit_json_schema
+
+        typer.echo(json.dumps(visit_json_schema(), ensure_ascii=False, indent=2))
+
+    @db_app.command("upgrade")
+    def db_upgrade() -> None:
+        """Apply every migration to MADOGUCHI_DATABASE_URL."""
+        from backend import migrate
+        from backend.db import get_engine
+
+        _settings()
+        migrate.upgrade(get_engine())
+        typer.echo("database at head")
+
+    @app.command("seed")
+    def seed() -> None:
+        """Create the fictional demo municipality, its counters, queues and staff."""
+        from backend.db import session_scope
+        from backend.seed import seed_demo
+
+        _settings()
+        with session_scope(unscoped=True) as session:
+            tenant = seed_demo(session)
+            typer.echo(f"seeded {tenant.code} {tenant.name}")
+
+    @app.command("serve")
+    def serve(
+        host: str | None = typer.Option(None, help="default: MADOGUCHI_HOST"),
+        port: int | None = typer.Option(None, help="default: MADOGUCHI_PORT"),
+        workers: int = typer.Option(1, help="uvicorn worker processes"),
+    ) -> None:
+        """Serve the API and the screens (no migrations: run `madoguchi db upgrade` first)."""
+        import uvicorn
+
+        settings = _settings()
+        uvicorn.run(
+            "backend.app:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers,
+        )
+
+    @app.command("worker")
+    def worker_command() -> None:
+        """Run the background jobs until interrupted."""
+        from backend import worker
+
+        _settings()
+        try:
+            worker.run_forever()
+        except KeyboardInterrupt:
+            typer.echo("worker stopped")
+
+    @app.command("demo")
+    def demo() -> None:
+        """Everything on one machine (what `make run` starts)."""
+        from backend.demo import run_demo
+
+        run_demo(_settings())

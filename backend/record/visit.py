@@ -8,11 +8,11 @@ Text read from a My Number Card is kept code point for code point: no field here
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-SCHEMA_ID = "madoguchi.visit/1"
+SCHEMA_ID: Final = "madoguchi.visit/1"
 
 Event = Literal[
     "moving-in",

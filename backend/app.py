@@ -1,0 +1,95 @@
+"""The FastAPI application: routers from each domain, one error handler, the web screens."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from backend.errors import Conflict, MadoguchiError
+from kiosk import STATIC_DIR
+
+log = logging.getLogger(__name__)
+
+# Modules exposing ``router``; keep one per line (merges stay easy).
+ROUTER_MODULES: tuple[str, ...] = (
+    "backend.health.router",
+    "backend.schemas_api.router",
+    "backend.auth.router",
+)
+
+
+def _error_response(error: MadoguchiError) -> JSONResponse:
+    return JSONResponse(status_code=error.status_code, content=error.to_body())
+
+
+async def _handle_madoguchi_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, MadoguchiError)
+    if exc.status_code >= 500:
+        log.error("%s %s failed: %s", request.method, request.url.path, exc.code)
+    return _error_response(exc)
+
+
+async def _handle_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields = [
+        {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
+        for err in exc.errors()
+    ]
+    body = {
+        "error": {
+            "code": "validation_failed",
+            "message": "入力内容を確認してください。",
+            "fields": fields,
+        }
+    }
+    return JSONResponse(status_code=422, content=body)
+
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+
+
+async def _handle_http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Framework errors (unknown route, wrong method) in the same shape as ours."""
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    message = "見つかりません。" if exc.status_code == 404 else str(exc.detail)
+    return JSONResponse(
+        status_code=exc.status_code,
+        content={"error": {"code": code, "message": message}},
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def _handle_integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    """A constraint refused the write (often two requests at once): nothing was saved."""
+    log.warning("%s %s: integrity error, rolled back", request.method, request.url.path)
+    return _error_response(Conflict())
+
+
+async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("%s %s: unexpected error", request.method, request.url.path)
+    return _error_response(MadoguchiError())
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="madoguchi",
+        version="0.1.0",
+        description='書かないワンストップ窓口 API. Errors: {"error": {"code", "message"}}.',
+    )
+    app.add_exception_handler(MadoguchiError, _handle_madoguchi_error)
+    app.add_exception_handler(RequestValidationError, _handle_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _handle_http_error)
+    app.add_exception_handler(IntegrityError, _handle_integrity_error)
+    app.add_exception_handler(Exception, _handle_unexpected)
+    for module_name in ROUTER_MODULES:
+        app.include_router(importlib.import_module(module_name).router)
+    app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="kiosk")
+    return app

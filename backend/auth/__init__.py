@@ -1,0 +1,1 @@
+"""Who is asking: staff sessions (cookie) and devices (bearer token)."""

@@ -1,0 +1,32 @@
+"""Every model, imported once so that alembic and the metadata see the whole schema."""
+
+from backend.audit.models import AuditEvent
+from backend.db import Base
+from backend.devices.models import Device
+from backend.documents.models import Document, Signature
+from backend.outbox.models import DeliveryAttempt, OutboxMessage
+from backend.queue.models import Queue, Ticket, counter_queues
+from backend.staff.models import StaffAccount, StaffSession
+from backend.tenants.models import Counter, Office, Tenant
+from backend.visits.models import HouseholdMember, Visit, VisitEvent
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Counter",
+    "DeliveryAttempt",
+    "Device",
+    "Document",
+    "HouseholdMember",
+    "Office",
+    "OutboxMessage",
+    "Queue",
+    "Signature",
+    "StaffAccount",
+    "StaffSession",
+    "Tenant",
+    "Ticket",
+    "Visit",
+    "VisitEvent",
+    "counter_queues",
+]

@@ -1,0 +1,104 @@
+"""Every setting of madoguchi, from environment variables prefixed ``MADOGUCHI_``.
+
+``docs/configuration.md`` lists them; a test keeps that table and this class in step.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development defaults: usable on a laptop, refused anywhere else.
+DEFAULT_SECRET_KEY = "dev-secret-key-change-me"  # noqa: S105 - refused outside development
+DEFAULT_ENCRYPTION_KEYS = "dev:" + base64.b64encode(b"madoguchi-dev-key-not-for-prod!!").decode()
+
+Environment = Literal["development", "test", "staging", "production"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MADOGUCHI_", env_file=None, extra="ignore")
+
+    environment: Environment = Field(
+        default="development", description="development, test, staging or production"
+    )
+    database_url: str = Field(
+        default="sqlite:///var/madoguchi.db",
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db",
+    )
+    secret_key: str = Field(
+        default=DEFAULT_SECRET_KEY, description="signs session cookies and one-time codes"
+    )
+    encryption_keys: str = Field(
+        default=DEFAULT_ENCRYPTION_KEYS,
+        description="personal-data keys as KEYID:BASE64 (32 bytes), comma-separated; first "
+        "encrypts, all decrypt (key rotation)",
+    )
+    host: str = Field(default="127.0.0.1", description="address the backend listens on")
+    port: int = Field(default=8000, description="port the backend listens on")
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="URL residents' phones use (ticket QR codes)"
+    )
+    timezone: str = Field(default="Asia/Tokyo", description="time zone of tenants by default")
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING, ERROR")
+    data_dir: Path = Field(default=Path("var"), description="documents, previews, drop folders")
+    demo_devices: bool = Field(
+        default=True,
+        description="start the emulated card reader and printer with `madoguchi demo`",
+    )
+    worker_poll_seconds: float = Field(default=1.0, description="worker idle poll interval")
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _keys_parse(cls, value: str) -> str:
+        parse_encryption_keys(value)
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_defaults_outside_development(self) -> Settings:
+        if self.environment in ("development", "test"):
+            return self
+        insecure = []
+        if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
+            insecure.append("MADOGUCHI_SECRET_KEY (default or shorter than 32 characters)")
+        if self.encryption_keys == DEFAULT_ENCRYPTION_KEYS or "dev:" in self.encryption_keys:
+            insecure.append("MADOGUCHI_ENCRYPTION_KEYS (development key)")
+        if insecure:
+            raise ValueError(
+                f"{self.environment} では既定の鍵では起動できません / refusing to start in "
+                f"{self.environment} with: " + ", ".join(insecure)
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def parse_encryption_keys(value: str) -> dict[str, bytes]:
+    """``KEYID:BASE64,…`` → ordered {key id: 32-byte key}; the first entry is the current key."""
+    keys: dict[str, bytes] = {}
+    for entry in filter(None, (part.strip() for part in value.split(","))):
+        key_id, sep, encoded = entry.partition(":")
+        if not sep or not key_id:
+            raise ValueError("encryption key entries look like KEYID:BASE64")
+        try:
+            key = base64.b64decode(encoded, validate=True)
+        except binascii.Error as exc:
+            raise ValueError(f"encryption key {key_id!r} is not valid base64") from exc
+        if len(key) != 32:
+            raise ValueError(f"encryption key {key_id!r} must be 32 bytes (AES-256)")
+        keys[key_id] = key
+    if not keys:
+        raise ValueError("at least one encryption key is needed")
+    return keys
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Installs what `make run` and `make test` need and is missing: Debian packages with apt-get,
+# uv with pip, the Python packages with uv (from the lock file). Safe to run again: it only
+# installs what is missing. Where it cannot install (not root, not Debian), it stops and prints
+# the exact commands to run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SYSTEM_PACKAGES=(
+  pcscd vsmartcard-vpcd swig libpcsclite-dev pkg-config
+  fonts-ipaexfont fonts-ipamj-mincho poppler-utils
+  chromium chromium-driver
+  python3 python3-pip python3-venv
+  curl ca-certificates
+)
+
+say() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*"; }
+
+missing_packages() {
+  local pkg
+  for pkg in "${SYSTEM_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || echo "$pkg"
+  done
+}
+
+install_system_packages() {
+  if ! command -v dpkg-query >/dev/null 2>&1; then
+    say "This is not a Debian-based system. Install the equivalents of:"
+    say "  ${SYSTEM_PACKAGES[*]}"
+    say "and uv (https://docs.astral.sh/uv/), then run 'uv sync' and try again."
+    exit 1
+  fi
+  local missing
+  missing=$(missing_packages | tr '\n' ' ')
+  [ -z "$missing" ] && return 0
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    say "Missing system packages: $missing"
+    say "Run as root, then try again:"
+    say "  sudo apt-get update && sudo apt-get install -y $missing"
+    exit 1
+  fi
+  say "Installing system packages: $missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2086 - word splitting of the package list is intended
+  apt-get install -y -qq --no-install-recommends $missing
+}
+
+ensure_uv() {
+  if command -v uv >/dev/null 2>&1; then UV=$(command -v uv); return; fi
+  for candidate in "$HOME/.local/bin/uv" /usr/local/bin/uv; do
+    if [ -x "$candidate" ]; then UV=$candidate; return; fi
+  done
+  say "Installing uv with pip"
+  python3 -m pip install --quiet --user uv 2>/dev/null \
+    || python3 -m pip install --quiet --user --break-system-packages uv 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages uv
+  UV=$(command -v uv || echo "$HOME/.local/bin/uv")
+}
+
+install_system_packages
+ensure_uv
+say "Python packages (uv sync --frozen)"
+"$UV" sync --frozen --quiet
+if [ -f kiosk/package.json ] && [ ! -d kiosk/node_modules ]; then
+  if command -v npm >/dev/null 2>&1; then
+    say "Screen assets (npm ci)"
+    (cd kiosk && npm ci --no-audit --no-fund --silent)
+  else
+    say "npm is missing: apt-get install -y npm"; exit 1
+  fi
+fi
+if [ -f kiosk/package.json ]; then
+  (cd kiosk && npm run --silent build)
+fi
+say "ready"

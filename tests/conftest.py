@@ -1,0 +1,113 @@
+"""Shared fixtures: the database on SQLite and PostgreSQL, an API client, service checks.
+
+The schema is built by alembic once per database per run; each test runs inside a transaction
+that is rolled back. With ``MADOGUCHI_TEST_POSTGRES_URL`` set (CI sets it), every test using
+``db`` runs on both SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session
+
+os.environ.setdefault("MADOGUCHI_ENVIRONMENT", "test")
+
+from backend import db as db_module
+from backend import migrate
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+POSTGRES_URL = os.environ.get("MADOGUCHI_TEST_POSTGRES_URL")
+
+
+def require_service(available: bool, reason: str) -> None:
+    """Skip a test whose service is missing, except under CI, where that is a failure."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true and a required service is missing: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _backends() -> list[str]:
+    return ["sqlite", "postgres"] if (POSTGRES_URL or IN_CI) else ["sqlite"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    path: Path = tmp_path_factory.mktemp("db") / "test.db"
+    engine = db_module.make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine]:
+    require_service(bool(POSTGRES_URL), "MADOGUCHI_TEST_POSTGRES_URL is not set")
+    assert POSTGRES_URL is not None
+    # A database of our own per run, so that parallel runs never see each other's rows.
+    name = f"madoguchi_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        require_service(False, f"PostgreSQL at {POSTGRES_URL} is unreachable: {exc}")
+    url = make_url(POSTGRES_URL).set(database=name)
+    engine = db_module.make_engine(url.render_as_string(hide_password=False))
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=_backends())
+def engine(request: pytest.FixtureRequest) -> Engine:
+    return request.getfixturevalue(f"{request.param}_engine")
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint")
+    session.info["unscoped"] = True
+    yield session
+    session.close()
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def client(db: Session, engine: Engine) -> Iterator[TestClient]:
+    """The app with every request using the test's session (flushed, never committed)."""
+    from backend.app import create_app
+    from backend.deps import get_session
+
+    def test_session() -> Iterator[Session]:
+        db.info["tenant_id"] = None
+        db.info["unscoped"] = False
+        try:
+            yield db
+            db.flush()
+        finally:
+            db.info["unscoped"] = True
+
+    previous = db_module._engine
+    db_module.reset_engine(engine)
+    app = create_app()
+    app.dependency_overrides[get_session] = test_session
+    with TestClient(app) as test_client:
+        yield test_client
+    db_module.reset_engine(previous)
