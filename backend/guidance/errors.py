@@ -1,27 +1,20 @@
 """Errors of the guidance engine and the catalog, with stable codes and messages for clerks.
 
-They do not depend on the web layer: ``status_code`` and ``code`` follow the foundation's
-error hierarchy so that the API handler can render them as ``{"error": {...}}``.
+Part of the one error hierarchy (``backend.errors``): the API renders them as
+``{"error": {"code", "message", ...}}``; the CLI prints their lines.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from backend.errors import MadoguchiError
 
 
-class GuidanceError(Exception):
+class GuidanceError(MadoguchiError):
     status_code = 400
     code = "guidance_error"
     default_message = "手続き案内を作成できませんでした。"
-
-    def __init__(self, message: str | None = None, **details: Any) -> None:
-        self.message = message or self.default_message
-        self.details = details
-        super().__init__(self.message)
-
-    def to_body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, **self.details}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +39,7 @@ class CatalogInvalid(GuidanceError):
         self.source = source
         self.issues = issues
         super().__init__(
-            f"手続きカタログに誤りが {len(issues)} 件あります。",
+            f"手続きカタログに誤りが {len(issues)} 件あります。各行を確認してください。",
             issues=[
                 {"line": issue.line, "field": issue.field, "message": issue.message}
                 for issue in issues
