@@ -12,7 +12,6 @@ from alembic import op
 
 import backend.db
 
-
 revision: str = "e4867167f396"
 down_revision: str | None = "fa0f88d38d09"
 branch_labels: str | Sequence[str] | None = None
