@@ -22,6 +22,7 @@ app = typer.Typer(
 COMMAND_MODULES: tuple[str, ...] = (
     "backend.core_cli",
     "backend.printing.cli",
+    "backend.guidance.cli",
 )
 
 

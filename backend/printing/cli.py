@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 import typer
 from pydantic import ValidationError
 
+from backend.guidance.catalog import load_default_catalog
+from backend.guidance.engine import evaluate
 from backend.printing.service import build_job, load_guidance, load_signature, load_visit
 from backend.record import GuidanceResult, VisitRecord
 from backend.settings import get_settings
@@ -39,9 +41,16 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _inputs(visit: Path, guidance: Path | None) -> tuple[VisitRecord, GuidanceResult | None]:
+def _inputs(
+    visit: Path, guidance: Path | None, *, evaluate_guidance: bool = False
+) -> tuple[VisitRecord, GuidanceResult | None]:
+    """The visit, and its guidance: from --guidance, else from the sample catalog when asked."""
     try:
-        return load_visit(visit), load_guidance(guidance)
+        record = load_visit(visit)
+        result = load_guidance(guidance)
+        if result is None and evaluate_guidance:
+            result = evaluate(record, load_default_catalog())
+        return record, result
     except FileNotFoundError as exc:
         raise _fail(f"ファイルがありません: {exc.filename}", INPUT_ERROR) from exc
     except ValidationError as exc:
@@ -77,7 +86,7 @@ def register(app: typer.Typer) -> None:
         guidance: GuidanceOpt = None,
     ) -> None:
         """Render form NAME for the visit to a PDF."""
-        record, guidance_result = _inputs(visit, guidance)
+        record, guidance_result = _inputs(visit, guidance, evaluate_guidance=form == "checklist")
         try:
             rendered = render_form(form, record, guidance_result, load_signature(signature))
         except FormsError as exc:
@@ -118,7 +127,7 @@ def register(app: typer.Typer) -> None:
         kanji: KanjiOpt = False,
     ) -> None:
         """Print the procedure checklist slip of a visit."""
-        record, guidance_result = _inputs(visit, guidance)
+        record, guidance_result = _inputs(visit, guidance, evaluate_guidance=True)
         _print(printer, checklist_slip(record, guidance_result), paper, kanji)
 
     @print_app.command("summary")

@@ -264,3 +264,18 @@ def test_build_job_raster_by_default_kanji_rom_when_asked() -> None:
     kanji = [b.text for b in slip if isinstance(b, KanjiText)]
     assert "□ 1. 転入届" in kanji
     assert all("髙" not in text for text in kanji)
+
+
+def test_checklist_without_guidance_file_uses_the_guidance_engine(tmp_path: Path) -> None:
+    """Without --guidance the checklist lists what the sample catalog finds for the visit."""
+    data = Path(__file__).parents[2] / "data" / "visit-moving-in.json"
+    out = tmp_path / "checklist.pdf"
+    result = _invoke(
+        "forms", "render", "--form", "checklist", "--visit", str(data), "--out", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "転入届" in text
+    assert "住民票の写し" in text
