@@ -247,9 +247,16 @@ def _command_data(body: bytes) -> tuple[bytes, bool]:
     return body[1 : 1 + lc], True
 
 
+_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
+
+
 def _recv_exact(sock: socket.socket, size: int) -> bytes:
     chunks = b""
     while len(chunks) < size:
+        if _QUICKACK is not None:
+            # vpcd writes the length and the message separately; without an immediate ACK,
+            # Nagle on its side and delayed ACK on ours add 40 ms to every APDU.
+            sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
         chunk = sock.recv(size - len(chunks))
         if not chunk:
             raise ConnectionError("vpcd closed the connection")

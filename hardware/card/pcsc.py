@@ -2,7 +2,8 @@
 
 Uses pyscard's thin ``smartcard.scard`` layer so every PC/SC result code is mapped to a
 :class:`CardError` here and nowhere else. A connection is opened and closed per read, in a
-transaction (so nothing else talks to the card in between) and closed with the card unpowered
+exclusive connection (so nothing else talks to the card in between) and closed with the card
+unpowered
 (so a successful VERIFY never outlives the read).
 """
 
@@ -165,9 +166,13 @@ class PcscContext:
         hresult, hcard, protocol = scard.SCardConnect(
             self._context,
             reader,
-            scard.SCARD_SHARE_SHARED,
+            scard.SCARD_SHARE_EXCLUSIVE,
             scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
         )
+        if hresult == scard.SCARD_E_SHARING_VIOLATION:
+            raise CardCommunicationError(
+                "別のアプリケーションがカードを使用中です。そのアプリケーションを閉じてください。"
+            )
         if hresult != scard.SCARD_S_SUCCESS:
             if hresult in _CARD_GONE:
                 raise CardRemoved()
@@ -175,13 +180,7 @@ class PcscContext:
                 f"カードに接続できません ({_error_text(hresult)})。カードを置き直してください。"
             )
         try:
-            hresult = scard.SCardBeginTransaction(hcard)
-            if hresult != scard.SCARD_S_SUCCESS:
-                raise CardRemoved() if hresult in _CARD_GONE else CardCommunicationError()
-            try:
-                yield PcscTransport(hcard, protocol)
-            finally:
-                scard.SCardEndTransaction(hcard, scard.SCARD_LEAVE_CARD)
+            yield PcscTransport(hcard, protocol)
         finally:
             scard.SCardDisconnect(hcard, scard.SCARD_UNPOWER_CARD)
 
