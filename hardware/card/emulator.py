@@ -93,6 +93,11 @@ def load_profile(path: Path) -> CardProfile:
     return CardProfile.from_mapping(data)
 
 
+def bundled_profile(name: str) -> CardProfile:
+    """One of the synthetic test profiles shipped in ``hardware/card/profiles/``."""
+    return load_profile(PROFILES_DIR / f"{name}.yaml")
+
+
 @functools.lru_cache(maxsize=1)
 def emulator_signing_key() -> rsa.RSAPrivateKey:
     """A throwaway RSA-2048 key per process: stands in for the issuer's key behind DF33."""
@@ -382,6 +387,7 @@ __all__ = [
     "CardProfile",
     "EmulatedCard",
     "VpcdEmulator",
+    "bundled_profile",
     "load_profile",
     "start_emulator",
 ]
