@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 INPUT_SUPPORT_AID = bytes.fromhex("D3921000310001010408")
 
@@ -47,8 +47,7 @@ def read_binary(offset: int, length: int) -> bytes:
     return bytes([0x00, 0xB0, offset >> 8, offset & 0xFF, length & 0xFF])
 
 
-@dataclass(frozen=True)
-class Response:
+class Response(NamedTuple):
     data: bytes
     sw: int
 
@@ -56,7 +55,7 @@ class Response:
     def parse(cls, raw: bytes) -> Response:
         if len(raw) < 2:
             raise ValueError("a response APDU has at least the two status bytes")
-        return cls(data=raw[:-2], sw=int.from_bytes(raw[-2:], "big"))
+        return cls(raw[:-2], (raw[-2] << 8) | raw[-1])
 
     @property
     def tries_left(self) -> int | None:

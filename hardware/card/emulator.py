@@ -72,7 +72,9 @@ class CardProfile:
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown profile keys: {', '.join(sorted(unknown))}")
-        values = {k: (str(v) if k in _TEXT_KEYS and v is not None else v) for k, v in data.items()}
+        values: dict[str, Any] = {
+            k: (str(v) if k in _TEXT_KEYS and v is not None else v) for k, v in data.items()
+        }
         return cls(**values)
 
 
@@ -116,7 +118,11 @@ def build_files(profile: CardProfile) -> dict[bytes, bytes]:
     number_file = encode_number(profile.individual_number)
     form = profile.length_form if profile.length_form in ("82", "81", "short") else "82"
     basic_file = encode_basic_info(
-        profile.name, profile.address, profile.birth_date, profile.sex, form  # type: ignore[arg-type]
+        profile.name,
+        profile.address,
+        profile.birth_date,
+        profile.sex,
+        form,  # type: ignore[arg-type]
     )
     region = parse_basic_info(basic_file).digest_region
     if profile.wrong_digest:

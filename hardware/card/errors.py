@@ -46,7 +46,8 @@ class NoCard(CardError):
     code = "no_card"
     exit_code = 11
     default_message = (
-        "カードが置かれていません。マイナンバーカードをリーダーに置いてから、もう一度お試しください。"
+        "カードが置かれていません。"
+        "マイナンバーカードをリーダーに置いてから、もう一度お試しください。"
     )
 
 
@@ -108,9 +109,7 @@ class CardRemoved(CardError):
 class CardCommunicationError(CardError):
     code = "communication_error"
     exit_code = 16
-    default_message = (
-        "カードとの通信に失敗しました。カードを置き直して、もう一度お試しください。"
-    )
+    default_message = "カードとの通信に失敗しました。カードを置き直して、もう一度お試しください。"
 
 
 class CardDataMalformed(CardError):

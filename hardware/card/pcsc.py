@@ -67,7 +67,9 @@ class PcscTransport:
 
     def __init__(self, hcard: Any, protocol: int) -> None:
         self._hcard = hcard
-        self._pci = scard.SCARD_PCI_T0 if protocol == scard.SCARD_PROTOCOL_T0 else scard.SCARD_PCI_T1
+        self._pci = (
+            scard.SCARD_PCI_T0 if protocol == scard.SCARD_PROTOCOL_T0 else scard.SCARD_PCI_T1
+        )
 
     def transmit(self, apdu: bytes) -> bytes:
         hresult, response = scard.SCardTransmit(self._hcard, self._pci, list(apdu))
@@ -78,6 +80,10 @@ class PcscTransport:
                 f"カードとの通信に失敗しました ({_error_text(hresult)})。"
                 "カードを置き直して、もう一度お試しください。"
             )
+        if len(response) < 2:
+            # No status word at all: the link to the card broke mid-command (vpcd answers
+            # this way when the card goes away; contactless readers when the card is lifted).
+            raise CardRemoved()
         return bytes(response)
 
 
@@ -109,7 +115,9 @@ class PcscContext:
         if hresult in _SERVICE_DOWN:
             raise PcscUnavailable()
         if hresult != scard.SCARD_S_SUCCESS:
-            raise PcscUnavailable(f"カードリーダーの一覧を取得できません ({_error_text(hresult)})。")
+            raise PcscUnavailable(
+                f"カードリーダーの一覧を取得できません ({_error_text(hresult)})。"
+            )
         return list(readers)
 
     def _states(self, names: list[str], timeout_ms: int, previous: Any = None) -> Any:
@@ -131,7 +139,9 @@ class PcscContext:
         infos = []
         for name, state, atr in self._states(names, 0):
             present = bool(state & scard.SCARD_STATE_PRESENT) and not state & scard.SCARD_STATE_MUTE
-            infos.append(ReaderInfo(name, present, bytes(atr).hex(" ").upper() if present else None))
+            infos.append(
+                ReaderInfo(name, present, bytes(atr).hex(" ").upper() if present else None)
+            )
         return infos
 
     def matching_readers(self, substring: str | None) -> list[str]:
@@ -218,7 +228,7 @@ async def watch_cards() -> AsyncIterator[asyncio.Queue[CardEvent]]:
             event = CardEvent(kind, str(card.reader), bytes(card.atr).hex(" ").upper())
             loop.call_soon_threadsafe(queue.put_nowait, event)
 
-    class Observer(CardObserver):  # type: ignore[misc]
+    class Observer(CardObserver):
         def update(self, observable: object, handlers: tuple[list[Any], list[Any]]) -> None:
             added, removed = handlers
             hand_over("inserted", added)

@@ -76,11 +76,13 @@ class CardReadResult:
 
 def _exchange(transport: Transport, command: bytes) -> Response:
     raw = transport.transmit(command)
-    try:
-        response = Response.parse(raw)
-    except ValueError:
-        raise CardCommunicationError() from None
-    log.debug("APDU %s -> %04X (%d bytes)", apdu.describe(command), response.sw, len(response.data))
+    if len(raw) < 2:
+        raise CardCommunicationError()
+    response = Response(raw[:-2], (raw[-2] << 8) | raw[-1])
+    if log.isEnabledFor(logging.DEBUG):  # describing costs more than the APDU itself
+        log.debug(
+            "APDU %s -> %04X (%d bytes)", apdu.describe(command), response.sw, len(response.data)
+        )
     return response
 
 
@@ -155,7 +157,9 @@ def read_file(transport: Transport) -> bytes:
     while len(data) < total:
         chunk = _read_chunk(transport, len(data), min(apdu.MAX_SHORT_LE, total - len(data)))
         if not chunk:
-            raise CardDataMalformed("カードのデータが途中で終わっています。手入力で対応してください。")
+            raise CardDataMalformed(
+                "カードのデータが途中で終わっています。手入力で対応してください。"
+            )
         data += chunk
     return data[:total]
 

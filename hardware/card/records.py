@@ -1,4 +1,4 @@
-"""The files of the 券面事項入力補助AP: EF 0002 (基本4情報), EF 0003 (integrity), EF 0001 (個人番号).
+"""Files of the 券面事項入力補助AP: EF 0002 (基本4情報), EF 0003 (integrity), EF 0001 (個人番号).
 
 Parsing follows the BER headers, never fixed offsets, and keeps text code point for code point
 (no Unicode normalisation: 髙, 﨑 U+FA11, U+FA30 and 𠮷 U+20BB7 stay as the card holds them).
@@ -64,8 +64,11 @@ class BasicInfo:
 
     def unusual_characters(self) -> list[str]:
         """Code points staff should check by eye (private use, unassigned, controls)."""
+        text = self.name + self.address
+        if text.replace("\u3000", "").isprintable():  # fast path: no Cc/Cf/Cs/Co/Cn at all
+            return []
         found = []
-        for char in self.name + self.address:
+        for char in text:
             if unicodedata.category(char) in _FLAGGED_CATEGORIES:
                 found.append(f"U+{ord(char):04X}")
         return sorted(set(found))

@@ -7,8 +7,7 @@ raises :class:`CardDataMalformed`, nothing else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from hardware.card.errors import CardDataMalformed
 
@@ -22,8 +21,7 @@ def _malformed(what: str) -> CardDataMalformed:
     )
 
 
-@dataclass(frozen=True)
-class Tlv:
+class Tlv(NamedTuple):  # a NamedTuple: a read makes dozens, and these are cheap to create
     tag: int  # the tag bytes as one big-endian integer, e.g. 0xDF22
     start: int  # offset of the first tag byte in the buffer
     value_start: int

@@ -44,12 +44,17 @@ class CountingTransport:
 
     def __init__(self, inner: Transport) -> None:
         self.inner = inner
-        self.trace: list[str] = []
+        self._headers: list[bytes] = []
 
     @property
     def count(self) -> int:
-        return len(self.trace)
+        return len(self._headers)
+
+    @property
+    def trace(self) -> list[str]:
+        return [describe(header) for header in self._headers]
 
     def transmit(self, apdu: bytes) -> bytes:
-        self.trace.append(describe(apdu))
+        # VERIFY keeps its header only, so no PIN stays in memory; describe() masks the rest
+        self._headers.append(apdu[:5] + b"\x00" if apdu[1] == 0x20 and len(apdu) > 5 else apdu)
         return self.inner.transmit(apdu)

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from hardware.card.emulator import CardProfile, VpcdEmulator, start_emulator
+from hardware.card.pcsc import list_readers
 from hardware.card.pcscd import VpcdSlot, start_pcscd, stop_pcscd, vpcd_slots
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -26,7 +28,19 @@ def require_service(available: bool, reason: str) -> None:
         pytest.fail(f"CI=true and a required service is missing: {reason}", pytrace=False)
     pytest.skip(reason)
 
+
 StartCard = Callable[..., VpcdEmulator]
+
+
+def wait_for_presence(reader: str, *, present: bool, timeout: float = 10.0) -> None:
+    """Readiness, not timing: wait until pcscd reports the card (or its absence)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = {r.name: r.card_present for r in list_readers()}
+        if states.get(reader) == present:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{reader}: card_present never became {present}")
 
 
 @pytest.fixture(scope="session")
@@ -54,9 +68,11 @@ def start_card(vpcd_slot: VpcdSlot) -> Iterator[StartCard]:
     started: list[VpcdEmulator] = []
 
     def start(card_profile: CardProfile | Path | None = None, **kwargs: object) -> VpcdEmulator:
+        wait_for_presence(vpcd_slot.reader, present=False)  # the previous card is gone
         emulator = start_emulator(card_profile, port=vpcd_slot.port, **kwargs)  # type: ignore[arg-type]
         started.append(emulator)
         assert emulator.wait_connected(), "the virtual card did not connect to vpcd"
+        wait_for_presence(vpcd_slot.reader, present=True)  # pcscd has polled it
         return emulator
 
     yield start

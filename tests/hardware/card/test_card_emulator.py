@@ -5,7 +5,6 @@ from __future__ import annotations
 from hardware.card.emulator import EmulatedCard
 from hardware.card.emulator import bundled_profile as profile
 
-
 SELECT_AP = bytes.fromhex("00A4040C0AD3921000310001010408")
 SELECT_PIN = bytes.fromhex("00A4020C020011")
 SELECT_0002 = bytes.fromhex("00A4020C020002")

@@ -22,7 +22,6 @@ from hardware.card.errors import (
 from hardware.card.reader import read_card
 from hardware.card.transport import CountingTransport, ScriptedTransport
 
-
 OK = bytes.fromhex("9000")
 SELECT_AP = bytes.fromhex("00A4040C0AD3921000310001010408")
 SELECT_PIN = bytes.fromhex("00A4020C020011")
