@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 # Modules exposing ``start_demo(stop: threading.Event) -> str`` (a line to print); one per line.
 DEMO_DEVICE_MODULES: tuple[str, ...] = (
     "backend.printing.demo",
-    # more devices arrive with their issues
+    "hardware.card.demo",
 )
 
 SCREENS = (
