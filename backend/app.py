@@ -21,6 +21,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "backend.health.router",
     "backend.schemas_api.router",
     "backend.auth.router",
+    "backend.queue.router",
 )
 
 
