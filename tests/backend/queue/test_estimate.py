@@ -27,12 +27,16 @@ def test_two_counters_halve_the_wait_and_busy_counters_count() -> None:
     waiting = [WaitingTicket(f"b{i}", "B", issued_at=-10 + i) for i in range(4)]
     one = estimate_waits(_snapshot([CounterState("1", frozenset({"B"}))], waiting))
     two = estimate_waits(
-        _snapshot([CounterState("1", frozenset({"B"})), CounterState("2", frozenset({"B"}))], waiting)
+        _snapshot(
+            [CounterState("1", frozenset({"B"})), CounterState("2", frozenset({"B"}))], waiting
+        )
     )
     assert [one[f"b{i}"] for i in range(4)] == [0.0, 5.0, 10.0, 15.0]
     assert [two[f"b{i}"] for i in range(4)] == [0.0, 0.0, 5.0, 5.0]
     busy = estimate_waits(
-        _snapshot([CounterState("1", frozenset({"B"}), busy_queue_id="A", busy_since=-5.0)], waiting)
+        _snapshot(
+            [CounterState("1", frozenset({"B"}), busy_queue_id="A", busy_since=-5.0)], waiting
+        )
     )
     assert busy["b0"] == 15.0  # 20-minute 転入 started 5 minutes ago
 

@@ -23,9 +23,15 @@ def test_numbers_restart_at_midnight_in_tokyo(db: Session, office: DemoOffice) -
     office.office.opens_at, office.office.closes_at = "00:00", "24:00"
     queue_id = office.queues["B"].id
     # 14:59 UTC is 23:59 in Tokyo; 15:00 UTC is the next day there (but still the same UTC day).
-    late = service.issue_ticket(db, queue_id=queue_id, now=dt.datetime(2026, 11, 24, 14, 59, tzinfo=dt.UTC))
-    later = service.issue_ticket(db, queue_id=queue_id, now=dt.datetime(2026, 11, 24, 14, 59, 30, tzinfo=dt.UTC))
-    next_day = service.issue_ticket(db, queue_id=queue_id, now=dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.UTC))
+    late = service.issue_ticket(
+        db, queue_id=queue_id, now=dt.datetime(2026, 11, 24, 14, 59, tzinfo=dt.UTC)
+    )
+    later = service.issue_ticket(
+        db, queue_id=queue_id, now=dt.datetime(2026, 11, 24, 14, 59, 30, tzinfo=dt.UTC)
+    )
+    next_day = service.issue_ticket(
+        db, queue_id=queue_id, now=dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.UTC)
+    )
     assert (late.number, later.number, next_day.number) == (1, 2, 1)
     assert next_day.service_day == dt.date(2026, 11, 25)
 
