@@ -66,9 +66,8 @@ class Ticket(IdMixin, TimestampMixin, TenantOwned, Base):
         Index("ix_tickets_queue_status", "queue_id", "status"),
     )
 
-    queue_id: Mapped[str] = mapped_column(
-        ForeignKey("queues.id", ondelete="CASCADE"), index=True, comment="where it waits now"
-    )
+    # the queue it waits in now (differs from origin_queue_id after a transfer)
+    queue_id: Mapped[str] = mapped_column(ForeignKey("queues.id", ondelete="CASCADE"), index=True)
     origin_queue_id: Mapped[str] = mapped_column(
         ForeignKey("queues.id", ondelete="CASCADE"), comment="the queue that numbered it"
     )
