@@ -30,6 +30,11 @@ IDLE_TIMEOUT = dt.timedelta(minutes=30)
 def get_session() -> Iterator[Session]:
     session = session_factory()()
     session.info["tenant_id"] = None
+    if session.get_bind().dialect.name == "sqlite":
+        # Every authenticated request writes (last_seen_at): on SQLite take the write lock at
+        # BEGIN, or a read-then-write transaction fails at once ("database is locked") when
+        # another request committed in between. PostgreSQL needs nothing.
+        session.connection(execution_options={"sqlite_begin": "BEGIN IMMEDIATE"})
     try:
         yield session
         session.commit()
