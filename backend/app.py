@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.errors import MadoguchiError
+from backend.security import middleware as security_middleware
 from kiosk import STATIC_DIR
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,9 @@ ROUTER_MODULES: tuple[str, ...] = (
     "backend.health.router",
     "backend.schemas_api.router",
     "backend.auth.router",
+    "backend.auth.oidc_router",
+    "backend.devices.router",
+    "backend.audit.router",
 )
 
 
@@ -84,4 +88,5 @@ def create_app() -> FastAPI:
     for module_name in ROUTER_MODULES:
         app.include_router(importlib.import_module(module_name).router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="kiosk")
+    security_middleware.install(app)
     return app

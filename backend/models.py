@@ -6,6 +6,7 @@ from backend.devices.models import Device
 from backend.documents.models import Document, Signature
 from backend.outbox.models import DeliveryAttempt, OutboxMessage
 from backend.queue.models import Queue, Ticket, counter_queues
+from backend.security.models import IndividualNumber, OidcLogin, OidcProvider
 from backend.staff.models import StaffAccount, StaffSession
 from backend.tenants.models import Counter, Office, Tenant
 from backend.visits.models import HouseholdMember, Visit, VisitEvent
@@ -18,7 +19,10 @@ __all__ = [
     "Device",
     "Document",
     "HouseholdMember",
+    "IndividualNumber",
     "Office",
+    "OidcLogin",
+    "OidcProvider",
     "OutboxMessage",
     "Queue",
     "Signature",
