@@ -66,10 +66,6 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodySizeLimitMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -84,28 +80,29 @@ class BodySizeLimitMiddleware:
             await _refuse(send, limit)
             return
         received = 0
-        started = False
+        overflow = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            # Past the limit the app sees a disconnect (whatever it makes of that, its answer
+            # is replaced by our 413 below), so no route ever holds an oversized body.
+            nonlocal received, overflow
+            if overflow:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _TooLarge
+                    overflow = True
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not started:
+        async def guarded_send(message: Message) -> None:
+            if not overflow:
+                await send(message)
+            elif message["type"] == "http.response.start":
                 await _refuse(send, limit)
+
+        await self.app(scope, limited_receive, guarded_send)
 
 
 async def _refuse(send: Send, limit: int) -> None:

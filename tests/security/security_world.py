@@ -1,5 +1,7 @@
-"""Helpers for the security tests. Two municipalities: ``home`` (the demo tenant, with its
-staff and one device of each kind) and ``foreign`` (992003), holding one object of every kind. Tests act as home principals and
+"""Helpers for the security tests.
+
+Two municipalities: ``home`` (the demo tenant, with its staff and one device of each kind)
+and ``foreign`` (992003), holding one object of every kind. Tests act as home principals and
 aim at foreign objects."""
 
 from __future__ import annotations
