@@ -311,6 +311,7 @@ def complete_login(session: Session, state: str, code: str, address: str) -> Sta
             display_name=str(claims.get("name") or claims.get("preferred_username") or "")[:100],
             role=role.value,
             oidc_subject=subject,
+            active=True,
         )
         session.add(staff)
     if not staff.active:
