@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import threading
+import uuid
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from security_world import login
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -16,6 +19,7 @@ from typer.testing import CliRunner
 from backend.audit.models import AuditEvent
 from backend.audit.service import events, record, verify_chain
 from backend.seed import seed_demo
+from backend.tenants.models import Tenant
 
 
 def _chain(db: Session, n: int = 4) -> str:
@@ -123,3 +127,32 @@ def test_record_takes_a_per_tenant_lock_on_postgres(db: Session) -> None:
     ).scalar_one()
     assert locks >= 1
     assert db.query(AuditEvent).filter_by(tenant_id=tenant_id).count() == 1
+
+
+def test_concurrent_appends_keep_one_chain(engine: Engine) -> None:
+    """Writers in parallel transactions: no duplicate seq, no fork (PostgreSQL advisory lock)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers itself; the lock is PostgreSQL's")
+    code = f"97{uuid.uuid4().int % 10000:04d}"
+    with Session(engine) as session:
+        tenant = Tenant(code=code, name="並行テスト村")
+        session.add(tenant)
+        session.commit()
+        tenant_id = tenant.id
+
+    def writer(n: int) -> None:
+        for i in range(10):
+            with Session(engine) as session:
+                record(
+                    session, tenant_id=tenant_id, action="test.parallel", detail={"w": n, "i": i}
+                )
+                session.commit()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with Session(engine) as session:
+        session.info["unscoped"] = True
+        assert verify_chain(events(session, tenant_id)) == (40, None)
