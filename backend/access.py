@@ -113,6 +113,8 @@ def require(permission: Permission) -> Callable[[Request, SessionDep], Principal
         return principal
 
     dependency.__name__ = f"require_{permission.value.replace('.', '_')}"
+    # Read by the route walk test and the docs: which permission guards a route.
+    dependency.permission = permission  # type: ignore[attr-defined]
     return dependency
 
 
