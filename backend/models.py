@@ -4,7 +4,7 @@ from backend.audit.models import AuditEvent
 from backend.db import Base
 from backend.devices.models import Device
 from backend.documents.models import Document, Signature
-from backend.outbox.models import DeliveryAttempt, OutboxMessage
+from backend.outbox.models import DeliveryAttempt, Destination, OutboxMessage
 from backend.queue.models import Queue, Ticket, counter_queues
 from backend.staff.models import StaffAccount, StaffSession
 from backend.tenants.models import Counter, Office, Tenant
@@ -15,6 +15,7 @@ __all__ = [
     "Base",
     "Counter",
     "DeliveryAttempt",
+    "Destination",
     "Device",
     "Document",
     "HouseholdMember",
