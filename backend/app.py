@@ -21,6 +21,8 @@ ROUTER_MODULES: tuple[str, ...] = (
     "backend.health.router",
     "backend.schemas_api.router",
     "backend.auth.router",
+    "backend.outbox.router",
+    "backend.core.router",
 )
 
 

@@ -19,7 +19,11 @@ app = typer.Typer(
 )
 
 # Modules exposing ``register(app: typer.Typer) -> None``; keep one per line (merges stay easy).
-COMMAND_MODULES: tuple[str, ...] = ("backend.core_cli",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "backend.core_cli",
+    "backend.outbox.cli",
+    "backend.core.cli",
+)
 
 
 def build_app() -> typer.Typer:
