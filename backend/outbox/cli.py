@@ -92,7 +92,7 @@ def register(app: typer.Typer) -> None:
                 name=name,
                 kind=kind,
                 config=json.loads(config),
-                secret=secret,  # type: ignore[arg-type]
+                secret=secret,
                 max_attempts=max_attempts,
             )
             with session_scope(unscoped=True) as session:
