@@ -35,6 +35,17 @@ DEFAULT_REPLACEMENT = (
     "〓"  # 下駄記号 (U+3013): in CP932, and the customary mark for a missing glyph
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# The same character under the JIS X 0208 and the Microsoft mappings (〜 vs ～ …): mapped
+# without a flag, since nothing is lost.
+CP932_EQUIVALENTS: dict[str, str] = {
+    "\u301c": "\uff5e",  # WAVE DASH → FULLWIDTH TILDE
+    "\u2016": "\u2225",  # DOUBLE VERTICAL LINE → PARALLEL TO
+    "\u2212": "\uff0d",  # MINUS SIGN → FULLWIDTH HYPHEN-MINUS
+    "\u00a2": "\uffe0",  # CENT SIGN
+    "\u00a3": "\uffe1",  # POUND SIGN
+    "\u00ac": "\uffe2",  # NOT SIGN
+    "\u2014": "\u2015",  # EM DASH → HORIZONTAL BAR
+}
 
 DATA_COLUMNS: tuple[str, ...] = (
     "idempotency_key",
@@ -148,7 +159,7 @@ def substitute_for_cp932(
             changed = True
             i += 2
             continue
-        char = text[i]
+        char = CP932_EQUIVALENTS.get(text[i], text[i])
         try:
             char.encode("cp932")
             out.append(char)
