@@ -40,7 +40,7 @@ def procedure(pid: str, name: str, members: list[int] | None = None) -> Procedur
         id=pid,
         name=name,
         department="市民課",
-        counter={"id": "1", "name": "1番窓口"},  # type: ignore[arg-type]
+        counter={"id": "1", "name": "1番窓口"},
         reasons=["転入したため"],
         members=members or [],
     )
