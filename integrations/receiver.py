@@ -91,6 +91,13 @@ class WebhookReceiver(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host!s}:{port}/hooks/madoguchi"
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # the sender went away mid-request (a killed worker): nothing to report
+        super().handle_error(request, client_address)
+
     def start(self) -> WebhookReceiver:
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
         self._thread.start()
