@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.auth.passwords import hash_password
+from backend.outbox.seed import ensure_demo_destinations
 from backend.queue.models import Queue, counter_queues
 from backend.staff.models import Role, StaffAccount
 from backend.tenants.codes import is_valid_local_government_code
@@ -70,6 +71,7 @@ def seed_demo(session: Session) -> Tenant:
         _ensure_counter(session, office, code, name, floor, [queues[p] for p in prefixes])
     for demo in DEMO_STAFF:
         _ensure_staff(session, tenant, demo)
+    ensure_demo_destinations(session, tenant.id)
     session.flush()
     return tenant
 

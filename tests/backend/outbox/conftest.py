@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, delete, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
@@ -89,6 +89,8 @@ def committed_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Dat
     db_module.reset_engine(engine)
     with session_scope(unscoped=True) as session:
         tenant_id = seed_demo(session).id
+        # Each test configures its own destinations; the demo's would add messages.
+        session.execute(delete(Destination))
     yield Database(url, engine, tenant_id)
     db_module.reset_engine(previous)
     engine.dispose()

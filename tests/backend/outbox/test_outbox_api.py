@@ -52,7 +52,7 @@ def test_admin_creates_and_lists_destinations_others_may_not(
     listed = client.post("/api/v1/outbox/destinations", json=hook, headers=headers)
     assert listed.status_code == 201 and "secret" not in listed.json()
     names = [d["name"] for d in client.get("/api/v1/outbox/destinations").json()]
-    assert names == ["hook", "rpa"]
+    assert names == ["backoffice-pull", "hook", "rpa", "rpa-csv"]  # with the demo's
     again = client.post("/api/v1/outbox/destinations", json=body, headers=headers)
     assert again.json()["error"]["code"] == "destination_exists"
     _login(client, "clerk")
