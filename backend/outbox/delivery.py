@@ -19,6 +19,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+import backend.models  # noqa: F401 - every mapper configured before the first flush
 from backend.audit import service as audit
 from backend.db import new_id, session_scope, utcnow
 from backend.outbox.adapters import adapter_for

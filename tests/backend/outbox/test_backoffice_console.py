@@ -76,6 +76,7 @@ def test_back_office_sees_the_case_its_document_and_delivery_states(
         page.fill("input[name=password]", DEMO_PASSWORD)
         page.click("#login button[type=submit]")
         page.wait_for_selector("#cases tbody tr")
+        assert not page.is_visible("#login")
         row = page.locator("#cases tbody tr").first
         assert "転入" in row.inner_text()
         assert row.locator("a", has_text="転入届.pdf").count() == 1
