@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.outbox.models import Destination
 
-DEMO_DESTINATIONS = (
+DEMO_DESTINATIONS: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("backoffice-pull", "pull", {}),
     (
         "rpa-csv",
