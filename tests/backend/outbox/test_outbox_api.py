@@ -132,3 +132,36 @@ def test_cases_show_documents_and_every_delivery_and_admin_replays(
     headers = _login(client, "admin")
     replayed = client.post(replay_url, headers=headers)
     assert replayed.status_code == 200 and replayed.json()["status"] == "pending"
+
+
+def test_another_municipality_sees_nothing_of_ours(committed_db: Any, handoff_helpers: Any) -> None:
+    from backend.auth.passwords import hash_password
+    from backend.staff.models import StaffAccount
+    from backend.tenants.models import Tenant
+
+    h = handoff_helpers
+    with session_scope(unscoped=True) as session:
+        h.add_destination(session, committed_db.tenant_id, name="feed", kind="pull")
+        (message,) = h.close_visits(session, committed_db.tenant_id, 1)
+        other = Tenant(code="131016", name="千代田区")
+        session.add(other)
+        session.flush()
+        session.info["tenant_id"] = other.id
+        session.add(
+            StaffAccount(tenant_id=other.id, username="admin", display_name="他市　管理",
+                         role="tenant_admin", password_hash=hash_password(DEMO_PASSWORD))
+        )  # fmt: skip
+    while delivery.deliver_due():
+        pass
+    client = _app_client(committed_db)
+    login = client.post(
+        "/api/v1/auth/login",
+        json={"tenant_code": "131016", "username": "admin", "password": DEMO_PASSWORD},
+    )
+    headers = {"x-csrf-token": login.json()["csrf_token"]}
+    assert client.get("/api/v1/outbox/cases").json() == []
+    assert client.get(f"/api/v1/outbox/messages/{message.id}").status_code == 404
+    replay = client.post(f"/api/v1/outbox/messages/{message.id}/replay", headers=headers)
+    assert replay.status_code == 404
+    assert client.get("/api/v1/handoffs").json()["error"]["code"] == "no_pull_destination"
+    assert client.get("/api/v1/outbox/destinations").json() == []

@@ -173,3 +173,45 @@ def test_two_claimers_never_share_a_message(committed_db: Any, handoff_helpers: 
     assert len(first) == 10 and len(second) == 5
     assert not {m for m, _ in first} & {m for m, _ in second}
     assert delivery.claim(destination) == []
+
+
+def test_handoff_exists_only_if_the_closing_transaction_commits(
+    committed_db: Any, handoff_helpers: Any
+) -> None:
+    import pytest
+
+    h = handoff_helpers
+    with session_scope(unscoped=True) as session:
+        h.add_destination(session, committed_db.tenant_id, name="feed", kind="pull")
+    with pytest.raises(RuntimeError), session_scope(unscoped=True) as session:
+        h.close_visits(session, committed_db.tenant_id, 1)
+        raise RuntimeError("closing the visit failed after the hand-off was written")
+    assert _messages() == []
+
+
+def test_documents_are_linked_with_form_hash_and_url(
+    committed_db: Any, handoff_helpers: Any
+) -> None:
+    import hashlib
+
+    from backend.documents.models import Document
+    from backend.visits.models import Visit
+
+    h = handoff_helpers
+    with session_scope(unscoped=True) as session:
+        h.add_destination(session, committed_db.tenant_id, name="feed", kind="pull")
+        session.info["tenant_id"] = committed_db.tenant_id
+        visit = Visit(tenant_id=committed_db.tenant_id, status="closed")
+        session.add(visit)
+        session.flush()
+        document = Document(
+            tenant_id=committed_db.tenant_id, visit_id=visit.id, form="moving-in",
+            filename="a.pdf", content_type="application/pdf",
+            sha256=hashlib.sha256(b"a").hexdigest(), content=b"a",
+        )  # fmt: skip
+        session.add(document)
+        session.flush()
+        (message,) = service.enqueue_handoff(session, visit, h.record, [document])
+        (link,) = message.payload["documents"]  # type: ignore[index]
+    assert link["form"] == "moving-in" and link["sha256"] == document.sha256
+    assert link["url"].endswith(f"/api/v1/handoffs/documents/{document.id}")
