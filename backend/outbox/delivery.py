@@ -247,4 +247,50 @@ def deliver_due() -> int:
     return handled
 
 
-JOBS = [deliver_due]
+PURGE_EVERY_SECONDS = 300.0
+_last_purge = 0.0
+
+
+def purge_delivered_payloads(force: bool = False) -> int:
+    """Drop the personal data of delivered hand-offs once the tenant's retention has passed.
+
+    The row, its key and its attempts stay (the audit trail); only the payload goes, so a
+    replay after that is refused with ``payload_purged``. Runs at most every few minutes.
+    """
+    import datetime as dt
+    import time
+
+    global _last_purge
+    if not force and time.monotonic() - _last_purge < PURGE_EVERY_SECONDS:
+        return 0
+    _last_purge = time.monotonic()
+    from backend.tenants.models import Tenant
+
+    purged = 0
+    with session_scope(unscoped=True) as session:
+        _begin_for_write(session)
+        now = utcnow()
+        for tenant_id, days in session.execute(select(Tenant.id, Tenant.retention_days)):
+            result = session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.tenant_id == tenant_id,
+                    OutboxMessage.status == MessageStatus.DELIVERED,
+                    OutboxMessage.delivered_at < now - dt.timedelta(days=days),
+                    OutboxMessage.payload.is_not(None),
+                )
+                .values(payload=None)
+                .execution_options(synchronize_session=False)
+            )
+            purged += int(getattr(result, "rowcount", 0) or 0)
+    if purged:
+        log.info("purged the payload of %d delivered hand-off(s)", purged)
+    return purged
+
+
+def _purge_job() -> int:
+    purge_delivered_payloads()
+    return 0  # housekeeping never keeps the worker from sleeping
+
+
+JOBS = [deliver_due, _purge_job]

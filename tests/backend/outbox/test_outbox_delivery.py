@@ -215,3 +215,31 @@ def test_documents_are_linked_with_form_hash_and_url(
         (link,) = message.payload["documents"]  # type: ignore[index]
     assert link["form"] == "moving-in" and link["sha256"] == document.sha256
     assert link["url"].endswith(f"/api/v1/handoffs/documents/{document.id}")
+
+
+def test_payload_of_delivered_handoffs_is_purged_after_retention(
+    committed_db: Any, receiver: WebhookReceiver, handoff_helpers: Any
+) -> None:
+    import datetime as dt
+
+    import pytest
+
+    from backend.errors import Conflict
+
+    h = handoff_helpers
+    with session_scope(unscoped=True) as session:
+        h.add_destination(session, committed_db.tenant_id, **h.webhook_destination(receiver.url))
+        h.close_visits(session, committed_db.tenant_id, 2)
+    _run_until(lambda: all(m.status == MessageStatus.DELIVERED for m in _messages()))
+    assert delivery.purge_delivered_payloads(force=True) == 0  # within retention
+    old, _recent = _messages()
+    with session_scope(unscoped=True) as session:
+        row = session.get(OutboxMessage, old.id)
+        assert row is not None
+        row.delivered_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=31)
+    assert delivery.purge_delivered_payloads(force=True) == 1
+    purged, kept = _messages()
+    assert purged.payload is None and kept.payload is not None
+    assert purged.idempotency_key == old.idempotency_key  # the trail stays
+    with pytest.raises(Conflict), session_scope(unscoped=True) as session:
+        service.replay(session, purged.id, tenant_id=None, actor="test")
