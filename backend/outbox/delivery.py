@@ -11,8 +11,10 @@ interrupted try is written down as a failed attempt.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import random
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import and_, or_, select, update
@@ -26,6 +28,7 @@ from backend.outbox.adapters import adapter_for
 from backend.outbox.models import DeliveryAttempt, Destination, MessageStatus, OutboxMessage
 from backend.outbox.service import backoff_delay
 from backend.record.handoff import Handoff
+from backend.tenants.models import Tenant
 from integrations.base import DeliveryResult
 
 log = logging.getLogger(__name__)
@@ -73,8 +76,6 @@ def active_destinations() -> list[DestinationRef]:
 
 def claim(destination: DestinationRef, limit: int = CLAIM_BATCH) -> list[tuple[str, str]]:
     """Claim up to ``limit`` due messages of a destination: [(message id, claim token)]."""
-    import datetime as dt
-
     token = new_id()
     with session_scope(unscoped=True) as session:
         _begin_for_write(session)
@@ -257,15 +258,10 @@ def purge_delivered_payloads(force: bool = False) -> int:
     The row, its key and its attempts stay (the audit trail); only the payload goes, so a
     replay after that is refused with ``payload_purged``. Runs at most every few minutes.
     """
-    import datetime as dt
-    import time
-
     global _last_purge
     if not force and time.monotonic() - _last_purge < PURGE_EVERY_SECONDS:
         return 0
     _last_purge = time.monotonic()
-    from backend.tenants.models import Tenant
-
     purged = 0
     with session_scope(unscoped=True) as session:
         _begin_for_write(session)
