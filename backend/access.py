@@ -35,6 +35,8 @@ class Permission(StrEnum):
     HANDOFF_READ = "handoff.read"
     HANDOFF_ACK = "handoff.ack"
     OUTBOX_REPLAY = "outbox.replay"
+    INTEGRATION_MANAGE = "integration.manage"
+    CORE_LOOKUP = "core.lookup"
     CATALOG_MANAGE = "catalog.manage"
     DEVICE_MANAGE = "device.manage"
     STAFF_MANAGE = "staff.manage"
@@ -45,14 +47,14 @@ class Permission(StrEnum):
 P = Permission
 _CLERK = {
     P.VISIT_READ, P.VISIT_WRITE, P.GUIDANCE_USE, P.FORMS_RENDER, P.PRINT, P.QUEUE_CALL,
-    P.BOARD_READ,
+    P.BOARD_READ, P.CORE_LOOKUP,
 }  # fmt: skip
 _BACK_OFFICE = {P.VISIT_READ, P.HANDOFF_READ, P.HANDOFF_ACK, P.BOARD_READ}
 _ADMIN = (
     _CLERK
     | _BACK_OFFICE
-    | {P.QUEUE_MANAGE, P.OUTBOX_REPLAY, P.CATALOG_MANAGE, P.DEVICE_MANAGE, P.STAFF_MANAGE,
-       P.AUDIT_READ}
+    | {P.QUEUE_MANAGE, P.OUTBOX_REPLAY, P.INTEGRATION_MANAGE, P.CATALOG_MANAGE, P.DEVICE_MANAGE,
+       P.STAFF_MANAGE, P.AUDIT_READ}
 )  # fmt: skip
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

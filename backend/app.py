@@ -28,6 +28,8 @@ ROUTER_MODULES: tuple[str, ...] = (
     "backend.auth.oidc_router",
     "backend.devices.router",
     "backend.audit.router",
+    "backend.outbox.router",
+    "backend.core.router",
 )
 
 

@@ -26,6 +26,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hardware.card.cli",
     "backend.queue.cli",
     "backend.security.cli",
+    "backend.outbox.cli",
+    "backend.core.cli",
 )
 
 

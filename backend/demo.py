@@ -26,6 +26,7 @@ DEMO_DEVICE_MODULES: tuple[str, ...] = (
     "backend.printing.demo",
     "hardware.card.demo",
     "backend.queue.demo",
+    "backend.core.demo",
 )
 
 SCREENS = (

@@ -5,7 +5,7 @@ from backend.db import Base
 from backend.devices.models import Device
 from backend.documents.models import Document, Signature
 from backend.guidance.models import CatalogVersion
-from backend.outbox.models import DeliveryAttempt, OutboxMessage
+from backend.outbox.models import DeliveryAttempt, Destination, OutboxMessage
 from backend.queue.models import Queue, Ticket, TicketEvent, TicketSequence, counter_queues
 from backend.security.models import IndividualNumber, OidcLogin, OidcProvider
 from backend.staff.models import StaffAccount, StaffSession
@@ -18,6 +18,7 @@ __all__ = [
     "CatalogVersion",
     "Counter",
     "DeliveryAttempt",
+    "Destination",
     "Device",
     "Document",
     "HouseholdMember",

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from backend.auth.passwords import hash_password
 from backend.auth.tokens import hash_token
 from backend.devices.models import Device, DeviceKind
+from backend.outbox.seed import ensure_demo_destinations
 from backend.queue.models import Queue, counter_queues
 from backend.staff.models import Role, StaffAccount
 from backend.tenants.codes import is_valid_local_government_code
@@ -79,6 +80,7 @@ def seed_demo(session: Session) -> Tenant:
         session, office, DeviceKind.TICKET_MACHINE, "発券機（1F）", DEMO_TICKET_MACHINE_TOKEN
     )
     _ensure_device(session, office, DeviceKind.DISPLAY, "呼出表示（1F）", DEMO_DISPLAY_TOKEN)
+    ensure_demo_destinations(session, tenant.id)
     session.flush()
     return tenant
 

@@ -52,6 +52,13 @@ class Settings(BaseSettings):
         description="start the emulated card reader and printer with `madoguchi demo`",
     )
     worker_poll_seconds: float = Field(default=1.0, description="worker idle poll interval")
+    core_url: str = Field(
+        default="http://127.0.0.1:8790",
+        description="the core 住民記録 system's adapter endpoint (the demo runs a simulator here)",
+    )
+    core_timeout_seconds: float = Field(
+        default=3.0, description="how long a core-system lookup may take before manual entry"
+    )
 
     @field_validator("encryption_keys")
     @classmethod

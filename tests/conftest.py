@@ -43,6 +43,22 @@ def _backends() -> list[str]:
     return ["sqlite", "postgres"] if (POSTGRES_URL or IN_CI) else ["sqlite"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def core_system_simulator() -> Iterator[str]:
+    """A core 住民記録 simulator for the run, as ``make run`` has one (outage tests override)."""
+    from backend.settings import get_settings
+    from integrations.core.simulator import start_in_thread
+
+    server = start_in_thread()
+    # Both the environment (for settings rebuilt by a test) and the cached settings.
+    os.environ["MADOGUCHI_CORE_URL"] = server.url
+    get_settings().core_url = server.url
+    yield server.url
+    del os.environ["MADOGUCHI_CORE_URL"]
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture(scope="session")
 def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     path: Path = tmp_path_factory.mktemp("db") / "test.db"

@@ -1,4 +1,4 @@
-"""``/api/v1/schemas/visit.json``: the canonical visit record as JSON Schema."""
+"""``/api/v1/schemas/``: the visit record and the hand-off as JSON Schema."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from backend.record import visit_json_schema
+from backend.record.handoff import handoff_json_schema
 
 router = APIRouter(prefix="/api/v1/schemas", tags=["schemas"])
 
@@ -14,3 +15,8 @@ router = APIRouter(prefix="/api/v1/schemas", tags=["schemas"])
 @router.get("/visit.json")
 def visit_schema() -> dict[str, Any]:
     return visit_json_schema()
+
+
+@router.get("/handoff.json")
+def handoff_schema() -> dict[str, Any]:
+    return handoff_json_schema()

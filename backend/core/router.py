@@ -1,0 +1,104 @@
+"""``/api/v1/core``: look up a resident in the core system to prefill; 転出証明書情報."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ValidationError
+
+from backend.access import Permission, Principal, require
+from backend.audit import service as audit
+from backend.core.service import as_api_error, get_core_system
+from backend.deps import SessionDep
+from backend.errors import ValidationFailed
+from integrations.core import (
+    CoreResident,
+    CoreSystem,
+    CoreSystemError,
+    MovingOutCertificate,
+    ResidentQuery,
+)
+from integrations.core.models import ResidentCode
+
+router = APIRouter(prefix="/api/v1/core", tags=["core"])
+
+Clerk = Annotated[Principal, Depends(require(Permission.CORE_LOOKUP))]
+Core = Annotated[CoreSystem, Depends(get_core_system)]
+
+
+class LookupResponse(BaseModel):
+    residents: list[CoreResident]
+
+
+class MovingOutRequest(BaseModel):
+    resident_code: ResidentCode
+
+
+def _lookup(
+    query: ResidentQuery, principal: Principal, session: SessionDep, core: CoreSystem
+) -> LookupResponse:
+    try:
+        residents = core.lookup(query)
+    except CoreSystemError as exc:
+        raise as_api_error(exc) from exc
+    finally:
+        audit.record(
+            session,
+            tenant_id=principal.tenant_id,
+            action="core.lookup",
+            actor=principal.actor,
+            detail={"by": "resident_code" if query.resident_code else "attributes"},
+        )
+    return LookupResponse(residents=residents)
+
+
+@router.post("/lookup", response_model=LookupResponse)
+def lookup(
+    query: ResidentQuery, principal: Clerk, session: SessionDep, core: Core
+) -> LookupResponse:
+    """By 住民票コード, or by 氏名 + 生年月日 + 住所. 503 core_timeout / core_unavailable: the
+    core system is not answering; continue with manual entry."""
+    return _lookup(query, principal, session, core)
+
+
+@router.get("/lookup", response_model=LookupResponse)
+def lookup_get(
+    principal: Clerk,
+    session: SessionDep,
+    core: Core,
+    resident_code: str | None = Query(None),
+    name: str | None = Query(None),
+    birth_date: dt.date | None = Query(None),
+    address: str | None = Query(None),
+) -> LookupResponse:
+    try:
+        query = ResidentQuery(
+            resident_code=resident_code, name=name, birth_date=birth_date, address=address
+        )
+    except ValidationError as exc:
+        raise ValidationFailed(
+            "住民票コード、または氏名・生年月日・住所のすべてを入力してください。"
+        ) from exc
+    return _lookup(query, principal, session, core)
+
+
+@router.post("/moving-out-certificate", response_model=MovingOutCertificate)
+def moving_out_certificate(
+    body: MovingOutRequest, principal: Clerk, session: SessionDep, core: Core
+) -> MovingOutCertificate:
+    """転出証明書情報 for a 特例転入 (the resident moved out online, via マイナポータル)."""
+    try:
+        certificate = core.moving_out_certificate(body.resident_code)
+    except CoreSystemError as exc:
+        raise as_api_error(exc) from exc
+    finally:
+        audit.record(
+            session,
+            tenant_id=principal.tenant_id,
+            action="core.moving_out_certificate",
+            actor=principal.actor,
+            detail={},
+        )
+    return certificate

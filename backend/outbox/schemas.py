@@ -1,0 +1,150 @@
+"""API shapes of the outbox: destinations, deliveries, cases, the pull feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+DestinationKind = Literal["webhook", "csv", "amqp", "pull"]
+
+
+class WebhookConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(pattern=r"^https?://")
+
+
+class CsvConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    folder: str = Field(min_length=1, description="drop folder; relative to MADOGUCHI_DATA_DIR")
+    encoding: Literal["cp932", "utf-8-sig"] = "cp932"
+    delimiter: Literal["comma", "tab"] = "comma"
+    substitutions: dict[str, str] = Field(
+        default_factory=dict, description="character (or IVS pair) → CP932 replacement"
+    )
+    replacement: str = Field(default="〓", min_length=1, max_length=1)
+
+
+class AmqpConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(pattern=r"^amqps?://")
+    exchange: str = ""
+    routing_key: str = Field(min_length=1)
+    queue: str | None = None
+
+
+class PullConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+CONFIG_MODELS: dict[str, type[BaseModel]] = {
+    "webhook": WebhookConfig,
+    "csv": CsvConfig,
+    "amqp": AmqpConfig,
+    "pull": PullConfig,
+}
+
+
+class DestinationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    kind: DestinationKind
+    config: dict[str, Any] = Field(default_factory=dict)
+    secret: str | None = Field(default=None, description="webhook: signing secret (whsec_…)")
+    enabled: bool = True
+    max_attempts: int = Field(default=10, ge=1, le=100)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    backoff_base_seconds: float = Field(default=5.0, gt=0)
+    backoff_max_seconds: float = Field(default=3600.0, gt=0)
+
+    @model_validator(mode="after")
+    def _config_fits_kind(self) -> DestinationCreate:
+        self.config = CONFIG_MODELS[self.kind].model_validate(self.config).model_dump()
+        if self.kind == "webhook" and not self.secret:
+            raise ValueError("a webhook destination needs a signing secret")
+        return self
+
+
+class DestinationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    name: str
+    kind: str
+    enabled: bool
+    config: dict[str, Any]
+    has_secret: bool
+    max_attempts: int
+    timeout_seconds: float
+    backoff_base_seconds: float
+    backoff_max_seconds: float
+    feed_cursor: int
+    acked_cursor: int
+
+
+class AttemptRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    at: dt.datetime
+    ok: bool
+    detail: str | None
+
+
+class DeliveryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    destination: str
+    destination_id: str | None
+    idempotency_key: str
+    version: int
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime
+    delivered_at: dt.datetime | None
+    last_error: str | None
+    created_at: dt.datetime
+
+
+class DeliveryDetail(DeliveryRead):
+    attempt_log: list[AttemptRead] = Field(default_factory=list)
+
+
+class DocumentRead(BaseModel):
+    id: str
+    form: str
+    filename: str
+    content_type: str
+    sha256: str
+    url: str
+
+
+class CaseRead(BaseModel):
+    visit_id: str
+    event: str | None
+    filed_on: str | None
+    handed_off_at: dt.datetime
+    documents: list[DocumentRead]
+    deliveries: list[DeliveryRead]
+
+
+class FeedItem(BaseModel):
+    cursor: int
+    handoff: dict[str, Any]
+
+
+class FeedPage(BaseModel):
+    destination: str
+    items: list[FeedItem]
+    next_cursor: int = Field(description="ack this once the items are stored")
+    acked_cursor: int
+
+
+class AckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cursor: int = Field(ge=0)
+    destination: str | None = None
+
+
+class AckResponse(BaseModel):
+    destination: str
+    acked_cursor: int
+    acknowledged: int

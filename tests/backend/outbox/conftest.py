@@ -1,0 +1,156 @@
+"""Fixtures for the outbox: a database the worker can commit to, visits, destinations, and a
+loopback webhook receiver that deduplicates by ``webhook-id``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, delete, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session
+
+from backend import db as db_module
+from backend import migrate
+from backend.db import session_scope
+from backend.outbox import service
+from backend.outbox.models import Destination, OutboxMessage
+from backend.outbox.schemas import DestinationCreate
+from backend.seed import seed_demo
+from backend.visits.models import Visit
+from integrations.receiver import WebhookReceiver
+
+SECRET = "whsec_" + "b3V0Ym94LXRlc3Qtc2VjcmV0LWZvci1tYWRvZ3VjaGk="
+IN_CI = os.environ.get("CI", "").lower() == "true"
+POSTGRES_URL = os.environ.get("MADOGUCHI_TEST_POSTGRES_URL")
+
+RECORD: dict[str, Any] = {
+    "schema": "madoguchi.visit/1",
+    "tenant": {"code": "991007", "name": "窓口デモ市"},
+    "event": "moving-in",
+    "event_date": "2026-11-20",
+    "filed_on": "2026-11-24",
+    "new_address": "窓口デモ市本町一丁目２番３号",
+    "members": [{"name": "窓口　太郎", "birth_date": "1985-04-01", "sex": "1", "source": "card"}],
+}
+
+
+def require(available: bool, reason: str) -> None:
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true and a required service is missing: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@dataclass
+class Database:
+    url: str
+    engine: Engine
+    tenant_id: str
+
+
+def _backends() -> list[str]:
+    return ["sqlite", "postgres"] if (POSTGRES_URL or IN_CI) else ["sqlite"]
+
+
+@pytest.fixture(params=_backends())
+def committed_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A fresh, migrated, seeded database that the worker code (session_scope) commits to."""
+    drop: Callable[[], None] = lambda: None  # noqa: E731
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'outbox.db'}"
+    else:
+        require(bool(POSTGRES_URL), "MADOGUCHI_TEST_POSTGRES_URL is not set")
+        assert POSTGRES_URL is not None
+        name = f"madoguchi_outbox_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        except Exception as exc:
+            require(False, f"PostgreSQL unreachable: {exc}")
+        url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+        def drop() -> None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+    engine = db_module.make_engine(url)
+    migrate.upgrade(engine)
+    previous = db_module._engine
+    db_module.reset_engine(engine)
+    with session_scope(unscoped=True) as session:
+        tenant_id = seed_demo(session).id
+        # Each test configures its own destinations; the demo's would add messages.
+        session.execute(delete(Destination))
+    yield Database(url, engine, tenant_id)
+    db_module.reset_engine(previous)
+    engine.dispose()
+    drop()
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    server = WebhookReceiver(SECRET).start()
+    yield server
+    server.stop()
+
+
+def add_destination(session: Session, tenant_id: str, **values: Any) -> Destination:
+    session.info["tenant_id"] = tenant_id
+    body = DestinationCreate.model_validate(values)
+    return service.create_destination(session, tenant_id, body, actor="test")
+
+
+def webhook_destination(url: str, **extra: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "name": "webhook",
+        "kind": "webhook",
+        "config": {"url": url},
+        "secret": SECRET,
+        "timeout_seconds": 2,
+        "backoff_base_seconds": 0.05,
+        "backoff_max_seconds": 0.2,
+    }
+    values.update(extra)
+    return values
+
+
+def close_visits(
+    session: Session, tenant_id: str, count: int, documents: list[Any] | None = None
+) -> list[OutboxMessage]:
+    """Open and close ``count`` visits, handing each off, as the counter flow will."""
+    session.info["tenant_id"] = tenant_id
+    messages: list[OutboxMessage] = []
+    for _ in range(count):
+        visit = Visit(tenant_id=tenant_id, status="closed", event="moving-in",
+                      closed_at=dt.datetime.now(dt.UTC))  # fmt: skip
+        session.add(visit)
+        session.flush()
+        messages += service.enqueue_handoff(session, visit, RECORD, documents or [])
+    return messages
+
+
+@pytest.fixture
+def handoff_helpers() -> Any:
+    """The helpers above, for tests (test modules cannot import a conftest by name)."""
+
+    @dataclass(frozen=True)
+    class Helpers:
+        secret: str = SECRET
+        record: dict[str, Any] = None  # type: ignore[assignment]
+
+        add_destination = staticmethod(add_destination)
+        webhook_destination = staticmethod(webhook_destination)
+        close_visits = staticmethod(close_visits)
+        require = staticmethod(require)
+
+    return Helpers(record=RECORD)

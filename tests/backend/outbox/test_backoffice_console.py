@@ -1,0 +1,89 @@
+"""The back-office console in real Chromium: login, a case with its document and deliveries.
+
+(Here rather than under tests/kiosk/ to reuse the outbox fixtures.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+
+from backend.db import session_scope
+from backend.documents.models import Document
+from backend.outbox import delivery
+from backend.seed import DEMO_PASSWORD
+
+
+@pytest.fixture
+def live_server(committed_db: Any) -> Iterator[str]:
+    from backend.app import create_app
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port,
+                                           log_level="warning"))  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.mark.browser
+def test_back_office_sees_the_case_its_document_and_delivery_states(
+    committed_db: Any, live_server: str, handoff_helpers: Any
+) -> None:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    handoff_helpers.require(chromium is not None, "chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    h = handoff_helpers
+    with session_scope(unscoped=True) as session:
+        h.add_destination(session, committed_db.tenant_id, name="feed", kind="pull")
+        h.add_destination(
+            session, committed_db.tenant_id,
+            **h.webhook_destination("http://127.0.0.1:9/", max_attempts=1),
+        )  # fmt: skip
+        (message, _) = h.close_visits(session, committed_db.tenant_id, 1)
+        session.add(
+            Document(
+                tenant_id=committed_db.tenant_id, visit_id=message.visit_id, form="moving-in",
+                filename="転入届.pdf", content_type="application/pdf",
+                sha256=hashlib.sha256(b"x").hexdigest(), content=b"x",
+            )
+        )  # fmt: skip
+    while delivery.deliver_due():
+        pass
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(f"{live_server}/backoffice/")
+        page.fill("input[name=username]", "backoffice")
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        page.click("#login button[type=submit]")
+        page.wait_for_selector("#cases tbody tr")
+        assert not page.is_visible("#login")
+        row = page.locator("#cases tbody tr").first
+        assert "転入" in row.inner_text()
+        assert row.locator("a", has_text="転入届.pdf").count() == 1
+        text = row.inner_text()
+        assert "取得待ち（pull）" in text and "送信停止（要対応）" in text
+        assert "再送" not in text  # only an admin may replay
+        row.locator("button", has_text="履歴").last.click()
+        page.wait_for_selector("#attempts[open]")
+        assert "失敗" in page.locator("#attempts-list").inner_text()
+        browser.close()
