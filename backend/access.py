@@ -116,6 +116,20 @@ def require(permission: Permission) -> Callable[[Request, SessionDep], Principal
     return dependency
 
 
+def require_any(*permissions: Permission) -> Callable[[Request, SessionDep], Principal]:
+    """Like ``require``, for a route open to several callers (e.g. a clerk and a tablet)."""
+
+    def dependency(request: Request, session: SessionDep) -> Principal:
+        principal = _authenticate(request, session)
+        if not principal.permissions.intersection(permissions):
+            raise Forbidden()
+        request.state.principal = principal
+        return principal
+
+    dependency.__name__ = "require_any_" + "_".join(p.value.replace(".", "_") for p in permissions)
+    return dependency
+
+
 def principal_of(request: Request) -> Principal:
     principal = getattr(request.state, "principal", None)
     if principal is None:

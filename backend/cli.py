@@ -19,7 +19,10 @@ app = typer.Typer(
 )
 
 # Modules exposing ``register(app: typer.Typer) -> None``; keep one per line (merges stay easy).
-COMMAND_MODULES: tuple[str, ...] = ("backend.core_cli",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "backend.core_cli",
+    "hardware.agent.cli",
+)
 
 
 def build_app() -> typer.Typer:

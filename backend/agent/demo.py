@@ -1,0 +1,84 @@
+"""``start_demo``: a counter agent inside the backend process, bound to the demo's counter 1.
+
+Listed in ``backend.demo.DEMO_DEVICE_MODULES``. It uses the in-process transport, so it needs no
+token and no port; the card reader and printer are the configured devices when present, else the
+synthetic stand-ins of ``hardware.agent.fakes`` (PIN 1234).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from sqlalchemy import select
+
+from backend.agent.hub import AgentIdentity, get_hub
+from backend.agent.inprocess import InProcessTransport
+from backend.db import session_scope
+from backend.devices.models import Device, DeviceKind
+from backend.seed import DEMO_TENANT_CODE
+from backend.tenants.models import Counter, Tenant
+from hardware.agent.client import AgentClient
+from hardware.agent.fakes import FakeCardReader, MemoryPrinter
+from hardware.agent.handlers import Handlers
+
+DEMO_COUNTER_CODE = "1"
+DEMO_AGENT_NAME = "1番窓口 内蔵エージェント"
+
+
+def ensure_demo_agent(counter_code: str = DEMO_COUNTER_CODE) -> AgentIdentity:
+    """The demo counter's agent device (created once; it connects in-process, no token)."""
+    with session_scope(unscoped=True) as session:
+        tenant = session.scalars(select(Tenant).where(Tenant.code == DEMO_TENANT_CODE)).one()
+        counter = session.scalars(
+            select(Counter).where(Counter.tenant_id == tenant.id, Counter.code == counter_code)
+        ).one()
+        device = session.scalars(
+            select(Device).where(
+                Device.tenant_id == tenant.id,
+                Device.kind == DeviceKind.AGENT.value,
+                Device.counter_id == counter.id,
+                Device.revoked_at.is_(None),
+            )
+        ).first()
+        if device is None:
+            device = Device(
+                tenant_id=tenant.id,
+                kind=DeviceKind.AGENT.value,
+                name=DEMO_AGENT_NAME,
+                office_id=counter.office_id,
+                counter_id=counter.id,
+            )
+            session.add(device)
+            session.flush()
+        return AgentIdentity(device.id, tenant.id, counter.id, device.name)
+
+
+def demo_handlers() -> Handlers:
+    return Handlers(card_reader=FakeCardReader(), printer=MemoryPrinter())
+
+
+def run_in_thread(
+    identity: AgentIdentity, handlers: Handlers, stop: threading.Event
+) -> tuple[threading.Thread, AgentClient]:
+    client = AgentClient(InProcessTransport(get_hub(), identity), handlers)
+
+    async def main() -> None:
+        stop_async = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        threading.Thread(
+            target=lambda: (stop.wait(), loop.call_soon_threadsafe(stop_async.set)),
+            name="agent-stop-watch",
+            daemon=True,
+        ).start()
+        await client.run(stop_async)
+
+    thread = threading.Thread(target=asyncio.run, args=(main(),), name="agent", daemon=True)
+    thread.start()
+    return thread, client
+
+
+def start_demo(stop: threading.Event) -> str:
+    identity = ensure_demo_agent()
+    run_in_thread(identity, demo_handlers(), stop)
+    return f"カウンターエージェント（内蔵）/ in-process agent: {DEMO_COUNTER_CODE}番窓口"
