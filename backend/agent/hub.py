@@ -14,6 +14,7 @@ A backend restart therefore drops the PINs of pending card reads: those jobs fai
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import logging
 import threading
 import time
@@ -74,6 +75,15 @@ class _Connected:
     kinds: list[str] = field(default_factory=list)
 
 
+@contextmanager
+def write_scope(tenant_id: str | None, *, unscoped: bool = False) -> Iterator[Session]:
+    """A unit of work that will write: on SQLite it takes the write lock up front (BEGIN
+    IMMEDIATE), so it waits its turn instead of failing when another writer got in first."""
+    with session_scope(tenant_id=tenant_id, unscoped=unscoped) as session:
+        session.connection(execution_options={"sqlite_begin": "BEGIN IMMEDIATE"})
+        yield session
+
+
 class Hub:
     def __init__(self, *, pin_ttl: float = PIN_TTL_SECONDS) -> None:
         self.pin_ttl = pin_ttl
@@ -81,6 +91,7 @@ class Hub:
         self._device_locks: dict[str, threading.Lock] = {}
         self._links: dict[str, _Connected] = {}
         self._pins: dict[str, _Pin] = {}
+        self._detached: dict[str, dt.datetime] = {}
         self._changed = threading.Condition()
 
     # --- presence -------------------------------------------------------------------------
@@ -99,7 +110,11 @@ class Hub:
         if self.connected(device.id):
             return True
         seen = device.last_seen_at
-        return seen is not None and (utcnow() - seen).total_seconds() < PRESENCE_SECONDS
+        with self._lock:
+            detached = self._detached.get(device.id)
+        if seen is None or (detached is not None and seen <= detached):
+            return False  # it left this process and has not been seen anywhere since
+        return (utcnow() - seen).total_seconds() < PRESENCE_SECONDS
 
     # --- PINs -----------------------------------------------------------------------------
 
@@ -142,6 +157,7 @@ class Hub:
             entry = self._links.get(identity.device_id)
             if entry is not None and entry.link is link:
                 del self._links[identity.device_id]
+                self._detached[identity.device_id] = utcnow()
         log.info("agent %s disconnected", identity.device_id)
 
     def handle(self, identity: AgentIdentity, message: Message) -> None:
@@ -174,7 +190,7 @@ class Hub:
         statuses = [JobStatus.QUEUED.value] + ([JobStatus.SENT.value] if resend else [])
         with self._device(identity.device_id):
             messages: list[Message] = []
-            with session_scope(tenant_id=identity.tenant_id) as session:
+            with write_scope(identity.tenant_id) as session:
                 jobs = session.scalars(
                     select(AgentJob)
                     .where(AgentJob.device_id == identity.device_id, AgentJob.status.in_(statuses))
@@ -215,7 +231,7 @@ class Hub:
 
     def _store_result(self, identity: AgentIdentity, link: Link, message: Message) -> None:
         job_id = str(message.get("job_id"))
-        with session_scope(tenant_id=identity.tenant_id) as session:
+        with write_scope(identity.tenant_id) as session:
             job = session.scalars(select(AgentJob).where(AgentJob.id == job_id)).one_or_none()
             if job is None or job.device_id != identity.device_id:
                 log.warning("agent %s reported an unknown job", identity.device_id)
@@ -323,7 +339,7 @@ class Hub:
             yield
 
     def _touch(self, identity: AgentIdentity) -> None:
-        with session_scope(tenant_id=identity.tenant_id) as session:
+        with write_scope(identity.tenant_id) as session:
             device = session.scalars(
                 select(Device).where(Device.id == identity.device_id)
             ).one_or_none()

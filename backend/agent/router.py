@@ -9,16 +9,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
+from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
 from backend.access import DEVICE_PERMISSIONS, Permission, Principal, require, require_any
 from backend.agent import service
 from backend.agent.connection import serve_agent
 from backend.agent.errors import JobNotFound
-from backend.agent.hub import AgentIdentity, get_hub
+from backend.agent.hub import AgentIdentity, get_hub, write_scope
 from backend.agent.schemas import (
     AgentJobRead,
     AgentStatus,
@@ -27,7 +29,7 @@ from backend.agent.schemas import (
     PrintCreate,
 )
 from backend.auth.tokens import hash_token
-from backend.db import session_scope, utcnow
+from backend.db import utcnow
 from backend.deps import SessionDep
 from backend.devices.models import Device, DeviceKind
 from backend.errors import Forbidden
@@ -127,7 +129,14 @@ def get_job(
     _check_tablet_counter(principal, job.counter_id)
     if wait <= 0 or job.status in service.FINAL:
         return service.job_read(session, hub, job)
-    return service.wait_for_job(hub, principal.tenant_id, job_id, wait)
+    tenant_id = principal.tenant_id
+
+    async def when_ready() -> AsyncIterator[str]:
+        # Runs after the request's transaction has ended: waiting holds no database lock.
+        read = await asyncio.to_thread(service.wait_for_job, hub, tenant_id, job_id, wait)
+        yield read.model_dump_json()
+
+    return StreamingResponse(when_ready(), media_type="application/json")  # type: ignore[return-value]
 
 
 # --- the agents' connection ---------------------------------------------------------------
@@ -137,7 +146,7 @@ def authenticate_agent(authorization: str) -> AgentIdentity:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Forbidden("端末の認証情報がありません。", code="agent_token_missing")
-    with session_scope(unscoped=True) as session:
+    with write_scope(None, unscoped=True) as session:
         device = session.scalars(
             select(Device).where(
                 Device.token_hash == hash_token(token), Device.revoked_at.is_(None)
