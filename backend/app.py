@@ -22,6 +22,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "backend.health.router",
     "backend.schemas_api.router",
     "backend.auth.router",
+    "backend.guidance.router",
     "backend.visits.router",
     "backend.agent.router",
 )

@@ -21,6 +21,8 @@ app = typer.Typer(
 # Modules exposing ``register(app: typer.Typer) -> None``; keep one per line (merges stay easy).
 COMMAND_MODULES: tuple[str, ...] = (
     "backend.core_cli",
+    "backend.printing.cli",
+    "backend.guidance.cli",
     "hardware.agent.cli",
 )
 

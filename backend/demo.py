@@ -22,7 +22,10 @@ from backend.settings import Settings
 log = logging.getLogger(__name__)
 
 # Modules exposing ``start_demo(stop: threading.Event) -> str`` (a line to print); one per line.
-DEMO_DEVICE_MODULES: tuple[str, ...] = ("backend.agent.demo",)
+DEMO_DEVICE_MODULES: tuple[str, ...] = (
+    "backend.printing.demo",
+    "backend.agent.demo",
+)
 
 SCREENS = (
     ("窓口（職員）/ Staff console", "/staff/"),

@@ -5,6 +5,7 @@ from backend.audit.models import AuditEvent
 from backend.db import Base
 from backend.devices.models import Device
 from backend.documents.models import Document, Signature
+from backend.guidance.models import CatalogVersion
 from backend.outbox.models import DeliveryAttempt, OutboxMessage
 from backend.queue.models import Queue, Ticket, counter_queues
 from backend.staff.models import StaffAccount, StaffSession
@@ -15,6 +16,7 @@ __all__ = [
     "AgentJob",
     "AuditEvent",
     "Base",
+    "CatalogVersion",
     "Counter",
     "DeliveryAttempt",
     "Device",

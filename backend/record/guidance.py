@@ -33,6 +33,9 @@ class ProcedureResult(GuidanceModel):
     forms: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     members: list[int] = Field(default_factory=list, description="indices of members concerned")
+    needs_individual_number: bool = Field(
+        default=False, description="the procedure needs the 個人番号 (read the card only then)"
+    )
 
 
 class QuestionResult(GuidanceModel):

@@ -1,0 +1,84 @@
+"""Request and response shapes of the guidance and catalog API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from backend.record import VisitRecord
+
+Answer = bool | int | str
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True, extra="forbid")
+
+
+class GuidanceRequest(ApiModel):
+    visit: VisitRecord
+    answers: dict[str, Answer] = Field(
+        default_factory=dict,
+        description="as --answer KEY=VALUE: has_dog, members.1.insurance, …",
+    )
+
+
+class CatalogSource(ApiModel):
+    source: str = Field(min_length=1, max_length=2_000_000, description="the catalog as YAML")
+    note: str | None = Field(default=None, max_length=500)
+
+
+class CatalogIssueRead(ApiModel):
+    line: int | None
+    field: str
+    message: str
+
+
+class CatalogValidation(ApiModel):
+    valid: bool
+    issues: list[CatalogIssueRead] = Field(default_factory=list)
+    procedures: int | None = None
+
+
+class CatalogVersionRead(ApiModel):
+    number: int
+    catalog_id: str
+    label: str
+    digest: str
+    procedures: int
+    active: bool
+    activated_at: dt.datetime | None
+    created_at: dt.datetime
+    uploaded_by: str | None
+    note: str | None
+
+
+class CatalogVersionDetail(CatalogVersionRead):
+    source: str
+
+
+class ActiveCatalog(ApiModel):
+    """The catalog guidance uses now: a stored version, or the built-in sample when none."""
+
+    number: int | None
+    label: str
+    sample: bool
+    procedures: int
+
+
+class SectionDiff(ApiModel):
+    added: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    changed: dict[str, list[str]] = Field(
+        default_factory=dict, description="id → names of the fields that differ"
+    )
+
+
+class CatalogDiff(ApiModel):
+    base: int | None = Field(description="version compared against (None: built-in sample)")
+    target: int
+    departments: SectionDiff
+    counters: SectionDiff
+    questions: SectionDiff
+    procedures: SectionDiff
+    text: list[str] = Field(description="unified diff of the YAML text")

@@ -1,0 +1,1 @@
+"""Printing glue: forms (what to print) + hardware (how to print it)."""

@@ -1,0 +1,93 @@
+"""Render the three forms for a 4-person household; compare with bare reportlab in the same run.
+
+Usage: uv run python bench/forms.py [--runs N]
+Baseline: one reportlab canvas per form drawing the same strings (values, labels, static texts)
+with the same embedded TrueType fonts, without layout, boxes, footer or QR code.
+Targets: median ≤ 150 ms for the three forms, ratio ≤ 1.5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "forms"))
+
+from forms_samples import signature, visit
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
+
+from forms import load_layout, render_form
+from forms.data import BINDINGS
+from forms.fonts import FALLBACK, has_glyph, registered_font
+
+FORMS = ("moving-notice", "residence-certificate-request", "tax-certificate-request")
+
+
+def strings_of(name: str) -> list[str]:
+    layout = load_layout(name)
+    data = BINDINGS[name](visit(4), None)
+    texts = [t.text for t in layout.texts] + [f.label or "" for f in layout.fields]
+    texts += list(data.values.values()) + [v for row in data.rows for v in row.values()]
+    return [t for t in texts if t]
+
+
+def bare(strings: list[str]) -> bytes:
+    buffer = io.BytesIO()
+    main, fallback = registered_font("gothic"), registered_font(FALLBACK)
+    canvas = Canvas(buffer, pagesize=A4, initialFontName=main, pageCompression=1)
+    for n, text in enumerate(strings):
+        canvas.setFont(main, 10)
+        main_part = "".join(c for c in text if has_glyph("gothic", c))
+        canvas.drawString(40, 800 - (n % 60) * 12, main_part)
+        extra = "".join(c for c in text if not has_glyph("gothic", c))
+        if extra:
+            canvas.setFont(fallback, 10)
+            canvas.drawString(400, 800 - (n % 60) * 12, extra)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def timed(action) -> float:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    action()
+    return (time.perf_counter() - start) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=21)
+    runs = parser.parse_args().runs
+    record, sig = visit(4), signature()
+    strings = {name: strings_of(name) for name in FORMS}
+
+    def ours() -> None:
+        for name in FORMS:
+            render_form(name, record, signature=sig)
+
+    def baseline() -> None:
+        for name in FORMS:
+            bare(strings[name])
+
+    ours()
+    baseline()  # warm-up: fonts and layouts load once per process
+    ours_ms, bare_ms = [], []
+    for _ in range(runs):  # interleaved so both see the same machine load
+        ours_ms.append(timed(ours))
+        bare_ms.append(timed(baseline))
+    median_ours, median_bare = statistics.median(ours_ms), statistics.median(bare_ms)
+    ratio = median_ours / median_bare
+    print(f"three forms, 4-person household, {runs} runs")
+    print(f"  madoguchi forms : median {median_ours:7.1f} ms  (target <= 150)")
+    print(f"  bare reportlab  : median {median_bare:7.1f} ms")
+    print(f"  ratio           : {ratio:7.2f}     (target <= 1.5)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""Form layouts as data: what is drawn where, read from YAML and validated.
+
+Coordinates are millimetres from the top-left corner of an A4 sheet (210 × 297 mm), the way a
+ruler is laid on a paper form. Values come from the visit record by key (see docs/forms.md for
+the keys each form offers); a layout never holds personal data.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from forms.errors import LayoutError, UnknownFormError
+
+BUILTIN_DIR = Path(__file__).parent / "layouts"
+Align = Literal["left", "center", "right"]
+FontRole = Literal["gothic", "mincho"]
+
+
+class LayoutModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Text(LayoutModel):
+    """Fixed text printed on the sheet (titles, notes)."""
+
+    x: float
+    y: float
+    text: str
+    size: float = 9
+    align: Align = "left"
+
+
+class Box(LayoutModel):
+    """A ruled box with an optional small caption in its top-left corner."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    label: str | None = None
+    label_size: float = 6.5
+    fill: float | None = Field(default=None, description="grey level 0-1 for shaded boxes")
+
+
+class Field_(LayoutModel):
+    """A value from the record, printed in its own box."""
+
+    key: str
+    x: float
+    y: float
+    w: float
+    h: float
+    label: str | None = None
+    label_size: float = 6.5
+    size: float = 10
+    min_size: float = 5
+    align: Align = "left"
+    box: bool = True
+    multiline: bool = False
+    font: FontRole | None = None
+
+
+class CheckOption(LayoutModel):
+    value: str
+    label: str
+    x: float
+    y: float
+
+
+class CheckGroup(LayoutModel):
+    """Small squares with a caption; ✓ in the ones whose value the record holds."""
+
+    key: str
+    options: list[CheckOption] = Field(min_length=1)
+    size: float = 9
+
+
+class Column(LayoutModel):
+    key: str
+    label: str
+    w: float
+    size: float = 9
+    min_size: float = 5
+    align: Align = "left"
+    multiline: bool = False
+
+
+class Table(LayoutModel):
+    """Rows repeated per member or procedure; extra rows continue on further sheets."""
+
+    rows: Literal["members", "procedures", "subjects"]
+    x: float
+    y: float
+    header_h: float = 6
+    row_h: float = 10
+    rows_per_page: int = Field(ge=1)
+    columns: list[Column] = Field(min_length=1)
+    label_size: float = 7
+
+
+class SignatureBox(LayoutModel):
+    x: float
+    y: float
+    w: float
+    h: float
+    label: str = "署名"
+
+
+class Layout(LayoutModel):
+    form: str
+    version: int = Field(ge=1, description="raise it on every change: it enters the document hash")
+    title: str
+    filename: str = Field(description="file name pattern; {visit} is the visit id")
+    font: FontRole = "gothic"
+    background: str | None = Field(
+        default=None, description="a municipality's own PDF to fill (path relative to the YAML)"
+    )
+    texts: list[Text] = Field(default_factory=list)
+    boxes: list[Box] = Field(default_factory=list)
+    fields: list[Field_] = Field(default_factory=list)
+    checks: list[CheckGroup] = Field(default_factory=list)
+    table: Table | None = None
+    signature: SignatureBox | None = None
+    footer: bool = True
+    source: str = Field(default="", exclude=True)
+
+    def background_path(self) -> Path | None:
+        if self.background is None:
+            return None
+        path = Path(self.background)
+        return path if path.is_absolute() else Path(self.source).parent / path
+
+
+def layout_dirs() -> list[Path]:
+    """A municipality's layout folder (MADOGUCHI_FORM_LAYOUTS) first, then the built-in ones."""
+    dirs = []
+    override = os.environ.get("MADOGUCHI_FORM_LAYOUTS")
+    if override:
+        dirs.append(Path(override))
+    dirs.append(BUILTIN_DIR)
+    return dirs
+
+
+def form_names() -> list[str]:
+    return sorted({p.stem for d in layout_dirs() if d.is_dir() for p in d.glob("*.yaml")})
+
+
+def load_layout(name: str) -> Layout:
+    for directory in layout_dirs():
+        path = directory / f"{name}.yaml"
+        if path.is_file():
+            return _parse_layout(str(path), path.stat().st_mtime_ns)
+    raise UnknownFormError(name, form_names())
+
+
+@cache
+def _parse_layout(path: str, mtime_ns: int) -> Layout:
+    """Parsed once per file version (the mtime is part of the cache key, so edits apply)."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        layout = Layout.model_validate({**data, "source": path})
+    except (yaml.YAMLError, ValidationError, TypeError) as exc:
+        raise LayoutError(f"様式レイアウト {path} が正しくありません: {exc}") from exc
+    return layout

@@ -1,0 +1,401 @@
+"""Render a form layout filled from the visit record to an A4 PDF.
+
+Every sheet repeats the layout; table rows (household members, procedures) beyond
+``rows_per_page`` continue on the next sheet, so every member appears. A value nobody provided
+leaves its box empty.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import qrcode
+from pypdf import PdfReader, PdfWriter
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen.canvas import Canvas
+
+from backend.record import GuidanceResult, Signature, VisitRecord
+from forms.data import BINDINGS, FormData, moving_notice
+from forms.errors import UnprintableCharacterError
+from forms.fonts import font_runs, missing_glyphs, registered_font, string_width
+from forms.layout import Align, Column, Field_, Layout, Table, load_layout
+
+PAGE_W, PAGE_H = A4
+PDF = "application/pdf"
+LINE = 0.6
+FOOTER_QR_MM = 16
+
+
+class Rendered(NamedTuple):
+    """A renderer's output: (filename, content_type, bytes), as pretix's ticket outputs."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def canonical_json(data: object) -> bytes:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def document_hash(
+    form: str, layout_version: int, record: VisitRecord, guidance: GuidanceResult | None
+) -> str:
+    """SHA-256 (hex) of what the resident signs: the record, the form and its layout version.
+
+    The hashed bytes are the canonical JSON (UTF-8, keys sorted, no spaces) of
+    ``{"form", "layout_version", "record", "guidance"}`` where ``record`` is
+    ``VisitRecord.to_json_dict()`` and ``guidance`` the GuidanceResult in JSON mode (or null).
+    The PDF bytes cannot contain their own hash, and the signature is what binds to this hash,
+    so neither is part of it. Anyone holding the record can recompute it.
+    """
+    payload = {
+        "form": form,
+        "layout_version": layout_version,
+        "record": record.to_json_dict(),
+        "guidance": guidance.model_dump(mode="json") if guidance else None,
+    }
+    return hashlib.sha256(canonical_json(payload)).hexdigest()
+
+
+def lookup_uri(visit_id: str | None, form: str, digest: str) -> str:
+    """What the footer QR code holds: no personal data, only what the back office looks up."""
+    return f"madoguchi:document?visit={visit_id or ''}&form={form}&sha256={digest}"
+
+
+class _Sheet:
+    """Drawing helpers on one canvas, in millimetres from the top-left."""
+
+    def __init__(self, canvas: Canvas, role: str) -> None:
+        self.canvas = canvas
+        self.role = role
+
+    def text(self, x: float, y: float, text: str, size: float, align: Align = "left") -> None:
+        """Draw one line with y as the baseline, switching font per character where needed."""
+        width = string_width(text, self.role, size)
+        left = x * mm - {"left": 0.0, "center": width / 2, "right": width}[align]
+        for run in font_runs(text, self.role):
+            self.canvas.setFont(registered_font(run.role), size)
+            self.canvas.drawString(left, PAGE_H - y * mm, run.text)
+            left += string_width(run.text, run.role, size)
+
+    def box(self, x: float, y: float, w: float, h: float, fill: float | None = None) -> None:
+        self.canvas.setLineWidth(LINE)
+        if fill is not None:
+            self.canvas.setFillGray(fill)
+        self.canvas.rect(
+            x * mm,
+            PAGE_H - (y + h) * mm,
+            w * mm,
+            h * mm,
+            stroke=1,
+            fill=1 if fill is not None else 0,
+        )
+        self.canvas.setFillGray(0)
+
+    def label(self, x: float, y: float, label: str | None, size: float) -> None:
+        if label:
+            self.text(x + 0.8, y + size * 0.3528 + 0.6, label, size)
+
+    def boxed_value(
+        self,
+        x: float,
+        y: float,
+        w: float,
+        h: float,
+        value: str | None,
+        *,
+        size: float,
+        min_size: float,
+        align: Align,
+        multiline: bool,
+        top: float = 0.0,
+    ) -> None:
+        """Fit ``value`` into the box: wrap when multiline, shrink the size, never cut text."""
+        if not value:
+            return
+        inner_w = w - 2.4
+        inner_h = h - top - 1.2
+        size_now = size
+        while True:
+            lines = _wrap(value, self.role, size_now, inner_w) if multiline else [value]
+            line_h = size_now * 0.3528 * 1.25
+            fits_w = all(string_width(line, self.role, size_now) <= inner_w * mm for line in lines)
+            if (fits_w and len(lines) * line_h <= inner_h) or size_now <= min_size:
+                break
+            size_now = max(min_size, size_now - 0.5)
+        block_h = len(lines) * line_h
+        first_baseline = y + top + (h - top - block_h) / 2 + size_now * 0.3528 * 1.0
+        anchor = {"left": x + 1.2, "center": x + w / 2, "right": x + w - 1.2}[align]
+        for n, line in enumerate(lines):
+            self.text(anchor, first_baseline + n * line_h, line, size_now, align)
+
+
+def _wrap(text: str, role: str, size: float, width_mm: float) -> list[str]:
+    """Character-level wrapping (Japanese has no spaces to break at)."""
+    lines: list[str] = []
+    current = ""
+    for char in text:
+        if char == "\n":
+            lines.append(current)
+            current = ""
+        elif current and string_width(current + char, role, size) > width_mm * mm:
+            lines.append(current)
+            current = char
+        else:
+            current += char
+    return [*lines, current] if current else lines
+
+
+def _check_printable(layout: Layout, data: FormData) -> None:
+    texts = [*data.values.values(), *(v for row in data.rows for v in row.values())]
+    missing = sorted({c for t in texts for c in missing_glyphs(t, layout.font)})
+    if missing:
+        raise UnprintableCharacterError(missing)
+
+
+def _draw_fields(sheet: _Sheet, fields: Sequence[Field_], values: dict[str, str]) -> None:
+    for f in fields:
+        if f.box:
+            sheet.box(f.x, f.y, f.w, f.h)
+        sheet.label(f.x, f.y, f.label, f.label_size)
+        top = f.label_size * 0.3528 + 0.8 if f.label else 0.0
+        sheet.boxed_value(
+            f.x,
+            f.y,
+            f.w,
+            f.h,
+            values.get(f.key),
+            size=f.size,
+            min_size=f.min_size,
+            align=f.align,
+            multiline=f.multiline,
+            top=top,
+        )
+
+
+def _draw_checks(sheet: _Sheet, layout: Layout, checks: dict[str, set[str]]) -> None:
+    for group in layout.checks:
+        side = group.size * 0.3528 * 1.1
+        chosen = checks.get(group.key, set())
+        for option in group.options:
+            sheet.box(option.x, option.y, side, side)
+            if option.value in chosen:
+                sheet.text(option.x + side / 2, option.y + side * 0.85, "✓", group.size, "center")
+            sheet.text(option.x + side + 1.0, option.y + side * 0.85, option.label, group.size)
+
+
+def _draw_table(sheet: _Sheet, table: Table, rows: Sequence[dict[str, str]]) -> None:
+    x = table.x
+    for column in table.columns:
+        sheet.box(x, table.y, column.w, table.header_h, fill=0.92)
+        sheet.boxed_value(
+            x,
+            table.y,
+            column.w,
+            table.header_h,
+            column.label,
+            size=table.label_size,
+            min_size=4,
+            align="center",
+            multiline=False,
+        )
+        x += column.w
+    for index in range(table.rows_per_page):
+        row = rows[index] if index < len(rows) else {}
+        _draw_row(sheet, table, table.columns, table.y + table.header_h + index * table.row_h, row)
+
+
+def _draw_row(
+    sheet: _Sheet, table: Table, columns: Sequence[Column], y: float, row: dict[str, str]
+) -> None:
+    x = table.x
+    for column in columns:
+        sheet.box(x, y, column.w, table.row_h)
+        sheet.boxed_value(
+            x,
+            y,
+            column.w,
+            table.row_h,
+            row.get(column.key),
+            size=column.size,
+            min_size=column.min_size,
+            align=column.align,
+            multiline=column.multiline,
+        )
+        x += column.w
+
+
+def _draw_signature(sheet: _Sheet, layout: Layout, signature: Signature | None) -> None:
+    box = layout.signature
+    if box is None:
+        return
+    sheet.box(box.x, box.y, box.w, box.h)
+    sheet.label(box.x, box.y, box.label, 6.5)
+    if signature is None:
+        return
+    pad = 2.0
+    area_w, area_h = (box.w - 2 * pad) * mm, (box.h - 2 * pad - 2.5) * mm
+    scale = min(area_w / signature.width, area_h / signature.height)
+    left = box.x * mm + pad * mm + (area_w - signature.width * scale) / 2
+    top = PAGE_H - (box.y + pad + 2.5) * mm - (area_h - signature.height * scale) / 2
+    if signature.strokes:
+        _draw_strokes(sheet.canvas, signature, left, top, scale)
+    elif signature.png_base64:
+        image = ImageReader(io.BytesIO(base64.b64decode(signature.png_base64)))
+        sheet.canvas.drawImage(
+            image,
+            left,
+            top - signature.height * scale,
+            signature.width * scale,
+            signature.height * scale,
+            mask="auto",
+        )
+
+
+def _draw_strokes(
+    canvas: Canvas, signature: Signature, left: float, top: float, scale: float
+) -> None:
+    canvas.saveState()
+    canvas.setLineWidth(1.1)
+    canvas.setLineCap(1)
+    canvas.setLineJoin(1)
+    for stroke in signature.strokes:
+        path = canvas.beginPath()
+        first, *rest = stroke.points
+        path.moveTo(left + first.x * scale, top - first.y * scale)
+        for point in rest or [first]:
+            path.lineTo(left + point.x * scale, top - point.y * scale)
+        canvas.drawPath(path, stroke=1, fill=0)
+    canvas.restoreState()
+
+
+def _draw_qr(canvas: Canvas, content: str, x: float, y: float, side: float) -> None:
+    """The QR code as vector rectangles, one per horizontal run of dark modules.
+
+    A fixed mask pattern skips qrcode's search for the best of eight (most of its time); any
+    mask is valid, the search only tunes contrast for cameras.
+    """
+    code = qrcode.QRCode(
+        border=0, error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=0
+    )
+    code.add_data(content)
+    matrix = code.get_matrix()
+    cell = side / len(matrix)
+    path = canvas.beginPath()
+    for r, line in enumerate(matrix):
+        c = 0
+        while c < len(line):
+            if not line[c]:
+                c += 1
+                continue
+            start = c
+            while c < len(line) and line[c]:
+                c += 1
+            path.rect(x + start * cell, y + side - (r + 1) * cell, (c - start) * cell, cell)
+    canvas.drawPath(path, stroke=0, fill=1)
+
+
+def _draw_footer(
+    sheet: _Sheet, visit_id: str | None, form: str, digest: str, page: int, pages: int
+) -> None:
+    sheet.canvas.setLineWidth(0.3)
+    sheet.canvas.line(12 * mm, 24 * mm, PAGE_W - 12 * mm, 24 * mm)
+    sheet.text(12, PAGE_H / mm - 17, f"受付番号 {visit_id or ''}", 7)
+    sheet.text(12, PAGE_H / mm - 13, f"文書ハッシュ (SHA-256) {digest}", 6)
+    sheet.text(12, PAGE_H / mm - 9, f"様式 {form}", 6)
+    sheet.text(PAGE_W / mm - 14 - FOOTER_QR_MM, PAGE_H / mm - 9, f"{page}/{pages}", 8, "right")
+    _draw_qr(
+        sheet.canvas,
+        lookup_uri(visit_id, form, digest),
+        PAGE_W - (12 + FOOTER_QR_MM) * mm,
+        6 * mm,
+        FOOTER_QR_MM * mm,
+    )
+
+
+def _page_count(layout: Layout, data: FormData) -> int:
+    if layout.table is None or not data.rows:
+        return 1
+    per_page = layout.table.rows_per_page
+    return (len(data.rows) + per_page - 1) // per_page
+
+
+def _draw_page(
+    sheet: _Sheet,
+    layout: Layout,
+    data: FormData,
+    signature: Signature | None,
+    page_rows: Sequence[dict[str, str]],
+) -> None:
+    for box in layout.boxes:
+        sheet.box(box.x, box.y, box.w, box.h, box.fill)
+        sheet.label(box.x, box.y, box.label, box.label_size)
+    for text in layout.texts:
+        sheet.text(text.x, text.y, text.text, text.size, text.align)
+    _draw_fields(sheet, layout.fields, data.values)
+    _draw_checks(sheet, layout, data.checks)
+    if layout.table is not None:
+        _draw_table(sheet, layout.table, page_rows)
+    _draw_signature(sheet, layout, signature)
+
+
+def _overlay(
+    layout: Layout, data: FormData, signature: Signature | None, digest: str, visit_id: str | None
+) -> bytes:
+    buffer = io.BytesIO()
+    main_font = registered_font(layout.font)
+    canvas = Canvas(
+        buffer, pagesize=A4, initialFontName=main_font, initialFontSize=10, pageCompression=1
+    )
+    canvas.setTitle(layout.title)
+    canvas.setAuthor("madoguchi")
+    canvas.setCreator("madoguchi forms")
+    sheet = _Sheet(canvas, layout.font)
+    pages = _page_count(layout, data)
+    per_page = layout.table.rows_per_page if layout.table else 0
+    for page in range(pages):
+        rows = data.rows[page * per_page : (page + 1) * per_page] if per_page else []
+        _draw_page(sheet, layout, data, signature, rows)
+        if layout.footer:
+            _draw_footer(sheet, visit_id, layout.form, digest, page + 1, pages)
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _merge_background(overlay: bytes, layout: Layout) -> bytes:
+    path = layout.background_path()
+    if path is None:
+        return overlay
+    template = PdfReader(str(path))
+    writer = PdfWriter()
+    for index, page in enumerate(PdfReader(io.BytesIO(overlay)).pages):
+        writer.add_page(template.pages[min(index, len(template.pages) - 1)])
+        writer.pages[index].merge_page(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def render_form(
+    name: str,
+    record: VisitRecord,
+    guidance: GuidanceResult | None = None,
+    signature: Signature | None = None,
+) -> Rendered:
+    """Render form ``name`` (a layout name) for ``record``; returns (filename, type, bytes)."""
+    layout = load_layout(name)
+    data = BINDINGS.get(layout.form, moving_notice)(record, guidance)
+    _check_printable(layout, data)
+    digest = document_hash(layout.form, layout.version, record, guidance)
+    content = _merge_background(_overlay(layout, data, signature, digest, record.visit_id), layout)
+    filename = layout.filename.format(visit=record.visit_id or "draft")
+    return Rendered(filename, PDF, content)

@@ -1,0 +1,185 @@
+"""Receipts for 58/80 mm printers: queue ticket, checklist slip, form summary.
+
+A receipt is a list of parts (lines of text, QR codes, rules). ``rasterize`` turns lines into a
+1-bit image with the same fonts as the PDFs (IPAex, IPAmj明朝 per character where IPAex lacks a
+glyph), because printers' own Japanese is unreliable (see docs/printers.md). The printing side
+(backend.printing) decides per line whether to send a raster image or the printer's kanji ROM.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+from PIL import Image, ImageDraw, ImageFont
+
+from backend.record import GuidanceResult, VisitRecord
+from forms.data import EVENT_LABEL, route_order
+from forms.fonts import font_path, font_runs
+from forms.wareki import to_wareki
+
+Size = Literal["small", "normal", "large", "huge"]
+PIXELS: dict[str, int] = {"small": 20, "normal": 26, "large": 40, "huge": 96}
+Align = Literal["left", "center", "right"]
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    size: Size = "normal"
+    align: Align = "left"
+
+
+@dataclass(frozen=True)
+class QrCode:
+    content: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    pass
+
+
+Part = Line | QrCode | Rule
+
+
+@cache
+def _pil_font(role: str, pixels: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(font_path(role)), pixels)
+
+
+def _line_width(line: Line, role: str) -> float:
+    pixels = PIXELS[line.size]
+    return sum(_pil_font(r.role, pixels).getlength(r.text) for r in font_runs(line.text, role))
+
+
+def wrap_lines(lines: Sequence[Line | Rule], width: int, role: str = "gothic") -> list[Line | Rule]:
+    """Break lines that are wider than the paper (character by character)."""
+    out: list[Line | Rule] = []
+    for line in lines:
+        if isinstance(line, Rule):
+            out.append(line)
+            continue
+        current = ""
+        for char in line.text:
+            candidate = Line(current + char, line.size, line.align)
+            if current and _line_width(candidate, role) > width:
+                out.append(Line(current, line.size, line.align))
+                current = char
+            else:
+                current += char
+        out.append(Line(current, line.size, line.align))
+    return out
+
+
+RULE_HEIGHT = 14
+
+
+def rasterize(lines: Sequence[Line | Rule], width: int, role: str = "gothic") -> Image.Image:
+    """Draw ``lines`` (already wrapped) into one 1-bit image ``width`` dots wide."""
+    heights = [
+        RULE_HEIGHT if isinstance(line, Rule) else int(PIXELS[line.size] * 1.25) for line in lines
+    ]
+    image = Image.new("L", (width, max(1, sum(heights))), 255)
+    draw = ImageDraw.Draw(image)
+    y = 0
+    for line, height in zip(lines, heights, strict=True):
+        if isinstance(line, Rule):
+            draw.line([(0, y + height // 2), (width, y + height // 2)], fill=0, width=2)
+            y += height
+            continue
+        pixels = PIXELS[line.size]
+        total = _line_width(line, role)
+        x = {"left": 0.0, "center": (width - total) / 2, "right": width - total}[line.align]
+        baseline = y + int(pixels * 1.0)
+        for run in font_runs(line.text, role):
+            font = _pil_font(run.role, pixels)
+            draw.text((x, baseline), run.text, font=font, fill=0, anchor="ls")
+            x += font.getlength(run.text)
+        y += height
+    return image.point(lambda v: 0 if v < 128 else 255, mode="1")
+
+
+def queue_ticket(
+    number: str,
+    queue: str,
+    follow_url: str,
+    issued_at: dt.datetime,
+    ahead: int | None = None,
+    wait_minutes: int | None = None,
+    tenant_name: str | None = None,
+) -> list[Part]:
+    parts: list[Part] = []
+    if tenant_name:
+        parts.append(Line(tenant_name, "normal", "center"))
+    parts += [
+        Line("受付番号", "normal", "center"),
+        Line(number, "huge", "center"),
+        Line(queue, "large", "center"),
+        Line(f"発券 {to_wareki(issued_at.date())} {issued_at:%H:%M}", "small", "center"),
+    ]
+    if ahead is not None:
+        parts.append(Line(f"お待ちの方 {ahead}人", "normal", "center"))
+    if wait_minutes is not None:
+        parts.append(Line(f"待ち時間の目安 約{wait_minutes}分", "normal", "center"))
+    parts += [
+        Rule(),
+        Line("スマートフォンで呼び出し状況を確認できます", "small", "center"),
+        QrCode(follow_url),
+        Line("番号が呼ばれたら表示の窓口へお越しください", "small", "center"),
+    ]
+    return parts
+
+
+def checklist_slip(record: VisitRecord, guidance: GuidanceResult | None) -> list[Part]:
+    """The procedures in route order, as on the A4 checklist, for the resident to carry."""
+    parts: list[Part] = [
+        Line("手続きチェックシート", "large", "center"),
+        Line(
+            f"{record.tenant.name}  {EVENT_LABEL[record.event]}  {to_wareki(record.filed_on)}",
+            "small",
+            "center",
+        ),
+        Rule(),
+    ]
+    procedures = route_order(guidance) if guidance else []
+    if not procedures:
+        parts.append(Line("手続きの案内はまだありません。窓口でお尋ねください。", "normal"))
+    for index, procedure in enumerate(procedures, start=1):
+        counter = procedure.counter
+        where = " ".join(p for p in (counter.floor, counter.number and f"{counter.number}番") if p)
+        parts.append(Line(f"□ {index}. {procedure.name}", "normal"))
+        parts.append(Line(f"   {counter.name} {where}".rstrip(), "small"))
+        if procedure.items:
+            parts.append(Line(f"   持ち物: {'・'.join(procedure.items)}", "small"))
+        if procedure.deadline:
+            parts.append(Line(f"   期限: {to_wareki(procedure.deadline)}まで", "small"))
+        if procedure.fee_yen:
+            parts.append(Line(f"   手数料: {procedure.fee_yen:,}円", "small"))
+    if procedures:
+        fee = sum(p.fee_yen for p in procedures)
+        parts += [Rule(), Line(f"手続き {len(procedures)}件  手数料 計{fee:,}円", "normal")]
+    if record.visit_id:
+        parts.append(Line(f"受付番号 {record.visit_id}", "small", "right"))
+    return parts
+
+
+def form_summary(record: VisitRecord, documents: Sequence[tuple[str, str]]) -> list[Part]:
+    """Which forms were prepared for this visit, with the first characters of each hash."""
+    parts: list[Part] = [
+        Line("作成した届出書・申請書", "large", "center"),
+        Line(f"{record.tenant.name}  {to_wareki(record.filed_on)}", "small", "center"),
+        Rule(),
+    ]
+    for title, digest in documents:
+        parts.append(Line(f"・{title}", "normal"))
+        parts.append(Line(f"   SHA-256 {digest[:16]}…", "small"))
+    names = "、".join(member.name for member in record.members)
+    if names:
+        parts.append(Line(f"対象の方: {names}", "small"))
+    if record.visit_id:
+        parts.append(Line(f"受付番号 {record.visit_id}", "small", "right"))
+    return parts

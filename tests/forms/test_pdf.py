@@ -1,0 +1,242 @@
+"""Every form checked the way a reviewer would: pdfinfo, pdffonts, pdftotext, pdftoppm."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import as_extracted, pdf_text, run_tool
+from forms_samples import guidance, signature, visit
+from PIL import Image
+from pypdf import PdfReader
+from reportlab.pdfgen.canvas import Canvas
+
+from backend.record import Member, TenantRef, VisitRecord
+from forms import document_hash, render_form
+from forms.errors import UnknownFormError, UnprintableCharacterError
+from forms.fonts import registered_font
+
+FORMS = ["moving-notice", "residence-certificate-request", "tax-certificate-request", "checklist"]
+pytestmark = pytest.mark.usefixtures("poppler")
+
+
+def _write(tmp_path: Path, name: str, record: VisitRecord, **kwargs: object) -> Path:
+    filename, content_type, content = render_form(name, record, **kwargs)  # type: ignore[arg-type]
+    assert content_type == "application/pdf"
+    assert filename == f"{name}-V-20261124-0007.pdf" or record.visit_id is None
+    path = tmp_path / f"{name}.pdf"
+    path.write_bytes(content)
+    return path
+
+
+def _pages(path: Path) -> int:
+    info = run_tool("pdfinfo", str(path))
+    assert re.search(r"Page size:\s+595\.2\d* x 841\.8\d* pts \(A4\)", info), info
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))  # type: ignore[union-attr]
+
+
+def _fonts(path: Path) -> list[list[str]]:
+    lines = run_tool("pdffonts", str(path)).splitlines()[2:]
+    return [line.split() for line in lines]
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_a4_and_every_font_embedded(tmp_path: Path, name: str) -> None:
+    path = _write(tmp_path, name, visit(4), guidance=guidance(), signature=signature())
+    assert _pages(path) == 1
+    fonts = _fonts(path)
+    assert fonts, "no font listed"
+    for row in fonts:
+        # name type encoding emb sub uni object-id generation
+        assert row[-5] == "yes", f"not embedded: {row}"
+        assert row[-3] == "yes", f"no ToUnicode: {row}"
+        assert "Helvetica" not in row[0]
+    assert {row[0].split("+")[1] for row in fonts} <= {"IPAexGothic", "IPAexMincho", "IPAmjMincho"}
+
+
+def test_moving_notice_values_and_era_boundaries(tmp_path: Path) -> None:
+    text = pdf_text(_write(tmp_path, "moving-notice", visit(4), signature=signature()))
+    for value in [
+        "千代田区",
+        "令和8年11月24日",
+        "令和8年11月20日",
+        "東京都千代田区九段南１－２－１",
+        "東京都清瀬市観布子南１２－７－２０２",
+        "090-0000-0000",
+        "12345678901",
+        "黒桐　幹也",
+        "コクトウ　ミキヤ",
+        "𠮷野　鮮花",
+        "黒桐　﨑子",
+        "黒桐　髙志",
+        "昭和55年2月17日",
+        "昭和64年1月7日",
+        "平成元年1月8日",
+        "令和元年5月1日",
+        "V-20261124-0007",
+        "1/1",
+    ]:
+        assert as_extracted(value) in text, value
+    assert "✓ 転入" in text
+    assert "✓ 転居" not in text
+
+
+def test_non_bmp_and_compatibility_ideographs_keep_their_code_points(tmp_path: Path) -> None:
+    text = pdf_text(_write(tmp_path, "moving-notice", visit(4)))
+    assert "\U00020bb7" in text  # 𠮷, drawn with IPAmj明朝
+    assert "\ufa11" in text  # 﨑, not folded to 崎 U+5D0E
+    assert "\u5d0e" not in text
+    assert "\u20bb" not in text  # what reportlab's unpatched ToUnicode map would give
+    assert "IPAmjMincho" in {row[0].split("+")[1] for row in _fonts(tmp_path / "moving-notice.pdf")}
+
+
+def test_six_member_household_continues_with_every_member(tmp_path: Path) -> None:
+    path = _write(tmp_path, "moving-notice", visit(6))
+    assert _pages(path) == 2
+    first = run_tool("pdftotext", "-raw", "-f", "1", "-l", "1", str(path), "-")
+    second = run_tool("pdftotext", "-raw", "-f", "2", "-l", "2", str(path), "-")
+    assert "1/2" in first and "2/2" in second
+    for member in visit(6).members[:4]:
+        assert as_extracted(member.name) in first
+    for name in ("黒桐 トメ", "Anna SMITH", "大正元年7月30日", "昭和元年12月25日", "GB", "永住者"):
+        assert name in second, name
+    assert "黒桐 髙志" not in second
+
+
+def test_certificate_requests_values(tmp_path: Path) -> None:
+    residence = pdf_text(_write(tmp_path, "residence-certificate-request", visit(4)))
+    for value in ["✓ 本人", "✓ 世帯全員", "✓ 世帯主・続柄", "✓ 住民票コード", "勤務先へ提出", "2"]:
+        assert value in residence, value
+    assert "✓ 個人番号" not in residence
+    tax = pdf_text(_write(tmp_path, "tax-certificate-request", visit(4)))
+    for value in [
+        "令和8年度",
+        "令和7年中",
+        "✓ 所得課税証明書",
+        "児童手当",
+        "東京都清瀬市観布子南１２－７－２０２",
+    ]:
+        assert value in tax, value
+    assert "𠮷野" not in tax  # only the subject (member 0) is listed
+
+
+def test_checklist_in_route_order(tmp_path: Path) -> None:
+    text = pdf_text(_write(tmp_path, "checklist", visit(4), guidance=guidance()))
+    order = [
+        text.index(name)
+        for name in ("転入届", "住民票の写し", "国民健康保険 加入", "児童手当 認定請求")
+    ]
+    assert order == sorted(order)
+    for value in [
+        "保険年金課（1階 7番）",
+        "転出証明書・本人確認書類",
+        "令和8年12月4日まで",
+        "600円",
+        "手続き 4件",
+    ]:
+        assert value in text, value
+
+
+def test_empty_fields_stay_empty(tmp_path: Path) -> None:
+    record = VisitRecord(
+        tenant=TenantRef(code="131016", name="千代田区"),
+        event="moving-within",
+        event_date=dt.date(2026, 4, 1),
+        filed_on=dt.date(2026, 4, 2),
+        members=[Member(name="黒桐　幹也")],
+    )
+    text = pdf_text(_write(tmp_path, "moving-notice", record))
+    assert "None" not in text and "null" not in text and "未入力" not in text
+    assert "✓ 転居" in text
+    assert "受付番号 \n" in text or "受付番号\n" in text
+
+
+def test_document_hash_is_defined_by_record_form_and_layout(tmp_path: Path) -> None:
+    record = visit(4)
+    digest = document_hash("moving-notice", 1, record, None)
+    assert digest == document_hash("moving-notice", 1, visit(4), None)
+    assert digest != document_hash("moving-notice", 2, record, None)
+    assert digest != document_hash("checklist", 1, record, None)
+    changed = record.model_copy(update={"new_address": "東京都千代田区九段南１－２－２"})
+    assert digest != document_hash("moving-notice", 1, changed, None)
+    text = pdf_text(_write(tmp_path, "moving-notice", record, signature=signature()))
+    assert digest in text  # the signature is not part of the hash
+
+
+def _dark_fraction(image: Image.Image, box: tuple[int, int, int, int]) -> float:
+    region = image.convert("L").crop(box)
+    dark = sum(region.histogram()[:100])
+    return dark / (region.width * region.height)
+
+
+def test_signature_drawn_in_its_box(tmp_path: Path) -> None:
+    path = _write(tmp_path, "moving-notice", visit(4), signature=signature())
+    (tmp_path / "unsigned").mkdir()
+    unsigned = _write(tmp_path / "unsigned", "moving-notice", visit(4))
+    # 10 dpi-per-mm-ish: 72 dpi → 1 mm = 2.835 px; signature box x 12-122, y 154-180 mm.
+    subprocess.run(
+        ["pdftoppm", "-r", "72", "-png", "-singlefile", str(path), str(tmp_path / "s")], check=True
+    )
+    subprocess.run(
+        ["pdftoppm", "-r", "72", "-png", "-singlefile", str(unsigned), str(tmp_path / "n")],
+        check=True,
+    )
+    box = (int(14 * 2.835), int(158 * 2.835), int(120 * 2.835), int(178 * 2.835))
+    assert _dark_fraction(Image.open(tmp_path / "s.png"), box) > 0.01
+    assert _dark_fraction(Image.open(tmp_path / "n.png"), box) == 0
+
+
+def test_png_signature(tmp_path: Path) -> None:
+    image = Image.new("RGBA", (200, 80), (255, 255, 255, 0))
+    for x in range(10, 190):
+        image.putpixel((x, 40), (0, 0, 0, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    import base64
+
+    from backend.record import Signature
+
+    sig = Signature(width=200, height=80, png_base64=base64.b64encode(buffer.getvalue()).decode())
+    path = _write(tmp_path, "moving-notice", visit(1), signature=sig)
+    assert _pages(path) == 1
+
+
+def test_unprintable_character_is_refused_not_replaced() -> None:
+    record = visit(1).model_copy(update={"household_head": "黒桐\U000f0000"})
+    with pytest.raises(UnprintableCharacterError) as caught:
+        render_form("moving-notice", record)
+    assert "U+F0000" in caught.value.message
+
+
+def test_unknown_form() -> None:
+    with pytest.raises(UnknownFormError):
+        render_form("no-such-form", visit(1))
+
+
+def test_municipality_layout_and_background(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    background = tmp_path / "our-form.pdf"
+    # A background must embed its fonts too: start it on an embedded TrueType font.
+    canvas = Canvas(
+        str(background), pagesize=(595.2756, 841.8898), initialFontName=registered_font("mincho")
+    )
+    canvas.rect(20, 20, 555, 800)
+    canvas.showPage()
+    canvas.save()
+    builtin = (Path(__file__).parents[2] / "forms/layouts/moving-notice.yaml").read_text("utf-8")
+    custom = builtin.replace("background: null", "background: our-form.pdf").replace(
+        "text: 住民異動届,", "text: 住民異動届（千代田区様式）,"
+    )
+    (tmp_path / "moving-notice.yaml").write_text(custom, encoding="utf-8")
+    monkeypatch.setenv("MADOGUCHI_FORM_LAYOUTS", str(tmp_path))
+    path = _write(tmp_path, "moving-notice", visit(6))
+    assert _pages(path) == 2
+    text = pdf_text(path)
+    assert "住民異動届（千代田区様式）" in text and "Anna SMITH" in text
+    assert len(PdfReader(str(path)).pages) == 2
+    assert all(row[-5] == "yes" for row in _fonts(path))
