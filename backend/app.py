@@ -25,6 +25,8 @@ ROUTER_MODULES: tuple[str, ...] = (
     "backend.guidance.router",
     "backend.visits.router",
     "backend.agent.router",
+    "backend.documents.router",
+    "backend.tablet.router",
 )
 
 

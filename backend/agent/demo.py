@@ -15,12 +15,14 @@ from sqlalchemy import select
 from backend.agent.hub import AgentIdentity, get_hub
 from backend.agent.inprocess import InProcessTransport
 from backend.db import session_scope
+from backend.demo import DEMO_DEVICE_MODULES
 from backend.devices.models import Device, DeviceKind
 from backend.seed import DEMO_TENANT_CODE
 from backend.tenants.models import Counter, Tenant
 from hardware.agent.client import AgentClient
+from hardware.agent.devices import EscposPrinter
 from hardware.agent.fakes import FakeCardReader, MemoryPrinter
-from hardware.agent.handlers import Handlers
+from hardware.agent.handlers import Handlers, Printer
 
 DEMO_COUNTER_CODE = "1"
 DEMO_AGENT_NAME = "1番窓口 内蔵エージェント"
@@ -55,7 +57,14 @@ def ensure_demo_agent(counter_code: str = DEMO_COUNTER_CODE) -> AgentIdentity:
 
 
 def demo_handlers() -> Handlers:
-    return Handlers(card_reader=FakeCardReader(), printer=MemoryPrinter())
+    """The demo's emulated printer (started before us by ``backend.printing.demo``) when it
+    runs, and a synthetic card until the emulated card reader is wired in."""
+    from backend.printing import demo as printing_demo
+
+    printer: Printer = MemoryPrinter()
+    if "backend.printing.demo" in DEMO_DEVICE_MODULES:
+        printer = EscposPrinter(printing_demo.demo_printer_url)
+    return Handlers(card_reader=FakeCardReader(), printer=printer)
 
 
 def run_in_thread(

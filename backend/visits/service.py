@@ -184,9 +184,9 @@ def update_visit(session: Session, visit: Visit, changes: VisitUpdate) -> Visit:
 
 def _unsign(session: Session, visit: Visit) -> None:
     """A change after signing voids the signature: the resident must see what they sign."""
-    if visit.status == "signed":
-        visit.status = "open"
-        add_event(session, visit, "signature.voided", {"reason": "visit changed"})
+    if visit.status in ("confirming", "signed"):
+        previous, visit.status = visit.status, "open"
+        add_event(session, visit, "confirmation.voided", {"was": previous})
 
 
 def close_visit(session: Session, visit: Visit, *, actor: str | None = None) -> Visit:
