@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "backend.core_cli",
     "backend.printing.cli",
     "backend.guidance.cli",
+    "hardware.card.cli",
     "hardware.agent.cli",
 )
 

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 # Modules exposing ``start_demo(stop: threading.Event) -> str`` (a line to print); one per line.
 DEMO_DEVICE_MODULES: tuple[str, ...] = (
     "backend.printing.demo",
+    "hardware.card.demo",
     "backend.agent.demo",
 )
 

@@ -20,9 +20,11 @@ from backend.devices.models import Device, DeviceKind
 from backend.seed import DEMO_TENANT_CODE
 from backend.tenants.models import Counter, Tenant
 from hardware.agent.client import AgentClient
-from hardware.agent.devices import EscposPrinter
+from hardware.agent.devices import EscposPrinter, PcscCardReader
 from hardware.agent.fakes import FakeCardReader, MemoryPrinter
-from hardware.agent.handlers import Handlers, Printer
+from hardware.agent.handlers import CardReader, Handlers, Printer
+from hardware.card.errors import CardError
+from hardware.card.pcsc import list_readers
 
 DEMO_COUNTER_CODE = "1"
 DEMO_AGENT_NAME = "1番窓口 内蔵エージェント"
@@ -58,13 +60,24 @@ def ensure_demo_agent(counter_code: str = DEMO_COUNTER_CODE) -> AgentIdentity:
 
 def demo_handlers() -> Handlers:
     """The demo's emulated printer (started before us by ``backend.printing.demo``) when it
-    runs, and a synthetic card until the emulated card reader is wired in."""
+    runs; the virtual My Number Card through pcscd/vpcd when available, else a synthetic card
+    (both PIN 1234)."""
     from backend.printing import demo as printing_demo
 
     printer: Printer = MemoryPrinter()
     if "backend.printing.demo" in DEMO_DEVICE_MODULES:
         printer = EscposPrinter(printing_demo.demo_printer_url)
-    return Handlers(card_reader=FakeCardReader(), printer=printer)
+    reader: CardReader = FakeCardReader()
+    if "hardware.card.demo" in DEMO_DEVICE_MODULES and _pcsc_readers():
+        reader = PcscCardReader(None)  # the virtual card on vpcd, through pcscd
+    return Handlers(card_reader=reader, printer=printer)
+
+
+def _pcsc_readers() -> bool:
+    try:
+        return bool(list_readers())
+    except CardError:
+        return False
 
 
 def run_in_thread(

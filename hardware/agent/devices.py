@@ -2,21 +2,21 @@
 
 Printing uses ``hardware.printer`` (ESC/POS over tcp://, usb://, serial://…): the agent sends the
 bytes it was given after asking the printer's real-time status, so an empty paper roll is
-reported (``printer.paper_out``) instead of printing into the void. The card reader comes from
-``hardware.card`` when that package is installed.
+reported (``printer.paper_out``) instead of printing into the void. Cards are read with
+``hardware.card`` through pcscd.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Mapping
-from typing import Any
 
 from escpos.exceptions import DeviceNotFoundError
 from escpos.exceptions import Error as EscposError
 
-from hardware.agent.handlers import CardReader, Handlers
+from hardware.agent.handlers import Handlers, JobError
+from hardware.card.pcsc import PcscContext
+from hardware.card.reader import read_card
 from hardware.printer.errors import PrinterError, PrinterUnreachableError
 from hardware.printer.printer import read_status, refuse_faults
 from hardware.printer.transport import STATUS_CAPABLE, open_printer, scheme_of
@@ -53,27 +53,36 @@ class EscposPrinter:
 
 
 class PcscCardReader:
-    """Adapter to ``hardware.card`` (PC/SC through pcscd): the four attributes, as read."""
+    """A My Number Card on a PC/SC reader (``hardware.card``): the four attributes, as read.
 
-    def __init__(self, reader: str | None) -> None:
+    ``hardware.card``'s errors carry the codes the clerk's screen explains (wrong_pin with
+    retries_left, pin_blocked, last_try_refused, no_card, card_removed, ...).
+    """
+
+    def __init__(self, reader: str | None, wait_seconds: float = 5.0) -> None:
         self.reader = reader
-        self._module: Any = importlib.import_module("hardware.card.reader")
+        self.wait_seconds = wait_seconds
 
     def read_attributes(self, pin: str | None, *, allow_last_try: bool) -> Mapping[str, str]:
-        result = self._module.read_card(pin=pin, reader=self.reader, allow_last_try=allow_last_try)
-        return {k: getattr(result, k) for k in ("name", "address", "birth_date", "sex")}
-
-
-def card_reader(reader: str | None) -> CardReader | None:
-    try:
-        return PcscCardReader(reader)
-    except ImportError:
-        log.warning("hardware.card is not installed: this agent cannot read cards")
-        return None
+        if pin is None:
+            raise JobError(
+                "pin_pad_unsupported",
+                "このカードリーダーでは暗証番号を入力できません。タブレットで入力してください。",
+            )
+        with PcscContext() as pcsc:
+            name = pcsc.wait_for_card(self.reader, timeout=self.wait_seconds)
+            with pcsc.connect(name) as transport:
+                result = read_card(transport, pin, allow_last_try=allow_last_try)
+        return {
+            "name": result.name,
+            "address": result.address,
+            "birth_date": result.birth_date.isoformat(),
+            "sex": result.sex,
+        }
 
 
 def build_handlers(*, reader: str | None, printer: str | None, card: bool = True) -> Handlers:
     return Handlers(
-        card_reader=card_reader(reader) if card else None,
+        card_reader=PcscCardReader(reader) if card else None,
         printer=EscposPrinter(printer) if printer else None,
     )

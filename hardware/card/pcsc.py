@@ -1,0 +1,243 @@
+"""PC/SC through pyscard: list readers, wait for a card, connect, and watch insertions.
+
+Uses pyscard's thin ``smartcard.scard`` layer so every PC/SC result code is mapped to a
+:class:`CardError` here and nowhere else. A connection is opened and closed per read, in a
+exclusive connection (so nothing else talks to the card in between) and closed with the card
+unpowered
+(so a successful VERIFY never outlives the read).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from smartcard import scard
+
+from hardware.card.errors import (
+    CardCommunicationError,
+    CardRemoved,
+    NoCard,
+    NoReader,
+    PcscUnavailable,
+)
+
+_SERVICE_DOWN = {
+    scard.SCARD_E_NO_SERVICE,
+    scard.SCARD_E_SERVICE_STOPPED,
+    getattr(scard, "SCARD_E_NO_READERS_AVAILABLE", 0),
+}
+_CARD_GONE = {
+    scard.SCARD_W_REMOVED_CARD,
+    scard.SCARD_E_NO_SMARTCARD,
+    scard.SCARD_W_RESET_CARD,
+    scard.SCARD_W_UNPOWERED_CARD,
+    scard.SCARD_W_UNRESPONSIVE_CARD,
+    scard.SCARD_E_NOT_TRANSACTED,
+    scard.SCARD_E_READER_UNAVAILABLE,
+    scard.SCARD_E_UNKNOWN_READER,
+    scard.SCARD_E_INVALID_HANDLE,
+}
+_POLL_MS = 250
+
+
+@dataclass(frozen=True)
+class ReaderInfo:
+    name: str
+    card_present: bool
+    atr: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "card_present": self.card_present, "atr": self.atr}
+
+
+def _error_text(hresult: int) -> str:
+    try:
+        return str(scard.SCardGetErrorMessage(hresult))
+    except Exception:  # pragma: no cover - only for the message
+        return hex(hresult & 0xFFFFFFFF)
+
+
+class PcscTransport:
+    """One card connection: ``transmit`` maps PC/SC failures to card errors."""
+
+    def __init__(self, hcard: Any, protocol: int) -> None:
+        self._hcard = hcard
+        self._pci = (
+            scard.SCARD_PCI_T0 if protocol == scard.SCARD_PROTOCOL_T0 else scard.SCARD_PCI_T1
+        )
+
+    def transmit(self, apdu: bytes) -> bytes:
+        hresult, response = scard.SCardTransmit(self._hcard, self._pci, list(apdu))
+        if hresult != scard.SCARD_S_SUCCESS:
+            if hresult in _CARD_GONE:
+                raise CardRemoved()
+            raise CardCommunicationError(
+                f"カードとの通信に失敗しました ({_error_text(hresult)})。"
+                "カードを置き直して、もう一度お試しください。"
+            )
+        if len(response) < 2:
+            # No status word at all: the link to the card broke mid-command (vpcd answers
+            # this way when the card goes away; contactless readers when the card is lifted).
+            raise CardRemoved()
+        return bytes(response)
+
+
+class PcscContext:
+    """A PC/SC context: open it with ``with PcscContext() as pcsc:``."""
+
+    def __init__(self) -> None:
+        self._context: Any = None
+
+    def __enter__(self) -> PcscContext:
+        try:
+            hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        except Exception as exc:  # the library itself missing or broken
+            raise PcscUnavailable() from exc
+        if hresult != scard.SCARD_S_SUCCESS:
+            raise PcscUnavailable()
+        self._context = context
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._context is not None:
+            scard.SCardReleaseContext(self._context)
+            self._context = None
+
+    def reader_names(self) -> list[str]:
+        hresult, readers = scard.SCardListReaders(self._context, [])
+        if hresult == scard.SCARD_E_NO_READERS_AVAILABLE:
+            return []
+        if hresult in _SERVICE_DOWN:
+            raise PcscUnavailable()
+        if hresult != scard.SCARD_S_SUCCESS:
+            raise PcscUnavailable(
+                f"カードリーダーの一覧を取得できません ({_error_text(hresult)})。"
+            )
+        return list(readers)
+
+    def _states(self, names: list[str], timeout_ms: int, previous: Any = None) -> Any:
+        states = previous or [(name, scard.SCARD_STATE_UNAWARE) for name in names]
+        hresult, new_states = scard.SCardGetStatusChange(self._context, timeout_ms, states)
+        if hresult == scard.SCARD_E_TIMEOUT:
+            return states
+        if hresult in _SERVICE_DOWN:
+            raise PcscUnavailable()
+        if hresult != scard.SCARD_S_SUCCESS:
+            raise NoReader(f"カードリーダーの状態を取得できません ({_error_text(hresult)})。")
+        # acknowledge the new states, so the next call waits for a real change
+        return [(name, state & ~scard.SCARD_STATE_CHANGED, atr) for name, state, atr in new_states]
+
+    def readers(self) -> list[ReaderInfo]:
+        names = self.reader_names()
+        if not names:
+            return []
+        infos = []
+        for name, state, atr in self._states(names, 0):
+            present = bool(state & scard.SCARD_STATE_PRESENT) and not state & scard.SCARD_STATE_MUTE
+            infos.append(
+                ReaderInfo(name, present, bytes(atr).hex(" ").upper() if present else None)
+            )
+        return infos
+
+    def matching_readers(self, substring: str | None) -> list[str]:
+        names = self.reader_names()
+        if substring:
+            names = [n for n in names if substring.casefold() in n.casefold()]
+        if not names:
+            detail = f"「{substring}」を名前に含む" if substring else ""
+            raise NoReader(
+                f"{detail}カードリーダーが見つかりません。リーダーの接続を確認してください。"
+            )
+        return names
+
+    def wait_for_card(self, substring: str | None = None, timeout: float = 10.0) -> str:
+        """The first matching reader with a card, waiting up to ``timeout`` seconds."""
+        names = self.matching_readers(substring)
+        deadline = time.monotonic() + max(0.0, timeout)
+        states = None
+        while True:
+            states = self._states(names, 0 if states is None else _POLL_MS, states)
+            for name, state, _atr in states:
+                if state & scard.SCARD_STATE_PRESENT and not state & scard.SCARD_STATE_MUTE:
+                    return str(name)
+            if time.monotonic() >= deadline:
+                raise NoCard(
+                    f"{timeout:g} 秒待ちましたが、カードが置かれませんでした。"
+                    "マイナンバーカードをリーダーに置いてから、もう一度お試しください。"
+                )
+
+    @contextmanager
+    def connect(self, reader: str) -> Iterator[PcscTransport]:
+        hresult, hcard, protocol = scard.SCardConnect(
+            self._context,
+            reader,
+            scard.SCARD_SHARE_EXCLUSIVE,
+            scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
+        )
+        if hresult == scard.SCARD_E_SHARING_VIOLATION:
+            raise CardCommunicationError(
+                "別のアプリケーションがカードを使用中です。そのアプリケーションを閉じてください。"
+            )
+        if hresult != scard.SCARD_S_SUCCESS:
+            if hresult in _CARD_GONE:
+                raise CardRemoved()
+            raise CardCommunicationError(
+                f"カードに接続できません ({_error_text(hresult)})。カードを置き直してください。"
+            )
+        try:
+            yield PcscTransport(hcard, protocol)
+        finally:
+            scard.SCardDisconnect(hcard, scard.SCARD_UNPOWER_CARD)
+
+
+def list_readers() -> list[ReaderInfo]:
+    with PcscContext() as pcsc:
+        return pcsc.readers()
+
+
+# --- insertions and removals, for the counter agent ------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardEvent:
+    kind: Literal["inserted", "removed"]
+    reader: str
+    atr: str
+
+
+@asynccontextmanager
+async def watch_cards() -> AsyncIterator[asyncio.Queue[CardEvent]]:
+    """Card insertions and removals as an asyncio queue.
+
+    pyscard's CardMonitor calls observers on its own thread; the observer only hands each event
+    to the loop with ``call_soon_threadsafe`` and never touches the loop otherwise. Cards already
+    present are reported as inserted first.
+    """
+    from smartcard.CardMonitoring import CardMonitor, CardObserver
+
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[CardEvent] = asyncio.Queue()
+
+    def hand_over(kind: Literal["inserted", "removed"], cards: list[Any]) -> None:
+        for card in cards:
+            event = CardEvent(kind, str(card.reader), bytes(card.atr).hex(" ").upper())
+            loop.call_soon_threadsafe(queue.put_nowait, event)
+
+    class Observer(CardObserver):
+        def update(self, observable: object, handlers: tuple[list[Any], list[Any]]) -> None:
+            added, removed = handlers
+            hand_over("inserted", added)
+            hand_over("removed", removed)
+
+    monitor = CardMonitor()
+    observer = Observer()
+    monitor.addObserver(observer)
+    try:
+        yield queue
+    finally:
+        monitor.deleteObserver(observer)

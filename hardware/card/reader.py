@@ -1,0 +1,202 @@
+"""Reading the basic four details through any :class:`Transport`.
+
+The sequence is the one of ``jpki.md``: select the 券面事項入力補助AP, ask the tries left with an
+empty VERIFY, VERIFY the PIN (never with one try left unless allowed, never when blocked), read
+EF 0002 and EF 0003 and check the DF32 digest. Nine APDUs for a card whose EF 0002 fits in one
+READ BINARY. Nothing partial is ever returned: any failure raises a :class:`CardError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from hardware.card import apdu
+from hardware.card.apdu import Response
+from hardware.card.errors import (
+    CardCommunicationError,
+    CardDataMalformed,
+    InvalidPinFormat,
+    LastTryRefused,
+    NotMyNumberCard,
+    PinBlocked,
+    WrongPin,
+)
+from hardware.card.records import (
+    SEX_LABELS,
+    mask_number,
+    parse_basic_info,
+    parse_integrity,
+    parse_number,
+    verify_basic_info,
+    verify_number,
+)
+from hardware.card.tlv import header_size
+from hardware.card.transport import Transport
+
+log = logging.getLogger(__name__)
+
+NUMBER_FILE_SIZE = 17
+
+
+@dataclass(frozen=True)
+class CardReadResult:
+    name: str
+    address: str
+    birth_date: dt.date
+    sex: str
+    integrity: str = "verified"
+    unusual_characters: tuple[str, ...] = ()
+    # Only set when asked for; masked in repr so that logging a result never leaks it.
+    individual_number: str | None = field(default=None, repr=False)
+
+    @property
+    def sex_label(self) -> str:
+        return SEX_LABELS[self.sex]
+
+    @property
+    def masked_number(self) -> str:
+        return mask_number(self.individual_number)
+
+    def to_json(self, *, with_number: bool = False) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "name": self.name,
+            "address": self.address,
+            "birth_date": self.birth_date.isoformat(),
+            "sex": self.sex,
+            "sex_label": self.sex_label,
+            "integrity": self.integrity,
+        }
+        if with_number and self.individual_number is not None:
+            body["individual_number"] = self.individual_number
+        return body
+
+
+def _exchange(transport: Transport, command: bytes) -> Response:
+    raw = transport.transmit(command)
+    if len(raw) < 2:
+        raise CardCommunicationError()
+    response = Response(raw[:-2], (raw[-2] << 8) | raw[-1])
+    if log.isEnabledFor(logging.DEBUG):  # describing costs more than the APDU itself
+        log.debug(
+            "APDU %s -> %04X (%d bytes)", apdu.describe(command), response.sw, len(response.data)
+        )
+    return response
+
+
+def _unexpected(response: Response, step: str) -> CardCommunicationError:
+    return CardCommunicationError(
+        f"カードが予期しない応答をしました ({step}: {response.sw:04X})。"
+        "カードを置き直して、もう一度お試しください。"
+    )
+
+
+def _select_application(transport: Transport) -> None:
+    response = _exchange(transport, apdu.select_application(apdu.INPUT_SUPPORT_AID))
+    if response.sw != apdu.SW_OK:
+        raise NotMyNumberCard()
+
+
+def _select_ef(transport: Transport, fid: bytes) -> None:
+    response = _exchange(transport, apdu.select_ef(fid))
+    if response.sw == apdu.SW_FILE_NOT_FOUND:
+        raise NotMyNumberCard()
+    if response.sw != apdu.SW_OK:
+        raise _unexpected(response, f"EF {fid.hex()} の選択")
+
+
+def _check_pin_format(pin: str) -> None:
+    if len(pin) != 4 or not pin.isascii() or not pin.isdigit():
+        raise InvalidPinFormat()
+
+
+def _verify_pin(transport: Transport, pin: str, *, allow_last_try: bool) -> None:
+    _select_ef(transport, apdu.EF_PIN)
+    status = _exchange(transport, apdu.verify_status())
+    if status.sw == apdu.SW_OK:
+        return  # verified since power-up (some cards): sending the PIN again risks a try
+    if status.sw == apdu.SW_BLOCKED or status.tries_left == 0:
+        raise PinBlocked()
+    if status.tries_left is None:
+        raise _unexpected(status, "暗証番号の残り回数の確認")
+    if status.tries_left == 1 and not allow_last_try:
+        raise LastTryRefused()
+    result = _exchange(transport, apdu.verify(pin))
+    if result.sw == apdu.SW_OK:
+        return
+    if result.sw == apdu.SW_BLOCKED or result.tries_left == 0:
+        raise PinBlocked(
+            "暗証番号が違います。券面事項入力補助用暗証番号がロックされました。"
+            "お住まいの市区町村のマイナンバーカード窓口で暗証番号の初期化（再設定）を"
+            "してもらうよう案内してください。"
+        )
+    if result.tries_left is not None:
+        raise WrongPin(retries_left=result.tries_left)
+    raise _unexpected(result, "暗証番号の照合")
+
+
+def _read_chunk(transport: Transport, offset: int, length: int) -> bytes:
+    response = _exchange(transport, apdu.read_binary(offset, length))
+    if response.sw & 0xFF00 == 0x6C00:  # wrong Le: the card says how many bytes it has
+        response = _exchange(transport, apdu.read_binary(offset, response.sw & 0xFF or 256))
+    if response.sw in (apdu.SW_OK, apdu.SW_END_OF_FILE_WARNING):
+        return response.data
+    if response.sw == apdu.SW_OFFSET_BEYOND_END:
+        return b""
+    raise _unexpected(response, "READ BINARY")
+
+
+def read_file(transport: Transport) -> bytes:
+    """Read the TLV object of the selected EF: one 256-byte READ BINARY, more only if needed."""
+    data = _read_chunk(transport, 0, apdu.MAX_SHORT_LE)
+    _tag, total = header_size(data)
+    if total > apdu.MAX_OFFSET + 1:
+        raise CardDataMalformed()
+    while len(data) < total:
+        chunk = _read_chunk(transport, len(data), min(apdu.MAX_SHORT_LE, total - len(data)))
+        if not chunk:
+            raise CardDataMalformed(
+                "カードのデータが途中で終わっています。手入力で対応してください。"
+            )
+        data += chunk
+    return data[:total]
+
+
+def _read_number(transport: Transport) -> bytes:
+    _select_ef(transport, apdu.EF_NUMBER)
+    return _read_chunk(transport, 0, NUMBER_FILE_SIZE)
+
+
+def read_card(
+    transport: Transport,
+    pin: str,
+    *,
+    allow_last_try: bool = False,
+    with_number: bool = False,
+) -> CardReadResult:
+    """Read and check the basic four details (and the 個人番号 only if ``with_number``)."""
+    _check_pin_format(pin)
+    _select_application(transport)
+    _verify_pin(transport, pin, allow_last_try=allow_last_try)
+    _select_ef(transport, apdu.EF_BASIC_INFO)
+    basic_file = read_file(transport)
+    number_file = _read_number(transport) if with_number else None
+    _select_ef(transport, apdu.EF_INTEGRITY)
+    integrity = parse_integrity(read_file(transport))
+
+    info = parse_basic_info(basic_file)
+    verify_basic_info(info, integrity)
+    number = None
+    if number_file is not None:
+        verify_number(number_file, integrity)
+        number = parse_number(number_file)
+    return CardReadResult(
+        name=info.name,
+        address=info.address,
+        birth_date=info.birth_date,
+        sex=info.sex,
+        unusual_characters=tuple(info.unusual_characters()),
+        individual_number=number,
+    )

@@ -1,0 +1,253 @@
+"""Files of the 券面事項入力補助AP: EF 0002 (基本4情報), EF 0003 (integrity), EF 0001 (個人番号).
+
+Parsing follows the BER headers, never fixed offsets, and keeps text code point for code point
+(no Unicode normalisation: 髙, 﨑 U+FA11, U+FA30 and 𠮷 U+20BB7 stay as the card holds them).
+The encoders build the same files for the emulator and for tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import unicodedata
+from dataclasses import dataclass, field
+
+from hardware.card.errors import CardDataMalformed, IntegrityCheckFailed
+from hardware.card.tlv import (
+    LengthForm,
+    Tlv,
+    encode_length,
+    encode_tag,
+    encode_tlv,
+    read_children,
+    read_tlv,
+)
+
+TAG_BASIC_INFO = 0xFF20
+TAG_OFFSETS = 0xDF21
+TAG_NAME = 0xDF22
+TAG_ADDRESS = 0xDF23
+TAG_BIRTH_DATE = 0xDF24
+TAG_SEX = 0xDF25
+BASIC_INFO_FIELDS = (TAG_NAME, TAG_ADDRESS, TAG_BIRTH_DATE, TAG_SEX)
+
+TAG_INTEGRITY = 0xFF30
+TAG_NUMBER_DIGEST = 0xDF31
+TAG_BASIC_INFO_DIGEST = 0xDF32
+TAG_SIGNATURE = 0xDF33
+
+TAG_NUMBER = 0xFF10
+
+SEX_LABELS = {"1": "男", "2": "女", "9": "適用不能", "0": "不明"}
+
+# Categories that are data to carry but that staff should look at (外字 may arrive as private use).
+_FLAGGED_CATEGORIES = {"Co", "Cn", "Cc", "Cf", "Cs"}
+
+
+def mask_number(number: str | None) -> str:
+    return "" if number is None else "*" * len(number)
+
+
+@dataclass(frozen=True)
+class BasicInfo:
+    """基本4情報 exactly as read, plus where the digest region lies in the file."""
+
+    name: str
+    address: str
+    birth_date: dt.date
+    sex: str
+    digest_region: bytes = field(repr=False)
+
+    @property
+    def sex_label(self) -> str:
+        return SEX_LABELS[self.sex]
+
+    def unusual_characters(self) -> list[str]:
+        """Code points staff should check by eye (private use, unassigned, controls)."""
+        text = self.name + self.address
+        if text.replace("\u3000", "").isprintable():  # fast path: no Cc/Cf/Cs/Co/Cn at all
+            return []
+        found = []
+        for char in text:
+            if unicodedata.category(char) in _FLAGGED_CATEGORIES:
+                found.append(f"U+{ord(char):04X}")
+        return sorted(set(found))
+
+
+@dataclass(frozen=True)
+class IntegrityRecord:
+    number_digest: bytes
+    basic_info_digest: bytes
+    signature: bytes = field(repr=False)
+    signed_data: bytes = field(repr=False)  # DF31 TLV followed by the DF32 TLV, as on the card
+
+
+def _malformed(what: str) -> CardDataMalformed:
+    return CardDataMalformed(
+        f"カードのデータを解釈できませんでした ({what})。"
+        "カードが破損している可能性があります。手入力で対応してください。"
+    )
+
+
+def _children_by_tag(buffer: bytes, outer: Tlv) -> dict[int, Tlv]:
+    children: dict[int, Tlv] = {}
+    for child in read_children(buffer, outer):
+        if child.tag in children:
+            raise _malformed(f"タグ {child.tag:X} が重複")
+        children[child.tag] = child
+    return children
+
+
+def _decode_text(raw: bytes, what: str) -> str:
+    try:
+        return raw.decode("utf-8")  # strict: bytes that are not UTF-8 are not text
+    except UnicodeDecodeError:
+        raise _malformed(f"{what}の文字コード") from None
+
+
+def _decode_birth_date(raw: bytes) -> dt.date:
+    text = raw.decode("ascii", errors="replace")
+    if len(raw) != 8 or not text.isascii() or not text.isdigit():
+        raise _malformed("生年月日")
+    try:
+        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        raise _malformed("生年月日") from None
+
+
+def _decode_sex(raw: bytes) -> str:
+    code = raw.decode("ascii", errors="replace")
+    if code not in SEX_LABELS:
+        raise _malformed("性別")
+    return code
+
+
+def _check_offsets(buffer: bytes, children: dict[int, Tlv]) -> None:
+    offsets = children[TAG_OFFSETS].value(buffer)
+    if len(offsets) != 2 * len(BASIC_INFO_FIELDS):
+        raise _malformed("DF21 の長さ")
+    for index, tag in enumerate(BASIC_INFO_FIELDS):
+        declared = int.from_bytes(offsets[2 * index : 2 * index + 2], "big")
+        if declared != children[tag].start:
+            raise _malformed(f"DF21 のオフセットと {tag:X} の位置が不一致")
+
+
+def parse_basic_info(buffer: bytes) -> BasicInfo:
+    """Parse EF 0002 (filler bytes after the object are ignored)."""
+    outer = read_tlv(buffer, 0)
+    if outer.tag != TAG_BASIC_INFO:
+        raise _malformed("EF0002 の先頭タグ")
+    children = _children_by_tag(buffer, outer)
+    missing = [tag for tag in (TAG_OFFSETS, *BASIC_INFO_FIELDS) if tag not in children]
+    if missing:
+        raise _malformed("必要な項目がない")
+    _check_offsets(buffer, children)
+    first, last = children[TAG_NAME], children[TAG_SEX]
+    if not first.start < last.start:
+        raise _malformed("項目の順序")
+    return BasicInfo(
+        name=_decode_text(children[TAG_NAME].value(buffer), "氏名"),
+        address=_decode_text(children[TAG_ADDRESS].value(buffer), "住所"),
+        birth_date=_decode_birth_date(children[TAG_BIRTH_DATE].value(buffer)),
+        sex=_decode_sex(children[TAG_SEX].value(buffer)),
+        digest_region=buffer[first.start : last.end],
+    )
+
+
+def parse_integrity(buffer: bytes) -> IntegrityRecord:
+    """Parse EF 0003."""
+    outer = read_tlv(buffer, 0)
+    if outer.tag != TAG_INTEGRITY:
+        raise _malformed("EF0003 の先頭タグ")
+    children = _children_by_tag(buffer, outer)
+    for tag in (TAG_NUMBER_DIGEST, TAG_BASIC_INFO_DIGEST, TAG_SIGNATURE):
+        if tag not in children:
+            raise _malformed("EF0003 の項目がない")
+    number_digest = children[TAG_NUMBER_DIGEST]
+    info_digest = children[TAG_BASIC_INFO_DIGEST]
+    if number_digest.end - number_digest.value_start != 32:
+        raise _malformed("DF31 の長さ")
+    if info_digest.end - info_digest.value_start != 32:
+        raise _malformed("DF32 の長さ")
+    return IntegrityRecord(
+        number_digest=number_digest.value(buffer),
+        basic_info_digest=info_digest.value(buffer),
+        signature=children[TAG_SIGNATURE].value(buffer),
+        signed_data=buffer[number_digest.start : number_digest.end]
+        + buffer[info_digest.start : info_digest.end],
+    )
+
+
+def verify_basic_info(info: BasicInfo, integrity: IntegrityRecord) -> None:
+    if hashlib.sha256(info.digest_region).digest() != integrity.basic_info_digest:
+        raise IntegrityCheckFailed()
+
+
+def verify_number(stored: bytes, integrity: IntegrityRecord) -> None:
+    if hashlib.sha256(stored).digest() != integrity.number_digest:
+        raise IntegrityCheckFailed()
+
+
+def check_digit(first_eleven: str) -> int:
+    """個人番号 check digit (総務省令 第5条)."""
+    total = 0
+    for n, digit in enumerate(reversed(first_eleven), start=1):
+        weight = n + 1 if n <= 6 else n - 5
+        total += int(digit) * weight
+    remainder = total % 11
+    return 0 if remainder <= 1 else 11 - remainder
+
+
+def parse_number(buffer: bytes) -> str:
+    """Parse EF 0001 (``FF 10 0C`` + 12 ASCII digits, then filler)."""
+    outer = read_tlv(buffer, 0)
+    raw = outer.value(buffer)
+    text = raw.decode("ascii", errors="replace")
+    if outer.tag != TAG_NUMBER or len(raw) != 12 or not text.isascii() or not text.isdigit():
+        raise _malformed("個人番号")
+    if check_digit(text[:11]) != int(text[11]):
+        raise _malformed("個人番号の検査用数字")
+    return text
+
+
+# --- encoders (emulator, tests) -------------------------------------------------------------
+
+
+def encode_basic_info(
+    name: str,
+    address: str,
+    birth_date: str,
+    sex: str,
+    outer_form: LengthForm = "82",
+) -> bytes:
+    """EF 0002 as a card writes it; ``birth_date`` as on the card (YYYYMMDD)."""
+    fields = [
+        encode_tlv(TAG_NAME, name.encode("utf-8")),
+        encode_tlv(TAG_ADDRESS, address.encode("utf-8")),
+        encode_tlv(TAG_BIRTH_DATE, birth_date.encode("ascii")),
+        encode_tlv(TAG_SEX, sex.encode("ascii")),
+    ]
+    offsets_size = 3 + 8  # DF21 08 + four u16
+    content_size = offsets_size + sum(len(f) for f in fields)
+    header = encode_tag(TAG_BASIC_INFO) + encode_length(content_size, outer_form)
+    position = len(header) + offsets_size
+    offsets = b""
+    for encoded in fields:
+        offsets += position.to_bytes(2, "big")
+        position += len(encoded)
+    return header + encode_tlv(TAG_OFFSETS, offsets) + b"".join(fields)
+
+
+def encode_number(number: str) -> bytes:
+    return encode_tlv(TAG_NUMBER, number.encode("ascii")) + b"\xff\xff"
+
+
+def integrity_signed_data(number_file: bytes, basic_info_region: bytes) -> bytes:
+    return encode_tlv(TAG_NUMBER_DIGEST, hashlib.sha256(number_file).digest()) + encode_tlv(
+        TAG_BASIC_INFO_DIGEST, hashlib.sha256(basic_info_region).digest()
+    )
+
+
+def encode_integrity(signed_data: bytes, signature: bytes) -> bytes:
+    content = signed_data + encode_tlv(TAG_SIGNATURE, signature, "82")
+    return encode_tlv(TAG_INTEGRITY, content, "82")

@@ -1,0 +1,120 @@
+"""BER-TLV as the card writes it: multi-byte tags, and every length form, minimal or not.
+
+Real cards write ``82 00 65`` where ``65`` would do, so the parser accepts any definite length
+(short, ``81``..``84``) and rejects only what cannot be a definite-length TLV. Every problem
+raises :class:`CardDataMalformed`, nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple
+
+from hardware.card.errors import CardDataMalformed
+
+LengthForm = Literal["minimal", "short", "81", "82"]
+
+
+def _malformed(what: str) -> CardDataMalformed:
+    return CardDataMalformed(
+        f"{what}。カードのデータを解釈できません。手入力で対応し、"
+        "カードの破損の可能性をご本人に伝えてください。"
+    )
+
+
+class Tlv(NamedTuple):  # a NamedTuple: a read makes dozens, and these are cheap to create
+    tag: int  # the tag bytes as one big-endian integer, e.g. 0xDF22
+    start: int  # offset of the first tag byte in the buffer
+    value_start: int
+    end: int  # offset just past the value
+
+    def value(self, buffer: bytes) -> bytes:
+        return buffer[self.value_start : self.end]
+
+
+def read_tag(buffer: bytes, pos: int) -> tuple[int, int]:
+    """Return (tag, position after the tag)."""
+    if pos >= len(buffer):
+        raise _malformed("カードのデータが途中で終わっています (タグ)")
+    first = buffer[pos]
+    tag = first
+    pos += 1
+    if first & 0x1F == 0x1F:  # high tag number: continuation bytes while bit 8 is set
+        while True:
+            if pos >= len(buffer) or tag > 0xFFFFFF:
+                raise _malformed("カードのデータのタグが不正です")
+            byte = buffer[pos]
+            tag = (tag << 8) | byte
+            pos += 1
+            if not byte & 0x80:
+                break
+    return tag, pos
+
+
+def read_length(buffer: bytes, pos: int) -> tuple[int, int]:
+    """Return (length, position after the length); any definite form is accepted."""
+    if pos >= len(buffer):
+        raise _malformed("カードのデータが途中で終わっています (長さ)")
+    first = buffer[pos]
+    pos += 1
+    if first < 0x80:
+        return first, pos
+    count = first & 0x7F
+    if count == 0 or count > 4:  # 0x80 is the indefinite form, which the card never uses
+        raise _malformed("カードのデータの長さの形式が不正です")
+    if pos + count > len(buffer):
+        raise _malformed("カードのデータが途中で終わっています (長さ)")
+    return int.from_bytes(buffer[pos : pos + count], "big"), pos + count
+
+
+def read_tlv(buffer: bytes, pos: int = 0, end: int | None = None) -> Tlv:
+    """Read one TLV at ``pos`` whose value must end at or before ``end``."""
+    limit = len(buffer) if end is None else end
+    tag, after_tag = read_tag(buffer, pos)
+    length, value_start = read_length(buffer, after_tag)
+    if value_start + length > limit:
+        raise _malformed("カードのデータが途中で終わっています (値)")
+    return Tlv(tag=tag, start=pos, value_start=value_start, end=value_start + length)
+
+
+def header_size(buffer: bytes) -> tuple[int, int]:
+    """From the first bytes of a file: (tag, total size of the TLV including its header).
+
+    Does not need the value to be present, so a reader can decide how much more to fetch.
+    """
+    tag, after_tag = read_tag(buffer, 0)
+    length, value_start = read_length(buffer, after_tag)
+    return tag, value_start + length
+
+
+def read_children(buffer: bytes, parent: Tlv) -> list[Tlv]:
+    """The TLVs that fill ``parent``'s value exactly."""
+    children = []
+    pos = parent.value_start
+    while pos < parent.end:
+        child = read_tlv(buffer, pos, parent.end)
+        children.append(child)
+        pos = child.end
+    return children
+
+
+def encode_tag(tag: int) -> bytes:
+    size = max(1, (tag.bit_length() + 7) // 8)
+    return tag.to_bytes(size, "big")
+
+
+def encode_length(length: int, form: LengthForm = "minimal") -> bytes:
+    if form == "82" or (form == "minimal" and length > 0xFF):
+        if length > 0xFFFF:
+            raise ValueError("length too large for the 82 form")
+        return b"\x82" + length.to_bytes(2, "big")
+    if form == "81" or (form == "minimal" and length > 0x7F):
+        if length > 0xFF:
+            return encode_length(length, "82")
+        return bytes([0x81, length])
+    if form == "short" and length > 0x7F:
+        return encode_length(length, "minimal")
+    return bytes([length])
+
+
+def encode_tlv(tag: int, value: bytes, form: LengthForm = "minimal") -> bytes:
+    return encode_tag(tag) + encode_length(len(value), form) + value

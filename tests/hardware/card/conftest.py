@@ -1,0 +1,80 @@
+"""The real stack for card tests: pcscd (started here if needed) + vpcd + the emulator.
+
+Outside CI these tests skip when pcscd or vpcd is missing; under CI=true that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from hardware.card.emulator import CardProfile, VpcdEmulator, start_emulator
+from hardware.card.pcsc import list_readers
+from hardware.card.pcscd import VpcdSlot, start_pcscd, stop_pcscd, vpcd_slots
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_service(available: bool, reason: str) -> None:
+    """As tests/conftest.py: skip when a service is missing, except under CI=true (fail)."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true and a required service is missing: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+StartCard = Callable[..., VpcdEmulator]
+
+
+def wait_for_presence(reader: str, *, present: bool, timeout: float = 10.0) -> None:
+    """Readiness, not timing: wait until pcscd reports the card (or its absence)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = {r.name: r.card_present for r in list_readers()}
+        if states.get(reader) == present:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{reader}: card_present never became {present}")
+
+
+@pytest.fixture(scope="session")
+def pcscd() -> Iterator[None]:
+    try:
+        process: subprocess.Popen[bytes] | None = start_pcscd()
+    except RuntimeError as exc:
+        require_service(False, f"pcscd with the vpcd driver is not available: {exc}")
+        return
+    yield
+    stop_pcscd(process)
+
+
+@pytest.fixture
+def vpcd_slot(pcscd: None) -> VpcdSlot:
+    """A vpcd slot with no card in it (another run may be using the first one)."""
+    slots = vpcd_slots()
+    require_service(bool(slots), "pcscd runs but no free vpcd reader slot")
+    return slots[0]
+
+
+@pytest.fixture
+def start_card(vpcd_slot: VpcdSlot) -> Iterator[StartCard]:
+    """Insert a virtual card in the free slot; every card is removed after the test."""
+    started: list[VpcdEmulator] = []
+
+    def start(card_profile: CardProfile | Path | None = None, **kwargs: object) -> VpcdEmulator:
+        wait_for_presence(vpcd_slot.reader, present=False)  # the previous card is gone
+        emulator = start_emulator(card_profile, port=vpcd_slot.port, **kwargs)  # type: ignore[arg-type]
+        started.append(emulator)
+        assert emulator.wait_connected(), "the virtual card did not connect to vpcd"
+        wait_for_presence(vpcd_slot.reader, present=True)  # pcscd has polled it
+        return emulator
+
+    yield start
+    for emulator in started:
+        emulator.stop()
