@@ -27,6 +27,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "backend.agent.router",
     "backend.documents.router",
     "backend.tablet.router",
+    "backend.addresses.router",
 )
 
 

@@ -14,10 +14,12 @@ from sqlalchemy import select
 
 from backend.agent.hub import AgentIdentity, get_hub
 from backend.agent.inprocess import InProcessTransport
+from backend.auth.tokens import hash_token
 from backend.db import session_scope
 from backend.demo import DEMO_DEVICE_MODULES
 from backend.devices.models import Device, DeviceKind
 from backend.seed import DEMO_TENANT_CODE
+from backend.settings import get_settings
 from backend.tenants.models import Counter, Tenant
 from hardware.agent.client import AgentClient
 from hardware.agent.devices import EscposPrinter, PcscCardReader
@@ -56,6 +58,34 @@ def ensure_demo_agent(counter_code: str = DEMO_COUNTER_CODE) -> AgentIdentity:
             session.add(device)
             session.flush()
         return AgentIdentity(device.id, tenant.id, counter.id, device.name)
+
+
+DEMO_TABLET_TOKEN = "demo-tablet-counter-1"  # noqa: S105 - the demo's, development only
+
+
+def ensure_demo_tablet(counter_code: str = DEMO_COUNTER_CODE) -> str | None:
+    """A tablet paired with the demo counter, with a fixed token (development only)."""
+    if get_settings().environment != "development":
+        return None
+    with session_scope(unscoped=True) as session:
+        tenant = session.scalars(select(Tenant).where(Tenant.code == DEMO_TENANT_CODE)).one()
+        counter = session.scalars(
+            select(Counter).where(Counter.tenant_id == tenant.id, Counter.code == counter_code)
+        ).one()
+        token_hash = hash_token(DEMO_TABLET_TOKEN)
+        exists = session.scalars(select(Device).where(Device.token_hash == token_hash)).first()
+        if exists is None:
+            session.add(
+                Device(
+                    tenant_id=tenant.id,
+                    kind=DeviceKind.TABLET.value,
+                    name="1番窓口 タブレット",
+                    office_id=counter.office_id,
+                    counter_id=counter.id,
+                    token_hash=token_hash,
+                )
+            )
+    return DEMO_TABLET_TOKEN
 
 
 def demo_handlers() -> Handlers:
@@ -102,5 +132,9 @@ def run_in_thread(
 
 def start_demo(stop: threading.Event) -> str:
     identity = ensure_demo_agent()
+    tablet = ensure_demo_tablet()
     run_in_thread(identity, demo_handlers(), stop)
-    return f"カウンターエージェント（内蔵）/ in-process agent: {DEMO_COUNTER_CODE}番窓口"
+    line = f"カウンターエージェント（内蔵）/ in-process agent: {DEMO_COUNTER_CODE}番窓口"
+    if tablet:
+        line += f"\n  タブレット / tablet of counter {DEMO_COUNTER_CODE}: /tablet/#token={tablet}"
+    return line

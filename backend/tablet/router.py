@@ -18,7 +18,9 @@ from backend.agent.hub import get_hub
 from backend.agent.models import AgentJob, JobKind
 from backend.agent.schemas import AgentJobRead
 from backend.audit import service as audit
+from backend.db import utcnow
 from backend.deps import SessionDep
+from backend.devices.models import Device, DeviceKind
 from backend.documents import service as documents
 from backend.record import Signature
 from backend.tenants.models import Counter
@@ -28,6 +30,7 @@ from backend.visits.models import Visit
 
 router = APIRouter(prefix="/api/v1/tablet", tags=["tablet"])
 
+TABLET_PRESENCE_SECONDS = 10.0
 Tablet = Annotated[Principal, Depends(require(Permission.TABLET_SESSION))]
 
 
@@ -57,6 +60,32 @@ class Signed(BaseModel):
 def _counter_id(principal: Principal) -> str | None:
     assert principal.device is not None
     return principal.device.counter_id
+
+
+class TabletStatus(BaseModel):
+    paired: bool
+    online: bool
+
+
+@router.get("/status", response_model=TabletStatus)
+def tablet_status(
+    counter_id: str,
+    principal: Annotated[Principal, Depends(require(Permission.VISIT_READ))],
+    session: SessionDep,
+) -> TabletStatus:
+    """Whether the counter's tablet is there: it polls every second or two while it runs."""
+    tablet = session.scalars(
+        select(Device).where(
+            Device.kind == DeviceKind.TABLET.value,
+            Device.counter_id == counter_id,
+            Device.revoked_at.is_(None),
+        )
+    ).first()
+    if tablet is None:
+        return TabletStatus(paired=False, online=False)
+    seen = tablet.last_seen_at
+    online = seen is not None and (utcnow() - seen).total_seconds() < TABLET_PRESENCE_SECONDS
+    return TabletStatus(paired=True, online=online)
 
 
 @router.get("/current", response_model=TabletView)

@@ -178,8 +178,31 @@ def update_visit(session: Session, visit: Visit, changes: VisitUpdate) -> Visit:
     if changed:
         _unsign(session, visit)
         add_event(session, visit, "visit.updated", {"fields": changed})
+    fill_defaults(visit)
     session.flush()
     return visit
+
+
+MOVES = ("moving-in", "moving-within", "moving-out")
+
+
+def fill_defaults(visit: Visit) -> None:
+    """What the first card already tells us, so nobody types it: the previous address (for a
+    move, the card still holds it), the household head, and the applicant (本人)."""
+    if not visit.members:
+        return
+    first = visit.members[0]
+    card = next((m for m in visit.members if m.source == "card"), None)
+    if visit.event in MOVES and visit.previous_address is None and card and card.address:
+        visit.previous_address = card.address
+    if first.relationship_to_head is None:
+        first.relationship_to_head = "世帯主"
+    if visit.household_head is None:
+        head = next((m for m in visit.members if m.relationship_to_head == "世帯主"), first)
+        visit.household_head = head.name
+    if visit.applicant_name is None:
+        visit.applicant_name = first.name
+        visit.applicant_relationship = "本人"
 
 
 def _unsign(session: Session, visit: Visit) -> None:
@@ -238,6 +261,7 @@ def add_staff_member(session: Session, visit: Visit, body: MemberCreate) -> Hous
     )
     _apply_attributes(member, body.model_dump(exclude_unset=True))
     visit.members.append(member)
+    fill_defaults(visit)
     session.flush()
     _unsign(session, visit)
     add_event(session, visit, "member.added", {"member_id": member.id, "source": "staff"})
@@ -275,6 +299,7 @@ def add_card_member(
         attributes={},
     )
     visit.members.append(member)
+    fill_defaults(visit)
     session.flush()
     _unsign(session, visit)
     add_event(session, visit, "card.read", {"member_id": member.id, "job_id": job_id})
