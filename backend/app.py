@@ -23,6 +23,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "backend.schemas_api.router",
     "backend.auth.router",
     "backend.guidance.router",
+    "backend.queue.router",
     "backend.visits.router",
     "backend.agent.router",
     "backend.documents.router",

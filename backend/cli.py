@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "backend.printing.cli",
     "backend.guidance.cli",
     "hardware.card.cli",
+    "backend.queue.cli",
     "hardware.agent.cli",
 )
 

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 DEMO_DEVICE_MODULES: tuple[str, ...] = (
     "backend.printing.demo",
     "hardware.card.demo",
+    "backend.queue.demo",
     "backend.agent.demo",
 )
 

@@ -30,10 +30,11 @@ IDLE_TIMEOUT = dt.timedelta(minutes=30)
 def get_session() -> Iterator[Session]:
     session = session_factory()()
     session.info["tenant_id"] = None
-    # Every request writes (at least the login's last-seen time). On SQLite, a transaction that
-    # reads and then writes fails at once ("database is locked") if another connection wrote in
-    # between; taking the write lock up front makes it wait its turn instead.
-    session.connection(execution_options={"sqlite_begin": "BEGIN IMMEDIATE"})
+    if session.get_bind().dialect.name == "sqlite":
+        # Every authenticated request writes (last_seen_at): on SQLite take the write lock at
+        # BEGIN, or a read-then-write transaction fails at once ("database is locked") when
+        # another request committed in between. PostgreSQL needs nothing.
+        session.connection(execution_options={"sqlite_begin": "BEGIN IMMEDIATE"})
     try:
         yield session
         session.commit()

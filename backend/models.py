@@ -7,7 +7,7 @@ from backend.devices.models import Device
 from backend.documents.models import Document, Signature
 from backend.guidance.models import CatalogVersion
 from backend.outbox.models import DeliveryAttempt, OutboxMessage
-from backend.queue.models import Queue, Ticket, counter_queues
+from backend.queue.models import Queue, Ticket, TicketEvent, TicketSequence, counter_queues
 from backend.staff.models import StaffAccount, StaffSession
 from backend.tenants.models import Counter, Office, Tenant
 from backend.visits.models import HouseholdMember, Visit, VisitEvent
@@ -30,6 +30,8 @@ __all__ = [
     "StaffSession",
     "Tenant",
     "Ticket",
+    "TicketEvent",
+    "TicketSequence",
     "Visit",
     "VisitEvent",
     "counter_queues",

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.auth.passwords import hash_password
+from backend.auth.tokens import hash_token
+from backend.devices.models import Device, DeviceKind
 from backend.queue.models import Queue, counter_queues
 from backend.staff.models import Role, StaffAccount
 from backend.tenants.codes import is_valid_local_government_code
@@ -20,6 +22,9 @@ from backend.tenants.models import Counter, Office, Tenant
 DEMO_TENANT_CODE = "991007"
 DEMO_TENANT_NAME = "窓口デモ市"
 DEMO_PASSWORD = "madoguchi-demo"  # noqa: S105 - the demo's, refused outside development
+# Fixed device tokens so that `make run` screens work at once: /ticket/?token=…, /display/?token=…
+DEMO_TICKET_MACHINE_TOKEN = "demo-ticket-machine-token"  # noqa: S105 - demo only
+DEMO_DISPLAY_TOKEN = "demo-display-token"  # noqa: S105 - demo only
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,10 @@ def seed_demo(session: Session) -> Tenant:
         _ensure_counter(session, office, code, name, floor, [queues[p] for p in prefixes])
     for demo in DEMO_STAFF:
         _ensure_staff(session, tenant, demo)
+    _ensure_device(
+        session, office, DeviceKind.TICKET_MACHINE, "発券機（1F）", DEMO_TICKET_MACHINE_TOKEN
+    )
+    _ensure_device(session, office, DeviceKind.DISPLAY, "呼出表示（1F）", DEMO_DISPLAY_TOKEN)
     session.flush()
     return tenant
 
@@ -77,7 +86,10 @@ def seed_demo(session: Session) -> Tenant:
 def _ensure_office(session: Session, tenant: Tenant) -> Office:
     office = session.scalars(select(Office).where(Office.code == "main")).one_or_none()
     if office is None:
-        office = Office(tenant_id=tenant.id, code="main", name="本庁舎")
+        # Open round the clock so that the demo issues tickets whenever it is tried.
+        office = Office(
+            tenant_id=tenant.id, code="main", name="本庁舎", opens_at="00:00", closes_at="24:00"
+        )
         session.add(office)
         session.flush()
     return office
@@ -135,5 +147,24 @@ def _ensure_staff(session: Session, tenant: Tenant, demo: DemoStaff) -> None:
                 display_name=demo.display_name,
                 role=demo.role.value,
                 password_hash=hash_password(DEMO_PASSWORD),
+            )
+        )
+
+
+def _ensure_device(
+    session: Session, office: Office, kind: DeviceKind, name: str, token: str
+) -> None:
+    token_hash = hash_token(token)
+    exists = session.scalars(
+        select(Device).where(Device.token_hash == token_hash).execution_options(unscoped=True)
+    ).one_or_none()
+    if exists is None:
+        session.add(
+            Device(
+                tenant_id=office.tenant_id,
+                office_id=office.id,
+                kind=kind.value,
+                name=name,
+                token_hash=token_hash,
             )
         )

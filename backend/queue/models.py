@@ -1,13 +1,20 @@
-"""Queues (service categories), the counters serving them, and numbered tickets."""
+"""Queues (service categories), the counters serving them, numbered tickets and their journey.
+
+A ticket keeps its number and its issue time for the whole visit: a resident sent on to another
+department is *transferred* (``queue_id`` changes, ``origin_queue_id`` and ``issued_at`` stay),
+never given a new ticket. Every status change is a ``TicketEvent`` (analytics read them later).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, ForeignKey, Index, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import Base, IdMixin, TenantOwned, TimestampMixin
+from backend.db import Base, IdMixin, TenantOwned, TimestampMixin, utcnow
 
 counter_queues = Table(
     "counter_queues",
@@ -15,6 +22,19 @@ counter_queues = Table(
     Column("counter_id", ForeignKey("counters.id", ondelete="CASCADE"), primary_key=True),
     Column("queue_id", ForeignKey("queues.id", ondelete="CASCADE"), primary_key=True),
 )
+
+
+class TicketStatus(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    TRANSFERRED = "transferred"  # waiting again, in another queue, with its original issue time
+    DONE = "done"
+    NO_SHOW = "no_show"
+
+
+WAITING_STATUSES = (TicketStatus.WAITING.value, TicketStatus.TRANSFERRED.value)
+ACTIVE_AT_COUNTER = (TicketStatus.CALLED.value, TicketStatus.SERVING.value)
 
 
 class Queue(IdMixin, TimestampMixin, TenantOwned, Base):
@@ -27,20 +47,68 @@ class Queue(IdMixin, TimestampMixin, TenantOwned, Base):
     name_en: Mapped[str] = mapped_column(String(64))
     sort_order: Mapped[int] = mapped_column(default=0)
     default_service_minutes: Mapped[float] = mapped_column(default=10.0)
+    active: Mapped[bool] = mapped_column(default=True, server_default="1")
+    max_calls: Mapped[int] = mapped_column(
+        default=3, server_default="3", comment="calls without answer before no-show"
+    )
+    issue_opens_at: Mapped[str | None] = mapped_column(
+        String(5), comment="HH:MM local; overrides the office's opening time for issuing"
+    )
+    issue_closes_at: Mapped[str | None] = mapped_column(
+        String(5), comment="HH:MM local; e.g. 転入 stops issuing earlier than the office closes"
+    )
 
 
 class Ticket(IdMixin, TimestampMixin, TenantOwned, Base):
     __tablename__ = "tickets"
-    __table_args__ = (UniqueConstraint("queue_id", "service_day", "number"),)
+    __table_args__ = (
+        UniqueConstraint("origin_queue_id", "service_day", "number"),
+        Index("ix_tickets_queue_status", "queue_id", "status"),
+    )
 
+    # the queue it waits in now (differs from origin_queue_id after a transfer)
     queue_id: Mapped[str] = mapped_column(ForeignKey("queues.id", ondelete="CASCADE"), index=True)
+    origin_queue_id: Mapped[str] = mapped_column(
+        ForeignKey("queues.id", ondelete="CASCADE"), comment="the queue that numbered it"
+    )
+    office_id: Mapped[str] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), index=True)
     service_day: Mapped[dt.date] = mapped_column(comment="local date (Asia/Tokyo) of issue")
     number: Mapped[int] = mapped_column()
     display_number: Mapped[str] = mapped_column(String(12), comment="e.g. A-012")
-    status: Mapped[str] = mapped_column(String(16), default="waiting", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=TicketStatus.WAITING.value, index=True)
     priority: Mapped[bool] = mapped_column(default=False)
     issued_at: Mapped[dt.datetime] = mapped_column()
     called_at: Mapped[dt.datetime | None] = mapped_column()
+    serving_started_at: Mapped[dt.datetime | None] = mapped_column()
+    finished_at: Mapped[dt.datetime | None] = mapped_column()
     counter_id: Mapped[str | None] = mapped_column(ForeignKey("counters.id", ondelete="SET NULL"))
     call_count: Mapped[int] = mapped_column(default=0)
+    transfer_count: Mapped[int] = mapped_column(default=0, server_default="0")
     follow_token: Mapped[str] = mapped_column(String(32), unique=True, comment="phone status URL")
+
+
+class TicketSequence(Base):
+    """The last number handed out per queue and day: one row locked per issue, no gaps racing."""
+
+    __tablename__ = "ticket_sequences"
+
+    queue_id: Mapped[str] = mapped_column(
+        ForeignKey("queues.id", ondelete="CASCADE"), primary_key=True
+    )
+    service_day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class TicketEvent(IdMixin, TenantOwned, Base):
+    """One step of a ticket's journey: issued, called, recalled, serving, transferred, done…"""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_ticket_at", "ticket_id", "at"),)
+
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    queue_id: Mapped[str | None] = mapped_column(String(32))
+    counter_id: Mapped[str | None] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(64), comment="staff:<id> or device:<id>")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, comment="no personal data")

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from backend.db import utcnow
+from backend.queue import service as queue_service
 from backend.queue.models import Ticket
 from backend.record import Applicant, Member, TenantRef, VisitRecord
 from backend.tenants.models import Counter, Tenant
@@ -135,6 +136,8 @@ def open_visit(
                 at=ticket.called_at,
             )
     add_event(session, visit, "visit.opened", {"counter_id": visit.counter_id, "by": actor})
+    if ticket is not None and ticket.status == "called":
+        queue_service.start_serving(session, ticket.id, actor=actor)
     return get_visit(session, visit.id)
 
 
@@ -217,6 +220,9 @@ def close_visit(session: Session, visit: Visit, *, actor: str | None = None) -> 
     visit.status = "closed"
     visit.closed_at = utcnow()
     add_event(session, visit, "visit.closed", {"by": actor})
+    ticket = session.get(Ticket, visit.ticket_id) if visit.ticket_id else None
+    if ticket is not None and ticket.status in ("called", "serving"):
+        queue_service.finish(session, ticket.id, actor=actor)
     session.flush()
     return visit
 

@@ -1,7 +1,7 @@
 """catalog versions
 
 Revision ID: e4867167f396
-Revises: fa0f88d38d09
+Revises: 0b5ac109ebd1
 Create Date: 2026-11-24 07:11:51.779070+00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import backend.db
 
 revision: str = "e4867167f396"
-down_revision: str | None = "fa0f88d38d09"
+down_revision: str | None = "0b5ac109ebd1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -10,6 +10,7 @@ import base64
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
@@ -216,8 +217,8 @@ def test_a_refused_token_is_reported(live_server: LiveServer) -> None:
     async def connect() -> None:
         await WebSocketTransport(live_server.url, "not-a-device-token").connect()
 
-    with pytest.raises(TokenRefused):
-        asyncio.run(connect())
+    with ThreadPoolExecutor(1) as pool, pytest.raises(TokenRefused):
+        pool.submit(asyncio.run, connect()).result(timeout=30)
 
 
 def test_agent_offline_is_a_clear_error(live_server: LiveServer, live_db: LiveDb) -> None:

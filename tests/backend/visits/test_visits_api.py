@@ -8,7 +8,6 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from backend.audit.models import AuditEvent
-from backend.db import utcnow
 from backend.queue.models import Queue, Ticket
 from backend.record import VisitRecord
 from backend.visits import service
@@ -41,25 +40,18 @@ def test_open_a_visit_records_the_first_event(clerk: Clerk) -> None:
 
 
 def test_open_from_a_called_ticket_measures_the_wait(clerk: Clerk, db: Session) -> None:
-    queue = db.scalars(select(Queue).where(Queue.prefix == "A")).first()
-    assert queue is not None
-    issued = utcnow() - dt.timedelta(minutes=12)
-    ticket = Ticket(
-        tenant_id=clerk.tenant.id,
-        queue_id=queue.id,
-        service_day=issued.date(),
-        number=7,
-        display_number="A-007",
-        status="called",
-        issued_at=issued,
-        called_at=issued + dt.timedelta(minutes=9),
-        counter_id=clerk.counter.id,
-        follow_token="f" * 32,
-    )
-    db.add(ticket)
-    db.flush()
+    from backend.queue import service as queue_service
+
+    queue = db.scalars(select(Queue).where(Queue.prefix == "A")).one()
+    issued = dt.datetime(2026, 11, 24, 1, 0, tzinfo=dt.UTC)  # 10:00 in Tokyo, a Tuesday
+    db.info["tenant_id"] = clerk.tenant.id
+    ticket = queue_service.issue_ticket(db, queue_id=queue.id, now=issued)
+    queue_service.set_counter_open(db, clerk.counter.id, True)
+    called = queue_service.call_next(db, clerk.counter.id, now=issued + dt.timedelta(minutes=9))
+    assert called is not None and called.id == ticket.id
+    db.info["tenant_id"] = None
     visit = open_visit(clerk, ticket_id=ticket.id, counter_id=None)
-    assert visit["ticket_number"] == "A-007"
+    assert visit["ticket_number"] == ticket.display_number
     assert visit["counter_id"] == clerk.counter.id  # taken from the ticket
     journey = clerk.get(f"/api/v1/visits/{visit['id']}/journey").json()
     assert [e["kind"] for e in journey["events"]][:3] == [
@@ -68,6 +60,9 @@ def test_open_from_a_called_ticket_measures_the_wait(clerk: Clerk, db: Session) 
         "visit.opened",
     ]
     assert journey["wait_seconds"] == 9 * 60
+    assert db.get(Ticket, ticket.id).status == "serving"  # type: ignore[union-attr]
+    clerk.post(f"/api/v1/visits/{visit['id']}/close")
+    assert db.get(Ticket, ticket.id).status == "done"  # type: ignore[union-attr]
 
 
 def test_unknown_ticket_is_refused(clerk: Clerk) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,12 @@ from hardware.agent.client import AgentClient, Backoff, JobLedger
 from hardware.agent.fakes import FakeCardReader, MemoryPrinter
 from hardware.agent.handlers import Handlers, error_body
 from hardware.agent.transport import Connection, Disconnected, websocket_url
+
+
+def run(coro: Any) -> Any:
+    """asyncio.run in a thread of its own: the main thread may hold Playwright's loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result(timeout=30)
 
 
 class ScriptedConnection:
@@ -64,7 +71,7 @@ def test_a_job_sent_twice_runs_once() -> None:
     printer = MemoryPrinter()
     client = AgentClient(OneShotTransport(ScriptedConnection([])), Handlers(printer=printer))
     conn = ScriptedConnection([job("j1"), job("j1")])
-    asyncio.run(serve_once(client, conn, results=2))
+    run(serve_once(client, conn, results=2))
     assert printer.printed == [b"\x1b@A"]
     results = [m for m in conn.sent if m["type"] == "result"]
     assert [r["job_id"] for r in results] == ["j1", "j1"]  # the kept result, sent again
@@ -80,7 +87,7 @@ def test_a_job_started_before_a_restart_is_not_run_again(tmp_path: Path) -> None
         OneShotTransport(ScriptedConnection([])), Handlers(printer=printer), ledger=JobLedger(state)
     )
     conn = ScriptedConnection([job("j1")])
-    asyncio.run(serve_once(client, conn, results=1))
+    run(serve_once(client, conn, results=1))
     assert printer.printed == []
     (result,) = [m for m in conn.sent if m["type"] == "result"]
     assert result["ok"] is False and result["error"]["code"] == "agent_restarted"
@@ -97,7 +104,7 @@ def test_the_pin_never_reaches_the_logs_or_the_result() -> None:
     }
     assert protocol.masked(message)["params"]["pin"] == "****"
     conn = ScriptedConnection([message])
-    asyncio.run(serve_once(client, conn, results=1))
+    run(serve_once(client, conn, results=1))
     assert "8642" not in str(conn.sent)
     (result,) = [m for m in conn.sent if m["type"] == "result"]
     assert result["ok"] and result["result"]["name"] == "黒桐　幹也"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import subprocess
@@ -222,7 +223,9 @@ def test_watch_reports_insertion_and_removal(start_card: StartCard, vpcd_slot: V
                 events.append((event.kind, event.reader))
         return events
 
-    events = asyncio.run(scenario())
+    # A loop of its own on another thread: Playwright's sync API may own this thread's loop.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        events = pool.submit(asyncio.run, scenario()).result(timeout=60)
     assert events.index(("inserted", vpcd_slot.reader)) < events.index(
         ("removed", vpcd_slot.reader)
     )

@@ -1,0 +1,538 @@
+"""Tickets and calls: issue, call next, recall, serve, finish, no-show, transfer.
+
+Services only flush(); the request (or ``session_scope``) commits. Live screens hear about a
+change through ``backend.events.publish`` once that commit happens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, aliased
+
+from backend import events
+from backend.db import utcnow
+from backend.queue.errors import (
+    CallContention,
+    CounterClosed,
+    CounterNotFound,
+    InvalidTransition,
+    OutsideOpeningHours,
+    QueueInactive,
+    QueueNotFound,
+    TicketNotFound,
+    TicketStillCalled,
+)
+from backend.queue.models import (
+    ACTIVE_AT_COUNTER,
+    WAITING_STATUSES,
+    Queue,
+    Ticket,
+    TicketEvent,
+    TicketSequence,
+    TicketStatus,
+    counter_queues,
+)
+from backend.tenants.models import Counter, Office, Tenant
+
+S = TicketStatus
+
+
+def office_topic(office_id: str) -> str:
+    return f"office:{office_id}"
+
+
+def begin_write(session: Session) -> None:
+    """Start a unit of work that will write: on SQLite take the write lock at BEGIN
+    (``BEGIN IMMEDIATE``), so that a read-then-write transaction never fails on a stale
+    snapshot; PostgreSQL needs nothing. Call before the first statement of the transaction."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={"sqlite_begin": "BEGIN IMMEDIATE"})
+
+
+# --- time ---------------------------------------------------------------------------------
+
+
+def tenant_zone(session: Session, tenant_id: str) -> ZoneInfo:
+    tenant = session.get(Tenant, tenant_id)
+    return ZoneInfo(tenant.timezone if tenant else "Asia/Tokyo")
+
+
+def service_day(now: dt.datetime, zone: ZoneInfo) -> dt.date:
+    """Numbers restart at local midnight."""
+    return now.astimezone(zone).date()
+
+
+def _minutes_of(hhmm: str) -> int:
+    hours, _, minutes = hhmm.partition(":")
+    return int(hours) * 60 + int(minutes)
+
+
+@dataclass(frozen=True)
+class IssuingHours:
+    opens_at: str
+    closes_at: str
+
+    def is_open(self, local: dt.datetime) -> bool:
+        minute = local.hour * 60 + local.minute
+        return _minutes_of(self.opens_at) <= minute < _minutes_of(self.closes_at)
+
+
+def issuing_hours(office: Office, queue: Queue) -> IssuingHours:
+    return IssuingHours(
+        opens_at=queue.issue_opens_at or office.opens_at,
+        closes_at=queue.issue_closes_at or office.closes_at,
+    )
+
+
+def check_issuing_hours(hours: IssuingHours, local: dt.datetime) -> None:
+    if hours.is_open(local):
+        return
+    before = local.hour * 60 + local.minute < _minutes_of(hours.opens_at)
+    if before:
+        raise OutsideOpeningHours(
+            f"受付は {hours.opens_at} からです。しばらくお待ちください。",
+            message_en=f"Tickets are issued from {hours.opens_at}. Please wait a moment.",
+            opens_at=hours.opens_at,
+            closes_at=hours.closes_at,
+        )
+    raise OutsideOpeningHours(
+        f"本日の受付は {hours.closes_at} で終了しました。",
+        message_en=f"Ticket issuing ended at {hours.closes_at} today.",
+        opens_at=hours.opens_at,
+        closes_at=hours.closes_at,
+    )
+
+
+# --- lookups ------------------------------------------------------------------------------
+
+
+def get_queue(session: Session, queue_id: str) -> Queue:
+    queue = session.scalars(select(Queue).where(Queue.id == queue_id)).one_or_none()
+    if queue is None:
+        raise QueueNotFound()
+    return queue
+
+
+def get_counter(session: Session, counter_id: str) -> Counter:
+    counter = session.scalars(select(Counter).where(Counter.id == counter_id)).one_or_none()
+    if counter is None:
+        raise CounterNotFound()
+    return counter
+
+
+def get_ticket(session: Session, ticket_id: str, *, for_update: bool = False) -> Ticket:
+    query = select(Ticket).where(Ticket.id == ticket_id)
+    if for_update:
+        query = query.with_for_update()
+    ticket = session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+    if ticket is None:
+        raise TicketNotFound()
+    return ticket
+
+
+def default_office(session: Session) -> Office:
+    office = session.scalars(select(Office).order_by(Office.code).limit(1)).one_or_none()
+    if office is None:
+        raise NotFoundOffice()
+    return office
+
+
+class NotFoundOffice(QueueNotFound):
+    code = "office_not_found"
+    default_message = "庁舎が見つかりません。"
+
+
+def office_queues(session: Session, office_id: str) -> list[Queue]:
+    return list(
+        session.scalars(
+            select(Queue)
+            .where(Queue.office_id == office_id, Queue.active.is_(True))
+            .order_by(Queue.sort_order, Queue.prefix)
+        )
+    )
+
+
+def counter_queue_ids(session: Session, counter_id: str) -> list[str]:
+    rows = session.execute(
+        select(counter_queues.c.queue_id)
+        .join(Queue, Queue.id == counter_queues.c.queue_id)
+        .where(counter_queues.c.counter_id == counter_id, Queue.active.is_(True))
+    )
+    return [row[0] for row in rows]
+
+
+def current_ticket(session: Session, counter_id: str) -> Ticket | None:
+    return session.scalars(
+        select(Ticket)
+        .where(Ticket.counter_id == counter_id, Ticket.status.in_(ACTIVE_AT_COUNTER))
+        .order_by(Ticket.called_at.desc())
+        .limit(1)
+    ).one_or_none()
+
+
+# --- journey ------------------------------------------------------------------------------
+
+
+def record_event(
+    session: Session,
+    ticket: Ticket,
+    kind: str,
+    *,
+    at: dt.datetime,
+    actor: str | None,
+    **data: object,
+) -> TicketEvent:
+    row = TicketEvent(
+        tenant_id=ticket.tenant_id,
+        ticket_id=ticket.id,
+        kind=kind,
+        at=at,
+        queue_id=ticket.queue_id,
+        counter_id=ticket.counter_id,
+        actor=actor,
+        data=dict(data),
+    )
+    session.add(row)
+    return row
+
+
+def _announce(session: Session, ticket: Ticket, kind: str, counter: Counter | None = None) -> None:
+    message: dict[str, object] = {
+        "type": kind,
+        "ticket_id": ticket.id,
+        "display_number": ticket.display_number,
+        "status": ticket.status,
+        "queue_id": ticket.queue_id,
+    }
+    if counter is not None:
+        message.update(counter_code=counter.code, counter_name=counter.name, floor=counter.floor)
+    events.publish(session, office_topic(ticket.office_id), message)
+
+
+# --- issue --------------------------------------------------------------------------------
+
+
+def next_number(session: Session, queue_id: str, day: dt.date) -> int:
+    """Atomically take the next number of ``queue_id`` on ``day`` (row lock on the sequence)."""
+    bump = (
+        update(TicketSequence)
+        .where(TicketSequence.queue_id == queue_id, TicketSequence.service_day == day)
+        .values(last_number=TicketSequence.last_number + 1)
+        .returning(TicketSequence.last_number)
+        .execution_options(synchronize_session=False)
+    )
+    number = session.execute(bump).scalar_one_or_none()
+    if number is not None:
+        return int(number)
+    try:
+        with session.begin_nested():
+            session.execute(
+                insert(TicketSequence).values(queue_id=queue_id, service_day=day, last_number=1)
+            )
+        return 1
+    except IntegrityError:  # another machine numbered the first ticket of the day just now
+        return int(session.execute(bump).scalar_one())
+
+
+def format_number(prefix: str, number: int) -> str:
+    return f"{prefix}-{number:03d}"
+
+
+def issue_ticket(
+    session: Session,
+    *,
+    queue_id: str,
+    priority: bool = False,
+    actor: str | None = None,
+    now: dt.datetime | None = None,
+) -> Ticket:
+    now = now or utcnow()
+    queue = get_queue(session, queue_id)
+    if not queue.active:
+        raise QueueInactive()
+    office = session.scalars(select(Office).where(Office.id == queue.office_id)).one()
+    zone = tenant_zone(session, queue.tenant_id)
+    check_issuing_hours(issuing_hours(office, queue), now.astimezone(zone))
+    day = service_day(now, zone)
+    number = next_number(session, queue.id, day)
+    ticket = Ticket(
+        tenant_id=queue.tenant_id,
+        queue_id=queue.id,
+        origin_queue_id=queue.id,
+        office_id=queue.office_id,
+        service_day=day,
+        number=number,
+        display_number=format_number(queue.prefix, number),
+        status=S.WAITING.value,
+        priority=priority,
+        issued_at=now,
+        call_count=0,
+        transfer_count=0,
+        follow_token=secrets.token_urlsafe(24),
+    )
+    session.add(ticket)
+    session.flush()
+    record_event(session, ticket, "issued", at=now, actor=actor, priority=priority)
+    _announce(session, ticket, "issued")
+    return ticket
+
+
+# --- counters -----------------------------------------------------------------------------
+
+
+def set_counter_open(
+    session: Session, counter_id: str, is_open: bool, *, actor: str | None = None
+) -> Counter:
+    counter = get_counter(session, counter_id)
+    counter.is_open = is_open
+    session.flush()
+    events.publish(
+        session,
+        office_topic(counter.office_id),
+        {"type": "counter", "counter_code": counter.code, "is_open": is_open},
+    )
+    return counter
+
+
+def call_next(
+    session: Session, counter_id: str, *, actor: str | None = None, now: dt.datetime | None = None
+) -> Ticket | None:
+    """Call the oldest eligible ticket of the counter's queues, priority first; None if none.
+
+    The claim is one statement: ``UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED LIMIT 1)
+    AND status IN (waiting, transferred)``. On PostgreSQL two counters lock different rows; on
+    SQLite writes are serialised, and the status guard makes a lost race claim nothing.
+    """
+    now = now or utcnow()
+    counter = get_counter(session, counter_id)
+    if not counter.is_open:
+        raise CounterClosed()
+    _clear_counter_before_call(session, counter, actor=actor, now=now)
+    queue_ids = counter_queue_ids(session, counter.id)
+    if not queue_ids:
+        return None
+    day = service_day(now, tenant_zone(session, counter.tenant_id))
+    ticket_id = _claim_oldest(session, counter, queue_ids, day, now)
+    if ticket_id is None:
+        return None
+    ticket = get_ticket(session, ticket_id)
+    record_event(session, ticket, "called", at=now, actor=actor, call=1)
+    _announce(session, ticket, "called", counter)
+    return ticket
+
+
+def _clear_counter_before_call(
+    session: Session, counter: Counter, *, actor: str | None, now: dt.datetime
+) -> None:
+    active = current_ticket(session, counter.id)
+    if active is None:
+        return
+    if active.status == S.CALLED.value:
+        raise TicketStillCalled(ticket_id=active.id, display_number=active.display_number)
+    _finish(session, active, actor=actor, now=now)  # "next" after serving ends that service
+
+
+def _claim_oldest(
+    session: Session, counter: Counter, queue_ids: list[str], day: dt.date, now: dt.datetime
+) -> str | None:
+    candidate = aliased(Ticket)
+    oldest = (
+        select(candidate.id)
+        .where(
+            candidate.queue_id.in_(queue_ids),
+            candidate.status.in_(WAITING_STATUSES),
+            candidate.service_day == day,
+            candidate.tenant_id == counter.tenant_id,
+        )
+        .order_by(candidate.priority.desc(), candidate.issued_at, candidate.number)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    claim = (
+        update(Ticket)
+        .where(Ticket.id == oldest, Ticket.status.in_(WAITING_STATUSES))
+        .values(
+            status=S.CALLED.value,
+            counter_id=counter.id,
+            called_at=now,
+            call_count=1,
+            updated_at=now,
+        )
+        .returning(Ticket.id)
+        .execution_options(synchronize_session=False)
+    )
+    try:
+        return session.execute(claim).scalar_one_or_none()
+    except OperationalError as exc:
+        if "locked" in str(exc).lower():  # SQLite: another counter's write won the race
+            raise CallContention() from exc
+        raise
+
+
+def _ticket_at_counter(session: Session, ticket_id: str, counter_id: str | None) -> Ticket:
+    ticket = get_ticket(session, ticket_id, for_update=True)
+    if counter_id is not None and ticket.counter_id != counter_id:
+        raise InvalidTransition("この番号札は別の窓口で対応中です。")
+    return ticket
+
+
+def recall(
+    session: Session,
+    ticket_id: str,
+    *,
+    counter_id: str | None = None,
+    actor: str | None = None,
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """Call again; once the queue's ``max_calls`` calls went unanswered the ticket is a no-show."""
+    now = now or utcnow()
+    ticket = _ticket_at_counter(session, ticket_id, counter_id)
+    if ticket.status != S.CALLED.value:
+        raise InvalidTransition()
+    queue = get_queue(session, ticket.queue_id)
+    if ticket.call_count >= queue.max_calls:
+        return _no_show(session, ticket, actor=actor, now=now, automatic=True)
+    ticket.call_count += 1
+    ticket.called_at = now
+    session.flush()
+    record_event(session, ticket, "recalled", at=now, actor=actor, call=ticket.call_count)
+    counter = get_counter(session, ticket.counter_id) if ticket.counter_id else None
+    _announce(session, ticket, "called", counter)
+    return ticket
+
+
+def mark_no_show(
+    session: Session,
+    ticket_id: str,
+    *,
+    counter_id: str | None = None,
+    actor: str | None = None,
+    now: dt.datetime | None = None,
+) -> Ticket:
+    ticket = _ticket_at_counter(session, ticket_id, counter_id)
+    if ticket.status != S.CALLED.value:
+        raise InvalidTransition()
+    return _no_show(session, ticket, actor=actor, now=now or utcnow(), automatic=False)
+
+
+def _no_show(
+    session: Session, ticket: Ticket, *, actor: str | None, now: dt.datetime, automatic: bool
+) -> Ticket:
+    ticket.status = S.NO_SHOW.value
+    ticket.finished_at = now
+    session.flush()
+    record_event(
+        session, ticket, "no_show", at=now, actor=actor, calls=ticket.call_count, auto=automatic
+    )
+    _announce(session, ticket, "no_show")
+    return ticket
+
+
+def start_serving(
+    session: Session,
+    ticket_id: str,
+    *,
+    counter_id: str | None = None,
+    actor: str | None = None,
+    now: dt.datetime | None = None,
+) -> Ticket:
+    now = now or utcnow()
+    ticket = _ticket_at_counter(session, ticket_id, counter_id)
+    if ticket.status != S.CALLED.value:
+        raise InvalidTransition()
+    ticket.status = S.SERVING.value
+    ticket.serving_started_at = now
+    session.flush()
+    record_event(session, ticket, "serving", at=now, actor=actor)
+    _announce(session, ticket, "serving")
+    return ticket
+
+
+def finish(
+    session: Session,
+    ticket_id: str,
+    *,
+    counter_id: str | None = None,
+    actor: str | None = None,
+    now: dt.datetime | None = None,
+) -> Ticket:
+    ticket = _ticket_at_counter(session, ticket_id, counter_id)
+    if ticket.status not in ACTIVE_AT_COUNTER:
+        raise InvalidTransition()
+    return _finish(session, ticket, actor=actor, now=now or utcnow())
+
+
+def _finish(session: Session, ticket: Ticket, *, actor: str | None, now: dt.datetime) -> Ticket:
+    ticket.status = S.DONE.value
+    ticket.finished_at = now
+    session.flush()
+    record_event(session, ticket, "done", at=now, actor=actor)
+    _announce(session, ticket, "done")
+    return ticket
+
+
+def transfer(
+    session: Session,
+    ticket_id: str,
+    target_queue_id: str,
+    *,
+    actor: str | None = None,
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """Send the resident on: same ticket, same number, same issue time, another queue."""
+    now = now or utcnow()
+    ticket = get_ticket(session, ticket_id, for_update=True)
+    if ticket.status in (S.DONE.value, S.NO_SHOW.value):
+        raise InvalidTransition()
+    target = get_queue(session, target_queue_id)
+    if target.office_id != ticket.office_id or target.id == ticket.queue_id:
+        raise InvalidTransition("同じ庁舎の別の受付を選んでください。")
+    if not target.active:
+        raise QueueInactive()
+    from_queue, from_counter = ticket.queue_id, ticket.counter_id
+    ticket.queue_id = target.id
+    ticket.status = S.TRANSFERRED.value
+    ticket.counter_id = None
+    ticket.called_at = None
+    ticket.serving_started_at = None
+    ticket.call_count = 0
+    ticket.transfer_count += 1
+    session.flush()
+    record_event(
+        session,
+        ticket,
+        "transferred",
+        at=now,
+        actor=actor,
+        from_queue_id=from_queue,
+        from_counter_id=from_counter,
+    )
+    _announce(session, ticket, "transferred")
+    return ticket
+
+
+def ticket_journey(session: Session, ticket_id: str) -> list[TicketEvent]:
+    get_ticket(session, ticket_id)
+    return list(
+        session.scalars(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.at)
+        )
+    )
+
+
+def find_by_follow_token(session: Session, token: str) -> Ticket:
+    """The phone page's only key: an unguessable token, looked up across tenants by design."""
+    ticket = session.scalars(
+        select(Ticket).where(Ticket.follow_token == token).execution_options(unscoped=True)
+    ).one_or_none()
+    if ticket is None:
+        raise TicketNotFound()
+    session.info["tenant_id"] = ticket.tenant_id
+    return ticket

@@ -1,0 +1,179 @@
+"""What screens read: waiting counts, estimates, the last calls, one ticket's status.
+
+Builds the estimator's snapshot from the database (``backend.queue.estimate`` does the maths).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.db import utcnow
+from backend.queue.estimate import (
+    RECENT_SERVICES,
+    CounterState,
+    QueueSnapshot,
+    QueueStats,
+    WaitingTicket,
+    call_order,
+    estimate_for_new_ticket,
+    estimate_waits,
+)
+from backend.queue.models import (
+    ACTIVE_AT_COUNTER,
+    WAITING_STATUSES,
+    Queue,
+    Ticket,
+    TicketStatus,
+    counter_queues,
+)
+from backend.queue.service import office_queues, service_day, tenant_zone
+from backend.tenants.models import Counter
+
+
+def _minutes_before(now: dt.datetime, moment: dt.datetime) -> float:
+    """The estimator's clock: minutes, with ``now`` at 0."""
+    return -(now - moment).total_seconds() / 60.0
+
+
+def _recent_service_minutes(session: Session, queue_id: str, day: dt.date) -> tuple[float, ...]:
+    rows = session.execute(
+        select(Ticket.called_at, Ticket.finished_at)
+        .where(
+            Ticket.queue_id == queue_id,
+            Ticket.status == TicketStatus.DONE.value,
+            Ticket.service_day == day,
+            Ticket.called_at.is_not(None),
+            Ticket.finished_at.is_not(None),
+        )
+        .order_by(Ticket.finished_at.desc())
+        .limit(RECENT_SERVICES)
+    ).all()
+    durations = [(done - called).total_seconds() / 60.0 for called, done in rows if called and done]
+    return tuple(reversed(durations))
+
+
+@dataclass(frozen=True)
+class OfficeView:
+    now: dt.datetime
+    day: dt.date
+    queues: list[Queue]
+    counters: list[Counter]
+    waiting: list[Ticket]
+    snapshot: QueueSnapshot
+
+    def estimates(self) -> dict[str, float]:
+        return estimate_waits(self.snapshot)
+
+    def estimate_new(self, queue_id: str) -> float:
+        return estimate_for_new_ticket(self.snapshot, queue_id)
+
+    def people_ahead(self, ticket: Ticket) -> int:
+        """Tickets of the same queue that will be called before this one."""
+        same_queue = [
+            _as_waiting(t, self.now) for t in self.waiting if t.queue_id == ticket.queue_id
+        ]
+        order = [t.ticket_id for t in call_order(same_queue)]
+        return order.index(ticket.id) if ticket.id in order else 0
+
+    def waiting_count(self, queue_id: str) -> int:
+        return sum(1 for t in self.waiting if t.queue_id == queue_id)
+
+
+def _as_waiting(ticket: Ticket, now: dt.datetime) -> WaitingTicket:
+    return WaitingTicket(
+        ticket_id=ticket.id,
+        queue_id=ticket.queue_id,
+        issued_at=_minutes_before(now, ticket.issued_at),
+        priority=ticket.priority,
+        number=ticket.number,
+    )
+
+
+def office_view(session: Session, office_id: str, now: dt.datetime | None = None) -> OfficeView:
+    now = now or utcnow()
+    queues = office_queues(session, office_id)
+    tenant_id = queues[0].tenant_id if queues else session.info.get("tenant_id") or ""
+    day = service_day(now, tenant_zone(session, tenant_id))
+    counters = list(
+        session.scalars(
+            select(Counter).where(Counter.office_id == office_id).order_by(Counter.code)
+        )
+    )
+    links = session.execute(
+        select(counter_queues.c.counter_id, counter_queues.c.queue_id).where(
+            counter_queues.c.counter_id.in_([c.id for c in counters])
+        )
+    ).all()
+    tickets = list(
+        session.scalars(
+            select(Ticket).where(
+                Ticket.office_id == office_id,
+                Ticket.service_day == day,
+                Ticket.status.in_([*WAITING_STATUSES, *ACTIVE_AT_COUNTER]),
+            )
+        )
+    )
+    waiting = [t for t in tickets if t.status in WAITING_STATUSES]
+    busy = {t.counter_id: t for t in tickets if t.status in ACTIVE_AT_COUNTER and t.counter_id}
+    active_queue_ids = {q.id for q in queues}
+    snapshot = QueueSnapshot(
+        now=0.0,
+        queues={
+            q.id: QueueStats(
+                q.id, q.default_service_minutes, _recent_service_minutes(session, q.id, day)
+            )
+            for q in queues
+        },
+        counters=[
+            _counter_state(
+                c, {qid for cid, qid in links if cid == c.id} & active_queue_ids, busy, now
+            )
+            for c in counters
+        ],
+        waiting=[_as_waiting(t, now) for t in waiting],
+    )
+    return OfficeView(now, day, queues, counters, waiting, snapshot)
+
+
+def _counter_state(
+    counter: Counter, queue_ids: set[str], busy: dict[str, Ticket], now: dt.datetime
+) -> CounterState:
+    ticket = busy.get(counter.id)
+    called = ticket.called_at if ticket else None
+    return CounterState(
+        counter_id=counter.id,
+        queue_ids=frozenset(queue_ids),
+        is_open=counter.is_open,
+        busy_queue_id=ticket.queue_id if ticket else None,
+        busy_since=_minutes_before(now, called) if called else None,
+    )
+
+
+def round_minutes(minutes: float | None) -> int | None:
+    """Residents are told whole 5 minutes (never 0 when someone is ahead)."""
+    if minutes is None:
+        return None
+    if minutes <= 0.5:
+        return 0
+    return max(5, math.ceil(minutes / 5.0) * 5)
+
+
+def recent_calls(session: Session, office_id: str, day: dt.date, limit: int = 8) -> list[Ticket]:
+    return list(
+        session.scalars(
+            select(Ticket)
+            .where(
+                Ticket.office_id == office_id,
+                Ticket.service_day == day,
+                Ticket.called_at.is_not(None),
+                Ticket.status.in_([*ACTIVE_AT_COUNTER, TicketStatus.DONE.value]),
+            )
+            .order_by(Ticket.called_at.desc())
+            .limit(limit)
+        )
+    )

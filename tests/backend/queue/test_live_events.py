@@ -1,0 +1,59 @@
+"""The broadcaster: after commit only; across processes through PostgreSQL LISTEN/NOTIFY."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from backend import events
+
+
+async def _receive(topic: str, hub: events.Hub, publish: Any, timeout: float = 5.0) -> list[Any]:
+    received: list[Any] = []
+    with hub.subscribe(topic) as queue:
+        await asyncio.to_thread(publish)
+        try:
+            while True:
+                received.append(await asyncio.wait_for(queue.get(), timeout=timeout))
+                timeout = 0.3
+        except TimeoutError:
+            return received
+
+
+def test_sqlite_delivers_after_commit_and_drops_on_rollback(sqlite_engine: Engine) -> None:
+    def commit_then_rollback() -> None:
+        with Session(sqlite_engine) as session:
+            with session.begin():
+                events.publish(session, "office:t1", {"type": "called", "n": 1})
+            with session.begin():
+                events.publish(session, "office:t1", {"type": "called", "n": 2})
+                session.rollback()
+
+    got = asyncio.run(_receive("office:t1", events.hub, commit_then_rollback, timeout=2.0))
+    assert got == [{"type": "called", "n": 1}]
+
+
+def test_postgres_notify_reaches_another_process_listener(request: pytest.FixtureRequest) -> None:
+    engine: Engine = request.getfixturevalue("postgres_engine")
+    other_process_hub = events.Hub()  # stands for another backend replica's hub
+    listener = events.PostgresListener(engine, other_process_hub)
+    listener.start()
+    try:
+        assert listener.ready.wait(10), "the listener did not connect"
+
+        def publish_from_here() -> None:
+            with Session(engine) as session:
+                with session.begin():
+                    events.publish(session, "office:pg", {"type": "called", "n": 1})
+                with session.begin():
+                    events.publish(session, "office:pg", {"type": "called", "n": 2})
+                    session.rollback()
+
+        got = asyncio.run(_receive("office:pg", other_process_hub, publish_from_here))
+        assert got == [{"type": "called", "n": 1}]
+    finally:
+        listener.stop()
