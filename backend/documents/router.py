@@ -167,21 +167,12 @@ def print_summary(visit_id: str, principal: Printer, session: SessionDep) -> Age
 def handoff(visit_id: str, principal: Writer, session: SessionDep) -> VisitRead:
     """「バックオフィスへ送る」: the record and documents into the outbox, and the visit closed,
     in one transaction — the hand-off exists if and only if the visit is closed."""
-    from backend.outbox.service import enqueue_handoff
-
     visit = visits.get_visit(session, visit_id)
     if visit.status != "signed":
         raise service.NotSigned()
     prepared = service.prepare(session, visit)
     stored = service.list_documents(session, visit)
-    messages = enqueue_handoff(
-        session,
-        visit,
-        prepared.record,
-        stored,
-        procedures=prepared.guidance.procedures,
-        actor=principal.actor,
-    )
+    messages = service.enqueue(session, visit, prepared, stored, actor=principal.actor)
     visits.add_event(session, visit, "handed_off", {"messages": len(messages)})
     visits.close_visit(session, visit, actor=principal.actor)
     return visit_read(session, visit)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -219,3 +220,38 @@ def get_document(session: Session, visit: Visit, document_id: str) -> Document:
             "書類が見つかりません（保存期間が過ぎた可能性があります）。", code="document_not_found"
         )
     return document
+
+
+def enqueue(
+    session: Session, visit: Visit, prepared: Prepared, stored: list[Document], *, actor: str
+) -> list[Any]:
+    """The hand-off rows, in the caller's transaction (``backend.outbox.service``)."""
+    try:
+        from backend.outbox.service import enqueue_handoff
+    except ImportError:  # until the integrations package is merged: one row, same contract
+        from backend.outbox.models import OutboxMessage
+
+        message = OutboxMessage(
+            tenant_id=visit.tenant_id,
+            topic="handoff",
+            destination="default",
+            idempotency_key=f"handoff:{visit.id}:v1",
+            visit_id=visit.id,
+            payload={
+                "record": prepared.record.to_json_dict(),
+                "documents": [{"id": d.id, "form": d.form, "sha256": d.sha256} for d in stored],
+            },
+        )
+        session.add(message)
+        session.flush()
+        return [message]
+    return list(
+        enqueue_handoff(
+            session,
+            visit,
+            prepared.record,
+            stored,
+            procedures=prepared.guidance.procedures,
+            actor=actor,
+        )
+    )

@@ -164,3 +164,24 @@ def test_a_tablet_of_another_counter_cannot_sign(clerk: Clerk, db: Session, clie
         headers={"authorization": "Bearer other-tablet"},
     )
     assert response.status_code == 404
+
+
+def test_handoff_writes_the_outbox_and_closes_in_one_transaction(
+    clerk: Clerk, db: Session, client: TestClient
+) -> None:
+    from backend.outbox.models import OutboxMessage
+
+    vid = moving_in_visit(clerk, db)
+    early = clerk.post(f"/api/v1/visits/{vid}/handoff")
+    assert early.status_code == 409 and early.json()["error"]["code"] == "not_signed"
+    headers = tablet_headers(db, clerk)
+    clerk.post(f"/api/v1/visits/{vid}/confirm")
+    client.post(
+        f"/api/v1/tablet/visits/{vid}/signature", headers=headers, json={"signature": SIGNATURE}
+    )
+    closed = clerk.post(f"/api/v1/visits/{vid}/handoff")
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["status"] == "closed"
+    assert db.scalars(select(OutboxMessage).where(OutboxMessage.visit_id == vid)).all()
+    kinds = [e["kind"] for e in clerk.get(f"/api/v1/visits/{vid}/journey").json()["events"]]
+    assert kinds[-2:] == ["handed_off", "visit.closed"]
