@@ -1,0 +1,329 @@
+"""The counter flow end to end in real Chromium: staff console + resident tablet + counter agent.
+
+Real parts: ``madoguchi serve`` (own SQLite), the agent client over its WebSocket, the virtual
+My Number Card through pcscd/vpcd, the ESC/POS printer emulator on TCP. The clerk's actions and
+typed characters are counted: a 1-person 転入 takes at most 12 actions and no typed character of
+what the card holds; the resident writes nothing and signs once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select, text
+
+from backend import db as db_module
+from backend.auth.tokens import hash_token
+from backend.devices.models import Device, DeviceKind
+from backend.seed import DEMO_PASSWORD, DEMO_TICKET_MACHINE_TOKEN
+from backend.tenants.models import Counter, Office
+from hardware.agent.client import AgentClient, Backoff
+from hardware.agent.devices import EscposPrinter, PcscCardReader
+from hardware.agent.handlers import Handlers
+from hardware.agent.transport import WebSocketTransport
+from hardware.card.emulator import (
+    DEFAULT_PROFILE,
+    VpcdEmulator,
+    bundled_profile,
+    load_profile,
+    start_emulator,
+)
+from hardware.card.pcsc import list_readers
+from hardware.card.pcscd import VpcdSlot, start_pcscd, stop_pcscd, vpcd_slots
+from hardware.printer.emulator import PrinterEmulator
+from hardware.printer.emulator import start_emulator as start_printer
+from tests.conftest import require_service
+from tests.e2e.conftest import ARTIFACTS, start_server, stop_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.pcsc, pytest.mark.slow]
+
+AGENT_TOKEN = "e2e-agent-token"
+TABLET_TOKEN = "e2e-tablet-token"
+CARD = load_profile(DEFAULT_PROFILE)  # synthetic: 黒桐　幹也, 東京都清瀬市… (another prefecture)
+
+
+@dataclass
+class Counting:
+    """The clerk's hands: every click, choice and keystroke goes through here and is counted."""
+
+    page: Any
+    actions: int = 0
+    typed: list[tuple[str, str]] = field(default_factory=list)  # (field, text)
+
+    def click(self, selector: str) -> None:
+        self.actions += 1
+        self.page.click(selector)
+
+    def check(self, selector: str) -> None:
+        self.actions += 1
+        self.page.check(selector)
+
+    def choose(self, selector: str, label: str) -> None:
+        self.actions += 1
+        self.page.select_option(selector, label=label)
+
+    def type(self, selector: str, value: str) -> None:
+        self.actions += 1
+        self.typed.append((selector, value))
+        self.page.fill(selector, value)
+        self.page.press(selector, "Tab")
+
+    def typed_card_data(self, card_values: list[str]) -> int:
+        """Characters typed that are (part of) what the card holds."""
+        total = 0
+        for _selector, value in self.typed:
+            if any(value and value in card for card in card_values):
+                total += len(value)
+        return total
+
+
+@dataclass
+class Env:
+    base_url: str
+    db_url: str
+    slot: VpcdSlot
+    printer: PrinterEmulator
+    agent: AgentClient
+    cards: list[VpcdEmulator] = field(default_factory=list)
+
+    def insert_card(self, profile: Any = None) -> VpcdEmulator:
+        self.remove_cards()
+        wait_for_presence(self.slot.reader, present=False)
+        card = start_emulator(profile or CARD, port=self.slot.port)
+        self.cards.append(card)
+        assert card.wait_connected(), "the virtual card did not connect to vpcd"
+        wait_for_presence(self.slot.reader, present=True)
+        return card
+
+    def remove_cards(self) -> None:
+        for card in self.cards:
+            card.stop()
+        self.cards.clear()
+
+
+def wait_for_presence(reader: str, *, present: bool, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if {r.name: r.card_present for r in list_readers()}.get(reader) == present:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{reader}: card_present never became {present}")
+
+
+def prepare_database(url: str) -> None:
+    """The counter's agent and tablet, paired; the office open all day (issuing hours)."""
+    engine = db_module.make_engine(url)
+    with db_module.Session(engine) as session:
+        session.info["unscoped"] = True
+        counter = session.scalars(select(Counter).where(Counter.code == "1")).one()
+        for kind, name, token in (
+            (DeviceKind.AGENT, "agent 1", AGENT_TOKEN),
+            (DeviceKind.TABLET, "tablet 1", TABLET_TOKEN),
+        ):
+            session.add(
+                Device(
+                    tenant_id=counter.tenant_id,
+                    kind=kind.value,
+                    name=name,
+                    office_id=counter.office_id,
+                    counter_id=counter.id,
+                    token_hash=hash_token(token),
+                )
+            )
+        session.execute(text("UPDATE offices SET opens_at='00:00', closes_at='23:59'"))
+        session.commit()
+        assert session.scalars(select(Office)).first() is not None
+    engine.dispose()
+
+
+def run_agent(base_url: str, handlers: Handlers) -> tuple[AgentClient, Callable[[], None]]:
+    client = AgentClient(
+        WebSocketTransport(base_url, AGENT_TOKEN),
+        handlers,
+        backoff=Backoff(initial=0.05, maximum=0.5),
+    )
+    holder: dict[str, Any] = {}
+    ready = threading.Event()
+
+    async def main() -> None:
+        holder["loop"], holder["stop"] = asyncio.get_running_loop(), asyncio.Event()
+        ready.set()
+        await client.run(holder["stop"])
+
+    thread = threading.Thread(target=asyncio.run, args=(main(),), daemon=True, name="agent")
+    thread.start()
+    ready.wait(5)
+
+    def stop() -> None:
+        holder["loop"].call_soon_threadsafe(holder["stop"].set)
+        thread.join(10)
+
+    return client, stop
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    try:
+        pcscd = start_pcscd()
+    except RuntimeError as exc:
+        require_service(False, f"pcscd with the vpcd driver is not available: {exc}")
+        return
+    slots = vpcd_slots()
+    require_service(bool(slots), "pcscd runs but no free vpcd reader slot")
+    db_path = tmp_path_factory.mktemp("counter") / "counter.db"
+    url = f"sqlite:///{db_path}"
+    process, base_url = start_server(url)
+    prepare_database(url)
+    printer = start_printer(port=0, out_dir=ARTIFACTS / "receipts")
+    handlers = Handlers(
+        PcscCardReader(slots[0].reader, wait_seconds=2.0),
+        EscposPrinter(f"tcp://127.0.0.1:{printer.port}"),
+    )
+    agent, stop_agent = run_agent(base_url, handlers)
+    deadline = time.monotonic() + 15
+    while agent.connections < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    environment = Env(base_url, url, slots[0], printer, agent)
+    yield environment
+    environment.remove_cards()
+    stop_agent()
+    printer.stop()
+    stop_server(process)
+    stop_pcscd(pcscd)
+
+
+@pytest.fixture
+def staff(browser: Any, env: Env, request: pytest.FixtureRequest) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 1400}, locale="ja-JP")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{env.base_url}/staff/")
+    page.fill("#tenant-code", "991007")
+    page.fill("#username", "clerk")
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_selector("#pick-counter:not([hidden]), #idle:not([hidden]), #visit:not([hidden])")
+    if page.is_visible("#pick-counter"):
+        page.click("#counter-list button:has-text('1番窓口')")
+    page.wait_for_selector("#idle:not([hidden]), #visit:not([hidden])")
+    yield page
+    shot(page, f"{request.node.name}-staff-end")
+    context.close()
+    assert not errors, errors
+
+
+@pytest.fixture
+def tablet(browser: Any, env: Env, request: pytest.FixtureRequest) -> Iterator[Any]:
+    context = browser.new_context(
+        viewport={"width": 1024, "height": 1300}, locale="ja-JP", has_touch=True
+    )
+    page = context.new_page()
+    page.goto(f"{env.base_url}/tablet/#token={TABLET_TOKEN}")
+    page.wait_for_selector("#welcome:not([hidden])")
+    yield page
+    shot(page, f"{request.node.name}-tablet-end")
+    context.close()
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"counter-{name}.png"), full_page=True)
+
+
+def issue_ticket(env: Env, prefix: str = "A") -> str:
+    headers = {"authorization": f"Bearer {DEMO_TICKET_MACHINE_TOKEN}"}
+    with httpx.Client(base_url=env.base_url, headers=headers, timeout=10) as client:
+        queues = client.get("/api/v1/ticket-machine/queues").json()["queues"]
+        queue = next(q for q in queues if q["prefix"] == prefix)
+        response = client.post("/api/v1/tickets", json={"queue_id": queue["id"]})
+        assert response.status_code == 201, response.text
+        return str(response.json()["ticket"]["display_number"])
+
+
+def enter_pin(tablet: Any, pin: str) -> None:
+    """The resident's taps on the tablet's PIN pad (not the clerk's actions)."""
+    tablet.wait_for_selector("#pin:not([hidden])", timeout=15000)
+    for digit in pin:
+        tablet.click(f"#pin-pad button[data-key='{digit}']")
+
+
+def sign(tablet: Any) -> None:
+    """One signature, drawn with the pointer: the resident's only writing."""
+    tablet.wait_for_selector("#confirm:not([hidden])", timeout=15000)
+    box = tablet.locator("#signature").bounding_box()
+    x, y = box["x"] + 40, box["y"] + box["height"] / 2
+    tablet.mouse.move(x, y)
+    tablet.mouse.down()
+    for step in range(1, 30):
+        tablet.mouse.move(x + step * 12, y + (20 if step % 2 else -20))
+    tablet.mouse.up()
+    tablet.click("#submit-signature")
+    tablet.wait_for_selector("#thanks:not([hidden])", timeout=30000)
+
+
+def read_card(clerk: Counting, tablet: Any, pin: str = "1234") -> None:
+    clerk.click("#read-card")
+    enter_pin(tablet, pin)
+
+
+def test_one_person_moving_in_from_another_prefecture(env: Env, staff: Any, tablet: Any) -> None:
+    env.insert_card()
+    number = issue_ticket(env)
+    clerk = Counting(staff)
+    rows = staff.locator("#member-rows tr")
+
+    clerk.click("#call-next")  # 1
+    staff.wait_for_selector("#visit:not([hidden])")
+    assert staff.inner_text("#ticket-number") == number
+    clerk.click("#events button[data-event='moving-in']")  # 2
+    staff.wait_for_selector("#events button.chosen")
+    shot(staff, "1-visit-opened")
+    read_card(clerk, tablet)  # 3 (the resident types the PIN on the tablet)
+    shot(tablet, "2-tablet-pin")
+    rows.first.wait_for(timeout=20000)
+    assert "黒桐　幹也" in rows.first.inner_text() and "カード" in rows.first.inner_text()
+    assert staff.locator("#member-rows td.readonly").count() == 3  # name, birth, sex as read
+    clerk.choose("#area", "中央一丁目")  # 4
+    clerk.type("#block", "2-3")  # 5
+    staff.wait_for_function(
+        "document.getElementById('new-address').textContent.includes('中央一丁目２－３')"
+    )
+    assert staff.inner_text("#previous-address") == CARD.address  # from the card, not typed
+    clerk.check("#cert-residence")  # 6
+    staff.wait_for_timeout(300)
+    clerk.check("#cert-tax")  # 7
+    staff.wait_for_selector("#forms li:has-text('所得')")
+    if staff.locator("#questions button[aria-label*='都道府県'][aria-label$='はい']").count():
+        clerk.click("#questions button[aria-label*='都道府県'][aria-label$='はい']")  # 8
+        staff.wait_for_timeout(500)
+    if staff.locator("#all-no").count():
+        clerk.click("#all-no")  # 9
+        staff.wait_for_timeout(500)
+    staff.wait_for_selector("#procedures li")
+    shot(staff, "3-interview-done")
+    clerk.click("#send-tablet")  # 10
+    sign(tablet)  # the resident: one signature
+    shot(tablet, "4-tablet-thanks")
+    staff.wait_for_selector("#after-box:not([hidden]) #documents li", timeout=20000)
+    documents = staff.locator("#documents li")
+    assert documents.count() >= 3
+    shot(staff, "5-signed")
+    clerk.click("#print")  # 11
+    staff.wait_for_selector("#print-status:has-text('印刷しました')", timeout=20000)
+    assert env.printer.receipts, "the slip reached the printer"
+    clerk.click("#handoff")  # 12
+    staff.wait_for_selector("#idle:not([hidden])")
+    assert "バックオフィス" in staff.inner_text("#message")
+
+    card_values = [CARD.name, CARD.address, CARD.birth_date, "1980-02-17", "S55.2.17"]
+    print(f"clerk actions: {clerk.actions}, typed: {clerk.typed}")
+    assert clerk.actions <= 12
+    assert clerk.typed_card_data(card_values) == 0
