@@ -103,12 +103,12 @@ def current(principal: Tablet, session: SessionDep) -> TabletView:
     ).one_or_none()
     visit = session.scalars(
         select(Visit)
-        .where(Visit.counter_id == counter_id, Visit.status.in_(("confirming", "signed")))
-        .order_by(Visit.updated_at.desc())
+        .where(Visit.counter_id == counter_id, Visit.status != "closed")
+        .order_by(Visit.created_at.desc())
         .limit(1)
     ).one_or_none()
     shown = None
-    if visit is not None:
+    if visit is not None and visit.status in ("confirming", "signed"):
         visit = visits.get_visit(session, visit.id)
         prepared = documents.prepare(session, visit)
         shown = TabletVisit(

@@ -28,7 +28,8 @@ const T = {
     last_try: "暗証番号の残り回数が 1 回です。間違えるとカードがロックされます。ご本人が暗証番号を確かめたうえで、最後の 1 回を使いますか？",
     tablet_offline: "タブレットが接続されていません。タブレットの電源と画面を確認してください（復帰すれば確認画面が表示されます）。",
     agent_offline: "窓口の端末（カウンターエージェント）に接続できません。端末の電源とネットワークを確認してください。",
-    preview: "プレビュー", no_counters: "窓口の一覧を取得できません。",
+    preview: "プレビュー", no_counters: "窓口の一覧を取得できません。", abandon: "受付を中止",
+    abandon_confirm: "この受付を中止しますか？（バックオフィスには送りません）", abandoned: "受付を中止しました。",
   },
   en: {
     title: "Counter", bigger: "Larger text", smaller: "Normal text", logout: "Log out", login: "Log in",
@@ -54,7 +55,8 @@ const T = {
     last_try: "One PIN try left: a wrong PIN locks the card. Use the last try after the resident has checked the PIN?",
     tablet_offline: "The tablet is not connected. Check its power and screen (it shows the confirmation when back).",
     agent_offline: "The counter agent is offline. Check the PC's power and network.",
-    preview: "Preview", no_counters: "Cannot load the counters.",
+    preview: "Preview", no_counters: "Cannot load the counters.", abandon: "Cancel visit",
+    abandon_confirm: "Cancel this visit? (Nothing is sent to the back office.)", abandoned: "Visit cancelled.",
   },
 };
 const EVENTS = [
@@ -611,6 +613,14 @@ async function handoff() {
   } catch (error) { fail(error); }
 }
 
+async function abandon() {
+  if (!(await confirmDialog(t("abandon_confirm")))) return;
+  try {
+    await api("POST", `/api/v1/visits/${state.visit.id}/close`);
+    state.visit = null; show("idle"); say(t("abandoned"), "info");
+  } catch (error) { fail(error); }
+}
+
 async function logout() {
   try { await api("POST", "/api/v1/auth/logout"); } catch (error) { /* gone anyway */ }
   state.csrf = null; state.counter = null; $("logout").hidden = true; show("login");
@@ -644,6 +654,7 @@ function bind() {
   $("print").addEventListener("click", () => printSlip());
   $("reprint").addEventListener("click", () => printSlip(state.printJob));
   $("handoff").addEventListener("click", handoff);
+  $("abandon").addEventListener("click", abandon);
 }
 
 document.addEventListener("DOMContentLoaded", async () => {
