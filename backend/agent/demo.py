@@ -136,5 +136,8 @@ def start_demo(stop: threading.Event) -> str:
     run_in_thread(identity, demo_handlers(), stop)
     line = f"カウンターエージェント（内蔵）/ in-process agent: {DEMO_COUNTER_CODE}番窓口"
     if tablet:
-        line += f"\n  タブレット / tablet of counter {DEMO_COUNTER_CODE}: /tablet/#token={tablet}"
+        base = get_settings().public_url.rstrip("/")
+        line += (
+            f"\n  タブレット / tablet of counter {DEMO_COUNTER_CODE}: {base}/tablet/#token={tablet}"
+        )
     return line
