@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.errors import Conflict, MadoguchiError
+from backend.security import middleware as security_middleware
 from kiosk import STATIC_DIR
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,9 @@ ROUTER_MODULES: tuple[str, ...] = (
     "backend.auth.router",
     "backend.guidance.router",
     "backend.queue.router",
+    "backend.auth.oidc_router",
+    "backend.devices.router",
+    "backend.audit.router",
     "backend.visits.router",
     "backend.agent.router",
     "backend.documents.router",
@@ -99,4 +103,5 @@ def create_app() -> FastAPI:
     for module_name in ROUTER_MODULES:
         app.include_router(importlib.import_module(module_name).router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="kiosk")
+    security_middleware.install(app)
     return app

@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "backend.guidance.cli",
     "hardware.card.cli",
     "backend.queue.cli",
+    "backend.security.cli",
     "hardware.agent.cli",
 )
 

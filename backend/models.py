@@ -8,6 +8,7 @@ from backend.documents.models import Document, Signature
 from backend.guidance.models import CatalogVersion
 from backend.outbox.models import DeliveryAttempt, OutboxMessage
 from backend.queue.models import Queue, Ticket, TicketEvent, TicketSequence, counter_queues
+from backend.security.models import IndividualNumber, OidcLogin, OidcProvider
 from backend.staff.models import StaffAccount, StaffSession
 from backend.tenants.models import Counter, Office, Tenant
 from backend.visits.models import HouseholdMember, Visit, VisitEvent
@@ -22,7 +23,10 @@ __all__ = [
     "Device",
     "Document",
     "HouseholdMember",
+    "IndividualNumber",
     "Office",
+    "OidcLogin",
+    "OidcProvider",
     "OutboxMessage",
     "Queue",
     "Signature",

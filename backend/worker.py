@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 Job = Callable[[], int]
 
 # Modules exposing ``JOBS: list[Job]``; keep one per line (merges stay easy).
-JOB_MODULES: tuple[str, ...] = ()
+JOB_MODULES: tuple[str, ...] = ("backend.security.retention",)
 
 
 def load_jobs() -> list[Job]:

@@ -23,6 +23,9 @@ os.environ.setdefault("MADOGUCHI_ENVIRONMENT", "test")
 from backend import db as db_module
 from backend import migrate
 
+# Captures every log record of the run and scans it for synthetic personal data at the end.
+pytest_plugins = ["security_logscan"]
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("MADOGUCHI_TEST_POSTGRES_URL")
 

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
-from backend.access import DEVICE_PERMISSIONS, Permission, Principal, require, require_any
+from backend.access import DEVICE_PERMISSIONS, Permission, Principal, require
 from backend.agent import service
 from backend.agent.connection import serve_agent
 from backend.agent.errors import JobNotFound
@@ -43,10 +43,6 @@ Writer = Annotated[Principal, Depends(require(Permission.VISIT_WRITE))]
 Reader = Annotated[Principal, Depends(require(Permission.VISIT_READ))]
 Printer = Annotated[Principal, Depends(require(Permission.PRINT))]
 Tablet = Annotated[Principal, Depends(require(Permission.TABLET_SESSION))]
-JobViewer = Annotated[
-    Principal,
-    Depends(require_any(Permission.VISIT_READ, Permission.PRINT, Permission.TABLET_SESSION)),
-]
 MAX_WAIT_SECONDS = 25.0
 
 
@@ -119,7 +115,7 @@ def reprint(job_id: str, principal: Printer, session: SessionDep) -> AgentJobRea
 @router.get("/jobs/{job_id}", response_model=AgentJobRead)
 def get_job(
     job_id: str,
-    principal: JobViewer,
+    principal: Reader,
     session: SessionDep,
     wait: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS)] = 0,
 ) -> AgentJobRead:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 
 from backend.auth import service
 from backend.auth.schemas import LoginRequest, LoginResponse, StaffRead
 from backend.deps import IDLE_TIMEOUT, SESSION_COOKIE, CurrentStaff, SessionDep
+from backend.errors import MadoguchiError
+from backend.security.throttle import LoginThrottled, login_throttle
 from backend.staff.models import StaffAccount
 from backend.tenants.models import Tenant
 
@@ -25,12 +28,11 @@ def _staff_read(staff: StaffAccount, tenant: Tenant) -> StaffRead:
     )
 
 
-@router.post("/login", response_model=LoginResponse)
-def login(
-    body: LoginRequest, request: Request, response: Response, session: SessionDep
-) -> LoginResponse:
-    staff, tenant = service.authenticate(session, body.tenant_code, body.username, body.password)
-    token, row = service.open_session(session, staff)
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -40,6 +42,36 @@ def login(
         max_age=int(IDLE_TIMEOUT.total_seconds()) * 16,
         path="/",
     )
+
+
+_ERROR_SCHEMA = {
+    "content": {"application/json": {"schema": {"type": "object", "required": ["error"]}}}
+}
+
+
+@router.post(
+    "/login",
+    response_model=LoginResponse,
+    responses={401: _ERROR_SCHEMA, 429: _ERROR_SCHEMA},
+)
+def login(
+    body: LoginRequest, request: Request, response: Response, session: SessionDep
+) -> LoginResponse | JSONResponse:
+    address = client_address(request)
+    try:
+        login_throttle.check(address, body.tenant_code, body.username)
+        staff, tenant = service.authenticate(
+            session, body.tenant_code, body.username, body.password, address
+        )
+    except MadoguchiError as error:
+        if not isinstance(error, LoginThrottled):
+            login_throttle.failed(address, body.tenant_code, body.username)
+        # Answer without raising: the request's transaction must commit the failure count,
+        # the lockout and the audit event.
+        return JSONResponse(status_code=error.status_code, content=error.to_body())
+    login_throttle.succeeded(body.tenant_code, body.username)
+    token, row = service.open_session(session, staff)
+    set_session_cookie(request, response, token)
     return LoginResponse(staff=_staff_read(staff, tenant), csrf_token=row.csrf_token)
 
 

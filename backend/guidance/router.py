@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from backend.access import Permission, Principal, require
 from backend.deps import SessionDep
@@ -21,6 +21,9 @@ from backend.guidance.schemas import (
 from backend.record import GuidanceResult
 
 router = APIRouter(prefix="/api/v1", tags=["guidance"])
+
+MAX_VERSION = 2**31 - 1  # an INTEGER column on both databases
+VersionNumber = Annotated[int, Path(ge=1, le=MAX_VERSION, description="catalog version number")]
 
 GuidanceUser = Annotated[Principal, Depends(require(Permission.GUIDANCE_USE))]
 CatalogAdmin = Annotated[Principal, Depends(require(Permission.CATALOG_MANAGE))]
@@ -56,22 +59,28 @@ def upload(body: CatalogSource, principal: CatalogAdmin, session: SessionDep) ->
 
 
 @router.get("/catalog/versions/{number}", response_model=CatalogVersionDetail)
-def version(number: int, principal: CatalogAdmin, session: SessionDep) -> CatalogVersionDetail:
+def version(
+    number: VersionNumber, principal: CatalogAdmin, session: SessionDep
+) -> CatalogVersionDetail:
     return CatalogVersionDetail.model_validate(service.get_version(session, number))
 
 
 @router.get("/catalog/versions/{number}/diff", response_model=CatalogDiff)
 def version_diff(
-    number: int,
+    number: VersionNumber,
     principal: CatalogAdmin,
     session: SessionDep,
-    against: Annotated[int | None, Query(description="default: the active version")] = None,
+    against: Annotated[
+        int | None, Query(ge=1, le=MAX_VERSION, description="default: the active version")
+    ] = None,
 ) -> CatalogDiff:
     return service.diff(session, number, against)
 
 
 @router.post("/catalog/versions/{number}/activate", response_model=CatalogVersionRead)
-def activate(number: int, principal: CatalogAdmin, session: SessionDep) -> CatalogVersionRead:
+def activate(
+    number: VersionNumber, principal: CatalogAdmin, session: SessionDep
+) -> CatalogVersionRead:
     version = service.activate(session, principal.tenant_id, number, principal.actor)
     return CatalogVersionRead.model_validate(version)
 

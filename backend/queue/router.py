@@ -314,6 +314,10 @@ async def board_events(request: Request, office_id: OfficeParam = None) -> Strea
     return event_stream(request, service.office_topic(office), _public_call)
 
 
+# Checked inside (a stream holds no session); declared here for the route walk and the docs.
+board_events.permission = Permission.BOARD_READ  # type: ignore[attr-defined]
+
+
 # --- the phone page (public, by follow token only) ----------------------------------------
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from backend.seed import (
     DEMO_DISPLAY_TOKEN,
@@ -53,7 +56,8 @@ def test_ticket_machine_shows_a_qr_when_nothing_is_printed(live_server: str, pag
     # no printer is wired in this server: the QR is on screen and loads
     assert page.get_attribute("body", "data-print-status") == "not_configured"
     assert page.is_visible("#qr")
-    page.wait_for_function("document.getElementById('qr').naturalWidth > 0")
+    # The page's CSP forbids eval, so poll from Python rather than with wait_for_function.
+    _wait_until(lambda: page.locator("#qr").evaluate("img => img.naturalWidth") > 0)
     # the token was moved from the URL to localStorage
     assert "token=" not in page.url
 
@@ -92,15 +96,23 @@ def test_display_board_and_phone_page_update_live(
 
     clerk = Clerk(live_server)
     clerk.call_next("5")  # the resident ahead
-    phone.wait_for_function("document.getElementById('ahead').textContent === '0人'")
+    expect(phone.locator("#ahead")).to_have_text("0人")
     second = clerk.call_next("5")
     assert second["id"] == mine["ticket"]["id"]
 
     number = mine["ticket"]["display_number"]
-    page.wait_for_function(f"document.getElementById('latest-number').textContent === '{number}'")
+    expect(page.locator("#latest-number")).to_have_text(number)
     assert "5" in (page.text_content("#latest-counter") or "")
     assert page.evaluate("window.madoguchiChimes") >= 2
     phone.wait_for_selector("body[data-status='called']")
     assert "呼ばれました" in (phone.text_content("#state") or "")
     phone.screenshot(path=str(ARTIFACTS / "phone_called.png"))
     phone_context.close()
+
+
+def _wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met within the time limit")
+        time.sleep(0.1)

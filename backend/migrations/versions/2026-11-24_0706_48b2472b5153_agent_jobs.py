@@ -1,7 +1,7 @@
 """agent jobs
 
 Revision ID: 48b2472b5153
-Revises: e4867167f396
+Revises: ccda5af0d6b6
 Create Date: 2026-11-24 07:06:21.887405+00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import backend.db
 
 revision: str = "48b2472b5153"
-down_revision: str | None = "e4867167f396"
+down_revision: str | None = "ccda5af0d6b6"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,158 @@
+"""The audit trail: chained, append-only in the database, verified, exported."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from security_world import login
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from backend.audit.models import AuditEvent
+from backend.audit.service import events, record, verify_chain
+from backend.seed import seed_demo
+from backend.tenants.models import Tenant
+
+
+def _chain(db: Session, n: int = 4) -> str:
+    tenant = seed_demo(db)
+    for i in range(n):
+        record(db, tenant_id=tenant.id, action="visit.viewed", actor="staff:x", detail={"i": i})
+    return tenant.id
+
+
+def test_an_intact_chain_verifies(db: Session) -> None:
+    tenant_id = _chain(db)
+    assert verify_chain(events(db, tenant_id)) == (4, None)
+
+
+def test_changed_removed_and_reordered_events_are_found(db: Session) -> None:
+    tenant_id = _chain(db)
+    chain = list(events(db, tenant_id))
+    for event in chain:
+        db.expunge(event)  # edit copies; the table itself refuses edits (next test)
+    changed = [*chain]
+    changed[1].detail = {"i": 99}
+    assert verify_chain(changed)[1].seq == 2  # type: ignore[union-attr]
+    changed[1].detail = {"i": 1}
+    assert verify_chain(changed)[1] is None
+    removed = [chain[0], chain[2], chain[3]]
+    assert verify_chain(removed)[1].seq == 2  # type: ignore[union-attr]
+    reordered = [chain[0], chain[2], chain[1], chain[3]]
+    assert verify_chain(reordered)[1].seq == 2  # type: ignore[union-attr]
+    truncated_head = chain[1:]
+    assert verify_chain(truncated_head)[1].seq == 1  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_events SET action = 'x'",
+                                       "DELETE FROM audit_events"])  # fmt: skip
+def test_the_database_refuses_update_and_delete(db: Session, statement: str) -> None:
+    _chain(db, 1)
+    savepoint = db.begin_nested()
+    with pytest.raises(DBAPIError, match="append-only"):
+        db.execute(text(statement))
+    savepoint.rollback()
+
+
+def test_export_api_for_auditors(client: TestClient, db: Session) -> None:
+    seed_demo(db)
+    admin = login(client, "admin")
+    response = client.get("/api/v1/audit/export", headers=admin)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/x-ndjson")
+    rows = [json.loads(line) for line in response.text.splitlines()]
+    assert [r["action"] for r in rows] == ["auth.login", "audit.exported"]
+    assert rows[1]["prev_hash"] == rows[0]["hash"]
+    csv = client.get("/api/v1/audit/export?format=csv", headers=admin)
+    assert csv.text.splitlines()[0].startswith("tenant_id,seq,at,actor")
+    assert client.get("/api/v1/audit/verify", headers=admin).json()["ok"] is True
+    clerk = login(client, "clerk")
+    assert client.get("/api/v1/audit/export", headers=clerk).status_code == 403
+
+
+def test_cli_verify_and_export_on_a_tampered_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backend import db as db_module
+    from backend import migrate
+    from backend.cli import build_app
+    from backend.settings import get_settings
+
+    url = f"sqlite:///{tmp_path / 'audit.db'}"
+    engine = db_module.make_engine(url)
+    migrate.upgrade(engine)
+    with Session(engine) as session:
+        session.info["unscoped"] = True
+        _chain(session, 3)
+        session.commit()
+    monkeypatch.setenv("MADOGUCHI_DATABASE_URL", url)
+    get_settings.cache_clear()
+    previous = db_module._engine
+    db_module.reset_engine(engine)
+    runner = CliRunner()
+    try:
+        ok = runner.invoke(build_app(), ["audit", "verify", "--tenant", "991007"])
+        assert ok.exit_code == 0, ok.output
+        assert "OK (3 events)" in ok.output
+        out = tmp_path / "audit.csv"
+        exported = runner.invoke(build_app(), ["audit", "export", "--tenant", "991007",
+                                               "--format", "csv", "-o", str(out)])  # fmt: skip
+        assert exported.exit_code == 0 and len(out.read_text().splitlines()) == 4
+        with engine.begin() as conn:  # an attacker with database access, triggers dropped
+            conn.exec_driver_sql("DROP TRIGGER audit_events_no_update")
+            conn.exec_driver_sql("UPDATE audit_events SET detail = '{\"i\": 7}' WHERE seq = 2")
+        broken = runner.invoke(build_app(), ["audit", "verify"])
+        assert broken.exit_code == 1
+        assert "BROKEN at seq 2" in broken.output
+    finally:
+        db_module.reset_engine(previous)
+        get_settings.cache_clear()
+        engine.dispose()
+
+
+def test_record_takes_a_per_tenant_lock_on_postgres(db: Session) -> None:
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's")
+    tenant_id = _chain(db, 1)
+    locks = db.execute(
+        text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+    ).scalar_one()
+    assert locks >= 1
+    assert db.query(AuditEvent).filter_by(tenant_id=tenant_id).count() == 1
+
+
+def test_concurrent_appends_keep_one_chain(engine: Engine) -> None:
+    """Writers in parallel transactions: no duplicate seq, no fork (PostgreSQL advisory lock)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers itself; the lock is PostgreSQL's")
+    code = f"97{uuid.uuid4().int % 10000:04d}"
+    with Session(engine) as session:
+        tenant = Tenant(code=code, name="並行テスト村")
+        session.add(tenant)
+        session.commit()
+        tenant_id = tenant.id
+
+    def writer(n: int) -> None:
+        for i in range(10):
+            with Session(engine) as session:
+                record(
+                    session, tenant_id=tenant_id, action="test.parallel", detail={"w": n, "i": i}
+                )
+                session.commit()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with Session(engine) as session:
+        session.info["unscoped"] = True
+        assert verify_chain(events(session, tenant_id)) == (40, None)

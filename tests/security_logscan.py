@@ -1,0 +1,109 @@
+"""pytest plugin: every log record of the run goes to ``var/test-logs/``; at the end the file
+is scanned for the synthetic personal data the tests use, and for 12-digit runs (個人番号).
+
+The handler carries the production filter (``MaskPersonalDataFilter``), so the file is what an
+operator's log would hold. Synthetic data: the personal fields (names, kana, addresses, phone
+numbers) of every JSON file under ``tests/data/``, plus ``tests/data/synthetic-personal-data.txt``
+(one string per line) for values tests write inline. A hit fails the run.
+
+Registered from tests/conftest.py (``pytest_plugins``). Also resets the in-memory login
+throttles before each test, so tests never see each other's failures.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from backend.logging_setup import MaskPersonalDataFilter
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
+LOG_DIR = ROOT / "var" / "test-logs"
+PERSONAL_KEYS = {
+    "name", "kana", "address", "previous_address", "new_address", "household_head", "phone",
+    "birth_date", "individual_number", "resident_code",
+}  # fmt: skip
+TWELVE_DIGITS = re.compile(r"(?<!\d)\d{4}[ -]?\d{4}[ -]?\d{4}(?!\d)")
+_state: dict[str, Any] = {}
+
+
+def _personal_values(value: Any, key: str = "") -> Iterator[str]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _personal_values(v, k)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _personal_values(item, key)
+    elif isinstance(value, str) and key in PERSONAL_KEYS and len(value) >= 2:
+        yield value
+
+
+def synthetic_strings() -> set[str]:
+    found: set[str] = set()
+    for path in DATA.rglob("*.json"):
+        try:
+            found.update(_personal_values(json.loads(path.read_text(encoding="utf-8"))))
+        except (ValueError, UnicodeDecodeError):
+            continue
+    extra = DATA / "synthetic-personal-data.txt"
+    if extra.exists():
+        lines = extra.read_text(encoding="utf-8").splitlines()
+        found.update(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+    # Single family names would also match the staff's own; full values only.
+    return {value for value in found if len(value) >= 3}
+
+
+def scan(text: str, needles: set[str]) -> list[str]:
+    hits = [f"synthetic personal data {needle!r}" for needle in sorted(needles) if needle in text]
+    hits += [f"12-digit number {m.group(0)[:2]}…" for m in TWELVE_DIGITS.finditer(text)]
+    return hits
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    path = LOG_DIR / f"pytest-{os.getpid()}.log"
+    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(MaskPersonalDataFilter())
+    handler.setLevel(logging.DEBUG)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    if root.level > logging.DEBUG or root.level == logging.NOTSET:
+        root.setLevel(logging.DEBUG)
+    _state.update(handler=handler, path=path)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_login_throttles_and_capture() -> None:
+    from backend.security import throttle
+
+    throttle.reset_all()
+    # ``configure_logging`` (run by CLI commands under test) replaces the root handlers.
+    handler = _state.get("handler")
+    root = logging.getLogger()
+    if handler is not None and handler not in root.handlers:
+        root.addHandler(handler)
+        root.setLevel(logging.DEBUG)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    handler: logging.Handler | None = _state.get("handler")
+    path: Path | None = _state.get("path")
+    if handler is None or path is None:
+        return
+    handler.flush()
+    hits = scan(path.read_text(encoding="utf-8", errors="replace"), synthetic_strings())
+    if hits:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = f"personal data found in the test logs ({path}):\n  " + "\n  ".join(hits[:20])
+        if reporter is not None:
+            reporter.write_line(message, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
