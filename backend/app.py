@@ -30,6 +30,11 @@ ROUTER_MODULES: tuple[str, ...] = (
     "backend.audit.router",
     "backend.outbox.router",
     "backend.core.router",
+    "backend.visits.router",
+    "backend.agent.router",
+    "backend.documents.router",
+    "backend.tablet.router",
+    "backend.addresses.router",
 )
 
 

@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "backend.security.cli",
     "backend.outbox.cli",
     "backend.core.cli",
+    "hardware.agent.cli",
 )
 
 

@@ -27,6 +27,7 @@ DEMO_DEVICE_MODULES: tuple[str, ...] = (
     "hardware.card.demo",
     "backend.queue.demo",
     "backend.core.demo",
+    "backend.agent.demo",
 )
 
 SCREENS = (

@@ -1,5 +1,6 @@
 """Every model, imported once so that alembic and the metadata see the whole schema."""
 
+from backend.agent.models import AgentJob
 from backend.audit.models import AuditEvent
 from backend.db import Base
 from backend.devices.models import Device
@@ -13,6 +14,7 @@ from backend.tenants.models import Counter, Office, Tenant
 from backend.visits.models import HouseholdMember, Visit, VisitEvent
 
 __all__ = [
+    "AgentJob",
     "AuditEvent",
     "Base",
     "CatalogVersion",

@@ -20,6 +20,7 @@ class Visit(IdMixin, TimestampMixin, TenantOwned, Base):
     office_id: Mapped[str | None] = mapped_column(ForeignKey("offices.id", ondelete="SET NULL"))
     counter_id: Mapped[str | None] = mapped_column(ForeignKey("counters.id", ondelete="SET NULL"))
     ticket_id: Mapped[str | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    # open → confirming (sent to the tablet) → signed → closed; see backend/visits/service.py
     status: Mapped[str] = mapped_column(String(16), default="open", comment="open, signed, closed")
     event: Mapped[str | None] = mapped_column(String(32))
     event_date: Mapped[dt.date | None] = mapped_column()

@@ -1,0 +1,88 @@
+"""The local devices the agent drives, built from its command-line options.
+
+Printing uses ``hardware.printer`` (ESC/POS over tcp://, usb://, serial://…): the agent sends the
+bytes it was given after asking the printer's real-time status, so an empty paper roll is
+reported (``printer.paper_out``) instead of printing into the void. Cards are read with
+``hardware.card`` through pcscd.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from escpos.exceptions import DeviceNotFoundError
+from escpos.exceptions import Error as EscposError
+
+from hardware.agent.handlers import Handlers, JobError
+from hardware.card.pcsc import PcscContext
+from hardware.card.reader import read_card
+from hardware.printer.errors import PrinterError, PrinterUnreachableError
+from hardware.printer.printer import read_status, refuse_faults
+from hardware.printer.transport import STATUS_CAPABLE, open_printer, scheme_of
+
+log = logging.getLogger(__name__)
+
+
+class EscposPrinter:
+    """Raw bytes to an ESC/POS printer, refused when it reports paper out, cover open, offline."""
+
+    def __init__(self, url: str, timeout: float = 5.0) -> None:
+        self.url = url
+        self.timeout = timeout
+
+    def print_bytes(self, data: bytes, *, target: str) -> None:
+        device = open_printer(self.url, timeout=self.timeout)
+        try:
+            device.open()
+        except (DeviceNotFoundError, EscposError, OSError) as exc:
+            raise PrinterUnreachableError(str(exc)) from exc
+        try:
+            if scheme_of(self.url) in STATUS_CAPABLE:
+                refuse_faults(read_status(device))
+            device._raw(data)
+        except PrinterError:
+            raise
+        except (EscposError, OSError) as exc:
+            raise PrinterUnreachableError(str(exc)) from exc
+        finally:
+            try:
+                device.close()
+            except (EscposError, OSError):
+                log.warning("printer close failed")
+
+
+class PcscCardReader:
+    """A My Number Card on a PC/SC reader (``hardware.card``): the four attributes, as read.
+
+    ``hardware.card``'s errors carry the codes the clerk's screen explains (wrong_pin with
+    retries_left, pin_blocked, last_try_refused, no_card, card_removed, ...).
+    """
+
+    def __init__(self, reader: str | None, wait_seconds: float = 5.0) -> None:
+        self.reader = reader
+        self.wait_seconds = wait_seconds
+
+    def read_attributes(self, pin: str | None, *, allow_last_try: bool) -> Mapping[str, str]:
+        if pin is None:
+            raise JobError(
+                "pin_pad_unsupported",
+                "このカードリーダーでは暗証番号を入力できません。タブレットで入力してください。",
+            )
+        with PcscContext() as pcsc:
+            name = pcsc.wait_for_card(self.reader, timeout=self.wait_seconds)
+            with pcsc.connect(name) as transport:
+                result = read_card(transport, pin, allow_last_try=allow_last_try)
+        return {
+            "name": result.name,
+            "address": result.address,
+            "birth_date": result.birth_date.isoformat(),
+            "sex": result.sex,
+        }
+
+
+def build_handlers(*, reader: str | None, printer: str | None, card: bool = True) -> Handlers:
+    return Handlers(
+        card_reader=PcscCardReader(reader) if card else None,
+        printer=EscposPrinter(printer) if printer else None,
+    )
