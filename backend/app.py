@@ -91,9 +91,23 @@ async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
     return _error_response(MadoguchiError())
 
 
+def _install_ticket_printer() -> None:
+    from backend.printing.tickets import EscposTicketPrinter
+    from backend.queue.printing import set_ticket_printer
+    from backend.settings import get_settings
+
+    url = get_settings().ticket_printer_url
+    if url:
+        set_ticket_printer(EscposTicketPrinter(url))
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
         title="madoguchi",
+        # Swagger UI and ReDoc load from a CDN: closed counter networks have none, and the CSP
+        # forbids it. The spec stays at /openapi.json for integrators' own tools.
+        docs_url=None,
+        redoc_url=None,
         version="0.1.0",
         description='書かないワンストップ窓口 API. Errors: {"error": {"code", "message"}}.',
     )
@@ -102,6 +116,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _handle_http_error)
     app.add_exception_handler(IntegrityError, _handle_integrity_error)
     app.add_exception_handler(Exception, _handle_unexpected)
+    _install_ticket_printer()
     for module_name in ROUTER_MODULES:
         app.include_router(importlib.import_module(module_name).router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="kiosk")

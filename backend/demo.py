@@ -36,8 +36,7 @@ SCREENS = (
     ("発券機 / Ticket machine", "/ticket/"),
     ("呼出表示 / Display board", "/display/"),
     ("バックオフィス / Back office", "/backoffice/"),
-    ("管理 / Admin", "/admin/"),
-    ("API (OpenAPI)", "/docs"),
+    ("API (OpenAPI)", "/openapi.json"),
     ("Health", "/healthz"),
 )
 

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
         description="start the emulated card reader and printer with `madoguchi demo`",
     )
     worker_poll_seconds: float = Field(default=1.0, description="worker idle poll interval")
+    ticket_printer_url: str = Field(
+        default="",
+        description="receipt printer of the ticket machines (tcp://host:9100, …); empty: the "
+        "machine shows a QR code instead (make run points it at the emulator)",
+    )
     core_url: str = Field(
         default="http://127.0.0.1:8790",
         description="the core 住民記録 system's adapter endpoint (the demo runs a simulator here)",

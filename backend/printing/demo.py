@@ -19,6 +19,9 @@ def start_demo(stop: threading.Event) -> str:
     except OSError:  # 9100 taken (a real printer daemon?): any free port will do for the demo
         emulator = start_emulator(port=0, out_dir=out_dir)
     demo_printer_url = f"tcp://127.0.0.1:{emulator.port}"
+    settings = get_settings()
+    if not settings.ticket_printer_url:  # the demo's ticket machine prints on the emulator
+        settings.ticket_printer_url = demo_printer_url
 
     def stop_when_asked() -> None:
         stop.wait()

@@ -108,3 +108,13 @@ def test_a_failed_commit_is_an_error_not_a_200(client: TestClient, db: Session) 
     response = client.post("/api/v1/test-only/duplicate-tenant")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "conflict"
+
+
+def test_no_page_loads_anything_from_outside(client: TestClient) -> None:
+    """Closed counter networks: no CDN, so no Swagger UI page that would need one."""
+    assert client.get("/docs").status_code == 404
+    static = Path(__file__).parents[2] / "kiosk" / "static"
+    pages = [p for p in static.rglob("*") if p.suffix in {".html", ".js", ".css"}]
+    for page in (p for p in pages if "vendor" not in p.parts):
+        text = page.read_text(encoding="utf-8")
+        assert "http://" not in text and "https://" not in text, page
