@@ -70,6 +70,7 @@ DEVICE_PERMISSIONS: dict[DeviceKind, frozenset[Permission]] = {
     DeviceKind.TICKET_MACHINE: frozenset({P.TICKET_ISSUE}),
     DeviceKind.TABLET: frozenset({P.TABLET_SESSION}),
     DeviceKind.AGENT: frozenset({P.AGENT_CONNECT}),
+    DeviceKind.BACK_OFFICE_SYSTEM: frozenset({P.HANDOFF_READ, P.HANDOFF_ACK}),
 }
 
 

@@ -16,6 +16,8 @@ class DeviceKind(StrEnum):
     TABLET = "tablet"
     TICKET_MACHINE = "ticket_machine"
     DISPLAY = "display"
+    # A back-office system (core system, RPA) pulling hand-offs: no screen, no person.
+    BACK_OFFICE_SYSTEM = "back_office_api"  # fits the 16-character kind column
 
 
 class Device(IdMixin, TimestampMixin, TenantOwned, Base):

@@ -165,3 +165,35 @@ def test_another_municipality_sees_nothing_of_ours(committed_db: Any, handoff_he
     assert replay.status_code == 404
     assert client.get("/api/v1/handoffs").json()["error"]["code"] == "no_pull_destination"
     assert client.get("/api/v1/outbox/destinations").json() == []
+
+
+def test_a_back_office_system_pulls_with_a_device_token(
+    committed_db: Any, handoff_helpers: Any
+) -> None:
+    """A core system or RPA robot pulls without a person's login, and can do nothing else."""
+    from backend.auth.tokens import hash_token
+    from backend.devices.models import Device, DeviceKind
+
+    h = handoff_helpers
+    with session_scope(unscoped=True) as session:
+        h.add_destination(session, committed_db.tenant_id, name="feed", kind="pull")
+        h.close_visits(session, committed_db.tenant_id, 2)
+        session.add(
+            Device(
+                tenant_id=committed_db.tenant_id,
+                kind=DeviceKind.BACK_OFFICE_SYSTEM.value,
+                name="住民記録システム連携",
+                token_hash=hash_token("synthetic-system-token"),
+            )
+        )
+    while delivery.deliver_due():
+        pass
+    client = _app_client(committed_db)
+    bearer = {"authorization": "Bearer synthetic-system-token"}
+    page = client.get("/api/v1/handoffs", headers=bearer)
+    assert page.status_code == 200, page.text
+    assert [item["cursor"] for item in page.json()["items"]] == [1, 2]
+    ack = client.post("/api/v1/handoffs/ack", json={"cursor": 2}, headers=bearer)
+    assert ack.status_code == 200 and ack.json()["acked_cursor"] == 2
+    assert client.get("/api/v1/visits", headers=bearer).status_code in (403, 405)
+    assert client.post("/api/v1/tickets", json={}, headers=bearer).status_code == 403
