@@ -383,6 +383,14 @@ def _ticket_at_counter(session: Session, ticket_id: str, counter_id: str | None)
     return ticket
 
 
+def _called_ticket_at_counter(session: Session, ticket_id: str, counter_id: str | None) -> Ticket:
+    """The ticket, locked, if it is called at this counter (recall, no-show, start serving)."""
+    ticket = _ticket_at_counter(session, ticket_id, counter_id)
+    if ticket.status != S.CALLED.value:
+        raise InvalidTransition()
+    return ticket
+
+
 def recall(
     session: Session,
     ticket_id: str,
@@ -393,9 +401,7 @@ def recall(
 ) -> Ticket:
     """Call again; once the queue's ``max_calls`` calls went unanswered the ticket is a no-show."""
     now = now or utcnow()
-    ticket = _ticket_at_counter(session, ticket_id, counter_id)
-    if ticket.status != S.CALLED.value:
-        raise InvalidTransition()
+    ticket = _called_ticket_at_counter(session, ticket_id, counter_id)
     queue = get_queue(session, ticket.queue_id)
     if ticket.call_count >= queue.max_calls:
         return _no_show(session, ticket, actor=actor, now=now, automatic=True)
@@ -416,9 +422,7 @@ def mark_no_show(
     actor: str | None = None,
     now: dt.datetime | None = None,
 ) -> Ticket:
-    ticket = _ticket_at_counter(session, ticket_id, counter_id)
-    if ticket.status != S.CALLED.value:
-        raise InvalidTransition()
+    ticket = _called_ticket_at_counter(session, ticket_id, counter_id)
     return _no_show(session, ticket, actor=actor, now=now or utcnow(), automatic=False)
 
 
@@ -444,9 +448,7 @@ def start_serving(
     now: dt.datetime | None = None,
 ) -> Ticket:
     now = now or utcnow()
-    ticket = _ticket_at_counter(session, ticket_id, counter_id)
-    if ticket.status != S.CALLED.value:
-        raise InvalidTransition()
+    ticket = _called_ticket_at_counter(session, ticket_id, counter_id)
     ticket.status = S.SERVING.value
     ticket.serving_started_at = now
     session.flush()
