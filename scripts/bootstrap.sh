@@ -66,8 +66,16 @@ if [ -f kiosk/package.json ] && [ ! -d kiosk/node_modules ]; then
   if command -v npm >/dev/null 2>&1; then
     say "Screen assets (npm ci)"
     (cd kiosk && npm ci --no-audit --no-fund --silent)
+  elif [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    # Only when no npm at all: a Node.js installed some other way is left alone.
+    say "Installing npm (Debian package) for the screen assets"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm
+    (cd kiosk && npm ci --no-audit --no-fund --silent)
   else
-    say "npm is missing: apt-get install -y npm"; exit 1
+    say "npm is missing. Run as root, then try again:"
+    say "  sudo apt-get update && sudo apt-get install -y npm"
+    exit 1
   fi
 fi
 if [ -f kiosk/package.json ]; then
