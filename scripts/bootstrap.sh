@@ -6,8 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# pyscard has no Linux wheel: it is built from source (gcc, swig, libpcsclite-dev, python3-dev).
 SYSTEM_PACKAGES=(
-  pcscd vsmartcard-vpcd swig libpcsclite-dev pkg-config
+  pcscd vsmartcard-vpcd swig libpcsclite-dev pkg-config gcc python3-dev
   fonts-ipaexfont fonts-ipamj-mincho poppler-utils
   chromium chromium-driver
   python3 python3-pip python3-venv
