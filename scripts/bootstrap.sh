@@ -12,7 +12,7 @@ SYSTEM_PACKAGES=(
   fonts-ipaexfont fonts-ipamj-mincho poppler-utils
   chromium chromium-driver
   python3 python3-pip python3-venv
-  curl ca-certificates
+  curl ca-certificates tzdata
 )
 
 say() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*"; }
