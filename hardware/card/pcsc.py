@@ -10,8 +10,9 @@ unpowered
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -210,34 +211,122 @@ class CardEvent:
     atr: str
 
 
+PNP_NOTIFICATION = "\\\\?PnP?\\Notification"  # the special reader: readers plugged in or out
+_CANCEL_REPEAT_SECONDS = 0.05
+_RETRY_SECONDS = 0.5  # after a PC/SC error (service restarting, reader vanishing) in the watcher
+
+
+def _card_in(state: int) -> bool:
+    return bool(state & scard.SCARD_STATE_PRESENT) and not state & scard.SCARD_STATE_MUTE
+
+
+class CardWatcher:
+    """A thread blocked in ``SCardGetStatusChange`` on a PC/SC context of its own.
+
+    Each insertion or removal is handed to ``report`` (called on the watcher thread). ``stop()``
+    wakes the thread with ``SCardCancel``, joins it and releases the context, so nothing of the
+    watcher outlives it (pyscard's CardMonitor keeps a thread and a context until interpreter
+    exit, and complains then if pcscd has gone).
+    """
+
+    def __init__(self, report: Callable[[CardEvent], None]) -> None:
+        self._report = report
+        self._stopping = threading.Event()
+        self._context: Any = None
+        self._thread = threading.Thread(target=self._run, name="card-watcher", daemon=True)
+
+    @property
+    def thread(self) -> threading.Thread:
+        return self._thread
+
+    def start(self) -> CardWatcher:
+        try:
+            hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        except Exception as exc:  # the library itself missing or broken
+            raise PcscUnavailable() from exc
+        if hresult != scard.SCARD_S_SUCCESS:
+            raise PcscUnavailable()
+        self._context = context
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._context is None:
+            return
+        while self._thread.is_alive():
+            # wakes a blocked SCardGetStatusChange; a cancel sent while the thread is between two
+            # calls is lost (it then blocks again before seeing the flag), hence the repeat
+            scard.SCardCancel(self._context)
+            self._thread.join(_CANCEL_REPEAT_SECONDS)
+        scard.SCardReleaseContext(self._context)
+        self._context = None
+
+    def _reader_names(self) -> list[str] | None:
+        hresult, readers = scard.SCardListReaders(self._context, [])
+        if hresult == scard.SCARD_E_NO_READERS_AVAILABLE:
+            return []
+        return list(readers) if hresult == scard.SCARD_S_SUCCESS else None
+
+    def _run(self) -> None:
+        known: dict[str, int] = {}  # reader -> last event state (0: not yet seen)
+        atrs: dict[str, str] = {}  # reader -> ATR of the card in it, for its removal event
+        pnp_state = scard.SCARD_STATE_UNAWARE
+        while not self._stopping.is_set():
+            names = self._reader_names()
+            if names is None:
+                self._stopping.wait(_RETRY_SECONDS)
+                continue
+            for gone in set(known) - set(names):  # a reader unplugged with its card
+                if _card_in(known.pop(gone)):
+                    self._report(CardEvent("removed", gone, atrs.pop(gone, "")))
+            states = [(name, known.get(name, scard.SCARD_STATE_UNAWARE)) for name in names]
+            states.append((PNP_NOTIFICATION, pnp_state))
+            hresult, new_states = scard.SCardGetStatusChange(self._context, scard.INFINITE, states)
+            if hresult == scard.SCARD_E_CANCELLED or self._stopping.is_set():
+                return
+            if hresult == scard.SCARD_E_TIMEOUT:
+                continue
+            if hresult != scard.SCARD_S_SUCCESS:
+                self._stopping.wait(_RETRY_SECONDS)
+                continue
+            for name, state, atr in new_states:
+                state &= ~scard.SCARD_STATE_CHANGED  # acknowledged: wait for a real change
+                if name == PNP_NOTIFICATION:
+                    pnp_state = state
+                else:
+                    self._compare(name, known.get(name, 0), state, atr, atrs)
+                    known[name] = state
+
+    def _compare(
+        self, reader: str, before: int, after: int, atr: list[int], atrs: dict[str, str]
+    ) -> None:
+        was_in, now_in = _card_in(before), _card_in(after)
+        # the upper 16 bits count the card events: a swap between two calls shows only there
+        swapped = was_in and now_in and before >> 16 != after >> 16
+        if was_in and (not now_in or swapped):
+            self._report(CardEvent("removed", reader, atrs.pop(reader, "")))
+        if now_in and (not was_in or swapped):
+            atrs[reader] = bytes(atr).hex(" ").upper()
+            self._report(CardEvent("inserted", reader, atrs[reader]))
+
+
 @asynccontextmanager
 async def watch_cards() -> AsyncIterator[asyncio.Queue[CardEvent]]:
     """Card insertions and removals as an asyncio queue.
 
-    pyscard's CardMonitor calls observers on its own thread; the observer only hands each event
-    to the loop with ``call_soon_threadsafe`` and never touches the loop otherwise. Cards already
-    present are reported as inserted first.
+    A :class:`CardWatcher` thread waits on PC/SC and hands each event to the loop with
+    ``call_soon_threadsafe`` (it never touches the loop otherwise). Cards already present are
+    reported as inserted first. Leaving the context stops and joins the thread.
     """
-    from smartcard.CardMonitoring import CardMonitor, CardObserver
-
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[CardEvent] = asyncio.Queue()
 
-    def hand_over(kind: Literal["inserted", "removed"], cards: list[Any]) -> None:
-        for card in cards:
-            event = CardEvent(kind, str(card.reader), bytes(card.atr).hex(" ").upper())
-            loop.call_soon_threadsafe(queue.put_nowait, event)
+    def hand_over(event: CardEvent) -> None:
+        loop.call_soon_threadsafe(queue.put_nowait, event)
 
-    class Observer(CardObserver):
-        def update(self, observable: object, handlers: tuple[list[Any], list[Any]]) -> None:
-            added, removed = handlers
-            hand_over("inserted", added)
-            hand_over("removed", removed)
-
-    monitor = CardMonitor()
-    observer = Observer()
-    monitor.addObserver(observer)
+    watcher = CardWatcher(hand_over).start()
     try:
         yield queue
     finally:
-        monitor.deleteObserver(observer)
+        watcher.stop()  # SCardCancel wakes the thread at once: the join takes milliseconds

@@ -40,6 +40,16 @@ log = logging.getLogger(__name__)
 
 NUMBER_FILE_SIZE = 17
 
+# The commands of every read, built once (a read would otherwise build them all again).
+_SELECT_APPLICATION = apdu.select_application(apdu.INPUT_SUPPORT_AID)
+_SELECT_EF = {
+    fid: apdu.select_ef(fid)
+    for fid in (apdu.EF_PIN, apdu.EF_BASIC_INFO, apdu.EF_INTEGRITY, apdu.EF_NUMBER)
+}
+_VERIFY_STATUS = apdu.verify_status()
+_READ_FIRST_CHUNK = apdu.read_binary(0, apdu.MAX_SHORT_LE)
+_new_response = tuple.__new__  # skips the keyword handling of the generated Response.__new__
+
 
 @dataclass(frozen=True)
 class CardReadResult:
@@ -78,7 +88,7 @@ def _exchange(transport: Transport, command: bytes) -> Response:
     raw = transport.transmit(command)
     if len(raw) < 2:
         raise CardCommunicationError()
-    response = Response(raw[:-2], (raw[-2] << 8) | raw[-1])
+    response: Response = _new_response(Response, (raw[:-2], (raw[-2] << 8) | raw[-1]))
     if log.isEnabledFor(logging.DEBUG):  # describing costs more than the APDU itself
         log.debug(
             "APDU %s -> %04X (%d bytes)", apdu.describe(command), response.sw, len(response.data)
@@ -94,13 +104,13 @@ def _unexpected(response: Response, step: str) -> CardCommunicationError:
 
 
 def _select_application(transport: Transport) -> None:
-    response = _exchange(transport, apdu.select_application(apdu.INPUT_SUPPORT_AID))
+    response = _exchange(transport, _SELECT_APPLICATION)
     if response.sw != apdu.SW_OK:
         raise NotMyNumberCard()
 
 
 def _select_ef(transport: Transport, fid: bytes) -> None:
-    response = _exchange(transport, apdu.select_ef(fid))
+    response = _exchange(transport, _SELECT_EF.get(fid) or apdu.select_ef(fid))
     if response.sw == apdu.SW_FILE_NOT_FOUND:
         raise NotMyNumberCard()
     if response.sw != apdu.SW_OK:
@@ -114,7 +124,7 @@ def _check_pin_format(pin: str) -> None:
 
 def _verify_pin(transport: Transport, pin: str, *, allow_last_try: bool) -> None:
     _select_ef(transport, apdu.EF_PIN)
-    status = _exchange(transport, apdu.verify_status())
+    status = _exchange(transport, _VERIFY_STATUS)
     if status.sw == apdu.SW_OK:
         return  # verified since power-up (some cards): sending the PIN again risks a try
     if status.sw == apdu.SW_BLOCKED or status.tries_left == 0:
@@ -138,7 +148,12 @@ def _verify_pin(transport: Transport, pin: str, *, allow_last_try: bool) -> None
 
 
 def _read_chunk(transport: Transport, offset: int, length: int) -> bytes:
-    response = _exchange(transport, apdu.read_binary(offset, length))
+    command = (
+        _READ_FIRST_CHUNK
+        if offset == 0 and length == apdu.MAX_SHORT_LE
+        else apdu.read_binary(offset, length)
+    )
+    response = _exchange(transport, command)
     if response.sw & 0xFF00 == 0x6C00:  # wrong Le: the card says how many bytes it has
         response = _exchange(transport, apdu.read_binary(offset, response.sw & 0xFF or 256))
     if response.sw in (apdu.SW_OK, apdu.SW_END_OF_FILE_WARNING):

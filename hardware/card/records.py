@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import struct
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -19,7 +20,6 @@ from hardware.card.tlv import (
     encode_length,
     encode_tag,
     encode_tlv,
-    read_children,
     read_tlv,
 )
 
@@ -30,11 +30,14 @@ TAG_ADDRESS = 0xDF23
 TAG_BIRTH_DATE = 0xDF24
 TAG_SEX = 0xDF25
 BASIC_INFO_FIELDS = (TAG_NAME, TAG_ADDRESS, TAG_BIRTH_DATE, TAG_SEX)
+_BASIC_INFO_TAGS = frozenset((TAG_OFFSETS, *BASIC_INFO_FIELDS))
+_OFFSETS = struct.Struct(">4H")  # DF21: where each of the four fields starts, big-endian u16
 
 TAG_INTEGRITY = 0xFF30
 TAG_NUMBER_DIGEST = 0xDF31
 TAG_BASIC_INFO_DIGEST = 0xDF32
 TAG_SIGNATURE = 0xDF33
+_INTEGRITY_TAGS = frozenset((TAG_NUMBER_DIGEST, TAG_BASIC_INFO_DIGEST, TAG_SIGNATURE))
 
 TAG_NUMBER = 0xFF10
 
@@ -90,11 +93,15 @@ def _malformed(what: str) -> CardDataMalformed:
 
 
 def _children_by_tag(buffer: bytes, outer: Tlv) -> dict[int, Tlv]:
+    """The TLVs that fill ``outer``'s value exactly, by tag (a repeated tag is malformed)."""
     children: dict[int, Tlv] = {}
-    for child in read_children(buffer, outer):
+    pos, end = outer.value_start, outer.end
+    while pos < end:
+        child = read_tlv(buffer, pos, end)
         if child.tag in children:
             raise _malformed(f"タグ {child.tag:X} が重複")
         children[child.tag] = child
+        pos = child.end
     return children
 
 
@@ -124,10 +131,9 @@ def _decode_sex(raw: bytes) -> str:
 
 def _check_offsets(buffer: bytes, children: dict[int, Tlv]) -> None:
     offsets = children[TAG_OFFSETS].value(buffer)
-    if len(offsets) != 2 * len(BASIC_INFO_FIELDS):
+    if len(offsets) != _OFFSETS.size:
         raise _malformed("DF21 の長さ")
-    for index, tag in enumerate(BASIC_INFO_FIELDS):
-        declared = int.from_bytes(offsets[2 * index : 2 * index + 2], "big")
+    for declared, tag in zip(_OFFSETS.unpack(offsets), BASIC_INFO_FIELDS, strict=True):
         if declared != children[tag].start:
             raise _malformed(f"DF21 のオフセットと {tag:X} の位置が不一致")
 
@@ -138,8 +144,7 @@ def parse_basic_info(buffer: bytes) -> BasicInfo:
     if outer.tag != TAG_BASIC_INFO:
         raise _malformed("EF0002 の先頭タグ")
     children = _children_by_tag(buffer, outer)
-    missing = [tag for tag in (TAG_OFFSETS, *BASIC_INFO_FIELDS) if tag not in children]
-    if missing:
+    if not children.keys() >= _BASIC_INFO_TAGS:
         raise _malformed("必要な項目がない")
     _check_offsets(buffer, children)
     first, last = children[TAG_NAME], children[TAG_SEX]
@@ -160,9 +165,8 @@ def parse_integrity(buffer: bytes) -> IntegrityRecord:
     if outer.tag != TAG_INTEGRITY:
         raise _malformed("EF0003 の先頭タグ")
     children = _children_by_tag(buffer, outer)
-    for tag in (TAG_NUMBER_DIGEST, TAG_BASIC_INFO_DIGEST, TAG_SIGNATURE):
-        if tag not in children:
-            raise _malformed("EF0003 の項目がない")
+    if not children.keys() >= _INTEGRITY_TAGS:
+        raise _malformed("EF0003 の項目がない")
     number_digest = children[TAG_NUMBER_DIGEST]
     info_digest = children[TAG_BASIC_INFO_DIGEST]
     if number_digest.end - number_digest.value_start != 32:

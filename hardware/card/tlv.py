@@ -31,6 +31,10 @@ class Tlv(NamedTuple):  # a NamedTuple: a read makes dozens, and these are cheap
         return buffer[self.value_start : self.end]
 
 
+# tuple.__new__ skips the keyword handling of the generated Tlv.__new__ (a Python function)
+_new_tlv = tuple.__new__
+
+
 def read_tag(buffer: bytes, pos: int) -> tuple[int, int]:
     """Return (tag, position after the tag)."""
     if pos >= len(buffer):
@@ -67,13 +71,41 @@ def read_length(buffer: bytes, pos: int) -> tuple[int, int]:
 
 
 def read_tlv(buffer: bytes, pos: int = 0, end: int | None = None) -> Tlv:
-    """Read one TLV at ``pos`` whose value must end at or before ``end``."""
-    limit = len(buffer) if end is None else end
-    tag, after_tag = read_tag(buffer, pos)
-    length, value_start = read_length(buffer, after_tag)
-    if value_start + length > limit:
+    """Read one TLV at ``pos`` whose value must end at or before ``end``.
+
+    The checks of :func:`read_tag` and :func:`read_length`, inlined: a read parses a dozen
+    TLVs and the calls cost more than the checks.
+    """
+    size = len(buffer)
+    limit = size if end is None else end
+    if pos >= size:
+        raise _malformed("カードのデータが途中で終わっています (タグ)")
+    tag = buffer[pos]
+    cursor = pos + 1
+    if tag & 0x1F == 0x1F:  # high tag number: continuation bytes while bit 8 is set
+        while True:
+            if cursor >= size or tag > 0xFFFFFF:
+                raise _malformed("カードのデータのタグが不正です")
+            byte = buffer[cursor]
+            tag = (tag << 8) | byte
+            cursor += 1
+            if not byte & 0x80:
+                break
+    if cursor >= size:
+        raise _malformed("カードのデータが途中で終わっています (長さ)")
+    length = buffer[cursor]
+    cursor += 1
+    if length >= 0x80:
+        count = length & 0x7F
+        if count == 0 or count > 4:  # 0x80 is the indefinite form, which the card never uses
+            raise _malformed("カードのデータの長さの形式が不正です")
+        if cursor + count > size:
+            raise _malformed("カードのデータが途中で終わっています (長さ)")
+        length = int.from_bytes(buffer[cursor : cursor + count], "big")
+        cursor += count
+    if cursor + length > limit:
         raise _malformed("カードのデータが途中で終わっています (値)")
-    return Tlv(tag=tag, start=pos, value_start=value_start, end=value_start + length)
+    return _new_tlv(Tlv, (tag, pos, cursor, cursor + length))
 
 
 def header_size(buffer: bytes) -> tuple[int, int]:

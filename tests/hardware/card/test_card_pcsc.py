@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -229,3 +230,22 @@ def test_watch_reports_insertion_and_removal(start_card: StartCard, vpcd_slot: V
     assert events.index(("inserted", vpcd_slot.reader)) < events.index(
         ("removed", vpcd_slot.reader)
     )
+
+
+def test_watch_stops_its_thread_when_the_context_exits(
+    start_card: StartCard, vpcd_slot: VpcdSlot
+) -> None:
+    start_card(bundled_profile("default"))
+
+    async def scenario() -> list[threading.Thread]:
+        async with watch_cards() as queue:
+            event = await asyncio.wait_for(queue.get(), 10)  # the card already present
+            assert (event.kind, event.reader) == ("inserted", vpcd_slot.reader)
+            watchers = [t for t in threading.enumerate() if t.name == "card-watcher"]
+            assert watchers and all(t.is_alive() for t in watchers)
+        return watchers
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        watchers = pool.submit(asyncio.run, scenario()).result(timeout=60)
+    assert not any(t.is_alive() for t in watchers)
+    assert not [t for t in threading.enumerate() if t.name == "card-watcher"]
