@@ -109,6 +109,19 @@ def db(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
+def pg_db(postgres_engine: Engine) -> Iterator[Session]:
+    """As ``db``, on PostgreSQL only: for what only PostgreSQL has (advisory locks, NOTIFY)."""
+    connection = postgres_engine.connect()
+    transaction = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint")
+    session.info["unscoped"] = True
+    yield session
+    session.close()
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture
 def client(db: Session, engine: Engine) -> Iterator[TestClient]:
     """The app with every request using the test's session (flushed, never committed)."""
     from backend.app import create_app

@@ -118,9 +118,8 @@ def test_cli_verify_and_export_on_a_tampered_database(
         engine.dispose()
 
 
-def test_record_takes_a_per_tenant_lock_on_postgres(db: Session) -> None:
-    if db.get_bind().dialect.name != "postgresql":
-        pytest.skip("advisory locks are PostgreSQL's")
+def test_record_takes_a_per_tenant_lock_on_postgres(pg_db: Session) -> None:
+    db = pg_db
     tenant_id = _chain(db, 1)
     locks = db.execute(
         text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
@@ -129,10 +128,12 @@ def test_record_takes_a_per_tenant_lock_on_postgres(db: Session) -> None:
     assert db.query(AuditEvent).filter_by(tenant_id=tenant_id).count() == 1
 
 
-def test_concurrent_appends_keep_one_chain(engine: Engine) -> None:
-    """Writers in parallel transactions: no duplicate seq, no fork (PostgreSQL advisory lock)."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises writers itself; the lock is PostgreSQL's")
+def test_concurrent_appends_keep_one_chain(postgres_engine: Engine) -> None:
+    """Writers in parallel transactions: no duplicate seq, no fork (PostgreSQL advisory lock).
+
+    SQLite serialises writers itself (BEGIN IMMEDIATE), so this is PostgreSQL's test.
+    """
+    engine = postgres_engine
     code = f"97{uuid.uuid4().int % 10000:04d}"
     with Session(engine) as session:
         tenant = Tenant(code=code, name="並行テスト村")
