@@ -39,6 +39,20 @@ def vpcd_slots() -> list[VpcdSlot]:
     return slots
 
 
+def free_vpcd_slots(timeout: float = 10.0) -> list[VpcdSlot]:
+    """``vpcd_slots()``, waiting up to ``timeout`` for one to come free.
+
+    pcscd notices that a virtual card has gone only at its next poll of vpcd, so a slot that was
+    just emptied may read as occupied for a moment.
+    """
+    deadline = time.monotonic() + timeout
+    slots = vpcd_slots()
+    while not slots and time.monotonic() < deadline:
+        time.sleep(0.1)
+        slots = vpcd_slots()
+    return slots
+
+
 def service_available() -> bool:
     try:
         with PcscContext() as pcsc:

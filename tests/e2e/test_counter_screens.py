@@ -37,7 +37,7 @@ from hardware.card.emulator import (
     start_emulator,
 )
 from hardware.card.pcsc import list_readers
-from hardware.card.pcscd import VpcdSlot, start_pcscd, stop_pcscd, vpcd_slots
+from hardware.card.pcscd import VpcdSlot, free_vpcd_slots, start_pcscd, stop_pcscd
 from hardware.printer.emulator import PrinterEmulator
 from hardware.printer.emulator import start_emulator as start_printer
 from tests.conftest import require_service
@@ -197,7 +197,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     except RuntimeError as exc:
         require_service(False, f"pcscd with the vpcd driver is not available: {exc}")
         return
-    slots = vpcd_slots()
+    slots = free_vpcd_slots()
     require_service(bool(slots), "pcscd runs but no free vpcd reader slot")
     db_path = tmp_path_factory.mktemp("counter") / "counter.db"
     url = f"sqlite:///{db_path}"

@@ -15,7 +15,7 @@ import pytest
 
 from hardware.card.emulator import CardProfile, VpcdEmulator, start_emulator
 from hardware.card.pcsc import list_readers
-from hardware.card.pcscd import VpcdSlot, start_pcscd, stop_pcscd, vpcd_slots
+from hardware.card.pcscd import VpcdSlot, free_vpcd_slots, start_pcscd, stop_pcscd
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -57,7 +57,7 @@ def pcscd() -> Iterator[None]:
 @pytest.fixture
 def vpcd_slot(pcscd: None) -> VpcdSlot:
     """A vpcd slot with no card in it (another run may be using the first one)."""
-    slots = vpcd_slots()
+    slots = free_vpcd_slots()
     require_service(bool(slots), "pcscd runs but no free vpcd reader slot")
     return slots[0]
 
@@ -78,3 +78,5 @@ def start_card(vpcd_slot: VpcdSlot) -> Iterator[StartCard]:
     yield start
     for emulator in started:
         emulator.stop()
+    if started:
+        wait_for_presence(vpcd_slot.reader, present=False)  # leave the slot free for the next
