@@ -26,5 +26,5 @@ def start_demo(stop: threading.Event) -> str:
         server.shutdown()
         server.server_close()
 
-    threading.Thread(target=stop_when_asked, name="core-simulator-stop", daemon=True).start()
+    threading.Thread(target=stop_when_asked, name="core-simulator-stop").start()  # joined at exit
     return f"住民記録シミュレータ / core simulator  {server.url}"

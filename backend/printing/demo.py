@@ -27,5 +27,5 @@ def start_demo(stop: threading.Event) -> str:
         stop.wait()
         emulator.stop()
 
-    threading.Thread(target=stop_when_asked, name="printer-demo-stop", daemon=True).start()
+    threading.Thread(target=stop_when_asked, name="printer-demo-stop").start()  # joined at exit
     return f"模擬プリンタ / Emulated printer   {demo_printer_url}  (previews: {out_dir}/)"

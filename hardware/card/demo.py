@@ -32,7 +32,8 @@ def start_demo(stop: threading.Event) -> str:
         emulator.stop()
         stop_pcscd(pcscd)
 
-    threading.Thread(target=stop_when_asked, name="card-demo-stop", daemon=True).start()
+    # Not a daemon: the interpreter waits for it, so pcscd is stopped before the demo exits.
+    threading.Thread(target=stop_when_asked, name="card-demo-stop").start()
     state = "" if slots else " (pcscd/vpcd が見つかりません: docs/hardware.md)"
     return (
         f"仮想マイナンバーカード / Virtual My Number Card: {reader} (port {port}), "
