@@ -304,7 +304,7 @@ def test_one_person_moving_in_from_another_prefecture(env: Env, staff: Any, tabl
 
     clerk.click("#call-next")  # 1
     staff.wait_for_selector("#visit:not([hidden])")
-    assert staff.inner_text("#ticket-number") == number
+    expect(staff.locator("#ticket-number")).to_have_text(number)
     clerk.click("#events button[data-event='moving-in']")  # 2
     staff.wait_for_selector("#events button.chosen")
     shot(staff, "1-visit-opened")
@@ -316,7 +316,9 @@ def test_one_person_moving_in_from_another_prefecture(env: Env, staff: Any, tabl
     clerk.choose("#area", "中央一丁目")  # 4
     clerk.type("#block", "2-3")  # 5
     expect(staff.locator("#new-address")).to_contain_text("中央一丁目２－３")
-    assert staff.inner_text("#previous-address") == CARD.address  # from the card, not typed
+    expect(staff.locator("#previous-address")).to_have_text(
+        CARD.address
+    )  # from the card, not typed
     clerk.check("#cert-residence")  # 6
     staff.wait_for_timeout(300)
     clerk.check("#cert-tax")  # 7

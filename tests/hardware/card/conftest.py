@@ -32,8 +32,11 @@ def require_service(available: bool, reason: str) -> None:
 StartCard = Callable[..., VpcdEmulator]
 
 
-def wait_for_presence(reader: str, *, present: bool, timeout: float = 10.0) -> None:
-    """Readiness, not timing: wait until pcscd reports the card (or its absence)."""
+def wait_for_presence(reader: str, *, present: bool, timeout: float = 30.0) -> None:
+    """Readiness, not timing: wait until pcscd reports the card (or its absence).
+
+    Generous: after a card vanished mid-command, vpcd can take a while to accept the next one.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         states = {r.name: r.card_present for r in list_readers()}
