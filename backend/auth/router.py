@@ -10,7 +10,7 @@ from backend.auth.schemas import LoginRequest, LoginResponse, StaffRead
 from backend.deps import IDLE_TIMEOUT, SESSION_COOKIE, CurrentStaff, SessionDep
 from backend.errors import MadoguchiError
 from backend.security.throttle import LoginThrottled, login_throttle
-from backend.staff.models import StaffAccount
+from backend.staff.models import StaffAccount, StaffSession
 from backend.tenants.models import Tenant
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -85,8 +85,6 @@ def logout(principal: CurrentStaff, response: Response, session: SessionDep) -> 
 
 @router.get("/me", response_model=LoginResponse)
 def me(principal: CurrentStaff, session: SessionDep) -> LoginResponse:
-    from backend.staff.models import StaffSession
-
     tenant = session.get(Tenant, principal.tenant_id)
     assert tenant is not None
     row = session.get(StaffSession, principal.session_id)
