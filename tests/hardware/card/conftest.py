@@ -72,11 +72,20 @@ def start_card(vpcd_slot: VpcdSlot) -> Iterator[StartCard]:
 
     def start(card_profile: CardProfile | Path | None = None, **kwargs: object) -> VpcdEmulator:
         wait_for_presence(vpcd_slot.reader, present=False)  # the previous card is gone
-        emulator = start_emulator(card_profile, port=vpcd_slot.port, **kwargs)  # type: ignore[arg-type]
-        started.append(emulator)
-        assert emulator.wait_connected(), "the virtual card did not connect to vpcd"
-        wait_for_presence(vpcd_slot.reader, present=True)  # pcscd has polled it
-        return emulator
+        # After a card vanished mid-command, vpcd sometimes ignores the next connection until
+        # the card side connects once more: plug the card in again, up to three times.
+        for attempt in range(3):
+            emulator = start_emulator(card_profile, port=vpcd_slot.port, **kwargs)  # type: ignore[arg-type]
+            started.append(emulator)
+            assert emulator.wait_connected(), "the virtual card did not connect to vpcd"
+            try:
+                wait_for_presence(vpcd_slot.reader, present=True, timeout=10)
+                return emulator
+            except AssertionError:
+                emulator.stop()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     yield start
     for emulator in started:
