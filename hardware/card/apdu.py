@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 INPUT_SUPPORT_AID = bytes.fromhex("D3921000310001010408")
 
 EF_NUMBER = b"\x00\x01"
@@ -47,20 +45,9 @@ def read_binary(offset: int, length: int) -> bytes:
     return bytes([0x00, 0xB0, offset >> 8, offset & 0xFF, length & 0xFF])
 
 
-class Response(NamedTuple):
-    data: bytes
-    sw: int
-
-    @classmethod
-    def parse(cls, raw: bytes) -> Response:
-        if len(raw) < 2:
-            raise ValueError("a response APDU has at least the two status bytes")
-        return cls(raw[:-2], (raw[-2] << 8) | raw[-1])
-
-    @property
-    def tries_left(self) -> int | None:
-        """x of ``63 Cx`` (wrong value, x tries left), else None."""
-        return self.sw & 0x0F if self.sw & 0xFFF0 == 0x63C0 else None
+def tries_left(sw: int) -> int | None:
+    """x of ``63 Cx`` (wrong value, x tries left), else None."""
+    return sw & 0x0F if sw & 0xFFF0 == 0x63C0 else None
 
 
 def describe(apdu: bytes) -> str:

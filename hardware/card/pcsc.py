@@ -1,10 +1,9 @@
 """PC/SC through pyscard: list readers, wait for a card, connect, and watch insertions.
 
 Uses pyscard's thin ``smartcard.scard`` layer so every PC/SC result code is mapped to a
-:class:`CardError` here and nowhere else. A connection is opened and closed per read, in a
-exclusive connection (so nothing else talks to the card in between) and closed with the card
-unpowered
-(so a successful VERIFY never outlives the read).
+:class:`CardError` here and nowhere else. A connection is opened per read, exclusive (so
+nothing else talks to the card in between), and closed with the card unpowered (so a successful
+VERIFY never outlives the read).
 """
 
 from __future__ import annotations
@@ -12,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -21,6 +20,7 @@ from smartcard import scard
 
 from hardware.card.errors import (
     CardCommunicationError,
+    CardError,
     CardRemoved,
     NoCard,
     NoReader,
@@ -64,7 +64,14 @@ def _error_text(hresult: int) -> str:
 
 
 class PcscTransport:
-    """One card connection: ``transmit`` maps PC/SC failures to card errors."""
+    """One exclusive card connection, used as ``with pcsc.connect(reader) as transport:``.
+
+    ``transmit`` maps PC/SC failures to card errors; leaving the ``with`` block disconnects with
+    the card unpowered. The happy path is kept to the bare minimum: every read sends nine APDUs
+    and each one waits on pcscd, so work between them is paid nine times.
+    """
+
+    __slots__ = ("_hcard", "_pci")
 
     def __init__(self, hcard: Any, protocol: int) -> None:
         self._hcard = hcard
@@ -72,20 +79,28 @@ class PcscTransport:
             scard.SCARD_PCI_T0 if protocol == scard.SCARD_PROTOCOL_T0 else scard.SCARD_PCI_T1
         )
 
+    def __enter__(self) -> PcscTransport:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        scard.SCardDisconnect(self._hcard, scard.SCARD_UNPOWER_CARD)
+
     def transmit(self, apdu: bytes) -> bytes:
         hresult, response = scard.SCardTransmit(self._hcard, self._pci, list(apdu))
-        if hresult != scard.SCARD_S_SUCCESS:
-            if hresult in _CARD_GONE:
-                raise CardRemoved()
-            raise CardCommunicationError(
-                f"カードとの通信に失敗しました ({_error_text(hresult)})。"
-                "カードを置き直して、もう一度お試しください。"
-            )
-        if len(response) < 2:
-            # No status word at all: the link to the card broke mid-command (vpcd answers
-            # this way when the card goes away; contactless readers when the card is lifted).
-            raise CardRemoved()
+        if hresult != scard.SCARD_S_SUCCESS or len(response) < 2:
+            raise _transmit_error(hresult)
         return bytes(response)
+
+
+def _transmit_error(hresult: int) -> CardError:
+    if hresult == scard.SCARD_S_SUCCESS or hresult in _CARD_GONE:
+        # No status word at all: the link to the card broke mid-command (vpcd answers this way
+        # when the card goes away; contactless readers when the card is lifted).
+        return CardRemoved()
+    return CardCommunicationError(
+        f"カードとの通信に失敗しました ({_error_text(hresult)})。"
+        "カードを置き直して、もう一度お試しください。"
+    )
 
 
 class PcscContext:
@@ -172,8 +187,8 @@ class PcscContext:
                     "マイナンバーカードをリーダーに置いてから、もう一度お試しください。"
                 )
 
-    @contextmanager
-    def connect(self, reader: str) -> Iterator[PcscTransport]:
+    def connect(self, reader: str) -> PcscTransport:
+        """An exclusive connection to the card in ``reader``: use it in a ``with`` block."""
         hresult, hcard, protocol = scard.SCardConnect(
             self._context,
             reader,
@@ -190,10 +205,7 @@ class PcscContext:
             raise CardCommunicationError(
                 f"カードに接続できません ({_error_text(hresult)})。カードを置き直してください。"
             )
-        try:
-            yield PcscTransport(hcard, protocol)
-        finally:
-            scard.SCardDisconnect(hcard, scard.SCARD_UNPOWER_CARD)
+        return PcscTransport(hcard, protocol)
 
 
 def list_readers() -> list[ReaderInfo]:

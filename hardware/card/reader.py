@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hardware.card import apdu
-from hardware.card.apdu import Response
 from hardware.card.errors import (
     CardCommunicationError,
     CardDataMalformed,
@@ -34,7 +33,7 @@ from hardware.card.records import (
     verify_number,
 )
 from hardware.card.tlv import header_size
-from hardware.card.transport import Transport
+from hardware.card.transport import LoggingTransport, Transport
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +47,7 @@ _SELECT_EF = {
 }
 _VERIFY_STATUS = apdu.verify_status()
 _READ_FIRST_CHUNK = apdu.read_binary(0, apdu.MAX_SHORT_LE)
-_new_response = tuple.__new__  # skips the keyword handling of the generated Response.__new__
+_SW_OK_BYTES = b"\x90\x00"
 
 
 @dataclass(frozen=True)
@@ -84,37 +83,33 @@ class CardReadResult:
         return body
 
 
-def _exchange(transport: Transport, command: bytes) -> Response:
+def _status(transport: Transport, command: bytes) -> int:
+    """Send a command that answers no data; return its status word."""
     raw = transport.transmit(command)
     if len(raw) < 2:
         raise CardCommunicationError()
-    response: Response = _new_response(Response, (raw[:-2], (raw[-2] << 8) | raw[-1]))
-    if log.isEnabledFor(logging.DEBUG):  # describing costs more than the APDU itself
-        log.debug(
-            "APDU %s -> %04X (%d bytes)", apdu.describe(command), response.sw, len(response.data)
-        )
-    return response
+    return (raw[-2] << 8) | raw[-1]
 
 
-def _unexpected(response: Response, step: str) -> CardCommunicationError:
+def _unexpected(sw: int, step: str) -> CardCommunicationError:
     return CardCommunicationError(
-        f"カードが予期しない応答をしました ({step}: {response.sw:04X})。"
+        f"カードが予期しない応答をしました ({step}: {sw:04X})。"
         "カードを置き直して、もう一度お試しください。"
     )
 
 
 def _select_application(transport: Transport) -> None:
-    response = _exchange(transport, _SELECT_APPLICATION)
-    if response.sw != apdu.SW_OK:
+    if _status(transport, _SELECT_APPLICATION) != apdu.SW_OK:
         raise NotMyNumberCard()
 
 
 def _select_ef(transport: Transport, fid: bytes) -> None:
-    response = _exchange(transport, _SELECT_EF.get(fid) or apdu.select_ef(fid))
-    if response.sw == apdu.SW_FILE_NOT_FOUND:
+    sw = _status(transport, _SELECT_EF.get(fid) or apdu.select_ef(fid))
+    if sw == apdu.SW_OK:
+        return
+    if sw == apdu.SW_FILE_NOT_FOUND:
         raise NotMyNumberCard()
-    if response.sw != apdu.SW_OK:
-        raise _unexpected(response, f"EF {fid.hex()} の選択")
+    raise _unexpected(sw, f"EF {fid.hex()} の選択")
 
 
 def _check_pin_format(pin: str) -> None:
@@ -124,26 +119,28 @@ def _check_pin_format(pin: str) -> None:
 
 def _verify_pin(transport: Transport, pin: str, *, allow_last_try: bool) -> None:
     _select_ef(transport, apdu.EF_PIN)
-    status = _exchange(transport, _VERIFY_STATUS)
-    if status.sw == apdu.SW_OK:
+    status = _status(transport, _VERIFY_STATUS)
+    if status == apdu.SW_OK:
         return  # verified since power-up (some cards): sending the PIN again risks a try
-    if status.sw == apdu.SW_BLOCKED or status.tries_left == 0:
+    tries_left = apdu.tries_left(status)
+    if status == apdu.SW_BLOCKED or tries_left == 0:
         raise PinBlocked()
-    if status.tries_left is None:
+    if tries_left is None:
         raise _unexpected(status, "暗証番号の残り回数の確認")
-    if status.tries_left == 1 and not allow_last_try:
+    if tries_left == 1 and not allow_last_try:
         raise LastTryRefused()
-    result = _exchange(transport, apdu.verify(pin))
-    if result.sw == apdu.SW_OK:
+    result = _status(transport, apdu.verify(pin))
+    if result == apdu.SW_OK:
         return
-    if result.sw == apdu.SW_BLOCKED or result.tries_left == 0:
+    tries_left = apdu.tries_left(result)
+    if result == apdu.SW_BLOCKED or tries_left == 0:
         raise PinBlocked(
             "暗証番号が違います。券面事項入力補助用暗証番号がロックされました。"
             "お住まいの市区町村のマイナンバーカード窓口で暗証番号の初期化（再設定）を"
             "してもらうよう案内してください。"
         )
-    if result.tries_left is not None:
-        raise WrongPin(retries_left=result.tries_left)
+    if tries_left is not None:
+        raise WrongPin(retries_left=tries_left)
     raise _unexpected(result, "暗証番号の照合")
 
 
@@ -153,14 +150,22 @@ def _read_chunk(transport: Transport, offset: int, length: int) -> bytes:
         if offset == 0 and length == apdu.MAX_SHORT_LE
         else apdu.read_binary(offset, length)
     )
-    response = _exchange(transport, command)
-    if response.sw & 0xFF00 == 0x6C00:  # wrong Le: the card says how many bytes it has
-        response = _exchange(transport, apdu.read_binary(offset, response.sw & 0xFF or 256))
-    if response.sw in (apdu.SW_OK, apdu.SW_END_OF_FILE_WARNING):
-        return response.data
-    if response.sw == apdu.SW_OFFSET_BEYOND_END:
+    raw = transport.transmit(command)
+    if raw[-2:] == _SW_OK_BYTES:
+        return raw[:-2]
+    if len(raw) < 2:
+        raise CardCommunicationError()
+    sw = (raw[-2] << 8) | raw[-1]
+    if sw & 0xFF00 == 0x6C00:  # wrong Le: the card says how many bytes it has
+        raw = transport.transmit(apdu.read_binary(offset, sw & 0xFF or 256))
+        if len(raw) < 2:
+            raise CardCommunicationError()
+        sw = (raw[-2] << 8) | raw[-1]
+    if sw in (apdu.SW_OK, apdu.SW_END_OF_FILE_WARNING):
+        return raw[:-2]
+    if sw == apdu.SW_OFFSET_BEYOND_END:
         return b""
-    raise _unexpected(response, "READ BINARY")
+    raise _unexpected(sw, "READ BINARY")
 
 
 def read_file(transport: Transport) -> bytes:
@@ -193,6 +198,8 @@ def read_card(
 ) -> CardReadResult:
     """Read and check the basic four details (and the 個人番号 only if ``with_number``)."""
     _check_pin_format(pin)
+    if log.isEnabledFor(logging.DEBUG):
+        transport = LoggingTransport(transport, log)
     _select_application(transport)
     _verify_pin(transport, pin, allow_last_try=allow_last_try)
     _select_ef(transport, apdu.EF_BASIC_INFO)

@@ -17,6 +17,7 @@ from hardware.card.errors import CardDataMalformed, IntegrityCheckFailed
 from hardware.card.tlv import (
     LengthForm,
     Tlv,
+    children_by_tag,
     encode_length,
     encode_tag,
     encode_tlv,
@@ -29,15 +30,12 @@ TAG_NAME = 0xDF22
 TAG_ADDRESS = 0xDF23
 TAG_BIRTH_DATE = 0xDF24
 TAG_SEX = 0xDF25
-BASIC_INFO_FIELDS = (TAG_NAME, TAG_ADDRESS, TAG_BIRTH_DATE, TAG_SEX)
-_BASIC_INFO_TAGS = frozenset((TAG_OFFSETS, *BASIC_INFO_FIELDS))
 _OFFSETS = struct.Struct(">4H")  # DF21: where each of the four fields starts, big-endian u16
 
 TAG_INTEGRITY = 0xFF30
 TAG_NUMBER_DIGEST = 0xDF31
 TAG_BASIC_INFO_DIGEST = 0xDF32
 TAG_SIGNATURE = 0xDF33
-_INTEGRITY_TAGS = frozenset((TAG_NUMBER_DIGEST, TAG_BASIC_INFO_DIGEST, TAG_SIGNATURE))
 
 TAG_NUMBER = 0xFF10
 
@@ -92,19 +90,6 @@ def _malformed(what: str) -> CardDataMalformed:
     )
 
 
-def _children_by_tag(buffer: bytes, outer: Tlv) -> dict[int, Tlv]:
-    """The TLVs that fill ``outer``'s value exactly, by tag (a repeated tag is malformed)."""
-    children: dict[int, Tlv] = {}
-    pos, end = outer.value_start, outer.end
-    while pos < end:
-        child = read_tlv(buffer, pos, end)
-        if child.tag in children:
-            raise _malformed(f"タグ {child.tag:X} が重複")
-        children[child.tag] = child
-        pos = child.end
-    return children
-
-
 def _decode_text(raw: bytes, what: str) -> str:
     try:
         return raw.decode("utf-8")  # strict: bytes that are not UTF-8 are not text
@@ -113,11 +98,10 @@ def _decode_text(raw: bytes, what: str) -> str:
 
 
 def _decode_birth_date(raw: bytes) -> dt.date:
-    text = raw.decode("ascii", errors="replace")
-    if len(raw) != 8 or not text.isascii() or not text.isdigit():
+    if len(raw) != 8 or not raw.isdigit():  # bytes.isdigit: ASCII digits only
         raise _malformed("生年月日")
     try:
-        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        return dt.date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
     except ValueError:
         raise _malformed("生年月日") from None
 
@@ -129,13 +113,15 @@ def _decode_sex(raw: bytes) -> str:
     return code
 
 
-def _check_offsets(buffer: bytes, children: dict[int, Tlv]) -> None:
-    offsets = children[TAG_OFFSETS].value(buffer)
-    if len(offsets) != _OFFSETS.size:
+def _check_offsets(buffer: bytes, offsets: Tlv, fields: tuple[Tlv, Tlv, Tlv, Tlv]) -> None:
+    """DF21 must give where each of the four fields really starts."""
+    raw = buffer[offsets.value_start : offsets.end]
+    if len(raw) != _OFFSETS.size:
         raise _malformed("DF21 の長さ")
-    for declared, tag in zip(_OFFSETS.unpack(offsets), BASIC_INFO_FIELDS, strict=True):
-        if declared != children[tag].start:
-            raise _malformed(f"DF21 のオフセットと {tag:X} の位置が不一致")
+    declared = _OFFSETS.unpack(raw)
+    if declared != (fields[0].start, fields[1].start, fields[2].start, fields[3].start):
+        wrong = next(f for d, f in zip(declared, fields, strict=True) if d != f.start)
+        raise _malformed(f"DF21 のオフセットと {wrong.tag:X} の位置が不一致")
 
 
 def parse_basic_info(buffer: bytes) -> BasicInfo:
@@ -143,19 +129,22 @@ def parse_basic_info(buffer: bytes) -> BasicInfo:
     outer = read_tlv(buffer, 0)
     if outer.tag != TAG_BASIC_INFO:
         raise _malformed("EF0002 の先頭タグ")
-    children = _children_by_tag(buffer, outer)
-    if not children.keys() >= _BASIC_INFO_TAGS:
-        raise _malformed("必要な項目がない")
-    _check_offsets(buffer, children)
-    first, last = children[TAG_NAME], children[TAG_SEX]
-    if not first.start < last.start:
+    children = children_by_tag(buffer, outer)
+    try:
+        offsets = children[TAG_OFFSETS]
+        name, address = children[TAG_NAME], children[TAG_ADDRESS]
+        birth_date, sex = children[TAG_BIRTH_DATE], children[TAG_SEX]
+    except KeyError:
+        raise _malformed("必要な項目がない") from None
+    _check_offsets(buffer, offsets, (name, address, birth_date, sex))
+    if not name.start < sex.start:
         raise _malformed("項目の順序")
     return BasicInfo(
-        name=_decode_text(children[TAG_NAME].value(buffer), "氏名"),
-        address=_decode_text(children[TAG_ADDRESS].value(buffer), "住所"),
-        birth_date=_decode_birth_date(children[TAG_BIRTH_DATE].value(buffer)),
-        sex=_decode_sex(children[TAG_SEX].value(buffer)),
-        digest_region=buffer[first.start : last.end],
+        name=_decode_text(buffer[name.value_start : name.end], "氏名"),
+        address=_decode_text(buffer[address.value_start : address.end], "住所"),
+        birth_date=_decode_birth_date(buffer[birth_date.value_start : birth_date.end]),
+        sex=_decode_sex(buffer[sex.value_start : sex.end]),
+        digest_region=buffer[name.start : sex.end],
     )
 
 
@@ -164,19 +153,21 @@ def parse_integrity(buffer: bytes) -> IntegrityRecord:
     outer = read_tlv(buffer, 0)
     if outer.tag != TAG_INTEGRITY:
         raise _malformed("EF0003 の先頭タグ")
-    children = _children_by_tag(buffer, outer)
-    if not children.keys() >= _INTEGRITY_TAGS:
-        raise _malformed("EF0003 の項目がない")
-    number_digest = children[TAG_NUMBER_DIGEST]
-    info_digest = children[TAG_BASIC_INFO_DIGEST]
+    children = children_by_tag(buffer, outer)
+    try:
+        number_digest = children[TAG_NUMBER_DIGEST]
+        info_digest = children[TAG_BASIC_INFO_DIGEST]
+        signature = children[TAG_SIGNATURE]
+    except KeyError:
+        raise _malformed("EF0003 の項目がない") from None
     if number_digest.end - number_digest.value_start != 32:
         raise _malformed("DF31 の長さ")
     if info_digest.end - info_digest.value_start != 32:
         raise _malformed("DF32 の長さ")
     return IntegrityRecord(
-        number_digest=number_digest.value(buffer),
-        basic_info_digest=info_digest.value(buffer),
-        signature=children[TAG_SIGNATURE].value(buffer),
+        number_digest=buffer[number_digest.value_start : number_digest.end],
+        basic_info_digest=buffer[info_digest.value_start : info_digest.end],
+        signature=buffer[signature.value_start : signature.end],
         signed_data=buffer[number_digest.start : number_digest.end]
         + buffer[info_digest.start : info_digest.end],
     )

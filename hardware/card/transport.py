@@ -7,6 +7,7 @@ every byte sent. Transports raise :class:`~hardware.card.errors.CardError` subcl
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 
 from hardware.card.apdu import describe
@@ -58,3 +59,21 @@ class CountingTransport:
         # VERIFY keeps its header only, so no PIN stays in memory; describe() masks the rest
         self._headers.append(apdu[:5] + b"\x00" if apdu[1] == 0x20 and len(apdu) > 5 else apdu)
         return self.inner.transmit(apdu)
+
+
+class LoggingTransport:
+    """Wraps a transport and logs each APDU at DEBUG, with the PIN of a VERIFY masked.
+
+    The reader wraps its transport in one only when DEBUG is on, so a normal read pays nothing.
+    """
+
+    def __init__(self, inner: Transport, log: logging.Logger) -> None:
+        self.inner = inner
+        self._log = log
+
+    def transmit(self, apdu: bytes) -> bytes:
+        response = self.inner.transmit(apdu)
+        self._log.debug(
+            "APDU %s -> %s (%d bytes)", describe(apdu), response[-2:].hex().upper(), len(response)
+        )
+        return response

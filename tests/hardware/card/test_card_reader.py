@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 
@@ -86,6 +87,19 @@ def test_the_number_is_read_only_when_asked_and_masked_in_repr() -> None:
     assert "individual_number" not in result.to_json()
     assert "123456789018" not in repr(result)
     assert result.masked_number == "************"
+
+
+def test_debug_logging_shows_every_apdu_with_the_pin_masked(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="hardware.card.reader"):
+        read_card(EmulatedCard(profile("default")), "1234")
+    lines = [
+        record.getMessage() for record in caplog.records if record.name == "hardware.card.reader"
+    ]
+    assert len(lines) == 9
+    assert lines[3] == "APDU 00 20 00 80 04 ** -> 9000 (2 bytes)"
+    assert not any("31 32 33 34" in line or "1234" in line for line in lines)
 
 
 def test_a_long_record_is_read_in_chunks_of_at_most_256() -> None:
