@@ -4,7 +4,7 @@ Target: median evaluation ≤ 1 ms. Baselines measured in the same run: the defa
 catalog on the same household, and a bare loop calling as many trivial predicates as the
 engine evaluates conditions (procedures × rules × members).
 
-    uv run python bench/guidance.py
+    .venv/bin/python bench/guidance.py
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Outbox delivery throughput: hand-offs per second through the worker loop, against the
 same number of signed POSTs sent directly (the baseline, measured in the same run).
 
-    uv run python bench/outbox_delivery.py [COUNT]
+    .venv/bin/python bench/outbox_delivery.py [COUNT]
 
 Uses a temporary SQLite file (or MADOGUCHI_BENCH_DATABASE_URL, e.g. a PostgreSQL database
 you can drop) and the reference receiver on loopback.

@@ -1,6 +1,6 @@
 """Waiting-time estimate vs the naive one on 5 seeded simulated days (target ratio ≤ 0.75 each).
 
-Run: uv run python bench/queue_sim.py   (the same as `madoguchi queue simulate --seed N --json`)
+Run: .venv/bin/python bench/queue_sim.py   (the same as `madoguchi queue simulate --seed N --json`)
 Exit 1 if any seed misses the target.
 """
 

@@ -41,10 +41,10 @@ NUMBER_FILE_SIZE = 17
 
 # The commands of every read, built once (a read would otherwise build them all again).
 _SELECT_APPLICATION = apdu.select_application(apdu.INPUT_SUPPORT_AID)
-_SELECT_EF = {
-    fid: apdu.select_ef(fid)
-    for fid in (apdu.EF_PIN, apdu.EF_BASIC_INFO, apdu.EF_INTEGRITY, apdu.EF_NUMBER)
-}
+_SELECT_PIN = apdu.select_ef(apdu.EF_PIN)
+_SELECT_BASIC_INFO = apdu.select_ef(apdu.EF_BASIC_INFO)
+_SELECT_INTEGRITY = apdu.select_ef(apdu.EF_INTEGRITY)
+_SELECT_NUMBER = apdu.select_ef(apdu.EF_NUMBER)
 _VERIFY_STATUS = apdu.verify_status()
 _READ_FIRST_CHUNK = apdu.read_binary(0, apdu.MAX_SHORT_LE)
 _SW_OK_BYTES = b"\x90\x00"
@@ -83,12 +83,10 @@ class CardReadResult:
         return body
 
 
-def _status(transport: Transport, command: bytes) -> int:
-    """Send a command that answers no data; return its status word."""
-    raw = transport.transmit(command)
-    if len(raw) < 2:
+def _status_word(response: bytes) -> int:
+    if len(response) < 2:
         raise CardCommunicationError()
-    return (raw[-2] << 8) | raw[-1]
+    return (response[-2] << 8) | response[-1]
 
 
 def _unexpected(sw: int, step: str) -> CardCommunicationError:
@@ -99,17 +97,21 @@ def _unexpected(sw: int, step: str) -> CardCommunicationError:
 
 
 def _select_application(transport: Transport) -> None:
-    if _status(transport, _SELECT_APPLICATION) != apdu.SW_OK:
+    response = transport.transmit(_SELECT_APPLICATION)
+    if response[-2:] != _SW_OK_BYTES:
+        _status_word(response)  # a broken response is a communication error, not a wrong card
         raise NotMyNumberCard()
 
 
-def _select_ef(transport: Transport, fid: bytes) -> None:
-    sw = _status(transport, _SELECT_EF.get(fid) or apdu.select_ef(fid))
-    if sw == apdu.SW_OK:
+def _select_ef(transport: Transport, command: bytes) -> None:
+    """SELECT an EF by one of the prebuilt commands; a card without it is not a My Number Card."""
+    response = transport.transmit(command)
+    if response[-2:] == _SW_OK_BYTES:
         return
+    sw = _status_word(response)
     if sw == apdu.SW_FILE_NOT_FOUND:
         raise NotMyNumberCard()
-    raise _unexpected(sw, f"EF {fid.hex()} の選択")
+    raise _unexpected(sw, f"EF {command[5:].hex()} の選択")
 
 
 def _check_pin_format(pin: str) -> None:
@@ -118,8 +120,8 @@ def _check_pin_format(pin: str) -> None:
 
 
 def _verify_pin(transport: Transport, pin: str, *, allow_last_try: bool) -> None:
-    _select_ef(transport, apdu.EF_PIN)
-    status = _status(transport, _VERIFY_STATUS)
+    _select_ef(transport, _SELECT_PIN)
+    status = _status_word(transport.transmit(_VERIFY_STATUS))
     if status == apdu.SW_OK:
         return  # verified since power-up (some cards): sending the PIN again risks a try
     tries_left = apdu.tries_left(status)
@@ -129,7 +131,7 @@ def _verify_pin(transport: Transport, pin: str, *, allow_last_try: bool) -> None
         raise _unexpected(status, "暗証番号の残り回数の確認")
     if tries_left == 1 and not allow_last_try:
         raise LastTryRefused()
-    result = _status(transport, apdu.verify(pin))
+    result = _status_word(transport.transmit(apdu.verify(pin)))
     if result == apdu.SW_OK:
         return
     tries_left = apdu.tries_left(result)
@@ -153,14 +155,10 @@ def _read_chunk(transport: Transport, offset: int, length: int) -> bytes:
     raw = transport.transmit(command)
     if raw[-2:] == _SW_OK_BYTES:
         return raw[:-2]
-    if len(raw) < 2:
-        raise CardCommunicationError()
-    sw = (raw[-2] << 8) | raw[-1]
+    sw = _status_word(raw)
     if sw & 0xFF00 == 0x6C00:  # wrong Le: the card says how many bytes it has
         raw = transport.transmit(apdu.read_binary(offset, sw & 0xFF or 256))
-        if len(raw) < 2:
-            raise CardCommunicationError()
-        sw = (raw[-2] << 8) | raw[-1]
+        sw = _status_word(raw)
     if sw in (apdu.SW_OK, apdu.SW_END_OF_FILE_WARNING):
         return raw[:-2]
     if sw == apdu.SW_OFFSET_BEYOND_END:
@@ -185,7 +183,7 @@ def read_file(transport: Transport) -> bytes:
 
 
 def _read_number(transport: Transport) -> bytes:
-    _select_ef(transport, apdu.EF_NUMBER)
+    _select_ef(transport, _SELECT_NUMBER)
     return _read_chunk(transport, 0, NUMBER_FILE_SIZE)
 
 
@@ -202,10 +200,10 @@ def read_card(
         transport = LoggingTransport(transport, log)
     _select_application(transport)
     _verify_pin(transport, pin, allow_last_try=allow_last_try)
-    _select_ef(transport, apdu.EF_BASIC_INFO)
+    _select_ef(transport, _SELECT_BASIC_INFO)
     basic_file = read_file(transport)
     number_file = _read_number(transport) if with_number else None
-    _select_ef(transport, apdu.EF_INTEGRITY)
+    _select_ef(transport, _SELECT_INTEGRITY)
     integrity = parse_integrity(read_file(transport))
 
     info = parse_basic_info(basic_file)
@@ -214,11 +212,12 @@ def read_card(
     if number_file is not None:
         verify_number(number_file, integrity)
         number = parse_number(number_file)
+    name, address, birth_date, sex, _region = info
     return CardReadResult(
-        name=info.name,
-        address=info.address,
-        birth_date=info.birth_date,
-        sex=info.sex,
+        name,
+        address,
+        birth_date,
+        sex,
         unusual_characters=tuple(info.unusual_characters()),
         individual_number=number,
     )

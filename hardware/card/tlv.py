@@ -33,48 +33,14 @@ class Tlv(NamedTuple):  # a NamedTuple: a read makes dozens, and these are cheap
 
 # tuple.__new__ skips the keyword handling of the generated Tlv.__new__ (a Python function)
 _new_tlv = tuple.__new__
-
-
-def read_tag(buffer: bytes, pos: int) -> tuple[int, int]:
-    """Return (tag, position after the tag)."""
-    if pos >= len(buffer):
-        raise _malformed("カードのデータが途中で終わっています (タグ)")
-    first = buffer[pos]
-    tag = first
-    pos += 1
-    if first & 0x1F == 0x1F:  # high tag number: continuation bytes while bit 8 is set
-        while True:
-            if pos >= len(buffer) or tag > 0xFFFFFF:
-                raise _malformed("カードのデータのタグが不正です")
-            byte = buffer[pos]
-            tag = (tag << 8) | byte
-            pos += 1
-            if not byte & 0x80:
-                break
-    return tag, pos
-
-
-def read_length(buffer: bytes, pos: int) -> tuple[int, int]:
-    """Return (length, position after the length); any definite form is accepted."""
-    if pos >= len(buffer):
-        raise _malformed("カードのデータが途中で終わっています (長さ)")
-    first = buffer[pos]
-    pos += 1
-    if first < 0x80:
-        return first, pos
-    count = first & 0x7F
-    if count == 0 or count > 4:  # 0x80 is the indefinite form, which the card never uses
-        raise _malformed("カードのデータの長さの形式が不正です")
-    if pos + count > len(buffer):
-        raise _malformed("カードのデータが途中で終わっています (長さ)")
-    return int.from_bytes(buffer[pos : pos + count], "big"), pos + count
+_NO_LIMIT = 1 << 40  # as ``end``: a header whose value need not be in the buffer yet
 
 
 def read_tlv(buffer: bytes, pos: int = 0, end: int | None = None) -> Tlv:
     """Read one TLV at ``pos`` whose value must end at or before ``end``.
 
-    The checks of :func:`read_tag` and :func:`read_length`, inlined: a read parses a dozen
-    TLVs and the calls cost more than the checks.
+    The tag and length are decoded inline: a read parses a dozen TLVs, and a call per part
+    would cost more than the checks.
     """
     size = len(buffer)
     limit = size if end is None else end
@@ -113,9 +79,8 @@ def header_size(buffer: bytes) -> tuple[int, int]:
 
     Does not need the value to be present, so a reader can decide how much more to fetch.
     """
-    tag, after_tag = read_tag(buffer, 0)
-    length, value_start = read_length(buffer, after_tag)
-    return tag, value_start + length
+    header = read_tlv(buffer, 0, _NO_LIMIT)  # the value may lie beyond what was read so far
+    return header.tag, header.end
 
 
 def children_by_tag(buffer: bytes, parent: Tlv) -> dict[int, Tlv]:

@@ -161,5 +161,5 @@ def test_expired_pairing_code_is_refused(client: TestClient, db: Session) -> Non
 
 def test_permission_matrix_in_the_doc_matches_the_code() -> None:
     assert matrix_markdown() in DOC.read_text(encoding="utf-8"), (
-        "docs/security.md is stale: run `uv run python -m backend.security.matrix`"
+        "docs/security.md is stale: run `.venv/bin/python -m backend.security.matrix`"
     )
