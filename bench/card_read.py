@@ -23,7 +23,7 @@ from hardware.card import apdu
 from hardware.card.emulator import DEFAULT_PROFILE
 from hardware.card.pcsc import PcscContext
 from hardware.card.pcscd import start_pcscd, stop_pcscd, vpcd_slots
-from hardware.card.reader import read_card
+from hardware.card.reader import parse_card_files, read_card, read_card_files
 from hardware.card.transport import CountingTransport
 
 PIN = "1234"  # the synthetic default profile's PIN
@@ -99,10 +99,10 @@ def main() -> int:
         with PcscContext() as pcsc:
             reader = pcsc.wait_for_card(slot.reader, 10)
 
-            def full_read() -> None:
+            def full_read() -> None:  # as the CLI and the counter agent read
                 with pcsc.connect(reader) as transport:
-                    result = read_card(transport, PIN)
-                assert result.integrity == "verified"
+                    files = read_card_files(transport, PIN)
+                assert parse_card_files(files).integrity == "verified"
 
             def counted_read() -> int:
                 with pcsc.connect(reader) as transport:

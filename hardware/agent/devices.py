@@ -16,7 +16,7 @@ from escpos.exceptions import Error as EscposError
 
 from hardware.agent.handlers import Handlers, JobError
 from hardware.card.pcsc import PcscContext
-from hardware.card.reader import read_card
+from hardware.card.reader import parse_card_files, read_card_files
 from hardware.printer.errors import PrinterError, PrinterUnreachableError
 from hardware.printer.printer import read_status, refuse_faults
 from hardware.printer.transport import STATUS_CAPABLE, open_printer, scheme_of
@@ -72,7 +72,8 @@ class PcscCardReader:
         with PcscContext() as pcsc:
             name = pcsc.wait_for_card(self.reader, timeout=self.wait_seconds)
             with pcsc.connect(name) as transport:
-                result = read_card(transport, pin, allow_last_try=allow_last_try)
+                files = read_card_files(transport, pin, allow_last_try=allow_last_try)
+        result = parse_card_files(files)  # after the card is unpowered
         return {
             "name": result.name,
             "address": result.address,

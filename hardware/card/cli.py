@@ -66,16 +66,17 @@ def read_command(
     json_output: bool,
 ) -> None:
     from hardware.card.pcsc import PcscContext
-    from hardware.card.reader import read_card
+    from hardware.card.reader import parse_card_files, read_card_files
 
     pin = _read_pin(pin_stdin)
     try:
         with PcscContext() as pcsc:
             reader_name = pcsc.wait_for_card(reader, timeout)
             with pcsc.connect(reader_name) as transport:
-                result = read_card(
+                files = read_card_files(
                     transport, pin, allow_last_try=allow_last_try, with_number=with_number
                 )
+        result = parse_card_files(files)  # after the card is unpowered
     except CardError as error:
         raise _fail(error, json_output) from None
     finally:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from hardware.card import apdu
 from hardware.card.errors import (
@@ -50,8 +49,9 @@ _READ_FIRST_CHUNK = apdu.read_binary(0, apdu.MAX_SHORT_LE)
 _SW_OK_BYTES = b"\x90\x00"
 
 
-@dataclass(frozen=True)
-class CardReadResult:
+class CardReadResult(NamedTuple):
+    """The basic four details as read and checked (an immutable record, cheap to build)."""
+
     name: str
     address: str
     birth_date: dt.date
@@ -59,7 +59,15 @@ class CardReadResult:
     integrity: str = "verified"
     unusual_characters: tuple[str, ...] = ()
     # Only set when asked for; masked in repr so that logging a result never leaks it.
-    individual_number: str | None = field(default=None, repr=False)
+    individual_number: str | None = None
+
+    def __repr__(self) -> str:
+        number = None if self.individual_number is None else self.masked_number
+        return (
+            f"CardReadResult(name={self.name!r}, address={self.address!r}, "
+            f"birth_date={self.birth_date!r}, sex={self.sex!r}, integrity={self.integrity!r}, "
+            f"unusual_characters={self.unusual_characters!r}, individual_number={number!r})"
+        )
 
     @property
     def sex_label(self) -> str:
@@ -187,6 +195,59 @@ def _read_number(transport: Transport) -> bytes:
     return _read_chunk(transport, 0, NUMBER_FILE_SIZE)
 
 
+class CardFiles:
+    """The raw EFs of one read, not yet checked: parse them with :func:`parse_card_files`.
+
+    Reading and checking are separate so that the caller can close the connection (and unpower
+    the card) before the checks run. ``repr`` shows no content: EF 0001 holds the 個人番号.
+    """
+
+    __slots__ = ("basic_info", "integrity", "number")
+
+    def __init__(self, basic_info: bytes, integrity: bytes, number: bytes | None) -> None:
+        self.basic_info = basic_info
+        self.integrity = integrity
+        self.number = number
+
+    def __repr__(self) -> str:
+        return f"CardFiles(<{len(self.basic_info)} + {len(self.integrity)} bytes>)"
+
+
+def read_card_files(
+    transport: Transport,
+    pin: str,
+    *,
+    allow_last_try: bool = False,
+    with_number: bool = False,
+) -> CardFiles:
+    """Verify the PIN and read EF 0002 and EF 0003 (and EF 0001 only if ``with_number``)."""
+    _check_pin_format(pin)
+    if log.isEnabledFor(logging.DEBUG):
+        transport = LoggingTransport(transport, log)
+    _select_application(transport)
+    _verify_pin(transport, pin, allow_last_try=allow_last_try)
+    _select_ef(transport, _SELECT_BASIC_INFO)
+    basic_info = read_file(transport)
+    number = _read_number(transport) if with_number else None
+    _select_ef(transport, _SELECT_INTEGRITY)
+    return CardFiles(basic_info, read_file(transport), number)
+
+
+def parse_card_files(files: CardFiles) -> CardReadResult:
+    """Parse the files and check them against the DF31/DF32 digests: all good, or an error."""
+    integrity = parse_integrity(files.integrity)
+    info = parse_basic_info(files.basic_info)
+    verify_basic_info(info, integrity)
+    number = None
+    if files.number is not None:
+        verify_number(files.number, integrity)
+        number = parse_number(files.number)
+    name, address, birth_date, sex, _region = info
+    return CardReadResult(
+        name, address, birth_date, sex, "verified", tuple(info.unusual_characters()), number
+    )
+
+
 def read_card(
     transport: Transport,
     pin: str,
@@ -194,30 +255,10 @@ def read_card(
     allow_last_try: bool = False,
     with_number: bool = False,
 ) -> CardReadResult:
-    """Read and check the basic four details (and the 個人番号 only if ``with_number``)."""
-    _check_pin_format(pin)
-    if log.isEnabledFor(logging.DEBUG):
-        transport = LoggingTransport(transport, log)
-    _select_application(transport)
-    _verify_pin(transport, pin, allow_last_try=allow_last_try)
-    _select_ef(transport, _SELECT_BASIC_INFO)
-    basic_file = read_file(transport)
-    number_file = _read_number(transport) if with_number else None
-    _select_ef(transport, _SELECT_INTEGRITY)
-    integrity = parse_integrity(read_file(transport))
+    """Read and check the basic four details (and the 個人番号 only if ``with_number``).
 
-    info = parse_basic_info(basic_file)
-    verify_basic_info(info, integrity)
-    number = None
-    if number_file is not None:
-        verify_number(number_file, integrity)
-        number = parse_number(number_file)
-    name, address, birth_date, sex, _region = info
-    return CardReadResult(
-        name,
-        address,
-        birth_date,
-        sex,
-        unusual_characters=tuple(info.unusual_characters()),
-        individual_number=number,
-    )
+    With a PC/SC connection, prefer :func:`read_card_files` inside the ``with`` block and
+    :func:`parse_card_files` after it: the card is then unpowered before the checks run.
+    """
+    files = read_card_files(transport, pin, allow_last_try=allow_last_try, with_number=with_number)
+    return parse_card_files(files)

@@ -20,7 +20,7 @@ from hardware.card.errors import (
     PinBlocked,
     WrongPin,
 )
-from hardware.card.reader import read_card
+from hardware.card.reader import parse_card_files, read_card, read_card_files
 from hardware.card.transport import CountingTransport, ScriptedTransport
 
 OK = bytes.fromhex("9000")
@@ -100,6 +100,21 @@ def test_debug_logging_shows_every_apdu_with_the_pin_masked(
     assert len(lines) == 9
     assert lines[3] == "APDU 00 20 00 80 04 ** -> 9000 (2 bytes)"
     assert not any("31 32 33 34" in line or "1234" in line for line in lines)
+
+
+def test_files_read_first_and_checked_after_give_the_same_result_and_hide_their_bytes() -> None:
+    files = read_card_files(EmulatedCard(profile("default")), "1234", with_number=True)
+    assert "123456789018" not in repr(files)
+    assert "黒桐" not in repr(files)
+    result = parse_card_files(files)
+    assert result == read_card(EmulatedCard(profile("default")), "1234", with_number=True)
+    assert result.individual_number == "123456789018"
+
+
+def test_files_that_fail_the_digest_check_give_no_result() -> None:
+    files = read_card_files(EmulatedCard(profile("wrong-digest")), "1234")
+    with pytest.raises(IntegrityCheckFailed):
+        parse_card_files(files)
 
 
 def test_a_long_record_is_read_in_chunks_of_at_most_256() -> None:
