@@ -40,6 +40,7 @@ TAG_SIGNATURE = 0xDF33
 TAG_NUMBER = 0xFF10
 
 SEX_LABELS = {"1": "男", "2": "女", "9": "適用不能", "0": "不明"}
+_SEX_CODES = {code.encode("ascii"): code for code in SEX_LABELS}  # as the card writes them
 
 # Categories that are data to carry but that staff should look at (外字 may arrive as private use).
 _FLAGGED_CATEGORIES = {"Co", "Cn", "Cc", "Cf", "Cs"}
@@ -103,14 +104,14 @@ def _decode_birth_date(raw: bytes) -> dt.date:
     if len(raw) != 8 or not raw.isdigit():  # bytes.isdigit: ASCII digits only
         raise _malformed("生年月日")
     try:
-        return dt.date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
+        return dt.date.fromisoformat(raw.decode("ascii"))  # YYYYMMDD is ISO 8601's basic form
     except ValueError:
         raise _malformed("生年月日") from None
 
 
 def _decode_sex(raw: bytes) -> str:
-    code = raw.decode("ascii", errors="replace")
-    if code not in SEX_LABELS:
+    code = _SEX_CODES.get(raw)
+    if code is None:
         raise _malformed("性別")
     return code
 
