@@ -84,44 +84,15 @@ def header_size(buffer: bytes) -> tuple[int, int]:
 
 
 def children_by_tag(buffer: bytes, parent: Tlv) -> dict[int, Tlv]:
-    """The TLVs that fill ``parent``'s value exactly, by tag (a repeated tag is malformed).
-
-    Decodes exactly as :func:`read_tlv` does, inlined into one loop: this runs on every card
-    read, and a call per child costs more than the decoding itself.
-    """
+    """The TLVs that fill ``parent``'s value exactly, by tag (a repeated tag is malformed)."""
     children: dict[int, Tlv] = {}
     pos, end = parent.value_start, parent.end
     while pos < end:
-        start = pos
-        tag = buffer[pos]
-        pos += 1
-        if tag & 0x1F == 0x1F:  # high tag number: continuation bytes while bit 8 is set
-            while True:
-                if pos >= end or tag > 0xFFFFFF:
-                    raise _malformed("カードのデータのタグが不正です")
-                byte = buffer[pos]
-                tag = (tag << 8) | byte
-                pos += 1
-                if not byte & 0x80:
-                    break
-        if pos >= end:
-            raise _malformed("カードのデータが途中で終わっています (長さ)")
-        length = buffer[pos]
-        pos += 1
-        if length >= 0x80:
-            count = length & 0x7F
-            if count == 0 or count > 4:  # 0x80 is the indefinite form, never used by the card
-                raise _malformed("カードのデータの長さの形式が不正です")
-            if pos + count > end:
-                raise _malformed("カードのデータが途中で終わっています (長さ)")
-            length = int.from_bytes(buffer[pos : pos + count], "big")
-            pos += count
-        if pos + length > end:
-            raise _malformed("カードのデータが途中で終わっています (値)")
-        if tag in children:
-            raise _malformed(f"カードのデータでタグ {tag:X} が重複しています")
-        children[tag] = _new_tlv(Tlv, (tag, start, pos, pos + length))
-        pos += length
+        child = read_tlv(buffer, pos, end)
+        if child.tag in children:
+            raise _malformed(f"カードのデータでタグ {child.tag:X} が重複しています")
+        children[child.tag] = child
+        pos = child.end
     return children
 
 
