@@ -4,6 +4,11 @@ The sequence is the one of ``jpki.md``: select the 券面事項入力補助AP, a
 empty VERIFY, VERIFY the PIN (never with one try left unless allowed, never when blocked), read
 EF 0002 and EF 0003 and check the DF32 digest. Nine APDUs for a card whose EF 0002 fits in one
 READ BINARY. Nothing partial is ever returned: any failure raises a :class:`CardError`.
+
+Two steps, so that the card is unpowered before the checks run: :func:`read_card_files` while
+connected, :func:`parse_card_files` after (:func:`read_card` does both, for fakes and tests).
+Everything between two APDUs is kept minimal: each one waits on pcscd, and code that runs right
+after such a wait runs with cold caches, several times slower than the same code in a loop.
 """
 
 from __future__ import annotations
@@ -244,7 +249,12 @@ def parse_card_files(files: CardFiles) -> CardReadResult:
         number = parse_number(files.number)
     name, address, birth_date, sex, _region = info
     return CardReadResult(
-        name, address, birth_date, sex, "verified", tuple(info.unusual_characters()), number
+        name,
+        address,
+        birth_date,
+        sex,
+        unusual_characters=tuple(info.unusual_characters()),
+        individual_number=number,
     )
 
 
