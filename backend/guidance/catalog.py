@@ -525,7 +525,8 @@ def _compile_procedure(
             "id": procedure.id,
             "name": procedure.name,
             "department": department.name if department else procedure.department,
-            "counter": counter_ref.model_dump(),
+            # the frozen model itself: pydantic takes an instance as it is, no revalidation
+            "counter": counter_ref,
             "minutes": procedure.minutes,
             "forms": list(procedure.forms),
             "notes": list(procedure.notes),

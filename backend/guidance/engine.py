@@ -214,7 +214,7 @@ def evaluate(
                 "procedures": len(procedures),
                 "minutes": sum(p["minutes"] for p in procedures),
                 "fee_yen": sum(p["fee_yen"] for p in procedures),
-                "counters": len({p["counter"]["id"] for p in procedures}),
+                "counters": len({p["counter"].id for p in procedures}),
             },
             "catalog_version": catalog.version_label,
         }

@@ -13,6 +13,9 @@ class GuidanceModel(BaseModel):
 
 
 class CounterRef(GuidanceModel):
+    # frozen: one instance per catalog counter is shared by every result that routes to it
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     id: str
     name: str
     floor: str | None = None
