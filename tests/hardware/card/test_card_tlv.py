@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from hardware.card.errors import CardDataMalformed
 from hardware.card.records import encode_basic_info, parse_basic_info, parse_integrity
-from hardware.card.tlv import encode_length, header_size, read_tlv
+from hardware.card.tlv import children_by_tag, encode_length, header_size, read_tlv
 
 
 @pytest.mark.parametrize(
@@ -104,3 +104,15 @@ def test_mutated_records_only_raise_malformed(noise: bytes, position: int) -> No
     encoded[position : position + len(noise)] = noise
     with contextlib.suppress(CardDataMalformed):
         parse_basic_info(bytes(encoded))
+
+
+def test_children_by_tag_rejects_a_repeated_tag_and_keeps_positions() -> None:
+    record = b"\xff\x20\x09\xdf\x22\x01a\xdf\x23\x82\x00\x00"
+    children = children_by_tag(record, read_tlv(record))
+    assert {tag: (tlv.start, tlv.value_start, tlv.end) for tag, tlv in children.items()} == {
+        0xDF22: (3, 6, 7),
+        0xDF23: (7, 12, 12),
+    }
+    repeated = b"\xff\x20\x08\xdf\x22\x01a\xdf\x22\x01b"
+    with pytest.raises(CardDataMalformed, match="DF22"):
+        children_by_tag(repeated, read_tlv(repeated))
