@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -95,9 +96,9 @@ def engine(request: pytest.FixtureRequest) -> Engine:
     return request.getfixturevalue(f"{request.param}_engine")
 
 
-@pytest.fixture
-def db(engine: Engine) -> Iterator[Session]:
-    """A session inside a transaction that is rolled back after the test."""
+@contextmanager
+def _rolled_back_session(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back at the end (commits are savepoints)."""
     connection = engine.connect()
     transaction = connection.begin()
     session = Session(bind=connection, join_transaction_mode="create_savepoint")
@@ -109,16 +110,17 @@ def db(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    with _rolled_back_session(engine) as session:
+        yield session
+
+
+@pytest.fixture
 def pg_db(postgres_engine: Engine) -> Iterator[Session]:
     """As ``db``, on PostgreSQL only: for what only PostgreSQL has (advisory locks, NOTIFY)."""
-    connection = postgres_engine.connect()
-    transaction = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint")
-    session.info["unscoped"] = True
-    yield session
-    session.close()
-    transaction.rollback()
-    connection.close()
+    with _rolled_back_session(postgres_engine) as session:
+        yield session
 
 
 @pytest.fixture
