@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.auth.tokens import hash_token
-from backend.db import session_factory, utcnow
+from backend.db import session_scope, utcnow
 from backend.devices.models import Device
 from backend.errors import Forbidden, NotAuthenticated
 from backend.staff.models import StaffAccount, StaffSession
@@ -28,21 +28,14 @@ IDLE_TIMEOUT = dt.timedelta(minutes=30)
 
 
 def get_session() -> Iterator[Session]:
-    session = session_factory()()
-    session.info["tenant_id"] = None
-    if session.get_bind().dialect.name == "sqlite":
-        # Every authenticated request writes (last_seen_at): on SQLite take the write lock at
-        # BEGIN, or a read-then-write transaction fails at once ("database is locked") when
-        # another request committed in between. PostgreSQL needs nothing.
-        session.connection(execution_options={"sqlite_begin": "BEGIN IMMEDIATE"})
-    try:
+    """One transaction per request: committed when the handler returns, else rolled back."""
+    with session_scope() as session:  # the tenant is set once the caller is authenticated
+        if session.get_bind().dialect.name == "sqlite":
+            # Every authenticated request writes (last_seen_at): on SQLite take the write lock
+            # at BEGIN, or a read-then-write transaction fails at once ("database is locked")
+            # when another request committed in between. PostgreSQL needs nothing.
+            session.connection(execution_options={"sqlite_begin": "BEGIN IMMEDIATE"})
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # scope="function": the commit happens before the response is sent, so a failed commit is an
