@@ -37,22 +37,12 @@ from backend.guidance.conditions import (
 )
 from backend.guidance.errors import CatalogInvalid, CatalogIssue
 from backend.record import EVENTS, CounterRef
+from backend.record.visit import Event
 
 DEFAULT_CATALOG_PATH = Path(__file__).parent / "catalogs" / "default.yaml"
 
 FormName = Literal[
     "moving-notice", "residence-certificate-request", "tax-certificate-request", "checklist"
-]
-EventName = Literal[
-    "moving-in",
-    "moving-out",
-    "moving-within",
-    "birth",
-    "death",
-    "marriage",
-    "divorce",
-    "household-change",
-    "certificate",
 ]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
 FactName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
@@ -160,7 +150,7 @@ class Procedure(CatalogModel):
     name: Text
     department: Identifier
     counter: Identifier
-    events: list[EventName] = Field(default_factory=list, description="empty: every event")
+    events: list[Event] = Field(default_factory=list, description="empty: every event")
     rules: list[Rule] = Field(min_length=1)
     items: list[Item | Text] = Field(default_factory=list)
     fee_yen: int = Field(default=0, ge=0)
