@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -36,21 +38,31 @@ class MovingOutRequest(BaseModel):
     resident_code: ResidentCode
 
 
-def _lookup(
-    query: ResidentQuery, principal: Principal, session: SessionDep, core: CoreSystem
-) -> LookupResponse:
+@contextmanager
+def _audited_core_call(
+    session: SessionDep, principal: Principal, action: str, detail: dict[str, str]
+) -> Iterator[None]:
+    """A call to the core system: its failure becomes an API error, and it is audited either way."""
     try:
-        residents = core.lookup(query)
+        yield
     except CoreSystemError as exc:
         raise as_api_error(exc) from exc
     finally:
         audit.record(
             session,
             tenant_id=principal.tenant_id,
-            action="core.lookup",
+            action=action,
             actor=principal.actor,
-            detail={"by": "resident_code" if query.resident_code else "attributes"},
+            detail=detail,
         )
+
+
+def _lookup(
+    query: ResidentQuery, principal: Principal, session: SessionDep, core: CoreSystem
+) -> LookupResponse:
+    by = "resident_code" if query.resident_code else "attributes"
+    with _audited_core_call(session, principal, "core.lookup", {"by": by}):
+        residents = core.lookup(query)
     return LookupResponse(residents=residents)
 
 
@@ -89,16 +101,6 @@ def moving_out_certificate(
     body: MovingOutRequest, principal: Clerk, session: SessionDep, core: Core
 ) -> MovingOutCertificate:
     """転出証明書情報 for a 特例転入 (the resident moved out online, via マイナポータル)."""
-    try:
+    with _audited_core_call(session, principal, "core.moving_out_certificate", {}):
         certificate = core.moving_out_certificate(body.resident_code)
-    except CoreSystemError as exc:
-        raise as_api_error(exc) from exc
-    finally:
-        audit.record(
-            session,
-            tenant_id=principal.tenant_id,
-            action="core.moving_out_certificate",
-            actor=principal.actor,
-            detail={},
-        )
     return certificate
