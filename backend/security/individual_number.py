@@ -70,6 +70,12 @@ def _context(tenant_id: str, member_id: str) -> bytes:
     return b"|".join((_CONTEXT_PREFIX, tenant_id.encode(), member_id.encode()))
 
 
+def _stored_row(session: Session, member_id: str) -> IndividualNumber | None:
+    return session.scalars(
+        select(IndividualNumber).where(IndividualNumber.member_id == member_id)
+    ).one_or_none()
+
+
 def store_individual_number(
     session: Session,
     member: HouseholdMember,
@@ -92,9 +98,7 @@ def store_individual_number(
     if not is_valid_individual_number(number):
         raise InvalidIndividualNumber()
     sealed = get_keyring().encrypt(number, context=_context(member.tenant_id, member.id))
-    row = session.scalars(
-        select(IndividualNumber).where(IndividualNumber.member_id == member.id)
-    ).one_or_none()
+    row = _stored_row(session, member.id)
     if row is None:
         row = IndividualNumber(
             tenant_id=member.tenant_id, visit_id=member.visit_id, member_id=member.id, sealed=""
@@ -126,9 +130,7 @@ def reveal_individual_number(
     session: Session, member: HouseholdMember, *, purpose: str, actor: str | None = None
 ) -> str:
     """The digits, for a form that requires them; every reveal is audited."""
-    row = session.scalars(
-        select(IndividualNumber).where(IndividualNumber.member_id == member.id)
-    ).one_or_none()
+    row = _stored_row(session, member.id)
     if row is None:
         raise NotFound("個人番号は保存されていません。", code="individual_number_absent")
     number = get_keyring().decrypt(row.sealed, context=_context(member.tenant_id, member.id))
