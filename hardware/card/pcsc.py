@@ -103,6 +103,16 @@ def _transmit_error(hresult: int) -> CardError:
     )
 
 
+def _establish_context() -> Any:
+    try:
+        hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    except Exception as exc:  # the library itself missing or broken
+        raise PcscUnavailable() from exc
+    if hresult != scard.SCARD_S_SUCCESS:
+        raise PcscUnavailable()
+    return context
+
+
 class PcscContext:
     """A PC/SC context: open it with ``with PcscContext() as pcsc:``."""
 
@@ -110,13 +120,7 @@ class PcscContext:
         self._context: Any = None
 
     def __enter__(self) -> PcscContext:
-        try:
-            hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
-        except Exception as exc:  # the library itself missing or broken
-            raise PcscUnavailable() from exc
-        if hresult != scard.SCARD_S_SUCCESS:
-            raise PcscUnavailable()
-        self._context = context
+        self._context = _establish_context()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -252,13 +256,7 @@ class CardWatcher:
         return self._thread
 
     def start(self) -> CardWatcher:
-        try:
-            hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
-        except Exception as exc:  # the library itself missing or broken
-            raise PcscUnavailable() from exc
-        if hresult != scard.SCARD_S_SUCCESS:
-            raise PcscUnavailable()
-        self._context = context
+        self._context = _establish_context()
         self._thread.start()
         return self
 
