@@ -8,20 +8,12 @@ reported (``printer.paper_out``) instead of printing into the void. Cards are re
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
-
-from escpos.exceptions import DeviceNotFoundError
-from escpos.exceptions import Error as EscposError
 
 from hardware.agent.handlers import Handlers, JobError
 from hardware.card.pcsc import PcscContext
 from hardware.card.reader import parse_card_files, read_card_files
-from hardware.printer.errors import PrinterError, PrinterUnreachableError
-from hardware.printer.printer import read_status, refuse_faults
-from hardware.printer.transport import STATUS_CAPABLE, open_printer, scheme_of
-
-log = logging.getLogger(__name__)
+from hardware.printer.printer import print_bytes
 
 
 class EscposPrinter:
@@ -32,24 +24,7 @@ class EscposPrinter:
         self.timeout = timeout
 
     def print_bytes(self, data: bytes, *, target: str) -> None:
-        device = open_printer(self.url, timeout=self.timeout)
-        try:
-            device.open()
-        except (DeviceNotFoundError, EscposError, OSError) as exc:
-            raise PrinterUnreachableError(str(exc)) from exc
-        try:
-            if scheme_of(self.url) in STATUS_CAPABLE:
-                refuse_faults(read_status(device))
-            device._raw(data)
-        except PrinterError:
-            raise
-        except (EscposError, OSError) as exc:
-            raise PrinterUnreachableError(str(exc)) from exc
-        finally:
-            try:
-                device.close()
-            except (EscposError, OSError):
-                log.warning("printer close failed")
+        print_bytes(self.url, data, self.timeout)
 
 
 class PcscCardReader:

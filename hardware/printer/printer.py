@@ -72,6 +72,17 @@ def print_job(url: str, job: ReceiptJob, timeout: float = 5.0) -> PrintResult:
     Raises a PrinterError subclass; a paper-near-end printer prints and the result warns.
     """
     data = encode_job(job)
+    status = print_bytes(url, data, timeout)
+    warnings = [PAPER_NEAR_END_WARNING] if status.paper_near_end else []
+    log.info("printed %d bytes on %s", len(data), scheme_of(url))
+    return PrintResult(status=status, bytes_sent=len(data), warnings=warnings)
+
+
+def print_bytes(url: str, data: bytes, timeout: float = 5.0) -> PrinterStatus:
+    """Send encoded ESC/POS bytes, unless the printer reports a fault; its status before printing.
+
+    Raises a PrinterError subclass (unreachable, cover open, paper out, offline).
+    """
     device = open_printer(url, timeout=timeout)
     try:
         device.open()
@@ -91,9 +102,7 @@ def print_job(url: str, job: ReceiptJob, timeout: float = 5.0) -> PrintResult:
         raise PrinterUnreachableError(str(exc)) from exc
     finally:
         _close(device)
-    warnings = [PAPER_NEAR_END_WARNING] if status.paper_near_end else []
-    log.info("printed %d bytes on %s", len(data), scheme_of(url))
-    return PrintResult(status=status, bytes_sent=len(data), warnings=warnings)
+    return status
 
 
 def _close(device: Escpos) -> None:
