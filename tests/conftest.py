@@ -69,26 +69,37 @@ def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def postgres_engine() -> Iterator[Engine]:
+@contextmanager
+def scratch_postgres_url(prefix: str) -> Iterator[str]:
+    """The URL of a PostgreSQL database of our own, created here and dropped afterwards.
+
+    Parallel runs and tests that commit never see each other's rows. Skips (fails under CI)
+    when PostgreSQL is not configured or not reachable.
+    """
     require_service(bool(POSTGRES_URL), "MADOGUCHI_TEST_POSTGRES_URL is not set")
     assert POSTGRES_URL is not None
-    # A database of our own per run, so that parallel runs never see each other's rows.
-    name = f"madoguchi_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:
         require_service(False, f"PostgreSQL at {POSTGRES_URL} is unreachable: {exc}")
-    url = make_url(POSTGRES_URL).set(database=name)
-    engine = db_module.make_engine(url.render_as_string(hide_password=False))
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine]:
+    with scratch_postgres_url("madoguchi_test") as url:
+        engine = db_module.make_engine(url)
+        migrate.upgrade(engine)
+        yield engine
+        engine.dispose()
 
 
 @pytest.fixture(scope="session", params=_backends())

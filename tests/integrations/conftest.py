@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,6 +12,7 @@ import pytest
 from backend.record import ProcedureResult, VisitRecord
 from backend.record.handoff import DocumentLink, Handoff
 from integrations.receiver import WebhookReceiver
+from tests.conftest import require_service as shared_require_service
 
 SECRET = "whsec_" + "bWFkb2d1Y2hpLXRlc3Qtc2VjcmV0LTMyYnl0ZXMhIQ=="
 
@@ -67,18 +67,9 @@ def build_handoff(record: dict[str, Any] | None = None, **changes: Any) -> Hando
     return Handoff.model_validate(values)
 
 
-def _require_service(available: bool, reason: str) -> None:
-    """As ``require_service`` of tests/conftest.py: skip locally, FAIL under CI=true."""
-    if available:
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true and a required service is missing: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture
 def require_service() -> Callable[[bool, str], None]:
-    return _require_service
+    return shared_require_service
 
 
 @pytest.fixture

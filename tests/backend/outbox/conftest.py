@@ -4,16 +4,15 @@ loopback webhook receiver that deduplicates by ``webhook-id``."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, delete, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import delete
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from backend import db as db_module
@@ -25,10 +24,9 @@ from backend.outbox.schemas import DestinationCreate
 from backend.seed import seed_demo
 from backend.visits.models import Visit
 from integrations.receiver import WebhookReceiver
+from tests.conftest import _backends, require_service, scratch_postgres_url
 
 SECRET = "whsec_" + "b3V0Ym94LXRlc3Qtc2VjcmV0LWZvci1tYWRvZ3VjaGk="
-IN_CI = os.environ.get("CI", "").lower() == "true"
-POSTGRES_URL = os.environ.get("MADOGUCHI_TEST_POSTGRES_URL")
 
 RECORD: dict[str, Any] = {
     "schema": "madoguchi.visit/1",
@@ -41,14 +39,6 @@ RECORD: dict[str, Any] = {
 }
 
 
-def require(available: bool, reason: str) -> None:
-    if available:
-        return
-    if IN_CI:
-        pytest.fail(f"CI=true and a required service is missing: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
 @dataclass
 class Database:
     url: str
@@ -56,33 +46,18 @@ class Database:
     tenant_id: str
 
 
-def _backends() -> list[str]:
-    return ["sqlite", "postgres"] if (POSTGRES_URL or IN_CI) else ["sqlite"]
-
-
 @pytest.fixture(params=_backends())
 def committed_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A fresh, migrated, seeded database that the worker code (session_scope) commits to."""
-    drop: Callable[[], None] = lambda: None  # noqa: E731
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'outbox.db'}"
-    else:
-        require(bool(POSTGRES_URL), "MADOGUCHI_TEST_POSTGRES_URL is not set")
-        assert POSTGRES_URL is not None
-        name = f"madoguchi_outbox_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        except Exception as exc:
-            require(False, f"PostgreSQL unreachable: {exc}")
-        url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    with ExitStack() as cleanup:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'outbox.db'}"
+        else:
+            url = cleanup.enter_context(scratch_postgres_url("madoguchi_outbox"))
+        yield from _seeded_database(url)
 
-        def drop() -> None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
 
+def _seeded_database(url: str) -> Iterator[Database]:
     engine = db_module.make_engine(url)
     migrate.upgrade(engine)
     previous = db_module._engine
@@ -94,7 +69,6 @@ def committed_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Dat
     yield Database(url, engine, tenant_id)
     db_module.reset_engine(previous)
     engine.dispose()
-    drop()
 
 
 @pytest.fixture
@@ -151,6 +125,6 @@ def handoff_helpers() -> Any:
         add_destination = staticmethod(add_destination)
         webhook_destination = staticmethod(webhook_destination)
         close_visits = staticmethod(close_visits)
-        require = staticmethod(require)
+        require = staticmethod(require_service)
 
     return Helpers(record=RECORD)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from collections import Counter as Counter_
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,7 +20,7 @@ from backend.queue.errors import CallContention
 from backend.queue.models import Queue, Ticket, TicketEvent, counter_queues
 from backend.seed import seed_demo
 from backend.tenants.models import Counter, Office
-from tests.conftest import POSTGRES_URL, _backends, require_service
+from tests.conftest import _backends, scratch_postgres_url
 
 COUNTERS = 8
 TICKETS = 40
@@ -35,20 +34,11 @@ def own_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engin
         yield engine
         engine.dispose()
         return
-    require_service(bool(POSTGRES_URL), "MADOGUCHI_TEST_POSTGRES_URL is not set")
-    assert POSTGRES_URL is not None
-    name = f"madoguchi_calls_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    engine = db_module.make_engine(url)
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_postgres_url("madoguchi_calls") as url:
+        engine = db_module.make_engine(url)
+        migrate.upgrade(engine)
+        yield engine
+        engine.dispose()
 
 
 def _prepare(factory: sessionmaker[Session]) -> tuple[str, list[str]]:

@@ -5,7 +5,6 @@ Outside CI these tests skip when pcscd or vpcd is missing; under CI=true that is
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -16,18 +15,7 @@ import pytest
 from hardware.card.emulator import CardProfile, VpcdEmulator, start_emulator
 from hardware.card.pcsc import list_readers
 from hardware.card.pcscd import VpcdSlot, free_vpcd_slots, start_pcscd, stop_pcscd
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def require_service(available: bool, reason: str) -> None:
-    """As tests/conftest.py: skip when a service is missing, except under CI=true (fail)."""
-    if available:
-        return
-    if IN_CI:
-        pytest.fail(f"CI=true and a required service is missing: {reason}", pytrace=False)
-    pytest.skip(reason)
-
+from tests.conftest import require_service
 
 StartCard = Callable[..., VpcdEmulator]
 
