@@ -10,6 +10,7 @@ WORKDIR /app
 COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY backend backend
+COPY contracts contracts
 COPY forms forms
 COPY hardware hardware
 COPY integrations integrations

@@ -12,8 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from backend.errors import Conflict, MadoguchiError
-from backend.security import middleware as security_middleware
+from backend.platform import middleware as security_middleware
+from backend.platform.errors import Conflict, MadoguchiError
 from kiosk import STATIC_DIR
 
 log = logging.getLogger(__name__)
@@ -22,18 +22,18 @@ log = logging.getLogger(__name__)
 ROUTER_MODULES: tuple[str, ...] = (
     "backend.health.router",
     "backend.schemas_api.router",
-    "backend.auth.router",
+    "backend.identity.auth.router",
     "backend.guidance.router",
     "backend.queue.router",
-    "backend.auth.oidc_router",
-    "backend.devices.router",
-    "backend.audit.router",
-    "backend.outbox.router",
-    "backend.core.router",
-    "backend.visits.router",
-    "backend.agent.router",
-    "backend.documents.router",
-    "backend.tablet.router",
+    "backend.identity.auth.oidc_router",
+    "backend.identity.devices.router",
+    "backend.platform.audit.router",
+    "backend.platform.outbox.router",
+    "backend.corelink.router",
+    "backend.counter.router",
+    "backend.platform.agentlink.router",
+    "backend.counter.documents_router",
+    "backend.counter.tablet_router",
     "backend.addresses.router",
 )
 
@@ -92,9 +92,9 @@ async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _install_ticket_printer() -> None:
+    from backend.platform.settings import get_settings
     from backend.printing.tickets import EscposTicketPrinter
     from backend.queue.printing import set_ticket_printer
-    from backend.settings import get_settings
 
     url = get_settings().ticket_printer_url
     if url:

@@ -20,14 +20,14 @@ app = typer.Typer(
 
 # Modules exposing ``register(app: typer.Typer) -> None``; keep one per line (merges stay easy).
 COMMAND_MODULES: tuple[str, ...] = (
-    "backend.core_cli",
+    "backend.server_cli",
     "backend.printing.cli",
     "backend.guidance.cli",
     "hardware.card.cli",
     "backend.queue.cli",
-    "backend.security.cli",
-    "backend.outbox.cli",
-    "backend.core.cli",
+    "backend.counter.retention_cli",
+    "backend.platform.outbox.cli",
+    "backend.corelink.cli",
     "hardware.agent.cli",
 )
 

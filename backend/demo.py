@@ -14,10 +14,11 @@ from collections.abc import Callable
 
 import uvicorn
 
-from backend import migrate, worker
-from backend.db import get_engine, session_scope
+from backend import worker
+from backend.platform import migrate
+from backend.platform.db import get_engine, session_scope
+from backend.platform.settings import Settings
 from backend.seed import DEMO_PASSWORD, DEMO_STAFF, DEMO_TENANT_CODE, seed_demo
-from backend.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +27,8 @@ DEMO_DEVICE_MODULES: tuple[str, ...] = (
     "backend.printing.demo",
     "hardware.card.demo",
     "backend.queue.demo",
-    "backend.core.demo",
-    "backend.agent.demo",
+    "backend.corelink.demo",
+    "backend.agent_demo",
 )
 
 SCREENS = (

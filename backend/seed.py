@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.auth.passwords import hash_password
-from backend.auth.tokens import hash_token
-from backend.devices.models import Device, DeviceKind
-from backend.outbox.seed import ensure_demo_destinations
+from backend.identity.auth.passwords import hash_password
+from backend.identity.auth.tokens import hash_token
+from backend.identity.devices.models import Device, DeviceKind
+from backend.identity.staff.models import Role, StaffAccount
+from backend.identity.tenants.codes import is_valid_local_government_code
+from backend.identity.tenants.models import Counter, Office, Tenant
+from backend.platform.outbox.seed import ensure_demo_destinations
 from backend.queue.models import Queue, counter_queues
-from backend.staff.models import Role, StaffAccount
-from backend.tenants.codes import is_valid_local_government_code
-from backend.tenants.models import Counter, Office, Tenant
 
 DEMO_TENANT_CODE = "991007"
 DEMO_TENANT_NAME = "窓口デモ市"

@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from backend.settings import get_settings
+from backend.platform.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +19,8 @@ Job = Callable[[], int]
 
 # Modules exposing ``JOBS: list[Job]``; keep one per line (merges stay easy).
 JOB_MODULES: tuple[str, ...] = (
-    "backend.outbox.delivery",
-    "backend.security.retention",
+    "backend.platform.outbox.delivery",
+    "backend.counter.retention",
 )
 
 

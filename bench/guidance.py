@@ -17,7 +17,7 @@ import yaml
 
 from backend.guidance.catalog import CompiledCatalog, load_default_catalog, parse_catalog
 from backend.guidance.engine import evaluate
-from backend.record import VisitRecord
+from contracts import VisitRecord
 
 PROCEDURES = 200
 RUNS = 2000

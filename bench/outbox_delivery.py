@@ -21,14 +21,14 @@ os.environ.setdefault("MADOGUCHI_ENVIRONMENT", "test")
 from sqlalchemy import delete
 
 import backend.models  # noqa: F401
-from backend import db as db_module
-from backend import migrate
-from backend.db import session_scope
-from backend.outbox import delivery, service
-from backend.outbox.models import Destination
-from backend.outbox.schemas import DestinationCreate
+from backend.counter.models import Visit
+from backend.platform import db as db_module
+from backend.platform import migrate
+from backend.platform.db import session_scope
+from backend.platform.outbox import delivery, service
+from backend.platform.outbox.models import Destination
+from backend.platform.outbox.schemas import DestinationCreate
 from backend.seed import seed_demo
-from backend.visits.models import Visit
 from integrations.receiver import WebhookReceiver
 from integrations.webhook import WebhookAdapter
 
@@ -66,8 +66,8 @@ def main(count: int) -> None:
             messages = service.enqueue_handoff(session, visit, RECORD, [])
     enqueue_s = time.perf_counter() - started
     with session_scope(unscoped=True) as session:
-        from backend.outbox.models import OutboxMessage
-        from backend.record.handoff import Handoff
+        from backend.platform.outbox.models import OutboxMessage
+        from contracts.handoff import Handoff
 
         sample = Handoff.model_validate(session.get(OutboxMessage, messages[0].id).payload)  # type: ignore[union-attr]
 

@@ -1,6 +1,6 @@
 """Prefilled forms: A4 PDFs and receipt images rendered from the canonical visit record.
 
-Uses only ``backend.record`` (DESIGN.md). Layouts are data (``forms/layouts/*.yaml``).
+Uses only ``contracts`` (DESIGN.md). Layouts are data (``forms/layouts/*.yaml``).
 """
 
 from forms.errors import FormsError

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from backend.record import Certificate, GuidanceResult, Member, ProcedureResult, VisitRecord
+from contracts import Certificate, GuidanceResult, Member, ProcedureResult, VisitRecord
 from forms.wareki import fiscal_year_label, to_wareki, to_wareki_year
 
 

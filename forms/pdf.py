@@ -21,7 +21,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
-from backend.record import GuidanceResult, Signature, VisitRecord
+from contracts import GuidanceResult, Signature, VisitRecord
 from forms.data import BINDINGS, FormData, moving_notice
 from forms.errors import UnprintableCharacterError
 from forms.fonts import font_runs, missing_glyphs, registered_font, string_width

@@ -16,7 +16,7 @@ from typing import Literal
 
 from PIL import Image, ImageDraw, ImageFont
 
-from backend.record import GuidanceResult, VisitRecord
+from contracts import GuidanceResult, VisitRecord
 from forms.data import EVENT_LABEL, route_order
 from forms.fonts import font_path, font_runs
 from forms.wareki import to_wareki

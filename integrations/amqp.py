@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pika
 import pika.exceptions
 
-from backend.record.handoff import Handoff
+from contracts.handoff import Handoff
 from integrations.base import DeliveryResult, canonical_body
 
 

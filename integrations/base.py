@@ -1,6 +1,6 @@
 """What every delivery adapter shares: one payload in, one result out.
 
-Adapters use only ``backend.record`` and libraries; the outbox table, the retry loop and the
+Adapters use only ``contracts`` and libraries; the outbox table, the retry loop and the
 configuration storage live in ``backend/outbox``. An adapter never raises for a delivery
 failure: it reports it, so that the loop records the attempt and schedules the next one.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from backend.record.handoff import Handoff
+from contracts.handoff import Handoff
 
 
 @dataclass(frozen=True)

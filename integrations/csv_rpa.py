@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from backend.record.guidance import ProcedureResult
-from backend.record.handoff import Handoff
-from backend.record.visit import Member
+from contracts.guidance import ProcedureResult
+from contracts.handoff import Handoff
+from contracts.visit import Member
 from integrations.base import DeliveryResult
 
 Encoding = Literal["cp932", "utf-8-sig"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from backend.record.handoff import Handoff
+from contracts.handoff import Handoff
 from integrations.base import DeliveryResult, canonical_body
 
 DEFAULT_TOLERANCE_SECONDS = 300

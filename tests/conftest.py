@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 os.environ.setdefault("MADOGUCHI_ENVIRONMENT", "test")
 
-from backend import db as db_module
-from backend import migrate
+from backend.platform import db as db_module
+from backend.platform import migrate
 
 # Captures every log record of the run and scans it for synthetic personal data at the end.
 pytest_plugins = ["security_logscan"]
@@ -47,7 +47,7 @@ def _backends() -> list[str]:
 @pytest.fixture(scope="session", autouse=True)
 def core_system_simulator() -> Iterator[str]:
     """A core 住民記録 simulator for the run, as ``make run`` has one (outage tests override)."""
-    from backend.settings import get_settings
+    from backend.platform.settings import get_settings
     from integrations.core.simulator import start_in_thread
 
     server = start_in_thread()
@@ -138,7 +138,7 @@ def pg_db(postgres_engine: Engine) -> Iterator[Session]:
 def client(db: Session, engine: Engine) -> Iterator[TestClient]:
     """The app with every request using the test's session (flushed, never committed)."""
     from backend.app import create_app
-    from backend.deps import get_session
+    from backend.platform.deps import get_session
 
     def test_session() -> Iterator[Session]:
         db.info["tenant_id"] = None

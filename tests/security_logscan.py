@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from backend.logging_setup import MaskPersonalDataFilter
+from backend.platform.logging_setup import MaskPersonalDataFilter
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -83,7 +83,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_login_throttles_and_capture() -> None:
-    from backend.security import throttle
+    from backend.identity import throttle
 
     throttle.reset_all()
     # ``configure_logging`` (run by CLI commands under test) replaces the root handlers.

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-from backend.settings import Settings
+from backend.platform.settings import Settings
 
 ROOT = Path(__file__).parents[1]
 

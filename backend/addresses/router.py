@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from backend.access import Permission, Principal, require
 from backend.addresses import service
-from backend.deps import SessionDep
-from backend.tenants.models import Tenant
+from backend.identity.tenants.models import Tenant
+from backend.platform.access import Permission, Principal, require
+from backend.platform.deps import SessionDep
 
 router = APIRouter(prefix="/api/v1/addresses", tags=["addresses"])
 

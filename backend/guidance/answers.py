@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from backend.guidance.catalog import CompiledCatalog, Question
 from backend.guidance.errors import InvalidAnswer
-from backend.record import Member, VisitRecord
+from contracts import Member, VisitRecord
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "はい", "有", "あり"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "いいえ", "無", "なし"})

@@ -36,8 +36,8 @@ from backend.guidance.conditions import (
     compile_member_condition,
 )
 from backend.guidance.errors import CatalogInvalid, CatalogIssue
-from backend.record import EVENTS, CounterRef
-from backend.record.visit import Event
+from contracts import EVENTS, CounterRef
+from contracts.visit import Event
 
 DEFAULT_CATALOG_PATH = Path(__file__).parent / "catalogs" / "default.yaml"
 

@@ -17,7 +17,7 @@ from backend.guidance.answers import parse_answer_pairs
 from backend.guidance.catalog import CompiledCatalog, load_catalog, load_default_catalog
 from backend.guidance.engine import evaluate
 from backend.guidance.errors import CatalogInvalid, InvalidAnswer
-from backend.record import GuidanceResult, VisitRecord
+from contracts import GuidanceResult, VisitRecord
 
 
 def _read_visit(path: Path) -> VisitRecord:

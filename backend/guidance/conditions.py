@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from backend.record import EVENTS
+from contracts import EVENTS
 
 FactValue = bool | int | str | None
 Unknowns = frozenset[str]

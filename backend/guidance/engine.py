@@ -18,7 +18,7 @@ from backend.guidance.conditions import (
     prefecture_changed,
     school_grade,
 )
-from backend.record import (
+from contracts import (
     GuidanceResult,
     Member,
     QuestionResult,

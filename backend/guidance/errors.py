@@ -1,6 +1,6 @@
 """Errors of the guidance engine and the catalog, with stable codes and messages for clerks.
 
-Part of the one error hierarchy (``backend.errors``): the API renders them as
+Part of the one error hierarchy (``backend.platform.errors``): the API renders them as
 ``{"error": {"code", "message", ...}}``; the CLI prints their lines.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backend.errors import MadoguchiError
+from backend.platform.errors import MadoguchiError
 
 
 class GuidanceError(MadoguchiError):

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import Base, IdMixin, TenantOwned, TimestampMixin
+from backend.platform.db import Base, IdMixin, TenantOwned, TimestampMixin
 
 
 class CatalogVersion(IdMixin, TimestampMixin, TenantOwned, Base):

@@ -6,8 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from backend.access import Permission, Principal, require
-from backend.deps import SessionDep
 from backend.guidance import service
 from backend.guidance.schemas import (
     ActiveCatalog,
@@ -18,7 +16,9 @@ from backend.guidance.schemas import (
     CatalogVersionRead,
     GuidanceRequest,
 )
-from backend.record import GuidanceResult
+from backend.platform.access import Permission, Principal, require
+from backend.platform.deps import SessionDep
+from contracts import GuidanceResult
 
 router = APIRouter(prefix="/api/v1", tags=["guidance"])
 

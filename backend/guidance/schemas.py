@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend.record import VisitRecord
+from contracts import VisitRecord
 
 Answer = bool | int | str
 

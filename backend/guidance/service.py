@@ -11,9 +11,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.audit import service as audit
-from backend.db import utcnow
-from backend.errors import Conflict, Forbidden, NotFound
 from backend.guidance.catalog import (
     DEFAULT_CATALOG_PATH,
     Catalog,
@@ -31,8 +28,11 @@ from backend.guidance.schemas import (
     GuidanceRequest,
     SectionDiff,
 )
-from backend.record import GuidanceResult
-from backend.tenants.models import Tenant
+from backend.identity.tenants.models import Tenant
+from backend.platform.audit import service as audit
+from backend.platform.db import utcnow
+from backend.platform.errors import Conflict, Forbidden, NotFound
+from contracts import GuidanceResult
 
 _CACHE_SIZE = 32
 _cache: OrderedDict[str, CompiledCatalog] = OrderedDict()

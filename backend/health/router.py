@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import text
 
-from backend.db import get_engine
-from backend.errors import ServiceUnavailable
-from backend.migrate import is_at_head
+from backend.platform.db import get_engine
+from backend.platform.errors import ServiceUnavailable
+from backend.platform.migrate import is_at_head
 
 router = APIRouter(tags=["health"])
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from backend.db import make_engine
 from backend.models import Base
-from backend.settings import get_settings
+from backend.platform.db import make_engine
+from backend.platform.settings import get_settings
 
 target_metadata = Base.metadata
 

@@ -17,9 +17,9 @@ from pydantic import ValidationError
 
 from backend.guidance.catalog import load_default_catalog
 from backend.guidance.engine import evaluate
+from backend.platform.settings import get_settings
 from backend.printing.service import build_job, load_guidance, load_signature, load_visit
-from backend.record import GuidanceResult, VisitRecord
-from backend.settings import get_settings
+from contracts import GuidanceResult, VisitRecord
 from forms import FormsError, form_names, load_layout, render_form
 from forms.pdf import document_hash
 from forms.receipt import Part, checklist_slip, form_summary, queue_ticket

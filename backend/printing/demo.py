@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from backend.settings import get_settings
+from backend.platform.settings import get_settings
 from hardware.printer.emulator import start_emulator
 
 DEMO_PRINTER_PORT = 9100

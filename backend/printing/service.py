@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from backend.record import GuidanceResult, Signature, VisitRecord
+from contracts import GuidanceResult, Signature, VisitRecord
 from forms.receipt import Line, Part, QrCode, Rule, rasterize, wrap_lines
 from hardware.printer import Block, Cut, KanjiText, Qr, Raster, ReceiptJob, Text
 from hardware.printer.job import kanji_rom_can_print

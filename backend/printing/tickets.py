@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backend.devices.models import Device
+from backend.identity.devices.models import Device
 from backend.printing.service import build_job
 from backend.queue.printing import PrintOutcome, PrintStatus, TicketPrintJob
 from forms.receipt import queue_ticket

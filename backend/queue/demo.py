@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from backend.platform.settings import get_settings
 from backend.seed import DEMO_DISPLAY_TOKEN, DEMO_TICKET_MACHINE_TOKEN
-from backend.settings import get_settings
 
 
 def start_demo(stop: threading.Event) -> str:

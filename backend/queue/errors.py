@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.errors import BadRequest, Conflict, NotFound
+from backend.platform.errors import BadRequest, Conflict, NotFound
 
 
 class QueueNotFound(NotFound):

@@ -16,9 +16,9 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from backend import events
-from backend.db import get_engine
-from backend.deps import get_session
+from backend.platform import live as events
+from backend.platform.db import get_engine
+from backend.platform.deps import get_session
 
 T = TypeVar("T")
 HEARTBEAT_SECONDS = 15.0

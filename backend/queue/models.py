@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Date, ForeignKey, Index, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import Base, IdMixin, TenantOwned, TimestampMixin, utcnow
+from backend.platform.db import Base, IdMixin, TenantOwned, TimestampMixin, utcnow
 
 counter_queues = Table(
     "counter_queues",

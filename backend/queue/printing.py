@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from backend.devices.models import Device
+from backend.identity.devices.models import Device
 
 
 class PrintStatus(StrEnum):

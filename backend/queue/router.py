@@ -16,9 +16,11 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.access import Permission, Principal, require
-from backend.deps import SessionDep
-from backend.errors import BadRequest
+from backend.identity.tenants.models import Counter, Office
+from backend.platform.access import Permission, Principal, require
+from backend.platform.deps import SessionDep
+from backend.platform.errors import BadRequest
+from backend.platform.settings import get_settings
 from backend.queue import service, status
 from backend.queue.errors import TicketNotFound
 from backend.queue.live import event_stream, unit_of_work
@@ -40,8 +42,6 @@ from backend.queue.schemas import (
     TicketRead,
     TicketTransfer,
 )
-from backend.settings import get_settings
-from backend.tenants.models import Counter, Office
 
 router = APIRouter(prefix="/api/v1", tags=["queue"])
 

@@ -1,7 +1,7 @@
 """Tickets and calls: issue, call next, recall, serve, finish, no-show, transfer.
 
 Services only flush(); the request (or ``session_scope``) commits. Live screens hear about a
-change through ``backend.events.publish`` once that commit happens.
+change through ``backend.platform.live.publish`` once that commit happens.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, aliased
 
-from backend import events
-from backend.db import utcnow
+from backend.identity.tenants.models import Counter, Office, Tenant
+from backend.platform import live as events
+from backend.platform.db import utcnow
 from backend.queue.errors import (
     CallContention,
     CounterClosed,
@@ -38,7 +39,6 @@ from backend.queue.models import (
     TicketStatus,
     counter_queues,
 )
-from backend.tenants.models import Counter, Office, Tenant
 
 S = TicketStatus
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.db import utcnow
+from backend.identity.tenants.models import Counter
+from backend.platform.db import utcnow
 from backend.queue.estimate import (
     RECENT_SERVICES,
     CounterState,
@@ -32,7 +33,6 @@ from backend.queue.models import (
     counter_queues,
 )
 from backend.queue.service import office_queues, service_day, tenant_zone
-from backend.tenants.models import Counter
 
 
 def _minutes_before(now: dt.datetime, moment: dt.datetime) -> float:

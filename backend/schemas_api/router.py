@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from backend.record import visit_json_schema
-from backend.record.handoff import handoff_json_schema
+from contracts import visit_json_schema
+from contracts.handoff import handoff_json_schema
 
 router = APIRouter(prefix="/api/v1/schemas", tags=["schemas"])
 

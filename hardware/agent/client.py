@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hardware.agent import protocol
+import contracts.agent as protocol
 from hardware.agent.handlers import Handlers, decode_data, error_body
 from hardware.agent.transport import Connection, Disconnected, TokenRefused, Transport
 

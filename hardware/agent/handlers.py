@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from hardware.agent import protocol
+import contracts.agent as protocol
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 A transport makes connections; a connection sends and receives JSON messages and raises
 ``Disconnected`` when the link is gone. The backend provides an in-process transport of its own
-for single-PC installs (``backend.agent.inprocess``).
+for single-PC installs (``backend.platform.agentlink.inprocess``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Protocol
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
-from hardware.agent.protocol import Message
+from contracts.agent import Message
 
 
 class Disconnected(Exception):

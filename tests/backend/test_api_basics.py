@@ -16,8 +16,8 @@ def test_readyz_when_migrated(client: TestClient) -> None:
 
 
 def test_readyz_refuses_an_unmigrated_database(tmp_path: Path) -> None:
-    from backend import db as db_module
     from backend.app import create_app
+    from backend.platform import db as db_module
 
     previous = db_module._engine
     db_module.reset_engine(db_module.make_engine(f"sqlite:///{tmp_path / 'empty.db'}"))
@@ -92,8 +92,8 @@ def test_seed_is_idempotent(db: Session) -> None:
 
 def test_a_failed_commit_is_an_error_not_a_200(client: TestClient, db: Session) -> None:
     """The transaction ends before the response is sent (one request, one transaction)."""
-    from backend.deps import SessionDep
     from backend.models import Tenant
+    from backend.platform.deps import SessionDep
 
     db.add(Tenant(code="991007", name="既存"))
     db.flush()

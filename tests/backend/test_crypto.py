@@ -2,7 +2,7 @@ import base64
 
 import pytest
 
-from backend.crypto import DecryptionFailed, Keyring
+from backend.platform.crypto import DecryptionFailed, Keyring
 
 
 def _key(byte: bytes) -> bytes:

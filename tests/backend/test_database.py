@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from backend import migrate
-from backend.db import MadoguchiError, make_engine
 from backend.models import Base, HouseholdMember, Office, Tenant, Visit, VisitEvent
+from backend.platform import migrate
+from backend.platform.db import MadoguchiError, make_engine
 
 
 def _tenant(db: Session, code: str, name: str) -> Tenant:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from backend.settings import Settings, parse_encryption_keys
+from backend.platform.settings import Settings, parse_encryption_keys
 
 GOOD_KEY = "k1:" + base64.b64encode(b"0" * 32).decode()
 

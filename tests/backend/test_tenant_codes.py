@@ -1,7 +1,7 @@
 import pytest
 
+from backend.identity.tenants.codes import check_digit, is_valid_local_government_code
 from backend.seed import DEMO_TENANT_CODE
-from backend.tenants.codes import check_digit, is_valid_local_government_code
 
 
 @pytest.mark.parametrize("code", ["011002", "130001", "131016", "141003", "271004", "470007"])

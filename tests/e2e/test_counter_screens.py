@@ -20,11 +20,11 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select, text
 
-from backend import db as db_module
-from backend.auth.tokens import hash_token
-from backend.devices.models import Device, DeviceKind
+from backend.identity.auth.tokens import hash_token
+from backend.identity.devices.models import Device, DeviceKind
+from backend.identity.tenants.models import Counter, Office
+from backend.platform import db as db_module
 from backend.seed import DEMO_PASSWORD, DEMO_TICKET_MACHINE_TOKEN
-from backend.tenants.models import Counter, Office
 from hardware.agent.client import AgentClient, Backoff
 from hardware.agent.devices import EscposPrinter, PcscCardReader
 from hardware.agent.handlers import Handlers

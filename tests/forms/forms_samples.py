@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from backend.record import (
+from contracts import (
     Applicant,
     Certificate,
     CounterRef,

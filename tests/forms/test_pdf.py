@@ -15,7 +15,7 @@ from PIL import Image
 from pypdf import PdfReader
 from reportlab.pdfgen.canvas import Canvas
 
-from backend.record import Member, TenantRef, VisitRecord
+from contracts import Member, TenantRef, VisitRecord
 from forms import document_hash, render_form
 from forms.errors import UnknownFormError, UnprintableCharacterError
 from forms.fonts import registered_font
@@ -198,7 +198,7 @@ def test_png_signature(tmp_path: Path) -> None:
     image.save(buffer, "PNG")
     import base64
 
-    from backend.record import Signature
+    from contracts import Signature
 
     sig = Signature(width=200, height=80, png_base64=base64.b64encode(buffer.getvalue()).decode())
     path = _write(tmp_path, "moving-notice", visit(1), signature=sig)

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from backend.record import ProcedureResult, VisitRecord
-from backend.record.handoff import DocumentLink, Handoff
+from contracts import ProcedureResult, VisitRecord
+from contracts.handoff import DocumentLink, Handoff
 from integrations.receiver import WebhookReceiver
 from tests.conftest import require_service as shared_require_service
 

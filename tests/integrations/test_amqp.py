@@ -10,7 +10,7 @@ import pika
 import pika.exceptions
 import pytest
 
-from backend.record.handoff import Handoff
+from contracts.handoff import Handoff
 from integrations.amqp import AmqpAdapter
 
 URL = "amqp://guest:guest@127.0.0.1:5672/%2F"

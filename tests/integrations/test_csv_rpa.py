@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from backend.record.handoff import Handoff
+from contracts.handoff import Handoff
 from integrations.csv_rpa import (
     COLUMNS,
     DATA_COLUMNS,

@@ -1,4 +1,4 @@
-"""integrations/ uses only backend.record (DESIGN.md, "Which package may use which")."""
+"""integrations/ uses only contracts (DESIGN.md, "Which package may use which")."""
 
 from __future__ import annotations
 
@@ -24,6 +24,6 @@ def test_integrations_import_nothing_of_backend_but_the_record() -> None:
         for path in PACKAGE.rglob("*.py")
         for name in _imports(path)
         if name.split(".")[0] in {"backend", "forms", "hardware", "kiosk"}
-        and not name.startswith("backend.record")
+        and not name.startswith("contracts")
     }
     assert offending == set()

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from backend.record.handoff import Handoff
+from contracts.handoff import Handoff
 from integrations.base import canonical_body
 from integrations.receiver import WebhookReceiver
 from integrations.webhook import SignatureError, WebhookAdapter, sign, signature_headers, verify

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from security_world import Caller, World, build_foreign, device_with_token, login
 from sqlalchemy.orm import Session
 
-from backend.devices.models import DeviceKind
+from backend.identity.devices.models import DeviceKind
 from backend.seed import DEMO_STAFF, seed_demo
 
 
@@ -16,7 +16,7 @@ def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2id with test-sized cost: the seeded staff are hashed again in every test."""
     from argon2 import PasswordHasher
 
-    from backend.auth import passwords
+    from backend.identity.auth import passwords
 
     monkeypatch.setattr(
         passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

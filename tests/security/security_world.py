@@ -12,19 +12,19 @@ from dataclasses import dataclass, field
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from backend.audit.service import record
-from backend.auth.tokens import hash_token, new_token
-from backend.db import utcnow
-from backend.devices.models import Device, DeviceKind
-from backend.documents.models import Document, Signature
+from backend.counter.document_models import Document, Signature
+from backend.counter.models import HouseholdMember, Visit, VisitEvent
 from backend.guidance.models import CatalogVersion
-from backend.outbox.models import DeliveryAttempt, OutboxMessage
+from backend.identity.auth.tokens import hash_token, new_token
+from backend.identity.devices.models import Device, DeviceKind
+from backend.identity.security_models import IndividualNumber, OidcProvider
+from backend.identity.staff.models import Role, StaffAccount
+from backend.identity.tenants.models import Counter, Office, Tenant
+from backend.platform.audit.service import record
+from backend.platform.db import utcnow
+from backend.platform.outbox.models import DeliveryAttempt, OutboxMessage
 from backend.queue.models import Queue, Ticket
-from backend.security.models import IndividualNumber, OidcProvider
 from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE
-from backend.staff.models import Role, StaffAccount
-from backend.tenants.models import Counter, Office, Tenant
-from backend.visits.models import HouseholdMember, Visit, VisitEvent
 
 FOREIGN_CODE = "992003"
 FOREIGN_NAME = "他市テスト町"

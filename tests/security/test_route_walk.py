@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from security_world import Caller, World
 
-from backend.access import DEVICE_PERMISSIONS, ROLE_PERMISSIONS, Permission
+from backend.platform.access import DEVICE_PERMISSIONS, ROLE_PERMISSIONS, Permission
 
 # Routes anyone may call (health, schemas, logging in, pairing, a resident following a ticket).
 PUBLIC: set[tuple[str, str]] = {

@@ -7,12 +7,12 @@ from security_world import login
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.audit.models import AuditEvent
-from backend.auth.tokens import hash_token
-from backend.devices.models import Device
-from backend.security import throttle
-from backend.security.matrix import DOC, matrix_markdown
-from backend.security.middleware import CONTENT_SECURITY_POLICY, DEFAULT_BODY_LIMIT
+from backend.identity import throttle
+from backend.identity.auth.tokens import hash_token
+from backend.identity.devices.models import Device
+from backend.platform.access_matrix import DOC, matrix_markdown
+from backend.platform.audit.models import AuditEvent
+from backend.platform.middleware import CONTENT_SECURITY_POLICY, DEFAULT_BODY_LIMIT
 from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE, seed_demo
 
 
@@ -161,5 +161,5 @@ def test_expired_pairing_code_is_refused(client: TestClient, db: Session) -> Non
 
 def test_permission_matrix_in_the_doc_matches_the_code() -> None:
     assert matrix_markdown() in DOC.read_text(encoding="utf-8"), (
-        "docs/security.md is stale: run `.venv/bin/python -m backend.security.matrix`"
+        "docs/security.md is stale: run `.venv/bin/python -m backend.platform.access_matrix`"
     )

@@ -16,10 +16,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from backend.audit.models import AuditEvent
-from backend.audit.service import events, record, verify_chain
+from backend.identity.tenants.models import Tenant
+from backend.platform.audit.models import AuditEvent
+from backend.platform.audit.service import events, record, verify_chain
 from backend.seed import seed_demo
-from backend.tenants.models import Tenant
 
 
 def _chain(db: Session, n: int = 4) -> str:
@@ -81,10 +81,10 @@ def test_export_api_for_auditors(client: TestClient, db: Session) -> None:
 def test_cli_verify_and_export_on_a_tampered_database(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from backend import db as db_module
-    from backend import migrate
     from backend.cli import build_app
-    from backend.settings import get_settings
+    from backend.platform import db as db_module
+    from backend.platform import migrate
+    from backend.platform.settings import get_settings
 
     url = f"sqlite:///{tmp_path / 'audit.db'}"
     engine = db_module.make_engine(url)

@@ -25,8 +25,8 @@ from security_world import login
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from backend import db as db_module
-from backend import migrate
+from backend.platform import db as db_module
+from backend.platform import migrate
 from backend.seed import seed_demo
 
 TOTAL_REQUESTS = 1200

@@ -13,8 +13,8 @@ from security_world import login
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.audit.models import AuditEvent
-from backend.auth import oidc
+from backend.identity.auth import oidc
+from backend.platform.audit.models import AuditEvent
 from backend.seed import DEMO_TENANT_CODE, seed_demo
 
 

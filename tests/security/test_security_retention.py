@@ -9,14 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.audit.models import AuditEvent
-from backend.crypto import DecryptionFailed, get_keyring
-from backend.db import utcnow
-from backend.documents.models import Document
-from backend.logging_setup import MaskPersonalDataFilter
-from backend.outbox.models import OutboxMessage
-from backend.security import retention
-from backend.security.individual_number import (
+from backend.counter import retention
+from backend.counter.document_models import Document
+from backend.counter.individual_number import (
     IndividualNumberNotNeeded,
     InvalidIndividualNumber,
     check_digit,
@@ -25,9 +20,14 @@ from backend.security.individual_number import (
     reveal_individual_number,
     store_individual_number,
 )
-from backend.security.models import IndividualNumber
+from backend.counter.models import HouseholdMember, Visit, VisitEvent
+from backend.identity.security_models import IndividualNumber
+from backend.platform.audit.models import AuditEvent
+from backend.platform.crypto import DecryptionFailed, get_keyring
+from backend.platform.db import utcnow
+from backend.platform.logging_setup import MaskPersonalDataFilter
+from backend.platform.outbox.models import OutboxMessage
 from backend.seed import seed_demo
-from backend.visits.models import HouseholdMember, Visit, VisitEvent
 
 
 def synthetic_number(seed: int) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import backend.db
+import backend.platform.db
 
 revision: str = "ccda5af0d6b6"
 down_revision: str | None = "e4867167f396"
@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("nonce", sa.String(length=64), nullable=False),
         sa.Column("code_verifier", sa.String(length=128), nullable=False),
         sa.Column("redirect_uri", sa.String(length=255), nullable=False),
-        sa.Column("created_at", backend.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", backend.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
@@ -53,8 +53,8 @@ def upgrade() -> None:
         ),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("id", sa.String(length=32), nullable=False),
-        sa.Column("created_at", backend.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", backend.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", backend.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", backend.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("tenant_id", sa.String(length=32), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
@@ -82,7 +82,7 @@ def upgrade() -> None:
             nullable=False,
             comment="the procedures whose catalog entry needs the number",
         ),
-        sa.Column("created_at", backend.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", backend.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("tenant_id", sa.String(length=32), nullable=False),
         sa.ForeignKeyConstraint(

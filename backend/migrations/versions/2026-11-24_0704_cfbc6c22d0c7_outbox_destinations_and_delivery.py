@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import backend.db
+import backend.platform.db
 
 revision: str = "cfbc6c22d0c7"
 down_revision: str | None = "ccda5af0d6b6"
@@ -27,7 +27,10 @@ def upgrade() -> None:
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("config", sa.JSON(), nullable=False, comment="no secrets"),
         sa.Column(
-            "secret", backend.db.EncryptedText(), nullable=True, comment="webhook signing secret"
+            "secret",
+            backend.platform.db.EncryptedText(),
+            nullable=True,
+            comment="webhook signing secret",
         ),
         sa.Column("max_attempts", sa.Integer(), nullable=False),
         sa.Column("timeout_seconds", sa.Double(), nullable=False),
@@ -40,8 +43,8 @@ def upgrade() -> None:
             "acked_cursor", sa.Integer(), nullable=False, comment="pull: last sequence acked"
         ),
         sa.Column("id", sa.String(length=32), nullable=False),
-        sa.Column("created_at", backend.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", backend.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", backend.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", backend.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("tenant_id", sa.String(length=32), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
@@ -65,7 +68,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column(
                 "locked_until",
-                backend.db.UTCDateTime(timezone=True),
+                backend.platform.db.UTCDateTime(timezone=True),
                 nullable=True,
                 comment="claim lease",
             )
@@ -79,7 +82,7 @@ def upgrade() -> None:
         batch_op.alter_column(
             "payload",
             existing_type=sa.JSON(),
-            type_=backend.db.EncryptedText(),
+            type_=backend.platform.db.EncryptedText(),
             existing_nullable=True,
             postgresql_using="payload::text",
         )
@@ -110,7 +113,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_outbox_messages_destination_id"))
         batch_op.alter_column(
             "payload",
-            existing_type=backend.db.EncryptedText(),
+            existing_type=backend.platform.db.EncryptedText(),
             type_=sa.JSON(),
             existing_nullable=True,
             postgresql_using="payload::json",

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import backend.db
+import backend.platform.db
 
 revision: str = "0b5ac109ebd1"
 down_revision: str | None = "fa0f88d38d09"
@@ -37,7 +37,7 @@ def upgrade() -> None:
         "ticket_events",
         sa.Column("ticket_id", sa.String(length=32), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("at", backend.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", backend.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("queue_id", sa.String(length=32), nullable=True),
         sa.Column("counter_id", sa.String(length=32), nullable=True),
         sa.Column(
@@ -103,10 +103,12 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("office_id", sa.String(length=32), nullable=False))
         batch_op.add_column(
-            sa.Column("serving_started_at", backend.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column(
+                "serving_started_at", backend.platform.db.UTCDateTime(timezone=True), nullable=True
+            )
         )
         batch_op.add_column(
-            sa.Column("finished_at", backend.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("finished_at", backend.platform.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(
             sa.Column("transfer_count", sa.Integer(), server_default="0", nullable=False)

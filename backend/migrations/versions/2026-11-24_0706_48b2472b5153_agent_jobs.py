@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import backend.db
+import backend.platform.db
 
 revision: str = "48b2472b5153"
 down_revision: str | None = "cfbc6c22d0c7"
@@ -41,11 +41,11 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False, comment="times handed to the agent"),
         sa.Column("retry_of", sa.String(length=32), nullable=True, comment="job this one reprints"),
         sa.Column("requested_by", sa.String(length=64), nullable=True),
-        sa.Column("sent_at", backend.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("finished_at", backend.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", backend.platform.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", backend.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.String(length=32), nullable=False),
-        sa.Column("created_at", backend.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", backend.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", backend.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", backend.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("tenant_id", sa.String(length=32), nullable=False),
         sa.ForeignKeyConstraint(
             ["counter_id"],

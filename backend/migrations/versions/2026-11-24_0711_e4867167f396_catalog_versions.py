@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import backend.db
+import backend.platform.db
 
 revision: str = "e4867167f396"
 down_revision: str | None = "0b5ac109ebd1"
@@ -37,12 +37,12 @@ def upgrade() -> None:
         sa.Column("source", sa.Text(), nullable=False, comment="the YAML as uploaded"),
         sa.Column("procedures", sa.Integer(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("activated_at", backend.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("activated_at", backend.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("uploaded_by", sa.String(length=100), nullable=True, comment="staff:<id>"),
         sa.Column("note", sa.String(length=500), nullable=True),
         sa.Column("id", sa.String(length=32), nullable=False),
-        sa.Column("created_at", backend.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", backend.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", backend.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", backend.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("tenant_id", sa.String(length=32), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"],

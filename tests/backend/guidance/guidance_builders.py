@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from backend.record import VisitRecord
+from contracts import VisitRecord
 
 EVENT_DATE = dt.date(2026, 11, 20)
 SAME_PREFECTURE = "東京都清瀬市観布子南１２－７－２０２"

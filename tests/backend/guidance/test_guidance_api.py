@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from backend.guidance.catalog import DEFAULT_CATALOG_PATH
 from backend.guidance.models import CatalogVersion
+from backend.identity.tenants.models import Tenant
 from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE, seed_demo
-from backend.tenants.models import Tenant
 
 SAMPLE = DEFAULT_CATALOG_PATH.read_text(encoding="utf-8")
 

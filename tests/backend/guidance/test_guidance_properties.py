@@ -12,7 +12,7 @@ from hypothesis.strategies import DrawFn
 
 from backend.guidance.catalog import CompiledCatalog, load_default_catalog
 from backend.guidance.engine import evaluate
-from backend.record import EVENTS, QuestionResult, VisitRecord
+from contracts import EVENTS, QuestionResult, VisitRecord
 
 CATALOG: CompiledCatalog = load_default_catalog()
 RELATIONSHIPS = ["世帯主", "妻", "夫", "長男", "長女", "次男", "母", "父", "子"]

@@ -14,7 +14,7 @@ from guidance_builders import OTHER_PREFECTURE, SAME_PREFECTURE, person, visit
 
 from backend.guidance.catalog import CompiledCatalog
 from backend.guidance.engine import evaluate
-from backend.record import VisitRecord
+from contracts import VisitRecord
 
 HEAD_NHI_30 = person("世帯主", "1996-05-05", insurance="national_health")
 HEAD_EMP_40 = person("世帯主", "1986-05-05")

@@ -15,14 +15,14 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from backend import db as db_module
-from backend import migrate
-from backend.db import session_scope
-from backend.outbox import service
-from backend.outbox.models import Destination, OutboxMessage
-from backend.outbox.schemas import DestinationCreate
+from backend.counter.models import Visit
+from backend.platform import db as db_module
+from backend.platform import migrate
+from backend.platform.db import session_scope
+from backend.platform.outbox import service
+from backend.platform.outbox.models import Destination, OutboxMessage
+from backend.platform.outbox.schemas import DestinationCreate
 from backend.seed import seed_demo
-from backend.visits.models import Visit
 from integrations.receiver import WebhookReceiver
 from tests.conftest import _backends, require_service, scratch_postgres_url
 

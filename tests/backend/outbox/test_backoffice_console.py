@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 import uvicorn
 
-from backend.db import session_scope
-from backend.documents.models import Document
-from backend.outbox import delivery
+from backend.counter.document_models import Document
+from backend.platform.db import session_scope
+from backend.platform.outbox import delivery
 from backend.seed import DEMO_PASSWORD
 
 

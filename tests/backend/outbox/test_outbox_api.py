@@ -11,12 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.db import session_scope
-from backend.documents.models import Document
-from backend.outbox import delivery
-from backend.outbox.models import MessageStatus, OutboxMessage
-from backend.record.handoff import handoff_json_schema
+from backend.counter.document_models import Document
+from backend.platform.db import session_scope
+from backend.platform.outbox import delivery
+from backend.platform.outbox.models import MessageStatus, OutboxMessage
 from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE, seed_demo
+from contracts.handoff import handoff_json_schema
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -135,9 +135,9 @@ def test_cases_show_documents_and_every_delivery_and_admin_replays(
 
 
 def test_another_municipality_sees_nothing_of_ours(committed_db: Any, handoff_helpers: Any) -> None:
-    from backend.auth.passwords import hash_password
-    from backend.staff.models import StaffAccount
-    from backend.tenants.models import Tenant
+    from backend.identity.auth.passwords import hash_password
+    from backend.identity.staff.models import StaffAccount
+    from backend.identity.tenants.models import Tenant
 
     h = handoff_helpers
     with session_scope(unscoped=True) as session:
@@ -171,8 +171,8 @@ def test_a_back_office_system_pulls_with_a_device_token(
     committed_db: Any, handoff_helpers: Any
 ) -> None:
     """A core system or RPA robot pulls without a person's login, and can do nothing else."""
-    from backend.auth.tokens import hash_token
-    from backend.devices.models import Device, DeviceKind
+    from backend.identity.auth.tokens import hash_token
+    from backend.identity.devices.models import Device, DeviceKind
 
     h = handoff_helpers
     with session_scope(unscoped=True) as session:

@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
-from backend.audit.models import AuditEvent
-from backend.db import session_scope
-from backend.outbox import delivery, service
-from backend.outbox.models import DeliveryAttempt, MessageStatus, OutboxMessage
+from backend.platform.audit.models import AuditEvent
+from backend.platform.db import session_scope
+from backend.platform.outbox import delivery, service
+from backend.platform.outbox.models import DeliveryAttempt, MessageStatus, OutboxMessage
 from integrations.receiver import WebhookReceiver
 
 
@@ -148,7 +148,7 @@ def test_several_destinations_at_once_including_csv(
 def test_a_second_handoff_of_a_visit_is_a_new_version(
     committed_db: Any, handoff_helpers: Any
 ) -> None:
-    from backend.visits.models import Visit
+    from backend.counter.models import Visit
 
     h = handoff_helpers
     with session_scope(unscoped=True) as session:
@@ -194,8 +194,8 @@ def test_documents_are_linked_with_form_hash_and_url(
 ) -> None:
     import hashlib
 
-    from backend.documents.models import Document
-    from backend.visits.models import Visit
+    from backend.counter.document_models import Document
+    from backend.counter.models import Visit
 
     h = handoff_helpers
     with session_scope(unscoped=True) as session:
@@ -224,7 +224,7 @@ def test_payload_of_delivered_handoffs_is_purged_after_retention(
 
     import pytest
 
-    from backend.errors import Conflict
+    from backend.platform.errors import Conflict
 
     h = handoff_helpers
     with session_scope(unscoped=True) as session:

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from backend.db import session_scope
-from backend.outbox.models import DeliveryAttempt, MessageStatus, OutboxMessage
+from backend.platform.db import session_scope
+from backend.platform.outbox.models import DeliveryAttempt, MessageStatus, OutboxMessage
 from integrations.receiver import WebhookReceiver
 
 COUNT = 50

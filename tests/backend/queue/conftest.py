@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.auth.tokens import hash_token, new_token
-from backend.devices.models import Device, DeviceKind
+from backend.identity.auth.tokens import hash_token, new_token
+from backend.identity.devices.models import Device, DeviceKind
+from backend.identity.tenants.models import Counter, Office, Tenant
 from backend.queue.models import Queue
 from backend.seed import seed_demo
-from backend.tenants.models import Counter, Office, Tenant
 
 # 10:00 in Tokyo on a weekday.
 MORNING = dt.datetime(2026, 11, 24, 1, 0, tzinfo=dt.UTC)

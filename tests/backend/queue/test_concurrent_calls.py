@@ -13,13 +13,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend import db as db_module
-from backend import migrate
+from backend.identity.tenants.models import Counter, Office
+from backend.platform import db as db_module
+from backend.platform import migrate
 from backend.queue import service
 from backend.queue.errors import CallContention
 from backend.queue.models import Queue, Ticket, TicketEvent, counter_queues
 from backend.seed import seed_demo
-from backend.tenants.models import Counter, Office
 from tests.conftest import _backends, scratch_postgres_url
 
 COUNTERS = 8

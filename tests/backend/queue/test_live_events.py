@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from backend import events
+from backend.platform import live as events
 
 
 async def _receive(topic: str, hub: events.Hub, publish: Any, timeout: float = 5.0) -> list[Any]:

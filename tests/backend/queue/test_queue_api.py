@@ -4,7 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from backend.devices.models import DeviceKind
+from backend.identity.devices.models import DeviceKind
 from backend.queue import printing
 from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE
 from tests.backend.queue.conftest import DemoOffice, make_device

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from hardware.agent import protocol
+import contracts.agent as protocol
 from hardware.agent.client import AgentClient, Backoff, JobLedger
 from hardware.agent.fakes import FakeCardReader, MemoryPrinter
 from hardware.agent.handlers import Handlers, error_body

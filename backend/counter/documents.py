@@ -1,0 +1,247 @@
+"""The visit's forms: which ones, previews, and — once the resident signs — the stored PDFs.
+
+The one signature is applied to every form of the visit and bound to each document's hash
+(``forms.document_hash``: the record, the form and its layout version, and the guidance).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.counter import service as visits
+from backend.counter.document_models import Document, Signature
+from backend.counter.models import Visit
+from backend.guidance import service as guidance_service
+from backend.guidance.schemas import GuidanceRequest
+from backend.platform.errors import BadRequest, Conflict, NotFound
+from backend.platform.outbox.service import enqueue_handoff
+from contracts import GuidanceResult, VisitRecord
+from contracts import Signature as SignatureShape
+from forms import document_hash, form_names, load_layout, render_form
+from forms.data import BINDINGS, moving_notice
+
+CERTIFICATE_FORMS = {
+    "residence": "residence-certificate-request",
+    "tax": "tax-certificate-request",
+}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    record: VisitRecord
+    guidance: GuidanceResult
+    forms: list[str]
+
+
+class NoForms(BadRequest):
+    code = "no_forms"
+    default_message = "作成する届出書・申請書がありません。届出の種類や証明書を選んでください。"
+
+
+class FormNotInVisit(NotFound):
+    code = "form_not_in_visit"
+    default_message = "この受付では作成しない書類です。"
+
+
+class AlreadySigned(Conflict):
+    code = "already_signed"
+    default_message = (
+        "署名済みです。内容を変えるには、受付の内容を修正してから確認し直してください。"
+    )
+
+
+class NotConfirming(Conflict):
+    code = "not_confirming"
+    default_message = (
+        "タブレットでの確認中ではありません。窓口で「タブレットで確認」を押してください。"
+    )
+
+
+class NotSigned(Conflict):
+    code = "not_signed"
+    default_message = "まだ署名されていません。タブレットで確認と署名をしてもらってください。"
+
+
+class EmptySignature(BadRequest):
+    code = "empty_signature"
+    default_message = "署名が空です。枠の中にお名前を書いてください。"
+
+
+def run_guidance(session: Session, visit: Visit, record: VisitRecord) -> GuidanceResult:
+    return guidance_service.guide(session, visit.tenant_id, GuidanceRequest(visit=record))
+
+
+def forms_for(record: VisitRecord, guidance: GuidanceResult) -> list[str]:
+    """The forms of the visit, in route order, each once: the procedures' and certificates'."""
+    known = set(form_names())
+    wanted: list[str] = []
+    for procedure in guidance.procedures:
+        wanted += procedure.forms
+    wanted += [
+        CERTIFICATE_FORMS[c.kind] for c in record.certificates if c.kind in CERTIFICATE_FORMS
+    ]
+    ordered = [f for f in dict.fromkeys(wanted) if f in known]
+    # The checklist is the resident's route through the building: last.
+    return sorted(ordered, key=lambda f: f == "checklist")
+
+
+def prepare(session: Session, visit: Visit) -> Prepared:
+    record = visits.build_record(session, visit)
+    guidance = run_guidance(session, visit, record)
+    return Prepared(record, guidance, forms_for(record, guidance))
+
+
+def form_titles(names: list[str]) -> list[dict[str, str]]:
+    return [{"form": n, "title": load_layout(n).title} for n in names]
+
+
+def preview(session: Session, visit: Visit, form: str) -> tuple[str, bytes]:
+    prepared = prepare(session, visit)
+    if form not in prepared.forms:
+        raise FormNotInVisit()
+    rendered = render_form(form, prepared.record, prepared.guidance)
+    return rendered.filename, rendered.content
+
+
+def prefilled_fields(form: str, record: VisitRecord, guidance: GuidanceResult) -> int:
+    """How many entries the resident did not write by hand on this form."""
+    layout = load_layout(form)
+    data = BINDINGS.get(layout.form, moving_notice)(record, guidance)
+    return (
+        len(data.values)
+        + sum(len(v) for v in data.checks.values())
+        + sum(len([x for x in row.values() if x]) for row in data.rows)
+    )
+
+
+def request_confirmation(session: Session, visit: Visit) -> Prepared:
+    """「タブレットで確認」: the visit goes to the counter's tablet for checking and signing."""
+    visits.ensure_open(visit)
+    prepared = prepare(session, visit)
+    if not prepared.forms:
+        raise NoForms()
+    visit.status = "confirming"
+    visits.add_event(session, visit, "tablet.sent", {"forms": prepared.forms})
+    return prepared
+
+
+def signature_digest(signature: SignatureShape) -> str:
+    canonical = json.dumps(
+        signature.model_dump(mode="json", exclude={"png_base64"}),
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def sign(
+    session: Session, visit: Visit, signature: SignatureShape, *, device: str | None
+) -> list[Document]:
+    """The resident's one signature: every form rendered with it, stored with its hash."""
+    if visit.status == "signed":
+        raise AlreadySigned()
+    if visit.status != "confirming":
+        raise NotConfirming()
+    if not signature.strokes:
+        raise EmptySignature()
+    prepared = prepare(session, visit)
+    row = Signature(
+        tenant_id=visit.tenant_id,
+        visit_id=visit.id,
+        strokes=signature.model_dump_json(),
+        sha256=signature_digest(signature),
+        device=device,
+        bound_documents={},
+    )
+    session.add(row)
+    session.flush()
+    documents: list[Document] = []
+    bound: dict[str, str] = {}
+    for form in prepared.forms:
+        layout = load_layout(form)
+        digest = document_hash(layout.form, layout.version, prepared.record, prepared.guidance)
+        rendered = render_form(form, prepared.record, prepared.guidance, signature)
+        document = Document(
+            tenant_id=visit.tenant_id,
+            visit_id=visit.id,
+            form=form,
+            filename=rendered.filename,
+            content_type=rendered.content_type,
+            sha256=digest,
+            content=rendered.content,
+            signature_id=row.id,
+        )
+        session.add(document)
+        documents.append(document)
+        bound[form] = digest
+    row.bound_documents = bound
+    session.flush()
+    visit.status = "signed"
+    visits.add_event(
+        session, visit, "visit.signed", {"signature_id": row.id, "documents": len(documents)}
+    )
+    for document in documents:
+        visits.add_event(
+            session,
+            visit,
+            "document.stored",
+            {
+                "document_id": document.id,
+                "form": document.form,
+                "sha256": document.sha256,
+                "prefilled_fields": prefilled_fields(
+                    document.form, prepared.record, prepared.guidance
+                ),
+            },
+        )
+    return documents
+
+
+def list_documents(session: Session, visit: Visit) -> list[Document]:
+    return list(
+        session.scalars(
+            select(Document).where(Document.visit_id == visit.id).order_by(Document.created_at)
+        )
+    )
+
+
+def get_document(session: Session, visit: Visit, document_id: str) -> Document:
+    document = session.scalars(
+        select(Document).where(Document.id == document_id, Document.visit_id == visit.id)
+    ).one_or_none()
+    if document is None or document.content is None:
+        raise NotFound(
+            "書類が見つかりません（保存期間が過ぎた可能性があります）。", code="document_not_found"
+        )
+    return document
+
+
+def enqueue(
+    session: Session, visit: Visit, prepared: Prepared, stored: list[Document], *, actor: str
+) -> list[Any]:
+    """The hand-off rows, in the caller's transaction (``backend.platform.outbox.service``).
+
+    A tenant with no enabled destination would close the visit with nothing handed off: that
+    is refused, so the visit stays open and nothing the resident gave us is lost.
+    """
+    rows = enqueue_handoff(
+        session,
+        visit,
+        prepared.record,
+        stored,
+        procedures=prepared.guidance.procedures,
+        actor=actor,
+    )
+    if not rows:
+        raise Conflict(
+            "バックオフィスの送付先が設定されていません。管理者に連絡してください。",
+            code="no_handoff_destination",
+        )
+    return list(rows)

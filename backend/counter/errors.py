@@ -1,0 +1,45 @@
+"""Errors of the visits domain, with stable codes and messages for the clerk."""
+
+from __future__ import annotations
+
+from backend.platform.errors import BadRequest, Conflict, NotFound
+
+
+class VisitNotFound(NotFound):
+    code = "visit_not_found"
+    default_message = "受付が見つかりません。"
+
+
+class MemberNotFound(NotFound):
+    code = "member_not_found"
+    default_message = "世帯員が見つかりません。"
+
+
+class TicketNotFound(NotFound):
+    code = "ticket_not_found"
+    default_message = "整理券が見つかりません。"
+
+
+class VisitClosed(Conflict):
+    code = "visit_closed"
+    default_message = "この受付は終了しています。新しい受付を開始してください。"
+
+
+class CardFieldReadOnly(Conflict):
+    code = "card_field_read_only"
+    default_message = (
+        "マイナンバーカードから読み取った氏名・住所・生年月日・性別は変更できません。"
+        "誤りがある場合は、世帯員を削除して読み取り直すか、カードの券面を確認してください。"
+    )
+
+
+class VisitIncomplete(BadRequest):
+    code = "visit_incomplete"
+    default_message = "届出の種類（転入・転出など）を選んでください。"
+
+
+class CardDataInvalid(BadRequest):
+    code = "card_data_invalid"
+    default_message = (
+        "カードから読み取ったデータの形式が正しくありません。手入力で対応してください。"
+    )

@@ -1,0 +1,80 @@
+"""Visits, their timeline of events and the household members they concern.
+
+Every personal field (name, kana, address, birth date, phone, 住民票コード) is ``EncryptedText``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.platform.db import Base, EncryptedText, IdMixin, TenantOwned, TimestampMixin, utcnow
+
+
+class Visit(IdMixin, TimestampMixin, TenantOwned, Base):
+    __tablename__ = "visits"
+
+    office_id: Mapped[str | None] = mapped_column(ForeignKey("offices.id", ondelete="SET NULL"))
+    counter_id: Mapped[str | None] = mapped_column(ForeignKey("counters.id", ondelete="SET NULL"))
+    ticket_id: Mapped[str | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    # open → confirming (sent to the tablet) → signed → closed; see backend/counter/service.py
+    status: Mapped[str] = mapped_column(String(16), default="open", comment="open, signed, closed")
+    event: Mapped[str | None] = mapped_column(String(32))
+    event_date: Mapped[dt.date | None] = mapped_column()
+    filed_on: Mapped[dt.date | None] = mapped_column()
+    previous_address: Mapped[str | None] = mapped_column(EncryptedText)
+    new_address: Mapped[str | None] = mapped_column(EncryptedText)
+    household_head: Mapped[str | None] = mapped_column(EncryptedText)
+    applicant_name: Mapped[str | None] = mapped_column(EncryptedText)
+    applicant_relationship: Mapped[str | None] = mapped_column(String(32))
+    applicant_phone: Mapped[str | None] = mapped_column(EncryptedText)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    certificates: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    closed_at: Mapped[dt.datetime | None] = mapped_column()
+    purged_at: Mapped[dt.datetime | None] = mapped_column()
+
+    members: Mapped[list[HouseholdMember]] = relationship(
+        back_populates="visit",
+        order_by="HouseholdMember.position",
+        cascade="all, delete-orphan",
+        lazy="raise",
+    )
+    events: Mapped[list[VisitEvent]] = relationship(
+        order_by="VisitEvent.at", cascade="all, delete-orphan", lazy="raise"
+    )
+
+
+class HouseholdMember(IdMixin, TimestampMixin, TenantOwned, Base):
+    __tablename__ = "household_members"
+
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(EncryptedText)
+    kana: Mapped[str | None] = mapped_column(EncryptedText)
+    birth_date: Mapped[str | None] = mapped_column(EncryptedText, comment="ISO date, encrypted")
+    address: Mapped[str | None] = mapped_column(EncryptedText)
+    resident_code: Mapped[str | None] = mapped_column(EncryptedText)
+    sex: Mapped[str | None] = mapped_column(String(1))
+    relationship_to_head: Mapped[str | None] = mapped_column(String(32))
+    nationality: Mapped[str | None] = mapped_column(String(2))
+    source: Mapped[str] = mapped_column(String(8), default="staff")
+    attributes: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict, comment="insurance, care_certified, … (no personal identifiers)"
+    )
+
+    visit: Mapped[Visit] = relationship(back_populates="members", lazy="raise")
+
+
+class VisitEvent(IdMixin, TenantOwned, Base):
+    """One step of a visit's journey (ticket called, card read, signed, handed off…)."""
+
+    __tablename__ = "visit_events"
+    __table_args__ = (Index("ix_visit_events_visit_at", "visit_id", "at"),)
+
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(48))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, comment="no personal data")

@@ -1,0 +1,193 @@
+"""Retention: forget a visit's personal data once it has been handed off, and the 個人番号 first.
+
+A visit is *handed off* when it is closed and every outbox message for it is delivered; its
+hand-off time is the latest of ``closed_at`` and the deliveries (a visit closed with no outbox
+message is handed off at ``closed_at``). Then:
+
+- at once: its 個人番号 rows are deleted;
+- ``Tenant.retention_days`` (default 30) later: names, addresses, phone numbers, household
+  members, document contents, signature strokes, outbox payloads and free-form facts go; the
+  visit row stays with its status, times, event kind and its VisitEvents (the journey metrics),
+  and ``purged_at`` is set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from backend.counter.document_models import Document, Signature
+from backend.counter.individual_number import purge_individual_numbers
+from backend.counter.models import HouseholdMember, Visit
+from backend.identity.security_models import IndividualNumber
+from backend.identity.tenants.models import Tenant
+from backend.platform.audit.service import record
+from backend.platform.db import session_scope, utcnow
+from backend.platform.outbox.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+PURGED_FILENAME = "purged"
+
+
+@dataclass(frozen=True)
+class PlannedPurge:
+    tenant_code: str
+    visit_id: str
+    handed_off_at: dt.datetime
+    due_at: dt.datetime
+    individual_numbers_only: bool
+
+
+@dataclass
+class PurgePlan:
+    items: list[PlannedPurge] = field(default_factory=list)
+
+    @property
+    def visits(self) -> list[PlannedPurge]:
+        return [item for item in self.items if not item.individual_numbers_only]
+
+    @property
+    def individual_numbers(self) -> list[PlannedPurge]:
+        return [item for item in self.items if item.individual_numbers_only]
+
+
+def handed_off_at(session: Session, visit: Visit) -> dt.datetime | None:
+    if visit.closed_at is None:
+        return None
+    messages = session.execute(
+        select(OutboxMessage.status, OutboxMessage.delivered_at)
+        .where(OutboxMessage.visit_id == visit.id)
+        .execution_options(unscoped=True)
+    ).all()
+    moments = [visit.closed_at]
+    for status, delivered_at in messages:
+        if status != "delivered":
+            return None
+        moments.append(delivered_at or visit.closed_at)
+    return max(moments)
+
+
+def plan(session: Session, now: dt.datetime | None = None) -> PurgePlan:
+    """What a purge would do now, for every tenant (unscoped: the worker's view)."""
+    now = now or utcnow()
+    result = PurgePlan()
+    tenants = session.scalars(select(Tenant).order_by(Tenant.code)).all()
+    with_numbers = set(
+        session.scalars(select(IndividualNumber.visit_id).execution_options(unscoped=True)).all()
+    )
+    for tenant in tenants:
+        retention = dt.timedelta(days=tenant.retention_days)
+        visits = session.scalars(
+            select(Visit)
+            .where(
+                Visit.tenant_id == tenant.id,
+                Visit.closed_at.is_not(None),
+                Visit.purged_at.is_(None),
+            )
+            .order_by(Visit.closed_at)
+            .execution_options(unscoped=True)
+        ).all()
+        for visit in visits:
+            moment = handed_off_at(session, visit)
+            if moment is None:
+                continue
+            due = moment + retention
+            if due <= now:
+                result.items.append(PlannedPurge(tenant.code, visit.id, moment, due, False))
+            elif visit.id in with_numbers:
+                result.items.append(PlannedPurge(tenant.code, visit.id, moment, moment, True))
+    return result
+
+
+def purge_visit(session: Session, visit: Visit, now: dt.datetime | None = None) -> dict[str, int]:
+    """Remove a visit's personal data, keep its journey; returns counts (for the audit trail)."""
+    now = now or utcnow()
+    counts = {"individual_numbers": purge_individual_numbers(session, visit.id)}
+    counts["members"] = _rowcount(
+        session.execute(
+            delete(HouseholdMember)
+            .where(HouseholdMember.visit_id == visit.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    counts["documents"] = _rowcount(
+        session.execute(
+            update(Document)
+            .where(Document.visit_id == visit.id)
+            .values(content=None, filename=PURGED_FILENAME)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    counts["signatures"] = _rowcount(
+        session.execute(
+            update(Signature)
+            .where(Signature.visit_id == visit.id)
+            .values(strokes=None)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    counts["outbox_payloads"] = _rowcount(
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.visit_id == visit.id)
+            .values(payload=None)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    visit.previous_address = visit.new_address = visit.household_head = None
+    visit.applicant_name = visit.applicant_phone = None
+    visit.facts = {}
+    visit.purged_at = now
+    session.flush()
+    record(
+        session,
+        tenant_id=visit.tenant_id,
+        action="retention.purged",
+        actor="system:retention",
+        visit_id=visit.id,
+        detail=counts,
+    )
+    return counts
+
+
+def execute(session: Session, purge_plan: PurgePlan, now: dt.datetime | None = None) -> int:
+    done = 0
+    for item in purge_plan.items:
+        visit = session.scalars(
+            select(Visit).where(Visit.id == item.visit_id).execution_options(unscoped=True)
+        ).one()
+        if item.individual_numbers_only:
+            removed = purge_individual_numbers(session, visit.id)
+            record(
+                session,
+                tenant_id=visit.tenant_id,
+                action="retention.individual_numbers_purged",
+                actor="system:retention",
+                visit_id=visit.id,
+                detail={"individual_numbers": removed},
+            )
+        else:
+            purge_visit(session, visit, now)
+        done += 1
+    return done
+
+
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def purge_job() -> int:
+    """Worker job: purge whatever is due, one transaction per round."""
+    with session_scope(unscoped=True) as session:
+        done = execute(session, plan(session))
+    if done:
+        log.info("retention: purged %d visit(s)", done)
+    return done
+
+
+JOBS = [purge_job]

@@ -1,0 +1,134 @@
+"""Request and response shapes of ``/api/v1/visits``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.visit import Applicant, Certificate, Event, FactValue, Insurance, SexCode
+
+# Fields a My Number Card holds (基本4情報): exactly as read, never edited by staff.
+CARD_FIELDS: tuple[str, ...] = ("name", "address", "birth_date", "sex")
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(from_attributes=True, extra="forbid")
+
+
+class VisitCreate(Schema):
+    ticket_id: str | None = Field(default=None, description="the called ticket this visit serves")
+    counter_id: str | None = Field(default=None, description="default: the ticket's counter")
+
+
+class VisitUpdate(Schema):
+    """Only the fields sent are changed."""
+
+    event: Event | None = None
+    event_date: dt.date | None = None
+    filed_on: dt.date | None = None
+    previous_address: str | None = None
+    new_address: str | None = None
+    household_head: str | None = None
+    applicant: Applicant | None = None
+    facts: dict[str, FactValue] | None = Field(
+        default=None, description="merged into the visit's facts; a null value removes a fact"
+    )
+    certificates: list[Certificate] | None = None
+
+
+class MemberAttributes(Schema):
+    insurance: Insurance | None = None
+    care_certified: bool | None = None
+    disability_certificate: bool | None = None
+    deceased: bool | None = None
+    residence_status: str | None = None
+    residence_period_end: dt.date | None = None
+
+
+class MemberCreate(MemberAttributes):
+    """A member typed by staff (``source: staff``); card members come only from a card read."""
+
+    name: str = Field(min_length=1)
+    kana: str | None = None
+    birth_date: dt.date | None = None
+    sex: SexCode | None = None
+    relationship: str | None = None
+    nationality: str | None = Field(default=None, min_length=2, max_length=2)
+    address: str | None = None
+
+
+class MemberUpdate(MemberAttributes):
+    name: str | None = Field(default=None, min_length=1)
+    kana: str | None = None
+    birth_date: dt.date | None = None
+    sex: SexCode | None = None
+    relationship: str | None = None
+    nationality: str | None = Field(default=None, min_length=2, max_length=2)
+    address: str | None = None
+
+
+class MemberRead(MemberAttributes):
+    id: str
+    position: int
+    name: str
+    kana: str | None = None
+    birth_date: dt.date | None = None
+    sex: SexCode | None = None
+    relationship: str | None = None
+    nationality: str | None = None
+    address: str | None = None
+    source: Literal["card", "staff", "core"]
+    read_only_fields: list[str] = Field(description="fields the API refuses to change")
+
+
+class VisitRead(Schema):
+    id: str
+    status: str
+    counter_id: str | None
+    ticket_id: str | None
+    ticket_number: str | None = None
+    event: str | None
+    event_date: dt.date | None
+    filed_on: dt.date | None
+    previous_address: str | None
+    new_address: str | None
+    household_head: str | None
+    applicant: Applicant | None
+    facts: dict[str, Any]
+    certificates: list[dict[str, Any]]
+    members: list[MemberRead]
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+
+
+class VisitSummary(Schema):
+    id: str
+    status: str
+    counter_id: str | None
+    ticket_number: str | None = None
+    event: str | None
+    members: int
+    created_at: dt.datetime
+
+
+class VisitEventRead(Schema):
+    kind: str
+    at: dt.datetime
+    data: dict[str, Any]
+
+
+class Journey(Schema):
+    """The visit measured from its events (seconds; None while not yet known)."""
+
+    events: list[VisitEventRead]
+    wait_seconds: float | None = Field(description="ticket issued → called")
+    service_seconds: float | None = Field(description="visit opened → closed (or now)")
+    counters_visited: int
+    cards_read: int
+    members_typed: int
+    forms: int
+    fields_not_handwritten: int = Field(
+        description="form fields the resident did not write by hand (prefilled from the record)"
+    )

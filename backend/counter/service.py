@@ -1,0 +1,457 @@
+"""Visits: open, fill in, assemble the canonical record, close; every step is a VisitEvent.
+
+Services only ``flush()``; the request (or the caller's unit of work) commits once.
+Event data carries ids and counts, never personal data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from backend.counter.errors import (
+    CardDataInvalid,
+    CardFieldReadOnly,
+    MemberNotFound,
+    TicketNotFound,
+    VisitClosed,
+    VisitIncomplete,
+    VisitNotFound,
+)
+from backend.counter.models import HouseholdMember, Visit, VisitEvent
+from backend.counter.schemas import (
+    CARD_FIELDS,
+    Journey,
+    MemberAttributes,
+    MemberCreate,
+    MemberUpdate,
+    VisitEventRead,
+    VisitUpdate,
+)
+from backend.identity.tenants.models import Counter, Tenant
+from backend.platform.db import utcnow
+from backend.queue import service as queue_service
+from backend.queue.models import Ticket
+from contracts import Applicant, Member, TenantRef, VisitRecord
+
+ATTRIBUTE_FIELDS: tuple[str, ...] = tuple(MemberAttributes.model_fields)
+
+
+@dataclass(frozen=True)
+class CardFields:
+    """The four attributes read from a My Number Card (券面事項入力補助AP), as read."""
+
+    name: str
+    address: str
+    birth_date: str  # YYYYMMDD or YYYY-MM-DD, as the reader returned it
+    sex: str
+
+
+# --- events -------------------------------------------------------------------------------
+
+
+def add_event(
+    session: Session,
+    visit: Visit,
+    kind: str,
+    data: Mapping[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> VisitEvent:
+    event = VisitEvent(
+        tenant_id=visit.tenant_id, visit_id=visit.id, kind=kind, data=dict(data or {})
+    )
+    if at is not None:
+        event.at = at
+    session.add(event)
+    session.flush()
+    return event
+
+
+def list_events(session: Session, visit: Visit) -> list[VisitEvent]:
+    return list(
+        session.scalars(
+            select(VisitEvent)
+            .where(VisitEvent.visit_id == visit.id)
+            .order_by(VisitEvent.at, VisitEvent.id)
+        )
+    )
+
+
+# --- visits -------------------------------------------------------------------------------
+
+
+def get_visit(session: Session, visit_id: str) -> Visit:
+    query = select(Visit).where(Visit.id == visit_id).options(selectinload(Visit.members))
+    visit = session.scalars(query).one_or_none()
+    if visit is None:
+        raise VisitNotFound()
+    return visit
+
+
+def open_visit(
+    session: Session,
+    *,
+    tenant_id: str,
+    ticket_id: str | None = None,
+    counter_id: str | None = None,
+    actor: str | None = None,
+) -> Visit:
+    ticket = None
+    if ticket_id is not None:
+        ticket = session.scalars(select(Ticket).where(Ticket.id == ticket_id)).one_or_none()
+        if ticket is None:
+            raise TicketNotFound()
+        counter_id = counter_id or ticket.counter_id
+    counter = session.get(Counter, counter_id) if counter_id else None
+    if counter_id is not None and (counter is None or counter.tenant_id != tenant_id):
+        raise VisitNotFound("窓口が見つかりません。", code="counter_not_found")
+    visit = Visit(
+        tenant_id=tenant_id,
+        ticket_id=ticket.id if ticket else None,
+        counter_id=counter.id if counter else None,
+        office_id=counter.office_id if counter else None,
+        status="open",
+        facts={},
+        certificates=[],
+    )
+    session.add(visit)
+    session.flush()
+    if ticket is not None:
+        # The wait is measured from the ticket's own times, copied as events of the visit.
+        add_event(
+            session, visit, "ticket.issued", {"ticket": ticket.display_number}, at=ticket.issued_at
+        )
+        if ticket.called_at is not None:
+            add_event(
+                session,
+                visit,
+                "ticket.called",
+                {"ticket": ticket.display_number, "counter_id": ticket.counter_id},
+                at=ticket.called_at,
+            )
+    add_event(session, visit, "visit.opened", {"counter_id": visit.counter_id, "by": actor})
+    if ticket is not None and ticket.status == "called":
+        queue_service.start_serving(session, ticket.id, actor=actor)
+    return get_visit(session, visit.id)
+
+
+def ensure_open(visit: Visit) -> None:
+    if visit.status == "closed":
+        raise VisitClosed()
+
+
+def update_visit(session: Session, visit: Visit, changes: VisitUpdate) -> Visit:
+    ensure_open(visit)
+    sent = changes.model_dump(exclude_unset=True)
+    changed: list[str] = []
+    for field in ("event", "event_date", "filed_on"):
+        if field in sent:
+            setattr(visit, field, sent[field])
+            changed.append(field)
+    for field in ("previous_address", "new_address", "household_head"):
+        if field in sent:
+            setattr(visit, field, sent[field] or None)
+            changed.append(field)
+    if "applicant" in sent:
+        applicant = changes.applicant
+        visit.applicant_name = applicant.name if applicant else None
+        visit.applicant_relationship = applicant.relationship if applicant else None
+        visit.applicant_phone = applicant.phone if applicant else None
+        changed.append("applicant")
+    if changes.facts is not None:
+        facts = dict(visit.facts or {})
+        for key, value in changes.facts.items():
+            if value is None:
+                facts.pop(key, None)
+            else:
+                facts[key] = value
+        visit.facts = facts
+        changed.append("facts")
+    if changes.certificates is not None:
+        visit.certificates = [
+            c.model_dump(mode="json", exclude_none=True) for c in changes.certificates
+        ]
+        changed.append("certificates")
+    if changed:
+        _unsign(session, visit)
+        add_event(session, visit, "visit.updated", {"fields": changed})
+    fill_defaults(visit)
+    session.flush()
+    return visit
+
+
+MOVES = ("moving-in", "moving-within", "moving-out")
+
+
+def fill_defaults(visit: Visit) -> None:
+    """What the first card already tells us, so nobody types it: the previous address (for a
+    move, the card still holds it), the household head, and the applicant (本人)."""
+    if not visit.members:
+        return
+    first = visit.members[0]
+    card = next((m for m in visit.members if m.source == "card"), None)
+    if visit.event in MOVES and visit.previous_address is None and card and card.address:
+        visit.previous_address = card.address
+    if first.relationship_to_head is None:
+        first.relationship_to_head = "世帯主"
+    if visit.household_head is None:
+        head = next((m for m in visit.members if m.relationship_to_head == "世帯主"), first)
+        visit.household_head = head.name
+    if visit.applicant_name is None:
+        visit.applicant_name = first.name
+        visit.applicant_relationship = "本人"
+
+
+def _unsign(session: Session, visit: Visit) -> None:
+    """A change after signing voids the signature: the resident must see what they sign."""
+    if visit.status in ("confirming", "signed"):
+        previous, visit.status = visit.status, "open"
+        add_event(session, visit, "confirmation.voided", {"was": previous})
+
+
+def close_visit(session: Session, visit: Visit, *, actor: str | None = None) -> Visit:
+    ensure_open(visit)
+    visit.status = "closed"
+    visit.closed_at = utcnow()
+    add_event(session, visit, "visit.closed", {"by": actor})
+    ticket = session.get(Ticket, visit.ticket_id) if visit.ticket_id else None
+    if ticket is not None and ticket.status in ("called", "serving"):
+        queue_service.finish(session, ticket.id, actor=actor)
+    session.flush()
+    return visit
+
+
+# --- members ------------------------------------------------------------------------------
+
+
+def _next_position(visit: Visit) -> int:
+    return max((m.position for m in visit.members), default=-1) + 1
+
+
+def _apply_attributes(member: HouseholdMember, values: Mapping[str, Any]) -> None:
+    attributes = dict(member.attributes or {})
+    for field in ATTRIBUTE_FIELDS:
+        if field not in values:
+            continue
+        value = values[field]
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        if value is None:
+            attributes.pop(field, None)
+        else:
+            attributes[field] = value
+    member.attributes = attributes
+
+
+def add_staff_member(session: Session, visit: Visit, body: MemberCreate) -> HouseholdMember:
+    ensure_open(visit)
+    member = HouseholdMember(
+        tenant_id=visit.tenant_id,
+        visit_id=visit.id,
+        position=_next_position(visit),
+        name=body.name,
+        kana=body.kana,
+        birth_date=body.birth_date.isoformat() if body.birth_date else None,
+        sex=body.sex,
+        relationship_to_head=body.relationship,
+        nationality=body.nationality,
+        address=body.address,
+        source="staff",
+        attributes={},
+    )
+    _apply_attributes(member, body.model_dump(exclude_unset=True))
+    visit.members.append(member)
+    fill_defaults(visit)
+    session.flush()
+    _unsign(session, visit)
+    add_event(session, visit, "member.added", {"member_id": member.id, "source": "staff"})
+    return member
+
+
+def parse_card_birth_date(raw: str) -> dt.date:
+    text = raw.strip()
+    try:
+        if len(text) == 8 and text.isdigit():
+            return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise CardDataInvalid() from exc
+
+
+def add_card_member(
+    session: Session, visit: Visit, card: CardFields, *, job_id: str | None = None
+) -> HouseholdMember:
+    """A member read from a My Number Card: the four attributes stored exactly as read."""
+    ensure_open(visit)
+    if not card.name or card.sex not in ("1", "2", "9"):
+        raise CardDataInvalid()
+    birth_date = parse_card_birth_date(card.birth_date)
+    member = HouseholdMember(
+        tenant_id=visit.tenant_id,
+        visit_id=visit.id,
+        position=_next_position(visit),
+        name=card.name,
+        birth_date=birth_date.isoformat(),
+        sex=card.sex,
+        address=card.address,
+        nationality=None,
+        source="card",
+        attributes={},
+    )
+    visit.members.append(member)
+    fill_defaults(visit)
+    session.flush()
+    _unsign(session, visit)
+    add_event(session, visit, "card.read", {"member_id": member.id, "job_id": job_id})
+    add_event(session, visit, "member.added", {"member_id": member.id, "source": "card"})
+    return member
+
+
+def get_member(visit: Visit, member_id: str) -> HouseholdMember:
+    for member in visit.members:
+        if member.id == member_id:
+            return member
+    raise MemberNotFound()
+
+
+def update_member(
+    session: Session, visit: Visit, member: HouseholdMember, body: MemberUpdate
+) -> HouseholdMember:
+    ensure_open(visit)
+    sent = body.model_dump(exclude_unset=True)
+    if member.source == "card":
+        refused = [f for f in CARD_FIELDS if f in sent]
+        if refused:
+            raise CardFieldReadOnly(fields=refused)
+    for field in ("name", "kana", "sex", "nationality", "address"):
+        if field in sent:
+            setattr(member, field, sent[field])
+    if "birth_date" in sent:
+        member.birth_date = body.birth_date.isoformat() if body.birth_date else None
+    if "relationship" in sent:
+        member.relationship_to_head = sent["relationship"]
+    _apply_attributes(member, sent)
+    session.flush()
+    _unsign(session, visit)
+    add_event(session, visit, "member.updated", {"member_id": member.id, "fields": sorted(sent)})
+    return member
+
+
+def remove_member(session: Session, visit: Visit, member: HouseholdMember) -> None:
+    ensure_open(visit)
+    visit.members.remove(member)
+    session.flush()
+    for position, other in enumerate(visit.members):
+        other.position = position
+    _unsign(session, visit)
+    add_event(session, visit, "member.removed", {"member_id": member.id, "source": member.source})
+    session.flush()
+
+
+# --- the canonical record -----------------------------------------------------------------
+
+
+def local_today(tenant: Tenant) -> dt.date:
+    return dt.datetime.now(ZoneInfo(tenant.timezone)).date()
+
+
+def member_record(member: HouseholdMember) -> Member:
+    attributes = member.attributes or {}
+    return Member.model_validate(
+        {
+            "name": member.name,
+            "kana": member.kana,
+            "birth_date": member.birth_date,
+            "sex": member.sex,
+            "relationship": member.relationship_to_head,
+            "nationality": member.nationality,
+            "source": member.source,
+            "address": member.address,
+            "resident_code": member.resident_code,
+            **{k: v for k, v in attributes.items() if k in ATTRIBUTE_FIELDS},
+        }
+    )
+
+
+def build_record(session: Session, visit: Visit) -> VisitRecord:
+    """The canonical ``madoguchi.visit/1`` record assembled from the visit's rows."""
+    tenant = session.get(Tenant, visit.tenant_id)
+    assert tenant is not None
+    if visit.event is None:
+        raise VisitIncomplete()
+    filed_on = visit.filed_on or local_today(tenant)
+    applicant = None
+    if visit.applicant_name:
+        applicant = Applicant(
+            name=visit.applicant_name,
+            relationship=visit.applicant_relationship,
+            phone=visit.applicant_phone,
+        )
+    return VisitRecord.model_validate(
+        {
+            "visit_id": visit.id,
+            "tenant": TenantRef(code=tenant.code, name=tenant.name),
+            "event": visit.event,
+            "event_date": visit.event_date or filed_on,
+            "filed_on": filed_on,
+            "previous_address": visit.previous_address,
+            "new_address": visit.new_address,
+            "household_head": visit.household_head,
+            "applicant": applicant,
+            "members": [member_record(m) for m in visit.members],
+            "facts": dict(visit.facts or {}),
+            "certificates": list(visit.certificates or []),
+        }
+    )
+
+
+def ticket_number(session: Session, visit: Visit) -> str | None:
+    if visit.ticket_id is None:
+        return None
+    ticket = session.get(Ticket, visit.ticket_id)
+    return ticket.display_number if ticket else None
+
+
+def list_visits(
+    session: Session, *, status: str | None = None, counter_id: str | None = None, limit: int = 50
+) -> list[Visit]:
+    query = select(Visit).options(selectinload(Visit.members)).order_by(Visit.created_at.desc())
+    if status is not None:
+        query = query.where(Visit.status == status)
+    if counter_id is not None:
+        query = query.where(Visit.counter_id == counter_id)
+    return list(session.scalars(query.limit(limit)))
+
+
+# --- the journey ------------------------------------------------------------------------
+
+
+def _first(events: list[VisitEvent], kind: str) -> dt.datetime | None:
+    return next((e.at for e in events if e.kind == kind), None)
+
+
+def journey(session: Session, visit: Visit) -> Journey:
+    """Wait, service time, counters, cards, forms: measured from the events, not estimated."""
+    events = list_events(session, visit)
+    issued, called = _first(events, "ticket.issued"), _first(events, "ticket.called")
+    opened, closed = _first(events, "visit.opened"), _first(events, "visit.closed")
+    counters = {e.data.get("counter_id") for e in events if e.data.get("counter_id")}
+    stored = [e for e in events if e.kind == "document.stored"]
+    return Journey(
+        events=[VisitEventRead.model_validate(e) for e in events],
+        wait_seconds=(called - issued).total_seconds() if issued and called else None,
+        service_seconds=((closed or utcnow()) - opened).total_seconds() if opened else None,
+        counters_visited=len(counters),
+        cards_read=sum(1 for e in events if e.kind == "card.read"),
+        members_typed=sum(
+            1 for e in events if e.kind == "member.added" and e.data.get("source") == "staff"
+        ),
+        forms=len(stored),
+        fields_not_handwritten=sum(int(e.data.get("prefilled_fields", 0)) for e in stored),
+    )

@@ -1,0 +1,105 @@
+"""Staff login with throttling and temporary lockout."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.identity.auth.passwords import hash_password, verify_password
+from backend.identity.auth.tokens import hash_token, new_token
+from backend.identity.staff.models import StaffAccount, StaffSession
+from backend.identity.tenants.models import Tenant
+from backend.platform.audit.service import record
+from backend.platform.db import utcnow
+from backend.platform.errors import MadoguchiError, NotAuthenticated
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = dt.timedelta(minutes=15)
+# Verifying against a fixed hash when the account does not exist keeps timing uniform.
+_DUMMY_HASH = hash_password("not-a-real-password")
+
+
+class AccountLocked(MadoguchiError):
+    status_code = 429
+    code = "account_locked"
+    default_message = (
+        "ログインに続けて失敗したため、しばらくロックされています。15分後にお試しください。"
+    )
+
+
+def authenticate(
+    session: Session, tenant_code: str, username: str, password: str, address: str = ""
+) -> tuple[StaffAccount, Tenant]:
+    """Check a password; every outcome is an audit event of the tenant (when it exists).
+
+    Failures raise, so the caller must still commit (the failure count and the audit event
+    are the point): ``backend.identity.auth.router.login`` answers errors without raising.
+    """
+    tenant = session.scalars(select(Tenant).where(Tenant.code == tenant_code)).one_or_none()
+    staff = None
+    if tenant is not None:
+        staff = session.scalars(
+            select(StaffAccount)
+            .where(StaffAccount.tenant_id == tenant.id, StaffAccount.username == username)
+            .execution_options(unscoped=True)
+        ).one_or_none()
+    now = utcnow()
+    detail = {"username": username, "address": address}
+    if staff is not None and staff.locked_until is not None and staff.locked_until > now:
+        record(session, tenant_id=staff.tenant_id, action="auth.login_locked", detail=detail)
+        raise AccountLocked()
+    password_ok = verify_password(
+        staff.password_hash if staff and staff.password_hash else _DUMMY_HASH, password
+    )
+    if staff is None or tenant is None or not staff.active or not password_ok:
+        if tenant is not None:
+            record(session, tenant_id=tenant.id, action="auth.login_failed", detail=detail)
+        if staff is not None:
+            staff.failed_logins += 1
+            if staff.failed_logins >= MAX_FAILED_LOGINS:
+                staff.locked_until = now + LOCKOUT
+                staff.failed_logins = 0
+                record(
+                    session,
+                    tenant_id=staff.tenant_id,
+                    action="auth.lockout",
+                    actor=f"staff:{staff.id}",
+                    detail={**detail, "until": staff.locked_until.isoformat()},
+                )
+        raise NotAuthenticated(
+            "自治体コード、ユーザー名またはパスワードが違います。", code="login_failed"
+        )
+    staff.failed_logins = 0
+    staff.locked_until = None
+    record(
+        session,
+        tenant_id=tenant.id,
+        action="auth.login",
+        actor=f"staff:{staff.id}",
+        detail={"method": "password", "address": address},
+    )
+    return staff, tenant
+
+
+def open_session(session: Session, staff: StaffAccount) -> tuple[str, StaffSession]:
+    token = new_token()
+    row = StaffSession(
+        tenant_id=staff.tenant_id,
+        staff_id=staff.id,
+        token_hash=hash_token(token),
+        csrf_token=new_token(),
+    )
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def end_session(session: Session, session_id: str) -> None:
+    row = session.get(StaffSession, session_id)
+    if row is not None and row.ended_at is None:
+        row.ended_at = utcnow()
+        record(
+            session, tenant_id=row.tenant_id, action="auth.logout", actor=f"staff:{row.staff_id}"
+        )

@@ -1,0 +1,36 @@
+"""Devices: counter agents, tablets, ticket machines and display boards."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.platform.db import Base, IdMixin, TenantOwned, TimestampMixin
+
+
+class DeviceKind(StrEnum):
+    AGENT = "agent"
+    TABLET = "tablet"
+    TICKET_MACHINE = "ticket_machine"
+    DISPLAY = "display"
+    # A back-office system (core system, RPA) pulling hand-offs: no screen, no person.
+    BACK_OFFICE_SYSTEM = "back_office_api"  # fits the 16-character kind column
+
+
+class Device(IdMixin, TimestampMixin, TenantOwned, Base):
+    __tablename__ = "devices"
+
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(100))
+    office_id: Mapped[str | None] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    counter_id: Mapped[str | None] = mapped_column(ForeignKey("counters.id", ondelete="SET NULL"))
+    token_hash: Mapped[str | None] = mapped_column(
+        String(64), unique=True, comment="SHA-256 of the token; the token itself is never stored"
+    )
+    pairing_code_hash: Mapped[str | None] = mapped_column(String(64))
+    pairing_expires_at: Mapped[dt.datetime | None] = mapped_column()
+    revoked_at: Mapped[dt.datetime | None] = mapped_column()
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column()

@@ -1,0 +1,149 @@
+"""Device pairing: an admin creates a device and gets a one-time code; the device trades the
+code for its long-lived token. Codes and tokens are stored only as hashes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.identity.auth.tokens import hash_token, new_token
+from backend.identity.devices.models import Device, DeviceKind
+from backend.identity.tenants.models import Counter, Office
+from backend.platform.audit.service import record
+from backend.platform.db import utcnow
+from backend.platform.errors import BadRequest, NotFound
+from backend.platform.settings import get_settings
+
+PAIRING_TTL = dt.timedelta(minutes=10)
+# No 0/O, 1/I/L: read off a screen and typed on a ticket machine's touch keyboard.
+PAIRING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+PAIRING_CODE_LENGTH = 8
+TOKEN_PREFIX = "mdt_"  # noqa: S105 - a prefix, not a secret
+
+
+class PairingFailed(BadRequest):
+    status_code = 400
+    code = "pairing_failed"
+    default_message = (
+        "登録コードが違うか、有効期限が切れています。管理画面で新しいコードを発行してください。"
+    )
+
+
+def normalise_code(code: str) -> str:
+    return code.replace("-", "").replace(" ", "").upper()
+
+
+def hash_pairing_code(code: str) -> str:
+    # Keyed: eight characters are too few to survive an offline guess against a plain hash.
+    key = get_settings().secret_key.encode("utf-8")
+    return hmac.new(
+        key, normalise_code(code).encode("ascii", "replace"), hashlib.sha256
+    ).hexdigest()
+
+
+def new_pairing_code() -> str:
+    raw = "".join(secrets.choice(PAIRING_ALPHABET) for _ in range(PAIRING_CODE_LENGTH))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def _check_placement(session: Session, office_id: str | None, counter_id: str | None) -> str | None:
+    """Office and counter must be the caller's (the scoped session returns nothing else)."""
+    if office_id is not None and session.get(Office, office_id) is None:
+        raise NotFound("庁舎が見つかりません。", code="office_not_found")
+    if counter_id is not None:
+        counter = session.scalars(select(Counter).where(Counter.id == counter_id)).one_or_none()
+        if counter is None or (office_id is not None and counter.office_id != office_id):
+            raise NotFound("窓口が見つかりません。", code="counter_not_found")
+        office_id = counter.office_id
+    return office_id
+
+
+def issue_pairing_code(session: Session, device: Device, actor: str) -> str:
+    code = new_pairing_code()
+    device.pairing_code_hash = hash_pairing_code(code)
+    device.pairing_expires_at = utcnow() + PAIRING_TTL
+    device.token_hash = None  # re-pairing ends the old token
+    session.flush()
+    record(
+        session,
+        tenant_id=device.tenant_id,
+        action="device.pairing_code_issued",
+        actor=actor,
+        device=device.id,
+    )
+    return code
+
+
+def create_device(
+    session: Session,
+    *,
+    tenant_id: str,
+    kind: DeviceKind,
+    name: str,
+    office_id: str | None,
+    counter_id: str | None,
+    actor: str,
+) -> tuple[Device, str]:
+    office_id = _check_placement(session, office_id, counter_id)
+    device = Device(
+        tenant_id=tenant_id, kind=kind.value, name=name, office_id=office_id, counter_id=counter_id
+    )
+    session.add(device)
+    session.flush()
+    record(
+        session,
+        tenant_id=tenant_id,
+        action="device.created",
+        actor=actor,
+        device=device.id,
+        detail={"kind": kind.value, "office_id": office_id, "counter_id": counter_id},
+    )
+    return device, issue_pairing_code(session, device, actor)
+
+
+def pair(session: Session, code: str) -> tuple[Device, str]:
+    """Trade a one-time code for the device's token (the code is spent either way it matched)."""
+    # Unscoped on purpose: the code alone says which tenant's device this is.
+    device = session.scalars(
+        select(Device)
+        .where(Device.pairing_code_hash == hash_pairing_code(code), Device.revoked_at.is_(None))
+        .execution_options(unscoped=True)
+    ).one_or_none()
+    if device is None:
+        raise PairingFailed()
+    expired = device.pairing_expires_at is None or device.pairing_expires_at <= utcnow()
+    device.pairing_code_hash = None
+    device.pairing_expires_at = None
+    if expired:
+        session.flush()
+        raise PairingFailed()
+    token = new_token(TOKEN_PREFIX)
+    device.token_hash = hash_token(token)
+    device.last_seen_at = utcnow()
+    session.flush()
+    record(
+        session,
+        tenant_id=device.tenant_id,
+        action="device.paired",
+        actor=f"device:{device.id}",
+        device=device.id,
+    )
+    return device, token
+
+
+def revoke(session: Session, device: Device, actor: str) -> None:
+    if device.revoked_at is None:
+        device.revoked_at = utcnow()
+        device.token_hash = None
+        device.pairing_code_hash = None
+        device.pairing_expires_at = None
+        session.flush()
+        record(
+            session, tenant_id=device.tenant_id, action="device.revoked", actor=actor,
+            device=device.id,
+        )  # fmt: skip

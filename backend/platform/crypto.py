@@ -1,0 +1,78 @@
+"""Personal data encrypted at rest: AES-256-GCM with the key id stored beside each value.
+
+Stored form: ``v1:<key id>:<base64(nonce ‖ ciphertext ‖ tag)>``. The first configured key
+encrypts; every configured key decrypts, so keys rotate without rewriting old rows at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from backend.platform.errors import MadoguchiError
+from backend.platform.settings import get_settings, parse_encryption_keys
+
+_PREFIX = "v1"
+_NONCE_BYTES = 12
+
+
+class DecryptionFailed(MadoguchiError):
+    code = "decryption_failed"
+    default_message = "保存データを復号できません。暗号鍵の設定を確認してください。"
+
+
+class Keyring:
+    def __init__(self, keys: dict[str, bytes]) -> None:
+        if not keys:
+            raise ValueError("a keyring needs at least one key")
+        self._keys = keys
+        self.current_id = next(iter(keys))
+
+    @classmethod
+    def from_setting(cls, value: str) -> Keyring:
+        return cls(parse_encryption_keys(value))
+
+    def encrypt(self, plaintext: str, *, context: bytes = b"") -> str:
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = AESGCM(self._keys[self.current_id]).encrypt(
+            nonce, plaintext.encode("utf-8"), context
+        )
+        blob = base64.b64encode(nonce + sealed).decode("ascii")
+        return f"{_PREFIX}:{self.current_id}:{blob}"
+
+    def decrypt(self, stored: str, *, context: bytes = b"") -> str:
+        try:
+            prefix, key_id, blob = stored.split(":", 2)
+        except ValueError as exc:
+            raise DecryptionFailed() from exc
+        key = self._keys.get(key_id)
+        if prefix != _PREFIX or key is None:
+            raise DecryptionFailed(f"暗号鍵 {key_id!r} が設定されていません。")
+        raw = base64.b64decode(blob)
+        try:
+            plain = AESGCM(key).decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], context)
+        except InvalidTag as exc:
+            raise DecryptionFailed() from exc
+        return plain.decode("utf-8")
+
+    def key_id_of(self, stored: str) -> str:
+        return stored.split(":", 2)[1]
+
+
+_keyring: Keyring | None = None
+
+
+def get_keyring() -> Keyring:
+    global _keyring
+    if _keyring is None:
+        _keyring = Keyring.from_setting(get_settings().encryption_keys)
+    return _keyring
+
+
+def set_keyring(keyring: Keyring | None) -> None:
+    """Replace the process keyring (key rotation tests, settings reload)."""
+    global _keyring
+    _keyring = keyring

@@ -1,0 +1,215 @@
+"""Database: engine, sessions, the declarative base and the one place that scopes by tenant.
+
+Tenant scoping: every model with a ``tenant_id`` column (``TenantOwned``) is filtered by the
+session's tenant in ``_scope_to_tenant`` below, for every ORM SELECT, including relationship
+loads. A session that has no tenant set sees tenant data only when it says so
+(``unscoped=True``: the CLI, the worker, migrations).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+from sqlalchemy import DateTime, ForeignKey, MetaData, String, Text, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    declared_attr,
+    mapped_column,
+    sessionmaker,
+    with_loader_criteria,
+)
+from sqlalchemy.types import TypeDecorator
+
+from backend.platform.crypto import get_keyring
+from backend.platform.errors import MadoguchiError
+from backend.platform.settings import get_settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC datetimes on SQLite too (which keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value
+
+
+class EncryptedText(TypeDecorator[str]):
+    """Personal data: AES-GCM on the way in, decrypted on the way out (see crypto.py)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return None if value is None else get_keyring().encrypt(value)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> str | None:
+        return None if value is None else get_keyring().decrypt(value)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UTCDateTime}
+
+
+class IdMixin:
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+
+
+class TimestampMixin:
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class TenantOwned:
+    """A row that belongs to one municipality; sessions filter it by their tenant."""
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[str]:
+        return mapped_column(
+            String(32), ForeignKey("tenants.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+
+
+class TenantNotSet(MadoguchiError):
+    code = "tenant_not_set"
+    default_message = "自治体が選択されていません。"
+
+
+def set_session_tenant(session: Session, tenant_id: str | None) -> None:
+    session.info["tenant_id"] = tenant_id
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_to_tenant(state: ORMExecuteState) -> None:
+    if not state.is_select or state.execution_options.get("unscoped", False):
+        return
+    info = state.session.info
+    if info.get("unscoped"):
+        return
+    tenant_id = info.get("tenant_id")
+    if tenant_id is None:
+        # Fail closed: a request session must know its tenant before it reads tenant data.
+        state.statement = state.statement.options(
+            with_loader_criteria(
+                TenantOwned, lambda cls: cls.tenant_id.is_(None), include_aliases=True
+            )
+        )
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True
+        )
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_tenant(session: Session, flush_context: Any, instances: Any) -> None:
+    """New tenant rows take the session's tenant; a row for another tenant is refused."""
+    tenant_id = session.info.get("tenant_id")
+    for obj in session.new:
+        if not isinstance(obj, TenantOwned) or tenant_id is None:
+            continue
+        if obj.tenant_id is None:
+            obj.tenant_id = tenant_id
+        elif obj.tenant_id != tenant_id:
+            raise MadoguchiError("別の自治体のデータは書き込めません。")
+
+
+def make_engine(url: str | None = None) -> Engine:
+    url = url or get_settings().database_url
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy, not pysqlite, issue BEGIN so SAVEPOINTs work (SQLAlchemy docs,
+            # "Serializable isolation / Savepoints / Transactional DDL" for pysqlite).
+            dbapi_conn.isolation_level = None
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+_engine: Engine | None = None
+_session_factory: sessionmaker[Session] | None = None
+
+
+def get_engine() -> Engine:
+    global _engine, _session_factory
+    if _engine is None:
+        _engine = make_engine()
+        _session_factory = sessionmaker(_engine, expire_on_commit=False)
+    return _engine
+
+
+def session_factory() -> sessionmaker[Session]:
+    get_engine()
+    assert _session_factory is not None
+    return _session_factory
+
+
+def reset_engine(engine: Engine | None = None) -> None:
+    """Point the process at another engine (tests, CLI with --database)."""
+    global _engine, _session_factory
+    _engine = engine
+    _session_factory = sessionmaker(engine, expire_on_commit=False) if engine else None
+
+
+@contextmanager
+def session_scope(*, tenant_id: str | None = None, unscoped: bool = False) -> Iterator[Session]:
+    """One unit of work outside a request (CLI, worker): commit on success, roll back on error."""
+    session = session_factory()()
+    session.info["tenant_id"] = tenant_id
+    session.info["unscoped"] = unscoped
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,125 @@
+"""Core commands: serve, worker, demo, database, seed, visit validation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from pydantic import ValidationError
+
+from backend.platform.settings import Settings
+from contracts import VisitRecord
+
+
+def _format_error_location(loc: tuple[int | str, ...]) -> str:
+    parts = [f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc]
+    return "".join(parts).lstrip(".")
+
+
+def validate_visit(path: Path) -> list[str]:
+    """Validate a visit record file; return one readable line per problem (empty when valid)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return [f"{path}: ファイルがありません (file not found)"]
+    except json.JSONDecodeError as exc:
+        return [f"{path}:{exc.lineno}:{exc.colno}: JSON として読めません: {exc.msg}"]
+    try:
+        VisitRecord.model_validate(data)
+    except ValidationError as exc:
+        return [
+            f"{path}: {_format_error_location(err['loc']) or '(root)'}: {err['msg']}"
+            for err in exc.errors()
+        ]
+    return []
+
+
+def _settings() -> Settings:
+    from backend.platform.logging_setup import configure_logging
+    from backend.platform.settings import get_settings
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return settings
+
+
+def register(app: typer.Typer) -> None:
+    visit_app = typer.Typer(help="Canonical visit records (madoguchi.visit/1).")
+    app.add_typer(visit_app, name="visit")
+    db_app = typer.Typer(help="Database migrations.")
+    app.add_typer(db_app, name="db")
+
+    @visit_app.command("validate")
+    def visit_validate(file: Path) -> None:
+        """Check FILE against the visit record schema; exit 1 with one line per error."""
+        problems = validate_visit(file)
+        for line in problems:
+            typer.echo(line, err=True)
+        if problems:
+            raise typer.Exit(1)
+        typer.echo(f"{file}: OK")
+
+    @visit_app.command("schema")
+    def visit_schema() -> None:
+        """Print the JSON Schema of the visit record."""
+        from contracts import visit_json_schema
+
+        typer.echo(json.dumps(visit_json_schema(), ensure_ascii=False, indent=2))
+
+    @db_app.command("upgrade")
+    def db_upgrade() -> None:
+        """Apply every migration to MADOGUCHI_DATABASE_URL."""
+        from backend.platform import migrate
+        from backend.platform.db import get_engine
+
+        _settings()
+        migrate.upgrade(get_engine())
+        typer.echo("database at head")
+
+    @app.command("seed")
+    def seed() -> None:
+        """Create the fictional demo municipality, its counters, queues and staff."""
+        from backend.platform.db import session_scope
+        from backend.seed import seed_demo
+
+        _settings()
+        with session_scope(unscoped=True) as session:
+            tenant = seed_demo(session)
+            typer.echo(f"seeded {tenant.code} {tenant.name}")
+
+    @app.command("serve")
+    def serve(
+        host: str | None = typer.Option(None, help="default: MADOGUCHI_HOST"),
+        port: int | None = typer.Option(None, help="default: MADOGUCHI_PORT"),
+        workers: int = typer.Option(1, help="uvicorn worker processes"),
+    ) -> None:
+        """Serve the API and the screens (no migrations: run `madoguchi db upgrade` first)."""
+        import uvicorn
+
+        settings = _settings()
+        uvicorn.run(
+            "backend.app:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers,
+        )
+
+    @app.command("worker")
+    def worker_command() -> None:
+        """Run the background jobs until interrupted."""
+        from backend import worker
+
+        _settings()
+        try:
+            worker.run_forever()
+        except KeyboardInterrupt:
+            typer.echo("worker stopped")
+
+    @app.command("demo")
+    def demo() -> None:
+        """Everything on one machine (what `make run` starts)."""
+        from backend.demo import run_demo
+
+        run_demo(_settings())

@@ -1,0 +1,41 @@
+"""Shapes that travel between the parts: pydantic only, no I/O (see DESIGN.md)."""
+
+from contracts.guidance import (
+    CounterRef,
+    GuidanceResult,
+    ProcedureResult,
+    QuestionResult,
+    Totals,
+)
+from contracts.signature import Signature, Stroke, StrokePoint
+from contracts.visit import (
+    EVENTS,
+    SCHEMA_ID,
+    SEX_LABELS,
+    Applicant,
+    Certificate,
+    Member,
+    TenantRef,
+    VisitRecord,
+    visit_json_schema,
+)
+
+__all__ = [
+    "EVENTS",
+    "SCHEMA_ID",
+    "SEX_LABELS",
+    "Applicant",
+    "Certificate",
+    "CounterRef",
+    "GuidanceResult",
+    "Member",
+    "ProcedureResult",
+    "QuestionResult",
+    "Signature",
+    "Stroke",
+    "StrokePoint",
+    "TenantRef",
+    "Totals",
+    "VisitRecord",
+    "visit_json_schema",
+]
