@@ -199,13 +199,32 @@ def reset_engine(engine: Engine | None = None) -> None:
     _session_factory = sessionmaker(engine, expire_on_commit=False) if engine else None
 
 
+def begin_write(session: Session) -> None:
+    """Start a unit of work that will write.
+
+    On SQLite take the write lock at BEGIN (``BEGIN IMMEDIATE``), so a read-then-write
+    transaction waits its turn instead of failing at once ("database is locked") on a stale
+    snapshot when another writer committed in between. PostgreSQL needs nothing. Call before
+    the first statement of the transaction.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={"sqlite_begin": "BEGIN IMMEDIATE"})
+
+
 @contextmanager
-def session_scope(*, tenant_id: str | None = None, unscoped: bool = False) -> Iterator[Session]:
-    """One unit of work outside a request (CLI, worker): commit on success, roll back on error."""
+def session_scope(
+    *, tenant_id: str | None = None, unscoped: bool = False, write: bool = False
+) -> Iterator[Session]:
+    """One unit of work outside a request (CLI, worker): commit on success, roll back on error.
+
+    ``write=True``: the unit will write, so it takes SQLite's write lock up front (begin_write).
+    """
     session = session_factory()()
     session.info["tenant_id"] = tenant_id
     session.info["unscoped"] = unscoped
     try:
+        if write:
+            begin_write(session)
         yield session
         session.commit()
     except BaseException:

@@ -29,12 +29,9 @@ IDLE_TIMEOUT = dt.timedelta(minutes=30)
 
 def get_session() -> Iterator[Session]:
     """One transaction per request: committed when the handler returns, else rolled back."""
-    with session_scope() as session:  # the tenant is set once the caller is authenticated
-        if session.get_bind().dialect.name == "sqlite":
-            # Every authenticated request writes (last_seen_at): on SQLite take the write lock
-            # at BEGIN, or a read-then-write transaction fails at once ("database is locked")
-            # when another request committed in between. PostgreSQL needs nothing.
-            session.connection(execution_options={"sqlite_begin": "BEGIN IMMEDIATE"})
+    # Every authenticated request writes (last_seen_at), so it is a writing unit of work.
+    # The tenant is set once the caller is authenticated.
+    with session_scope(write=True) as session:
         yield session
 
 

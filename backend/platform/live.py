@@ -4,7 +4,7 @@
 if that unit commits:
 - PostgreSQL: ``pg_notify`` in the same transaction (PostgreSQL delivers it at commit, to every
   process that LISTENs, this one included); one listener thread per process feeds the hub.
-- SQLite (one process): kept on the session and handed to the in-process hub after commit.
+- SQLite (one process): handed to the in-process hub after commit (``uow.after_commit``).
 
 Subscribers (server-sent event streams) read from the hub's asyncio queues and never hold a
 database session while they wait.
@@ -21,14 +21,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+
+from backend.platform import uow
 
 log = logging.getLogger(__name__)
 
 PG_CHANNEL = "madoguchi_live"
-_PENDING_KEY = "live_pending"
 QUEUE_LIMIT = 256
 
 
@@ -90,19 +91,7 @@ def publish(session: Session, topic: str, message: dict[str, Any]) -> None:
         payload = json.dumps({"topic": topic, "message": message}, ensure_ascii=False)
         session.execute(select(func.pg_notify(PG_CHANNEL, payload)))
         return
-    session.info.setdefault(_PENDING_KEY, []).append((topic, message))
-
-
-@event.listens_for(Session, "after_commit")
-def _deliver_after_commit(session: Session) -> None:
-    for topic, message in session.info.pop(_PENDING_KEY, []):
-        hub.publish_local(topic, message)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _drop_on_rollback(session: Session, previous_transaction: Any) -> None:
-    if previous_transaction.parent is None:  # the outermost transaction rolled back
-        session.info.pop(_PENDING_KEY, None)
+    uow.after_commit(session, lambda: hub.publish_local(topic, message))
 
 
 class PostgresListener:

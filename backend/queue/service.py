@@ -47,14 +47,6 @@ def office_topic(office_id: str) -> str:
     return f"office:{office_id}"
 
 
-def begin_write(session: Session) -> None:
-    """Start a unit of work that will write: on SQLite take the write lock at BEGIN
-    (``BEGIN IMMEDIATE``), so that a read-then-write transaction never fails on a stale
-    snapshot; PostgreSQL needs nothing. Call before the first statement of the transaction."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection(execution_options={"sqlite_begin": "BEGIN IMMEDIATE"})
-
-
 # --- time ---------------------------------------------------------------------------------
 
 

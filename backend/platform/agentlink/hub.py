@@ -75,15 +75,6 @@ class _Connected:
     kinds: list[str] = field(default_factory=list)
 
 
-@contextmanager
-def write_scope(tenant_id: str | None, *, unscoped: bool = False) -> Iterator[Session]:
-    """A unit of work that will write: on SQLite it takes the write lock up front (BEGIN
-    IMMEDIATE), so it waits its turn instead of failing when another writer got in first."""
-    with session_scope(tenant_id=tenant_id, unscoped=unscoped) as session:
-        session.connection(execution_options={"sqlite_begin": "BEGIN IMMEDIATE"})
-        yield session
-
-
 class Hub:
     def __init__(self, *, pin_ttl: float = PIN_TTL_SECONDS) -> None:
         self.pin_ttl = pin_ttl
@@ -190,7 +181,7 @@ class Hub:
         statuses = [JobStatus.QUEUED.value] + ([JobStatus.SENT.value] if resend else [])
         with self._device(identity.device_id):
             messages: list[Message] = []
-            with write_scope(identity.tenant_id) as session:
+            with session_scope(tenant_id=identity.tenant_id, write=True) as session:
                 jobs = session.scalars(
                     select(AgentJob)
                     .where(AgentJob.device_id == identity.device_id, AgentJob.status.in_(statuses))
@@ -231,7 +222,7 @@ class Hub:
 
     def _store_result(self, identity: AgentIdentity, link: Link, message: Message) -> None:
         job_id = str(message.get("job_id"))
-        with write_scope(identity.tenant_id) as session:
+        with session_scope(tenant_id=identity.tenant_id, write=True) as session:
             job = session.scalars(select(AgentJob).where(AgentJob.id == job_id)).one_or_none()
             if job is None or job.device_id != identity.device_id:
                 log.warning("agent %s reported an unknown job", identity.device_id)
@@ -339,7 +330,7 @@ class Hub:
             yield
 
     def _touch(self, identity: AgentIdentity) -> None:
-        with write_scope(identity.tenant_id) as session:
+        with session_scope(tenant_id=identity.tenant_id, write=True) as session:
             device = session.scalars(
                 select(Device).where(Device.id == identity.device_id)
             ).one_or_none()

@@ -22,7 +22,7 @@ from backend.platform.access import DEVICE_PERMISSIONS, Permission, Principal, r
 from backend.platform.agentlink import service
 from backend.platform.agentlink.connection import serve_agent
 from backend.platform.agentlink.errors import JobNotFound
-from backend.platform.agentlink.hub import AgentIdentity, get_hub, write_scope
+from backend.platform.agentlink.hub import AgentIdentity, get_hub
 from backend.platform.agentlink.schemas import (
     AgentJobRead,
     AgentStatus,
@@ -30,7 +30,7 @@ from backend.platform.agentlink.schemas import (
     PinSubmit,
     PrintCreate,
 )
-from backend.platform.db import utcnow
+from backend.platform.db import session_scope, utcnow
 from backend.platform.deps import SessionDep
 from backend.platform.errors import Forbidden
 from contracts.agent import Message
@@ -142,7 +142,7 @@ def authenticate_agent(authorization: str) -> AgentIdentity:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Forbidden("端末の認証情報がありません。", code="agent_token_missing")
-    with write_scope(None, unscoped=True) as session:
+    with session_scope(unscoped=True, write=True) as session:
         device = session.scalars(
             select(Device).where(
                 Device.token_hash == hash_token(token), Device.revoked_at.is_(None)

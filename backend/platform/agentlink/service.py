@@ -7,11 +7,12 @@ import binascii
 import re
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.counter import service as visits
 from backend.identity.devices.models import Device, DeviceKind
+from backend.platform import uow
 from backend.platform.agentlink.errors import (
     AgentNotPaired,
     AgentOffline,
@@ -67,7 +68,7 @@ def status(session: Session, hub: Hub, counter_id: str) -> AgentStatus:
 
 def _wake_after_commit(session: Session, hub: Hub, device_id: str) -> None:
     """Tell the connection to dispatch once the job is committed (not before: it must exist)."""
-    event.listen(session, "after_commit", lambda _s: hub.wake(device_id), once=True)
+    uow.after_commit(session, lambda: hub.wake(device_id))
 
 
 def request_card_read(

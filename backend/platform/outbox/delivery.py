@@ -24,7 +24,7 @@ from sqlalchemy.sql.elements import ColumnElement
 import backend.models  # noqa: F401 - every mapper configured before the first flush
 from backend.identity.tenants.models import Tenant
 from backend.platform.audit import service as audit
-from backend.platform.db import new_id, session_scope, utcnow
+from backend.platform.db import begin_write, new_id, session_scope, utcnow
 from backend.platform.outbox.adapters import adapter_for
 from backend.platform.outbox.models import (
     DeliveryAttempt,
@@ -46,11 +46,6 @@ class DestinationRef:
     id: str
     kind: str
     lease_seconds: float
-
-
-def _begin_for_write(session: Session) -> None:
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection(execution_options={"sqlite_begin": "BEGIN IMMEDIATE"})
 
 
 def _due(destination_id: str, now: object) -> ColumnElement[bool]:
@@ -83,7 +78,7 @@ def claim(destination: DestinationRef, limit: int = CLAIM_BATCH) -> list[tuple[s
     """Claim up to ``limit`` due messages of a destination: [(message id, claim token)]."""
     token = new_id()
     with session_scope(unscoped=True) as session:
-        _begin_for_write(session)
+        begin_write(session)
         now = utcnow()
         due = (
             select(OutboxMessage.id)
@@ -165,7 +160,7 @@ def deliver_one(message_id: str, token: str) -> DeliveryResult:
 
 def _finish(message_id: str, token: str, result: DeliveryResult) -> None:
     with session_scope(unscoped=True) as session:
-        _begin_for_write(session)
+        begin_write(session)
         message = session.get(OutboxMessage, message_id)
         if message is None:
             return
@@ -222,7 +217,7 @@ def _publish_to_feed(message_id: str, token: str, destination_id: str) -> Delive
     one appear (which a sequence assigned at insert time could not promise).
     """
     with session_scope(unscoped=True) as session:
-        _begin_for_write(session)
+        begin_write(session)
         destination = session.scalars(
             select(Destination).where(Destination.id == destination_id).with_for_update()
         ).one()
@@ -269,7 +264,7 @@ def purge_delivered_payloads(force: bool = False) -> int:
     _last_purge = time.monotonic()
     purged = 0
     with session_scope(unscoped=True) as session:
-        _begin_for_write(session)
+        begin_write(session)
         now = utcnow()
         for tenant_id, days in session.execute(select(Tenant.id, Tenant.retention_days)):
             result = session.execute(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.identity.tenants.models import Counter, Office
 from backend.platform import db as db_module
 from backend.platform import migrate
+from backend.platform.db import begin_write
 from backend.queue import service
 from backend.queue.errors import CallContention
 from backend.queue.models import Queue, Ticket, TicketEvent, counter_queues
@@ -80,7 +81,7 @@ def _counter_loop(
             claimed.append((ticket_id, counter_id))
             with factory() as session, session.begin():
                 session.info["tenant_id"] = tenant_id
-                service.begin_write(session)
+                begin_write(session)
                 service.finish(session, ticket_id, counter_id=counter_id)
     except BaseException as exc:
         start.abort()  # release the others: the test reports this error
@@ -93,7 +94,7 @@ def _claim(factory: sessionmaker[Session], tenant_id: str, counter_id: str) -> s
             session.info["tenant_id"] = tenant_id
             try:
                 with session.begin():
-                    service.begin_write(session)
+                    begin_write(session)
                     ticket = service.call_next(session, counter_id)
                     if ticket is None:
                         raise AssertionError("no ticket left although every round has one")
