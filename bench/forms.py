@@ -16,15 +16,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
-sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "forms"))
 
-from forms_samples import signature, visit
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
 from forms import load_layout, render_form
 from forms.data import BINDINGS
 from forms.fonts import FALLBACK, has_glyph, registered_font
+from tests.helpers.forms_samples import signature, visit
 
 FORMS = ("moving-notice", "residence-certificate-request", "tax-certificate-request")
 

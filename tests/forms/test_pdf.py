@@ -9,8 +9,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import as_extracted, pdf_text, run_tool
-from forms_samples import guidance, signature, visit
 from PIL import Image
 from pypdf import PdfReader
 from reportlab.pdfgen.canvas import Canvas
@@ -19,6 +17,8 @@ from contracts import Member, TenantRef, VisitRecord
 from forms import document_hash, render_form
 from forms.errors import UnknownFormError, UnprintableCharacterError
 from forms.fonts import registered_font
+from tests.helpers.forms_samples import guidance, signature, visit
+from tests.helpers.pdf import as_extracted, pdf_text, run_tool
 
 FORMS = ["moving-notice", "residence-certificate-request", "tax-certificate-request", "checklist"]
 pytestmark = pytest.mark.usefixtures("poppler")

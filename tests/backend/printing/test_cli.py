@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from forms_samples import guidance, signature, visit
 from typer.testing import CliRunner
 
 from backend.cli import build_app
@@ -17,6 +16,7 @@ from backend.printing.service import build_job
 from forms.receipt import checklist_slip, queue_ticket
 from hardware.printer import KanjiText, Qr, Raster, Text
 from hardware.printer.emulator import PrinterEmulator, start_emulator
+from tests.helpers.forms_samples import guidance, signature, visit
 
 runner = CliRunner()
 MADOGUCHI = str(Path(sys.executable).parent / "madoguchi")  # the installed entry point
