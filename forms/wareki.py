@@ -27,6 +27,7 @@ ERAS: tuple[Era, ...] = (
     Era("明治", "M", dt.date(1868, 1, 25)),
 )
 _BY_NAME = {era.name: era for era in ERAS} | {era.letter: era for era in ERAS}
+FIRST_DAY = ERAS[-1].start  # the first day any date here can be written in 和暦
 
 
 class WarekiError(ValueError):
@@ -38,6 +39,12 @@ def era_of(day: dt.date) -> Era:
         if day >= era.start:
             return era
     raise WarekiError(f"{day.isoformat()} は明治より前の日付です")
+
+
+def era_end(era: Era) -> dt.date | None:
+    """The last day of ``era`` (None for the current one)."""
+    index = ERAS.index(era)
+    return ERAS[index - 1].start - dt.timedelta(days=1) if index else None
 
 
 def era_year(day: dt.date) -> tuple[Era, int]:
@@ -71,10 +78,15 @@ def fiscal_year_label(year: int) -> str:
     return f"{era.name}{_year_text(era_year_number)}年度"
 
 
+# [0-9], not \d: Python's \d also matches other scripts' digits, the screens' JavaScript does not.
 _PATTERN = re.compile(
-    r"^\s*(?P<era>明治|大正|昭和|平成|令和|[MTSHRmtshr])\.?\s*(?P<year>元|\d{1,3})\s*[年./-]\s*"
-    r"(?P<month>\d{1,2})\s*[月./-]\s*(?P<day>\d{1,2})\s*日?\s*$"
+    r"^\s*(?P<era>明治|大正|昭和|平成|令和|[MTSHRmtshr])\.?\s*(?P<year>元|[0-9]{1,3})\s*[年./-]\s*"
+    r"(?P<month>[0-9]{1,2})\s*[月./-]\s*(?P<day>[0-9]{1,2})\s*日?\s*$"
 )
+_GREGORIAN = re.compile(
+    r"^\s*(?P<year>[0-9]{4})\s*[年./-]\s*(?P<month>[0-9]{1,2})\s*[月./-]\s*(?P<day>[0-9]{1,2})\s*日?\s*$"
+)
+_HALF_WIDTH = str.maketrans("０１２３４５６７８９．／－", "0123456789./-")
 
 
 def parse_wareki(text: str) -> dt.date:
@@ -83,7 +95,7 @@ def parse_wareki(text: str) -> dt.date:
     Full-width digits are accepted. A date outside its era (平成31年5月1日, 昭和64年1月8日) is
     refused, as it does not exist.
     """
-    normalized = text.translate(str.maketrans("０１２３４５６７８９．／－", "0123456789./-"))
+    normalized = text.translate(_HALF_WIDTH)
     match = _PATTERN.match(normalized)
     if not match:
         raise WarekiError(f"和暦の日付として読めません: {text}")
@@ -97,4 +109,25 @@ def parse_wareki(text: str) -> dt.date:
         raise WarekiError(f"存在しない日付です: {text}") from exc
     if era_of(day) is not era:
         raise WarekiError(f"{text} は{era.name}の期間外です")
+    return day
+
+
+def parse_date(text: str) -> dt.date:
+    """A typed date, as the staff screen takes it: 和暦 (see ``parse_wareki``) or Gregorian
+    (2019-04-30, 2019/4/30, 2019.4.30, 2019年4月30日; full-width digits accepted).
+
+    Only days from the first day of 明治 on, since only those can be printed in 和暦 on a form.
+    kiosk/static/staff/staff.js implements the same rule from the era table that
+    ``GET /api/v1/schemas/lists.json`` publishes; tests/e2e/test_date_input.py holds them equal.
+    """
+    match = _GREGORIAN.match(text.translate(_HALF_WIDTH))
+    if not match:
+        if _PATTERN.match(text.translate(_HALF_WIDTH)):
+            return parse_wareki(text)
+        raise WarekiError(f"日付として読めません: {text}")
+    try:
+        day = dt.date(int(match["year"]), int(match["month"]), int(match["day"]))
+    except ValueError as exc:
+        raise WarekiError(f"存在しない日付です: {text}") from exc
+    era_of(day)  # refuses a day before 明治
     return day
