@@ -29,6 +29,7 @@ PUBLIC: set[tuple[str, str]] = {
     ("GET", "/readyz"),
     ("GET", "/api/v1/schemas/visit.json"),
     ("GET", "/api/v1/schemas/handoff.json"),
+    ("GET", "/api/v1/schemas/lists.json"),
     ("POST", "/api/v1/auth/login"),
     ("GET", "/api/v1/auth/oidc/callback"),
     ("GET", "/api/v1/auth/oidc/{tenant_code}/login"),
