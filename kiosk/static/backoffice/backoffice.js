@@ -9,11 +9,6 @@ const STATE_LABELS = {
   delivered: "連携済み",
   dead: "送信停止（要対応）",
 };
-const EVENT_LABELS = {
-  "moving-in": "転入", "moving-out": "転出", "moving-within": "転居", birth: "出生",
-  death: "死亡", marriage: "婚姻", divorce: "離婚", "household-change": "世帯変更",
-  certificate: "証明書",
-};
 
 let csrfToken = null;
 let canReplay = false;
@@ -103,7 +98,7 @@ function caseRow(item) {
       title: `SHA-256 ${doc.sha256}` }, doc.filename))));
   return el("tr", {},
     el("td", {}, formatTime(item.handed_off_at)),
-    el("td", {}, EVENT_LABELS[item.event] || item.event || "—"),
+    el("td", {}, item.event ? Lists.label("events", item.event) : "—"),
     el("td", {}, item.filed_on || ""),
     el("td", {}, item.documents.length ? docs : "—"),
     el("td", {}, ...item.deliveries.map(deliveryNode)));
@@ -166,6 +161,7 @@ async function logout() {
 }
 
 document.addEventListener("DOMContentLoaded", async () => {
+  await Lists.load().catch(() => null);  // without it, events show as their codes
   $("#login").addEventListener("submit", login);
   $("#refresh").addEventListener("click", loadCases);
   $("#auto").addEventListener("change", scheduleRefresh);

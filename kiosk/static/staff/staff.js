@@ -1,6 +1,7 @@
 // Staff console: one visit at a time, from the called ticket to the hand-off.
 // Plain browser JavaScript (no CDN, no inline script). Keyboard: every control is a native
-// button, input or select in reading order; Enter submits the forms.
+// button, input or select in reading order; Enter submits the forms. Events, sexes, 続柄,
+// certificate kinds and the 和暦 eras come from the server (/common/lists.js).
 "use strict";
 
 const T = {
@@ -13,8 +14,7 @@ const T = {
     relationship: "続柄", source: "入力元", read_card: "カードを読む", add_member: "手入力で追加",
     pin_at_reader: "暗証番号はリーダーで入力", kana: "フリガナ", save: "追加する", cancel: "やめる",
     new_address: "新しい住所", previous_address: "前住所", area: "町字", block: "番地・号など",
-    certificates: "証明書", cert_residence: "住民票の写し", copies: "通数", cert_tax: "所得・課税証明書",
-    fiscal_year: "年度", guidance: "手続きの案内", forms: "届出書・申請書", send_tablet: "タブレットで確認",
+    certificates: "証明書", copies: "通数", fiscal_year: "年度", guidance: "手続きの案内", forms: "届出書・申請書", send_tablet: "タブレットで確認",
     documents: "署名済みの書類", print: "印刷", reprint: "再印刷", handoff: "バックオフィスへ送る",
     continue: "続ける", remove: "削除", yes: "はい", no: "いいえ", all_no: "残りはすべて「いいえ」",
     card: "カード", staff: "手入力", agent_on: "端末 接続中", agent_off: "端末 未接続",
@@ -30,6 +30,7 @@ const T = {
     agent_offline: "窓口の端末（カウンターエージェント）に接続できません。端末の電源とネットワークを確認してください。",
     preview: "プレビュー", no_counters: "窓口の一覧を取得できません。", abandon: "受付を中止",
     abandon_confirm: "この受付を中止しますか？（バックオフィスには送りません）", abandoned: "受付を中止しました。",
+    no_lists: "一覧（届出の種類など）を取得できません。再試行しています…",
   },
   en: {
     title: "Counter", bigger: "Larger text", smaller: "Normal text", logout: "Log out", login: "Log in",
@@ -40,8 +41,7 @@ const T = {
     sex: "Sex", relationship: "Relationship", source: "Source", read_card: "Read card",
     add_member: "Add by hand", pin_at_reader: "PIN on the reader's pad", kana: "Kana", save: "Add",
     cancel: "Cancel", new_address: "New address", previous_address: "Previous address", area: "Town/area",
-    block: "Block / number", certificates: "Certificates", cert_residence: "Certificate of residence",
-    copies: "Copies", cert_tax: "Income and tax certificate", fiscal_year: "Fiscal year",
+    block: "Block / number", certificates: "Certificates", copies: "Copies", fiscal_year: "Fiscal year",
     guidance: "Procedures", forms: "Forms", send_tablet: "Confirm on tablet", documents: "Signed documents",
     print: "Print", reprint: "Reprint", handoff: "Send to back office", continue: "Continue", remove: "Remove",
     yes: "Yes", no: "No", all_no: "All remaining: No", card: "Card", staff: "Typed",
@@ -57,17 +57,9 @@ const T = {
     agent_offline: "The counter agent is offline. Check the PC's power and network.",
     preview: "Preview", no_counters: "Cannot load the counters.", abandon: "Cancel visit",
     abandon_confirm: "Cancel this visit? (Nothing is sent to the back office.)", abandoned: "Visit cancelled.",
+    no_lists: "Cannot load the lists (events etc.). Retrying…",
   },
 };
-const EVENTS = [
-  ["moving-in", "転入", "Moving in"], ["moving-within", "転居", "Moving within"],
-  ["moving-out", "転出", "Moving out"], ["birth", "出生", "Birth"], ["death", "死亡", "Death"],
-  ["marriage", "婚姻", "Marriage"], ["divorce", "離婚", "Divorce"],
-  ["household-change", "世帯変更", "Household change"], ["certificate", "証明書のみ", "Certificates only"],
-];
-const ERAS = [["R", "令和", 2019, 5, 1], ["H", "平成", 1989, 1, 8], ["S", "昭和", 1926, 12, 25],
-  ["T", "大正", 1912, 7, 30], ["M", "明治", 1868, 1, 25]];
-const SEX = { "1": "男", "2": "女", "9": "—" };
 const MEMBER_ATTRIBUTES = ["insurance", "care_certified", "disability_certificate", "deceased"];
 
 const state = { lang: localStorage.getItem("staff.lang") || "ja", csrf: null, counter: null,
@@ -117,7 +109,22 @@ function applyLanguage() {
   for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   $("lang-toggle").textContent = state.lang === "ja" ? "English" : "日本語";
   $("size-toggle").textContent = document.documentElement.classList.contains("large") ? t("smaller") : t("bigger");
+  renderLists();
   if (state.visit) renderVisit();
+}
+
+// The server's lists in the current language: the sex choices, 続柄 suggestions, certificate names.
+function renderLists() {
+  if (!state.lists) return;
+  const select = $("m-sex"); const chosen = select.value;
+  select.replaceChildren(new Option("—", ""));
+  for (const sex of state.lists.sexes) select.append(new Option(Lists.label("sexes", sex.code, state.lang), sex.code));
+  select.value = chosen;
+  $("relationships").replaceChildren(...state.lists.relationships.map((r) => new Option(r)));
+  for (const el of document.querySelectorAll("[data-list]")) {
+    const [list, code] = el.dataset.list.split(":");
+    el.textContent = Lists.label(list, code, state.lang);
+  }
 }
 
 // --- dates and kana -------------------------------------------------------------------
@@ -126,27 +133,24 @@ function toHalfWidth(text) {
   return text.replace(/[０-９．／－]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
 }
 
-function parseDate(text) {
-  const value = toHalfWidth(text.trim());
-  if (!value) return null;
-  let m = value.match(/^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/);
-  if (m) return iso(+m[1], +m[2], +m[3]);
-  m = value.match(/^(明治|大正|昭和|平成|令和|[MTSHRmtshr])\.?\s*(元|\d{1,2})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?$/);
-  if (!m) throw new Error(`日付として読めません: ${text}`);
-  const era = ERAS.find((e) => e[0] === m[1].toUpperCase() || e[1] === m[1]);
-  const year = era[2] + (m[2] === "元" ? 1 : +m[2]) - 1;
-  return iso(year, +m[3], +m[4]);
-}
-
-function iso(y, mo, d) {
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  if (date.getUTCMonth() !== mo - 1) throw new Error(`存在しない日付です: ${y}-${mo}-${d}`);
-  return `${y}-${String(mo).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+// A typed date field → ISO day, null when empty; refused as the server refuses (the field is
+// marked aria-invalid and the error thrown carries the server's message).
+function dateField(id) {
+  const input = $(id);
+  try {
+    const date = input.value.trim() ? Lists.parseDate(input.value) : null;
+    input.setAttribute("aria-invalid", "false");
+    return date;
+  } catch (error) {
+    input.setAttribute("aria-invalid", "true");
+    throw error;
+  }
 }
 
 function today() {
   const now = new Date();
-  return iso(now.getFullYear(), now.getMonth() + 1, now.getDate());
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
 
 function toKatakana(text) {
@@ -159,7 +163,15 @@ function toFullWidth(text) {
 
 // --- login and counter ----------------------------------------------------------------
 
+async function loadLists() {
+  for (;;) {
+    try { state.lists = await Lists.load(); say(""); renderLists(); return; }
+    catch (error) { say(t("no_lists")); await new Promise((r) => setTimeout(r, 3000)); }
+  }
+}
+
 async function start() {
+  await loadLists();
   try {
     const me = await api("GET", "/api/v1/auth/me");
     state.csrf = me.csrf_token; $("logout").hidden = false;
@@ -262,9 +274,9 @@ function renderVisit() {
   const visit = state.visit;
   $("ticket-number").textContent = visit.ticket_number || "";
   const events = $("events"); events.replaceChildren();
-  for (const [code, ja, en] of EVENTS) {
+  for (const { code } of state.lists.events) {
     const button = document.createElement("button");
-    button.type = "button"; button.textContent = state.lang === "ja" ? ja : en;
+    button.type = "button"; button.textContent = Lists.label("events", code, state.lang);
     button.className = visit.event === code ? "chosen" : "secondary";
     button.setAttribute("aria-pressed", String(visit.event === code));
     button.dataset.event = code;
@@ -296,7 +308,7 @@ function renderMembers() {
       if (readonly.has(field)) { td.className = "readonly"; td.title = "カードのとおり（変更できません）"; }
       return td;
     };
-    tr.append(cell(member.name, "name"), cell(member.birth_date, "birth_date"), cell(SEX[member.sex] || "", "sex"));
+    tr.append(cell(member.name, "name"), cell(member.birth_date, "birth_date"), cell(Lists.label("sexes", member.sex, state.lang), "sex"));
     const rel = document.createElement("td");
     const input = document.createElement("input");
     input.value = member.relationship || ""; input.setAttribute("list", "relationships"); input.size = 6;
@@ -319,16 +331,15 @@ function renderMembers() {
 }
 
 async function chooseEvent(code) {
-  const eventDate = $("event-date").value.trim();
   let date;
-  try { date = parseDate(eventDate) || today(); } catch (error) { say(error.message); return; }
+  try { date = dateField("event-date") || today(); } catch (error) { say(error.message); return; }
   await patchVisit({ event: code, event_date: date, filed_on: today() });
 }
 
 async function changeEventDate() {
   try {
-    const date = parseDate($("event-date").value);
-    if (date) await patchVisit({ event_date: date });
+    const date = dateField("event-date");
+    if (date) { say(""); await patchVisit({ event_date: date }); }
   } catch (error) { say(error.message); }
 }
 
@@ -350,7 +361,7 @@ async function addMember(event) {
     const body = { name: $("m-name").value.trim() };
     const kana = toKatakana($("m-kana").value.trim());
     if (kana) body.kana = kana;
-    const birth = parseDate($("m-birth").value);
+    const birth = dateField("m-birth");
     if (birth) body.birth_date = birth;
     if ($("m-sex").value) body.sex = $("m-sex").value;
     if ($("m-rel").value.trim()) body.relationship = $("m-rel").value.trim();

@@ -1,5 +1,6 @@
 // Resident tablet, paired with one counter: PIN entry, the data to confirm in large type in the
-// resident's language, and ONE signature (signature_pad) for every form of the visit.
+// resident's language, and ONE signature (signature_pad) for every form of the visit. The names of
+// events, sexes and certificates and the 和暦 eras come from the server (/common/lists.js).
 "use strict";
 
 const LANGS = [["ja", "日本語"], ["en", "English"], ["zh-Hans", "中文"], ["ko", "한국어"], ["vi", "Tiếng Việt"], ["pt", "Português"]];
@@ -18,10 +19,7 @@ const T = {
     certificates: "証明書", copies: "通", empty: "署名欄に署名してください。",
     offline: "サーバーに接続できません。係員にお知らせください。", not_paired: "この端末は登録されていません。係員にお知らせください。",
     wrong_pin: "暗証番号が違います。", tries_left: "あと {n} 回間違えるとロックされます。",
-    pin_blocked: "暗証番号がロックされています。係員にお知らせください。",
-    "moving-in": "転入", "moving-within": "転居", "moving-out": "転出", birth_ev: "出生", death: "死亡",
-    marriage: "婚姻", divorce: "離婚", "household-change": "世帯変更", certificate: "証明書",
-    residence: "住民票の写し", tax: "所得・課税証明書", seal: "印鑑登録証明書", male: "男", female: "女" },
+    pin_blocked: "暗証番号がロックされています。係員にお知らせください。" },
   en: { pair_title: "Register this tablet", pair_token: "Device token", pair_save: "Register", welcome: "Welcome",
     welcome_text: "A member of staff will help you. Please wait a moment.",
     pin_title: "Enter your My Number Card PIN (4 digits)",
@@ -36,39 +34,29 @@ const T = {
     certificates: "Certificates", copies: "copies", empty: "Please sign in the box.",
     offline: "Cannot reach the server. Please tell a member of staff.", not_paired: "This tablet is not registered. Please tell a member of staff.",
     wrong_pin: "Wrong PIN.", tries_left: "{n} more wrong tries will lock the card.",
-    pin_blocked: "The PIN is locked. Please tell a member of staff.",
-    "moving-in": "Moving in", "moving-within": "Moving within the city", "moving-out": "Moving out", birth_ev: "Birth",
-    death: "Death", marriage: "Marriage", divorce: "Divorce", "household-change": "Household change",
-    certificate: "Certificates", residence: "Certificate of residence", tax: "Income and tax certificate",
-    seal: "Seal registration certificate", male: "Male", female: "Female" },
+    pin_blocked: "The PIN is locked. Please tell a member of staff." },
   "zh-Hans": { confirm_title: "请确认以下内容", forms_title: "将制作的文件", sign_title: "如内容无误，请在框内签名（仅一次）",
     sign_text: "此签名将用于以上所有文件。", clear: "重写", sign: "签名并确认", thanks: "谢谢", event: "申报",
     event_date: "变更日期", new_address: "新地址", previous_address: "原地址", member: "姓名", birth: "出生日期",
     sex: "性别", relationship: "与户主关系", applicant: "申报人", certificates: "证明书", copies: "份",
-    empty: "请在框内签名。", "moving-in": "迁入", "moving-within": "市内迁居", "moving-out": "迁出",
-    residence: "住民票副本", tax: "所得・课税证明书", male: "男", female: "女" },
+    empty: "请在框内签名。" },
   ko: { confirm_title: "내용을 확인해 주십시오", forms_title: "작성할 서류", sign_title: "내용이 맞으면 칸 안에 서명해 주십시오 (1회)",
     sign_text: "이 서명은 위의 모든 서류에 사용됩니다.", clear: "다시 쓰기", sign: "서명하고 확정", thanks: "감사합니다",
     event: "신고", event_date: "변경일", new_address: "새 주소", previous_address: "이전 주소", member: "성명",
     birth: "생년월일", sex: "성별", relationship: "관계", applicant: "신고인", certificates: "증명서", copies: "통",
-    empty: "칸 안에 서명해 주십시오.", "moving-in": "전입", "moving-within": "전거", "moving-out": "전출",
-    residence: "주민표 사본", tax: "소득・과세 증명서", male: "남", female: "여" },
+    empty: "칸 안에 서명해 주십시오." },
   vi: { confirm_title: "Vui lòng kiểm tra nội dung", forms_title: "Giấy tờ sẽ được lập",
     sign_title: "Nếu nội dung đúng, vui lòng ký vào ô (một lần)", sign_text: "Chữ ký này được dùng cho tất cả giấy tờ ở trên.",
     clear: "Ký lại", sign: "Ký và xác nhận", thanks: "Xin cảm ơn", event: "Thủ tục", event_date: "Ngày thay đổi",
     new_address: "Địa chỉ mới", previous_address: "Địa chỉ cũ", member: "Họ tên", birth: "Ngày sinh", sex: "Giới tính",
     relationship: "Quan hệ", applicant: "Người khai", certificates: "Giấy chứng nhận", copies: "bản",
-    empty: "Vui lòng ký vào ô.", "moving-in": "Chuyển đến", "moving-within": "Chuyển nhà trong thành phố",
-    "moving-out": "Chuyển đi", residence: "Bản sao phiếu cư trú", tax: "Giấy chứng nhận thu nhập và thuế",
-    male: "Nam", female: "Nữ" },
+    empty: "Vui lòng ký vào ô." },
   pt: { confirm_title: "Confira os dados, por favor", forms_title: "Documentos que serão feitos",
     sign_title: "Se estiver tudo certo, assine no quadro (uma vez)", sign_text: "Esta assinatura é usada em todos os documentos acima.",
     clear: "Apagar", sign: "Assinar e confirmar", thanks: "Obrigado", event: "Declaração", event_date: "Data da mudança",
     new_address: "Novo endereço", previous_address: "Endereço anterior", member: "Nome", birth: "Data de nascimento",
     sex: "Sexo", relationship: "Parentesco", applicant: "Declarante", certificates: "Certidões", copies: "via(s)",
-    empty: "Assine no quadro, por favor.", "moving-in": "Mudança para a cidade", "moving-within": "Mudança dentro da cidade",
-    "moving-out": "Mudança para fora", residence: "Cópia do atestado de residência", tax: "Certidão de renda e impostos",
-    male: "Masculino", female: "Feminino" },
+    empty: "Assine no quadro, por favor." },
 };
 
 const state = { lang: "ja", token: null, pad: null, shownVisit: null, pinJob: null, submittedPin: null,
@@ -144,15 +132,8 @@ function cardMessage(job) {
 
 function wareki(isoDate) {
   if (!isoDate) return "";
-  const [y, m, d] = isoDate.split("-").map(Number);
-  const eras = [["令和", 2019, 5, 1], ["平成", 1989, 1, 8], ["昭和", 1926, 12, 25], ["大正", 1912, 7, 30]];
-  for (const [name, ey, em, ed] of eras) {
-    if (y > ey || (y === ey && (m > em || (m === em && d >= ed)))) {
-      const n = y - ey + 1;
-      return `${name}${n === 1 ? "元" : n}年${m}月${d}日（${isoDate}）`;
-    }
-  }
-  return isoDate;
+  const text = Lists.wareki(isoDate);
+  return text === isoDate ? isoDate : `${text}（${isoDate}）`;
 }
 
 function addRow(list, label, value) {
@@ -165,18 +146,19 @@ function addRow(list, label, value) {
 function renderRecord(visit) {
   const record = visit.record;
   const list = $("record"); list.replaceChildren();
-  addRow(list, t("event"), t(record.event === "birth" ? "birth_ev" : record.event));
+  addRow(list, t("event"), Lists.label("events", record.event, state.lang));
   addRow(list, t("event_date"), wareki(record.event_date));
   addRow(list, t("new_address"), record.new_address);
   addRow(list, t("previous_address"), record.previous_address);
   for (const member of record.members) {
-    const sex = member.sex === "1" ? t("male") : member.sex === "2" ? t("female") : "";
+    const sex = Lists.label("sexes", member.sex, state.lang);
     addRow(list, t("member"), [member.name, member.kana ? `（${member.kana}）` : ""].join(""));
     addRow(list, `　${t("birth")}`, wareki(member.birth_date));
     addRow(list, `　${t("sex")} / ${t("relationship")}`, [sex, member.relationship].filter(Boolean).join(" / "));
   }
   if (record.applicant) addRow(list, t("applicant"), record.applicant.name);
-  const certs = (record.certificates || []).map((c) => `${t(c.kind)} ${c.copies || 1}${t("copies")}`);
+  const certs = (record.certificates || []).map(
+    (c) => `${Lists.label("certificate_kinds", c.kind, state.lang)} ${c.copies || 1}${t("copies")}`);
   addRow(list, t("certificates"), certs.join("、"));
   const forms = $("forms"); forms.replaceChildren();
   for (const form of visit.forms) { const li = document.createElement("li"); li.textContent = form.title; forms.append(li); }
@@ -211,6 +193,7 @@ async function submitSignature() {
 
 async function tick() {
   try {
+    await Lists.load();  // once; until it answers the tablet says it is offline and retries
     const view = await api("GET", "/api/v1/tablet/current");
     state.lastView = view; say("");
     $("counter-name").textContent = view.counter || "";
