@@ -47,7 +47,6 @@ class Permission(StrEnum):
     FORMS_RENDER = "forms.render"
     PRINT = "print"
     QUEUE_CALL = "queue.call"
-    QUEUE_MANAGE = "queue.manage"
     TICKET_ISSUE = "ticket.issue"
     BOARD_READ = "board.read"
     TABLET_SESSION = "tablet.session"
@@ -61,7 +60,6 @@ class Permission(StrEnum):
     DEVICE_MANAGE = "device.manage"
     STAFF_MANAGE = "staff.manage"
     AUDIT_READ = "audit.read"
-    TENANT_MANAGE = "tenant.manage"
 
 
 P = Permission
@@ -69,12 +67,13 @@ _CLERK = {
     P.VISIT_READ, P.VISIT_WRITE, P.GUIDANCE_USE, P.FORMS_RENDER, P.PRINT, P.QUEUE_CALL,
     P.BOARD_READ, P.CORE_LOOKUP,
 }  # fmt: skip
-_BACK_OFFICE = {P.VISIT_READ, P.HANDOFF_READ, P.HANDOFF_ACK, P.BOARD_READ}
+# The back office checks what the counter prepared, the forms included.
+_BACK_OFFICE = {P.VISIT_READ, P.FORMS_RENDER, P.HANDOFF_READ, P.HANDOFF_ACK, P.BOARD_READ}
 _ADMIN = (
     _CLERK
     | _BACK_OFFICE
-    | {P.QUEUE_MANAGE, P.OUTBOX_REPLAY, P.INTEGRATION_MANAGE, P.CATALOG_MANAGE, P.DEVICE_MANAGE,
-       P.STAFF_MANAGE, P.AUDIT_READ}
+    | {P.OUTBOX_REPLAY, P.INTEGRATION_MANAGE, P.CATALOG_MANAGE, P.DEVICE_MANAGE, P.STAFF_MANAGE,
+       P.AUDIT_READ}
 )  # fmt: skip
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -82,7 +81,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.BACK_OFFICE: frozenset(_BACK_OFFICE),
     Role.TENANT_ADMIN: frozenset(_ADMIN),
     # The system operator runs the service; personal data is not theirs to see.
-    Role.OPERATOR: frozenset({P.TENANT_MANAGE, P.AUDIT_READ, P.BOARD_READ}),
+    Role.OPERATOR: frozenset({P.AUDIT_READ, P.BOARD_READ}),
 }
 
 DEVICE_PERMISSIONS: dict[DeviceKind, frozenset[Permission]] = {
