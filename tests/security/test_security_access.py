@@ -61,6 +61,20 @@ def test_throttle_by_address_stops_spraying(client: TestClient, db: Session) -> 
     assert _attempt(client, "admin", DEMO_PASSWORD) == 429
 
 
+def test_an_account_without_a_password_refuses_every_password(
+    client: TestClient, db: Session
+) -> None:
+    """An OIDC-only account: not even the text of the dummy hash used for timing logs in."""
+    from backend.identity.staff.models import StaffAccount
+
+    home = seed_demo(db)
+    db.add(StaffAccount(tenant_id=home.id, username="sso", display_name="SSO", role="clerk",
+                        password_hash=None, oidc_subject="https://idp.invalid#1"))  # fmt: skip
+    db.flush()
+    assert _attempt(client, "sso", "not-a-real-password") == 401
+    assert _attempt(client, "sso", "") == 422
+
+
 def test_failure_window_forgets_old_failures() -> None:
     now = [0.0]
     window = throttle.FailureWindow(limit=2, window=10.0, clock=lambda: now[0])
