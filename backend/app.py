@@ -101,6 +101,12 @@ def _install_ticket_printer() -> None:
         set_ticket_printer(EscposTicketPrinter(url))
 
 
+def _configure_access() -> None:
+    from backend.identity.auth.deps import configure_access
+
+    configure_access()
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
         title="madoguchi",
@@ -117,6 +123,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(IntegrityError, _handle_integrity_error)
     app.add_exception_handler(Exception, _handle_unexpected)
     _install_ticket_printer()
+    _configure_access()
     for module_name in ROUTER_MODULES:
         app.include_router(importlib.import_module(module_name).router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="kiosk")

@@ -45,6 +45,18 @@ def _backends() -> list[str]:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hasher() -> Iterator[None]:
+    """argon2id at test cost: production's ~0.4 s a hash would dominate the API tests."""
+    from argon2 import PasswordHasher
+
+    from backend.identity.auth import passwords
+
+    previous = passwords.set_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    yield
+    passwords.set_hasher(previous)
+
+
+@pytest.fixture(scope="session", autouse=True)
 def core_system_simulator() -> Iterator[str]:
     """A core 住民記録 simulator for the run, as ``make run`` has one (outage tests override)."""
     from backend.platform.settings import get_settings

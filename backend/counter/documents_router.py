@@ -28,6 +28,7 @@ Reader = Annotated[Principal, Depends(require(Permission.VISIT_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.VISIT_WRITE))]
 Printer = Annotated[Principal, Depends(require(Permission.PRINT))]
 Guide = Annotated[Principal, Depends(require(Permission.GUIDANCE_USE))]
+Renderer = Annotated[Principal, Depends(require(Permission.FORMS_RENDER))]
 
 
 class FormRef(BaseModel):
@@ -63,7 +64,7 @@ def forms(visit_id: str, principal: Reader, session: SessionDep) -> Forms:
 
 
 @router.get("/{visit_id}/forms/{form}/preview", response_class=Response)
-def preview(visit_id: str, form: str, principal: Reader, session: SessionDep) -> Response:
+def preview(visit_id: str, form: str, principal: Renderer, session: SessionDep) -> Response:
     """The form prefilled, not yet signed (PDF)."""
     visit = visits.get_visit(session, visit_id)
     filename, content = service.preview(session, visit, form)

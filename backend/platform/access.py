@@ -4,6 +4,10 @@ Every route that touches tenant data declares ``principal: Annotated[Principal,
 Depends(require(Permission.X))]``. ``require`` authenticates (staff cookie or device token),
 scopes the session to the principal's tenant, and refuses what the role or device kind may not
 do. The same matrix is printed in docs/security.md.
+
+This module owns the vocabulary of access (roles, device kinds, permissions, the principal) but
+not the accounts: identity checks cookies and tokens through the hooks the application installs
+at start (``configure``). With no hooks installed every caller is refused.
 """
 
 from __future__ import annotations
@@ -13,11 +17,27 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from fastapi import Request
+from sqlalchemy.orm import Session
 
-from backend.identity.devices.models import Device, DeviceKind
-from backend.identity.staff.models import Role, StaffAccount
-from backend.platform.deps import SessionDep, current_device, current_staff
+from backend.platform.db import set_session_tenant
+from backend.platform.deps import SessionDep
 from backend.platform.errors import Forbidden, NotAuthenticated
+
+
+class Role(StrEnum):
+    CLERK = "clerk"
+    BACK_OFFICE = "back_office"
+    TENANT_ADMIN = "tenant_admin"
+    OPERATOR = "operator"
+
+
+class DeviceKind(StrEnum):
+    AGENT = "agent"
+    TABLET = "tablet"
+    TICKET_MACHINE = "ticket_machine"
+    DISPLAY = "display"
+    # A back-office system (core system, RPA) pulling hand-offs: no screen, no person.
+    BACK_OFFICE_SYSTEM = "back_office_api"  # fits the 16-character kind column
 
 
 class Permission(StrEnum):
@@ -27,7 +47,6 @@ class Permission(StrEnum):
     FORMS_RENDER = "forms.render"
     PRINT = "print"
     QUEUE_CALL = "queue.call"
-    QUEUE_MANAGE = "queue.manage"
     TICKET_ISSUE = "ticket.issue"
     BOARD_READ = "board.read"
     TABLET_SESSION = "tablet.session"
@@ -41,7 +60,6 @@ class Permission(StrEnum):
     DEVICE_MANAGE = "device.manage"
     STAFF_MANAGE = "staff.manage"
     AUDIT_READ = "audit.read"
-    TENANT_MANAGE = "tenant.manage"
 
 
 P = Permission
@@ -49,12 +67,13 @@ _CLERK = {
     P.VISIT_READ, P.VISIT_WRITE, P.GUIDANCE_USE, P.FORMS_RENDER, P.PRINT, P.QUEUE_CALL,
     P.BOARD_READ, P.CORE_LOOKUP,
 }  # fmt: skip
-_BACK_OFFICE = {P.VISIT_READ, P.HANDOFF_READ, P.HANDOFF_ACK, P.BOARD_READ}
+# The back office checks what the counter prepared, the forms included.
+_BACK_OFFICE = {P.VISIT_READ, P.FORMS_RENDER, P.HANDOFF_READ, P.HANDOFF_ACK, P.BOARD_READ}
 _ADMIN = (
     _CLERK
     | _BACK_OFFICE
-    | {P.QUEUE_MANAGE, P.OUTBOX_REPLAY, P.INTEGRATION_MANAGE, P.CATALOG_MANAGE, P.DEVICE_MANAGE,
-       P.STAFF_MANAGE, P.AUDIT_READ}
+    | {P.OUTBOX_REPLAY, P.INTEGRATION_MANAGE, P.CATALOG_MANAGE, P.DEVICE_MANAGE, P.STAFF_MANAGE,
+       P.AUDIT_READ}
 )  # fmt: skip
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -62,7 +81,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.BACK_OFFICE: frozenset(_BACK_OFFICE),
     Role.TENANT_ADMIN: frozenset(_ADMIN),
     # The system operator runs the service; personal data is not theirs to see.
-    Role.OPERATOR: frozenset({P.TENANT_MANAGE, P.AUDIT_READ, P.BOARD_READ}),
+    Role.OPERATOR: frozenset({P.AUDIT_READ, P.BOARD_READ}),
 }
 
 DEVICE_PERMISSIONS: dict[DeviceKind, frozenset[Permission]] = {
@@ -75,12 +94,35 @@ DEVICE_PERMISSIONS: dict[DeviceKind, frozenset[Permission]] = {
 
 
 @dataclass(frozen=True)
+class StaffRef:
+    """A signed-in staff member, as the routes see them (a copy, not the account row)."""
+
+    id: str
+    tenant_id: str
+    role: Role
+    username: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class DeviceRef:
+    """An authenticated device, as the routes see it (a copy, not the device row)."""
+
+    id: str
+    tenant_id: str
+    kind: DeviceKind
+    name: str
+    office_id: str | None
+    counter_id: str | None
+
+
+@dataclass(frozen=True)
 class Principal:
     """The authenticated caller: a staff member or a device, always of one tenant."""
 
     tenant_id: str
-    staff: StaffAccount | None = None
-    device: Device | None = None
+    staff: StaffRef | None = None
+    device: DeviceRef | None = None
 
     @property
     def actor(self) -> str:
@@ -92,24 +134,98 @@ class Principal:
     @property
     def permissions(self) -> frozenset[Permission]:
         if self.staff is not None:
-            return ROLE_PERMISSIONS.get(Role(self.staff.role), frozenset())
+            return ROLE_PERMISSIONS.get(self.staff.role, frozenset())
         assert self.device is not None
-        return DEVICE_PERMISSIONS.get(DeviceKind(self.device.kind), frozenset())
+        return DEVICE_PERMISSIONS.get(self.device.kind, frozenset())
 
 
-def _authenticate(request: Request, session: SessionDep) -> Principal:
+# --- the hooks identity provides ----------------------------------------------------------
+
+StaffAuthenticator = Callable[[Request, Session], StaffRef]
+"""The staff member of the request's session cookie; raises NotAuthenticated (or Forbidden on
+a failed CSRF check). Looks across tenants: the cookie decides the tenant."""
+DeviceAuthenticator = Callable[[Session, str], DeviceRef | None]
+"""The active device holding this bearer token (its last-seen time updated), or None."""
+TenantCode = Callable[[Session, str], str | None]
+"""The 団体コード of a tenant id, or None when there is no such tenant."""
+
+
+@dataclass(frozen=True)
+class _Hooks:
+    authenticate_staff: StaffAuthenticator
+    authenticate_device: DeviceAuthenticator
+    tenant_code: TenantCode
+
+
+_hooks: _Hooks | None = None
+
+
+def configure(
+    *,
+    authenticate_staff: StaffAuthenticator,
+    authenticate_device: DeviceAuthenticator,
+    tenant_code: TenantCode,
+) -> None:
+    """Install identity's checks (``backend/app.py`` does, once, at start)."""
+    global _hooks
+    _hooks = _Hooks(authenticate_staff, authenticate_device, tenant_code)
+
+
+def _installed() -> _Hooks:
+    if _hooks is None:  # fail closed: nobody is authenticated by an unwired application
+        raise NotAuthenticated()
+    return _hooks
+
+
+def authenticate_device_token(session: Session, token: str) -> DeviceRef | None:
+    """The active device holding ``token``, or None (also when no identity is installed).
+
+    For callers outside a request, such as the agent link's WebSocket handshake.
+    """
+    if _hooks is None:
+        return None
+    return _hooks.authenticate_device(session, token)
+
+
+def tenant_code(session: Session, tenant_id: str) -> str | None:
+    """The tenant's 団体コード (for file names and messages), None if unknown."""
+    return _installed().tenant_code(session, tenant_id)
+
+
+def _authenticate_device(request: Request, session: Session) -> DeviceRef:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise NotAuthenticated("端末の認証情報がありません。端末を登録し直してください。")
+    device = _installed().authenticate_device(session, token)
+    if device is None:
+        raise NotAuthenticated("この端末は登録されていないか、無効にされています。")
+    return device
+
+
+def authenticate(request: Request, session: Session) -> Principal:
+    """The caller (device token or staff cookie), with the session scoped to its tenant."""
     if request.headers.get("authorization", "").lower().startswith("bearer "):
-        device = current_device(request, session)
-        return Principal(tenant_id=device.tenant_id, device=device)
-    staff = current_staff(request, session)
-    return Principal(tenant_id=staff.tenant_id, staff=staff.staff)
+        device = _authenticate_device(request, session)
+        principal = Principal(tenant_id=device.tenant_id, device=device)
+    else:
+        staff = _installed().authenticate_staff(request, session)
+        principal = Principal(tenant_id=staff.tenant_id, staff=staff)
+    set_session_tenant(session, principal.tenant_id)
+    return principal
+
+
+def authenticate_device(request: Request, session: Session) -> DeviceRef:
+    """The device of the request's bearer token, with the session scoped to its tenant."""
+    device = _authenticate_device(request, session)
+    set_session_tenant(session, device.tenant_id)
+    return device
 
 
 def require(permission: Permission) -> Callable[[Request, SessionDep], Principal]:
     """A dependency: the caller, authenticated, scoped to its tenant, allowed ``permission``."""
 
     def dependency(request: Request, session: SessionDep) -> Principal:
-        principal = _authenticate(request, session)
+        principal = authenticate(request, session)
         if permission not in principal.permissions:
             raise Forbidden()
         request.state.principal = principal

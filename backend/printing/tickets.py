@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backend.identity.devices.models import Device
+from backend.platform.access import DeviceRef
 from backend.printing.service import build_job
 from backend.queue.printing import PrintOutcome, PrintStatus, TicketPrintJob
 from forms.receipt import queue_ticket
@@ -24,7 +24,7 @@ class EscposTicketPrinter:
     url: str
     timeout_seconds: float = 3.0
 
-    def print_ticket(self, device: Device | None, job: TicketPrintJob) -> PrintOutcome:
+    def print_ticket(self, device: DeviceRef | None, job: TicketPrintJob) -> PrintOutcome:
         parts = queue_ticket(
             job.display_number,
             job.queue_name_ja,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from backend.identity.devices.models import Device
+from backend.platform.access import DeviceRef
 
 
 class PrintStatus(StrEnum):
@@ -48,13 +48,13 @@ class PrintOutcome:
 
 
 class TicketPrinter(Protocol):
-    def print_ticket(self, device: Device | None, job: TicketPrintJob) -> PrintOutcome: ...
+    def print_ticket(self, device: DeviceRef | None, job: TicketPrintJob) -> PrintOutcome: ...
 
 
 class NoTicketPrinter:
     """The default until a printer is wired: the machine shows the QR instead."""
 
-    def print_ticket(self, device: Device | None, job: TicketPrintJob) -> PrintOutcome:
+    def print_ticket(self, device: DeviceRef | None, job: TicketPrintJob) -> PrintOutcome:
         return PrintOutcome(PrintStatus.NOT_CONFIGURED, "プリンターが設定されていません。")
 
 
@@ -65,7 +65,7 @@ class FakeTicketPrinter:
     status: PrintStatus = PrintStatus.PRINTED
     jobs: list[TicketPrintJob] = field(default_factory=list)
 
-    def print_ticket(self, device: Device | None, job: TicketPrintJob) -> PrintOutcome:
+    def print_ticket(self, device: DeviceRef | None, job: TicketPrintJob) -> PrintOutcome:
         self.jobs.append(job)
         messages = {
             PrintStatus.PRINTED: "",
@@ -91,7 +91,7 @@ def set_ticket_printer(printer: TicketPrinter) -> TicketPrinter:
 
 
 def print_safely(
-    printer: TicketPrinter, device: Device | None, job: TicketPrintJob
+    printer: TicketPrinter, device: DeviceRef | None, job: TicketPrintJob
 ) -> PrintOutcome:
     try:
         return printer.print_ticket(device, job)

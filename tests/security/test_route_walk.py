@@ -17,11 +17,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from security_world import Caller, World
 
 from backend.platform.access import DEVICE_PERMISSIONS, ROLE_PERMISSIONS, Permission
+from backend.platform.access_matrix import route_permissions
 
 # Routes anyone may call (health, schemas, logging in, pairing, a resident following a ticket).
 PUBLIC: set[tuple[str, str]] = {
@@ -55,42 +55,6 @@ STREAMS: set[tuple[str, str]] = {
 # Run last for each caller: they end the caller's session.
 LAST = {("POST", "/api/v1/auth/logout")}
 METHODS = ("get", "post", "put", "patch", "delete")
-
-
-def _api_routes(routes: Any, prefix: str = "", inherited: tuple[Any, ...] = ()) -> Any:
-    """(full path, route, router-level dependencies), through included routers too (newer
-    FastAPI keeps included routers as ``_IncludedRouter`` nodes)."""
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield prefix + route.path_format, route, inherited
-        elif hasattr(route, "original_router"):
-            context = route.include_context
-            deps = tuple(d.dependency for d in context.dependencies)
-            yield from _api_routes(
-                route.original_router.routes, prefix + context.prefix, inherited + deps
-            )
-
-
-def route_permissions(app: Any) -> dict[tuple[str, str], Permission | None]:
-    """(method, path) → the Permission of its ``require`` dependency (None when it has none)."""
-    found: dict[tuple[str, str], Permission | None] = {}
-
-    def walk(dependant: Any) -> Permission | None:
-        permission = getattr(dependant.call, "permission", None)
-        if permission is not None:
-            return permission  # type: ignore[no-any-return]
-        for sub in dependant.dependencies:
-            inner = walk(sub)
-            if inner is not None:
-                return inner
-        return None
-
-    for path, route, inherited in _api_routes(app.routes):
-        from_router = [getattr(d, "permission", None) for d in inherited]
-        permission = next((p for p in from_router if p is not None), None)
-        for method in route.methods:
-            found[(method, path)] = permission or walk(route.dependant)
-    return found
 
 
 def _resolve(schema: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
@@ -187,7 +151,7 @@ def test_every_route_refuses_what_it_should(client: TestClient, world: World) ->
 
 def walk_problems(client: TestClient, world: World) -> tuple[list[str], int]:
     spec = client.app.openapi()  # type: ignore[attr-defined]
-    permissions = route_permissions(client.app)
+    permissions = route_permissions(client.app)  # type: ignore[arg-type]
     problems: list[str] = []
     walked = 0
     for method, path, operation in operations(spec):
@@ -266,7 +230,7 @@ def test_the_walk_itself_catches_an_unguarded_route(client: TestClient, world: W
     app.openapi_schema = None  # type: ignore[attr-defined]
     try:
         spec = app.openapi()  # type: ignore[attr-defined]
-        permissions = route_permissions(app)
+        permissions = route_permissions(app)  # type: ignore[arg-type]
         assert ("GET", "/api/v1/unguarded/{visit_id}") not in PUBLIC
         assert permissions[("GET", "/api/v1/unguarded/{visit_id}")] is None
         assert "/api/v1/unguarded/{visit_id}" in spec["paths"]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from security_world import login
+from security_world import device_with_token, login
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.identity import throttle
 from backend.identity.auth.tokens import hash_token
 from backend.identity.devices.models import Device
-from backend.platform.access_matrix import DOC, matrix_markdown
+from backend.platform import access
+from backend.platform.access_matrix import COMMAND, DOC, render, route_permissions
 from backend.platform.audit.models import AuditEvent
 from backend.platform.middleware import CONTENT_SECURITY_POLICY, DEFAULT_BODY_LIMIT
 from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE, seed_demo
@@ -56,6 +59,20 @@ def test_throttle_by_address_stops_spraying(client: TestClient, db: Session) -> 
         assert _attempt(client, f"guess{i}", "wrong") == 401
     # a real account with the right password, from the same address: still refused for now
     assert _attempt(client, "admin", DEMO_PASSWORD) == 429
+
+
+def test_an_account_without_a_password_refuses_every_password(
+    client: TestClient, db: Session
+) -> None:
+    """An OIDC-only account: not even the text of the dummy hash used for timing logs in."""
+    from backend.identity.staff.models import StaffAccount
+
+    home = seed_demo(db)
+    db.add(StaffAccount(tenant_id=home.id, username="sso", display_name="SSO", role="clerk",
+                        password_hash=None, oidc_subject="https://idp.invalid#1"))  # fmt: skip
+    db.flush()
+    assert _attempt(client, "sso", "not-a-real-password") == 401
+    assert _attempt(client, "sso", "") == 422
 
 
 def test_failure_window_forgets_old_failures() -> None:
@@ -159,7 +176,49 @@ def test_expired_pairing_code_is_refused(client: TestClient, db: Session) -> Non
     assert response.json()["error"]["code"] == "pairing_failed"
 
 
-def test_permission_matrix_in_the_doc_matches_the_code() -> None:
-    assert matrix_markdown() in DOC.read_text(encoding="utf-8"), (
-        "docs/security.md is stale: run `.venv/bin/python -m backend.platform.access_matrix`"
-    )
+def test_permission_tables_in_the_doc_match_the_code(client: TestClient) -> None:
+    app: FastAPI = client.app  # type: ignore[assignment]
+    document = DOC.read_text(encoding="utf-8")
+    assert render(document, app) == document, f"docs/security.md is stale: run `{COMMAND}`"
+    # The check can fail: a route guarded by another permission changes the rendered doc.
+    permissions = route_permissions(app)
+    assert permissions[("GET", "/api/v1/audit/verify")] is access.Permission.AUDIT_READ
+    assert "| `GET /api/v1/audit/verify` | `audit.read` |" in document
+
+
+# Checked outside a route's ``require``: the agents' WebSocket handshake.
+OUTSIDE_ROUTES = {access.Permission.AGENT_CONNECT}
+
+
+def test_every_granted_permission_guards_a_route(client: TestClient) -> None:
+    """A permission in the matrix that no route requires is a promise nobody keeps."""
+    app: FastAPI = client.app  # type: ignore[assignment]
+    required = {p for p in route_permissions(app).values() if p is not None}
+    granted = set().union(*access.ROLE_PERMISSIONS.values(), *access.DEVICE_PERMISSIONS.values())
+    assert granted - required == OUTSIDE_ROUTES
+    assert required <= granted
+
+
+def test_access_without_identity_installed_refuses_everyone(
+    client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_demo(db)
+    headers = login(client, "admin")
+    assert client.get("/api/v1/audit/verify", headers=headers).status_code == 200
+    monkeypatch.setattr(access, "_hooks", None)
+    assert client.get("/api/v1/audit/verify", headers=headers).status_code == 401
+    assert access.authenticate_device_token(db, "mdt_anything") is None
+
+
+def test_device_token_lookup_is_shared_and_ignores_revoked(client: TestClient, db: Session) -> None:
+    home = seed_demo(db)
+    token = device_with_token(db, home, access.DeviceKind.AGENT)
+    device = access.authenticate_device_token(db, token)
+    assert device is not None and device.kind is access.DeviceKind.AGENT
+    assert device.tenant_id == home.id
+    assert access.authenticate_device_token(db, token + "x") is None
+    row = db.get(Device, device.id)
+    assert row is not None
+    row.revoked_at = row.created_at
+    db.flush()
+    assert access.authenticate_device_token(db, token) is None

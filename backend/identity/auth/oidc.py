@@ -30,6 +30,8 @@ from joserfc.jwk import KeySet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.identity.auth.schemas import ProviderSettings
+from backend.identity.auth.service import open_session
 from backend.identity.auth.tokens import hash_token
 from backend.identity.security_models import OidcLogin, OidcProvider
 from backend.identity.staff.models import Role, StaffAccount
@@ -149,6 +151,41 @@ def _b64url(raw: bytes) -> str:
 
 def pkce_challenge(verifier: str) -> str:
     return _b64url(hashlib.sha256(verifier.encode("ascii")).digest())
+
+
+def get_provider(session: Session) -> OidcProvider:
+    """The caller's provider settings (the session is scoped to the caller's tenant)."""
+    provider = session.scalars(select(OidcProvider)).first()
+    if provider is None:
+        raise NotFound("外部認証は設定されていません。", code="oidc_not_configured")
+    return provider
+
+
+def save_provider(
+    session: Session, settings: ProviderSettings, *, tenant_id: str, actor: str
+) -> OidcProvider:
+    """Create or change the tenant's provider; an omitted client secret keeps the current one."""
+    provider = session.scalars(select(OidcProvider)).first()
+    if provider is None:
+        provider = OidcProvider(tenant_id=tenant_id, issuer=settings.issuer, client_id="")
+        session.add(provider)
+    provider.issuer, provider.client_id = settings.issuer, settings.client_id
+    provider.scopes, provider.role_claim = settings.scopes, settings.role_claim
+    provider.role_map = {claim: role.value for claim, role in settings.role_map.items()}
+    provider.enabled = settings.enabled
+    if settings.client_secret is not None:
+        provider.client_secret = seal_client_secret(tenant_id, settings.client_secret)
+    session.flush()
+    cache.clear()
+    record(
+        session,
+        tenant_id=tenant_id,
+        action="config.oidc_provider_changed",
+        actor=actor,
+        detail={"issuer": settings.issuer, "client_id": settings.client_id,
+                "enabled": settings.enabled},
+    )  # fmt: skip
+    return provider
 
 
 def provider_for(session: Session, tenant_code: str) -> tuple[Tenant, OidcProvider]:
@@ -327,3 +364,9 @@ def complete_login(session: Session, state: str, code: str, address: str) -> Sta
         detail={**detail, "role": role.value},
     )
     return staff
+
+
+def sign_in(session: Session, state: str, code: str, address: str) -> str:
+    """Complete the login and open a staff session; returns the session cookie's token."""
+    token, _row = open_session(session, complete_login(session, state, code, address))
+    return token

@@ -6,11 +6,12 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from backend.identity.auth import service
+from backend.identity.auth.deps import IDLE_TIMEOUT, SESSION_COOKIE, CurrentStaff
 from backend.identity.auth.schemas import LoginRequest, LoginResponse, StaffRead
-from backend.identity.staff.models import StaffAccount, StaffSession
+from backend.identity.staff.models import StaffAccount
 from backend.identity.tenants.models import Tenant
 from backend.identity.throttle import LoginThrottled, login_throttle
-from backend.platform.deps import IDLE_TIMEOUT, SESSION_COOKIE, CurrentStaff, SessionDep
+from backend.platform.deps import SessionDep
 from backend.platform.errors import MadoguchiError
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -85,8 +86,5 @@ def logout(principal: CurrentStaff, response: Response, session: SessionDep) -> 
 
 @router.get("/me", response_model=LoginResponse)
 def me(principal: CurrentStaff, session: SessionDep) -> LoginResponse:
-    tenant = session.get(Tenant, principal.tenant_id)
-    assert tenant is not None
-    row = session.get(StaffSession, principal.session_id)
-    assert row is not None
-    return LoginResponse(staff=_staff_read(principal.staff, tenant), csrf_token=row.csrf_token)
+    staff, tenant, row = service.signed_in(session, principal.staff, principal.session_id)
+    return LoginResponse(staff=_staff_read(staff, tenant), csrf_token=row.csrf_token)

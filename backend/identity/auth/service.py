@@ -7,18 +7,17 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.identity.auth.passwords import hash_password, verify_password
+from backend.identity.auth.passwords import verify_password
 from backend.identity.auth.tokens import hash_token, new_token
 from backend.identity.staff.models import StaffAccount, StaffSession
 from backend.identity.tenants.models import Tenant
 from backend.platform.audit.service import record
 from backend.platform.db import utcnow
-from backend.platform.errors import MadoguchiError, NotAuthenticated
+from backend.platform.errors import Forbidden, MadoguchiError, NotAuthenticated
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
-# Verifying against a fixed hash when the account does not exist keeps timing uniform.
-_DUMMY_HASH = hash_password("not-a-real-password")
+IDLE_TIMEOUT = dt.timedelta(minutes=30)
 
 
 class AccountLocked(MadoguchiError):
@@ -50,9 +49,8 @@ def authenticate(
     if staff is not None and staff.locked_until is not None and staff.locked_until > now:
         record(session, tenant_id=staff.tenant_id, action="auth.login_locked", detail=detail)
         raise AccountLocked()
-    password_ok = verify_password(
-        staff.password_hash if staff and staff.password_hash else _DUMMY_HASH, password
-    )
+    # No account or no password: verified against a dummy hash, so timing stays uniform.
+    password_ok = verify_password(staff.password_hash if staff else None, password)
     if staff is None or tenant is None or not staff.active or not password_ok:
         if tenant is not None:
             record(session, tenant_id=tenant.id, action="auth.login_failed", detail=detail)
@@ -103,3 +101,40 @@ def end_session(session: Session, session_id: str) -> None:
         record(
             session, tenant_id=row.tenant_id, action="auth.logout", actor=f"staff:{row.staff_id}"
         )
+
+
+def resume_session(
+    session: Session, token: str, *, csrf_token: str | None, safe_method: bool
+) -> tuple[StaffAccount, StaffSession]:
+    """The staff member and session of a cookie's token, its idle timer restarted.
+
+    Writing requests (not ``safe_method``) must echo the session's CSRF token.
+    """
+    # Looking up the session itself crosses tenants by design: the token decides the tenant.
+    row = session.scalars(
+        select(StaffSession)
+        .where(StaffSession.token_hash == hash_token(token), StaffSession.ended_at.is_(None))
+        .execution_options(unscoped=True)
+    ).one_or_none()
+    now = utcnow()
+    if row is None or now - row.last_seen_at > IDLE_TIMEOUT:
+        raise NotAuthenticated("ログインの有効期限が切れました。もう一度ログインしてください。")
+    if not safe_method and csrf_token != row.csrf_token:
+        raise Forbidden("画面を再読み込みしてから操作してください (CSRF)。", code="csrf_failed")
+    staff = session.scalars(
+        select(StaffAccount).where(StaffAccount.id == row.staff_id).execution_options(unscoped=True)
+    ).one()
+    if not staff.active:
+        raise NotAuthenticated()
+    row.last_seen_at = now
+    return staff, row
+
+
+def signed_in(
+    session: Session, staff: StaffAccount, session_id: str
+) -> tuple[StaffAccount, Tenant, StaffSession]:
+    """Who is signed in on this session, of which tenant (``GET /api/v1/auth/me``)."""
+    tenant = session.get(Tenant, staff.tenant_id)
+    row = session.get(StaffSession, session_id)
+    assert tenant is not None and row is not None
+    return staff, tenant, row

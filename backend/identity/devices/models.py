@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.platform.access import DeviceKind
 from backend.platform.db import Base, IdMixin, TenantOwned, TimestampMixin
 
-
-class DeviceKind(StrEnum):
-    AGENT = "agent"
-    TABLET = "tablet"
-    TICKET_MACHINE = "ticket_machine"
-    DISPLAY = "display"
-    # A back-office system (core system, RPA) pulling hand-offs: no screen, no person.
-    BACK_OFFICE_SYSTEM = "back_office_api"  # fits the 16-character kind column
+__all__ = ["Device", "DeviceKind"]  # DeviceKind: the access vocabulary, re-exported
 
 
 class Device(IdMixin, TimestampMixin, TenantOwned, Base):

@@ -9,14 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
+from backend.identity.auth.deps import CurrentDevice
 from backend.identity.devices import service
 from backend.identity.devices.models import Device, DeviceKind
 from backend.identity.throttle import LoginThrottled, pairing_throttle
 from backend.platform.access import DEVICE_PERMISSIONS, Permission, Principal, require
-from backend.platform.deps import CurrentDevice, SessionDep
-from backend.platform.errors import NotFound
+from backend.platform.deps import SessionDep
 
 router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
 
@@ -85,17 +84,9 @@ def _permissions(device: Device) -> list[str]:
     return sorted(p.value for p in DEVICE_PERMISSIONS.get(DeviceKind(device.kind), frozenset()))
 
 
-def _get(session: SessionDep, device_id: str) -> Device:
-    device = session.scalars(select(Device).where(Device.id == device_id)).one_or_none()
-    if device is None:
-        raise NotFound("端末が見つかりません。", code="device_not_found")
-    return device
-
-
 @router.get("", response_model=list[DeviceRead])
 def list_devices(principal: Admin, session: SessionDep) -> list[DeviceRead]:
-    devices = session.scalars(select(Device).order_by(Device.created_at)).all()
-    return [_read(device) for device in devices]
+    return [_read(device) for device in service.list_devices(session)]
 
 
 @router.post("", response_model=PairingCode, status_code=201)
@@ -150,15 +141,12 @@ def pair_device(
 
 @router.get("/{device_id}", response_model=DeviceRead)
 def get_device(device_id: str, principal: Admin, session: SessionDep) -> DeviceRead:
-    return _read(_get(session, device_id))
+    return _read(service.get_device(session, device_id))
 
 
 @router.post("/{device_id}/pairing-code", response_model=PairingCode)
 def new_pairing_code(device_id: str, principal: Admin, session: SessionDep) -> PairingCode:
-    device = _get(session, device_id)
-    if device.revoked_at is not None:
-        raise NotFound("無効にされた端末です。新しく登録してください。", code="device_revoked")
-    code = service.issue_pairing_code(session, device, principal.actor)
+    device, code = service.reissue_pairing_code(session, device_id, principal.actor)
     assert device.pairing_expires_at is not None
     return PairingCode(
         device=_read(device), pairing_code=code, pairing_expires_at=device.pairing_expires_at
@@ -167,6 +155,4 @@ def new_pairing_code(device_id: str, principal: Admin, session: SessionDep) -> P
 
 @router.post("/{device_id}/revoke", response_model=DeviceRead)
 def revoke_device(device_id: str, principal: Admin, session: SessionDep) -> DeviceRead:
-    device = _get(session, device_id)
-    service.revoke(session, device, principal.actor)
-    return _read(device)
+    return _read(service.revoke(session, device_id, principal.actor))

@@ -51,6 +51,34 @@ def new_pairing_code() -> str:
     return f"{raw[:4]}-{raw[4:]}"
 
 
+def device_by_token(session: Session, token: str) -> Device | None:
+    """The active device holding ``token`` (its last-seen time updated), or None.
+
+    The one token look-up: request authentication and the agent link's handshake both use it.
+    Unscoped on purpose: the token alone says which tenant's device this is.
+    """
+    device = session.scalars(
+        select(Device)
+        .where(Device.token_hash == hash_token(token), Device.revoked_at.is_(None))
+        .execution_options(unscoped=True)
+    ).one_or_none()
+    if device is not None:
+        device.last_seen_at = utcnow()
+    return device
+
+
+def list_devices(session: Session) -> list[Device]:
+    """The tenant's devices, oldest first (the session is scoped to the caller's tenant)."""
+    return list(session.scalars(select(Device).order_by(Device.created_at)))
+
+
+def get_device(session: Session, device_id: str) -> Device:
+    device = session.scalars(select(Device).where(Device.id == device_id)).one_or_none()
+    if device is None:
+        raise NotFound("端末が見つかりません。", code="device_not_found")
+    return device
+
+
 def _check_placement(session: Session, office_id: str | None, counter_id: str | None) -> str | None:
     """Office and counter must be the caller's (the scoped session returns nothing else)."""
     if office_id is not None and session.get(Office, office_id) is None:
@@ -77,6 +105,14 @@ def issue_pairing_code(session: Session, device: Device, actor: str) -> str:
         device=device.id,
     )
     return code
+
+
+def reissue_pairing_code(session: Session, device_id: str, actor: str) -> tuple[Device, str]:
+    """A new one-time code for a device that is not revoked (its old token ends)."""
+    device = get_device(session, device_id)
+    if device.revoked_at is not None:
+        raise NotFound("無効にされた端末です。新しく登録してください。", code="device_revoked")
+    return device, issue_pairing_code(session, device, actor)
 
 
 def create_device(
@@ -136,7 +172,8 @@ def pair(session: Session, code: str) -> tuple[Device, str]:
     return device, token
 
 
-def revoke(session: Session, device: Device, actor: str) -> None:
+def revoke(session: Session, device_id: str, actor: str) -> Device:
+    device = get_device(session, device_id)
     if device.revoked_at is None:
         device.revoked_at = utcnow()
         device.token_hash = None
@@ -147,3 +184,4 @@ def revoke(session: Session, device: Device, actor: str) -> None:
             session, tenant_id=device.tenant_id, action="device.revoked", actor=actor,
             device=device.id,
         )  # fmt: skip
+    return device

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.platform.access import Role
 from backend.platform.db import Base, IdMixin, TenantOwned, TimestampMixin, utcnow
 
-
-class Role(StrEnum):
-    CLERK = "clerk"
-    BACK_OFFICE = "back_office"
-    TENANT_ADMIN = "tenant_admin"
-    OPERATOR = "operator"
+__all__ = ["Role", "StaffAccount", "StaffSession"]  # Role: the access vocabulary, re-exported
 
 
 class StaffAccount(IdMixin, TimestampMixin, TenantOwned, Base):

@@ -7,9 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
 
-from backend.identity.tenants.models import Tenant
+from backend.platform import access
 from backend.platform.access import Permission, Principal, require
 from backend.platform.audit.service import events, export_csv, export_jsonl, record, verify_chain
 from backend.platform.deps import SessionDep
@@ -24,11 +23,6 @@ class ChainStatus(BaseModel):
     events: int
     broken_seq: int | None = None
     reason: str | None = None
-
-
-def _tenant_code(session: Session, tenant_id: str) -> str:
-    tenant = session.get(Tenant, tenant_id)
-    return tenant.code if tenant else "tenant"
 
 
 @router.get(
@@ -61,7 +55,7 @@ def export_audit_trail(
     writer = export_jsonl if format == "jsonl" else export_csv
     body = "".join(writer(events(session, principal.tenant_id)))
     media = "application/x-ndjson" if format == "jsonl" else "text/csv"
-    filename = f"audit-{_tenant_code(session, principal.tenant_id)}.{format}"
+    filename = f"audit-{access.tenant_code(session, principal.tenant_id) or 'tenant'}.{format}"
     return Response(
         content=body,
         media_type=f"{media}; charset=utf-8",

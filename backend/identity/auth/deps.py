@@ -1,0 +1,110 @@
+"""Who is calling: the staff cookie and the device token, as request dependencies.
+
+``CurrentStaff`` / ``CurrentDevice`` serve identity's own routes (log out, who am I); every
+other route asks ``backend.platform.access.require``, which reaches the same checks through
+the hooks ``backend/app.py`` installs (``configure_access``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from backend.identity.auth import service
+from backend.identity.devices import service as devices
+from backend.identity.devices.models import Device, DeviceKind
+from backend.identity.staff.models import Role, StaffAccount
+from backend.identity.tenants import service as tenants
+from backend.platform import access
+from backend.platform.db import set_session_tenant
+from backend.platform.deps import SessionDep
+from backend.platform.errors import NotAuthenticated
+
+SESSION_COOKIE = "madoguchi_session"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+IDLE_TIMEOUT = service.IDLE_TIMEOUT
+
+
+@dataclass(frozen=True)
+class StaffPrincipal:
+    staff: StaffAccount
+    session_id: str
+
+    @property
+    def tenant_id(self) -> str:
+        return self.staff.tenant_id
+
+    @property
+    def role(self) -> str:
+        return self.staff.role
+
+
+def current_staff(request: Request, session: SessionDep) -> StaffPrincipal:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise NotAuthenticated()
+    staff, row = service.resume_session(
+        session,
+        token,
+        csrf_token=request.headers.get(CSRF_HEADER),
+        safe_method=request.method in SAFE_METHODS,
+    )
+    set_session_tenant(session, staff.tenant_id)
+    return StaffPrincipal(staff=staff, session_id=row.id)
+
+
+CurrentStaff = Annotated[StaffPrincipal, Depends(current_staff)]
+
+
+def current_device(request: Request, session: SessionDep) -> Device:
+    ref = access.authenticate_device(request, session)
+    return devices.get_device(session, ref.id)
+
+
+CurrentDevice = Annotated[Device, Depends(current_device)]
+
+
+# --- the hooks of backend.platform.access ------------------------------------------------
+
+
+def staff_ref(staff: StaffAccount) -> access.StaffRef:
+    return access.StaffRef(
+        id=staff.id,
+        tenant_id=staff.tenant_id,
+        role=Role(staff.role),
+        username=staff.username,
+        display_name=staff.display_name,
+    )
+
+
+def device_ref(device: Device) -> access.DeviceRef:
+    return access.DeviceRef(
+        id=device.id,
+        tenant_id=device.tenant_id,
+        kind=DeviceKind(device.kind),
+        name=device.name,
+        office_id=device.office_id,
+        counter_id=device.counter_id,
+    )
+
+
+def authenticate_staff(request: Request, session: Session) -> access.StaffRef:
+    return staff_ref(current_staff(request, session).staff)
+
+
+def authenticate_device(session: Session, token: str) -> access.DeviceRef | None:
+    device = devices.device_by_token(session, token)
+    return None if device is None else device_ref(device)
+
+
+def configure_access() -> None:
+    """Install identity as the authority of ``backend.platform.access`` (at application start)."""
+    access.configure(
+        authenticate_staff=authenticate_staff,
+        authenticate_device=authenticate_device,
+        tenant_code=tenants.tenant_code,
+    )
