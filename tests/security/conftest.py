@@ -11,18 +11,6 @@ from backend.identity.devices.models import DeviceKind
 from backend.seed import DEMO_STAFF, seed_demo
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """argon2id with test-sized cost: the seeded staff are hashed again in every test."""
-    from argon2 import PasswordHasher
-
-    from backend.identity.auth import passwords
-
-    monkeypatch.setattr(
-        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-
-
 @pytest.fixture
 def world(client: TestClient, db: Session) -> World:
     home = seed_demo(db)
