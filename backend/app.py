@@ -32,6 +32,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "backend.corelink.router",
     "backend.counter.router",
     "backend.platform.agentlink.router",
+    "backend.counter.card_router",
     "backend.counter.documents_router",
     "backend.counter.tablet_router",
     "backend.addresses.router",
@@ -101,6 +102,16 @@ def _install_ticket_printer() -> None:
         set_ticket_printer(EscposTicketPrinter(url))
 
 
+def install_agent_link() -> None:
+    """The agent link's devices and result handlers (it imports no domain itself)."""
+    from backend.counter import card_reading
+    from backend.identity.devices.agent_directory import DIRECTORY
+    from backend.platform.agentlink.hooks import configure
+
+    configure(devices=DIRECTORY)
+    card_reading.register()
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
         title="madoguchi",
@@ -117,6 +128,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(IntegrityError, _handle_integrity_error)
     app.add_exception_handler(Exception, _handle_unexpected)
     _install_ticket_printer()
+    install_agent_link()
     for module_name in ROUTER_MODULES:
         app.include_router(importlib.import_module(module_name).router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="kiosk")
