@@ -32,6 +32,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "backend.corelink.router",
     "backend.counter.router",
     "backend.platform.agentlink.router",
+    "backend.counter.card_router",
     "backend.counter.documents_router",
     "backend.counter.tablet_router",
     "backend.addresses.router",
@@ -107,6 +108,16 @@ def _configure_access() -> None:
     configure_access()
 
 
+def install_agent_link() -> None:
+    """The agent link's devices and result handlers (it imports no domain itself)."""
+    from backend.counter import card_reading
+    from backend.identity.devices.agent_directory import DIRECTORY
+    from backend.platform.agentlink.hooks import configure
+
+    configure(devices=DIRECTORY)
+    card_reading.register()
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
         title="madoguchi",
@@ -124,6 +135,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(Exception, _handle_unexpected)
     _install_ticket_printer()
     _configure_access()
+    install_agent_link()
     for module_name in ROUTER_MODULES:
         app.include_router(importlib.import_module(module_name).router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="kiosk")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import contracts.agent as protocol
-from hardware.agent.handlers import Handlers, decode_data, error_body
+from hardware.agent.handlers import Handlers, job_error, refused_job
 from hardware.agent.transport import Connection, Disconnected, TokenRefused, Transport
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ class AgentClient:
         self.handlers = handlers
         self.backoff = backoff or Backoff()
         self.ledger = ledger or JobLedger()
-        self.unacked: OrderedDict[str, protocol.Message] = OrderedDict()
+        self.unacked: OrderedDict[str, protocol.ResultOk | protocol.ResultFailed] = OrderedDict()
         self.running: dict[str, asyncio.Task[None]] = {}
         self.connected = asyncio.Event()
         self.connections = 0
@@ -146,21 +146,36 @@ class AgentClient:
             if receive not in done:
                 receive.cancel()
                 return
-            await self._handle(conn, receive.result())
+            try:
+                message = receive.result()
+            except protocol.ProtocolError as exc:
+                await self._refuse(conn, exc)
+                continue
+            await self._handle(conn, message)
 
-    async def _handle(self, conn: Connection, message: protocol.Message) -> None:
-        kind = message.get("type")
-        if kind == protocol.PING:
-            await conn.send({"type": protocol.PONG})
-        elif kind == protocol.ACK:
-            self.unacked.pop(str(message.get("job_id")), None)
-        elif kind == protocol.JOB:
-            await self._accept(conn, message)
+    async def _handle(self, conn: Connection, message: protocol.BackendMessage) -> None:
+        if isinstance(message, protocol.Ping):
+            await conn.send(protocol.Pong())
+        elif isinstance(message, protocol.Ack):
+            self.unacked.pop(message.job_id, None)
         else:
-            log.warning("ignoring message of type %r", kind)
+            await self._accept(conn, message)
 
-    async def _accept(self, conn: Connection, message: protocol.Message) -> None:
-        job_id = str(message["job_id"])
+    async def _refuse(self, conn: Connection, error: protocol.ProtocolError) -> None:
+        """A message this agent cannot read; a job among them fails instead of waiting forever."""
+        log.warning("ignoring a message from the backend: %s", error)
+        job_id = error.job_id
+        if error.message_type != protocol.JOB or job_id is None:
+            return
+        if job_id not in self.unacked and job_id not in self.running:
+            self._store_result(job_id, protocol.failed(job_id, refused_job()))
+        if job_id in self.unacked:
+            await conn.send(self.unacked[job_id])
+
+    async def _accept(
+        self, conn: Connection, message: protocol.ReadCardJob | protocol.PrintJob
+    ) -> None:
+        job_id = message.job_id
         if job_id in self.running:
             return  # still running since before a reconnect; its result will follow
         if job_id in self.unacked:
@@ -172,44 +187,39 @@ class AgentClient:
             return
         if job_id in self.ledger.finished:
             # Finished and acknowledged: the backend has the result already; never run again.
-            await conn.send(
-                protocol.failed(
-                    job_id, {"code": "duplicate_job", "message": "この処理は実行済みです。"}
-                )
-            )
+            duplicate = protocol.JobError(code="duplicate_job", message="この処理は実行済みです。")
+            await conn.send(protocol.failed(job_id, duplicate))
             return
-        log.info("job %s (%s) received", job_id, message.get("kind"))
+        log.info("job %s (%s) received", job_id, message.kind)
         self.ledger.start(job_id)
         self.running[job_id] = asyncio.create_task(self._run(job_id, message))
 
-    async def _run(self, job_id: str, message: protocol.Message) -> None:
-        params = dict(message.get("params") or {})
-        message.get("params", {}).pop("pin", None)
+    async def _run(self, job_id: str, job: protocol.ReadCardJob | protocol.PrintJob) -> None:
         self.runs[job_id] = self.runs.get(job_id, 0) + 1
+        outcome: protocol.ResultOk | protocol.ResultFailed
         try:
-            data = decode_data(message)
-            result = await asyncio.to_thread(
-                self.handlers.run, str(message.get("kind")), params, data
-            )
-            outcome = protocol.ok(job_id, result)
+            outcome = protocol.ok(job_id, await asyncio.to_thread(self.handlers.run, job))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            outcome = protocol.failed(job_id, error_body(exc))
-        finally:
-            params.pop("pin", None)
+            outcome = protocol.failed(job_id, job_error(exc))
+        del job  # the PIN, if any, is not kept past the read
         self.running.pop(job_id, None)
         self._store_result(job_id, outcome)
         log.info(
-            "job %s finished (%s)", job_id, "ok" if outcome["ok"] else outcome["error"]["code"]
+            "job %s finished (%s)",
+            job_id,
+            "ok" if isinstance(outcome, protocol.ResultOk) else outcome.error.code,
         )
         await self._send_current(outcome)
 
-    def _store_result(self, job_id: str, outcome: protocol.Message) -> None:
+    def _store_result(
+        self, job_id: str, outcome: protocol.ResultOk | protocol.ResultFailed
+    ) -> None:
         self.unacked[job_id] = outcome
         self.ledger.finish(job_id)
 
-    async def _send_current(self, outcome: protocol.Message) -> None:
+    async def _send_current(self, outcome: protocol.ResultOk | protocol.ResultFailed) -> None:
         conn = self._conn
         if conn is None:
             return  # kept in unacked; goes out with the next hello
@@ -217,12 +227,12 @@ class AgentClient:
             await conn.send(outcome)
 
 
-def _interrupted_error() -> dict[str, Any]:
-    return {
-        "code": "agent_restarted",
-        "message": "窓口の端末が処理中に再起動したため、結果が分かりません。"
+def _interrupted_error() -> protocol.JobError:
+    return protocol.JobError(
+        code="agent_restarted",
+        message="窓口の端末が処理中に再起動したため、結果が分かりません。"
         "印刷物やカードの状態を確認し、必要ならもう一度実行してください。",
-    }
+    )
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

@@ -8,8 +8,7 @@ reported (``printer.paper_out``) instead of printing into the void. Cards are re
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
+import contracts.agent as protocol
 from hardware.agent.handlers import Handlers, JobError
 from hardware.card.pcsc import PcscContext
 from hardware.card.reader import parse_card_files, read_card_files
@@ -38,7 +37,7 @@ class PcscCardReader:
         self.reader = reader
         self.wait_seconds = wait_seconds
 
-    def read_attributes(self, pin: str | None, *, allow_last_try: bool) -> Mapping[str, str]:
+    def read_attributes(self, pin: str | None, *, allow_last_try: bool) -> protocol.CardResult:
         if pin is None:
             raise JobError(
                 "pin_pad_unsupported",
@@ -49,12 +48,12 @@ class PcscCardReader:
             with pcsc.connect(name) as transport:
                 files = read_card_files(transport, pin, allow_last_try=allow_last_try)
         result = parse_card_files(files)  # after the card is unpowered
-        return {
-            "name": result.name,
-            "address": result.address,
-            "birth_date": result.birth_date.isoformat(),
-            "sex": result.sex,
-        }
+        return protocol.CardResult(
+            name=result.name,
+            address=result.address,
+            birth_date=result.birth_date.isoformat(),
+            sex=result.sex,
+        )
 
 
 def build_handlers(*, reader: str | None, printer: str | None, card: bool = True) -> Handlers:

@@ -8,9 +8,9 @@ allowed. All data is synthetic.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import contracts.agent as protocol
 from hardware.agent.handlers import JobError
 
 SYNTHETIC_CARD = {
@@ -22,9 +22,7 @@ SYNTHETIC_CARD = {
 
 
 class CardFailure(JobError):
-    def __init__(self, code: str, message: str, retries_left: int | None = None) -> None:
-        super().__init__(code, message)
-        self.retries_left = retries_left
+    """A card read that failed the way a real card fails (code and tries left)."""
 
 
 @dataclass
@@ -37,7 +35,7 @@ class FakeCardReader:
     started: threading.Event = field(default_factory=threading.Event)
     reads: int = 0
 
-    def read_attributes(self, pin: str | None, *, allow_last_try: bool) -> Mapping[str, str]:
+    def read_attributes(self, pin: str | None, *, allow_last_try: bool) -> protocol.CardResult:
         self.reads += 1
         self.started.set()
         if self.gate is not None:
@@ -60,7 +58,7 @@ class FakeCardReader:
                 "wrong_pin", f"暗証番号が違います。あと {self.tries_left} 回です。", self.tries_left
             )
         self.tries_left = 3
-        return dict(self.attributes)
+        return protocol.CardResult.model_validate(self.attributes)
 
 
 @dataclass

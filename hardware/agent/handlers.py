@@ -7,12 +7,9 @@ with a message for the clerk; anything else becomes ``agent_internal_error``.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
 import contracts.agent as protocol
 
@@ -26,7 +23,7 @@ class CardReader(Protocol):
     ``allow_last_try`` False, a card with one try left is refused before the PIN is sent.
     """
 
-    def read_attributes(self, pin: str | None, *, allow_last_try: bool) -> Mapping[str, str]: ...
+    def read_attributes(self, pin: str | None, *, allow_last_try: bool) -> protocol.CardResult: ...
 
 
 class Printer(Protocol):
@@ -38,11 +35,11 @@ class Printer(Protocol):
 class JobError(Exception):
     """A job failed in a way the clerk should be told about."""
 
-    def __init__(self, code: str, message: str, **details: Any) -> None:
+    def __init__(self, code: str, message: str, retries_left: int | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
-        self.details = details
+        self.retries_left = retries_left
 
 
 class BadJob(JobError):
@@ -62,27 +59,28 @@ NOT_CONFIGURED = {
 }
 
 
-def error_body(exc: BaseException) -> dict[str, Any]:
+def job_error(exc: BaseException) -> protocol.JobError:
     """The error a failed job reports: code, message, and tries left when a PIN was involved."""
     code = getattr(exc, "code", None)
     if not isinstance(code, str):
         log.error("job handler failed unexpectedly: %s", type(exc).__name__)
-        return {
-            "code": "agent_internal_error",
-            "message": "窓口の端末で予期しないエラーが発生しました。もう一度お試しください。",
-        }
-    message = getattr(exc, "message", None) or str(exc)
-    body: dict[str, Any] = {"code": code, "message": message}
+        return protocol.JobError(
+            code="agent_internal_error",
+            message="窓口の端末で予期しないエラーが発生しました。もう一度お試しください。",
+        )
     retries_left = getattr(exc, "retries_left", None)
-    if isinstance(retries_left, int):
-        body["retries_left"] = retries_left
-    details = getattr(exc, "details", None)
-    if isinstance(details, dict):
-        body.update({k: v for k, v in details.items() if k not in body})
-    return body
+    return protocol.JobError(
+        code=code,
+        message=getattr(exc, "message", None) or str(exc),
+        retries_left=retries_left if isinstance(retries_left, int) else None,
+    )
 
 
-JobRunner = Callable[[dict[str, Any], bytes | None], dict[str, Any]]
+def refused_job() -> protocol.JobError:
+    """The failure reported for a job message this agent cannot read (e.g. an unknown kind)."""
+    return protocol.JobError(
+        code="bad_job", message="この端末では扱えない処理です（内容を読めませんでした）。"
+    )
 
 
 @dataclass
@@ -91,50 +89,29 @@ class Handlers:
 
     card_reader: CardReader | None = None
     printer: Printer | None = None
-    extra: dict[str, JobRunner] = field(default_factory=dict)
 
     @property
     def kinds(self) -> list[str]:
         kinds = [protocol.READ_CARD] if self.card_reader else []
-        kinds += [protocol.PRINT] if self.printer else []
-        return kinds + sorted(self.extra)
+        return kinds + ([protocol.PRINT] if self.printer else [])
 
-    def run(self, kind: str, params: dict[str, Any], data: bytes | None) -> dict[str, Any]:
+    def run(
+        self, job: protocol.ReadCardJob | protocol.PrintJob
+    ) -> protocol.CardResult | protocol.PrintResult:
         """Run one job, blocking (the client calls this in a worker thread)."""
-        if kind in self.extra:
-            return self.extra[kind](params, data)
-        if kind == protocol.READ_CARD:
-            return self._read_card(params)
-        if kind == protocol.PRINT:
-            return self._print(params, data)
-        raise BadJob(f"この端末では扱えない処理です ({kind})。")
+        if isinstance(job, protocol.ReadCardJob):
+            return self._read_card(job.params)
+        return self._print(job.params, job.data)
 
-    def _read_card(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _read_card(self, params: protocol.ReadCardParams) -> protocol.CardResult:
         if self.card_reader is None:
             raise JobError(*NOT_CONFIGURED[protocol.READ_CARD])
-        pin = params.pop("pin", None)  # the PIN leaves the params as soon as it is used
-        try:
-            attributes = self.card_reader.read_attributes(
-                pin, allow_last_try=bool(params.get("allow_last_try", False))
-            )
-        finally:
-            del pin
-        return {key: attributes[key] for key in ("name", "address", "birth_date", "sex")}
+        return self.card_reader.read_attributes(params.pin, allow_last_try=params.allow_last_try)
 
-    def _print(self, params: dict[str, Any], data: bytes | None) -> dict[str, Any]:
+    def _print(self, params: protocol.PrintParams, data: bytes) -> protocol.PrintResult:
         if self.printer is None:
             raise JobError(*NOT_CONFIGURED[protocol.PRINT])
         if not data:
             raise BadJob("印刷するデータがありません。")
-        self.printer.print_bytes(data, target=str(params.get("target", "receipt")))
-        return {"bytes": len(data)}
-
-
-def decode_data(message: protocol.Message) -> bytes | None:
-    encoded = message.get("data_b64")
-    if not encoded:
-        return None
-    try:
-        return base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise BadJob("印刷データが壊れています。") from exc
+        self.printer.print_bytes(data, target=params.target)
+        return protocol.PrintResult(bytes=len(data))

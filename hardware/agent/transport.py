@@ -1,19 +1,19 @@
 """How the agent reaches the backend: a WebSocket it opens itself (outbound only).
 
-A transport makes connections; a connection sends and receives JSON messages and raises
-``Disconnected`` when the link is gone. The backend provides an in-process transport of its own
-for single-PC installs (``backend.platform.agentlink.inprocess``).
+A transport makes connections; a connection sends and receives typed messages
+(``contracts.agent``) and raises ``Disconnected`` when the link is gone, or
+``contracts.agent.ProtocolError`` for one message it cannot read. The backend provides an
+in-process transport of its own for single-PC installs (``backend.platform.agentlink.inprocess``).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Protocol
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
-from contracts.agent import Message
+import contracts.agent as protocol
 
 
 class Disconnected(Exception):
@@ -25,9 +25,9 @@ class TokenRefused(Disconnected):
 
 
 class Connection(Protocol):
-    async def send(self, message: Message) -> None: ...
+    async def send(self, message: protocol.AgentMessage) -> None: ...
 
-    async def receive(self) -> Message: ...
+    async def receive(self) -> protocol.BackendMessage: ...
 
     async def close(self) -> None: ...
 
@@ -50,21 +50,18 @@ class WebSocketConnection:
     def __init__(self, socket: ClientConnection) -> None:
         self._socket = socket
 
-    async def send(self, message: Message) -> None:
+    async def send(self, message: protocol.AgentMessage) -> None:
         try:
-            await self._socket.send(json.dumps(message, ensure_ascii=False))
+            await self._socket.send(protocol.encode(message))
         except (ConnectionClosed, OSError) as exc:
             raise Disconnected(str(exc)) from exc
 
-    async def receive(self) -> Message:
+    async def receive(self) -> protocol.BackendMessage:
         try:
             raw = await self._socket.recv()
         except (ConnectionClosed, OSError) as exc:
             raise Disconnected(str(exc)) from exc
-        message = json.loads(raw)
-        if not isinstance(message, dict):
-            raise Disconnected("unexpected message from the backend")
-        return message
+        return protocol.parse_from_backend(raw)
 
     async def close(self) -> None:
         await self._socket.close()

@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 
 import contracts.agent as protocol
 from backend.platform.agentlink.hub import AgentIdentity, Hub
-from contracts.agent import Message
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +26,10 @@ class LoopLink:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.outbound: asyncio.Queue[Message] = asyncio.Queue()
+        self.outbound: asyncio.Queue[protocol.BackendMessage] = asyncio.Queue()
         self.wakeup = asyncio.Event()
 
-    def send(self, message: Message) -> None:
+    def send(self, message: protocol.BackendMessage) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is closing: the job is resent later
             self.loop.call_soon_threadsafe(self.outbound.put_nowait, message)
 
@@ -42,15 +41,23 @@ class LoopLink:
 async def serve_agent(
     hub: Hub,
     identity: AgentIdentity,
-    receive: Callable[[], Awaitable[Message]],
-    send: Callable[[Message], Awaitable[None]],
+    receive: Callable[[], Awaitable[protocol.AgentMessage]],
+    send: Callable[[protocol.BackendMessage], Awaitable[None]],
     *,
     poll_seconds: float = POLL_SECONDS,
     ping_seconds: float = PING_SECONDS,
 ) -> None:
-    """Serve one connection until it closes (``receive`` or ``send`` raises)."""
-    hello = await asyncio.wait_for(receive(), timeout=HELLO_TIMEOUT)
-    if hello.get("type") != protocol.HELLO:
+    """Serve one connection until it closes (``receive`` or ``send`` raises).
+
+    A message ``receive`` cannot read (``ProtocolError``) is logged, without its content, and
+    skipped; a connection that does not start with a hello is closed.
+    """
+    try:
+        hello = await asyncio.wait_for(receive(), timeout=HELLO_TIMEOUT)
+    except protocol.ProtocolError as exc:
+        log.warning("agent %s: unreadable hello (%s)", identity.device_id, exc)
+        return
+    if not isinstance(hello, protocol.Hello):
         log.warning("agent %s did not start with hello", identity.device_id)
         return
     link = LoopLink(asyncio.get_running_loop())
@@ -58,7 +65,11 @@ async def serve_agent(
 
     async def reader() -> None:
         while True:
-            message = await receive()
+            try:
+                message = await receive()
+            except protocol.ProtocolError as exc:
+                log.warning("agent %s: message refused (%s)", identity.device_id, exc)
+                continue
             await asyncio.to_thread(hub.handle, identity, message)
 
     async def writer() -> None:
@@ -75,7 +86,7 @@ async def serve_agent(
             since_ping += poll_seconds
             if since_ping >= ping_seconds:
                 since_ping = 0.0
-                link.send({"type": protocol.PING})
+                link.send(protocol.Ping())
 
     tasks = [asyncio.create_task(t()) for t in (reader, writer, pump)]
     try:

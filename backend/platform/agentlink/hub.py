@@ -9,11 +9,14 @@ come back in the agent's hello, and the agent never runs a job id twice.
 PINs are held here, in memory only, keyed by job id, and dropped when the job ends or expires.
 A backend restart therefore drops the PINs of pending card reads: those jobs fail with
 ``pin_lost`` and the resident enters the PIN again.
+
+The hub knows jobs, not what they are for: a stored result goes to the handler registered for
+its job's kind (``hooks.register_result_handler``), in the same transaction as the job's new
+status; devices are looked up through ``hooks.devices()``.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import logging
 import threading
@@ -21,36 +24,37 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import contracts.agent as protocol
-from backend.counter import service as visits
-from backend.identity.devices.models import Device
+from backend.platform.agentlink import hooks
+from backend.platform.agentlink.hooks import AgentDevice, FinishedJob
 from backend.platform.agentlink.models import AgentJob, JobKind, JobStatus
-from backend.platform.audit import service as audit
 from backend.platform.db import session_scope, utcnow
 from backend.platform.errors import MadoguchiError
-from contracts.agent import Message
 
 log = logging.getLogger(__name__)
 
 PIN_TTL_SECONDS = 180.0
 PRESENCE_SECONDS = 25.0
 
-PIN_LOST = (
-    "pin_lost",
-    "サーバーが再起動したか時間が経ったため、暗証番号が破棄されました。"
+PIN_LOST = protocol.JobError(
+    code="pin_lost",
+    message="サーバーが再起動したか時間が経ったため、暗証番号が破棄されました。"
     "もう一度「カードを読む」から始め、暗証番号を入力し直してください。",
 )
+DEFAULT_FAILURE = "窓口の端末で処理に失敗しました。"
+
+Result = protocol.ResultOk | protocol.ResultFailed
 
 
 class Link(Protocol):
     """One live connection to an agent; both methods are thread-safe and never block."""
 
-    def send(self, message: Message) -> None: ...
+    def send(self, message: protocol.BackendMessage) -> None: ...
 
     def wake(self) -> None: ...
 
@@ -96,7 +100,7 @@ class Hub:
             entry = self._links.get(device_id)
             return list(entry.kinds) if entry else []
 
-    def is_online(self, device: Device) -> bool:
+    def is_online(self, device: AgentDevice) -> bool:
         """Connected here, or (another backend process) seen within the last seconds."""
         if self.connected(device.id):
             return True
@@ -133,13 +137,13 @@ class Hub:
 
     # --- connection lifecycle -------------------------------------------------------------
 
-    def attach(self, identity: AgentIdentity, link: Link, hello: Message) -> None:
+    def attach(self, identity: AgentIdentity, link: Link, hello: protocol.Hello) -> None:
         with self._lock:
-            self._links[identity.device_id] = _Connected(link, list(hello.get("kinds") or []))
+            self._links[identity.device_id] = _Connected(link, list(hello.kinds))
         log.info("agent %s connected", identity.device_id)
         with self._device(identity.device_id):
             self._touch(identity)
-            for result in hello.get("results") or []:
+            for result in hello.results:
                 self._store_result(identity, link, result)
         self.dispatch(identity, resend=True)
 
@@ -151,20 +155,19 @@ class Hub:
                 self._detached[identity.device_id] = utcnow()
         log.info("agent %s disconnected", identity.device_id)
 
-    def handle(self, identity: AgentIdentity, message: Message) -> None:
-        kind = message.get("type")
+    def handle(self, identity: AgentIdentity, message: protocol.AgentMessage) -> None:
         link = self._link(identity.device_id)
-        if kind == protocol.RESULT and link is not None:
-            with self._device(identity.device_id):
-                self._store_result(identity, link, message)
-        elif kind == protocol.PONG:
+        if isinstance(message, protocol.Pong):
             self._touch(identity)
-        elif kind == protocol.HELLO and link is not None:
+        elif link is None:
+            log.warning("agent %s sent a %s while detached", identity.device_id, message.type)
+        elif isinstance(message, protocol.Hello):
             with self._device(identity.device_id):
-                for result in message.get("results") or []:
+                for result in message.results:
                     self._store_result(identity, link, result)
         else:
-            log.warning("agent %s sent an unexpected message %r", identity.device_id, kind)
+            with self._device(identity.device_id):
+                self._store_result(identity, link, message)
 
     def wake(self, device_id: str) -> None:
         link = self._link(device_id)
@@ -180,7 +183,7 @@ class Hub:
             return 0
         statuses = [JobStatus.QUEUED.value] + ([JobStatus.SENT.value] if resend else [])
         with self._device(identity.device_id):
-            messages: list[Message] = []
+            messages: list[protocol.ReadCardJob | protocol.PrintJob] = []
             with session_scope(tenant_id=identity.tenant_id, write=True) as session:
                 jobs = session.scalars(
                     select(AgentJob)
@@ -191,28 +194,27 @@ class Hub:
                     message = self._job_message(session, job)
                     if message is not None:
                         messages.append(message)
-            for message in messages:
-                link.send(message)
+            for sent in messages:
+                link.send(sent)
         if jobs:
             self._notify()
         return len(messages)
 
-    def _job_message(self, session: Session, job: AgentJob) -> Message | None:
-        params: dict[str, Any] = dict(job.params or {})
-        if job.kind == JobKind.READ_CARD and params.get("pin_at") == "tablet":
+    def _job_message(
+        self, session: Session, job: AgentJob
+    ) -> protocol.ReadCardJob | protocol.PrintJob | None:
+        pin = None
+        if job.kind == JobKind.READ_CARD and (job.params or {}).get("pin_at") == "tablet":
             pin = self.peek_pin(job.id)
             if pin is None:
-                self._fail(session, job, {"code": PIN_LOST[0], "message": PIN_LOST[1]})
+                self._fail(session, job, PIN_LOST)
                 return None
-            params["pin"] = pin
-        message: Message = {
-            "type": protocol.JOB,
-            "job_id": job.id,
-            "kind": job.kind,
-            "params": params,
-        }
-        if job.data is not None:
-            message["data_b64"] = base64.b64encode(job.data).decode("ascii")
+        try:
+            message = _job_to_message(job, pin)
+        except ValueError as exc:  # pydantic's ValidationError too; it never quotes the PIN
+            log.error("job %s cannot be sent: %s", job.id, type(exc).__name__)
+            self._fail(session, job, protocol.JobError(code="job_invalid", message=DEFAULT_FAILURE))
+            return None
         job.status = JobStatus.SENT.value
         job.attempts += 1
         job.sent_at = utcnow()
@@ -220,90 +222,71 @@ class Hub:
 
     # --- results in -----------------------------------------------------------------------
 
-    def _store_result(self, identity: AgentIdentity, link: Link, message: Message) -> None:
-        job_id = str(message.get("job_id"))
+    def _store_result(self, identity: AgentIdentity, link: Link, message: Result) -> None:
+        job_id = message.job_id
         with session_scope(tenant_id=identity.tenant_id, write=True) as session:
             job = session.scalars(select(AgentJob).where(AgentJob.id == job_id)).one_or_none()
             if job is None or job.device_id != identity.device_id:
                 log.warning("agent %s reported an unknown job", identity.device_id)
             elif job.status in (JobStatus.DONE, JobStatus.FAILED):
                 pass  # a result seen before (resent after a reconnect): acknowledge again
-            elif message.get("ok"):
-                self._succeed(session, job, dict(message.get("result") or {}), identity)
+            elif isinstance(message, protocol.ResultOk):
+                self._succeed(session, job, message.result)
             else:
-                self._fail(session, job, dict(message.get("error") or {}))
+                self._fail(session, job, message.error)
         # Acknowledged only once the result is committed: the agent forgets it after this.
-        link.send({"type": protocol.ACK, "job_id": job_id})
+        link.send(protocol.Ack(job_id=job_id))
         self._notify()
 
     def _succeed(
-        self, session: Session, job: AgentJob, result: dict[str, Any], identity: AgentIdentity
+        self,
+        session: Session,
+        job: AgentJob,
+        result: protocol.CardResult | protocol.PrintResult,
     ) -> None:
+        handler = hooks.result_handler(job.kind)
+        if handler is None:
+            log.error("no result handler for %s jobs", job.kind)
+            self._fail(
+                session, job, protocol.JobError(code="result_unhandled", message=DEFAULT_FAILURE)
+            )
+            return
+        if not isinstance(result, protocol.RESULT_TYPES[job.kind]):
+            self._fail(
+                session, job, protocol.JobError(code="result_invalid", message=DEFAULT_FAILURE)
+            )
+            return
         try:
             with session.begin_nested():
-                job.result = self._apply(session, job, result, identity)
+                job.result = handler.done(session, _finished(job), result)
         except MadoguchiError as exc:
-            self._fail(session, job, {"code": exc.code, "message": exc.message})
+            self._fail(session, job, protocol.JobError(code=exc.code, message=exc.message))
             return
         job.status = JobStatus.DONE.value
         job.finished_at = utcnow()
         job.error_code = job.error_message = None
+        job.data = None  # done: bytes to print are not kept
         self.drop_pin(job.id)
 
-    def _apply(
-        self, session: Session, job: AgentJob, result: dict[str, Any], identity: AgentIdentity
-    ) -> dict[str, Any]:
-        actor = f"device:{identity.device_id}"
-        if job.kind == JobKind.READ_CARD:
-            assert job.visit_id is not None
-            visit = visits.get_visit(session, job.visit_id)
-            card = visits.CardFields(
-                name=str(result.get("name") or ""),
-                address=str(result.get("address") or ""),
-                birth_date=str(result.get("birth_date") or ""),
-                sex=str(result.get("sex") or ""),
-            )
-            member = visits.add_card_member(session, visit, card, job_id=job.id)
-            audit.record(
-                session,
-                tenant_id=job.tenant_id,
-                action="card.read",
-                actor=actor,
-                visit_id=visit.id,
-                detail={"job_id": job.id, "member_id": member.id},
-            )
-            return {"member_id": member.id}
-        if job.kind == JobKind.PRINT:
-            printed = len(job.data or b"")
-            job.data = None  # printed: the bytes are not kept
-            if job.visit_id is not None:
-                visit = visits.get_visit(session, job.visit_id)
-                visits.add_event(
-                    session, visit, "document.printed", {"job_id": job.id, **(job.params or {})}
-                )
-            audit.record(
-                session,
-                tenant_id=job.tenant_id,
-                action="print",
-                actor=actor,
-                visit_id=job.visit_id,
-                detail={"job_id": job.id},
-            )
-            return {"bytes": printed}
-        return {}
-
-    def _fail(self, session: Session, job: AgentJob, error: dict[str, Any]) -> None:
+    def _fail(self, session: Session, job: AgentJob, error: protocol.JobError) -> None:
         job.status = JobStatus.FAILED.value
         job.finished_at = utcnow()
-        job.error_code = str(error.get("code") or "agent_error")[:48]
-        job.error_message = str(error.get("message") or "窓口の端末で処理に失敗しました。")
-        job.error_detail = {k: v for k, v in error.items() if k in ("retries_left",)}
+        job.error_code = (error.code or "agent_error")[:48]
+        job.error_message = error.message or DEFAULT_FAILURE
+        retries = error.retries_left
+        job.error_detail = {} if retries is None else {"retries_left": retries}
         self.drop_pin(job.id)
-        if job.visit_id is not None:
-            visit = visits.get_visit(session, job.visit_id)
-            data: dict[str, Any] = {"job_id": job.id, "code": job.error_code}
-            data.update(job.error_detail)
-            visits.add_event(session, visit, f"{job.kind}.failed", data)
+        handler = hooks.result_handler(job.kind)
+        if handler is None or handler.failed is None:
+            return
+        stored = protocol.JobError(
+            code=job.error_code, message=job.error_message, retries_left=retries
+        )
+        try:
+            with session.begin_nested():
+                handler.failed(session, _finished(job), stored)
+        except MadoguchiError as exc:  # the job stays failed; its domain could not note it
+            log.warning("job %s failure not noted: %s", job.id, exc.code)
 
     # --- waiting --------------------------------------------------------------------------
 
@@ -331,11 +314,30 @@ class Hub:
 
     def _touch(self, identity: AgentIdentity) -> None:
         with session_scope(tenant_id=identity.tenant_id, write=True) as session:
-            device = session.scalars(
-                select(Device).where(Device.id == identity.device_id)
-            ).one_or_none()
-            if device is not None:
-                device.last_seen_at = utcnow()
+            hooks.devices().touch(session, identity.device_id)
+
+
+def _job_to_message(job: AgentJob, pin: str | None) -> protocol.ReadCardJob | protocol.PrintJob:
+    params = dict(job.params or {})
+    if job.kind == JobKind.READ_CARD:
+        read = protocol.ReadCardParams.model_validate(params | ({"pin": pin} if pin else {}))
+        return protocol.ReadCardJob(job_id=job.id, params=read)
+    if job.kind == JobKind.PRINT:
+        printed = protocol.PrintParams.model_validate(params)
+        return protocol.PrintJob(job_id=job.id, params=printed, data=job.data or b"")
+    raise ValueError(f"no such job kind: {job.kind}")
+
+
+def _finished(job: AgentJob) -> FinishedJob:
+    return FinishedJob(
+        id=job.id,
+        kind=job.kind,
+        tenant_id=job.tenant_id,
+        device_id=job.device_id,
+        counter_id=job.counter_id,
+        visit_id=job.visit_id,
+        params=dict(job.params or {}),
+    )
 
 
 _hub: Hub | None = None

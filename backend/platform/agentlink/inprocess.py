@@ -9,29 +9,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+import contracts.agent as protocol
 from backend.platform.agentlink.connection import serve_agent
 from backend.platform.agentlink.hub import AgentIdentity, Hub
-from contracts.agent import Message
 from hardware.agent.transport import Connection, Disconnected
 
-_CLOSED: Message = {"type": "__closed__"}
+ToAgent = asyncio.Queue[protocol.BackendMessage | None]  # None: the hub side has closed
+ToHub = asyncio.Queue[protocol.AgentMessage]
 
 
 class InProcessConnection:
-    def __init__(self, to_agent: asyncio.Queue[Message], to_hub: asyncio.Queue[Message]) -> None:
+    """Typed messages handed over as they are: no JSON in between."""
+
+    def __init__(self, to_agent: ToAgent, to_hub: ToHub) -> None:
         self._to_agent = to_agent
         self._to_hub = to_hub
         self.server: asyncio.Task[None] | None = None
         self.closed = False
 
-    async def send(self, message: Message) -> None:
+    async def send(self, message: protocol.AgentMessage) -> None:
         if self.closed or (self.server is not None and self.server.done()):
             raise Disconnected("in-process hub connection closed")
         await self._to_hub.put(message)
 
-    async def receive(self) -> Message:
+    async def receive(self) -> protocol.BackendMessage:
         message = await self._to_agent.get()
-        if message is _CLOSED:
+        if message is None:
             raise Disconnected("in-process hub connection closed")
         return message
 
@@ -49,15 +52,15 @@ class InProcessTransport:
         self.identity = identity
 
     async def connect(self) -> Connection:
-        to_agent: asyncio.Queue[Message] = asyncio.Queue()
-        to_hub: asyncio.Queue[Message] = asyncio.Queue()
+        to_agent: ToAgent = asyncio.Queue()
+        to_hub: ToHub = asyncio.Queue()
         conn = InProcessConnection(to_agent, to_hub)
 
         async def serve() -> None:
             try:
                 await serve_agent(self.hub, self.identity, to_hub.get, to_agent.put)
             finally:
-                to_agent.put_nowait(_CLOSED)
+                to_agent.put_nowait(None)
 
         conn.server = asyncio.create_task(serve())
         return conn

@@ -1,39 +1,18 @@
-"""Request and response shapes of ``/api/v1/agent``."""
+"""Response shapes of ``/api/v1/agent``.
+
+The request shapes of the counter's card reads and prints: ``backend.counter.card_router``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 
 class Schema(BaseModel):
     model_config = ConfigDict(from_attributes=True, extra="forbid")
-
-
-class CardReadCreate(Schema):
-    visit_id: str
-    pin_at: Literal["tablet", "reader"] = Field(
-        default="tablet",
-        description="tablet: the resident types the PIN on the tablet; "
-        "reader: on the card reader's own PIN pad",
-    )
-    allow_last_try: bool = Field(
-        default=False, description="the resident confirmed using the last PIN try"
-    )
-
-
-class PinSubmit(Schema):
-    pin: str = Field(description="4 digits; kept in memory only, for this job")
-
-
-class PrintCreate(Schema):
-    counter_id: str
-    data_b64: str = Field(description="bytes for the printer (ESC/POS or a printable document)")
-    target: Literal["receipt", "document"] = "receipt"
-    visit_id: str | None = None
-    label: str | None = Field(default=None, max_length=100, description="e.g. form id, no PII")
 
 
 class JobError(Schema):

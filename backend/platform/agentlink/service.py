@@ -1,18 +1,24 @@
-"""Submitting jobs to a counter's agent and waiting for their results."""
+"""Jobs for a counter's agent: submitting them, the PIN for a card read, waiting for results.
+
+Generic: a job names the counter and, optionally, the visit it is for, but what a result means
+for that visit is the business of the handler registered for its kind (``hooks``).
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import re
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.counter import service as visits
-from backend.identity.devices.models import Device, DeviceKind
+import contracts.agent as protocol
 from backend.platform import uow
+from backend.platform.access import Principal
+from backend.platform.agentlink import hooks
 from backend.platform.agentlink.errors import (
     AgentNotPaired,
     AgentOffline,
@@ -21,39 +27,43 @@ from backend.platform.agentlink.errors import (
     JobNotFound,
     NotReprintable,
 )
-from backend.platform.agentlink.hub import Hub, deadline_after, seconds_left
+from backend.platform.agentlink.hooks import AgentDevice
+from backend.platform.agentlink.hub import AgentIdentity, Hub, deadline_after, get_hub, seconds_left
 from backend.platform.agentlink.models import AgentJob, JobKind, JobStatus
 from backend.platform.agentlink.schemas import AgentJobRead, AgentStatus, JobError
 from backend.platform.db import session_scope
-from backend.platform.errors import BadRequest
+from backend.platform.errors import BadRequest, Forbidden
 
-PIN_PATTERN = re.compile(r"^[0-9]{4}$")
+PIN_PATTERN = re.compile(protocol.PIN_PATTERN)
 MAX_PRINT_BYTES = 16 * 1024 * 1024
+FINAL = (JobStatus.DONE.value, JobStatus.FAILED.value)
 
 
-def agent_for_counter(session: Session, counter_id: str | None) -> Device | None:
+# --- agents -------------------------------------------------------------------------------
+
+
+def agent_for_counter(session: Session, counter_id: str | None) -> AgentDevice | None:
     if counter_id is None:
         return None
-    return session.scalars(
-        select(Device)
-        .where(
-            Device.kind == DeviceKind.AGENT.value,
-            Device.counter_id == counter_id,
-            Device.revoked_at.is_(None),
-        )
-        .order_by(Device.created_at)
-        .limit(1)
-    ).one_or_none()
+    return hooks.devices().for_counter(session, counter_id)
 
 
-def require_agent(session: Session, counter_id: str | None) -> Device:
+def require_agent(session: Session, counter_id: str | None) -> AgentDevice:
     device = agent_for_counter(session, counter_id)
     if device is None:
         raise AgentNotPaired()
     return device
 
 
-def status(session: Session, hub: Hub, counter_id: str) -> AgentStatus:
+def require_online_agent(session: Session, hub: Hub, counter_id: str | None) -> AgentDevice:
+    device = require_agent(session, counter_id)
+    if not hub.is_online(device):
+        raise AgentOffline()
+    return device
+
+
+def status(session: Session, counter_id: str) -> AgentStatus:
+    hub = get_hub()
     device = agent_for_counter(session, counter_id)
     if device is None:
         return AgentStatus(counter_id=counter_id, paired=False, online=False, kinds=[])
@@ -66,56 +76,82 @@ def status(session: Session, hub: Hub, counter_id: str) -> AgentStatus:
     )
 
 
+def authenticate_agent(authorization: str) -> AgentIdentity:
+    """The agent behind an ``Authorization: Bearer`` header (its own short transaction)."""
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Forbidden("端末の認証情報がありません。", code="agent_token_missing")
+    with session_scope(unscoped=True, write=True) as session:
+        device = hooks.devices().authenticate(session, token)
+        if device is None:
+            raise Forbidden("この端末はカウンターエージェントとして登録されていません。")
+        return AgentIdentity(device.id, device.tenant_id, device.counter_id, device.name)
+
+
+# --- jobs in --------------------------------------------------------------------------------
+
+
 def _wake_after_commit(session: Session, hub: Hub, device_id: str) -> None:
     """Tell the connection to dispatch once the job is committed (not before: it must exist)."""
     uow.after_commit(session, lambda: hub.wake(device_id))
 
 
-def request_card_read(
+def queue_job(
     session: Session,
     hub: Hub,
+    device: AgentDevice,
     *,
-    visit_id: str,
-    pin_at: str,
-    allow_last_try: bool,
+    kind: JobKind,
+    params: dict[str, Any],
+    counter_id: str | None,
+    visit_id: str | None = None,
+    data: bytes | None = None,
     actor: str,
+    awaiting_pin: bool = False,
 ) -> AgentJob:
-    visit = visits.get_visit(session, visit_id)
-    visits.ensure_open(visit)
-    device = require_agent(session, visit.counter_id)
-    if not hub.is_online(device):
-        raise AgentOffline()
-    # Only one card read waits for a PIN per counter: a new request replaces an older one.
+    """A new job for ``device``: queued (woken after commit), or waiting for its PIN."""
+    job = AgentJob(
+        tenant_id=device.tenant_id,
+        device_id=device.id,
+        counter_id=counter_id,
+        visit_id=visit_id,
+        kind=kind.value,
+        status=(JobStatus.AWAITING_PIN if awaiting_pin else JobStatus.QUEUED).value,
+        params=params,
+        data=data,
+        requested_by=actor,
+    )
+    session.add(job)
+    session.flush()
+    if not awaiting_pin:
+        _wake_after_commit(session, hub, device.id)
+    return job
+
+
+def supersede_pin_requests(session: Session, counter_id: str | None) -> None:
+    """Only one card read waits for a PIN per counter: a new request replaces older ones."""
     for stale in session.scalars(
         select(AgentJob).where(
-            AgentJob.counter_id == visit.counter_id,
+            AgentJob.counter_id == counter_id,
             AgentJob.status == JobStatus.AWAITING_PIN.value,
         )
     ):
         stale.status = JobStatus.FAILED.value
         stale.error_code = "superseded"
         stale.error_message = "新しい読み取りが始まったため取り消しました。"
-    job = AgentJob(
-        tenant_id=visit.tenant_id,
-        device_id=device.id,
-        counter_id=visit.counter_id,
-        visit_id=visit.id,
-        kind=JobKind.READ_CARD.value,
-        status=(JobStatus.AWAITING_PIN if pin_at == "tablet" else JobStatus.QUEUED).value,
-        params={"pin_at": pin_at, "allow_last_try": allow_last_try},
-        requested_by=actor,
-    )
-    session.add(job)
-    session.flush()
-    visits.add_event(session, visit, "card.read_requested", {"job_id": job.id, "pin_at": pin_at})
-    if job.status == JobStatus.QUEUED:
-        _wake_after_commit(session, hub, device.id)
-    return job
 
 
 def get_job(session: Session, job_id: str) -> AgentJob:
     job = session.scalars(select(AgentJob).where(AgentJob.id == job_id)).one_or_none()
     if job is None:
+        raise JobNotFound()
+    return job
+
+
+def visible_job(session: Session, principal: Principal, job_id: str) -> AgentJob:
+    """The job, if the caller may see it: a device (tablet) sees only its own counter's jobs."""
+    job = get_job(session, job_id)
+    if principal.device is not None and principal.device.counter_id != job.counter_id:
         raise JobNotFound()
     return job
 
@@ -131,12 +167,23 @@ def pending_pin_job(session: Session, counter_id: str | None) -> AgentJob | None
     ).one_or_none()
 
 
+def latest_job(session: Session, counter_id: str | None, kind: JobKind) -> AgentJob | None:
+    """The counter's most recent job of ``kind`` (whatever its status)."""
+    return session.scalars(
+        select(AgentJob)
+        .where(AgentJob.counter_id == counter_id, AgentJob.kind == kind.value)
+        .order_by(AgentJob.created_at.desc())
+        .limit(1)
+    ).one_or_none()
+
+
 def submit_pin(session: Session, hub: Hub, job: AgentJob, pin: str) -> AgentJob:
+    """Take the PIN into the hub's memory (never the database) and queue the card read."""
     if job.status != JobStatus.AWAITING_PIN:
         raise JobNotAwaitingPin()
     if not PIN_PATTERN.fullmatch(pin):
         raise InvalidPin()
-    device = session.get(Device, job.device_id)
+    device = hooks.devices().get(session, job.device_id)
     if device is None or not hub.is_online(device):
         raise AgentOffline()
     hub.put_pin(job.id, pin)
@@ -157,29 +204,24 @@ def submit_print(
     label: str | None,
     actor: str,
 ) -> AgentJob:
+    """Bytes to the counter's printer; ``visit_id`` is only noted (the caller checked it)."""
     if not data or len(data) > MAX_PRINT_BYTES:
         raise BadRequest("印刷データが空か、大きすぎます。", code="print_data_invalid")
     device = require_agent(session, counter_id)
-    if visit_id is not None:
-        visits.get_visit(session, visit_id)
     params: dict[str, Any] = {"target": target}
     if label:
         params["label"] = label
-    job = AgentJob(
-        tenant_id=device.tenant_id,
-        device_id=device.id,
+    return queue_job(
+        session,
+        hub,
+        device,
+        kind=JobKind.PRINT,
+        params=params,
         counter_id=counter_id,
         visit_id=visit_id,
-        kind=JobKind.PRINT.value,
-        status=JobStatus.QUEUED.value,
-        params=params,
         data=data,
-        requested_by=actor,
+        actor=actor,
     )
-    session.add(job)
-    session.flush()
-    _wake_after_commit(session, hub, device.id)
-    return job
 
 
 def decode_print_data(encoded: str) -> bytes:
@@ -212,8 +254,17 @@ def reprint(session: Session, hub: Hub, job: AgentJob, *, actor: str) -> AgentJo
     return again
 
 
+def reprint_job(session: Session, principal: Principal, job_id: str) -> AgentJobRead:
+    hub = get_hub()
+    again = reprint(session, hub, get_job(session, job_id), actor=principal.actor)
+    return job_read(session, hub, again)
+
+
+# --- jobs out -------------------------------------------------------------------------------
+
+
 def job_read(session: Session, hub: Hub, job: AgentJob) -> AgentJobRead:
-    device = session.get(Device, job.device_id)
+    device = hooks.devices().get(session, job.device_id)
     error = None
     if job.error_code:
         retries = (job.error_detail or {}).get("retries_left")
@@ -241,7 +292,18 @@ def job_read(session: Session, hub: Hub, job: AgentJob) -> AgentJobRead:
     )
 
 
-FINAL = (JobStatus.DONE.value, JobStatus.FAILED.value)
+def read_job(
+    session: Session, principal: Principal, job_id: str, *, wait: float = 0
+) -> AgentJobRead | Callable[[], AgentJobRead]:
+    """The job now; or, with ``wait`` and the job not finished, a blocking call that returns it
+    once done or failed (long-poll), to be run after this request's transaction has ended so
+    that waiting holds no database lock."""
+    hub = get_hub()
+    read = job_read(session, hub, visible_job(session, principal, job_id))
+    if wait <= 0 or read.status in FINAL:
+        return read
+    tenant_id = principal.tenant_id
+    return lambda: wait_for_job(hub, tenant_id, job_id, wait)
 
 
 def wait_for_job(hub: Hub, tenant_id: str, job_id: str, seconds: float) -> AgentJobRead:

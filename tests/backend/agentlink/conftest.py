@@ -79,6 +79,9 @@ def live_db(tmp_path: Path) -> Iterator[LiveDb]:
 
 @pytest.fixture
 def hub() -> Hub:
+    from backend.app import install_agent_link
+
+    install_agent_link()  # devices and result handlers, as the app wires them at start
     return reset_hub()
 
 

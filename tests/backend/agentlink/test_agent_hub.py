@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select, text
 
 import contracts.agent as protocol
+from backend.counter import card_reading
 from backend.counter import service as visits
 from backend.counter.models import HouseholdMember, VisitEvent
 from backend.platform.agentlink import service
@@ -23,12 +24,14 @@ PIN = "8642"
 
 
 class RecordingLink:
+    """Keeps what the hub sends as the JSON objects that would go on the wire."""
+
     def __init__(self) -> None:
         self.sent: list[dict[str, Any]] = []
         self.wakes = 0
 
-    def send(self, message: dict[str, Any]) -> None:
-        self.sent.append(message)
+    def send(self, message: protocol.BackendMessage) -> None:
+        self.sent.append(protocol.dump(message))
 
     def wake(self) -> None:
         self.wakes += 1
@@ -37,7 +40,7 @@ class RecordingLink:
         return [m for m in self.sent if m["type"] == kind]
 
 
-def hello(results: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def hello(results: list[protocol.ResultOk | protocol.ResultFailed] | None = None) -> protocol.Hello:
     return protocol.hello(["read_card", "print"], results or [], [])
 
 
@@ -72,8 +75,8 @@ def load(live: LiveDb, job_id: str) -> AgentJob:
 
 def request_read(live: LiveDb, hub: Hub, visit_id: str, pin: str | None = PIN) -> str:
     with session_scope(tenant_id=live.tenant_id) as session:
-        job = service.request_card_read(
-            session, hub, visit_id=visit_id, pin_at="tablet", allow_last_try=False, actor="test"
+        job = card_reading.start_card_read(
+            session, visit_id=visit_id, pin_at="tablet", allow_last_try=False, actor="test"
         )
         if pin is not None:
             service.submit_pin(session, hub, job, pin)
@@ -91,12 +94,12 @@ def test_a_print_job_is_sent_once_stored_then_acknowledged(live_db: LiveDb, hub:
     assert load(live_db, job_id).status == "sent"
     assert hub.dispatch(live_db.agent) == 0  # a sent job is not sent again on the same link
 
-    hub.handle(live_db.agent, protocol.ok(job_id, {"bytes": 7}))
+    hub.handle(live_db.agent, protocol.ok(job_id, protocol.PrintResult(bytes=7)))
     job = load(live_db, job_id)
     assert job.status == "done" and job.data is None  # printed bytes are not kept
     assert link.of_type("ack") == [{"type": "ack", "job_id": job_id}]
     # The same result again (resent after a reconnect): acknowledged, nothing changes.
-    hub.handle(live_db.agent, protocol.failed(job_id, {"code": "x", "message": "x"}))
+    hub.handle(live_db.agent, protocol.failed(job_id, protocol.JobError(code="x", message="x")))
     assert load(live_db, job_id).status == "done"
     assert len(link.of_type("ack")) == 2
 
@@ -117,7 +120,7 @@ def test_unacknowledged_jobs_are_resent_on_reconnect(live_db: LiveDb, hub: Hub) 
     # A result that arrives in the hello is stored before anything is resent.
     third = RecordingLink()
     hub.detach(live_db.agent, second)
-    hub.attach(live_db.agent, third, hello([protocol.ok(job_id, {"bytes": 7})]))
+    hub.attach(live_db.agent, third, hello([protocol.ok(job_id, protocol.PrintResult(bytes=7))]))
     assert third.of_type("job") == []
     assert third.of_type("ack") == [{"type": "ack", "job_id": job_id}]
     assert load(live_db, job_id).status == "done"
@@ -145,7 +148,7 @@ def test_a_card_read_with_the_pin_from_the_tablet(live_db: LiveDb, hub: Hub) -> 
         dump += str(session.execute(text("SELECT * FROM visit_events")).all())
     assert PIN not in dump
 
-    hub.handle(live_db.agent, protocol.ok(job_id, dict(SYNTHETIC_CARD)))
+    hub.handle(live_db.agent, protocol.ok(job_id, protocol.CardResult(**SYNTHETIC_CARD)))
     job = load(live_db, job_id)
     assert job.status == "done" and hub.held_pins() == 0
     assert set(job.result or {}) == {"member_id"}  # ids only: the card data went to the member
@@ -167,7 +170,7 @@ def test_wrong_pin_fails_the_job_with_tries_left(live_db: LiveDb, hub: Hub) -> N
     visit_id = open_visit(live_db)
     job_id = request_read(live_db, hub, visit_id)
     hub.dispatch(live_db.agent)
-    error = {"code": "wrong_pin", "message": "暗証番号が違います。", "retries_left": 2}
+    error = protocol.JobError(code="wrong_pin", message="暗証番号が違います。", retries_left=2)
     hub.handle(live_db.agent, protocol.failed(job_id, error))
     with session_scope(tenant_id=live_db.tenant_id) as session:
         read = service.job_read(session, hub, service.get_job(session, job_id))
@@ -210,7 +213,7 @@ def test_out_of_paper_keeps_the_job_for_a_reprint(live_db: LiveDb, hub: Hub) -> 
     hub.attach(live_db.agent, link, hello())
     job_id = submit_print(live_db, hub)
     hub.dispatch(live_db.agent)
-    error = {"code": "printer_out_of_paper", "message": "用紙がありません。"}
+    error = protocol.JobError(code="printer_out_of_paper", message="用紙がありません。")
     hub.handle(live_db.agent, protocol.failed(job_id, error))
     with session_scope(tenant_id=live_db.tenant_id) as session:
         failed = service.get_job(session, job_id)
@@ -234,5 +237,5 @@ def test_a_job_from_another_device_is_ignored(live_db: LiveDb, hub: Hub) -> None
     hub.dispatch(live_db.agent)
     intruder = AgentIdentity("someone-else", live_db.tenant_id, None)
     intruder_link = RecordingLink()
-    hub.attach(intruder, intruder_link, hello([protocol.ok(job_id, {})]))
+    hub.attach(intruder, intruder_link, hello([protocol.ok(job_id, protocol.PrintResult(bytes=0))]))
     assert load(live_db, job_id).status == "sent"

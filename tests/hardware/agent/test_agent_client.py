@@ -12,7 +12,7 @@ import pytest
 import contracts.agent as protocol
 from hardware.agent.client import AgentClient, Backoff, JobLedger
 from hardware.agent.fakes import FakeCardReader, MemoryPrinter
-from hardware.agent.handlers import Handlers, error_body
+from hardware.agent.handlers import Handlers, job_error
 from hardware.agent.transport import Connection, Disconnected, websocket_url
 
 
@@ -23,7 +23,8 @@ def run(coro: Any) -> Any:
 
 
 class ScriptedConnection:
-    """Delivers the given messages, records what the agent sends, then drops."""
+    """Delivers the given messages (read as the WebSocket transport reads them), records what
+    the agent sends as the JSON objects that go on the wire, then drops."""
 
     def __init__(self, incoming: list[dict[str, Any]]) -> None:
         self.incoming: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
@@ -31,14 +32,14 @@ class ScriptedConnection:
             self.incoming.put_nowait(message)
         self.sent: list[dict[str, Any]] = []
 
-    async def send(self, message: dict[str, Any]) -> None:
-        self.sent.append(message)
+    async def send(self, message: protocol.AgentMessage) -> None:
+        self.sent.append(protocol.dump(message))
 
-    async def receive(self) -> dict[str, Any]:
+    async def receive(self) -> protocol.BackendMessage:
         message = await self.incoming.get()
         if message is None:
             raise Disconnected("scripted end")
-        return message
+        return protocol.parse_from_backend(message)
 
     async def close(self) -> None:
         pass
@@ -102,7 +103,7 @@ def test_the_pin_never_reaches_the_logs_or_the_result() -> None:
         "kind": "read_card",
         "params": {"pin": "8642", "pin_at": "tablet"},
     }
-    assert protocol.masked(message)["params"]["pin"] == "****"
+    assert protocol.masked(protocol.parse_from_backend(message))["params"]["pin"] == "****"
     conn = ScriptedConnection([message])
     run(serve_once(client, conn, results=1))
     assert "8642" not in str(conn.sent)
@@ -110,35 +111,40 @@ def test_the_pin_never_reaches_the_logs_or_the_result() -> None:
     assert result["ok"] and result["result"]["name"] == "黒桐　幹也"
 
 
-def failure(handlers: Handlers, kind: str, params: dict[str, Any]) -> dict[str, Any]:
+def read_card(pin: str | None = None, **params: Any) -> protocol.ReadCardJob:
+    if pin is not None:
+        params["pin"] = pin
+    return protocol.ReadCardJob(job_id="t", params=protocol.ReadCardParams(**params))
+
+
+def failure(handlers: Handlers, job: protocol.ReadCardJob | protocol.PrintJob) -> protocol.JobError:
     with pytest.raises(Exception) as caught:
-        handlers.run(kind, params, b"x")
-    return error_body(caught.value)
+        handlers.run(job)
+    return job_error(caught.value)
 
 
 def test_card_errors_keep_their_code_and_tries_left() -> None:
     reader = FakeCardReader(pin="8642")
     handlers = Handlers(card_reader=reader)
-    assert failure(handlers, "read_card", {"pin": "0000"}) | {"message": ""} == {
-        "code": "wrong_pin",
-        "retries_left": 2,
-        "message": "",
-    }
-    assert failure(handlers, "read_card", {"pin": "0000"})["retries_left"] == 1
+    first = failure(handlers, read_card("0000"))
+    assert (first.code, first.retries_left) == ("wrong_pin", 2)
+    assert failure(handlers, read_card("0000")).retries_left == 1
     # One try left: refused before the PIN is tried, unless the resident confirmed.
-    assert failure(handlers, "read_card", {"pin": "8642"})["code"] == "last_try_refused"
+    assert failure(handlers, read_card("8642")).code == "last_try_refused"
     assert reader.tries_left == 1
-    assert handlers.run("read_card", {"pin": "8642", "allow_last_try": True}, None)["sex"] == "1"
+    result = handlers.run(read_card("8642", allow_last_try=True))
+    assert isinstance(result, protocol.CardResult) and result.sex == "1"
 
 
 def test_unexpected_errors_say_nothing_internal() -> None:
-    body = error_body(RuntimeError("secret 8642"))
-    assert body["code"] == "agent_internal_error" and "8642" not in body["message"]
+    error = job_error(RuntimeError("secret 8642"))
+    assert error.code == "agent_internal_error" and "8642" not in error.message
 
 
 def test_devices_missing_fail_clearly() -> None:
-    assert failure(Handlers(), "print", {})["code"] == "no_printer"
-    assert failure(Handlers(), "read_card", {})["code"] == "no_reader"
+    printing = protocol.PrintJob(job_id="p", data=b"x")
+    assert failure(Handlers(), printing).code == "no_printer"
+    assert failure(Handlers(), read_card(pin_at="reader")).code == "no_reader"
 
 
 def test_backoff_grows_to_its_maximum() -> None:
