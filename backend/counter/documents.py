@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.counter import service as visits
+from backend.counter import states
 from backend.counter.document_models import Document, Signature
 from backend.counter.models import Visit
 from backend.guidance import service as guidance_service
@@ -47,25 +48,6 @@ class NoForms(BadRequest):
 class FormNotInVisit(NotFound):
     code = "form_not_in_visit"
     default_message = "この受付では作成しない書類です。"
-
-
-class AlreadySigned(Conflict):
-    code = "already_signed"
-    default_message = (
-        "署名済みです。内容を変えるには、受付の内容を修正してから確認し直してください。"
-    )
-
-
-class NotConfirming(Conflict):
-    code = "not_confirming"
-    default_message = (
-        "タブレットでの確認中ではありません。窓口で「タブレットで確認」を押してください。"
-    )
-
-
-class NotSigned(Conflict):
-    code = "not_signed"
-    default_message = "まだ署名されていません。タブレットで確認と署名をしてもらってください。"
 
 
 class EmptySignature(BadRequest):
@@ -122,11 +104,11 @@ def prefilled_fields(form: str, record: VisitRecord, guidance: GuidanceResult) -
 
 def request_confirmation(session: Session, visit: Visit) -> Prepared:
     """「タブレットで確認」: the visit goes to the counter's tablet for checking and signing."""
-    visits.ensure_open(visit)
+    states.ensure_allowed(visit, states.VisitAction.SEND_TO_TABLET)
     prepared = prepare(session, visit)
     if not prepared.forms:
         raise NoForms()
-    visit.status = "confirming"
+    states.apply(visit, states.VisitAction.SEND_TO_TABLET)
     visits.add_event(session, visit, "tablet.sent", {"forms": prepared.forms})
     return prepared
 
@@ -145,10 +127,7 @@ def sign(
     session: Session, visit: Visit, signature: SignatureShape, *, device: str | None
 ) -> list[Document]:
     """The resident's one signature: every form rendered with it, stored with its hash."""
-    if visit.status == "signed":
-        raise AlreadySigned()
-    if visit.status != "confirming":
-        raise NotConfirming()
+    states.ensure_allowed(visit, states.VisitAction.SIGN)
     if not signature.strokes:
         raise EmptySignature()
     prepared = prepare(session, visit)
@@ -183,7 +162,7 @@ def sign(
         bound[form] = digest
     row.bound_documents = bound
     session.flush()
-    visit.status = "signed"
+    states.apply(visit, states.VisitAction.SIGN)
     visits.add_event(
         session, visit, "visit.signed", {"signature_id": row.id, "documents": len(documents)}
     )

@@ -14,6 +14,7 @@ from backend.counter import documents as service
 from backend.counter import service as visits
 from backend.counter.router import visit_read
 from backend.counter.schemas import VisitRead
+from backend.counter.states import VisitAction, ensure_allowed
 from backend.platform.access import Permission, Principal, require
 from backend.platform.agentlink import service as agent_service
 from backend.platform.agentlink.hub import get_hub
@@ -168,13 +169,12 @@ def handoff(visit_id: str, principal: Writer, session: SessionDep) -> VisitRead:
     """「バックオフィスへ送る」: the record and documents into the outbox, and the visit closed,
     in one transaction — the hand-off exists if and only if the visit is closed."""
     visit = visits.get_visit(session, visit_id)
-    if visit.status != "signed":
-        raise service.NotSigned()
+    ensure_allowed(visit, VisitAction.HAND_OFF)
     prepared = service.prepare(session, visit)
     stored = service.list_documents(session, visit)
     messages = service.enqueue(session, visit, prepared, stored, actor=principal.actor)
     visits.add_event(session, visit, "handed_off", {"messages": len(messages)})
-    visits.close_visit(session, visit, actor=principal.actor)
+    visits.close_visit(session, visit, actor=principal.actor, action=VisitAction.HAND_OFF)
     return visit_read(session, visit)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backend.counter.states import VisitStatus
 from backend.platform.db import Base, EncryptedText, IdMixin, TenantOwned, TimestampMixin, utcnow
 
 
@@ -20,8 +21,10 @@ class Visit(IdMixin, TimestampMixin, TenantOwned, Base):
     office_id: Mapped[str | None] = mapped_column(ForeignKey("offices.id", ondelete="SET NULL"))
     counter_id: Mapped[str | None] = mapped_column(ForeignKey("counters.id", ondelete="SET NULL"))
     ticket_id: Mapped[str | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
-    # open → confirming (sent to the tablet) → signed → closed; see backend/counter/service.py
-    status: Mapped[str] = mapped_column(String(16), default="open", comment="open, signed, closed")
+    # A VisitStatus; every transition is in backend/counter/states.py.
+    status: Mapped[str] = mapped_column(
+        String(16), default=VisitStatus.OPEN, comment="open, signed, closed"
+    )
     event: Mapped[str | None] = mapped_column(String(32))
     event_date: Mapped[dt.date | None] = mapped_column()
     filed_on: Mapped[dt.date | None] = mapped_column()

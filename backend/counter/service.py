@@ -15,12 +15,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from backend.counter import states
 from backend.counter.errors import (
     CardDataInvalid,
     CardFieldReadOnly,
     MemberNotFound,
-    TicketNotFound,
-    VisitClosed,
     VisitIncomplete,
     VisitNotFound,
 )
@@ -34,10 +33,11 @@ from backend.counter.schemas import (
     VisitEventRead,
     VisitUpdate,
 )
+from backend.counter.states import ON_TABLET, VisitAction, VisitStatus
 from backend.identity.tenants.models import Counter, Tenant
 from backend.platform.db import utcnow
 from backend.queue import service as queue_service
-from backend.queue.models import Ticket
+from backend.queue.models import ACTIVE_AT_COUNTER, Ticket, TicketStatus
 from contracts import Applicant, Member, TenantRef, VisitRecord
 
 ATTRIBUTE_FIELDS: tuple[str, ...] = tuple(MemberAttributes.model_fields)
@@ -104,9 +104,7 @@ def open_visit(
 ) -> Visit:
     ticket = None
     if ticket_id is not None:
-        ticket = session.scalars(select(Ticket).where(Ticket.id == ticket_id)).one_or_none()
-        if ticket is None:
-            raise TicketNotFound()
+        ticket = queue_service.get_ticket(session, ticket_id)
         counter_id = counter_id or ticket.counter_id
     counter = session.get(Counter, counter_id) if counter_id else None
     if counter_id is not None and (counter is None or counter.tenant_id != tenant_id):
@@ -116,7 +114,7 @@ def open_visit(
         ticket_id=ticket.id if ticket else None,
         counter_id=counter.id if counter else None,
         office_id=counter.office_id if counter else None,
-        status="open",
+        status=VisitStatus.OPEN,
         facts={},
         certificates=[],
     )
@@ -136,14 +134,14 @@ def open_visit(
                 at=ticket.called_at,
             )
     add_event(session, visit, "visit.opened", {"counter_id": visit.counter_id, "by": actor})
-    if ticket is not None and ticket.status == "called":
+    if ticket is not None and ticket.status == TicketStatus.CALLED:
         queue_service.start_serving(session, ticket.id, actor=actor)
     return get_visit(session, visit.id)
 
 
 def ensure_open(visit: Visit) -> None:
-    if visit.status == "closed":
-        raise VisitClosed()
+    """Refuse any change to a closed visit (``VisitClosed``)."""
+    states.ensure_allowed(visit, VisitAction.EDIT)
 
 
 def update_visit(session: Session, visit: Visit, changes: VisitUpdate) -> Visit:
@@ -210,18 +208,24 @@ def fill_defaults(visit: Visit) -> None:
 
 def _unsign(session: Session, visit: Visit) -> None:
     """A change after signing voids the signature: the resident must see what they sign."""
-    if visit.status in ("confirming", "signed"):
-        previous, visit.status = visit.status, "open"
-        add_event(session, visit, "confirmation.voided", {"was": previous})
+    previous = states.apply(visit, VisitAction.EDIT)
+    if previous in ON_TABLET:
+        add_event(session, visit, "confirmation.voided", {"was": previous.value})
 
 
-def close_visit(session: Session, visit: Visit, *, actor: str | None = None) -> Visit:
-    ensure_open(visit)
-    visit.status = "closed"
+def close_visit(
+    session: Session,
+    visit: Visit,
+    *,
+    actor: str | None = None,
+    action: VisitAction = VisitAction.CLOSE,
+) -> Visit:
+    """End the visit (``action``: the clerk's close, or the hand-off) and free its ticket."""
+    states.apply(visit, action)
     visit.closed_at = utcnow()
     add_event(session, visit, "visit.closed", {"by": actor})
     ticket = session.get(Ticket, visit.ticket_id) if visit.ticket_id else None
-    if ticket is not None and ticket.status in ("called", "serving"):
+    if ticket is not None and ticket.status in ACTIVE_AT_COUNTER:
         queue_service.finish(session, ticket.id, actor=actor)
     session.flush()
     return visit

@@ -16,6 +16,7 @@ from backend.counter import documents
 from backend.counter import service as visits
 from backend.counter.errors import VisitNotFound
 from backend.counter.models import Visit
+from backend.counter.states import ON_TABLET, VisitStatus
 from backend.identity.devices.models import Device, DeviceKind
 from backend.identity.tenants.models import Counter
 from backend.platform.access import Permission, Principal, require
@@ -103,12 +104,12 @@ def current(principal: Tablet, session: SessionDep) -> TabletView:
     ).one_or_none()
     visit = session.scalars(
         select(Visit)
-        .where(Visit.counter_id == counter_id, Visit.status != "closed")
+        .where(Visit.counter_id == counter_id, Visit.status != VisitStatus.CLOSED)
         .order_by(Visit.created_at.desc())
         .limit(1)
     ).one_or_none()
     shown = None
-    if visit is not None and visit.status in ("confirming", "signed"):
+    if visit is not None and visit.status in ON_TABLET:
         visit = visits.get_visit(session, visit.id)
         prepared = documents.prepare(session, visit)
         shown = TabletVisit(

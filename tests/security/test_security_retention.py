@@ -21,6 +21,7 @@ from backend.counter.individual_number import (
     store_individual_number,
 )
 from backend.counter.models import HouseholdMember, Visit, VisitEvent
+from backend.counter.states import VisitStatus
 from backend.identity.security_models import IndividualNumber
 from backend.platform.audit.models import AuditEvent
 from backend.platform.crypto import DecryptionFailed, get_keyring
@@ -47,7 +48,7 @@ def _visit(db: Session, *, closed_days_ago: float | None, outbox: str | None = N
     db.flush()
     if closed_days_ago is not None:
         visit.closed_at = utcnow() - dt.timedelta(days=closed_days_ago)
-        visit.status = "closed"
+        visit.status = VisitStatus.CLOSED
     db.add(HouseholdMember(tenant_id=tenant.id, visit_id=visit.id, name="窓口　次郎"))
     db.add(VisitEvent(tenant_id=tenant.id, visit_id=visit.id, kind="opened"))
     db.add(Document(tenant_id=tenant.id, visit_id=visit.id, form="f", filename="窓口次郎.pdf",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from backend.counter import service
 from backend.counter.document_models import Document, Signature
+from backend.counter.states import VisitStatus
 from backend.identity.auth.tokens import hash_token
 from backend.identity.devices.models import Device, DeviceKind
 from contracts import VisitRecord
@@ -97,7 +98,7 @@ def test_the_tablet_signs_once_for_every_form(
     )
     assert early.status_code == 409 and early.json()["error"]["code"] == "not_confirming"
 
-    assert clerk.post(f"/api/v1/visits/{vid}/confirm").json()["status"] == "confirming"
+    assert clerk.post(f"/api/v1/visits/{vid}/confirm").json()["status"] == VisitStatus.CONFIRMING
     shown = client.get("/api/v1/tablet/current", headers=headers).json()["visit"]
     assert shown["id"] == vid and shown["record"]["members"][0]["name"] == "黒桐　幹也"
     empty = client.post(
@@ -142,7 +143,7 @@ def test_a_change_after_sending_voids_the_confirmation(clerk: Clerk, db: Session
     vid = moving_in_visit(clerk, db)
     clerk.post(f"/api/v1/visits/{vid}/confirm")
     clerk.patch(f"/api/v1/visits/{vid}", {"facts": {"has_dog": True}})
-    assert clerk.get(f"/api/v1/visits/{vid}").json()["status"] == "open"
+    assert clerk.get(f"/api/v1/visits/{vid}").json()["status"] == VisitStatus.OPEN
 
 
 def test_a_tablet_of_another_counter_cannot_sign(clerk: Clerk, db: Session, client) -> None:  # type: ignore[no-untyped-def]
@@ -181,7 +182,7 @@ def test_handoff_writes_the_outbox_and_closes_in_one_transaction(
     )
     closed = clerk.post(f"/api/v1/visits/{vid}/handoff")
     assert closed.status_code == 200, closed.text
-    assert closed.json()["status"] == "closed"
+    assert closed.json()["status"] == VisitStatus.CLOSED
     assert db.scalars(select(OutboxMessage).where(OutboxMessage.visit_id == vid)).all()
     kinds = [e["kind"] for e in clerk.get(f"/api/v1/visits/{vid}/journey").json()["events"]]
     assert kinds[-2:] == ["handed_off", "visit.closed"]
@@ -205,4 +206,4 @@ def test_handoff_without_any_destination_is_refused_and_the_visit_stays_open(
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "no_handoff_destination"
     assert db.scalars(select(OutboxMessage).where(OutboxMessage.visit_id == vid)).all() == []
-    assert clerk.get(f"/api/v1/visits/{vid}").json()["status"] != "closed"
+    assert clerk.get(f"/api/v1/visits/{vid}").json()["status"] != VisitStatus.CLOSED
