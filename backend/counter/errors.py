@@ -15,11 +15,6 @@ class MemberNotFound(NotFound):
     default_message = "世帯員が見つかりません。"
 
 
-class TicketNotFound(NotFound):
-    code = "ticket_not_found"
-    default_message = "整理券が見つかりません。"
-
-
 class VisitClosed(Conflict):
     code = "visit_closed"
     default_message = "この受付は終了しています。新しい受付を開始してください。"
