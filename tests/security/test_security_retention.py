@@ -14,7 +14,6 @@ from backend.counter.document_models import Document
 from backend.counter.individual_number import (
     IndividualNumberNotNeeded,
     InvalidIndividualNumber,
-    check_digit,
     has_individual_number,
     mask_individual_number,
     reveal_individual_number,
@@ -29,6 +28,7 @@ from backend.platform.db import utcnow
 from backend.platform.logging_setup import MaskPersonalDataFilter
 from backend.platform.outbox.models import OutboxMessage
 from backend.seed import seed_demo
+from contracts.individual_number import check_digit
 
 
 def synthetic_number(seed: int) -> str:
