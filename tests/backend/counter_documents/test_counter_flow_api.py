@@ -207,3 +207,16 @@ def test_handoff_without_any_destination_is_refused_and_the_visit_stays_open(
     assert refused.json()["error"]["code"] == "no_handoff_destination"
     assert db.scalars(select(OutboxMessage).where(OutboxMessage.visit_id == vid)).all() == []
     assert clerk.get(f"/api/v1/visits/{vid}").json()["status"] != VisitStatus.CLOSED
+
+
+def test_a_name_the_forms_cannot_print_is_a_422_with_the_forms_code(
+    clerk: Clerk, db: Session
+) -> None:
+    vid = moving_in_visit(clerk, db)
+    changed = clerk.patch(f"/api/v1/visits/{vid}", {"household_head": "黒桐\U000f0000"})
+    assert changed.status_code == 200, changed.text
+    preview = clerk.get(f"/api/v1/visits/{vid}/forms/moving-notice/preview")
+    assert preview.status_code == 422, preview.text
+    error = preview.json()["error"]
+    assert error["code"] == "forms.unprintable_character"
+    assert "U+F0000" in error["message"]
