@@ -35,6 +35,8 @@ from backend.counter.schemas import (
 )
 from backend.counter.states import ON_TABLET, VisitAction, VisitStatus
 from backend.identity.tenants.models import Counter, Tenant
+from backend.platform.access import Principal
+from backend.platform.audit import service as audit
 from backend.platform.db import utcnow
 from backend.queue import service as queue_service
 from backend.queue.models import ACTIVE_AT_COUNTER, Ticket, TicketStatus
@@ -144,7 +146,26 @@ def ensure_open(visit: Visit) -> None:
     states.ensure_allowed(visit, VisitAction.EDIT)
 
 
-def update_visit(session: Session, visit: Visit, changes: VisitUpdate) -> Visit:
+def view_visit(session: Session, visit_id: str, principal: Principal) -> Visit:
+    """The visit, for a clerk's screen: every view of personal data is audited."""
+    visit = get_visit(session, visit_id)
+    _audit(session, principal, "visit.view", visit)
+    return visit
+
+
+def _audit(session: Session, principal: Principal, action: str, visit: Visit) -> None:
+    audit.record(
+        session,
+        tenant_id=principal.tenant_id,
+        action=action,
+        actor=principal.actor,
+        visit_id=visit.id,
+        detail={},
+    )
+
+
+def update_visit(session: Session, visit_id: str, changes: VisitUpdate) -> Visit:
+    visit = get_visit(session, visit_id)
     ensure_open(visit)
     sent = changes.model_dump(exclude_unset=True)
     changed: list[str] = []
@@ -215,12 +236,13 @@ def _unsign(session: Session, visit: Visit) -> None:
 
 def close_visit(
     session: Session,
-    visit: Visit,
+    visit_id: str,
     *,
     actor: str | None = None,
     action: VisitAction = VisitAction.CLOSE,
 ) -> Visit:
     """End the visit (``action``: the clerk's close, or the hand-off) and free its ticket."""
+    visit = get_visit(session, visit_id)
     states.apply(visit, action)
     visit.closed_at = utcnow()
     add_event(session, visit, "visit.closed", {"by": actor})
@@ -253,7 +275,8 @@ def _apply_attributes(member: HouseholdMember, values: Mapping[str, Any]) -> Non
     member.attributes = attributes
 
 
-def add_staff_member(session: Session, visit: Visit, body: MemberCreate) -> HouseholdMember:
+def add_staff_member(session: Session, visit_id: str, body: MemberCreate) -> HouseholdMember:
+    visit = get_visit(session, visit_id)
     ensure_open(visit)
     member = HouseholdMember(
         tenant_id=visit.tenant_id,
@@ -325,8 +348,10 @@ def get_member(visit: Visit, member_id: str) -> HouseholdMember:
 
 
 def update_member(
-    session: Session, visit: Visit, member: HouseholdMember, body: MemberUpdate
+    session: Session, visit_id: str, member_id: str, body: MemberUpdate
 ) -> HouseholdMember:
+    visit = get_visit(session, visit_id)
+    member = get_member(visit, member_id)
     ensure_open(visit)
     sent = body.model_dump(exclude_unset=True)
     if member.source == "card":
@@ -347,7 +372,9 @@ def update_member(
     return member
 
 
-def remove_member(session: Session, visit: Visit, member: HouseholdMember) -> None:
+def remove_member(session: Session, visit_id: str, member_id: str) -> None:
+    visit = get_visit(session, visit_id)
+    member = get_member(visit, member_id)
     ensure_open(visit)
     visit.members.remove(member)
     session.flush()
@@ -415,6 +442,14 @@ def build_record(session: Session, visit: Visit) -> VisitRecord:
     )
 
 
+def visit_record(session: Session, visit_id: str, principal: Principal) -> VisitRecord:
+    """The canonical record for a clerk's screen (audited, like every view of the visit)."""
+    visit = get_visit(session, visit_id)
+    record = build_record(session, visit)
+    _audit(session, principal, "visit.record.view", visit)
+    return record
+
+
 def ticket_number(session: Session, visit: Visit) -> str | None:
     if visit.ticket_id is None:
         return None
@@ -440,8 +475,9 @@ def _first(events: list[VisitEvent], kind: str) -> dt.datetime | None:
     return next((e.at for e in events if e.kind == kind), None)
 
 
-def journey(session: Session, visit: Visit) -> Journey:
+def journey(session: Session, visit_id: str) -> Journey:
     """Wait, service time, counters, cards, forms: measured from the events, not estimated."""
+    visit = get_visit(session, visit_id)
     events = list_events(session, visit)
     issued, called = _first(events, "ticket.issued"), _first(events, "ticket.called")
     opened, closed = _first(events, "visit.opened"), _first(events, "visit.closed")
