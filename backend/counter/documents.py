@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session
 
 from backend.counter import service as visits
 from backend.counter import states
-from backend.counter.document_models import Document, Signature
-from backend.counter.models import Visit
+from backend.counter.models import Document, Signature, Visit
 from backend.counter.schemas import DocumentRead
 from backend.guidance import service as guidance_service
 from backend.guidance.schemas import GuidanceRequest

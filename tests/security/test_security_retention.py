@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.counter import retention
-from backend.counter.document_models import Document
 from backend.counter.individual_number import (
     IndividualNumberNotNeeded,
     InvalidIndividualNumber,
@@ -19,7 +18,7 @@ from backend.counter.individual_number import (
     reveal_individual_number,
     store_individual_number,
 )
-from backend.counter.models import HouseholdMember, Visit, VisitEvent
+from backend.counter.models import Document, HouseholdMember, Visit, VisitEvent
 from backend.counter.states import VisitStatus
 from backend.identity.security_models import IndividualNumber
 from backend.platform.audit.models import AuditEvent

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.counter import service
-from backend.counter.document_models import Document, Signature
+from backend.counter.models import Document, Signature
 from backend.counter.states import VisitStatus
 from backend.identity.auth.tokens import hash_token
 from backend.identity.devices.models import Device, DeviceKind
