@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.platform import middleware as security_middleware
 from backend.platform.errors import Conflict, MadoguchiError
+from forms.errors import FontMissingError, FormsError
 from kiosk import STATIC_DIR
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,17 @@ async def _handle_validation_error(request: Request, exc: Exception) -> JSONResp
         }
     }
     return JSONResponse(status_code=422, content=body)
+
+
+async def _handle_forms_error(request: Request, exc: Exception) -> JSONResponse:
+    """A record the forms cannot render (an unprintable character, a missing entry): 422 with
+    the form's code and message; a font missing on the server stays a 500."""
+    assert isinstance(exc, FormsError)
+    status = 500 if isinstance(exc, FontMissingError) else 422
+    if status >= 500:
+        log.error("%s %s failed: %s", request.method, request.url.path, exc.code)
+    body = {"error": {"code": exc.code, "message": exc.message}}
+    return JSONResponse(status_code=status, content=body)
 
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
@@ -132,6 +144,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, _handle_http_error)
     app.add_exception_handler(IntegrityError, _handle_integrity_error)
+    app.add_exception_handler(FormsError, _handle_forms_error)
     app.add_exception_handler(Exception, _handle_unexpected)
     _install_ticket_printer()
     _configure_access()

@@ -15,10 +15,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.counter import service as visits
-from backend.counter.document_models import Document, Signature
-from backend.counter.models import Visit
+from backend.counter import states
+from backend.counter.models import Document, Signature, Visit
+from backend.counter.schemas import DocumentRead
 from backend.guidance import service as guidance_service
 from backend.guidance.schemas import GuidanceRequest
+from backend.platform.access import Principal
+from backend.platform.agentlink import service as agent_service
+from backend.platform.agentlink.hub import get_hub
+from backend.platform.agentlink.schemas import AgentJobRead
+from backend.platform.audit import service as audit
 from backend.platform.errors import BadRequest, Conflict, NotFound
 from backend.platform.outbox.service import enqueue_handoff
 from contracts import GuidanceResult, VisitRecord
@@ -47,25 +53,6 @@ class NoForms(BadRequest):
 class FormNotInVisit(NotFound):
     code = "form_not_in_visit"
     default_message = "この受付では作成しない書類です。"
-
-
-class AlreadySigned(Conflict):
-    code = "already_signed"
-    default_message = (
-        "署名済みです。内容を変えるには、受付の内容を修正してから確認し直してください。"
-    )
-
-
-class NotConfirming(Conflict):
-    code = "not_confirming"
-    default_message = (
-        "タブレットでの確認中ではありません。窓口で「タブレットで確認」を押してください。"
-    )
-
-
-class NotSigned(Conflict):
-    code = "not_signed"
-    default_message = "まだ署名されていません。タブレットで確認と署名をしてもらってください。"
 
 
 class EmptySignature(BadRequest):
@@ -122,11 +109,11 @@ def prefilled_fields(form: str, record: VisitRecord, guidance: GuidanceResult) -
 
 def request_confirmation(session: Session, visit: Visit) -> Prepared:
     """「タブレットで確認」: the visit goes to the counter's tablet for checking and signing."""
-    visits.ensure_open(visit)
+    states.ensure_allowed(visit, states.VisitAction.SEND_TO_TABLET)
     prepared = prepare(session, visit)
     if not prepared.forms:
         raise NoForms()
-    visit.status = "confirming"
+    states.apply(visit, states.VisitAction.SEND_TO_TABLET)
     visits.add_event(session, visit, "tablet.sent", {"forms": prepared.forms})
     return prepared
 
@@ -145,10 +132,7 @@ def sign(
     session: Session, visit: Visit, signature: SignatureShape, *, device: str | None
 ) -> list[Document]:
     """The resident's one signature: every form rendered with it, stored with its hash."""
-    if visit.status == "signed":
-        raise AlreadySigned()
-    if visit.status != "confirming":
-        raise NotConfirming()
+    states.ensure_allowed(visit, states.VisitAction.SIGN)
     if not signature.strokes:
         raise EmptySignature()
     prepared = prepare(session, visit)
@@ -183,7 +167,7 @@ def sign(
         bound[form] = digest
     row.bound_documents = bound
     session.flush()
-    visit.status = "signed"
+    states.apply(visit, states.VisitAction.SIGN)
     visits.add_event(
         session, visit, "visit.signed", {"signature_id": row.id, "documents": len(documents)}
     )
@@ -245,3 +229,115 @@ def enqueue(
             code="no_handoff_destination",
         )
     return list(rows)
+
+
+# --- one function per request of the counter flow (``backend.counter.documents_router``) --------
+
+
+def _audit(
+    session: Session,
+    principal: Principal,
+    action: str,
+    visit: Visit,
+    detail: dict[str, str] | None = None,
+) -> None:
+    audit.record(
+        session,
+        tenant_id=principal.tenant_id,
+        action=action,
+        actor=principal.actor,
+        visit_id=visit.id,
+        detail=detail,
+    )
+
+
+def visit_guidance(session: Session, visit_id: str) -> GuidanceResult:
+    """The procedures the visit needs, with reasons and counters, and the questions still open."""
+    return prepare(session, visits.get_visit(session, visit_id)).guidance
+
+
+def visit_forms(session: Session, visit_id: str) -> list[dict[str, str]]:
+    return form_titles(prepare(session, visits.get_visit(session, visit_id)).forms)
+
+
+def preview_form(
+    session: Session, visit_id: str, form: str, principal: Principal
+) -> tuple[str, bytes]:
+    """The form prefilled, not yet signed; each preview is audited."""
+    visit = visits.get_visit(session, visit_id)
+    filename, content = preview(session, visit, form)
+    _audit(session, principal, "form.preview", visit, {"form": form})
+    return filename, content
+
+
+def send_to_tablet(session: Session, visit_id: str, principal: Principal) -> Visit:
+    visit = visits.get_visit(session, visit_id)
+    request_confirmation(session, visit)
+    _audit(session, principal, "visit.sent_to_tablet", visit)
+    return visit
+
+
+def document_list(session: Session, visit_id: str) -> list[DocumentRead]:
+    rows = list_documents(session, visits.get_visit(session, visit_id))
+    titles = {f["form"]: f["title"] for f in form_titles(sorted({d.form for d in rows}))}
+    return [
+        DocumentRead(
+            id=d.id,
+            form=d.form,
+            title=titles.get(d.form, d.form),
+            filename=d.filename,
+            sha256=d.sha256,
+            signature_id=d.signature_id,
+        )
+        for d in rows
+    ]
+
+
+def download(session: Session, visit_id: str, document_id: str, principal: Principal) -> Document:
+    """A stored document (its content still there); each download is audited."""
+    visit = visits.get_visit(session, visit_id)
+    document = get_document(session, visit, document_id)
+    _audit(session, principal, "document.download", visit, {"document_id": document.id})
+    return document
+
+
+def print_slip(session: Session, visit_id: str, principal: Principal) -> AgentJobRead:
+    """The visit's slip (forms made, their hashes, the route) to the counter's printer."""
+    from backend.printing.service import build_job
+    from forms.receipt import checklist_slip, form_summary
+    from hardware.printer.job import encode_job
+
+    visit = visits.get_visit(session, visit_id)
+    prepared = prepare(session, visit)
+    stored = list_documents(session, visit)
+    titles = {f["form"]: f["title"] for f in form_titles(prepared.forms)}
+    parts = form_summary(prepared.record, [(titles.get(d.form, d.form), d.sha256) for d in stored])
+    parts += checklist_slip(prepared.record, prepared.guidance)
+    data = encode_job(build_job(parts, paper_dots=576))
+    hub = get_hub()
+    job = agent_service.submit_print(
+        session,
+        hub,
+        counter_id=visit.counter_id or "",
+        data=data,
+        target="receipt",
+        visit_id=visit.id,
+        label="visit-slip",
+        actor=principal.actor,
+    )
+    _audit(session, principal, "print.request", visit, {"job_id": job.id})
+    return agent_service.job_read(session, hub, job)
+
+
+def hand_off(session: Session, visit_id: str, principal: Principal) -> Visit:
+    """「バックオフィスへ送る」: the record and documents into the outbox, and the visit closed,
+    in one transaction: the hand-off exists if and only if the visit is closed."""
+    visit = visits.get_visit(session, visit_id)
+    states.ensure_allowed(visit, states.VisitAction.HAND_OFF)
+    prepared = prepare(session, visit)
+    stored = list_documents(session, visit)
+    messages = enqueue(session, visit, prepared, stored, actor=principal.actor)
+    visits.add_event(session, visit, "handed_off", {"messages": len(messages)})
+    return visits.close_visit(
+        session, visit.id, actor=principal.actor, action=states.VisitAction.HAND_OFF
+    )

@@ -15,14 +15,28 @@ class MemberNotFound(NotFound):
     default_message = "世帯員が見つかりません。"
 
 
-class TicketNotFound(NotFound):
-    code = "ticket_not_found"
-    default_message = "整理券が見つかりません。"
-
-
 class VisitClosed(Conflict):
     code = "visit_closed"
     default_message = "この受付は終了しています。新しい受付を開始してください。"
+
+
+class AlreadySigned(Conflict):
+    code = "already_signed"
+    default_message = (
+        "署名済みです。内容を変えるには、受付の内容を修正してから確認し直してください。"
+    )
+
+
+class NotConfirming(Conflict):
+    code = "not_confirming"
+    default_message = (
+        "タブレットでの確認中ではありません。窓口で「タブレットで確認」を押してください。"
+    )
+
+
+class NotSigned(Conflict):
+    code = "not_signed"
+    default_message = "まだ署名されていません。タブレットで確認と署名をしてもらってください。"
 
 
 class CardFieldReadOnly(Conflict):

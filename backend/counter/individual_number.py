@@ -4,7 +4,8 @@
 
 - ``store_individual_number`` refuses unless the caller names at least one procedure whose
   catalog entry says it needs the number (``needs_individual_number``), and checks the check
-  digit (番号法施行令 第8条) so that a mistyped number is never kept;
+  digit (番号法施行令 第8条, ``contracts.individual_number``) so that a mistyped number is
+  never kept;
 - the number is sealed with AES-GCM under an associated-data context of its own, bound to the
   tenant and the member: the ciphertext means nothing in any other column or row;
 - ``mask_individual_number`` hides all twelve digits (no "last four"): no screen of madoguchi
@@ -27,6 +28,7 @@ from backend.identity.security_models import IndividualNumber
 from backend.platform.audit.service import record
 from backend.platform.crypto import get_keyring
 from backend.platform.errors import BadRequest, Forbidden, NotFound
+from contracts.individual_number import is_valid_individual_number
 
 MASK = "*" * 12
 _CONTEXT_PREFIX = b"madoguchi/individual-number/v1"
@@ -40,25 +42,6 @@ class IndividualNumberNotNeeded(Forbidden):
 class InvalidIndividualNumber(BadRequest):
     code = "invalid_individual_number"
     default_message = "個人番号の形式が正しくありません（12桁・検査用数字）。"
-
-
-def check_digit(first_eleven: str) -> int:
-    """The twelfth digit per 番号法施行令 第8条."""
-    total = 0
-    for n, digit in enumerate(reversed(first_eleven), start=1):
-        weight = n + 1 if n <= 6 else n - 5
-        total += int(digit) * weight
-    remainder = total % 11
-    return 0 if remainder <= 1 else 11 - remainder
-
-
-def is_valid_individual_number(number: str) -> bool:
-    return (
-        len(number) == 12
-        and number.isascii()
-        and number.isdigit()
-        and check_digit(number[:11]) == int(number[11])
-    )
 
 
 def mask_individual_number(number: str | None) -> str:

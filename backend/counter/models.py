@@ -1,4 +1,5 @@
-"""Visits, their timeline of events and the household members they concern.
+"""The counter's models: visits, their timeline of events, the household members they concern,
+the rendered documents (with their hash) and the resident's signature.
 
 Every personal field (name, kana, address, birth date, phone, 住民票コード) is ``EncryptedText``.
 """
@@ -8,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backend.counter.states import VisitStatus
 from backend.platform.db import Base, EncryptedText, IdMixin, TenantOwned, TimestampMixin, utcnow
 
 
@@ -20,8 +22,10 @@ class Visit(IdMixin, TimestampMixin, TenantOwned, Base):
     office_id: Mapped[str | None] = mapped_column(ForeignKey("offices.id", ondelete="SET NULL"))
     counter_id: Mapped[str | None] = mapped_column(ForeignKey("counters.id", ondelete="SET NULL"))
     ticket_id: Mapped[str | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
-    # open → confirming (sent to the tablet) → signed → closed; see backend/counter/service.py
-    status: Mapped[str] = mapped_column(String(16), default="open", comment="open, signed, closed")
+    # A VisitStatus; every transition is in backend/counter/states.py.
+    status: Mapped[str] = mapped_column(
+        String(16), default=VisitStatus.OPEN, comment="open, signed, closed"
+    )
     event: Mapped[str | None] = mapped_column(String(32))
     event_date: Mapped[dt.date | None] = mapped_column()
     filed_on: Mapped[dt.date | None] = mapped_column()
@@ -78,3 +82,29 @@ class VisitEvent(IdMixin, TenantOwned, Base):
     kind: Mapped[str] = mapped_column(String(48))
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, comment="no personal data")
+
+
+class Document(IdMixin, TimestampMixin, TenantOwned, Base):
+    __tablename__ = "documents"
+
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    form: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, comment="purged after hand-off")
+    signature_id: Mapped[str | None] = mapped_column(
+        ForeignKey("signatures.id", ondelete="SET NULL")
+    )
+
+
+class Signature(IdMixin, TimestampMixin, TenantOwned, Base):
+    __tablename__ = "signatures"
+
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    strokes: Mapped[str | None] = mapped_column(EncryptedText, comment="signature_pad JSON")
+    sha256: Mapped[str] = mapped_column(String(64))
+    device: Mapped[str | None] = mapped_column(String(100))
+    bound_documents: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict, comment="form → document hash the signature is bound to"
+    )

@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from backend.counter.document_models import Document, Signature
 from backend.counter.individual_number import purge_individual_numbers
-from backend.counter.models import HouseholdMember, Visit
+from backend.counter.models import Document, HouseholdMember, Signature, Visit
 from backend.identity.security_models import IndividualNumber
 from backend.identity.tenants.models import Tenant
 from backend.platform.audit.service import record

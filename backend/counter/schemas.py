@@ -1,4 +1,4 @@
-"""Request and response shapes of ``/api/v1/visits``."""
+"""Request and response shapes of ``/api/v1/visits`` and ``/api/v1/tablet``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backend.platform.agentlink.schemas import AgentJobRead
+from contracts.signature import Signature
 from contracts.visit import Applicant, Certificate, Event, FactValue, Insurance, SexCode
 
 # Fields a My Number Card holds (基本4情報): exactly as read, never edited by staff.
@@ -132,3 +134,54 @@ class Journey(Schema):
     fields_not_handwritten: int = Field(
         description="form fields the resident did not write by hand (prefilled from the record)"
     )
+
+
+# --- the counter flow after the interview (forms, documents, the tablet) ----------------------
+
+
+class FormRef(BaseModel):
+    form: str
+    title: str
+
+
+class Forms(BaseModel):
+    forms: list[FormRef]
+
+
+class DocumentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    form: str
+    title: str
+    filename: str
+    sha256: str
+    signature_id: str | None
+
+
+class TabletVisit(BaseModel):
+    id: str
+    status: str
+    record: dict[str, Any]
+    forms: list[dict[str, str]]
+
+
+class TabletView(BaseModel):
+    counter: str | None
+    visit: TabletVisit | None
+    pin_request: AgentJobRead | None
+    card_read: AgentJobRead | None = None
+
+
+class SignatureSubmit(BaseModel):
+    signature: Signature
+
+
+class Signed(BaseModel):
+    documents: int
+    forms: list[str]
+
+
+class TabletStatus(BaseModel):
+    paired: bool
+    online: bool

@@ -15,12 +15,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from backend.counter import states
 from backend.counter.errors import (
     CardDataInvalid,
     CardFieldReadOnly,
     MemberNotFound,
-    TicketNotFound,
-    VisitClosed,
     VisitIncomplete,
     VisitNotFound,
 )
@@ -34,10 +33,13 @@ from backend.counter.schemas import (
     VisitEventRead,
     VisitUpdate,
 )
+from backend.counter.states import ON_TABLET, VisitAction, VisitStatus
 from backend.identity.tenants.models import Counter, Tenant
+from backend.platform.access import Principal
+from backend.platform.audit import service as audit
 from backend.platform.db import utcnow
 from backend.queue import service as queue_service
-from backend.queue.models import Ticket
+from backend.queue.models import ACTIVE_AT_COUNTER, Ticket, TicketStatus
 from contracts import Applicant, Member, TenantRef, VisitRecord
 
 ATTRIBUTE_FIELDS: tuple[str, ...] = tuple(MemberAttributes.model_fields)
@@ -104,9 +106,7 @@ def open_visit(
 ) -> Visit:
     ticket = None
     if ticket_id is not None:
-        ticket = session.scalars(select(Ticket).where(Ticket.id == ticket_id)).one_or_none()
-        if ticket is None:
-            raise TicketNotFound()
+        ticket = queue_service.get_ticket(session, ticket_id)
         counter_id = counter_id or ticket.counter_id
     counter = session.get(Counter, counter_id) if counter_id else None
     if counter_id is not None and (counter is None or counter.tenant_id != tenant_id):
@@ -116,7 +116,7 @@ def open_visit(
         ticket_id=ticket.id if ticket else None,
         counter_id=counter.id if counter else None,
         office_id=counter.office_id if counter else None,
-        status="open",
+        status=VisitStatus.OPEN,
         facts={},
         certificates=[],
     )
@@ -136,17 +136,36 @@ def open_visit(
                 at=ticket.called_at,
             )
     add_event(session, visit, "visit.opened", {"counter_id": visit.counter_id, "by": actor})
-    if ticket is not None and ticket.status == "called":
+    if ticket is not None and ticket.status == TicketStatus.CALLED:
         queue_service.start_serving(session, ticket.id, actor=actor)
     return get_visit(session, visit.id)
 
 
 def ensure_open(visit: Visit) -> None:
-    if visit.status == "closed":
-        raise VisitClosed()
+    """Refuse any change to a closed visit (``VisitClosed``)."""
+    states.ensure_allowed(visit, VisitAction.EDIT)
 
 
-def update_visit(session: Session, visit: Visit, changes: VisitUpdate) -> Visit:
+def view_visit(session: Session, visit_id: str, principal: Principal) -> Visit:
+    """The visit, for a clerk's screen: every view of personal data is audited."""
+    visit = get_visit(session, visit_id)
+    _audit(session, principal, "visit.view", visit)
+    return visit
+
+
+def _audit(session: Session, principal: Principal, action: str, visit: Visit) -> None:
+    audit.record(
+        session,
+        tenant_id=principal.tenant_id,
+        action=action,
+        actor=principal.actor,
+        visit_id=visit.id,
+        detail={},
+    )
+
+
+def update_visit(session: Session, visit_id: str, changes: VisitUpdate) -> Visit:
+    visit = get_visit(session, visit_id)
     ensure_open(visit)
     sent = changes.model_dump(exclude_unset=True)
     changed: list[str] = []
@@ -210,18 +229,25 @@ def fill_defaults(visit: Visit) -> None:
 
 def _unsign(session: Session, visit: Visit) -> None:
     """A change after signing voids the signature: the resident must see what they sign."""
-    if visit.status in ("confirming", "signed"):
-        previous, visit.status = visit.status, "open"
-        add_event(session, visit, "confirmation.voided", {"was": previous})
+    previous = states.apply(visit, VisitAction.EDIT)
+    if previous in ON_TABLET:
+        add_event(session, visit, "confirmation.voided", {"was": previous.value})
 
 
-def close_visit(session: Session, visit: Visit, *, actor: str | None = None) -> Visit:
-    ensure_open(visit)
-    visit.status = "closed"
+def close_visit(
+    session: Session,
+    visit_id: str,
+    *,
+    actor: str | None = None,
+    action: VisitAction = VisitAction.CLOSE,
+) -> Visit:
+    """End the visit (``action``: the clerk's close, or the hand-off) and free its ticket."""
+    visit = get_visit(session, visit_id)
+    states.apply(visit, action)
     visit.closed_at = utcnow()
     add_event(session, visit, "visit.closed", {"by": actor})
     ticket = session.get(Ticket, visit.ticket_id) if visit.ticket_id else None
-    if ticket is not None and ticket.status in ("called", "serving"):
+    if ticket is not None and ticket.status in ACTIVE_AT_COUNTER:
         queue_service.finish(session, ticket.id, actor=actor)
     session.flush()
     return visit
@@ -249,7 +275,8 @@ def _apply_attributes(member: HouseholdMember, values: Mapping[str, Any]) -> Non
     member.attributes = attributes
 
 
-def add_staff_member(session: Session, visit: Visit, body: MemberCreate) -> HouseholdMember:
+def add_staff_member(session: Session, visit_id: str, body: MemberCreate) -> HouseholdMember:
+    visit = get_visit(session, visit_id)
     ensure_open(visit)
     member = HouseholdMember(
         tenant_id=visit.tenant_id,
@@ -321,8 +348,10 @@ def get_member(visit: Visit, member_id: str) -> HouseholdMember:
 
 
 def update_member(
-    session: Session, visit: Visit, member: HouseholdMember, body: MemberUpdate
+    session: Session, visit_id: str, member_id: str, body: MemberUpdate
 ) -> HouseholdMember:
+    visit = get_visit(session, visit_id)
+    member = get_member(visit, member_id)
     ensure_open(visit)
     sent = body.model_dump(exclude_unset=True)
     if member.source == "card":
@@ -343,7 +372,9 @@ def update_member(
     return member
 
 
-def remove_member(session: Session, visit: Visit, member: HouseholdMember) -> None:
+def remove_member(session: Session, visit_id: str, member_id: str) -> None:
+    visit = get_visit(session, visit_id)
+    member = get_member(visit, member_id)
     ensure_open(visit)
     visit.members.remove(member)
     session.flush()
@@ -411,6 +442,14 @@ def build_record(session: Session, visit: Visit) -> VisitRecord:
     )
 
 
+def visit_record(session: Session, visit_id: str, principal: Principal) -> VisitRecord:
+    """The canonical record for a clerk's screen (audited, like every view of the visit)."""
+    visit = get_visit(session, visit_id)
+    record = build_record(session, visit)
+    _audit(session, principal, "visit.record.view", visit)
+    return record
+
+
 def ticket_number(session: Session, visit: Visit) -> str | None:
     if visit.ticket_id is None:
         return None
@@ -436,8 +475,9 @@ def _first(events: list[VisitEvent], kind: str) -> dt.datetime | None:
     return next((e.at for e in events if e.kind == kind), None)
 
 
-def journey(session: Session, visit: Visit) -> Journey:
+def journey(session: Session, visit_id: str) -> Journey:
     """Wait, service time, counters, cards, forms: measured from the events, not estimated."""
+    visit = get_visit(session, visit_id)
     events = list_events(session, visit)
     issued, called = _first(events, "ticket.issued"), _first(events, "ticket.called")
     opened, closed = _first(events, "visit.opened"), _first(events, "visit.closed")

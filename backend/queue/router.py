@@ -9,34 +9,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import qrcode
-import qrcode.image.svg
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.identity.tenants.models import Counter, Office
 from backend.platform.access import Permission, Principal, require
 from backend.platform.deps import SessionDep
-from backend.platform.errors import BadRequest
-from backend.platform.settings import get_settings
-from backend.queue import service, status
-from backend.queue.errors import TicketNotFound
+from backend.queue import screens, service
 from backend.queue.live import event_stream, unit_of_work
-from backend.queue.models import Queue, Ticket
-from backend.queue.printing import TicketPrintJob, get_ticket_printer, print_safely
 from backend.queue.schemas import (
     Board,
-    BoardCall,
-    BoardQueue,
     CallResult,
     CounterRead,
     FollowStatus,
     IssuedTicket,
-    PrintResult,
     QueueList,
-    QueueRead,
     TicketCreate,
     TicketEventRead,
     TicketRead,
@@ -51,45 +38,7 @@ Caller = Annotated[Principal, Depends(require(Permission.QUEUE_CALL))]
 OfficeParam = Annotated[str | None, Query(description="office id; a device uses its own")]
 
 
-def _office_of(session: Session, principal: Principal, office_id: str | None) -> Office:
-    wanted = office_id or (principal.device.office_id if principal.device else None)
-    if wanted is None:
-        return service.default_office(session)
-    office = session.scalars(select(Office).where(Office.id == wanted)).one_or_none()
-    if office is None:
-        raise service.NotFoundOffice()
-    return office
-
-
-def follow_url(token: str) -> str:
-    # The token travels in the fragment: never sent to the server in logs or Referer headers.
-    return f"{get_settings().public_url.rstrip('/')}/follow/#{token}"
-
-
 # --- ticket machine -----------------------------------------------------------------------
-
-
-def _queue_list(session: Session, office: Office) -> QueueList:
-    view = status.office_view(session, office.id)
-    zone = service.tenant_zone(session, office.tenant_id)
-    local = view.now.astimezone(zone)
-    rows = []
-    for queue in view.queues:
-        hours = service.issuing_hours(office, queue)
-        rows.append(
-            QueueRead(
-                id=queue.id,
-                prefix=queue.prefix,
-                name_ja=queue.name_ja,
-                name_en=queue.name_en,
-                waiting=view.waiting_count(queue.id),
-                estimated_wait_minutes=status.round_minutes(view.estimate_new(queue.id)),
-                issuing_open=hours.is_open(local),
-                opens_at=hours.opens_at,
-                closes_at=hours.closes_at,
-            )
-        )
-    return QueueList(office_id=office.id, office_name=office.name, queues=rows)
 
 
 @router.get("/ticket-machine/queues", response_model=QueueList)
@@ -97,92 +46,40 @@ def ticket_machine_queues(
     principal: Issuer, session: SessionDep, office_id: OfficeParam = None
 ) -> QueueList:
     """The purposes a ticket machine offers, with waiting counts and estimates."""
-    return _queue_list(session, _office_of(session, principal, office_id))
+    return screens.queue_list(session, principal, office_id)
 
 
 @router.get("/queues", response_model=QueueList)
 def list_queues(
     principal: BoardReader, session: SessionDep, office_id: OfficeParam = None
 ) -> QueueList:
-    return _queue_list(session, _office_of(session, principal, office_id))
+    return screens.queue_list(session, principal, office_id)
 
 
 @router.post("/tickets", response_model=IssuedTicket, status_code=201)
 def issue_ticket(body: TicketCreate, principal: Issuer, session: SessionDep) -> IssuedTicket:
     """Issue a ticket and print it on the machine's printer; the QR is the fallback."""
-    queue = service.get_queue(session, body.queue_id)
-    if principal.device and principal.device.office_id not in (None, queue.office_id):
-        raise BadRequest("この発券機の庁舎の受付ではありません。")
-    ticket = service.issue_ticket(
-        session, queue_id=queue.id, priority=body.priority, actor=principal.actor
-    )
-    view = status.office_view(session, ticket.office_id)
-    ahead = view.people_ahead(ticket)
-    minutes = status.round_minutes(view.estimates().get(ticket.id))
-    office = session.scalars(select(Office).where(Office.id == ticket.office_id)).one()
-    url = follow_url(ticket.follow_token)
-    job = TicketPrintJob(
-        display_number=ticket.display_number,
-        queue_name_ja=queue.name_ja,
-        queue_name_en=queue.name_en,
-        office_name=office.name,
-        issued_at_local=ticket.issued_at.astimezone(service.tenant_zone(session, ticket.tenant_id)),
-        people_ahead=ahead,
-        estimated_minutes=minutes,
-        follow_url=url,
-    )
-    outcome = print_safely(get_ticket_printer(), principal.device, job)
-    return IssuedTicket(
-        ticket=TicketRead.model_validate(ticket),
-        people_ahead=ahead,
-        estimated_wait_minutes=minutes,
-        follow_url=url,
-        qr_svg_url=f"/api/v1/follow/{ticket.follow_token}/qr.svg",
-        print=PrintResult(
-            status=outcome.status.value, printed=outcome.printed, message=outcome.message
-        ),
-        queue_name_ja=queue.name_ja,
-        queue_name_en=queue.name_en,
-    )
+    return screens.issue_and_print(session, principal, body)
 
 
 # --- staff: counters and tickets ----------------------------------------------------------
-
-
-def _counter_read(session: Session, counter: Counter) -> CounterRead:
-    current = service.current_ticket(session, counter.id)
-    return CounterRead(
-        id=counter.id,
-        code=counter.code,
-        name=counter.name,
-        floor=counter.floor,
-        is_open=counter.is_open,
-        queue_ids=service.counter_queue_ids(session, counter.id),
-        current_ticket=TicketRead.model_validate(current) if current else None,
-    )
 
 
 @router.get("/counters", response_model=list[CounterRead])
 def list_counters(
     principal: Caller, session: SessionDep, office_id: OfficeParam = None
 ) -> list[CounterRead]:
-    office = _office_of(session, principal, office_id)
-    counters = session.scalars(
-        select(Counter).where(Counter.office_id == office.id).order_by(Counter.code)
-    )
-    return [_counter_read(session, c) for c in counters]
+    return screens.counters(session, principal, office_id)
 
 
 @router.post("/counters/{counter_id}/open", response_model=CounterRead)
 def open_counter(counter_id: str, principal: Caller, session: SessionDep) -> CounterRead:
-    counter = service.set_counter_open(session, counter_id, True, actor=principal.actor)
-    return _counter_read(session, counter)
+    return screens.set_counter_open(session, counter_id, True, actor=principal.actor)
 
 
 @router.post("/counters/{counter_id}/close", response_model=CounterRead)
 def close_counter(counter_id: str, principal: Caller, session: SessionDep) -> CounterRead:
-    counter = service.set_counter_open(session, counter_id, False, actor=principal.actor)
-    return _counter_read(session, counter)
+    return screens.set_counter_open(session, counter_id, False, actor=principal.actor)
 
 
 @router.post("/counters/{counter_id}/call-next", response_model=CallResult)
@@ -200,12 +97,7 @@ def list_tickets(
     ticket_status: Annotated[str | None, Query(alias="status")] = None,
 ) -> list[TicketRead]:
     """Today's tickets of the office, oldest first."""
-    office = _office_of(session, principal, office_id)
-    day = service.service_day(service.utcnow(), service.tenant_zone(session, office.tenant_id))
-    query = select(Ticket).where(Ticket.office_id == office.id, Ticket.service_day == day)
-    if ticket_status:
-        query = query.where(Ticket.status == ticket_status)
-    rows = session.scalars(query.order_by(Ticket.issued_at))
+    rows = screens.todays_tickets(session, principal, office_id, ticket_status)
     return [TicketRead.model_validate(t) for t in rows]
 
 
@@ -258,38 +150,10 @@ def transfer(
 # --- display board ------------------------------------------------------------------------
 
 
-def _board(session: Session, office: Office) -> Board:
-    view = status.office_view(session, office.id)
-    counters = {c.id: c for c in view.counters}
-    calls = [
-        BoardCall(
-            display_number=t.display_number,
-            counter_code=counters[t.counter_id].code,
-            counter_name=counters[t.counter_id].name,
-            floor=counters[t.counter_id].floor,
-            called_at=t.called_at,
-            status=t.status,
-        )
-        for t in status.recent_calls(session, office.id, view.day)
-        if t.counter_id in counters and t.called_at is not None
-    ]
-    queues = [
-        BoardQueue(
-            prefix=q.prefix,
-            name_ja=q.name_ja,
-            name_en=q.name_en,
-            waiting=view.waiting_count(q.id),
-            estimated_wait_minutes=status.round_minutes(view.estimate_new(q.id)),
-        )
-        for q in view.queues
-    ]
-    return Board(office_id=office.id, office_name=office.name, calls=calls, queues=queues)
-
-
 @router.get("/board", response_model=Board)
 def board(principal: BoardReader, session: SessionDep, office_id: OfficeParam = None) -> Board:
     """What the waiting-room display shows: the last calls and the queues."""
-    return _board(session, _office_of(session, principal, office_id))
+    return screens.board(session, principal, office_id)
 
 
 def _public_call(message: dict[str, Any]) -> dict[str, Any]:
@@ -308,7 +172,7 @@ async def board_events(request: Request, office_id: OfficeParam = None) -> Strea
 
     def authorise(session: Session) -> str:
         principal = guard(request, session)
-        return _office_of(session, principal, office_id).id
+        return screens.office_of(session, principal, office_id).id
 
     office = await unit_of_work(request, authorise)
     return event_stream(request, service.office_topic(office), _public_call)
@@ -321,37 +185,12 @@ board_events.permission = Permission.BOARD_READ  # type: ignore[attr-defined]
 # --- the phone page (public, by follow token only) ----------------------------------------
 
 
-def _follow_status(session: Session, token: str) -> FollowStatus:
-    ticket = service.find_by_follow_token(session, token)
-    queue = session.scalars(select(Queue).where(Queue.id == ticket.queue_id)).one()
-    view = status.office_view(session, ticket.office_id)
-    waiting = ticket.status in ("waiting", "transferred")
-    counter = (
-        session.scalars(select(Counter).where(Counter.id == ticket.counter_id)).one_or_none()
-        if ticket.counter_id
-        else None
-    )
-    return FollowStatus(
-        display_number=ticket.display_number,
-        status=ticket.status,
-        queue_name_ja=queue.name_ja,
-        queue_name_en=queue.name_en,
-        people_ahead=view.people_ahead(ticket) if waiting else None,
-        estimated_wait_minutes=(
-            status.round_minutes(view.estimates().get(ticket.id)) if waiting else None
-        ),
-        counter_code=counter.code if counter else None,
-        counter_name=counter.name if counter else None,
-        office_id=ticket.office_id,
-    )
-
-
 @router.get("/follow/{token}", response_model=FollowStatus)
 def follow(token: str, session: SessionDep, response: Response) -> FollowStatus:
     """A ticket's status for the resident's phone (no personal data)."""
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
-    return _follow_status(session, token)
+    return screens.follow_status(session, token)
 
 
 @router.get(
@@ -376,10 +215,8 @@ async def follow_events(request: Request, token: str) -> StreamingResponse:
 )
 def follow_qr(token: str, session: SessionDep) -> Response:
     """The QR code of the phone page, shown on the ticket machine when nothing was printed."""
-    ticket = service.find_by_follow_token(session, token)
-    if ticket.status in ("done", "no_show"):
-        raise TicketNotFound()
-    image = qrcode.make(follow_url(token), image_factory=qrcode.image.svg.SvgPathImage, box_size=12)
     return Response(
-        content=image.to_string(), media_type="image/svg+xml", headers={"Cache-Control": "no-store"}
+        content=screens.follow_qr_svg(session, token),
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "no-store"},
     )

@@ -13,6 +13,7 @@ import struct
 import unicodedata
 from typing import NamedTuple
 
+from contracts.individual_number import check_digit
 from hardware.card.errors import CardDataMalformed, IntegrityCheckFailed
 from hardware.card.tlv import (
     LengthForm,
@@ -196,16 +197,6 @@ def verify_basic_info(info: BasicInfo, integrity: IntegrityRecord) -> None:
 def verify_number(stored: bytes, integrity: IntegrityRecord) -> None:
     if _sha256(stored) != integrity.number_digest:
         raise IntegrityCheckFailed()
-
-
-def check_digit(first_eleven: str) -> int:
-    """個人番号 check digit (総務省令 第5条)."""
-    total = 0
-    for n, digit in enumerate(reversed(first_eleven), start=1):
-        weight = n + 1 if n <= 6 else n - 5
-        total += int(digit) * weight
-    remainder = total % 11
-    return 0 if remainder <= 1 else 11 - remainder
 
 
 def parse_number(buffer: bytes) -> str:

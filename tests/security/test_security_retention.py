@@ -10,17 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.counter import retention
-from backend.counter.document_models import Document
 from backend.counter.individual_number import (
     IndividualNumberNotNeeded,
     InvalidIndividualNumber,
-    check_digit,
     has_individual_number,
     mask_individual_number,
     reveal_individual_number,
     store_individual_number,
 )
-from backend.counter.models import HouseholdMember, Visit, VisitEvent
+from backend.counter.models import Document, HouseholdMember, Visit, VisitEvent
+from backend.counter.states import VisitStatus
 from backend.identity.security_models import IndividualNumber
 from backend.platform.audit.models import AuditEvent
 from backend.platform.crypto import DecryptionFailed, get_keyring
@@ -28,6 +27,7 @@ from backend.platform.db import utcnow
 from backend.platform.logging_setup import MaskPersonalDataFilter
 from backend.platform.outbox.models import OutboxMessage
 from backend.seed import seed_demo
+from contracts.individual_number import check_digit
 
 
 def synthetic_number(seed: int) -> str:
@@ -47,7 +47,7 @@ def _visit(db: Session, *, closed_days_ago: float | None, outbox: str | None = N
     db.flush()
     if closed_days_ago is not None:
         visit.closed_at = utcnow() - dt.timedelta(days=closed_days_ago)
-        visit.status = "closed"
+        visit.status = VisitStatus.CLOSED
     db.add(HouseholdMember(tenant_id=tenant.id, visit_id=visit.id, name="窓口　次郎"))
     db.add(VisitEvent(tenant_id=tenant.id, visit_id=visit.id, kind="opened"))
     db.add(Document(tenant_id=tenant.id, visit_id=visit.id, form="f", filename="窓口次郎.pdf",

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from backend.counter import service
 from backend.counter.models import Visit
+from backend.counter.states import VisitStatus
 from backend.platform.audit.models import AuditEvent
 from backend.queue.models import Queue, Ticket
 from contracts import VisitRecord
@@ -34,7 +35,7 @@ def add_card_member(db: Session, visit_id: str) -> str:
 
 def test_open_a_visit_records_the_first_event(clerk: Clerk) -> None:
     visit = open_visit(clerk)
-    assert visit["status"] == "open" and visit["counter_id"] == clerk.counter.id
+    assert visit["status"] == VisitStatus.OPEN and visit["counter_id"] == clerk.counter.id
     journey = clerk.get(f"/api/v1/visits/{visit['id']}/journey").json()
     assert [e["kind"] for e in journey["events"]] == ["visit.opened"]
 
@@ -170,7 +171,7 @@ def test_record_needs_an_event(clerk: Clerk) -> None:
 def test_a_closed_visit_is_read_only(clerk: Clerk) -> None:
     vid = open_visit(clerk)["id"]
     closed = clerk.post(f"/api/v1/visits/{vid}/close")
-    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    assert closed.status_code == 200 and closed.json()["status"] == VisitStatus.CLOSED
     again = clerk.patch(f"/api/v1/visits/{vid}", {"event": "birth"})
     assert again.status_code == 409 and again.json()["error"]["code"] == "visit_closed"
     journey = clerk.get(f"/api/v1/visits/{vid}/journey").json()
@@ -230,7 +231,7 @@ def test_another_tenants_visit_is_not_found(clerk: Clerk, db: Session) -> None:
     db.add(other)
     db.flush()
     db.info["tenant_id"] = other.id
-    foreign = Visit(tenant_id=other.id, status="open", facts={}, certificates=[])
+    foreign = Visit(tenant_id=other.id, status=VisitStatus.OPEN, facts={}, certificates=[])
     db.add(foreign)
     db.flush()
     db.info["tenant_id"] = None
@@ -241,5 +242,5 @@ def test_another_tenants_visit_is_not_found(clerk: Clerk, db: Session) -> None:
 
 def test_list_visits(clerk: Clerk) -> None:
     vid = open_visit(clerk)["id"]
-    listed = clerk.get("/api/v1/visits", params={"status": "open"}).json()
+    listed = clerk.get("/api/v1/visits", params={"status": VisitStatus.OPEN}).json()
     assert vid in [v["id"] for v in listed]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.counter import service
-from backend.counter.document_models import Document, Signature
+from backend.counter.models import Document, Signature
+from backend.counter.states import VisitStatus
 from backend.identity.auth.tokens import hash_token
 from backend.identity.devices.models import Device, DeviceKind
 from contracts import VisitRecord
@@ -97,7 +96,7 @@ def test_the_tablet_signs_once_for_every_form(
     )
     assert early.status_code == 409 and early.json()["error"]["code"] == "not_confirming"
 
-    assert clerk.post(f"/api/v1/visits/{vid}/confirm").json()["status"] == "confirming"
+    assert clerk.post(f"/api/v1/visits/{vid}/confirm").json()["status"] == VisitStatus.CONFIRMING
     shown = client.get("/api/v1/tablet/current", headers=headers).json()["visit"]
     assert shown["id"] == vid and shown["record"]["members"][0]["name"] == "黒桐　幹也"
     empty = client.post(
@@ -135,14 +134,16 @@ def test_the_tablet_signs_once_for_every_form(
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_signed"
     journey = clerk.get(f"/api/v1/visits/{vid}/journey").json()
     assert journey["forms"] == len(forms) and journey["fields_not_handwritten"] > 10
-    assert hashlib.sha256(pdf.content).hexdigest()  # downloadable bytes
+    # The download is the very PDF stored at signing, byte for byte.
+    (downloaded,) = [d for d in documents if d.id == listed[0]["id"]]
+    assert pdf.content == downloaded.content
 
 
 def test_a_change_after_sending_voids_the_confirmation(clerk: Clerk, db: Session) -> None:
     vid = moving_in_visit(clerk, db)
     clerk.post(f"/api/v1/visits/{vid}/confirm")
     clerk.patch(f"/api/v1/visits/{vid}", {"facts": {"has_dog": True}})
-    assert clerk.get(f"/api/v1/visits/{vid}").json()["status"] == "open"
+    assert clerk.get(f"/api/v1/visits/{vid}").json()["status"] == VisitStatus.OPEN
 
 
 def test_a_tablet_of_another_counter_cannot_sign(clerk: Clerk, db: Session, client) -> None:  # type: ignore[no-untyped-def]
@@ -181,7 +182,7 @@ def test_handoff_writes_the_outbox_and_closes_in_one_transaction(
     )
     closed = clerk.post(f"/api/v1/visits/{vid}/handoff")
     assert closed.status_code == 200, closed.text
-    assert closed.json()["status"] == "closed"
+    assert closed.json()["status"] == VisitStatus.CLOSED
     assert db.scalars(select(OutboxMessage).where(OutboxMessage.visit_id == vid)).all()
     kinds = [e["kind"] for e in clerk.get(f"/api/v1/visits/{vid}/journey").json()["events"]]
     assert kinds[-2:] == ["handed_off", "visit.closed"]
@@ -205,4 +206,17 @@ def test_handoff_without_any_destination_is_refused_and_the_visit_stays_open(
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "no_handoff_destination"
     assert db.scalars(select(OutboxMessage).where(OutboxMessage.visit_id == vid)).all() == []
-    assert clerk.get(f"/api/v1/visits/{vid}").json()["status"] != "closed"
+    assert clerk.get(f"/api/v1/visits/{vid}").json()["status"] != VisitStatus.CLOSED
+
+
+def test_a_name_the_forms_cannot_print_is_a_422_with_the_forms_code(
+    clerk: Clerk, db: Session
+) -> None:
+    vid = moving_in_visit(clerk, db)
+    changed = clerk.patch(f"/api/v1/visits/{vid}", {"household_head": "黒桐\U000f0000"})
+    assert changed.status_code == 200, changed.text
+    preview = clerk.get(f"/api/v1/visits/{vid}/forms/moving-notice/preview")
+    assert preview.status_code == 422, preview.text
+    error = preview.json()["error"]
+    assert error["code"] == "forms.unprintable_character"
+    assert "U+F0000" in error["message"]
