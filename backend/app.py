@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from backend.platform import db_errors
 from backend.platform import middleware as security_middleware
 from backend.platform.errors import Conflict, MadoguchiError
 from kiosk import STATIC_DIR
@@ -116,6 +117,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _handle_http_error)
     app.add_exception_handler(IntegrityError, _handle_integrity_error)
     app.add_exception_handler(Exception, _handle_unexpected)
+    db_errors.install(app)
     _install_ticket_printer()
     for module_name in ROUTER_MODULES:
         app.include_router(importlib.import_module(module_name).router)
