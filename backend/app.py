@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from backend.platform import db_errors
 from backend.platform import middleware as security_middleware
 from backend.platform.errors import Conflict, MadoguchiError
 from forms.errors import FontMissingError, FormsError
@@ -146,6 +147,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(IntegrityError, _handle_integrity_error)
     app.add_exception_handler(FormsError, _handle_forms_error)
     app.add_exception_handler(Exception, _handle_unexpected)
+    db_errors.install(app)
     _install_ticket_printer()
     _configure_access()
     install_agent_link()

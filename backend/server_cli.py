@@ -8,6 +8,8 @@ from pathlib import Path
 import typer
 from pydantic import ValidationError
 
+from backend.platform import safe_parse
+from backend.platform.safe_parse import DocumentTooComplex
 from backend.platform.settings import Settings
 from contracts import VisitRecord
 
@@ -18,9 +20,13 @@ def _format_error_location(loc: tuple[int | str, ...]) -> str:
 
 
 def validate_visit(path: Path) -> list[str]:
-    """Validate a visit record file; return one readable line per problem (empty when valid)."""
+    """Validate a visit record file; return one readable line per problem (empty when valid).
+
+    A file that cannot be read as a document at all (a folder, binary, not UTF-8, over the
+    parse limits) raises ``DocumentTooComplex``.
+    """
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = safe_parse.load_json(safe_parse.read_text(path))
     except FileNotFoundError:
         return [f"{path}: ファイルがありません (file not found)"]
     except json.JSONDecodeError as exc:
@@ -52,8 +58,16 @@ def register(app: typer.Typer) -> None:
 
     @visit_app.command("validate")
     def visit_validate(file: Path) -> None:
-        """Check FILE against the visit record schema; exit 1 with one line per error."""
-        problems = validate_visit(file)
+        """Check FILE against the visit record schema; exit 1 with one line per error.
+
+        Exit 2 with one line when FILE cannot be read as a document (a folder, binary, not
+        UTF-8, too large or too deeply nested).
+        """
+        try:
+            problems = validate_visit(file)
+        except DocumentTooComplex as exc:
+            typer.echo(f"{file}: {exc.message}", err=True)
+            raise typer.Exit(2) from exc
         for line in problems:
             typer.echo(line, err=True)
         if problems:

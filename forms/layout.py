@@ -15,6 +15,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from contracts.parse_limits import DocumentRefused, check_yaml_events, read_text_file
 from forms.errors import LayoutError, UnknownFormError
 
 BUILTIN_DIR = Path(__file__).parent / "layouts"
@@ -159,12 +160,17 @@ def load_layout(name: str) -> Layout:
     raise UnknownFormError(name, form_names())
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @cache
 def _parse_layout(path: str, mtime_ns: int) -> Layout:
     """Parsed once per file version (the mtime is part of the cache key, so edits apply)."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        text = read_text_file(Path(path))
+        check_yaml_events(yaml.parse(text, Loader=_LOADER))  # limits before building anything
+        data = yaml.load(text, Loader=_LOADER)  # noqa: S506 (a safe loader)
         layout = Layout.model_validate({**data, "source": path})
-    except (yaml.YAMLError, ValidationError, TypeError) as exc:
+    except (yaml.YAMLError, ValidationError, TypeError, DocumentRefused) as exc:
         raise LayoutError(f"様式レイアウト {path} が正しくありません: {exc}") from exc
     return layout

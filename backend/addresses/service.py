@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from backend.platform import safe_parse
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -35,7 +36,7 @@ def load(tenant_code: str) -> AreaList | None:
     path = DATA_DIR / f"{tenant_code}.yaml"
     if not path.is_file():
         return None
-    return AreaList.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return AreaList.model_validate(safe_parse.load_yaml(safe_parse.read_text(path)))
 
 
 def search(

@@ -36,6 +36,7 @@ from backend.guidance.conditions import (
     compile_member_condition,
 )
 from backend.guidance.errors import CatalogInvalid, CatalogIssue
+from backend.platform import safe_parse
 from contracts import EVENTS, CounterRef
 from contracts.visit import Event
 
@@ -220,7 +221,7 @@ class CompiledCatalog:
 
 Path_ = tuple[str | int, ...]
 # libyaml when present (parses the file once, keeping node marks for line numbers).
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_LOADER: Any = safe_parse.YAML_LOADER
 
 
 def _line_map(
@@ -269,6 +270,7 @@ def _locate(loc: Path_, lines: dict[Path_, int]) -> tuple[Path_, int | None]:
 
 
 def _read_yaml(text: str, source: str) -> tuple[Any, dict[Path_, int], list[CatalogIssue]]:
+    safe_parse.check_yaml(text)  # size, depth and aliases, before any node is built
     issues: list[CatalogIssue] = []
     try:
         loader = _LOADER(text)
@@ -297,18 +299,19 @@ def _read_yaml(text: str, source: str) -> tuple[Any, dict[Path_, int], list[Cata
 def load_catalog(path: Path | str) -> CompiledCatalog:
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = safe_parse.read_text(Path(path))
     except FileNotFoundError as exc:
         raise CatalogInvalid(
             source, [CatalogIssue("", "ファイルがありません (file not found)")]
         ) from exc
-    except UnicodeDecodeError as exc:
-        raise CatalogInvalid(source, [CatalogIssue("", "UTF-8 で保存してください")]) from exc
     return parse_catalog(text, source)
 
 
 def parse_catalog(text: str, source: str = "<catalog>") -> CompiledCatalog:
-    """Validate and compile a catalog; raise CatalogInvalid listing every problem with its line."""
+    """Validate and compile a catalog; raise CatalogInvalid listing every problem with its line.
+
+    A document over the parse limits raises ``DocumentTooComplex`` (422) before it is read.
+    """
     data, lines, issues = _read_yaml(text, source)
     if not isinstance(data, dict):
         raise CatalogInvalid(

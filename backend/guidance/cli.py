@@ -1,7 +1,8 @@
 """``madoguchi guide`` and ``madoguchi catalog validate``.
 
 Exit codes: 0 ok; 1 invalid catalog (one ``file:line: field: message`` line per problem on
-stderr); 2 unreadable visit record or invalid answer.
+stderr); 2 unreadable visit record, invalid answer, or a file that cannot be read as a document
+(a folder, binary, not UTF-8, over the size, depth or alias limits): one line on stderr.
 """
 
 from __future__ import annotations
@@ -17,14 +18,20 @@ from backend.guidance.answers import parse_answer_pairs
 from backend.guidance.catalog import CompiledCatalog, load_catalog, load_default_catalog
 from backend.guidance.engine import evaluate
 from backend.guidance.errors import CatalogInvalid, InvalidAnswer
+from backend.platform import safe_parse
+from backend.platform.safe_parse import DocumentTooComplex
 from contracts import GuidanceResult, VisitRecord
 
 
 def _read_visit(path: Path) -> VisitRecord:
     try:
-        return VisitRecord.model_validate_json(path.read_text(encoding="utf-8"))
+        text = safe_parse.read_text(path)
+        safe_parse.check_json_text(text)
+        return VisitRecord.model_validate_json(text)
     except FileNotFoundError:
         typer.echo(f"{path}: ファイルがありません (file not found)", err=True)
+    except DocumentTooComplex as exc:
+        typer.echo(f"{path}: {exc.message}", err=True)
     except ValidationError as exc:
         for error in exc.errors():
             where = ".".join(str(part) for part in error["loc"]) or "(root)"
@@ -39,6 +46,9 @@ def _read_catalog(path: Path | None) -> CompiledCatalog:
         for line in exc.lines():
             typer.echo(line, err=True)
         raise typer.Exit(1) from exc
+    except DocumentTooComplex as exc:
+        typer.echo(f"{path}: {exc.message}", err=True)
+        raise typer.Exit(2) from exc
 
 
 def _print_text(result: GuidanceResult) -> None:

@@ -75,3 +75,8 @@ class ServiceUnavailable(MadoguchiError):
     status_code = 503
     code = "service_unavailable"
     default_message = "サービスを一時的に利用できません。しばらくしてからお試しください。"
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    code = "database_unavailable"
+    default_message = "データベースに接続できません。しばらくしてからお試しください。"

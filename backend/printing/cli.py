@@ -1,15 +1,18 @@
 """Commands: ``forms render``, ``print ticket|slip|summary``, ``printer emulate``.
 
 Exit codes (a contract): 0 printed · 20 printer unreachable · 21 paper out · 22 cover open ·
-23 any other printer error. Input problems (unreadable visit file, unknown form) exit 1.
+23 any other printer error. Input problems (missing or invalid visit file, unknown form) exit 1;
+a file that cannot be read as a document (a folder, binary, not UTF-8, over the size or depth
+limits) or an output path that cannot be written exits 2. Each failure is one line on stderr.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo
 
 import typer
@@ -17,6 +20,7 @@ from pydantic import ValidationError
 
 from backend.guidance.catalog import load_default_catalog
 from backend.guidance.engine import evaluate
+from backend.platform.safe_parse import DocumentTooComplex
 from backend.platform.settings import get_settings
 from backend.printing.service import build_job, load_guidance, load_signature, load_visit
 from contracts import GuidanceResult, VisitRecord
@@ -27,12 +31,14 @@ from hardware.printer import PrinterError, print_job
 from hardware.printer.emulator import STATES, start_emulator
 
 INPUT_ERROR = 1
+UNREADABLE_FILE = 2
 PAPER_WIDTHS_HELP = "用紙幅 (dots): 384 = 58mm, 512 = 80mm (TM-T88), 576 = 80mm (TM-T20)"
 SUMMARY_FORMS = ("moving-notice", "residence-certificate-request", "tax-certificate-request")
 
 PrinterOpt = Annotated[str, typer.Option("--printer", help="tcp://host:9100, usb://VID:PID, …")]
 PaperOpt = Annotated[int, typer.Option("--paper", help=PAPER_WIDTHS_HELP)]
 KanjiOpt = Annotated[bool, typer.Option("--kanji", help="ROM の漢字モード (FS C 1) を使う")]
+T = TypeVar("T")
 GuidanceOpt = Annotated[Path | None, typer.Option("--guidance", help="GuidanceResult JSON")]
 
 
@@ -41,13 +47,28 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _readable(path: Path, load: Callable[[Path], T]) -> T:
+    """``load(path)``, or exit 2 with one line when the file cannot be read as a document."""
+    try:
+        return load(path)
+    except DocumentTooComplex as exc:
+        raise _fail(f"{path}: {exc.message}", UNREADABLE_FILE) from exc
+
+
+def _write(out: Path, content: bytes) -> None:
+    try:
+        out.write_bytes(content)
+    except OSError as exc:
+        raise _fail(f"{out}: 書き込めません: {exc.strerror or exc}", UNREADABLE_FILE) from exc
+
+
 def _inputs(
     visit: Path, guidance: Path | None, *, evaluate_guidance: bool = False
 ) -> tuple[VisitRecord, GuidanceResult | None]:
     """The visit, and its guidance: from --guidance, else from the sample catalog when asked."""
     try:
-        record = load_visit(visit)
-        result = load_guidance(guidance)
+        record = _readable(visit, load_visit)
+        result = _readable(guidance, load_guidance) if guidance else None
         if result is None and evaluate_guidance:
             result = evaluate(record, load_default_catalog())
         return record, result
@@ -88,12 +109,13 @@ def register(app: typer.Typer) -> None:
         """Render form NAME for the visit to a PDF."""
         record, guidance_result = _inputs(visit, guidance, evaluate_guidance=form == "checklist")
         try:
-            rendered = render_form(form, record, guidance_result, load_signature(signature))
+            loaded_signature = _readable(signature, load_signature) if signature else None
+            rendered = render_form(form, record, guidance_result, loaded_signature)
         except FormsError as exc:
             raise _fail(f"{exc.message} [{exc.code}]", INPUT_ERROR) from exc
         except (FileNotFoundError, ValidationError, ValueError) as exc:
             raise _fail(f"署名ファイルを読めません: {exc}", INPUT_ERROR) from exc
-        out.write_bytes(rendered.content)
+        _write(out, rendered.content)
         typer.echo(f"{out} ({rendered.content_type}, {len(rendered.content)} bytes)")
 
     @forms_app.command("list")

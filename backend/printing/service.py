@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 from PIL import Image
 
+from backend.platform import safe_parse
 from contracts import GuidanceResult, Signature, VisitRecord
 from forms.receipt import Line, Part, QrCode, Rule, rasterize, wrap_lines
 from hardware.printer import Block, Cut, KanjiText, Qr, Raster, ReceiptJob, Text
@@ -60,23 +60,30 @@ def build_job(parts: Sequence[Part], paper_dots: int, kanji: bool = False) -> Re
     return ReceiptJob(blocks=blocks, paper_dots=paper_dots)
 
 
+def _json_text(path: Path) -> str:
+    """A JSON file's text within the parse limits (``DocumentTooComplex`` otherwise)."""
+    text = safe_parse.read_text(path)
+    safe_parse.check_json_text(text)
+    return text
+
+
 def load_visit(path: Path) -> VisitRecord:
-    return VisitRecord.model_validate_json(path.read_bytes())
+    return VisitRecord.model_validate_json(_json_text(path))
 
 
 def load_guidance(path: Path | None) -> GuidanceResult | None:
-    return GuidanceResult.model_validate_json(path.read_bytes()) if path else None
+    return GuidanceResult.model_validate_json(_json_text(path)) if path else None
 
 
 def load_signature(path: Path | None) -> Signature | None:
     """A Signature JSON (tablet strokes) or a PNG image of the signature."""
     if path is None:
         return None
-    data = path.read_bytes()
+    data = b"" if path.is_dir() else path.read_bytes()
     if data.startswith(PNG_MAGIC):
         from io import BytesIO
 
         with Image.open(BytesIO(data)) as image:
             width, height = image.size
         return Signature(width=width, height=height, png_base64=base64.b64encode(data).decode())
-    return Signature.model_validate(json.loads(data))
+    return Signature.model_validate(safe_parse.load_json(safe_parse.read_text(path)))

@@ -27,6 +27,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from contracts.parse_limits import check_json, check_yaml_events, read_text_file
 from hardware.card import apdu
 from hardware.card.records import (
     encode_basic_info,
@@ -82,14 +83,20 @@ _TEXT_KEYS = {"birth_date", "sex", "individual_number", "pin", "length_form", "a
 
 
 def load_profile(path: Path) -> CardProfile:
-    """A YAML (or JSON) profile; keys are the fields of :class:`CardProfile`."""
-    text = path.read_text(encoding="utf-8")
+    """A YAML (or JSON) profile; keys are the fields of :class:`CardProfile`.
+
+    Refused (``ValueError``) when it is not a readable text file within the parse limits.
+    """
+    text = read_text_file(path)
     if path.suffix == ".json":
+        check_json(text)
         data = json.loads(text)
     else:
         import yaml
 
-        data = yaml.safe_load(text) or {}
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        check_yaml_events(yaml.parse(text, Loader=loader))
+        data = yaml.load(text, Loader=loader) or {}  # noqa: S506 (a safe loader)
     if not isinstance(data, dict):
         raise ValueError(f"{path}: a profile is a mapping")
     return CardProfile.from_mapping(data)
