@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from backend.platform.agentlink.schemas import AgentJobRead
 from contracts.signature import Signature
 from contracts.visit import Applicant, Certificate, Event, FactValue, Insurance, SexCode
+from forms.wareki import WarekiError, era_of
 
 # Fields a My Number Card holds (基本4情報): exactly as read, never edited by staff.
 CARD_FIELDS: tuple[str, ...] = ("name", "address", "birth_date", "sex")
+
+
+def _writable_in_wareki(day: dt.date) -> dt.date:
+    """The staff screen's rule (forms.wareki.parse_date): a form prints dates in 和暦, so a
+    typed date before the first day of 明治 is refused here exactly as on the screen."""
+    try:
+        era_of(day)
+    except WarekiError as exc:
+        raise ValueError(str(exc)) from exc
+    return day
+
+
+TypedDate = Annotated[dt.date, AfterValidator(_writable_in_wareki)]
 
 
 class Schema(BaseModel):
@@ -28,8 +42,8 @@ class VisitUpdate(Schema):
     """Only the fields sent are changed."""
 
     event: Event | None = None
-    event_date: dt.date | None = None
-    filed_on: dt.date | None = None
+    event_date: TypedDate | None = None
+    filed_on: TypedDate | None = None
     previous_address: str | None = None
     new_address: str | None = None
     household_head: str | None = None
@@ -46,7 +60,7 @@ class MemberAttributes(Schema):
     disability_certificate: bool | None = None
     deceased: bool | None = None
     residence_status: str | None = None
-    residence_period_end: dt.date | None = None
+    residence_period_end: TypedDate | None = None
 
 
 class MemberCreate(MemberAttributes):
@@ -54,7 +68,7 @@ class MemberCreate(MemberAttributes):
 
     name: str = Field(min_length=1)
     kana: str | None = None
-    birth_date: dt.date | None = None
+    birth_date: TypedDate | None = None
     sex: SexCode | None = None
     relationship: str | None = None
     nationality: str | None = Field(default=None, min_length=2, max_length=2)
@@ -64,7 +78,7 @@ class MemberCreate(MemberAttributes):
 class MemberUpdate(MemberAttributes):
     name: str | None = Field(default=None, min_length=1)
     kana: str | None = None
-    birth_date: dt.date | None = None
+    birth_date: TypedDate | None = None
     sex: SexCode | None = None
     relationship: str | None = None
     nationality: str | None = Field(default=None, min_length=2, max_length=2)

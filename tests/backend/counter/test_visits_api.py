@@ -244,3 +244,21 @@ def test_list_visits(clerk: Clerk) -> None:
     vid = open_visit(clerk)["id"]
     listed = clerk.get("/api/v1/visits", params={"status": VisitStatus.OPEN}).json()
     assert vid in [v["id"] for v in listed]
+
+
+def test_typed_dates_follow_the_staff_screens_rule(clerk: Clerk) -> None:
+    """The first day of 明治 is the first day a form can print; the screen refuses earlier."""
+    vid = open_visit(clerk)["id"]
+    before = clerk.post(
+        f"/api/v1/visits/{vid}/members",
+        {"name": "日付　確認", "birth_date": "1868-01-24"},
+    )
+    assert before.status_code == 422
+    assert before.json()["error"]["code"] == "validation_failed"
+    assert [f["field"] for f in before.json()["error"]["fields"]] == ["body.birth_date"]
+    first_day = clerk.post(
+        f"/api/v1/visits/{vid}/members",
+        {"name": "日付　確認", "birth_date": "1868-01-25"},
+    )
+    assert first_day.status_code == 201, first_day.text
+    assert clerk.patch(f"/api/v1/visits/{vid}", {"event_date": "1800-01-01"}).status_code == 422
