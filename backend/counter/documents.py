@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from backend.counter import service as visits
 from backend.counter.document_models import Document, Signature
+from backend.counter.handoff import enqueue_handoff
 from backend.counter.models import Visit
 from backend.guidance import service as guidance_service
 from backend.guidance.schemas import GuidanceRequest
 from backend.platform.errors import BadRequest, Conflict, NotFound
-from backend.platform.outbox.service import enqueue_handoff
 from contracts import GuidanceResult, VisitRecord
 from contracts import Signature as SignatureShape
 from forms import document_hash, form_names, load_layout, render_form
@@ -226,7 +226,7 @@ def get_document(session: Session, visit: Visit, document_id: str) -> Document:
 def enqueue(
     session: Session, visit: Visit, prepared: Prepared, stored: list[Document], *, actor: str
 ) -> list[Any]:
-    """The hand-off rows, in the caller's transaction (``backend.platform.outbox.service``).
+    """The hand-off rows, in the caller's transaction (``backend.counter.handoff``).
 
     A tenant with no enabled destination would close the visit with nothing handed off: that
     is refused, so the visit stays open and nothing the resident gave us is lost.

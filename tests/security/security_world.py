@@ -115,7 +115,7 @@ def build_foreign(db: Session) -> tuple[Tenant, dict[str, str]]:
     )  # fmt: skip
     message = OutboxMessage(
         tenant_id=t, topic="handoff", destination="rpa", idempotency_key=new_token(),
-        visit_id=visit.id, payload={},
+        key=visit.id, payload={},
     )  # fmt: skip
     staff = StaffAccount(tenant_id=t, username="foreign-clerk", display_name="他市職員")
     device = Device(tenant_id=t, kind="display", name="他市表示")

@@ -107,7 +107,7 @@ def test_cases_show_documents_and_every_delivery_and_admin_replays(
         )  # fmt: skip
         (first, _) = h.close_visits(session, committed_db.tenant_id, 1)
         document = Document(
-            tenant_id=committed_db.tenant_id, visit_id=first.visit_id, form="moving-in",
+            tenant_id=committed_db.tenant_id, visit_id=first.key, form="moving-in",
             filename="moving-in.pdf", content_type="application/pdf",
             sha256=hashlib.sha256(content).hexdigest(), content=content,
         )  # fmt: skip
