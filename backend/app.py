@@ -31,6 +31,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "backend.identity.devices.router",
     "backend.platform.audit.router",
     "backend.platform.outbox.router",
+    "backend.counter.backoffice_router",
     "backend.corelink.router",
     "backend.counter.router",
     "backend.platform.agentlink.router",

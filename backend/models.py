@@ -1,7 +1,6 @@
 """Every model, imported once so that alembic and the metadata see the whole schema."""
 
-from backend.counter.document_models import Document, Signature
-from backend.counter.models import HouseholdMember, Visit, VisitEvent
+from backend.counter.models import Document, HouseholdMember, Signature, Visit, VisitEvent
 from backend.guidance.models import CatalogVersion
 from backend.identity.devices.models import Device
 from backend.identity.security_models import IndividualNumber, OidcLogin, OidcProvider

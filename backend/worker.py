@@ -1,7 +1,8 @@
 """``madoguchi worker``: runs the background jobs (outbox delivery, purges, schedules).
 
 Each job is a callable taking nothing and returning how many items it handled; jobs come from
-``JOB_MODULES`` (each exposing ``JOBS``). The loop sleeps only when a full round did nothing.
+``JOB_MODULES`` (each exposing ``JOBS``). The loop sleeps only when a full round did nothing,
+and wakes early when a commit in this process enqueued an outbox message.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import logging
 import threading
 from collections.abc import Callable
 
+import backend.counter.handoff  # registers the outbox topic "handoff"
+import backend.models  # noqa: F401 - every mapper configured before the first job
+from backend.platform.outbox.service import enqueued
 from backend.platform.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -48,5 +52,16 @@ def run_forever(stop: threading.Event | None = None) -> None:
     log.info("worker started with %d job(s)", len(jobs))
     while not stop.is_set():
         if run_round(jobs) == 0:
-            stop.wait(poll)
+            _idle(stop, poll)
     log.info("worker stopped")
+
+
+def _idle(stop: threading.Event, seconds: float) -> None:
+    """Wait up to ``seconds``: less if stopped, or if a message was enqueued meanwhile."""
+    step = min(seconds, 0.2)
+    waited = 0.0
+    while waited < seconds and not stop.is_set():
+        if enqueued.wait(step):
+            enqueued.clear()
+            return
+        waited += step

@@ -21,6 +21,7 @@ os.environ.setdefault("MADOGUCHI_ENVIRONMENT", "test")
 from sqlalchemy import delete
 
 import backend.models  # noqa: F401
+from backend.counter.handoff import enqueue_handoff
 from backend.counter.models import Visit
 from backend.platform import db as db_module
 from backend.platform import migrate
@@ -63,7 +64,7 @@ def main(count: int) -> None:
             visit = Visit(tenant_id=tenant.id, status="closed", closed_at=dt.datetime.now(dt.UTC))
             session.add(visit)
             session.flush()
-            messages = service.enqueue_handoff(session, visit, RECORD, [])
+            messages = enqueue_handoff(session, visit, RECORD, [])
     enqueue_s = time.perf_counter() - started
     with session_scope(unscoped=True) as session:
         from backend.platform.outbox.models import OutboxMessage

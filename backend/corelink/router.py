@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ValidationError
 
 from backend.corelink.service import as_api_error, get_core_system
+from backend.platform import uow
 from backend.platform.access import Permission, Principal, require
-from backend.platform.audit import service as audit
 from backend.platform.deps import SessionDep
 from backend.platform.errors import ValidationFailed
 from integrations.core import (
@@ -42,19 +42,15 @@ class MovingOutRequest(BaseModel):
 def _audited_core_call(
     session: SessionDep, principal: Principal, action: str, detail: dict[str, str]
 ) -> Iterator[None]:
-    """A call to the core system: its failure becomes an API error, and it is audited either way."""
-    try:
-        yield
-    except CoreSystemError as exc:
-        raise as_api_error(exc) from exc
-    finally:
-        audit.record(
-            session,
-            tenant_id=principal.tenant_id,
-            action=action,
-            actor=principal.actor,
-            detail=detail,
-        )
+    """A call to the core system: its failure becomes an API error, and it is audited either
+    way (a failed call's event survives the request's rollback: ``uow.audit_attempt``)."""
+    with uow.audit_attempt(
+        session, tenant_id=principal.tenant_id, action=action, actor=principal.actor, detail=detail
+    ):
+        try:
+            yield
+        except CoreSystemError as exc:
+            raise as_api_error(exc) from exc
 
 
 def _lookup(

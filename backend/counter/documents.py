@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from backend.counter import service as visits
 from backend.counter import states
+from backend.counter.handoff import enqueue_handoff
 from backend.counter.models import Document, Signature, Visit
 from backend.counter.schemas import DocumentRead
 from backend.guidance import service as guidance_service
@@ -26,7 +27,6 @@ from backend.platform.agentlink.hub import get_hub
 from backend.platform.agentlink.schemas import AgentJobRead
 from backend.platform.audit import service as audit
 from backend.platform.errors import BadRequest, Conflict, NotFound
-from backend.platform.outbox.service import enqueue_handoff
 from contracts import GuidanceResult, VisitRecord
 from contracts import Signature as SignatureShape
 from forms import document_hash, form_names, load_layout, render_form
@@ -210,7 +210,7 @@ def get_document(session: Session, visit: Visit, document_id: str) -> Document:
 def enqueue(
     session: Session, visit: Visit, prepared: Prepared, stored: list[Document], *, actor: str
 ) -> list[Any]:
-    """The hand-off rows, in the caller's transaction (``backend.platform.outbox.service``).
+    """The hand-off rows, in the caller's transaction (``backend.counter.handoff``).
 
     A tenant with no enabled destination would close the visit with nothing handed off: that
     is refused, so the visit stays open and nothing the resident gave us is lost.

@@ -60,7 +60,7 @@ def handed_off_at(session: Session, visit: Visit) -> dt.datetime | None:
         return None
     messages = session.execute(
         select(OutboxMessage.status, OutboxMessage.delivered_at)
-        .where(OutboxMessage.visit_id == visit.id)
+        .where(OutboxMessage.key == visit.id)
         .execution_options(unscoped=True)
     ).all()
     moments = [visit.closed_at]
@@ -133,7 +133,7 @@ def purge_visit(session: Session, visit: Visit, now: dt.datetime | None = None) 
     counts["outbox_payloads"] = _rowcount(
         session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.visit_id == visit.id)
+            .where(OutboxMessage.key == visit.id)
             .values(payload=None)
             .execution_options(synchronize_session=False)
         )

@@ -24,9 +24,10 @@ def _tenants(session: Session, code: str | None) -> list[Tenant]:
 
 
 def _prepare() -> None:
-    from backend.server_cli import _settings
+    from backend.platform.logging_setup import configure_logging
+    from backend.platform.settings import get_settings
 
-    _settings()
+    configure_logging(get_settings().log_level)
 
 
 def register(app: typer.Typer) -> None:

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from backend.counter.document_models import Document, Signature
-from backend.counter.models import HouseholdMember, Visit, VisitEvent
+from backend.counter.models import Document, HouseholdMember, Signature, Visit, VisitEvent
 from backend.guidance.models import CatalogVersion
 from backend.identity.auth.tokens import hash_token, new_token
 from backend.identity.devices.models import Device, DeviceKind
@@ -115,7 +114,7 @@ def build_foreign(db: Session) -> tuple[Tenant, dict[str, str]]:
     )  # fmt: skip
     message = OutboxMessage(
         tenant_id=t, topic="handoff", destination="rpa", idempotency_key=new_token(),
-        visit_id=visit.id, payload={},
+        key=visit.id, payload={},
     )  # fmt: skip
     staff = StaffAccount(tenant_id=t, username="foreign-clerk", display_name="他市職員")
     device = Device(tenant_id=t, kind="display", name="他市表示")

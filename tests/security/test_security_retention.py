@@ -54,7 +54,7 @@ def _visit(db: Session, *, closed_days_ago: float | None, outbox: str | None = N
                     content_type="application/pdf", sha256="0" * 64, content=b"%PDF"))  # fmt: skip
     if outbox is not None:
         db.add(OutboxMessage(tenant_id=tenant.id, topic="handoff", destination="rpa",
-                             idempotency_key=f"k-{visit.id}", visit_id=visit.id,
+                             idempotency_key=f"k-{visit.id}", key=visit.id,
                              payload={"name": "窓口　次郎"}, status=outbox,
                              delivered_at=utcnow() if outbox == "delivered" else None))  # fmt: skip
     db.flush()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
 
 from backend.identity.auth import service
 from backend.identity.auth.deps import IDLE_TIMEOUT, SESSION_COOKIE, CurrentStaff
@@ -57,7 +56,7 @@ _ERROR_SCHEMA = {
 )
 def login(
     body: LoginRequest, request: Request, response: Response, session: SessionDep
-) -> LoginResponse | JSONResponse:
+) -> LoginResponse:
     address = client_address(request)
     try:
         login_throttle.check(address, body.tenant_code, body.username)
@@ -67,9 +66,8 @@ def login(
     except MadoguchiError as error:
         if not isinstance(error, LoginThrottled):
             login_throttle.failed(address, body.tenant_code, body.username)
-        # Answer without raising: the request's transaction must commit the failure count,
-        # the lockout and the audit event.
-        return JSONResponse(status_code=error.status_code, content=error.to_body())
+        # The failure count, the lockout and the audit event survive the rollback (uow.keep).
+        raise
     login_throttle.succeeded(body.tenant_code, body.username)
     token, row = service.open_session(session, staff)
     set_session_cookie(request, response, token)

@@ -11,6 +11,7 @@ from backend.identity.auth.passwords import verify_password
 from backend.identity.auth.tokens import hash_token, new_token
 from backend.identity.staff.models import StaffAccount, StaffSession
 from backend.identity.tenants.models import Tenant
+from backend.platform import uow
 from backend.platform.audit.service import record
 from backend.platform.db import utcnow
 from backend.platform.errors import Forbidden, MadoguchiError, NotAuthenticated
@@ -33,8 +34,8 @@ def authenticate(
 ) -> tuple[StaffAccount, Tenant]:
     """Check a password; every outcome is an audit event of the tenant (when it exists).
 
-    Failures raise, so the caller must still commit (the failure count and the audit event
-    are the point): ``backend.identity.auth.router.login`` answers errors without raising.
+    Failures raise like any other error; the failure count, the lockout and the audit event
+    are kept through the request's rollback (``uow.keep``), because they are the point.
     """
     tenant = session.scalars(select(Tenant).where(Tenant.code == tenant_code)).one_or_none()
     staff = None
@@ -47,25 +48,19 @@ def authenticate(
     now = utcnow()
     detail = {"username": username, "address": address}
     if staff is not None and staff.locked_until is not None and staff.locked_until > now:
-        record(session, tenant_id=staff.tenant_id, action="auth.login_locked", detail=detail)
+        tenant_id = staff.tenant_id
+        uow.keep(
+            session,
+            lambda s: record(s, tenant_id=tenant_id, action="auth.login_locked", detail=detail),
+        )
         raise AccountLocked()
     # No account or no password: verified against a dummy hash, so timing stays uniform.
     password_ok = verify_password(staff.password_hash if staff else None, password)
     if staff is None or tenant is None or not staff.active or not password_ok:
-        if tenant is not None:
-            record(session, tenant_id=tenant.id, action="auth.login_failed", detail=detail)
-        if staff is not None:
-            staff.failed_logins += 1
-            if staff.failed_logins >= MAX_FAILED_LOGINS:
-                staff.locked_until = now + LOCKOUT
-                staff.failed_logins = 0
-                record(
-                    session,
-                    tenant_id=staff.tenant_id,
-                    action="auth.lockout",
-                    actor=f"staff:{staff.id}",
-                    detail={**detail, "until": staff.locked_until.isoformat()},
-                )
+        uow.keep(
+            session,
+            _failed_login(tenant.id if tenant else None, staff.id if staff else None, detail, now),
+        )
         raise NotAuthenticated(
             "自治体コード、ユーザー名またはパスワードが違います。", code="login_failed"
         )
@@ -79,6 +74,35 @@ def authenticate(
         detail={"method": "password", "address": address},
     )
     return staff, tenant
+
+
+def _failed_login(
+    tenant_id: str | None, staff_id: str | None, detail: dict[str, str], now: dt.datetime
+) -> uow.Write:
+    """The write a failed login leaves: its audit event, the count, and maybe the lockout."""
+
+    def write(session: Session) -> None:
+        if tenant_id is not None:
+            record(session, tenant_id=tenant_id, action="auth.login_failed", detail=detail)
+        if staff_id is None:
+            return
+        staff = session.get(StaffAccount, staff_id, execution_options={"unscoped": True})
+        if staff is None:
+            return
+        staff.failed_logins += 1
+        if staff.failed_logins >= MAX_FAILED_LOGINS:
+            staff.locked_until = now + LOCKOUT
+            staff.failed_logins = 0
+            record(
+                session,
+                tenant_id=staff.tenant_id,
+                action="auth.lockout",
+                actor=f"staff:{staff.id}",
+                detail={**detail, "until": staff.locked_until.isoformat()},
+            )
+        session.flush()
+
+    return write
 
 
 def open_session(session: Session, staff: StaffAccount) -> tuple[str, StaffSession]:

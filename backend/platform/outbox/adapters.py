@@ -1,18 +1,32 @@
-"""Build the adapter for a destination (a dict keyed by kind, no plugin machinery)."""
+"""The adapter registry: how a destination of each kind is delivered to.
+
+A dict keyed by the destination's kind, no plugin machinery. The built-in kinds (webhook, csv,
+amqp) use the adapters of ``integrations/``; ``pull`` needs none (the receiver fetches the
+feed). An adapter takes what the message's topic decodes to (``topics.py``) and reports a
+``DeliveryResult``; it never raises for a failed delivery. Another kind: ``register_adapter``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Protocol
 
 from backend.platform.errors import BadRequest
 from backend.platform.outbox.models import Destination
 from backend.platform.outbox.schemas import AmqpConfig, CsvConfig, WebhookConfig
 from backend.platform.settings import get_settings
 from integrations.amqp import AmqpAdapter
-from integrations.base import Adapter
+from integrations.base import DeliveryResult
 from integrations.csv_rpa import CsvAdapter
 from integrations.webhook import WebhookAdapter
+
+
+class Adapter(Protocol):
+    def deliver(self, message: Any, /) -> DeliveryResult: ...
+
+
+AdapterFactory = Callable[[Destination], Adapter]
 
 
 def _webhook(destination: Destination) -> Adapter:
@@ -47,11 +61,16 @@ def _amqp(destination: Destination) -> Adapter:
     )
 
 
-ADAPTER_FACTORIES: dict[str, Callable[[Destination], Adapter]] = {
+ADAPTER_FACTORIES: dict[str, AdapterFactory] = {
     "webhook": _webhook,
     "csv": _csv,
     "amqp": _amqp,
 }
+
+
+def register_adapter(kind: str, factory: AdapterFactory) -> None:
+    """Deliver destinations of ``kind`` with the adapter ``factory(destination)`` builds."""
+    ADAPTER_FACTORIES[kind] = factory
 
 
 def adapter_for(destination: Destination) -> Adapter:

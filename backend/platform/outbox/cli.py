@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
 
-from backend.server_cli import _settings
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+def _prepare() -> None:
+    from backend.platform.logging_setup import configure_logging
+    from backend.platform.settings import get_settings
+
+    configure_logging(get_settings().log_level)
+
+
+def _tenant_id(session: Session, code: str) -> str | None:
+    """The id of the tenant with 団体コード ``code`` (the tenants table every
+    ``TenantOwned`` row refers to; the outbox needs nothing else of it)."""
+    from sqlalchemy import column, select, table
+
+    tenants = table("tenants", column("id"), column("code"))
+    return session.scalar(select(tenants.c.id).where(tenants.c.code == code))
 
 
 def register(app: typer.Typer) -> None:
@@ -20,7 +38,7 @@ def register(app: typer.Typer) -> None:
         from backend.platform.errors import MadoguchiError
         from backend.platform.outbox import service
 
-        _settings()
+        _prepare()
         try:
             with session_scope(unscoped=True) as session:
                 message = service.replay(session, message_id, tenant_id=None, actor="cli")
@@ -41,7 +59,7 @@ def register(app: typer.Typer) -> None:
         from backend.platform.db import session_scope
         from backend.platform.outbox.models import OutboxMessage
 
-        _settings()
+        _prepare()
         with session_scope(unscoped=True) as session:
             query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc()).limit(limit)
             if status:
@@ -50,7 +68,7 @@ def register(app: typer.Typer) -> None:
                 {
                     "id": m.id,
                     "destination": m.destination,
-                    "visit_id": m.visit_id,
+                    "visit_id": m.key,
                     "version": m.version,
                     "status": m.status,
                     "attempts": m.attempts,
@@ -78,15 +96,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Add a hand-off destination to a tenant (exit 1 on invalid input)."""
         from pydantic import ValidationError
-        from sqlalchemy import select
 
-        from backend.identity.tenants.models import Tenant
         from backend.platform.db import session_scope
         from backend.platform.errors import MadoguchiError
         from backend.platform.outbox import service
         from backend.platform.outbox.schemas import DestinationCreate
 
-        _settings()
+        _prepare()
         try:
             body = DestinationCreate(
                 name=name,
@@ -96,12 +112,12 @@ def register(app: typer.Typer) -> None:
                 max_attempts=max_attempts,
             )
             with session_scope(unscoped=True) as session:
-                row = session.scalars(select(Tenant).where(Tenant.code == tenant)).one_or_none()
-                if row is None:
+                tenant_id = _tenant_id(session, tenant)
+                if tenant_id is None:
                     typer.echo(f"tenant {tenant} not found", err=True)
                     raise typer.Exit(1)
-                session.info["tenant_id"] = row.id
-                destination = service.create_destination(session, row.id, body, actor="cli")
+                session.info["tenant_id"] = tenant_id
+                destination = service.create_destination(session, tenant_id, body, actor="cli")
                 typer.echo(f"{destination.id} {destination.name} ({destination.kind})")
         except (ValidationError, json.JSONDecodeError, MadoguchiError) as exc:
             typer.echo(str(exc), err=True)

@@ -7,6 +7,9 @@ takes the write lock up front (``BEGIN IMMEDIATE``) and the UPDATE re-checks the
 condition, so two workers never claim the same row. A worker killed mid-delivery leaves its
 rows ``delivering``; once the lease runs out they are due again (at-least-once), and the
 interrupted try is written down as a failed attempt.
+
+A message is decoded by its topic (``topics.py``) and handed to the adapter registered for its
+destination's kind (``adapters.py``); the outbox itself never looks inside a payload.
 """
 
 from __future__ import annotations
@@ -16,15 +19,14 @@ import logging
 import random
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-import backend.models  # noqa: F401 - every mapper configured before the first flush
-from backend.identity.tenants.models import Tenant
 from backend.platform.audit import service as audit
-from backend.platform.db import begin_write, new_id, session_scope, utcnow
+from backend.platform.db import new_id, session_scope, utcnow
 from backend.platform.outbox.adapters import adapter_for
 from backend.platform.outbox.models import (
     DeliveryAttempt,
@@ -33,7 +35,8 @@ from backend.platform.outbox.models import (
     OutboxMessage,
 )
 from backend.platform.outbox.service import backoff_delay
-from contracts.handoff import Handoff
+from backend.platform.outbox.topics import registered
+from backend.platform.outbox.topics import topic as topic_of
 from integrations.base import DeliveryResult
 
 log = logging.getLogger(__name__)
@@ -77,8 +80,7 @@ def active_destinations() -> list[DestinationRef]:
 def claim(destination: DestinationRef, limit: int = CLAIM_BATCH) -> list[tuple[str, str]]:
     """Claim up to ``limit`` due messages of a destination: [(message id, claim token)]."""
     token = new_id()
-    with session_scope(unscoped=True) as session:
-        begin_write(session)
+    with session_scope(unscoped=True, write=True) as session:
         now = utcnow()
         due = (
             select(OutboxMessage.id)
@@ -128,7 +130,7 @@ def _note_interrupted(session: Session, ids: list[str], now: object) -> None:
         )
 
 
-def _load(message_id: str) -> tuple[Handoff, Destination] | None:
+def _load(message_id: str) -> tuple[str, dict[str, Any], Destination] | None:
     with session_scope(unscoped=True) as session:
         message = session.get(OutboxMessage, message_id)
         if message is None or message.payload is None or message.destination_id is None:
@@ -137,7 +139,7 @@ def _load(message_id: str) -> tuple[Handoff, Destination] | None:
         if destination is None:
             return None
         session.expunge(destination)
-        return Handoff.model_validate(message.payload), destination
+        return message.topic, message.payload, destination
 
 
 def deliver_one(message_id: str, token: str) -> DeliveryResult:
@@ -146,11 +148,11 @@ def deliver_one(message_id: str, token: str) -> DeliveryResult:
         result = DeliveryResult(False, "payload or destination missing", retryable=False)
         _finish(message_id, token, result)
         return result
-    handoff, destination = loaded
+    topic, payload, destination = loaded
     if destination.kind == "pull":
         return _publish_to_feed(message_id, token, destination.id)
     try:
-        result = adapter_for(destination).deliver(handoff)
+        result = adapter_for(destination).deliver(topic_of(topic).decode(payload))
     except Exception as exc:  # an adapter bug must become a recorded attempt, not a crash
         log.exception("adapter %s failed", destination.kind)
         result = DeliveryResult(False, f"adapter error: {type(exc).__name__}: {exc}")
@@ -159,8 +161,7 @@ def deliver_one(message_id: str, token: str) -> DeliveryResult:
 
 
 def _finish(message_id: str, token: str, result: DeliveryResult) -> None:
-    with session_scope(unscoped=True) as session:
-        begin_write(session)
+    with session_scope(unscoped=True, write=True) as session:
         message = session.get(OutboxMessage, message_id)
         if message is None:
             return
@@ -187,9 +188,9 @@ def _finish(message_id: str, token: str, result: DeliveryResult) -> None:
             audit.record(
                 session,
                 tenant_id=message.tenant_id,
-                action="handoff.delivered",
+                action=f"{message.topic}.delivered",
                 actor="worker",
-                visit_id=message.visit_id,
+                visit_id=topic_of(message.topic).audit_visit_id(message.key),
                 detail={"message": message.id, "destination": message.destination_id},
             )
             return
@@ -216,8 +217,7 @@ def _publish_to_feed(message_id: str, token: str, destination_id: str) -> Delive
     out in commit order: a reader that has seen position N will never later find a smaller
     one appear (which a sequence assigned at insert time could not promise).
     """
-    with session_scope(unscoped=True) as session:
-        begin_write(session)
+    with session_scope(unscoped=True, write=True) as session:
         destination = session.scalars(
             select(Destination).where(Destination.id == destination_id).with_for_update()
         ).one()
@@ -253,7 +253,7 @@ _last_purge = 0.0
 
 
 def purge_delivered_payloads(force: bool = False) -> int:
-    """Drop the personal data of delivered hand-offs once the tenant's retention has passed.
+    """Drop the payload of delivered messages once their topic's retention has passed.
 
     The row, its key and its attempts stay (the audit trail); only the payload goes, so a
     replay after that is refused with ``payload_purged``. Runs at most every few minutes.
@@ -263,25 +263,32 @@ def purge_delivered_payloads(force: bool = False) -> int:
         return 0
     _last_purge = time.monotonic()
     purged = 0
-    with session_scope(unscoped=True) as session:
-        begin_write(session)
+    with session_scope(unscoped=True, write=True) as session:
         now = utcnow()
-        for tenant_id, days in session.execute(select(Tenant.id, Tenant.retention_days)):
-            result = session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.tenant_id == tenant_id,
-                    OutboxMessage.status == MessageStatus.DELIVERED,
-                    OutboxMessage.delivered_at < now - dt.timedelta(days=days),
-                    OutboxMessage.payload.is_not(None),
-                )
-                .values(payload=None)
-                .execution_options(synchronize_session=False)
-            )
-            purged += int(getattr(result, "rowcount", 0) or 0)
+        for topic in registered():
+            if topic.retention is None:
+                continue
+            for tenant_id, keep in topic.retention(session):
+                purged += _purge(session, topic.name, tenant_id, now - keep)
     if purged:
-        log.info("purged the payload of %d delivered hand-off(s)", purged)
+        log.info("purged the payload of %d delivered message(s)", purged)
     return purged
+
+
+def _purge(session: Session, topic: str, tenant_id: str, delivered_before: dt.datetime) -> int:
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.topic == topic,
+            OutboxMessage.tenant_id == tenant_id,
+            OutboxMessage.status == MessageStatus.DELIVERED,
+            OutboxMessage.delivered_at < delivered_before,
+            OutboxMessage.payload.is_not(None),
+        )
+        .values(payload=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _purge_job() -> int:

@@ -1,7 +1,8 @@
-"""Outbox: side effects written in the request's transaction, delivered later by the worker.
+"""Outbox: messages written in the caller's transaction, delivered later by the worker.
 
-``Destination`` says where a tenant's hand-offs go (several at once); ``OutboxMessage`` is one
-hand-off for one destination; ``DeliveryAttempt`` keeps every try, successful or not.
+``Destination`` says where a tenant's messages go (several at once); ``OutboxMessage`` is one
+message of a topic, about one key, for one destination; ``DeliveryAttempt`` keeps every try,
+successful or not. The outbox knows topics and keys only as strings (see ``topics.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from backend.platform.db import Base, EncryptedText, IdMixin, TenantOwned, Times
 
 
 class EncryptedJSON(TypeDecorator[dict[str, Any]]):
-    """A JSON object stored encrypted (the hand-off carries personal data)."""
+    """A JSON object stored encrypted (payloads may carry personal data)."""
 
     impl = EncryptedText
     cache_ok = True
@@ -39,7 +40,7 @@ class MessageStatus:
 
 
 class Destination(IdMixin, TimestampMixin, TenantOwned, Base):
-    """Where a tenant's hand-offs go: kind webhook, csv, amqp or pull, with its settings."""
+    """Where a tenant's messages go: kind webhook, csv, amqp or pull, with its settings."""
 
     __tablename__ = "outbox_destinations"
     __table_args__ = (UniqueConstraint("tenant_id", "name"),)
@@ -62,6 +63,7 @@ class OutboxMessage(IdMixin, TimestampMixin, TenantOwned, Base):
     __table_args__ = (
         Index("ix_outbox_messages_due", "status", "next_attempt_at"),
         Index("ix_outbox_messages_feed", "destination_id", "feed_seq"),
+        Index("ix_outbox_messages_topic_key", "topic", "key"),
     )
 
     topic: Mapped[str] = mapped_column(String(64), comment="e.g. handoff")
@@ -71,7 +73,9 @@ class OutboxMessage(IdMixin, TimestampMixin, TenantOwned, Base):
     )
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     version: Mapped[int] = mapped_column(default=1)
-    visit_id: Mapped[str | None] = mapped_column(ForeignKey("visits.id", ondelete="SET NULL"))
+    key: Mapped[str | None] = mapped_column(
+        String(64), comment="what the message is about, e.g. the visit id of a hand-off"
+    )
     payload: Mapped[dict[str, Any] | None] = mapped_column(
         EncryptedJSON, comment="purged after retention"
     )

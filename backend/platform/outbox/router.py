@@ -1,31 +1,26 @@
-"""Outbox API: destinations (admin), cases and deliveries (back office), replay (admin),
-the pull feed with acknowledgement by cursor, and the documents a hand-off links to."""
+"""Outbox API: destinations (admin), deliveries (back office), replay (admin), and the pull
+feed with acknowledgement by cursor. The back office's case list and the documents a hand-off
+links to are the counter's (``backend/counter/backoffice_router.py``)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy import select
+from fastapi import APIRouter, Depends, Query
 
-from backend.counter.document_models import Document
-from backend.counter.models import Visit
 from backend.platform.access import Permission, Principal, require
 from backend.platform.audit import service as audit
 from backend.platform.deps import SessionDep
-from backend.platform.errors import NotFound
 from backend.platform.outbox import service
-from backend.platform.outbox.models import Destination, OutboxMessage
+from backend.platform.outbox.models import Destination
 from backend.platform.outbox.schemas import (
     AckRequest,
     AckResponse,
     AttemptRead,
-    CaseRead,
     DeliveryDetail,
     DeliveryRead,
     DestinationCreate,
     DestinationRead,
-    DocumentRead,
     FeedItem,
     FeedPage,
 )
@@ -68,61 +63,6 @@ def create_destination(
         session, principal.tenant_id, body, actor=principal.actor
     )
     return _destination_read(destination)
-
-
-@router.get("/outbox/cases", response_model=list[CaseRead])
-def list_cases(
-    principal: Reader, session: SessionDep, limit: int = Query(50, ge=1, le=500)
-) -> list[CaseRead]:
-    """Handed-off visits, newest first, each with its documents and every delivery's state."""
-    messages = list(
-        session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.visit_id.is_not(None))
-            .order_by(OutboxMessage.created_at.desc())
-            .limit(limit * 8)
-        )
-    )
-    by_visit: dict[str, list[OutboxMessage]] = {}
-    for message in messages:
-        assert message.visit_id is not None
-        by_visit.setdefault(message.visit_id, []).append(message)
-    visit_ids = list(by_visit)[:limit]
-    visits = {v.id: v for v in session.scalars(select(Visit).where(Visit.id.in_(visit_ids)))}
-    documents: dict[str, list[DocumentRead]] = {}
-    for doc in session.scalars(select(Document).where(Document.visit_id.in_(visit_ids))):
-        documents.setdefault(doc.visit_id, []).append(
-            DocumentRead(
-                id=doc.id,
-                form=doc.form,
-                filename=doc.filename,
-                content_type=doc.content_type,
-                sha256=doc.sha256,
-                url=f"/api/v1/handoffs/documents/{doc.id}",
-            )
-        )
-    cases = []
-    for visit_id in visit_ids:
-        visit = visits.get(visit_id)
-        rows = sorted(by_visit[visit_id], key=lambda m: (m.destination, m.version))
-        cases.append(
-            CaseRead(
-                visit_id=visit_id,
-                event=visit.event if visit else None,
-                filed_on=visit.filed_on.isoformat() if visit and visit.filed_on else None,
-                handed_off_at=max(m.created_at for m in rows),
-                documents=documents.get(visit_id, []),
-                deliveries=[DeliveryRead.model_validate(m) for m in rows],
-            )
-        )
-    audit.record(
-        session,
-        tenant_id=principal.tenant_id,
-        action="handoff.cases_viewed",
-        actor=principal.actor,
-        detail={"visits": visit_ids},
-    )
-    return cases
 
 
 @router.get("/outbox/messages/{message_id}", response_model=DeliveryDetail)
@@ -178,24 +118,4 @@ def ack_handoffs(body: AckRequest, principal: Acker, session: SessionDep) -> Ack
     count = service.acknowledge(session, target, body.cursor, principal.actor)
     return AckResponse(
         destination=target.name, acked_cursor=target.acked_cursor, acknowledged=count
-    )
-
-
-@router.get("/handoffs/documents/{document_id}")
-def handoff_document(document_id: str, principal: Reader, session: SessionDep) -> Response:
-    document = session.scalars(select(Document).where(Document.id == document_id)).one_or_none()
-    if document is None or document.content is None:
-        raise NotFound("書類が見つからないか、保存期間を過ぎて削除されました。")
-    audit.record(
-        session,
-        tenant_id=principal.tenant_id,
-        action="document.downloaded",
-        actor=principal.actor,
-        visit_id=document.visit_id,
-        detail={"document": document.id},
-    )
-    return Response(
-        content=document.content,
-        media_type=document.content_type,
-        headers={"x-content-sha256": document.sha256},
     )

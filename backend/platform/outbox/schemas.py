@@ -1,4 +1,4 @@
-"""API shapes of the outbox: destinations, deliveries, cases, the pull feed."""
+"""API shapes of the outbox: destinations, deliveries, the pull feed."""
 
 from __future__ import annotations
 
@@ -106,24 +106,6 @@ class DeliveryRead(BaseModel):
 
 class DeliveryDetail(DeliveryRead):
     attempt_log: list[AttemptRead] = Field(default_factory=list)
-
-
-class DocumentRead(BaseModel):
-    id: str
-    form: str
-    filename: str
-    content_type: str
-    sha256: str
-    url: str
-
-
-class CaseRead(BaseModel):
-    visit_id: str
-    event: str | None
-    filed_on: str | None
-    handed_off_at: dt.datetime
-    documents: list[DocumentRead]
-    deliveries: list[DeliveryRead]
 
 
 class FeedItem(BaseModel):

@@ -1,22 +1,23 @@
-"""Hand-offs into the outbox, destinations, replay, and the pull feed.
+"""Messages into the outbox, destinations, replay, and the pull feed.
 
 Services only ``flush()``: the caller's transaction (the request, or ``session_scope``)
-commits, so an outbox row exists exactly when the change that caused it does.
+commits, so an outbox row exists exactly when the change that caused it does; the worker is
+nudged after that commit (``uow.after_commit``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from backend.counter.document_models import Document
-from backend.counter.models import Visit
-from backend.identity.tenants.models import Tenant
+from backend.platform import uow
 from backend.platform.audit import service as audit
 from backend.platform.db import utcnow
 from backend.platform.errors import BadRequest, Conflict, NotFound
@@ -27,40 +28,29 @@ from backend.platform.outbox.models import (
     OutboxMessage,
 )
 from backend.platform.outbox.schemas import DestinationCreate
-from backend.platform.settings import get_settings
-from contracts.guidance import ProcedureResult
-from contracts.handoff import DocumentLink, Handoff
-from contracts.visit import VisitRecord
+from backend.platform.outbox.topics import topic as topic_of
 
 log = logging.getLogger(__name__)
 
-TOPIC_HANDOFF = "handoff"
-DocumentInput = Document | DocumentLink | dict[str, Any]
+
+@dataclass(frozen=True)
+class Envelope:
+    """What the outbox decides for one copy of a message: a payload builder may embed it."""
+
+    idempotency_key: str
+    version: int
+    destination: str
+    created_at: dt.datetime
 
 
-def document_url(document_id: str) -> str:
-    return f"{get_settings().public_url.rstrip('/')}/api/v1/handoffs/documents/{document_id}"
+Payload = dict[str, Any] | Callable[[Envelope], dict[str, Any]]
+
+# Set after a commit that enqueued something; a worker in this process may wait on it.
+enqueued = threading.Event()
 
 
-def _document_link(document: DocumentInput) -> DocumentLink:
-    if isinstance(document, DocumentLink):
-        return document
-    if isinstance(document, Document):
-        return DocumentLink(
-            id=document.id,
-            form=document.form,
-            filename=document.filename,
-            content_type=document.content_type,
-            sha256=document.sha256,
-            url=document_url(document.id),
-        )
-    data = dict(document)
-    data.setdefault("url", document_url(str(data.get("id"))))
-    return DocumentLink.model_validate(data)
-
-
-def idempotency_key(visit_id: str, destination_id: str, version: int) -> str:
-    return f"handoff-{visit_id}-{destination_id}-v{version}"
+def idempotency_key(topic: str, key: str, destination_id: str, version: int) -> str:
+    return f"{topic}-{key}-{destination_id}-v{version}"
 
 
 def enabled_destinations(session: Session, tenant_id: str) -> list[Destination]:
@@ -74,109 +64,77 @@ def enabled_destinations(session: Session, tenant_id: str) -> list[Destination]:
     )
 
 
-def _next_version(session: Session, visit_id: str, destination_id: str) -> int:
+def _next_version(session: Session, topic: str, key: str, destination_id: str) -> int:
     current = session.scalar(
         select(func.max(OutboxMessage.version))
-        .where(OutboxMessage.visit_id == visit_id, OutboxMessage.destination_id == destination_id)
+        .where(
+            OutboxMessage.topic == topic,
+            OutboxMessage.key == key,
+            OutboxMessage.destination_id == destination_id,
+        )
         .execution_options(unscoped=True)
     )
     return int(current or 0) + 1
 
 
-def enqueue_handoff(
-    session: Session,
-    visit: Visit,
-    record_json: dict[str, Any] | VisitRecord,
-    documents: Sequence[DocumentInput],
-    *,
-    procedures: Sequence[ProcedureResult | dict[str, Any]] = (),
-    actor: str | None = None,
+def enqueue(
+    session: Session, *, tenant_id: str, topic: str, key: str, payload: Payload
 ) -> list[OutboxMessage]:
-    """Write the visit's hand-off into the outbox: one row per enabled destination.
+    """Write a message into the outbox: one row per enabled destination of the tenant.
 
     Contract:
-    - Call it inside the transaction that closes the visit, and let that transaction commit:
-      this function only adds rows and ``flush()``es, so the hand-off exists if and only if the
-      visit is closed. Nothing is sent here; ``madoguchi worker`` delivers after the commit.
-    - ``record_json`` is the canonical visit record (``madoguchi.visit/1``, a dict or a
-      ``VisitRecord``); it is validated here, and its ``visit_id`` is set to ``visit.id``.
-    - ``documents`` are ``Document`` rows (or ``DocumentLink``s / dicts with id, form, sha256);
-      receivers get their id, form, SHA-256 and a URL to fetch the bytes.
-    - ``procedures`` are the guidance engine's chosen procedures (``ProcedureResult``).
-    - Calling it again for the same visit makes a new version (v2, v3…) for every destination,
-      with a new idempotency key: receivers treat it as a correction of the case.
-    - Raises ``BadRequest`` (code ``handoff_invalid``) if the record does not validate.
-    Returns the new outbox rows (empty when the tenant has no enabled destination).
+    - Call it inside the transaction that makes the change, and let that transaction commit:
+      it only adds rows and ``flush()``es, so the message exists if and only if the change
+      does. Nothing is sent here; ``madoguchi worker`` delivers after the commit.
+    - Each copy gets the next ``version`` of (topic, key, destination) and the idempotency key
+      ``<topic>-<key>-<destination id>-v<version>``: enqueueing again for the same key is a
+      new version (receivers treat it as a correction), never a duplicate.
+    - ``payload`` is a JSON object, or a function of the copy's ``Envelope`` returning one
+      (to carry the idempotency key, version and destination inside the payload).
+    Returns the new rows (empty when the tenant has no enabled destination).
     """
-    record = _validated_record(record_json, visit.id)
-    tenant = session.get(Tenant, visit.tenant_id)
-    if tenant is None:
-        raise NotFound("自治体が見つかりません。")
-    links = [_document_link(document) for document in documents]
-    chosen = [ProcedureResult.model_validate(p) for p in procedures]
     now = utcnow()
     messages = []
-    for destination in enabled_destinations(session, visit.tenant_id):
-        version = _next_version(session, visit.id, destination.id)
-        key = idempotency_key(visit.id, destination.id, version)
-        handoff = Handoff(
-            idempotency_key=key,
-            version=version,
-            visit_id=visit.id,
-            tenant=record.tenant,
-            destination=destination.name,
-            created_at=now,
-            record=record,
-            procedures=chosen,
-            documents=links,
+    for destination in enabled_destinations(session, tenant_id):
+        version = _next_version(session, topic, key, destination.id)
+        envelope = Envelope(
+            idempotency_key(topic, key, destination.id, version), version, destination.name, now
         )
         message = OutboxMessage(
-            tenant_id=visit.tenant_id,
-            topic=TOPIC_HANDOFF,
+            tenant_id=tenant_id,
+            topic=topic,
             destination=destination.name,
             destination_id=destination.id,
-            idempotency_key=key,
+            idempotency_key=envelope.idempotency_key,
             version=version,
-            visit_id=visit.id,
-            payload=handoff.to_json_dict(),
+            key=key,
+            payload=payload(envelope) if callable(payload) else payload,
             status=MessageStatus.PENDING,
             next_attempt_at=now,
         )
         session.add(message)
         messages.append(message)
     session.flush()
-    if not messages:
-        log.warning("visit %s handed off but tenant %s has no destination", visit.id, tenant.id)
-    audit.record(
-        session,
-        tenant_id=visit.tenant_id,
-        action="handoff.enqueued",
-        actor=actor,
-        visit_id=visit.id,
-        detail={
-            "messages": [m.id for m in messages],
-            "destinations": [m.destination for m in messages],
-        },
-    )
+    if messages:
+        uow.after_commit(session, enqueued.set)
     return messages
 
 
-def _validated_record(record_json: dict[str, Any] | VisitRecord, visit_id: str) -> VisitRecord:
-    from pydantic import ValidationError
-
-    try:
-        record = (
-            record_json
-            if isinstance(record_json, VisitRecord)
-            else VisitRecord.model_validate(record_json)
-        )
-    except ValidationError as exc:
-        raise BadRequest(
-            "引き渡すデータ（来庁記録）の形式が正しくありません。",
-            code="handoff_invalid",
-            errors=len(exc.errors()),
-        ) from exc
-    return record.model_copy(update={"visit_id": visit_id})
+def latest_by_key(session: Session, topic: str, limit: int) -> dict[str, list[OutboxMessage]]:
+    """The ``limit`` keys of ``topic`` messaged most recently, newest first, with their rows
+    (the session's tenant scoping applies)."""
+    messages = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.topic == topic, OutboxMessage.key.is_not(None))
+        .order_by(OutboxMessage.created_at.desc())
+        .limit(limit * 8)
+    )
+    by_key: dict[str, list[OutboxMessage]] = {}
+    for message in messages:
+        assert message.key is not None
+        if message.key in by_key or len(by_key) < limit:
+            by_key.setdefault(message.key, []).append(message)
+    return by_key
 
 
 # --- destinations ----------------------------------------------------------------------
@@ -260,6 +218,7 @@ def replay(
     message.locked_until = None
     message.feed_seq = None
     message.delivered_at = None
+    uow.after_commit(session, enqueued.set)
     session.add(
         DeliveryAttempt(
             tenant_id=message.tenant_id,
@@ -272,9 +231,9 @@ def replay(
     audit.record(
         session,
         tenant_id=message.tenant_id,
-        action="handoff.replayed",
+        action=f"{message.topic}.replayed",
         actor=actor,
-        visit_id=message.visit_id,
+        visit_id=topic_of(message.topic).audit_visit_id(message.key),
         detail={"message": message.id, "was": previous},
     )
     return message

@@ -183,7 +183,7 @@ def test_handoff_writes_the_outbox_and_closes_in_one_transaction(
     closed = clerk.post(f"/api/v1/visits/{vid}/handoff")
     assert closed.status_code == 200, closed.text
     assert closed.json()["status"] == VisitStatus.CLOSED
-    assert db.scalars(select(OutboxMessage).where(OutboxMessage.visit_id == vid)).all()
+    assert db.scalars(select(OutboxMessage).where(OutboxMessage.key == vid)).all()
     kinds = [e["kind"] for e in clerk.get(f"/api/v1/visits/{vid}/journey").json()["events"]]
     assert kinds[-2:] == ["handed_off", "visit.closed"]
 
@@ -205,7 +205,7 @@ def test_handoff_without_any_destination_is_refused_and_the_visit_stays_open(
     refused = clerk.post(f"/api/v1/visits/{vid}/handoff")
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "no_handoff_destination"
-    assert db.scalars(select(OutboxMessage).where(OutboxMessage.visit_id == vid)).all() == []
+    assert db.scalars(select(OutboxMessage).where(OutboxMessage.key == vid)).all() == []
     assert clerk.get(f"/api/v1/visits/{vid}").json()["status"] != VisitStatus.CLOSED
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from backend.counter.handoff import enqueue_handoff
 from backend.counter.models import Visit
 from backend.platform import db as db_module
 from backend.platform import migrate
@@ -109,7 +110,7 @@ def close_visits(
                       closed_at=dt.datetime.now(dt.UTC))  # fmt: skip
         session.add(visit)
         session.flush()
-        messages += service.enqueue_handoff(session, visit, RECORD, documents or [])
+        messages += enqueue_handoff(session, visit, RECORD, documents or [])
     return messages
 
 

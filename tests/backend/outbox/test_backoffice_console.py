@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from backend.counter.document_models import Document
+from backend.counter.models import Document
 from backend.platform.db import session_scope
 from backend.platform.outbox import delivery
 from backend.seed import DEMO_PASSWORD
@@ -60,7 +60,7 @@ def test_back_office_sees_the_case_its_document_and_delivery_states(
         (message, _) = h.close_visits(session, committed_db.tenant_id, 1)
         session.add(
             Document(
-                tenant_id=committed_db.tenant_id, visit_id=message.visit_id, form="moving-in",
+                tenant_id=committed_db.tenant_id, visit_id=message.key, form="moving-in",
                 filename="転入届.pdf", content_type="application/pdf",
                 sha256=hashlib.sha256(b"x").hexdigest(), content=b"x",
             )

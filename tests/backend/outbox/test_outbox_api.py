@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.counter.document_models import Document
+from backend.counter.models import Document
 from backend.platform.db import session_scope
 from backend.platform.outbox import delivery
 from backend.platform.outbox.models import MessageStatus, OutboxMessage
@@ -107,7 +107,7 @@ def test_cases_show_documents_and_every_delivery_and_admin_replays(
         )  # fmt: skip
         (first, _) = h.close_visits(session, committed_db.tenant_id, 1)
         document = Document(
-            tenant_id=committed_db.tenant_id, visit_id=first.visit_id, form="moving-in",
+            tenant_id=committed_db.tenant_id, visit_id=first.key, form="moving-in",
             filename="moving-in.pdf", content_type="application/pdf",
             sha256=hashlib.sha256(content).hexdigest(), content=content,
         )  # fmt: skip

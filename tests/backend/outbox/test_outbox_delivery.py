@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
+from backend.counter.handoff import enqueue_handoff
 from backend.platform.audit.models import AuditEvent
 from backend.platform.db import session_scope
 from backend.platform.outbox import delivery, service
@@ -46,7 +47,7 @@ def test_handoff_is_delivered_signed_once_with_every_attempt_recorded(
     assert row.status == MessageStatus.DELIVERED and row.attempts == 1
     payload = receiver.store.by_id[key]
     assert payload["schema"] == "madoguchi.handoff/1"
-    assert payload["record"]["visit_id"] == payload["visit_id"] == row.visit_id
+    assert payload["record"]["visit_id"] == payload["visit_id"] == row.key
     assert payload["version"] == 1 and payload["idempotency_key"] == key
     with session_scope(unscoped=True) as session:
         attempts = list(session.scalars(select(DeliveryAttempt)))
@@ -154,9 +155,9 @@ def test_a_second_handoff_of_a_visit_is_a_new_version(
     with session_scope(unscoped=True) as session:
         h.add_destination(session, committed_db.tenant_id, name="feed", kind="pull")
         (first,) = h.close_visits(session, committed_db.tenant_id, 1)
-        visit = session.get(Visit, first.visit_id)
+        visit = session.get(Visit, first.key)
         assert visit is not None
-        (second,) = service.enqueue_handoff(session, visit, h.record, [])
+        (second,) = enqueue_handoff(session, visit, h.record, [])
         assert (first.version, second.version) == (1, 2)
         assert first.idempotency_key.endswith("-v1") and second.idempotency_key.endswith("-v2")
         assert first.idempotency_key[:-3] == second.idempotency_key[:-3]
@@ -194,8 +195,7 @@ def test_documents_are_linked_with_form_hash_and_url(
 ) -> None:
     import hashlib
 
-    from backend.counter.document_models import Document
-    from backend.counter.models import Visit
+    from backend.counter.models import Document, Visit
 
     h = handoff_helpers
     with session_scope(unscoped=True) as session:
@@ -211,7 +211,7 @@ def test_documents_are_linked_with_form_hash_and_url(
         )  # fmt: skip
         session.add(document)
         session.flush()
-        (message,) = service.enqueue_handoff(session, visit, h.record, [document])
+        (message,) = enqueue_handoff(session, visit, h.record, [document])
         (link,) = message.payload["documents"]  # type: ignore[index]
     assert link["form"] == "moving-in" and link["sha256"] == document.sha256
     assert link["url"].endswith(f"/api/v1/handoffs/documents/{document.id}")
