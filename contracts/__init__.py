@@ -1,4 +1,4 @@
-"""Shapes that travel between the parts: pydantic only, no I/O (see DESIGN.md)."""
+"""Shapes that travel between the parts: pydantic only, no I/O (docs/architecture.md)."""
 
 from contracts.guidance import (
     CounterRef,

@@ -1,6 +1,6 @@
 """Prefilled forms: A4 PDFs and receipt images rendered from the canonical visit record.
 
-Uses only ``contracts`` (DESIGN.md). Layouts are data (``forms/layouts/*.yaml``).
+Uses only ``contracts`` (docs/architecture.md). Layouts are data (``forms/layouts/*.yaml``).
 """
 
 from forms.errors import FormsError
