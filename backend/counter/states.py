@@ -13,13 +13,16 @@ more. A pair not in ``TRANSITIONS`` is refused with the error the API has always
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from backend.counter.errors import AlreadySigned, NotConfirming, NotSigned, VisitClosed
 from backend.platform.errors import Conflict
 
-if TYPE_CHECKING:
-    from backend.counter.models import Visit
+
+class HasStatus(Protocol):
+    """A visit, as far as its state goes (models.Visit; the models import this module)."""
+
+    status: str
 
 
 class VisitStatus(StrEnum):
@@ -78,12 +81,12 @@ def next_status(current: str, action: VisitAction) -> VisitStatus:
     return following
 
 
-def ensure_allowed(visit: Visit, action: VisitAction) -> None:
+def ensure_allowed(visit: HasStatus, action: VisitAction) -> None:
     """Refuse early (before any work) what ``apply`` would refuse."""
     next_status(visit.status, action)
 
 
-def apply(visit: Visit, action: VisitAction) -> VisitStatus:
+def apply(visit: HasStatus, action: VisitAction) -> VisitStatus:
     """Move ``visit`` along ``action``; returns the status it had."""
     previous = VisitStatus(visit.status)
     visit.status = next_status(previous, action)
