@@ -1,1 +1,2 @@
-"""audit."""
+"""The audit trail: one hash chain of events per tenant (views, prints, exports, hand-offs,
+logins, changes of configuration)."""
