@@ -9,19 +9,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from backend.platform.access import Permission, Principal, require
-from backend.platform.audit import service as audit
 from backend.platform.deps import SessionDep
 from backend.platform.outbox import service
 from backend.platform.outbox.models import Destination
 from backend.platform.outbox.schemas import (
     AckRequest,
     AckResponse,
-    AttemptRead,
     DeliveryDetail,
     DeliveryRead,
     DestinationCreate,
     DestinationRead,
-    FeedItem,
     FeedPage,
 )
 
@@ -67,12 +64,7 @@ def create_destination(
 
 @router.get("/outbox/messages/{message_id}", response_model=DeliveryDetail)
 def message_detail(message_id: str, principal: Reader, session: SessionDep) -> DeliveryDetail:
-    message = service.get_message(session, message_id, principal.tenant_id)
-    detail = DeliveryDetail.model_validate(message)
-    detail.attempt_log = [
-        AttemptRead.model_validate(a) for a in service.attempts_of(session, message.id)
-    ]
-    return detail
+    return service.message_detail(session, message_id, principal.tenant_id)
 
 
 @router.post("/outbox/messages/{message_id}/replay", response_model=DeliveryRead)
@@ -92,30 +84,22 @@ def pull_handoffs(
     destination: str | None = Query(None, description="needed if several pull destinations"),
 ) -> FeedPage:
     """The pull feed, in order. Store the items, then POST /handoffs/ack with next_cursor."""
-    target = service.pull_destination(session, principal.tenant_id, destination)
-    messages = service.feed(session, target, after, limit)
-    start = target.acked_cursor if after is None else after
-    items = [FeedItem(cursor=m.feed_seq or 0, handoff=m.payload or {}) for m in messages]
-    if items:
-        audit.record(
-            session,
-            tenant_id=principal.tenant_id,
-            action="handoff.pulled",
-            actor=principal.actor,
-            detail={"destination": target.id, "messages": [m.id for m in messages]},
-        )
-    return FeedPage(
-        destination=target.name,
-        items=items,
-        next_cursor=items[-1].cursor if items else start,
-        acked_cursor=target.acked_cursor,
+    return service.pull_page(
+        session,
+        tenant_id=principal.tenant_id,
+        actor=principal.actor,
+        destination_name=destination,
+        after=after,
+        limit=limit,
     )
 
 
 @router.post("/handoffs/ack", response_model=AckResponse)
 def ack_handoffs(body: AckRequest, principal: Acker, session: SessionDep) -> AckResponse:
-    target = service.pull_destination(session, principal.tenant_id, body.destination)
-    count = service.acknowledge(session, target, body.cursor, principal.actor)
-    return AckResponse(
-        destination=target.name, acked_cursor=target.acked_cursor, acknowledged=count
+    return service.acknowledge_page(
+        session,
+        tenant_id=principal.tenant_id,
+        actor=principal.actor,
+        destination_name=body.destination,
+        cursor=body.cursor,
     )

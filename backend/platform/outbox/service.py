@@ -27,7 +27,14 @@ from backend.platform.outbox.models import (
     MessageStatus,
     OutboxMessage,
 )
-from backend.platform.outbox.schemas import DestinationCreate
+from backend.platform.outbox.schemas import (
+    AckResponse,
+    AttemptRead,
+    DeliveryDetail,
+    DestinationCreate,
+    FeedItem,
+    FeedPage,
+)
 from backend.platform.outbox.topics import topic as topic_of
 
 log = logging.getLogger(__name__)
@@ -336,3 +343,51 @@ def backoff_delay(attempts: int, base: float, cap: float, jitter: float) -> dt.t
     """Exponential back-off with "equal jitter": half fixed, half random (``jitter`` ∈ [0, 1])."""
     delay = min(cap, base * (2 ** max(0, attempts - 1)))
     return dt.timedelta(seconds=delay / 2 + delay / 2 * jitter)
+
+
+def message_detail(session: Session, message_id: str, tenant_id: str) -> DeliveryDetail:
+    """One message with its attempt log (the back office's delivery view)."""
+    message = get_message(session, message_id, tenant_id)
+    detail = DeliveryDetail.model_validate(message)
+    detail.attempt_log = [AttemptRead.model_validate(a) for a in attempts_of(session, message.id)]
+    return detail
+
+
+def pull_page(
+    session: Session,
+    *,
+    tenant_id: str,
+    actor: str,
+    destination_name: str | None,
+    after: int | None,
+    limit: int,
+) -> FeedPage:
+    """A page of the pull feed, in order; handing out payloads is audited."""
+    target = pull_destination(session, tenant_id, destination_name)
+    messages = feed(session, target, after, limit)
+    start = target.acked_cursor if after is None else after
+    items = [FeedItem(cursor=m.feed_seq or 0, handoff=m.payload or {}) for m in messages]
+    if items:
+        audit.record(
+            session,
+            tenant_id=tenant_id,
+            action="handoff.pulled",
+            actor=actor,
+            detail={"destination": target.id, "messages": [m.id for m in messages]},
+        )
+    return FeedPage(
+        destination=target.name,
+        items=items,
+        next_cursor=items[-1].cursor if items else start,
+        acked_cursor=target.acked_cursor,
+    )
+
+
+def acknowledge_page(
+    session: Session, *, tenant_id: str, actor: str, destination_name: str | None, cursor: int
+) -> AckResponse:
+    target = pull_destination(session, tenant_id, destination_name)
+    count = acknowledge(session, target, cursor, actor)
+    return AckResponse(
+        destination=target.name, acked_cursor=target.acked_cursor, acknowledged=count
+    )
