@@ -1,7 +1,9 @@
 """Personal data encrypted at rest: AES-256-GCM with the key id stored beside each value.
 
-Stored form: ``v1:<key id>:<base64(nonce ‖ ciphertext ‖ tag)>``. The first configured key
-encrypts; every configured key decrypts, so keys rotate without rewriting old rows at once.
+Stored form: ``v1:<key id>:<base64(nonce ‖ ciphertext ‖ tag)>`` for text, and the same without
+base64 for bytes (``b"v1:<key id>:" ‖ nonce ‖ ciphertext ‖ tag``: PDFs, print data). The first
+configured key encrypts; every configured key decrypts, so keys rotate without rewriting old
+rows at once.
 """
 
 from __future__ import annotations
@@ -58,7 +60,28 @@ class Keyring:
             raise DecryptionFailed() from exc
         return plain.decode("utf-8")
 
-    def key_id_of(self, stored: str) -> str:
+    def encrypt_bytes(self, plaintext: bytes, *, context: bytes = b"") -> bytes:
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = AESGCM(self._keys[self.current_id]).encrypt(nonce, plaintext, context)
+        return f"{_PREFIX}:{self.current_id}:".encode("ascii") + nonce + sealed
+
+    def decrypt_bytes(self, stored: bytes, *, context: bytes = b"") -> bytes:
+        try:
+            prefix, key_id_raw, raw = bytes(stored).split(b":", 2)
+            key_id = key_id_raw.decode("ascii")
+        except ValueError as exc:  # also UnicodeDecodeError
+            raise DecryptionFailed() from exc
+        key = self._keys.get(key_id)
+        if prefix != _PREFIX.encode("ascii") or key is None:
+            raise DecryptionFailed(f"暗号鍵 {key_id!r} が設定されていません。")
+        try:
+            return AESGCM(key).decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], context)
+        except InvalidTag as exc:
+            raise DecryptionFailed() from exc
+
+    def key_id_of(self, stored: str | bytes) -> str:
+        if isinstance(stored, bytes):
+            return stored.split(b":", 2)[1].decode("ascii")
         return stored.split(":", 2)[1]
 
 

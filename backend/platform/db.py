@@ -14,7 +14,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, ForeignKey, MetaData, String, Text, create_engine, event
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -79,6 +88,23 @@ class EncryptedText(TypeDecorator[str]):
 
     def process_result_value(self, value: str | None, dialect: Any) -> str | None:
         return None if value is None else get_keyring().decrypt(value)
+
+
+class EncryptedBytes(TypeDecorator[bytes]):
+    """Personal bytes (PDFs, print data): AES-GCM with the same keyring as ``EncryptedText``.
+
+    The column stays a plain binary column (``bytea`` on PostgreSQL); only what is in it
+    changes, so a database dump holds ciphertext and the application sees the same bytes.
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: bytes | None, dialect: Any) -> bytes | None:
+        return None if value is None else get_keyring().encrypt_bytes(bytes(value))
+
+    def process_result_value(self, value: bytes | None, dialect: Any) -> bytes | None:
+        return None if value is None else get_keyring().decrypt_bytes(bytes(value))
 
 
 class Base(DeclarativeBase):

@@ -41,3 +41,27 @@ def test_tampered_or_unknown_key_fails_loudly() -> None:
         ring.decrypt(f"{prefix}:{key_id}:{base64.b64encode(bytes(raw)).decode()}")
     with pytest.raises(DecryptionFailed):
         Keyring({"b": _key(b"b")}).decrypt(stored)
+
+
+def test_bytes_round_trip_name_their_key_and_hide_the_content() -> None:
+    ring = Keyring({"a": _key(b"a")})
+    pdf = b"%PDF-1.7\n" + "黒桐".encode("utf-16-be") + bytes(range(256))
+    stored = ring.encrypt_bytes(pdf)
+    assert stored.startswith(b"v1:a:") and ring.key_id_of(stored) == "a"
+    assert b"%PDF" not in stored and "黒桐".encode("utf-16-be") not in stored
+    assert ring.decrypt_bytes(stored) == pdf
+    assert ring.decrypt_bytes(ring.encrypt_bytes(b"")) == b""
+
+
+def test_bytes_rotate_and_fail_loudly() -> None:
+    stored = Keyring({"old": _key(b"o")}).encrypt_bytes(b"\x1b@receipt")
+    rotated = Keyring({"new": _key(b"n"), "old": _key(b"o")})
+    assert rotated.decrypt_bytes(stored) == b"\x1b@receipt"
+    assert rotated.key_id_of(rotated.encrypt_bytes(b"x")) == "new"
+    tampered = bytearray(stored)
+    tampered[-1] ^= 1
+    for bad in (bytes(tampered), b"%PDF-1.7 plain", b"v1:\xff:xx"):
+        with pytest.raises(DecryptionFailed):
+            rotated.decrypt_bytes(bad)
+    with pytest.raises(DecryptionFailed):
+        Keyring({"b": _key(b"b")}).decrypt_bytes(stored)
