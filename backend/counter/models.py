@@ -1,7 +1,8 @@
 """The counter's models: visits, their timeline of events, the household members they concern,
 the rendered documents (with their hash) and the resident's signature.
 
-Every personal field (name, kana, address, birth date, phone, 住民票コード) is ``EncryptedText``.
+Every personal field (name, kana, address, birth date, phone, 住民票コード) is ``EncryptedText``;
+the rendered PDFs are ``EncryptedBytes`` (their ``sha256`` is taken on the plain PDF's data).
 """
 
 from __future__ import annotations
@@ -9,11 +10,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.counter.states import VisitStatus
-from backend.platform.db import Base, EncryptedText, IdMixin, TenantOwned, TimestampMixin, utcnow
+from backend.platform.db import (
+    Base,
+    EncryptedBytes,
+    EncryptedText,
+    IdMixin,
+    TenantOwned,
+    TimestampMixin,
+    utcnow,
+)
 
 
 class Visit(IdMixin, TimestampMixin, TenantOwned, Base):
@@ -92,7 +101,7 @@ class Document(IdMixin, TimestampMixin, TenantOwned, Base):
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(64))
     sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes | None] = mapped_column(LargeBinary, comment="purged after hand-off")
+    content: Mapped[bytes | None] = mapped_column(EncryptedBytes, comment="purged after hand-off")
     signature_id: Mapped[str | None] = mapped_column(
         ForeignKey("signatures.id", ondelete="SET NULL")
     )

@@ -9,10 +9,10 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.platform.db import Base, IdMixin, TenantOwned, TimestampMixin
+from backend.platform.db import Base, EncryptedBytes, IdMixin, TenantOwned, TimestampMixin
 
 
 class JobKind(StrEnum):
@@ -46,7 +46,8 @@ class AgentJob(IdMixin, TimestampMixin, TenantOwned, Base):
         JSON, default=dict, comment="no PIN and no personal data"
     )
     data: Mapped[bytes | None] = mapped_column(
-        LargeBinary, comment="bytes to print; dropped once printed, kept for a reprint on failure"
+        EncryptedBytes,  # receipts carry names: encrypted like every personal column
+        comment="bytes to print; dropped once printed, kept for a reprint on failure",
     )
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, comment="ids only")
     error_code: Mapped[str | None] = mapped_column(String(48))

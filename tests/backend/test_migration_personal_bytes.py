@@ -1,0 +1,93 @@
+"""The migration that seals existing PDFs and print data, and its downgrade, on both databases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from backend.counter.models import Document, Visit
+from backend.identity.devices.models import Device
+from backend.models import Tenant
+from backend.platform import migrate
+from backend.platform.agentlink.models import AgentJob
+from backend.platform.db import make_engine
+from tests.conftest import POSTGRES_URL, scratch_postgres_url
+
+BEFORE = "8117fb05ddfd"
+PDF = b"%PDF-1.7\n(" + "黒桐　幹也".encode("utf-16-be") + b") Tj\n%%EOF"
+RECEIPT = b"\x1b@" + "黒桐　幹也".encode("cp932")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def fresh_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'migrate.db'}")
+        yield engine
+        engine.dispose()
+        return
+    if not POSTGRES_URL:
+        pytest.skip("MADOGUCHI_TEST_POSTGRES_URL is not set")
+    with scratch_postgres_url("madoguchi_bytes") as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+
+
+def _migrate(engine: Engine, action: str, revision: str) -> None:
+    with engine.begin() as connection:
+        getattr(command, action)(migrate.alembic_config(connection=connection), revision)
+
+
+def _raw(engine: Engine) -> tuple[bytes, bytes]:
+    with engine.connect() as connection:
+        content = connection.execute(text("SELECT content FROM documents")).scalar_one()
+        data = connection.execute(text("SELECT data FROM agent_jobs")).scalar_one()
+    return bytes(content), bytes(data)
+
+
+def test_existing_plain_bytes_are_sealed_and_unsealed(fresh_engine: Engine) -> None:
+    _migrate(fresh_engine, "upgrade", BEFORE)
+    with Session(fresh_engine, info={"unscoped": True}) as session:
+        tenant = Tenant(code="991007", name="窓口デモ市")
+        session.add(tenant)
+        session.flush()
+        visit = Visit(tenant_id=tenant.id)
+        device = Device(tenant_id=tenant.id, kind="printer", name="p1")
+        session.add_all([visit, device])
+        session.flush()
+        session.add(
+            Document(
+                tenant_id=tenant.id,
+                visit_id=visit.id,
+                form="f",
+                filename="f.pdf",
+                content_type="application/pdf",
+                sha256="0" * 64,
+            )
+        )
+        session.add(AgentJob(tenant_id=tenant.id, device_id=device.id, kind="print"))
+        session.commit()
+    with fresh_engine.begin() as connection:  # rows as the old code wrote them: plain bytes
+        connection.execute(text("UPDATE documents SET content = :v"), {"v": PDF})
+        connection.execute(text("UPDATE agent_jobs SET data = :v"), {"v": RECEIPT})
+    assert _raw(fresh_engine) == (PDF, RECEIPT)
+
+    _migrate(fresh_engine, "upgrade", "head")
+    content, data = _raw(fresh_engine)
+    assert content.startswith(b"v1:") and data.startswith(b"v1:")
+    assert b"%PDF" not in content and "黒桐".encode("cp932") not in data
+    with Session(fresh_engine, info={"unscoped": True}) as session:
+        assert session.scalars(select(Document.content)).one() == PDF
+        assert session.scalars(select(AgentJob.data)).one() == RECEIPT
+
+    _migrate(fresh_engine, "downgrade", BEFORE)
+    assert _raw(fresh_engine) == (PDF, RECEIPT)
+    _migrate(fresh_engine, "upgrade", "head")  # and up again: sealed once, not twice
+    with Session(fresh_engine, info={"unscoped": True}) as session:
+        assert session.scalars(select(Document.content)).one() == PDF
