@@ -12,8 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from backend.counter.models import Document, Signature
+from backend.identity.devices.models import Device
 from backend.models import Base, HouseholdMember, Office, Tenant, Visit, VisitEvent
 from backend.platform import migrate
+from backend.platform.agentlink.models import AgentJob
 from backend.platform.db import MadoguchiError, make_engine
 
 
@@ -98,14 +101,41 @@ def test_personal_data_is_not_stored_in_plaintext(tmp_path: Path) -> None:
                 birth_date="1985-05-05",
             )
         )
+        # the bytes too: a PDF (text strings in UTF-16), signature strokes, a queued receipt
+        pdf = b"%PDF-1.7\n(" + name.encode("utf-16-be") + b") Tj " + address.encode() + b"\n%%EOF"
+        device = Device(tenant_id=tenant.id, kind="printer", name="p1")
+        signature = Signature(
+            tenant_id=tenant.id, visit_id=visit.id, strokes=f'{{"by": "{name}"}}', sha256="0" * 64
+        )
+        session.add_all([device, signature])
+        session.flush()
+        session.add(
+            Document(
+                tenant_id=tenant.id,
+                visit_id=visit.id,
+                form="moving-notice",
+                filename="f.pdf",
+                content_type="application/pdf",
+                sha256="0" * 64,
+                content=pdf,
+                signature_id=signature.id,
+            )
+        )
+        receipt = b"\x1b@" + name.encode("cp932") + phone.encode()
+        session.add(AgentJob(tenant_id=tenant.id, device_id=device.id, kind="print", data=receipt))
         session.commit()
-        # reading back through the model gives the text exactly
+        # reading back through the model gives the text and the bytes exactly
         member = session.scalars(select(HouseholdMember)).one()
         assert member.name == name
+        assert session.scalars(select(Document.content)).one() == pdf
+        assert session.scalars(select(AgentJob.data)).one() == receipt
     engine.dispose()
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("raw.db*"))
     for secret in (name, address, "平文無市", phone, "アンゴウ", "1985-05-05"):
-        assert secret.encode("utf-8") not in raw, f"{secret!r} found in the raw database file"
+        for codec in ("utf-8", "utf-16-be", "cp932"):
+            found = secret.encode(codec) in raw
+            assert not found, f"{secret!r} ({codec}) found in the raw database file"
+    assert b"%PDF" not in raw
     assert "窓口デモ市".encode() in raw  # the check can fail: non-personal text is visible
 
 
