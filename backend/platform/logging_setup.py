@@ -4,7 +4,8 @@
 uvicorn's access and error loggers, which propagate to it). It masks 個人番号-like digit runs
 and phone numbers, drops the query string of every logged URL or path (a GET's query can carry
 names and addresses, an old kiosk link a device token), and removes SQL parameter dumps and
-PostgreSQL ``DETAIL`` lines (which quote the refused values) from messages and tracebacks.
+PostgreSQL ``DETAIL`` lines (which quote the refused values) and pydantic's ``input_value`` from
+messages and tracebacks.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ _QUERY_STRING = re.compile(r"((?:https?://[^\s/?#\"']+)?/[^\s?#\"']*)\?[^\s#\"']
 # "DETAIL:  Key (name)=(value) already exists." carry the values of the statement.
 _SQL_PARAMETERS = re.compile(r"\[parameters: [^\n]*")
 _PG_DETAIL = re.compile(r"^(\s*DETAIL:)[^\n]*", re.MULTILINE)
+# pydantic's ValidationError quotes the refused input: "[type=…, input_value='…', input_type=str]".
+_PYDANTIC_INPUT = re.compile(r"input_value=.*?, input_type=")
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
@@ -43,6 +46,7 @@ def strip_query_strings(text: str) -> str:
 
 def hide_sql_values(text: str) -> str:
     text = _SQL_PARAMETERS.sub("[SQL parameters hidden]", text)
+    text = _PYDANTIC_INPUT.sub("input_value=(hidden), input_type=", text)
     return _PG_DETAIL.sub(r"\1 (hidden)", text)
 
 

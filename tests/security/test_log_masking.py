@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from pydantic import BaseModel, ValidationError
 from security_logscan import scan_sql_and_queries
 from security_world import login
 from sqlalchemy import create_engine, text
@@ -69,9 +70,20 @@ def test_filter_removes_sql_parameter_dumps_from_tracebacks() -> None:
     assert "[SQL parameters hidden]" in logged
     detail = "duplicate key\nDETAIL:  Key (name)=(窓口　次郎) already exists.\n[SQL: INSERT …]"
     logged += _through_filter("app", "boom", exc=RuntimeError(detail))
+    logged += _through_filter("app", "boom", exc=_validation_error())
     for value in (NAME, ADDRESS, NUMBER, PHONE, "[parameters:"):
         assert value not in logged
     assert scan_sql_and_queries(logged) == []
+
+
+def _validation_error() -> ValidationError:
+    class Resident(BaseModel):
+        address: int
+
+    with pytest.raises(ValidationError) as caught:
+        Resident.model_validate({"address": ADDRESS})
+    assert ADDRESS in str(caught.value)  # pydantic quotes the input
+    return caught.value
 
 
 def test_filter_drops_query_strings() -> None:
