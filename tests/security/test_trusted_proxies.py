@@ -7,6 +7,7 @@ then choose the address the per-source login limit counts by.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -85,6 +86,9 @@ def _serve_options(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
     seen: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))
+    root = logging.getLogger()
+    # serve configures logging to the runner's stderr, closed afterwards: put the handlers back
+    monkeypatch.setattr(root, "handlers", root.handlers[:])
     result = CliRunner().invoke(build_app(), ["serve"])
     assert result.exit_code == 0, result.output
     return {k: v for k, v in seen.items() if k not in ("host", "port", "workers", "factory")}
