@@ -147,3 +147,13 @@ def test_lookup_by_get_still_answers(client: TestClient, db: Session) -> None:
     )
     assert response.status_code == 200
     assert "residents" in response.json()
+
+
+def test_log_scan_finds_parameter_dumps_and_query_values() -> None:
+    assert scan_sql_and_queries("[SQL: SELECT 1]\n[parameters: ('x',)]")
+    assert scan_sql_and_queries("DETAIL:  Key (code)=(x) already exists.")
+    assert scan_sql_and_queries("[SQL: UPDATE r SET address='デモ県' WHERE id = ?]")
+    assert scan_sql_and_queries('"GET /api/v1/core/lookup?name=x&birth_date=y HTTP/1.1" 200')
+    assert scan_sql_and_queries("GET http://h/display/?token=abc")
+    assert not scan_sql_and_queries("[SQL: SELECT * FROM t WHERE status = 'open' AND id = ?]")
+    assert not scan_sql_and_queries('"GET /api/v1/core/lookup HTTP/1.1" 200')
