@@ -19,6 +19,7 @@ from backend.platform import migrate
 from backend.platform.db import get_engine, session_scope
 from backend.platform.settings import Settings
 from backend.seed import DEMO_PASSWORD, DEMO_STAFF, DEMO_TENANT_CODE, seed_demo
+from backend.server_cli import uvicorn_options
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def run_demo(settings: Settings) -> None:
         factory=True,
         host=settings.host,
         port=settings.port,
-        log_level=settings.log_level.lower(),
+        **uvicorn_options(settings),
     )
     server = uvicorn.Server(config)
     original_startup = server.startup

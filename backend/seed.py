@@ -23,7 +23,7 @@ from backend.queue.models import Queue, counter_queues
 DEMO_TENANT_CODE = "991007"
 DEMO_TENANT_NAME = "窓口デモ市"
 DEMO_PASSWORD = "madoguchi-demo"  # noqa: S105 - the demo's, refused outside development
-# Fixed device tokens so that `make run` screens work at once: /ticket/?token=…, /display/?token=…
+# Fixed device tokens so that `make run` screens work at once: /ticket/#token=…, /display/#token=…
 DEMO_TICKET_MACHINE_TOKEN = "demo-ticket-machine-token"  # noqa: S105 - demo only
 DEMO_DISPLAY_TOKEN = "demo-display-token"  # noqa: S105 - demo only
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 from pydantic import ValidationError
@@ -39,6 +40,21 @@ def validate_visit(path: Path) -> list[str]:
             for err in exc.errors()
         ]
     return []
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """Logging through the masking filter (access and error lines included), and
+    ``X-Forwarded-*`` believed only from ``MADOGUCHI_TRUSTED_PROXIES`` (none by default; uvicorn
+    alone would trust 127.0.0.1)."""
+    from backend.platform.logging_setup import logging_config
+
+    proxies = [str(network) for network in settings.trusted_proxy_networks]
+    return {
+        "log_config": logging_config(settings.log_level),
+        "log_level": settings.log_level.lower(),
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": proxies,
+    }
 
 
 def _settings() -> Settings:
@@ -118,6 +134,7 @@ def register(app: typer.Typer) -> None:
             host=host or settings.host,
             port=port or settings.port,
             workers=workers,
+            **uvicorn_options(settings),
         )
 
     @app.command("worker")

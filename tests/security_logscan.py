@@ -1,5 +1,6 @@
 """pytest plugin: every log record of the run goes to ``var/test-logs/``; at the end the file
-is scanned for the synthetic personal data the tests use, and for 12-digit runs (個人番号).
+is scanned for the synthetic personal data the tests use, for 12-digit runs (個人番号), for SQL
+parameter dumps and for personal data or tokens in query strings.
 
 The handler carries the production filter (``MaskPersonalDataFilter``), so the file is what an
 operator's log would hold. Synthetic data: the personal fields (names, kana, addresses, phone
@@ -32,6 +33,16 @@ PERSONAL_KEYS = {
     "birth_date", "individual_number", "resident_code",
 }  # fmt: skip
 TWELVE_DIGITS = re.compile(r"(?<!\d)\d{4}[ -]?\d{4}[ -]?\d{4}(?!\d)")
+# SQL parameter dumps: SQLAlchemy's "[parameters: …]", PostgreSQL's "DETAIL:  Key (…)=(…)", and
+# a logged statement with a value written into it (a quoted literal of digits or non-ASCII).
+SQL_DUMPS = re.compile(
+    r"\[parameters: |DETAIL:\s+Key \(|\[SQL: [^\]]*'[^']*(?:[^\x00-\x7f]|\d{4})[^']*'"
+)
+# A query string carrying personal data or a token (the access log logs paths only).
+QUERY_VALUES = re.compile(
+    r"[?&](?:name|kana|address|birth_date|phone|resident_code|individual_number|token)=",
+    re.IGNORECASE,
+)
 _state: dict[str, Any] = {}
 
 
@@ -61,10 +72,16 @@ def synthetic_strings() -> set[str]:
     return {value for value in found if len(value) >= 3}
 
 
+def scan_sql_and_queries(text: str) -> list[str]:
+    hits = [f"SQL parameter dump {m.group(0)[:20]!r}…" for m in SQL_DUMPS.finditer(text)]
+    hits += [f"query string value {m.group(0)!r}" for m in QUERY_VALUES.finditer(text)]
+    return hits
+
+
 def scan(text: str, needles: set[str]) -> list[str]:
     hits = [f"synthetic personal data {needle!r}" for needle in sorted(needles) if needle in text]
     hits += [f"12-digit number {m.group(0)[:2]}…" for m in TWELVE_DIGITS.finditer(text)]
-    return hits
+    return hits + scan_sql_and_queries(text)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -71,7 +71,7 @@ def lookup(
     return _lookup(query, principal, session, core)
 
 
-@router.get("/lookup", response_model=LookupResponse)
+@router.get("/lookup", response_model=LookupResponse, deprecated=True)
 def lookup_get(
     principal: Clerk,
     session: SessionDep,
@@ -81,6 +81,8 @@ def lookup_get(
     birth_date: dt.date | None = Query(None),
     address: str | None = Query(None),
 ) -> LookupResponse:
+    """Kept for older clients: use ``POST /api/v1/core/lookup``. A query string is personal
+    data in every proxy's and browser's history; madoguchi's own logs record the path only."""
     try:
         query = ResidentQuery(
             resident_code=resident_code, name=name, birth_date=birth_date, address=address

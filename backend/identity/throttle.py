@@ -6,16 +6,24 @@ are counted in memory in a sliding window: right for the single backend process 
 per municipality (``madoguchi serve`` with one worker). With several processes each keeps its
 own count, so the effective limit multiplies by the number of processes (documented in
 docs/security.md).
+
+The address counted is the peer's, unless the peer is one of ``MADOGUCHI_TRUSTED_PROXIES``:
+then ``X-Forwarded-For`` is read from the right, skipping trusted proxies, and the first other
+address is the client (what a client writes itself sits further left and is never believed).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+
+from starlette.requests import HTTPConnection
 
 from backend.platform.errors import MadoguchiError
+from backend.platform.settings import IPNetwork, get_settings
 
 WINDOW_SECONDS = 300.0
 MAX_FAILURES_PER_ADDRESS = 20
@@ -100,3 +108,34 @@ def reset_all() -> None:
     login_throttle.reset()
     with pairing_throttle._lock:
         pairing_throttle._failures.clear()
+
+
+def _trusted(address: str, proxies: Sequence[IPNetwork]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in proxies)
+
+
+def forwarded_client(
+    peer: str | None, forwarded_for: Sequence[str], proxies: Sequence[IPNetwork]
+) -> str:
+    """The client's address: the peer's, or, from a trusted proxy, the rightmost address of
+    ``X-Forwarded-For`` that is not itself a trusted proxy."""
+    if peer is None:
+        return "unknown"
+    if not proxies or not _trusted(peer, proxies):
+        return peer
+    hops = [hop.strip() for value in forwarded_for for hop in value.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, proxies):
+            return hop
+    return hops[0] if hops else peer
+
+
+def client_address(connection: HTTPConnection) -> str:
+    """The address the login and pairing limits count by (``MADOGUCHI_TRUSTED_PROXIES``)."""
+    peer = connection.client.host if connection.client else None
+    forwarded_for = connection.headers.getlist("x-forwarded-for")
+    return forwarded_client(peer, forwarded_for, get_settings().trusted_proxy_networks)

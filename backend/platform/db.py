@@ -177,9 +177,15 @@ def _stamp_tenant(session: Session, flush_context: Any, instances: Any) -> None:
 
 
 def make_engine(url: str | None = None) -> Engine:
+    """The engine; ``hide_parameters``: an error's message never carries the statement's
+    values (names, addresses, numbers), only its SQL with placeholders."""
     url = url or get_settings().database_url
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -197,7 +203,7 @@ def make_engine(url: str | None = None) -> Engine:
             conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 _engine: Engine | None = None

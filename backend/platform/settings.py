@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -65,6 +66,22 @@ class Settings(BaseSettings):
         default=3.0, description="how long a core-system lookup may take before manual entry"
     )
 
+    trusted_proxies: str = Field(
+        default="",
+        description="reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs, "
+        "comma-separated); empty: none, the peer's address is the client's",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        parse_trusted_proxies(value)
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> list[IPNetwork]:
+        return parse_trusted_proxies(self.trusted_proxies)
+
     @field_validator("encryption_keys")
     @classmethod
     def _keys_parse(cls, value: str) -> str:
@@ -90,6 +107,20 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_trusted_proxies(value: str) -> list[IPNetwork]:
+    """``10.0.0.5, 192.168.1.0/24, ::1`` → networks (a bare address is a /32 or /128)."""
+    networks: list[IPNetwork] = []
+    for entry in filter(None, (part.strip() for part in value.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError as exc:
+            raise ValueError(f"trusted proxy {entry!r} is not an IP address or CIDR") from exc
+    return networks
 
 
 def parse_encryption_keys(value: str) -> dict[str, bytes]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from backend.identity import throttle
 from backend.identity.auth import service
 from backend.identity.auth.deps import IDLE_TIMEOUT, SESSION_COOKIE, CurrentStaff
 from backend.identity.auth.schemas import LoginRequest, LoginResponse, StaffRead
@@ -29,7 +30,8 @@ def _staff_read(staff: StaffAccount, tenant: Tenant) -> StaffRead:
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address; behind ``MADOGUCHI_TRUSTED_PROXIES`` only (throttle.client_address)."""
+    return throttle.client_address(request)
 
 
 def set_session_cookie(request: Request, response: Response, token: str) -> None:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from backend.identity.auth.deps import CurrentDevice
 from backend.identity.devices import service
 from backend.identity.devices.models import Device, DeviceKind
-from backend.identity.throttle import LoginThrottled, pairing_throttle
+from backend.identity.throttle import LoginThrottled, client_address, pairing_throttle
 from backend.platform.access import DEVICE_PERMISSIONS, Permission, Principal, require
 from backend.platform.deps import SessionDep
 
@@ -121,7 +121,7 @@ def device_self(device: CurrentDevice) -> DeviceSelf:
 def pair_device(
     body: PairRequest, request: Request, session: SessionDep
 ) -> PairResponse | JSONResponse:
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     if pairing_throttle.blocked(address):
         error = LoginThrottled("登録の失敗が続いています。しばらく待ってからお試しください。")
         return JSONResponse(status_code=error.status_code, content=error.to_body())

@@ -1,11 +1,14 @@
-// Device token for kiosk screens (ticket machine, display board): ?token=… once, then kept in
-// localStorage so the URL can be bookmarked without it. Sent as "Authorization: Bearer".
+// Device token for kiosk screens (ticket machine, display board). Pairing link: /ticket/#token=…
+// (a fragment never reaches the server or its logs); the older ?token=… is still accepted on
+// the first load. Either way the token moves into localStorage and leaves the address bar
+// (history.replaceState), and from then on travels only as "Authorization: Bearer".
 "use strict";
 (function () {
   function deviceToken(kind) {
     const key = "madoguchi.deviceToken." + kind;
     const params = new URLSearchParams(window.location.search);
-    const fromUrl = params.get("token");
+    const hash = new URLSearchParams(window.location.hash.slice(1));
+    const fromUrl = hash.get("token") || params.get("token");
     if (fromUrl) {
       window.localStorage.setItem(key, fromUrl);
       params.delete("token");

@@ -83,7 +83,7 @@
   });
 
   if (!token) {
-    $("error").textContent = "この端末は登録されていません（?token=…） / Device not registered.";
+    $("error").textContent = "この端末は登録されていません（#token=…） / Device not registered.";
     return;
   }
   refresh();

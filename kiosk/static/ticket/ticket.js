@@ -25,7 +25,7 @@
 
   async function loadQueues() {
     if (!token) {
-      $("error").textContent = t("この端末は登録されていません（?token=…）。", "This device is not registered (?token=…).");
+      $("error").textContent = t("この端末は登録されていません（#token=…）。", "This device is not registered (#token=…).");
       return;
     }
     try {
