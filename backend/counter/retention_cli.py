@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 from sqlalchemy import select
@@ -86,28 +88,75 @@ def register(app: typer.Typer) -> None:
     @app.command("purge")
     def purge(
         dry_run: bool = typer.Option(False, "--dry-run", help="show what would go, change nothing"),
+        as_json: bool = typer.Option(False, "--json", help="one JSON object on stdout"),
     ) -> None:
-        """Purge personal data of visits handed off more than retention_days ago."""
+        """Purge personal data of visits handed off more than retention_days ago.
+
+        Undelivered hand-offs of a due visit are purged unread (a receiver that never comes
+        does not hold retention back); they are listed per destination (count, oldest).
+        """
         from backend.counter import retention
         from backend.platform.db import session_scope
 
         _prepare()
         with session_scope(unscoped=True) as session:
             purge_plan = retention.plan(session)
-            for item in purge_plan.items:
-                what = (
-                    "個人番号のみ (individual numbers)" if item.individual_numbers_only else "visit"
-                )
-                typer.echo(
-                    f"{item.tenant_code} {item.visit_id} handed off {item.handed_off_at:%Y-%m-%d} "
-                    f"due {item.due_at:%Y-%m-%d}: {what}"
-                )
+            unread = purge_plan.unread
+            report: dict[str, Any] = {
+                "dry_run": dry_run,
+                "visits": len(purge_plan.visits),
+                "individual_numbers": len(purge_plan.individual_numbers),
+                "items": [
+                    {
+                        "tenant": item.tenant_code,
+                        "visit_id": item.visit_id,
+                        "handed_off_at": item.handed_off_at.isoformat(),
+                        "due_at": item.due_at.isoformat(),
+                        "individual_numbers_only": item.individual_numbers_only,
+                        "unread": len(item.unread),
+                    }
+                    for item in purge_plan.items
+                ],
+                "purged_unread": [
+                    {
+                        "tenant": summary.tenant,
+                        "destination": summary.destination,
+                        "count": summary.count,
+                        "oldest": summary.oldest.isoformat(),
+                    }
+                    for summary in unread
+                ],
+            }
+            if not as_json:
+                for item in purge_plan.items:
+                    what = (
+                        "個人番号のみ (individual numbers)"
+                        if item.individual_numbers_only
+                        else "visit"
+                    )
+                    typer.echo(
+                        f"{item.tenant_code} {item.visit_id} handed off "
+                        f"{item.handed_off_at:%Y-%m-%d} due {item.due_at:%Y-%m-%d}: {what}"
+                    )
+                verb = "would be purged unread" if dry_run else "purged unread"
+                for summary in unread:
+                    typer.echo(
+                        f"{summary.tenant} {summary.destination}: {summary.count} message(s) "
+                        f"{verb} (未取得のまま削除), oldest {summary.oldest:%Y-%m-%d %H:%M}"
+                    )
             if dry_run:
-                typer.echo(
-                    f"dry run: {len(purge_plan.visits)} visit(s) and "
-                    f"{len(purge_plan.individual_numbers)} 個人番号 set(s) would be purged"
-                )
                 session.rollback()
+                if as_json:
+                    typer.echo(json.dumps(report, ensure_ascii=False))
+                else:
+                    typer.echo(
+                        f"dry run: {len(purge_plan.visits)} visit(s) and "
+                        f"{len(purge_plan.individual_numbers)} 個人番号 set(s) would be purged"
+                    )
                 return
             done = retention.execute(session, purge_plan)
+            report["purged"] = done
+        if as_json:
+            typer.echo(json.dumps(report, ensure_ascii=False))
+        else:
             typer.echo(f"purged {done} item(s)")
