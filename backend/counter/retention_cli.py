@@ -39,26 +39,77 @@ def register(app: typer.Typer) -> None:
     @audit_app.command("verify")
     def audit_verify(
         tenant: str | None = typer.Option(None, "--tenant", help="団体コード; default: all"),
+        anchors_file: Path | None = typer.Option(
+            None,
+            "--anchors",
+            help="signed anchors (MADOGUCHI_AUDIT_ANCHOR_FILE): also find a chain that was "
+            "truncated or rewritten with recomputed hashes",
+        ),
     ) -> None:
-        """Check every tenant's chain; exit 1 at the first changed, removed or reordered event."""
+        """Check every tenant's chain; exit 1 at the first changed, removed or reordered event.
+
+        With --anchors, exit 1 too when a chain is shorter than an anchor, its hash at an
+        anchored seq differs, or an anchor's signature fails (MADOGUCHI_AUDIT_ANCHOR_KEY).
+        """
+        from backend.platform.audit import anchors as anchoring
         from backend.platform.audit.service import events, verify_chain
         from backend.platform.db import session_scope
 
         _prepare()
         broken = False
-        with session_scope(unscoped=True) as session:
-            for row in _tenants(session, tenant):
-                checked, chain_break = verify_chain(events(session, row.id))
-                if chain_break is None:
-                    typer.echo(f"{row.code}: OK ({checked} events)")
-                    continue
+        known: list[anchoring.Anchor] = []
+        if anchors_file is not None:
+            try:
+                known, bad = anchoring.read(anchors_file)
+            except anchoring.AnchorError as exc:
+                typer.echo(str(exc), err=True)
+                raise typer.Exit(2) from None
+            for line in bad:
                 broken = True
-                typer.echo(
-                    f"{row.code}: BROKEN at seq {chain_break.seq}: {chain_break.reason} "
-                    f"({checked} events verified before it)"
-                )
+                typer.echo(f"{anchors_file}: line {line.line}: BAD ANCHOR: {line.reason}")
+        with session_scope(unscoped=True) as session:
+            rows = _tenants(session, tenant)
+            for row in rows:
+                checked, chain_break = verify_chain(events(session, row.id))
+                if chain_break is not None:
+                    broken = True
+                    typer.echo(
+                        f"{row.code}: BROKEN at seq {chain_break.seq}: {chain_break.reason} "
+                        f"({checked} events verified before it)"
+                    )
+                    continue
+                contradiction = anchoring.check(session, row.id, known) if known else None
+                if contradiction is not None:
+                    broken = True
+                    typer.echo(f"{row.code}: BROKEN against the anchors: {contradiction}")
+                    continue
+                anchored = " and its anchors" if known else ""
+                typer.echo(f"{row.code}: OK ({checked} events{anchored})")
+            if tenant is None and known:
+                missing = {a.tenant_id for a in known} - {row.id for row in rows}
+                if missing:
+                    broken = True
+                    typer.echo(f"BROKEN: {len(missing)} anchored tenant(s) not in the database")
         if broken:
             raise typer.Exit(1)
+
+    @audit_app.command("anchor")
+    def audit_anchor(
+        file: Path | None = typer.Option(
+            None, "--file", help="default: MADOGUCHI_AUDIT_ANCHOR_FILE"
+        ),
+    ) -> None:
+        """Append the signed head of every tenant's chain to the anchor file now."""
+        from backend.platform.audit import anchors as anchoring
+
+        _prepare()
+        try:
+            written = anchoring.anchor_now(file)
+        except (anchoring.AnchorError, OSError) as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(2) from None
+        for anchor in written:
+            typer.echo(f"anchored {anchor.tenant_id} seq {anchor.seq} {anchor.hash[:16]}…")
 
     @audit_app.command("export")
     def audit_export(
