@@ -163,3 +163,27 @@ def test_the_purge_command_purges_a_due_visit(seeded_url: str) -> None:
             visit = session.get(Visit, purged_id)
             assert visit is not None and visit.purged_at is not None
             assert visit.applicant_name is None
+
+
+def test_the_outbox_purge_expires_what_nobody_took_within_its_topic_retention(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import backend.counter.handoff  # noqa: F401 - registers the topic and its retention
+    from backend.platform.outbox import delivery
+
+    class Reuse:
+        def __enter__(self) -> Session:
+            return db
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+    monkeypatch.setattr(delivery, "session_scope", lambda **_: Reuse())
+    tenant = seed_demo(db)
+    old = _due_visit(db, tenant.id, days=31)
+    recent = _due_visit(db, tenant.id, days=1)
+    delivery.purge_delivered_payloads(force=True)
+    db.expire_all()
+    status = dict(db.execute(select(OutboxMessage.key, OutboxMessage.status)).all())
+    assert status[old.id] == MessageStatus.EXPIRED
+    assert status[recent.id] == MessageStatus.PUBLISHED
