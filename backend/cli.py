@@ -33,6 +33,8 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 def build_app() -> typer.Typer:
+    # Every mapper configured before a command runs (a purge touches visits → tickets).
+    importlib.import_module("backend.models")
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(app)
     return app

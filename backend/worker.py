@@ -25,6 +25,7 @@ Job = Callable[[], int]
 JOB_MODULES: tuple[str, ...] = (
     "backend.platform.outbox.delivery",
     "backend.counter.retention",
+    "backend.platform.audit.anchors",
 )
 
 

@@ -9,6 +9,12 @@ message is handed off at ``closed_at``). Then:
   members, document contents, signature strokes, outbox payloads and free-form facts go; the
   visit row stays with its status, times, event kind and its VisitEvents (the journey metrics),
   and ``purged_at`` is set.
+
+Retention never waits for a receiver that may never come (a pull feed nobody consumes, a
+webhook that is down): ``retention_days`` after the latest of ``closed_at`` and the deliveries
+that did happen, the visit is purged whatever its messages' state. Its messages not delivered
+by then are *purged unread* (status ``expired``, payload gone); the plan lists them per
+destination (count, oldest) for ``madoguchi purge --dry-run``, and the back office shows them.
 """
 
 from __future__ import annotations
@@ -20,13 +26,21 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from backend.counter.handoff import TOPIC as HANDOFF_TOPIC
 from backend.counter.individual_number import purge_individual_numbers
 from backend.counter.models import Document, HouseholdMember, Signature, Visit
 from backend.identity.security_models import IndividualNumber
 from backend.identity.tenants.models import Tenant
 from backend.platform.audit.service import record
 from backend.platform.db import session_scope, utcnow
-from backend.platform.outbox.models import OutboxMessage
+from backend.platform.outbox.models import MessageStatus, OutboxMessage
+from backend.platform.outbox.service import (
+    UnreadMessage,
+    UnreadSummary,
+    expire_unread,
+    summarize_unread,
+    unread_messages,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +54,24 @@ class PlannedPurge:
     handed_off_at: dt.datetime
     due_at: dt.datetime
     individual_numbers_only: bool
+    tenant_id: str = ""
+    unread: tuple[UnreadMessage, ...] = ()
 
 
 @dataclass
 class PurgePlan:
     items: list[PlannedPurge] = field(default_factory=list)
+
+    @property
+    def unread(self) -> list[UnreadSummary]:
+        """Messages the purge takes before their receiver did, per tenant and destination."""
+        return summarize_unread(
+            [
+                (item.tenant_code, message.destination, message.created_at)
+                for item in self.items
+                for message in item.unread
+            ]
+        )
 
     @property
     def visits(self) -> list[PlannedPurge]:
@@ -71,6 +98,23 @@ def handed_off_at(session: Session, visit: Visit) -> dt.datetime | None:
     return max(moments)
 
 
+def _retention_start(session: Session, visit: Visit) -> dt.datetime | None:
+    """Where the retention period starts: the latest of closing and the deliveries that did
+    happen; undelivered messages do not hold it back."""
+    if visit.closed_at is None:
+        return None
+    delivered = session.scalars(
+        select(OutboxMessage.delivered_at)
+        .where(
+            OutboxMessage.key == visit.id,
+            OutboxMessage.status == MessageStatus.DELIVERED,
+            OutboxMessage.delivered_at.is_not(None),
+        )
+        .execution_options(unscoped=True)
+    ).all()
+    return max([visit.closed_at, *[moment for moment in delivered if moment is not None]])
+
+
 def plan(session: Session, now: dt.datetime | None = None) -> PurgePlan:
     """What a purge would do now, for every tenant (unscoped: the worker's view)."""
     now = now or utcnow()
@@ -92,21 +136,31 @@ def plan(session: Session, now: dt.datetime | None = None) -> PurgePlan:
             .execution_options(unscoped=True)
         ).all()
         for visit in visits:
-            moment = handed_off_at(session, visit)
-            if moment is None:
+            start = _retention_start(session, visit)
+            if start is not None and start + retention <= now:
+                unread = tuple(unread_messages(session, HANDOFF_TOPIC, visit.id))
+                due = start + retention
+                item = PlannedPurge(tenant.code, visit.id, start, due, False, tenant.id, unread)
+                result.items.append(item)
                 continue
-            due = moment + retention
-            if due <= now:
-                result.items.append(PlannedPurge(tenant.code, visit.id, moment, due, False))
-            elif visit.id in with_numbers:
-                result.items.append(PlannedPurge(tenant.code, visit.id, moment, moment, True))
+            moment = handed_off_at(session, visit)
+            if moment is not None and visit.id in with_numbers:
+                result.items.append(
+                    PlannedPurge(tenant.code, visit.id, moment, moment, True, tenant.id)
+                )
     return result
 
 
-def purge_visit(session: Session, visit: Visit, now: dt.datetime | None = None) -> dict[str, int]:
+def purge_visit(
+    session: Session,
+    visit: Visit,
+    now: dt.datetime | None = None,
+    unread: tuple[UnreadMessage, ...] = (),
+) -> dict[str, int]:
     """Remove a visit's personal data, keep its journey; returns counts (for the audit trail)."""
     now = now or utcnow()
     counts = {"individual_numbers": purge_individual_numbers(session, visit.id)}
+    counts["purged_unread"] = expire_unread(session, [message.id for message in unread])
     counts["members"] = _rowcount(
         session.execute(
             delete(HouseholdMember)
@@ -171,7 +225,7 @@ def execute(session: Session, purge_plan: PurgePlan, now: dt.datetime | None = N
                 detail={"individual_numbers": removed},
             )
         else:
-            purge_visit(session, visit, now)
+            purge_visit(session, visit, now, item.unread)
         done += 1
     return done
 

@@ -65,6 +65,25 @@ class Settings(BaseSettings):
     core_timeout_seconds: float = Field(
         default=3.0, description="how long a core-system lookup may take before manual entry"
     )
+    audit_anchor_key: str = Field(
+        default="",
+        description="signs the audit chain's anchors (HMAC-SHA256); kept out of the database, "
+        "at least 32 characters; empty: no anchors",
+    )
+    audit_anchor_file: str = Field(
+        default="",
+        description="append-only JSON Lines file the worker writes signed anchors to; empty: none",
+    )
+    audit_anchor_every_seconds: float = Field(
+        default=300.0, description="how often the worker anchors the chains that moved"
+    )
+
+    @field_validator("audit_anchor_key")
+    @classmethod
+    def _anchor_key_long_enough(cls, value: str) -> str:
+        if value and len(value) < 32:
+            raise ValueError("MADOGUCHI_AUDIT_ANCHOR_KEY must be at least 32 characters")
+        return value
 
     trusted_proxies: str = Field(
         default="",

@@ -88,8 +88,9 @@ def test_closed_visit_without_outbox_is_purged_after_retention(db: Session) -> N
 
 @pytest.mark.parametrize(
     ("closed_days_ago", "outbox", "due"),
-    [(29, None, False), (None, None, False), (40, "pending", False), (40, "failed", False),
-     (40, "delivered", False), (31, None, True)],
+    # undelivered messages do not hold retention back (issue 14 item 4): purged unread
+    [(29, None, False), (None, None, False), (40, "pending", True), (40, "dead", True),
+     (40, "published", True), (40, "delivered", False), (31, None, True)],
 )  # fmt: skip
 def test_what_counts_as_handed_off(
     db: Session, closed_days_ago: float | None, outbox: str | None, due: bool

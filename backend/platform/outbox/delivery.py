@@ -34,7 +34,7 @@ from backend.platform.outbox.models import (
     MessageStatus,
     OutboxMessage,
 )
-from backend.platform.outbox.service import backoff_delay
+from backend.platform.outbox.service import UNDELIVERED, backoff_delay, expire_unread
 from backend.platform.outbox.topics import registered
 from backend.platform.outbox.topics import topic as topic_of
 from integrations.base import DeliveryResult
@@ -256,7 +256,8 @@ def purge_delivered_payloads(force: bool = False) -> int:
     """Drop the payload of delivered messages once their topic's retention has passed.
 
     The row, its key and its attempts stay (the audit trail); only the payload goes, so a
-    replay after that is refused with ``payload_purged``. Runs at most every few minutes.
+    replay after that is refused with ``payload_purged``. A message still undelivered that long
+    after it was written is purged unread (status ``expired``). Runs at most every few minutes.
     """
     global _last_purge
     if not force and time.monotonic() - _last_purge < PURGE_EVERY_SECONDS:
@@ -270,6 +271,7 @@ def purge_delivered_payloads(force: bool = False) -> int:
                 continue
             for tenant_id, keep in topic.retention(session):
                 purged += _purge(session, topic.name, tenant_id, now - keep)
+                purged += _expire_unread(session, topic.name, tenant_id, now - keep)
     if purged:
         log.info("purged the payload of %d delivered message(s)", purged)
     return purged
@@ -289,6 +291,22 @@ def _purge(session: Session, topic: str, tenant_id: str, delivered_before: dt.da
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _expire_unread(
+    session: Session, topic: str, tenant_id: str, created_before: dt.datetime
+) -> int:
+    """A message nobody took within its topic's retention is purged unread (``expired``):
+    retention does not wait for a receiver that may never come."""
+    stale = session.scalars(
+        select(OutboxMessage.id).where(
+            OutboxMessage.topic == topic,
+            OutboxMessage.tenant_id == tenant_id,
+            OutboxMessage.status.in_(UNDELIVERED),
+            OutboxMessage.created_at < created_before,
+        )
+    ).all()
+    return expire_unread(session, list(stale))
 
 
 def _purge_job() -> int:

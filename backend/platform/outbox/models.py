@@ -37,6 +37,7 @@ class MessageStatus:
     PUBLISHED = "published"  # pull destinations: in the feed, waiting for the receiver's ack
     DELIVERED = "delivered"
     DEAD = "dead"  # gave up: an admin may replay it
+    EXPIRED = "expired"  # purged unread: the retention period passed before it was delivered
 
 
 class Destination(IdMixin, TimestampMixin, TenantOwned, Base):

@@ -30,7 +30,9 @@ Acker = Annotated[Principal, Depends(require(Permission.HANDOFF_ACK))]
 Replayer = Annotated[Principal, Depends(require(Permission.OUTBOX_REPLAY))]
 
 
-def _destination_read(destination: Destination) -> DestinationRead:
+def _destination_read(
+    destination: Destination, unread: service.UnreadSummary | None = None
+) -> DestinationRead:
     return DestinationRead(
         id=destination.id,
         name=destination.name,
@@ -44,12 +46,15 @@ def _destination_read(destination: Destination) -> DestinationRead:
         backoff_max_seconds=destination.backoff_max_seconds,
         feed_cursor=destination.feed_cursor,
         acked_cursor=destination.acked_cursor,
+        purged_unread=unread.count if unread else 0,
+        purged_unread_oldest=unread.oldest if unread else None,
     )
 
 
 @router.get("/outbox/destinations", response_model=list[DestinationRead])
 def list_destinations(principal: Manager, session: SessionDep) -> list[DestinationRead]:
-    return [_destination_read(d) for d in service.list_destinations(session, principal.tenant_id)]
+    listed = service.destinations_with_unread(session, principal.tenant_id)
+    return [_destination_read(destination, unread) for destination, unread in listed]
 
 
 @router.post("/outbox/destinations", response_model=DestinationRead, status_code=201)

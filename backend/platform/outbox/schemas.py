@@ -80,6 +80,12 @@ class DestinationRead(BaseModel):
     backoff_max_seconds: float
     feed_cursor: int
     acked_cursor: int
+    purged_unread: int = Field(
+        0, description="messages retention purged before this destination took them"
+    )
+    purged_unread_oldest: dt.datetime | None = Field(
+        None, description="when the oldest of them was written"
+    )
 
 
 class AttemptRead(BaseModel):

@@ -391,3 +391,105 @@ def acknowledge_page(
     return AckResponse(
         destination=target.name, acked_cursor=target.acked_cursor, acknowledged=count
     )
+
+
+# --- Purged unread: retention does not wait for a receiver that may never come ---------------
+
+UNDELIVERED = (MessageStatus.PENDING, MessageStatus.DELIVERING, MessageStatus.PUBLISHED,
+               MessageStatus.DEAD)  # fmt: skip
+PURGED_UNREAD = "purged unread: the retention period passed before the receiver took it"
+
+
+@dataclass(frozen=True)
+class UnreadMessage:
+    id: str
+    destination: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class UnreadSummary:
+    """Messages of one destination purged (or to be purged) before anyone read them."""
+
+    tenant: str  # its id, or its code where the operator reads it
+    destination: str
+    count: int
+    oldest: dt.datetime
+
+
+def unread_messages(session: Session, topic: str, key: str) -> list[UnreadMessage]:
+    """The messages about ``key`` not delivered yet that still hold a payload."""
+    rows = session.execute(
+        select(OutboxMessage.id, OutboxMessage.destination, OutboxMessage.created_at)
+        .where(
+            OutboxMessage.topic == topic,
+            OutboxMessage.key == key,
+            OutboxMessage.status.in_(UNDELIVERED),
+        )
+        .order_by(OutboxMessage.created_at)
+        .execution_options(unscoped=True)
+    ).all()
+    return [UnreadMessage(*row) for row in rows]
+
+
+def expire_unread(session: Session, message_ids: list[str]) -> int:
+    """Drop the payload of undelivered messages and take them out of every queue and feed.
+
+    Status ``expired`` (neither delivered nor retried nor in a pull feed); a replay is refused
+    with ``payload_purged``. The row, its key and its attempts stay for the operator.
+    """
+    if not message_ids:
+        return 0
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status.in_(UNDELIVERED))
+        .values(
+            payload=None,
+            status=MessageStatus.EXPIRED,
+            last_error=PURGED_UNREAD,
+            locked_until=None,
+            claim_token=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def summarize_unread(
+    messages: list[tuple[str, str, dt.datetime]],
+) -> list[UnreadSummary]:
+    """(tenant, destination, created_at) rows → one summary per tenant and destination."""
+    groups: dict[tuple[str, str], list[dt.datetime]] = {}
+    for tenant, destination, created_at in messages:
+        groups.setdefault((tenant, destination), []).append(created_at)
+    return [
+        UnreadSummary(tenant, destination, len(times), min(times))
+        for (tenant, destination), times in sorted(groups.items())
+    ]
+
+
+def purged_unread(session: Session, tenant_id: str) -> list[UnreadSummary]:
+    """What retention purged unread so far, per destination (the back office shows it)."""
+    rows = session.execute(
+        select(
+            OutboxMessage.destination,
+            func.count(),
+            func.min(OutboxMessage.created_at),
+        )
+        .where(
+            OutboxMessage.tenant_id == tenant_id,
+            OutboxMessage.status == MessageStatus.EXPIRED,
+        )
+        .group_by(OutboxMessage.destination)
+        .order_by(OutboxMessage.destination)
+        .execution_options(unscoped=True)
+    ).all()
+    return [UnreadSummary(tenant_id, name, int(n), oldest) for name, n, oldest in rows]
+
+
+def destinations_with_unread(
+    session: Session, tenant_id: str
+) -> list[tuple[Destination, UnreadSummary | None]]:
+    """The tenant's destinations, each with what retention purged before it took it."""
+    unread = {summary.destination: summary for summary in purged_unread(session, tenant_id)}
+    return [(d, unread.get(d.name)) for d in list_destinations(session, tenant_id)]

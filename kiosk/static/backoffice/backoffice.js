@@ -8,6 +8,7 @@ const STATE_LABELS = {
   published: "取得待ち（pull）",
   delivered: "連携済み",
   dead: "送信停止（要対応）",
+  expired: "未取得のまま削除（保存期間経過）",
 };
 
 let csrfToken = null;
@@ -113,10 +114,21 @@ async function loadCases() {
     $("#status").textContent = `${cases.length}件を表示（${formatTime(new Date().toISOString())}）`
       + (dead ? `　送信停止 ${dead}件：連携先を確認し、管理者が再送してください。` : "");
     $("#status").className = dead ? "error" : "";
+    if (canReplay) await showPurgedUnread();
   } catch (error) {
     if (error.status === 401) showLogin("ログインの有効期限が切れました。もう一度ログインしてください。");
     else $("#status").textContent = error.message;
   }
+}
+
+// Retention does not wait for a receiver: what it purged before a destination took it.
+async function showPurgedUnread() {
+  const destinations = await api("GET", "/api/v1/outbox/destinations");
+  const lines = destinations.filter((d) => d.purged_unread > 0).map((d) =>
+    `${d.name}：${d.purged_unread}件（最古 ${formatTime(d.purged_unread_oldest)}）`);
+  $("#purged-unread").textContent = lines.length
+    ? `未取得のまま保存期間を過ぎて削除：${lines.join("、")}` : "";
+  $("#purged-unread").hidden = lines.length === 0;
 }
 
 async function showAttempts(delivery) {
