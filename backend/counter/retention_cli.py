@@ -128,7 +128,11 @@ def register(app: typer.Typer) -> None:
         writer = export_jsonl if fmt == "jsonl" else export_csv
         with session_scope(unscoped=True) as session:
             (row,) = _tenants(session, tenant)
-            out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+            try:
+                out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+            except OSError as exc:  # a folder, no permission, no such directory
+                typer.echo(f"{output}: 書き込めません ({exc.strerror})", err=True)
+                raise typer.Exit(2) from None
             try:
                 for chunk in writer(events(session, row.id)):
                     out.write(chunk)

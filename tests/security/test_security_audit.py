@@ -106,6 +106,12 @@ def test_cli_verify_and_export_on_a_tampered_database(
         exported = runner.invoke(build_app(), ["audit", "export", "--tenant", "991007",
                                                "--format", "csv", "-o", str(out)])  # fmt: skip
         assert exported.exit_code == 0 and len(out.read_text().splitlines()) == 4
+        into_a_folder = runner.invoke(build_app(), ["audit", "export", "--tenant", "991007",
+                                                    "-o", str(tmp_path)])  # fmt: skip
+        assert into_a_folder.exit_code == 2, into_a_folder.output
+        assert into_a_folder.output.strip().splitlines() == [
+            f"{tmp_path}: 書き込めません (Is a directory)"
+        ]
         with engine.begin() as conn:  # an attacker with database access, triggers dropped
             conn.exec_driver_sql("DROP TRIGGER audit_events_no_update")
             conn.exec_driver_sql("UPDATE audit_events SET detail = '{\"i\": 7}' WHERE seq = 2")
