@@ -1,7 +1,9 @@
 """The counter's models: visits, their timeline of events, the household members they concern,
 the rendered documents (with their hash) and the resident's signature.
 
-Every personal field (name, kana, address, birth date, phone, 住民票コード) is ``EncryptedText``.
+Every personal field (name, kana, address, birth date, phone, 住民票コード) is ``EncryptedText``;
+free text (the visit's facts, a member's attributes) is ``EncryptedJSON``: a clerk may type
+anything into a note, so the database holds it only as ciphertext.
 """
 
 from __future__ import annotations
@@ -13,7 +15,15 @@ from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.counter.states import VisitStatus
-from backend.platform.db import Base, EncryptedText, IdMixin, TenantOwned, TimestampMixin, utcnow
+from backend.platform.db import (
+    Base,
+    EncryptedJSON,
+    EncryptedText,
+    IdMixin,
+    TenantOwned,
+    TimestampMixin,
+    utcnow,
+)
 
 
 class Visit(IdMixin, TimestampMixin, TenantOwned, Base):
@@ -35,7 +45,9 @@ class Visit(IdMixin, TimestampMixin, TenantOwned, Base):
     applicant_name: Mapped[str | None] = mapped_column(EncryptedText)
     applicant_relationship: Mapped[str | None] = mapped_column(String(32))
     applicant_phone: Mapped[str | None] = mapped_column(EncryptedText)
-    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    facts: Mapped[dict[str, Any]] = mapped_column(
+        EncryptedJSON, default=dict, comment="free text and answers, encrypted"
+    )
     certificates: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     closed_at: Mapped[dt.datetime | None] = mapped_column()
     purged_at: Mapped[dt.datetime | None] = mapped_column()
@@ -66,7 +78,7 @@ class HouseholdMember(IdMixin, TimestampMixin, TenantOwned, Base):
     nationality: Mapped[str | None] = mapped_column(String(2))
     source: Mapped[str] = mapped_column(String(8), default="staff")
     attributes: Mapped[dict[str, Any]] = mapped_column(
-        JSON, default=dict, comment="insurance, care_certified, … (no personal identifiers)"
+        EncryptedJSON, default=dict, comment="insurance, care_certified, …, encrypted"
     )
 
     visit: Mapped[Visit] = relationship(back_populates="members", lazy="raise")
