@@ -153,6 +153,8 @@ def refuse_in_free_text(values: Mapping[str, Any], prefix: str = "") -> None:
     mistyped or unrelated 12-digit number is accepted. The number itself is never echoed."""
     for key, value in values.items():
         field = f"{prefix}{key}"
+        if contains_individual_number(str(key)):  # a fact's name is typed text too
+            raise IndividualNumberInFreeText(field=prefix.rstrip(".") or "body")
         if isinstance(value, str):
             if contains_individual_number(value):
                 raise IndividualNumberInFreeText(

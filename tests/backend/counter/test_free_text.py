@@ -146,6 +146,14 @@ def test_a_valid_individual_number_in_a_note_is_refused(clerk: Clerk, written: s
     assert clerk.get(f"/api/v1/visits/{vid}").json()["facts"] == {}
 
 
+def test_a_valid_individual_number_as_a_facts_name_is_refused(clerk: Clerk) -> None:
+    vid = _open(clerk)
+    response = clerk.patch(f"/api/v1/visits/{vid}", {"facts": {VALID: True}})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["field"] == "facts"
+    assert VALID not in response.text
+
+
 def test_a_valid_individual_number_in_a_member_field_is_refused(clerk: Clerk) -> None:
     vid = _open(clerk)
     response = clerk.post(
