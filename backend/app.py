@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.platform import db_errors
 from backend.platform import middleware as security_middleware
+from backend.platform import openapi as openapi_doc
 from backend.platform.errors import Conflict, MadoguchiError
 from forms.errors import FontMissingError, FormsError
 from kiosk import STATIC_DIR
@@ -88,10 +89,16 @@ async def _handle_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     message = "見つかりません。" if exc.status_code == 404 else str(exc.detail)
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        # The methods the path has: the first route tried (or the static files) knows only its own.
+        allowed = openapi_doc.allowed_methods(request.app, request.scope)
+        if allowed:
+            headers["Allow"] = ", ".join(allowed)
     return JSONResponse(
         status_code=exc.status_code,
         content={"error": {"code": code, "message": message}},
-        headers=getattr(exc, "headers", None),
+        headers=headers or None,
     )
 
 
@@ -155,5 +162,6 @@ def create_app() -> FastAPI:
     for module_name in ROUTER_MODULES:
         app.include_router(importlib.import_module(module_name).router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="kiosk")
+    openapi_doc.install(app)
     security_middleware.install(app)
     return app

@@ -6,6 +6,9 @@ mistyped or misread number is caught before it is kept or used.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 
 def check_digit(first_eleven: str) -> int:
     """The twelfth digit of a 個人番号 whose first eleven digits are ``first_eleven``."""
@@ -25,3 +28,30 @@ def is_valid_individual_number(number: str) -> bool:
         and number.isdigit()
         and check_digit(number[:11]) == int(number[11])
     )
+
+
+# Between the digits of a typed number: spaces (also full-width) and the hyphens and dashes a
+# clerk's keyboard or IME gives (full-width digits and hyphens are folded by NFKC first).
+_SEPARATORS = " \u3000-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\uff70"
+_DIGIT_RUN = re.compile(rf"[0-9]+(?:[{re.escape(_SEPARATORS)}]+[0-9]+)*")
+_GROUP = re.compile(r"[0-9]+")
+
+
+def contains_individual_number(text: str) -> bool:
+    """True if ``text`` holds a valid 個人番号: twelve digits with a correct check digit,
+    written plainly, in full-width digits, or in groups split by spaces or hyphens
+    (``1234 5678 9018``, ``１２３４－５６７８－９０１８``). Twelve digits inside a longer
+    unbroken run of digits are another number and do not count; a wrong check digit does not
+    count either (most 12-digit numbers are not a 個人番号)."""
+    folded = unicodedata.normalize("NFKC", text)
+    for run in _DIGIT_RUN.finditer(folded):
+        groups = _GROUP.findall(run.group())
+        for start in range(len(groups)):
+            digits = ""
+            for group in groups[start:]:
+                digits += group
+                if len(digits) >= 12:
+                    break
+            if len(digits) == 12 and is_valid_individual_number(digits):
+                return True
+    return False

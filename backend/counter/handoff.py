@@ -25,7 +25,7 @@ from backend.platform.audit import service as audit
 from backend.platform.errors import BadRequest, NotFound
 from backend.platform.outbox import service as outbox
 from backend.platform.outbox.models import OutboxMessage
-from backend.platform.outbox.schemas import DeliveryRead
+from backend.platform.outbox.schemas import DeliveryRead, DestinationConfig
 from backend.platform.outbox.topics import Topic, register_topic
 from backend.platform.settings import get_settings
 from contracts.guidance import ProcedureResult
@@ -98,6 +98,7 @@ def enqueue_handoff(
     record = _validated_record(record_json, visit.id)
     links = [_document_link(document) for document in documents]
     chosen = [ProcedureResult.model_validate(p) for p in procedures]
+    named = fact_names_by_destination(session, visit.tenant_id)
 
     def payload(envelope: outbox.Envelope) -> dict[str, Any]:
         return Handoff(
@@ -107,7 +108,7 @@ def enqueue_handoff(
             tenant=record.tenant,
             destination=envelope.destination,
             created_at=envelope.created_at,
-            record=record,
+            record=facts_for(record, named.get(envelope.destination, frozenset())),
             procedures=chosen,
             documents=links,
         ).to_json_dict()
@@ -131,6 +132,27 @@ def enqueue_handoff(
         },
     )
     return messages
+
+
+def fact_names_by_destination(session: Session, tenant_id: str) -> dict[str, frozenset[str]]:
+    """The facts each enabled destination's contract names (its ``config.facts``; none by
+    default)."""
+    return {
+        destination.name: frozenset(
+            DestinationConfig.model_validate(
+                {"facts": (destination.config or {}).get("facts") or []}
+            ).facts
+        )
+        for destination in outbox.enabled_destinations(session, tenant_id)
+    }
+
+
+def facts_for(record: VisitRecord, names: frozenset[str]) -> VisitRecord:
+    """The record as one destination may see it: only the facts its contract names. Facts
+    are free text and answers typed at the counter; a back office gets none it did not ask
+    for."""
+    kept = {name: value for name, value in record.facts.items() if name in names}
+    return record.model_copy(update={"facts": kept})
 
 
 def _validated_record(record_json: dict[str, Any] | VisitRecord, visit_id: str) -> VisitRecord:

@@ -18,7 +18,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -27,8 +28,8 @@ from backend.counter.models import HouseholdMember
 from backend.identity.security_models import IndividualNumber
 from backend.platform.audit.service import record
 from backend.platform.crypto import get_keyring
-from backend.platform.errors import BadRequest, Forbidden, NotFound
-from contracts.individual_number import is_valid_individual_number
+from backend.platform.errors import BadRequest, Forbidden, NotFound, ValidationFailed
+from contracts.individual_number import contains_individual_number, is_valid_individual_number
 
 MASK = "*" * 12
 _CONTEXT_PREFIX = b"madoguchi/individual-number/v1"
@@ -135,3 +136,31 @@ def purge_individual_numbers(session: Session, visit_id: str) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+class IndividualNumberInFreeText(ValidationFailed):
+    code = "individual_number_in_free_text"
+    default_message = (
+        "個人番号（マイナンバー）と思われる12桁の番号が入力されています。"
+        "自由記述の欄には個人番号を入力しないでください。"
+    )
+
+
+def refuse_in_free_text(values: Mapping[str, Any], prefix: str = "") -> None:
+    """Refuse (422 ``individual_number_in_free_text``, with the field's name) a valid 個人番号
+    anywhere in ``values``: a number kept in a note would escape the sealed store, its purge
+    and its audit (番号法 第20条). Only a number with a correct check digit is refused, so a
+    mistyped or unrelated 12-digit number is accepted. The number itself is never echoed."""
+    for key, value in values.items():
+        field = f"{prefix}{key}"
+        if contains_individual_number(str(key)):  # a fact's name is typed text too
+            raise IndividualNumberInFreeText(field=prefix.rstrip(".") or "body")
+        if isinstance(value, str):
+            if contains_individual_number(value):
+                raise IndividualNumberInFreeText(
+                    f"「{field}」の欄に{IndividualNumberInFreeText.default_message}", field=field
+                )
+        elif isinstance(value, Mapping):
+            refuse_in_free_text(value, f"{field}.")
+        elif isinstance(value, list | tuple):
+            refuse_in_free_text({str(i): item for i, item in enumerate(value)}, f"{field}.")

@@ -2,7 +2,9 @@
 the rendered documents (with their hash) and the resident's signature.
 
 Every personal field (name, kana, address, birth date, phone, 住民票コード) is ``EncryptedText``;
-the rendered PDFs are ``EncryptedBytes`` (their ``sha256`` is taken on the plain PDF's data).
+the rendered PDFs are ``EncryptedBytes`` (their ``sha256`` is taken on the plain PDF's data);
+free text (the visit's facts, a member's attributes) is ``EncryptedJSON``: a clerk may type
+anything into a note, so the database holds it only as ciphertext.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from backend.counter.states import VisitStatus
 from backend.platform.db import (
     Base,
     EncryptedBytes,
+    EncryptedJSON,
     EncryptedText,
     IdMixin,
     TenantOwned,
@@ -44,7 +47,9 @@ class Visit(IdMixin, TimestampMixin, TenantOwned, Base):
     applicant_name: Mapped[str | None] = mapped_column(EncryptedText)
     applicant_relationship: Mapped[str | None] = mapped_column(String(32))
     applicant_phone: Mapped[str | None] = mapped_column(EncryptedText)
-    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    facts: Mapped[dict[str, Any]] = mapped_column(
+        EncryptedJSON, default=dict, comment="free text and answers, encrypted"
+    )
     certificates: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     closed_at: Mapped[dt.datetime | None] = mapped_column()
     purged_at: Mapped[dt.datetime | None] = mapped_column()
@@ -75,7 +80,7 @@ class HouseholdMember(IdMixin, TimestampMixin, TenantOwned, Base):
     nationality: Mapped[str | None] = mapped_column(String(2))
     source: Mapped[str] = mapped_column(String(8), default="staff")
     attributes: Mapped[dict[str, Any]] = mapped_column(
-        JSON, default=dict, comment="insurance, care_certified, … (no personal identifiers)"
+        EncryptedJSON, default=dict, comment="insurance, care_certified, …, encrypted"
     )
 
     visit: Mapped[Visit] = relationship(back_populates="members", lazy="raise")

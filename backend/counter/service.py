@@ -23,6 +23,7 @@ from backend.counter.errors import (
     VisitIncomplete,
     VisitNotFound,
 )
+from backend.counter.individual_number import refuse_in_free_text
 from backend.counter.models import HouseholdMember, Visit, VisitEvent
 from backend.counter.schemas import (
     CARD_FIELDS,
@@ -168,6 +169,7 @@ def update_visit(session: Session, visit_id: str, changes: VisitUpdate) -> Visit
     visit = get_visit(session, visit_id)
     ensure_open(visit)
     sent = changes.model_dump(exclude_unset=True)
+    refuse_in_free_text(sent)
     changed: list[str] = []
     for field in ("event", "event_date", "filed_on"):
         if field in sent:
@@ -278,6 +280,7 @@ def _apply_attributes(member: HouseholdMember, values: Mapping[str, Any]) -> Non
 def add_staff_member(session: Session, visit_id: str, body: MemberCreate) -> HouseholdMember:
     visit = get_visit(session, visit_id)
     ensure_open(visit)
+    refuse_in_free_text(body.model_dump(exclude_unset=True))
     member = HouseholdMember(
         tenant_id=visit.tenant_id,
         visit_id=visit.id,
@@ -354,6 +357,7 @@ def update_member(
     member = get_member(visit, member_id)
     ensure_open(visit)
     sent = body.model_dump(exclude_unset=True)
+    refuse_in_free_text(sent)
     if member.source == "card":
         refused = [f for f in CARD_FIELDS if f in sent]
         if refused:

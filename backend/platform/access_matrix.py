@@ -45,7 +45,7 @@ def matrix_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _api_routes(
+def api_routes(
     routes: Sequence[Any], prefix: str = "", inherited: tuple[Any, ...] = ()
 ) -> Iterator[tuple[str, APIRoute, tuple[Any, ...]]]:
     """(full path, route, router-level dependencies), through included routers too (newer
@@ -56,7 +56,7 @@ def _api_routes(
         elif hasattr(route, "original_router"):
             context = route.include_context
             deps = tuple(d.dependency for d in context.dependencies)
-            yield from _api_routes(
+            yield from api_routes(
                 route.original_router.routes, prefix + context.prefix, inherited + deps
             )
 
@@ -75,7 +75,7 @@ def _permission_of(dependant: Any) -> Permission | None:
 def route_permissions(app: FastAPI) -> dict[tuple[str, str], Permission | None]:
     """(method, path) → the Permission of its ``require`` dependency (None when it has none)."""
     found: dict[tuple[str, str], Permission | None] = {}
-    for path, route, inherited in _api_routes(app.routes):
+    for path, route, inherited in api_routes(app.routes):
         from_router = [getattr(d, "permission", None) for d in inherited]
         permission = next((p for p in from_router if isinstance(p, Permission)), None)
         for method in route.methods or ():

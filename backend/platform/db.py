@@ -9,6 +9,7 @@ loads. A session that has no tenant set sees tenant data only when it says so
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -105,6 +106,20 @@ class EncryptedBytes(TypeDecorator[bytes]):
 
     def process_result_value(self, value: bytes | None, dialect: Any) -> bytes | None:
         return None if value is None else get_keyring().decrypt_bytes(bytes(value))
+
+
+class EncryptedJSON(TypeDecorator[Any]):
+    """A JSON value stored encrypted: free text (a visit's facts, outbox payloads) may carry
+    personal data, so the database holds only ciphertext (``EncryptedText``)."""
+
+    impl = EncryptedText
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> Any:
+        return None if value is None else json.loads(value)
 
 
 class Base(DeclarativeBase):

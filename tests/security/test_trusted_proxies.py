@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -109,7 +110,9 @@ def _client_seen_by_app(options: dict[str, Any], peer: str, forwarded_for: str) 
         "scheme": "http",
         "headers": [(b"x-forwarded-for", forwarded_for.encode())],
     }
-    asyncio.run(config.loaded_app(scope, None, None))
+    # In a thread of its own: the e2e tests' Playwright keeps an event loop running in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, config.loaded_app(scope, None, None)).result()
     return seen["client"][0]
 
 

@@ -8,27 +8,20 @@ successful or not. The outbox knows topics and keys only as strings (see ``topic
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
 
-from backend.platform.db import Base, EncryptedText, IdMixin, TenantOwned, TimestampMixin, utcnow
-
-
-class EncryptedJSON(TypeDecorator[dict[str, Any]]):
-    """A JSON object stored encrypted (payloads may carry personal data)."""
-
-    impl = EncryptedText
-    cache_ok = True
-
-    def process_bind_param(self, value: dict[str, Any] | None, dialect: Any) -> str | None:
-        return None if value is None else json.dumps(value, ensure_ascii=False)
-
-    def process_result_value(self, value: str | None, dialect: Any) -> dict[str, Any] | None:
-        return None if value is None else json.loads(value)
+from backend.platform.db import (
+    Base,
+    EncryptedJSON,
+    EncryptedText,
+    IdMixin,
+    TenantOwned,
+    TimestampMixin,
+    utcnow,
+)
 
 
 class MessageStatus:

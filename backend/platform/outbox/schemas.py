@@ -10,13 +10,24 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 DestinationKind = Literal["webhook", "csv", "amqp", "pull"]
 
 
-class WebhookConfig(BaseModel):
+class DestinationConfig(BaseModel):
+    """What every destination's contract says, whatever its kind."""
+
     model_config = ConfigDict(extra="forbid")
+    facts: list[str] = Field(
+        default_factory=list,
+        description=(
+            "names of the visit's facts this destination receives (free text, answers); "
+            "none by default: a fact not named here never leaves madoguchi"
+        ),
+    )
+
+
+class WebhookConfig(DestinationConfig):
     url: str = Field(pattern=r"^https?://")
 
 
-class CsvConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CsvConfig(DestinationConfig):
     folder: str = Field(min_length=1, description="drop folder; relative to MADOGUCHI_DATA_DIR")
     encoding: Literal["cp932", "utf-8-sig"] = "cp932"
     delimiter: Literal["comma", "tab"] = "comma"
@@ -26,16 +37,15 @@ class CsvConfig(BaseModel):
     replacement: str = Field(default="〓", min_length=1, max_length=1)
 
 
-class AmqpConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AmqpConfig(DestinationConfig):
     url: str = Field(pattern=r"^amqps?://")
     exchange: str = ""
     routing_key: str = Field(min_length=1)
     queue: str | None = None
 
 
-class PullConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PullConfig(DestinationConfig):
+    pass
 
 
 CONFIG_MODELS: dict[str, type[BaseModel]] = {
