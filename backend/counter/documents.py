@@ -25,7 +25,6 @@ from backend.platform.access import Principal
 from backend.platform.agentlink import service as agent_service
 from backend.platform.agentlink.hub import get_hub
 from backend.platform.agentlink.schemas import AgentJobRead
-from backend.platform.audit import service as audit
 from backend.platform.errors import BadRequest, Conflict, NotFound
 from contracts import GuidanceResult, VisitRecord
 from contracts import Signature as SignatureShape
@@ -234,23 +233,6 @@ def enqueue(
 # --- one function per request of the counter flow (``backend.counter.documents_router``) --------
 
 
-def _audit(
-    session: Session,
-    principal: Principal,
-    action: str,
-    visit: Visit,
-    detail: dict[str, str] | None = None,
-) -> None:
-    audit.record(
-        session,
-        tenant_id=principal.tenant_id,
-        action=action,
-        actor=principal.actor,
-        visit_id=visit.id,
-        detail=detail,
-    )
-
-
 def visit_guidance(session: Session, visit_id: str) -> GuidanceResult:
     """The procedures the visit needs, with reasons and counters, and the questions still open."""
     return prepare(session, visits.get_visit(session, visit_id)).guidance
@@ -266,14 +248,14 @@ def preview_form(
     """The form prefilled, not yet signed; each preview is audited."""
     visit = visits.get_visit(session, visit_id)
     filename, content = preview(session, visit, form)
-    _audit(session, principal, "form.preview", visit, {"form": form})
+    visits.audit_visit(session, principal, "form.preview", visit, {"form": form})
     return filename, content
 
 
 def send_to_tablet(session: Session, visit_id: str, principal: Principal) -> Visit:
     visit = visits.get_visit(session, visit_id)
     request_confirmation(session, visit)
-    _audit(session, principal, "visit.sent_to_tablet", visit)
+    visits.audit_visit(session, principal, "visit.sent_to_tablet", visit)
     return visit
 
 
@@ -297,7 +279,7 @@ def download(session: Session, visit_id: str, document_id: str, principal: Princ
     """A stored document (its content still there); each download is audited."""
     visit = visits.get_visit(session, visit_id)
     document = get_document(session, visit, document_id)
-    _audit(session, principal, "document.download", visit, {"document_id": document.id})
+    visits.audit_visit(session, principal, "document.download", visit, {"document_id": document.id})
     return document
 
 
@@ -325,7 +307,7 @@ def print_slip(session: Session, visit_id: str, principal: Principal) -> AgentJo
         label="visit-slip",
         actor=principal.actor,
     )
-    _audit(session, principal, "print.request", visit, {"job_id": job.id})
+    visits.audit_visit(session, principal, "print.request", visit, {"job_id": job.id})
     return agent_service.job_read(session, hub, job)
 
 

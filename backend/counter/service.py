@@ -150,18 +150,25 @@ def ensure_open(visit: Visit) -> None:
 def view_visit(session: Session, visit_id: str, principal: Principal) -> Visit:
     """The visit, for a clerk's screen: every view of personal data is audited."""
     visit = get_visit(session, visit_id)
-    _audit(session, principal, "visit.view", visit)
+    audit_visit(session, principal, "visit.view", visit)
     return visit
 
 
-def _audit(session: Session, principal: Principal, action: str, visit: Visit) -> None:
+def audit_visit(
+    session: Session,
+    principal: Principal,
+    action: str,
+    visit: Visit,
+    detail: dict[str, str] | None = None,
+) -> None:
+    """Audit what ``principal`` did with ``visit`` (a view, a preview, a download…)."""
     audit.record(
         session,
         tenant_id=principal.tenant_id,
         action=action,
         actor=principal.actor,
         visit_id=visit.id,
-        detail={},
+        detail=detail,
     )
 
 
@@ -450,7 +457,7 @@ def visit_record(session: Session, visit_id: str, principal: Principal) -> Visit
     """The canonical record for a clerk's screen (audited, like every view of the visit)."""
     visit = get_visit(session, visit_id)
     record = build_record(session, visit)
-    _audit(session, principal, "visit.record.view", visit)
+    audit_visit(session, principal, "visit.record.view", visit)
     return record
 
 
