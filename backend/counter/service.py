@@ -40,7 +40,6 @@ from backend.platform.access import Principal
 from backend.platform.audit import service as audit
 from backend.platform.db import utcnow
 from backend.queue import service as queue_service
-from backend.queue.models import ACTIVE_AT_COUNTER, Ticket, TicketStatus
 from contracts import Applicant, Member, TenantRef, VisitRecord
 
 ATTRIBUTE_FIELDS: tuple[str, ...] = tuple(MemberAttributes.model_fields)
@@ -137,8 +136,8 @@ def open_visit(
                 at=ticket.called_at,
             )
     add_event(session, visit, "visit.opened", {"counter_id": visit.counter_id, "by": actor})
-    if ticket is not None and ticket.status == TicketStatus.CALLED:
-        queue_service.start_serving(session, ticket.id, actor=actor)
+    if ticket is not None:
+        queue_service.start_serving_if_called(session, ticket, actor=actor)
     return get_visit(session, visit.id)
 
 
@@ -255,9 +254,7 @@ def close_visit(
     states.apply(visit, action)
     visit.closed_at = utcnow()
     add_event(session, visit, "visit.closed", {"by": actor})
-    ticket = session.get(Ticket, visit.ticket_id) if visit.ticket_id else None
-    if ticket is not None and ticket.status in ACTIVE_AT_COUNTER:
-        queue_service.finish(session, ticket.id, actor=actor)
+    queue_service.finish_if_active(session, visit.ticket_id, actor=actor)
     session.flush()
     return visit
 
@@ -462,9 +459,7 @@ def visit_record(session: Session, visit_id: str, principal: Principal) -> Visit
 
 
 def ticket_number(session: Session, visit: Visit) -> str | None:
-    if visit.ticket_id is None:
-        return None
-    ticket = session.get(Ticket, visit.ticket_id)
+    ticket = queue_service.find_ticket(session, visit.ticket_id)
     return ticket.display_number if ticket else None
 
 

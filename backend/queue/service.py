@@ -118,6 +118,24 @@ def get_counter(session: Session, counter_id: str) -> Counter:
     return counter
 
 
+def find_ticket(session: Session, ticket_id: str | None) -> Ticket | None:
+    """The ticket, or None when there is none (a visit opened without a ticket)."""
+    return session.get(Ticket, ticket_id) if ticket_id else None
+
+
+def start_serving_if_called(session: Session, ticket: Ticket, *, actor: str | None) -> None:
+    """A visit opened for a called ticket: the clerk now serves it."""
+    if ticket.status == TicketStatus.CALLED:
+        start_serving(session, ticket.id, actor=actor)
+
+
+def finish_if_active(session: Session, ticket_id: str | None, *, actor: str | None) -> None:
+    """A visit ended: its ticket, if still called or served at the counter, is done."""
+    ticket = find_ticket(session, ticket_id)
+    if ticket is not None and ticket.status in ACTIVE_AT_COUNTER:
+        finish(session, ticket.id, actor=actor)
+
+
 def get_ticket(session: Session, ticket_id: str, *, for_update: bool = False) -> Ticket:
     query = select(Ticket).where(Ticket.id == ticket_id)
     if for_update:
