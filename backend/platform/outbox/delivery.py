@@ -27,6 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from backend.platform.audit import service as audit
 from backend.platform.db import new_id, session_scope, utcnow
+from backend.platform.logging_setup import mask_personal_data
 from backend.platform.outbox.adapters import adapter_for
 from backend.platform.outbox.models import (
     DeliveryAttempt,
@@ -161,6 +162,9 @@ def deliver_one(message_id: str, token: str) -> DeliveryResult:
 
 
 def _finish(message_id: str, token: str, result: DeliveryResult) -> None:
+    # A receiver's error text may echo what it was sent (a 個人番号, a phone number, a URL with a
+    # query): it is stored and shown to the back office only as the log filter would show it.
+    result = DeliveryResult(result.ok, mask_personal_data(result.detail), result.retryable)
     with session_scope(unscoped=True, write=True) as session:
         message = session.get(OutboxMessage, message_id)
         if message is None:

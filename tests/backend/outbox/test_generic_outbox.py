@@ -12,7 +12,12 @@ from sqlalchemy import select
 from backend.platform.audit.models import AuditEvent
 from backend.platform.db import session_scope
 from backend.platform.outbox import adapters, delivery, service
-from backend.platform.outbox.models import Destination, MessageStatus, OutboxMessage
+from backend.platform.outbox.models import (
+    DeliveryAttempt,
+    Destination,
+    MessageStatus,
+    OutboxMessage,
+)
 from backend.platform.outbox.topics import TOPICS, Topic, register_topic
 from integrations.base import DeliveryResult
 
@@ -155,3 +160,33 @@ def test_register_topic_replaces_by_name() -> None:
     finally:
         assert before is not None
         register_topic(before)
+
+
+def test_a_receivers_error_text_is_stored_masked(
+    committed_db: Any, monkeypatch: pytest.MonkeyPatch, recorder: Recorder
+) -> None:
+    """A receiver that echoes what it was sent must not put it into the attempt log."""
+    echoed = "400 bad field: 123456789018 tel 090-1234-5678 at /in?name=x"
+
+    class Refusing:
+        def deliver(self, message: Any, /) -> DeliveryResult:
+            return DeliveryResult(False, echoed, retryable=False)
+
+    monkeypatch.setitem(adapters.ADAPTER_FACTORIES, "memory", lambda destination: Refusing())
+    _add_memory_destination(committed_db.tenant_id)
+    with session_scope(unscoped=True, write=True) as session:
+        service.enqueue(
+            session, tenant_id=committed_db.tenant_id, topic="greeting", key="k9",
+            payload={"text": "x"},
+        )  # fmt: skip
+    delivery.deliver_due()
+    with session_scope(unscoped=True) as session:
+        (message,) = session.scalars(select(OutboxMessage).where(OutboxMessage.key == "k9")).all()
+        (attempt,) = session.scalars(
+            select(DeliveryAttempt).where(DeliveryAttempt.message_id == message.id)
+        ).all()
+    for stored in (message.last_error, attempt.detail):
+        assert stored is not None and stored.startswith("400 bad field")
+        assert "123456789018" not in stored
+        assert "090-1234-5678" not in stored
+        assert "name=x" not in stored
