@@ -48,10 +48,6 @@ def after_commit(session: Session, effect: Effect) -> None:
     session.info.setdefault(_EFFECTS_KEY, []).append(effect)
 
 
-def pending_effects(session: Session) -> int:
-    return len(session.info.get(_EFFECTS_KEY, ()))
-
-
 def keep(session: Session, write: Write, *, apply_now: bool = True) -> None:
     """Make ``write`` durable whatever becomes of ``session``'s transaction.
 
@@ -89,14 +85,8 @@ def audit_attempt(
 
     try:
         yield
-    except BaseException:
+    finally:
         keep(session, write)
-        raise
-    keep(session, write)
-
-
-def pending_kept_writes(session: Session) -> int:
-    return len(session.info.get(_KEPT_KEY, ()))
 
 
 @event.listens_for(Session, "after_commit")
