@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-from email.message import Message as MimeMessage
 from typing import Any
 
 from fastapi import FastAPI
@@ -143,6 +142,10 @@ async def _send_error(send: Send, status: int, error: dict[str, Any]) -> None:
 FORBIDDEN_CHARACTERS = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
+# JSON escapes that can produce a forbidden character (\b, \f, \uXXXX): a body with none of
+# them and no raw forbidden character cannot hold one in any string, so it is not parsed here
+# (FastAPI parses it anyway; the common body is parsed once, not twice).
+_FORBIDDEN_ESCAPE = re.compile(rb"\\[bfu]")
 # Refused JSON bodies are never parsed; this bounds the walk of the ones that are.
 JSON_BODY_LIMITS = ParseLimits(max_bytes=UPLOAD_BODY_LIMIT, max_depth=64)
 MAX_REPORTED_FIELDS = 20
@@ -214,12 +217,8 @@ def _is_json(scope: Scope) -> bool:
     value = dict(scope.get("headers") or []).get(b"content-type")
     if not value:
         return True
-    mime = MimeMessage()
-    mime["content-type"] = value.decode("latin-1")
-    subtype = mime.get_content_subtype()
-    return mime.get_content_maintype() == "application" and (
-        subtype == "json" or subtype.endswith("+json")
-    )
+    maintype, _, subtype = value.split(b";", 1)[0].strip().lower().partition(b"/")
+    return maintype == b"application" and (subtype == b"json" or subtype.endswith(b"+json"))
 
 
 def _body_problems(value: Any) -> list[dict[str, str]]:
@@ -244,6 +243,15 @@ def _body_problems(value: Any) -> list[dict[str, str]]:
     return sorted(problems, key=lambda problem: problem["field"])
 
 
+def _may_hold_forbidden_character(body: bytes) -> bool:
+    if _FORBIDDEN_ESCAPE.search(body):
+        return True
+    try:
+        return forbidden_character(body.decode("utf-8")) is not None
+    except UnicodeDecodeError:
+        return True  # not UTF-8: let the parse decide, as before
+
+
 def _json_body_error(body: bytes) -> dict[str, Any] | None:
     """The error for a JSON body refused before FastAPI parses it, or None to let it through.
 
@@ -253,6 +261,8 @@ def _json_body_error(body: bytes) -> dict[str, Any] | None:
         check_json(body, JSON_BODY_LIMITS)
     except DocumentRefused as exc:
         return {"code": exc.code, "message": exc.message}
+    if not _may_hold_forbidden_character(body):
+        return None
     try:
         value = json.loads(body)
     except (ValueError, RecursionError):
