@@ -10,6 +10,7 @@ import typer
 from pydantic import ValidationError
 
 from backend.platform import safe_parse
+from backend.platform.logging_setup import configure_for_command
 from backend.platform.safe_parse import DocumentTooComplex
 from backend.platform.settings import Settings
 from contracts import VisitRecord
@@ -57,15 +58,6 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _settings() -> Settings:
-    from backend.platform.logging_setup import configure_logging
-    from backend.platform.settings import get_settings
-
-    settings = get_settings()
-    configure_logging(settings.log_level)
-    return settings
-
-
 def register(app: typer.Typer) -> None:
     visit_app = typer.Typer(help="Canonical visit records (madoguchi.visit/1).")
     app.add_typer(visit_app, name="visit")
@@ -103,7 +95,7 @@ def register(app: typer.Typer) -> None:
         from backend.platform import migrate
         from backend.platform.db import get_engine
 
-        _settings()
+        configure_for_command()
         migrate.upgrade(get_engine())
         typer.echo("database at head")
 
@@ -113,7 +105,7 @@ def register(app: typer.Typer) -> None:
         from backend.platform.db import session_scope
         from backend.seed import seed_demo
 
-        _settings()
+        configure_for_command()
         with session_scope(unscoped=True) as session:
             tenant = seed_demo(session)
             typer.echo(f"seeded {tenant.code} {tenant.name}")
@@ -127,7 +119,7 @@ def register(app: typer.Typer) -> None:
         """Serve the API and the screens (no migrations: run `madoguchi db upgrade` first)."""
         import uvicorn
 
-        settings = _settings()
+        settings = configure_for_command()
         uvicorn.run(
             "backend.app:create_app",
             factory=True,
@@ -142,7 +134,7 @@ def register(app: typer.Typer) -> None:
         """Run the background jobs until interrupted."""
         from backend import worker
 
-        _settings()
+        configure_for_command()
         try:
             worker.run_forever()
         except KeyboardInterrupt:
@@ -153,4 +145,4 @@ def register(app: typer.Typer) -> None:
         """Everything on one machine (what `make run` starts)."""
         from backend.demo import run_demo
 
-        run_demo(_settings())
+        run_demo(configure_for_command())

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.identity.tenants.models import Tenant
+from backend.platform.logging_setup import configure_for_command
 
 
 def _tenants(session: Session, code: str | None) -> list[Tenant]:
@@ -23,13 +24,6 @@ def _tenants(session: Session, code: str | None) -> list[Tenant]:
         typer.echo(f"団体コード {code} の自治体がありません (no such tenant)", err=True)
         raise typer.Exit(2)
     return tenants
-
-
-def _prepare() -> None:
-    from backend.platform.logging_setup import configure_logging
-    from backend.platform.settings import get_settings
-
-    configure_logging(get_settings().log_level)
 
 
 def register(app: typer.Typer) -> None:
@@ -55,7 +49,7 @@ def register(app: typer.Typer) -> None:
         from backend.platform.audit.service import events, verify_chain
         from backend.platform.db import session_scope
 
-        _prepare()
+        configure_for_command()
         broken = False
         known: list[anchoring.Anchor] = []
         if anchors_file is not None:
@@ -102,7 +96,7 @@ def register(app: typer.Typer) -> None:
         """Append the signed head of every tenant's chain to the anchor file now."""
         from backend.platform.audit import anchors as anchoring
 
-        _prepare()
+        configure_for_command()
         try:
             written = anchoring.anchor_now(file)
         except (anchoring.AnchorError, OSError) as exc:
@@ -124,7 +118,7 @@ def register(app: typer.Typer) -> None:
         if fmt not in ("jsonl", "csv"):
             typer.echo("--format は jsonl か csv です", err=True)
             raise typer.Exit(2)
-        _prepare()
+        configure_for_command()
         writer = export_jsonl if fmt == "jsonl" else export_csv
         with session_scope(unscoped=True) as session:
             (row,) = _tenants(session, tenant)
@@ -153,7 +147,7 @@ def register(app: typer.Typer) -> None:
         from backend.counter import retention
         from backend.platform.db import session_scope
 
-        _prepare()
+        configure_for_command()
         with session_scope(unscoped=True) as session:
             purge_plan = retention.plan(session)
             unread = purge_plan.unread

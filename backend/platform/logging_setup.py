@@ -15,6 +15,8 @@ import logging.config
 import re
 from typing import Any
 
+from backend.platform.settings import Settings, get_settings
+
 # 12 digits, optionally grouped 4-4-4 by spaces or hyphens: the shape of a 個人番号.
 _INDIVIDUAL_NUMBER = re.compile(r"(?<!\d)\d{4}[ -]?\d{4}[ -]?\d{4}(?!\d)")
 
@@ -115,3 +117,10 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
 
 def configure_logging(level: str = "INFO") -> None:
     logging.config.dictConfig(logging_config(level))
+
+
+def configure_for_command() -> Settings:
+    """The start of a CLI command: the settings, and logging at their level through the filter."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return settings

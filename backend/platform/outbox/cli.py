@@ -7,15 +7,10 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from backend.platform.logging_setup import configure_for_command
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-
-def _prepare() -> None:
-    from backend.platform.logging_setup import configure_logging
-    from backend.platform.settings import get_settings
-
-    configure_logging(get_settings().log_level)
 
 
 def _tenant_id(session: Session, code: str) -> str | None:
@@ -38,7 +33,7 @@ def register(app: typer.Typer) -> None:
         from backend.platform.errors import MadoguchiError
         from backend.platform.outbox import service
 
-        _prepare()
+        configure_for_command()
         try:
             with session_scope(unscoped=True) as session:
                 message = service.replay(session, message_id, tenant_id=None, actor="cli")
@@ -59,7 +54,7 @@ def register(app: typer.Typer) -> None:
         from backend.platform.db import session_scope
         from backend.platform.outbox.models import OutboxMessage
 
-        _prepare()
+        configure_for_command()
         with session_scope(unscoped=True) as session:
             query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc()).limit(limit)
             if status:
@@ -102,7 +97,7 @@ def register(app: typer.Typer) -> None:
         from backend.platform.outbox import service
         from backend.platform.outbox.schemas import DestinationCreate
 
-        _prepare()
+        configure_for_command()
         try:
             body = DestinationCreate(
                 name=name,
