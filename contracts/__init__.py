@@ -15,7 +15,9 @@ from contracts.visit import (
     Applicant,
     Certificate,
     Member,
+    Representative,
     TenantRef,
+    Unresolved,
     VisitRecord,
     visit_json_schema,
 )
@@ -31,11 +33,13 @@ __all__ = [
     "Member",
     "ProcedureResult",
     "QuestionResult",
+    "Representative",
     "Signature",
     "Stroke",
     "StrokePoint",
     "TenantRef",
     "Totals",
+    "Unresolved",
     "VisitRecord",
     "visit_json_schema",
 ]

@@ -31,7 +31,7 @@ SexCode = Literal["1", "2", "9"]
 SEX_LABELS: dict[str, str] = {"1": "男", "2": "女", "9": "適用不能"}
 
 Insurance = Literal["national_health", "employee", "late_elderly", "welfare", "none"]
-Source = Literal["card", "staff", "core"]
+Source = Literal["card", "staff", "core", "resident"]
 FactValue = bool | int | str | None
 
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
@@ -56,6 +56,27 @@ class Applicant(RecordModel):
     name: NonEmpty
     relationship: str | None = Field(default=None, description="続柄 to the members, e.g. 本人")
     phone: str | None = None
+    member: int | None = Field(
+        default=None, description="index into members when the 届出人 is a household member"
+    )
+    address: str | None = Field(default=None, description="the 届出人's address")
+
+
+class Representative(RecordModel):
+    """代理人: someone filing on the 届出人's behalf, with a 委任状."""
+
+    name: NonEmpty
+    address: str | None = None
+    relationship: str | None = Field(default=None, description="relation to the 届出人")
+    phone: str | None = None
+    power_of_attorney: bool = Field(default=False, description="a 委任状 was presented")
+
+
+class Unresolved(RecordModel):
+    """A guidance question the clerk could not confirm (わからない / 確認できない)."""
+
+    question: NonEmpty = Field(description="question id, e.g. members.1.care_certified")
+    reason: str | None = Field(default=None, description="why, for the back office")
 
 
 class Member(RecordModel):
@@ -77,6 +98,22 @@ class Member(RecordModel):
     residence_status: str | None = Field(default=None, description="在留資格 (foreign residents)")
     residence_card_number: str | None = None
     residence_period_end: dt.date | None = None
+    concerned: bool | None = Field(
+        default=None,
+        description="the member the event is about: the newborn (birth), a spouse "
+        "(marriage, divorce), a mover (moves; None there means every member moves)",
+    )
+    domicile: str | None = Field(default=None, description="本籍")
+    domicile_head: str | None = Field(default=None, description="筆頭者")
+    common_name: str | None = Field(default=None, description="通称 (foreign residents)")
+    resident_since: dt.date | None = Field(
+        default=None, description="住民となった年月日 (foreign residents)"
+    )
+    field_sources: dict[str, Source] = Field(
+        default_factory=dict,
+        description="where a field came from when not from the member's source, "
+        "e.g. {'kana': 'core'}",
+    )
 
     @field_validator("resident_code")
     @classmethod
@@ -101,7 +138,7 @@ class Member(RecordModel):
 class Certificate(RecordModel):
     """A certificate the resident asks for at the same visit."""
 
-    kind: Literal["residence", "tax", "seal"]
+    kind: Literal["residence", "residence_removed", "family_register_attachment", "tax", "seal"]
     copies: Annotated[int, Field(ge=1, le=20)] = 1
     scope: Literal["household", "individual"] | None = None
     include: list[str] = Field(
@@ -128,10 +165,22 @@ class VisitRecord(RecordModel):
     previous_address: str | None = None
     new_address: str | None = None
     household_head: str | None = None
+    new_household_head: str | None = Field(default=None, description="新世帯主, when it changes")
     applicant: Applicant | None = None
+    representative: Representative | None = None
     members: list[Member] = Field(default_factory=list)
     facts: dict[str, FactValue] = Field(default_factory=dict)
+    fact_sources: dict[str, Source] = Field(
+        default_factory=dict, description="where a fact came from when not the clerk"
+    )
+    unresolved: list[Unresolved] = Field(default_factory=list)
     certificates: list[Certificate] = Field(default_factory=list)
+    address_on_january_first: str | None = Field(
+        default=None, description="1月1日現在の住所 (decides who issues a tax certificate)"
+    )
+    reception_label: str | None = Field(
+        default=None, description="the visit as people see it: ticket number and date"
+    )
 
     def to_json_dict(self) -> dict[str, object]:
         """The record as JSON-ready data with ``schema`` first, as published."""
