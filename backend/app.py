@@ -40,6 +40,8 @@ ROUTER_MODULES: tuple[str, ...] = (
     "backend.counter.documents_router",
     "backend.counter.tablet_router",
     "backend.addresses.router",
+    "backend.identity.tenants.router",
+    "backend.identity.staff.router",
 )
 
 

@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "backend.platform.outbox.cli",
     "backend.corelink.cli",
     "hardware.agent.cli",
+    "backend.identity.cli",
 )
 
 

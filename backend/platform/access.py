@@ -59,6 +59,7 @@ class Permission(StrEnum):
     CATALOG_MANAGE = "catalog.manage"
     DEVICE_MANAGE = "device.manage"
     STAFF_MANAGE = "staff.manage"
+    TENANT_MANAGE = "tenant.manage"
     AUDIT_READ = "audit.read"
 
 
@@ -81,7 +82,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.BACK_OFFICE: frozenset(_BACK_OFFICE),
     Role.TENANT_ADMIN: frozenset(_ADMIN),
     # The system operator runs the service; personal data is not theirs to see.
-    Role.OPERATOR: frozenset({P.AUDIT_READ, P.BOARD_READ}),
+    Role.OPERATOR: frozenset({P.AUDIT_READ, P.BOARD_READ, P.TENANT_MANAGE}),
 }
 
 DEVICE_PERMISSIONS: dict[DeviceKind, frozenset[Permission]] = {
