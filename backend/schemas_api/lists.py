@@ -67,6 +67,22 @@ CERTIFICATE_LABELS: Final[dict[str, Labels]] = {
         "vi": "Bản sao phiếu cư trú",
         "pt": "Cópia do atestado de residência",
     },
+    "residence_removed": {
+        "ja": "除票の写し",
+        "en": "Certificate of removed residence record",
+        "zh-Hans": "除票副本",
+        "ko": "제표 사본",
+        "vi": "Bản sao phiếu cư trú đã xóa",
+        "pt": "Cópia do registro de residência cancelado",
+    },
+    "family_register_attachment": {
+        "ja": "戸籍の附票の写し",
+        "en": "Family register supplement (address history)",
+        "zh-Hans": "户籍附票副本",
+        "ko": "호적 부표 사본",
+        "vi": "Bản sao phụ lục hộ tịch (lịch sử địa chỉ)",
+        "pt": "Cópia do anexo do registro familiar (histórico de endereços)",
+    },
     "tax": {
         "ja": "所得・課税証明書",
         "en": "Income and tax certificate",
