@@ -209,6 +209,10 @@ def judge(
         if status == 422 and "body" in response.text:
             return None
         return f"{status} for another tenant's object, want 404"
+    if permission is Permission.TENANT_MANAGE:
+        # The operator's tenant list spans the deployment by design: codes and names of
+        # municipalities, no one's personal data.
+        return None
     leaked = [s for s in world.sentinels if s in response.text]
     return f"response shows the other tenant's data: {leaked}" if leaked else None
 
