@@ -183,8 +183,26 @@ class VisitRecord(RecordModel):
     )
 
     def to_json_dict(self) -> dict[str, object]:
-        """The record as JSON-ready data with ``schema`` first, as published."""
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        """The record as JSON-ready data with ``schema`` first, as published.
+
+        Collections added after the first release are left out while empty, so a record that
+        does not use them serialises (and hashes: signed documents bind that hash) as before.
+        """
+        data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        _drop_empty(data, LATER_RECORD_COLLECTIONS)
+        for member in data.get("members", []):
+            _drop_empty(member, LATER_MEMBER_COLLECTIONS)
+        return data
+
+
+LATER_RECORD_COLLECTIONS: Final = ("fact_sources", "unresolved")
+LATER_MEMBER_COLLECTIONS: Final = ("field_sources",)
+
+
+def _drop_empty(data: dict[str, object], keys: tuple[str, ...]) -> None:
+    for key in keys:
+        if data.get(key) in ({}, []):
+            del data[key]
 
 
 def visit_json_schema() -> dict[str, object]:

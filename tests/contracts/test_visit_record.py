@@ -55,3 +55,31 @@ def test_cli_validate_broken_json(tmp_path: Path) -> None:
     result = runner.invoke(build_app(), ["visit", "validate", str(bad)])
     assert result.exit_code == 1
     assert "JSON" in result.output
+
+
+def test_later_collections_are_left_out_while_empty_so_old_hashes_hold() -> None:
+    """fact_sources, unresolved and field_sources (added in wave 3) appear only when used."""
+    from contracts import VisitRecord
+
+    base = {
+        "tenant": {"code": "991007", "name": "窓口デモ市"},
+        "event": "death",
+        "event_date": "2026-11-20",
+        "filed_on": "2026-11-24",
+        "members": [{"name": "見本　一郎"}],
+    }
+    plain = VisitRecord.model_validate(base).to_json_dict()
+    assert "fact_sources" not in plain and "unresolved" not in plain
+    assert "field_sources" not in plain["members"][0]  # type: ignore[index]
+
+    used = VisitRecord.model_validate(
+        {
+            **base,
+            "fact_sources": {"has_dog": "core"},
+            "unresolved": [{"question": "members.0.care_certified", "reason": "本人不在"}],
+            "members": [{"name": "見本　一郎", "field_sources": {"kana": "core"}}],
+        }
+    ).to_json_dict()
+    assert used["fact_sources"] == {"has_dog": "core"}
+    assert used["unresolved"] == [{"question": "members.0.care_certified", "reason": "本人不在"}]
+    assert used["members"][0]["field_sources"] == {"kana": "core"}  # type: ignore[index]
