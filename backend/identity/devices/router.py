@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from backend.identity.auth.deps import CurrentDevice
 from backend.identity.devices import service
 from backend.identity.devices.models import Device, DeviceKind
+from backend.identity.devices.pairing_link import pairing_qr_data_url, pairing_url
 from backend.identity.throttle import LoginThrottled, client_address, pairing_throttle
 from backend.platform.access import DEVICE_PERMISSIONS, Permission, Principal, require
 from backend.platform.deps import SessionDep
@@ -46,6 +47,19 @@ class PairingCode(BaseModel):
     device: DeviceRead
     pairing_code: str = Field(description="shown once; type it on the device within 10 minutes")
     pairing_expires_at: dt.datetime
+    pairing_url: str = Field(description="the device opens it (or scans the QR) to pair")
+    pairing_qr: str = Field(description="the pairing URL as an SVG QR code (data: URL)")
+
+
+def _pairing(device: Device, code: str) -> PairingCode:
+    assert device.pairing_expires_at is not None
+    return PairingCode(
+        device=_read(device),
+        pairing_code=code,
+        pairing_expires_at=device.pairing_expires_at,
+        pairing_url=pairing_url(code),
+        pairing_qr=pairing_qr_data_url(code),
+    )
 
 
 class PairRequest(BaseModel):
@@ -100,10 +114,7 @@ def create_device(body: DeviceCreate, principal: Admin, session: SessionDep) -> 
         counter_id=body.counter_id,
         actor=principal.actor,
     )
-    assert device.pairing_expires_at is not None
-    return PairingCode(
-        device=_read(device), pairing_code=code, pairing_expires_at=device.pairing_expires_at
-    )
+    return _pairing(device, code)
 
 
 @router.get("/me", response_model=DeviceSelf)
@@ -147,10 +158,7 @@ def get_device(device_id: str, principal: Admin, session: SessionDep) -> DeviceR
 @router.post("/{device_id}/pairing-code", response_model=PairingCode)
 def new_pairing_code(device_id: str, principal: Admin, session: SessionDep) -> PairingCode:
     device, code = service.reissue_pairing_code(session, device_id, principal.actor)
-    assert device.pairing_expires_at is not None
-    return PairingCode(
-        device=_read(device), pairing_code=code, pairing_expires_at=device.pairing_expires_at
-    )
+    return _pairing(device, code)
 
 
 @router.post("/{device_id}/revoke", response_model=DeviceRead)

@@ -1,0 +1,409 @@
+// The municipality's admin console: staff accounts, devices (pairing by code and QR),
+// back-office destinations and catalog versions. Japanese first, English on request.
+"use strict";
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const TEXT = {
+    ja: {
+      title: "管理画面", login: "ログイン", tenantCode: "団体コード", username: "ユーザー名",
+      password: "パスワード", logout: "ログアウト", staffTab: "職員", devicesTab: "端末",
+      destinationsTab: "連携先", catalogTab: "手続きカタログ", displayName: "氏名", role: "役割",
+      state: "状態", actions: "操作", addStaff: "職員アカウントの追加",
+      initialPassword: "初期パスワード（12文字以上）", add: "追加する", deviceName: "名前",
+      kind: "種類", lastContact: "最終通信", addDevice: "端末の登録",
+      issueCode: "登録コードを発行する", pairingCode: "登録コード",
+      pairingHelp: "端末でこの QR コードを読み取るか、端末の /pair/ 画面でコードを入力してください（10分間有効・1回限り）。",
+      destName: "連携先", progress: "送信・受領", version: "版", label: "名称", procedures: "手続き数",
+      diff: "有効な版との違い", uploadCatalog: "新しい版を登録（YAML・上級者向け）",
+      yamlFile: "YAML ファイル", note: "メモ", upload: "下書きとして登録",
+      active: "有効", disabled: "無効", disable: "無効にする", enable: "有効にする",
+      resetPassword: "パスワード再設定", revoke: "登録を取り消す", reissue: "コード再発行",
+      revoked: "取消済み", paired: "登録済み", waiting: "登録待ち", never: "なし",
+      activate: "有効にする", showDiff: "違いを見る", rollback: "一つ前の版に戻す", draft: "下書き",
+      added: "追加しました", confirmDisable: "このアカウントを無効にしますか？ 開いている画面はすぐにログアウトされます。",
+      newPassword: "新しいパスワード（12文字以上）を入力してください", sessionsEnded: "件のログインを終了しました",
+      enabled: "有効", paused: "停止中", purged: "未受領のまま削除", sample: "見本カタログ（組み込み）",
+      activeVersion: "有効な版", noChanges: "違いはありません", addedItems: "追加", removedItems: "削除",
+      changedItems: "変更", chooseFile: "YAML ファイルを選んでください", uploaded: "下書きとして登録しました",
+      activated: "有効にしました", rolledBack: "一つ前の版に戻しました", loginFailed: "ログインできませんでした",
+      kinds: { agent: "カード読取端末（窓口PC）", tablet: "確認用タブレット", ticket_machine: "発券機", display: "呼出表示", back_office_api: "基幹システム・RPA 連携" },
+    },
+    en: {
+      title: "Admin console", login: "Log in", tenantCode: "Municipality code", username: "Username",
+      password: "Password", logout: "Log out", staffTab: "Staff", devicesTab: "Devices",
+      destinationsTab: "Destinations", catalogTab: "Procedure catalog", displayName: "Name", role: "Role",
+      state: "State", actions: "Actions", addStaff: "Add a staff account",
+      initialPassword: "Initial password (12+ characters)", add: "Add", deviceName: "Name",
+      kind: "Kind", lastContact: "Last contact", addDevice: "Register a device",
+      issueCode: "Issue a pairing code", pairingCode: "Pairing code",
+      pairingHelp: "Scan this QR code on the device, or type the code on its /pair/ screen (valid 10 minutes, once).",
+      destName: "Destination", progress: "Sent / acknowledged", version: "Version", label: "Label", procedures: "Procedures",
+      diff: "Differences from the active version", uploadCatalog: "Upload a new version (YAML, for power users)",
+      yamlFile: "YAML file", note: "Note", upload: "Upload as draft",
+      active: "Active", disabled: "Disabled", disable: "Disable", enable: "Enable",
+      resetPassword: "Reset password", revoke: "Revoke", reissue: "New code",
+      revoked: "Revoked", paired: "Paired", waiting: "Waiting for pairing", never: "never",
+      activate: "Activate", showDiff: "Show differences", rollback: "Roll back to the previous version", draft: "Draft",
+      added: "Added", confirmDisable: "Disable this account? Its open screens are logged out at once.",
+      newPassword: "Type the new password (12+ characters)", sessionsEnded: "session(s) ended",
+      enabled: "Enabled", paused: "Paused", purged: "purged unread", sample: "Sample catalog (built in)",
+      activeVersion: "Active version", noChanges: "No differences", addedItems: "Added", removedItems: "Removed",
+      changedItems: "Changed", chooseFile: "Choose a YAML file", uploaded: "Uploaded as a draft",
+      activated: "Activated", rolledBack: "Rolled back", loginFailed: "Could not log in",
+      kinds: { agent: "Card reader PC (agent)", tablet: "Resident tablet", ticket_machine: "Ticket machine", display: "Call display", back_office_api: "Core system / RPA" },
+    },
+  };
+  const state = { lang: localStorage.getItem("admin.lang") || "ja", csrf: null, roles: [] };
+  const t = (key) => TEXT[state.lang][key] || TEXT.ja[key] || key;
+
+  function applyLanguage() {
+    document.documentElement.lang = state.lang;
+    document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+    $("lang").textContent = state.lang === "ja" ? "English" : "日本語";
+    $("lang").lang = state.lang === "ja" ? "en" : "ja";
+    fillKinds();
+    fillRoles();
+  }
+
+  async function api(method, path, body) {
+    const headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (state.csrf && method !== "GET") headers["x-csrf-token"] = state.csrf;
+    const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const data = await response.json().catch(() => ({}));
+    if (response.status === 401) { showLogin(); throw new Error(t("loginFailed")); }
+    if (!response.ok) {
+      const error = new Error((data.error && data.error.message) || response.statusText);
+      error.body = data.error || {};
+      throw error;
+    }
+    return data;
+  }
+
+  function say(message, isError) {
+    $("status").textContent = message;
+    $("status").className = isError ? "error" : "";
+  }
+
+  function cell(row, text) {
+    const td = document.createElement("td");
+    td.textContent = text;
+    row.append(td);
+    return td;
+  }
+
+  function button(label, onClick, secondary) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    if (secondary) b.className = "secondary";
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function when(value) {
+    return value ? new Date(value).toLocaleString(state.lang === "ja" ? "ja-JP" : "en-GB") : t("never");
+  }
+
+  // --- staff -----------------------------------------------------------------------------
+  function fillRoles() {
+    const select = $("role-select");
+    const current = select.value;
+    select.textContent = "";
+    for (const role of state.roles) {
+      if (role.role === "operator") continue;  // granted by the operator, not here
+      const option = document.createElement("option");
+      option.value = role.role;
+      option.textContent = role.description.split("：")[0] + " (" + role.role + ")";
+      select.append(option);
+    }
+    if (current) select.value = current;
+    showRoleHelp();
+  }
+
+  function showRoleHelp() {
+    const role = state.roles.find((r) => r.role === $("role-select").value);
+    $("role-help").textContent = role ? role.description : "";
+  }
+
+  async function loadStaff() {
+    const rows = await api("GET", "/api/v1/staff");
+    const body = $("staff-table").querySelector("tbody");
+    body.textContent = "";
+    for (const staff of rows) {
+      const row = document.createElement("tr");
+      cell(row, staff.username);
+      cell(row, staff.display_name);
+      const role = state.roles.find((r) => r.role === staff.role);
+      cell(row, role ? role.description.split("：")[0] : staff.role);
+      const stateCell = cell(row, staff.active ? t("active") : t("disabled"));
+      if (!staff.active) stateCell.className = "inactive";
+      const actions = cell(row, "");
+      if (staff.active) {
+        actions.append(button(t("disable"), () => disableStaff(staff), true));
+      } else {
+        actions.append(button(t("enable"), () => act(`/api/v1/staff/${staff.id}/enable`, loadStaff), true));
+      }
+      actions.append(button(t("resetPassword"), () => resetPassword(staff), true));
+      body.append(row);
+    }
+  }
+
+  async function disableStaff(staff) {
+    if (!window.confirm(t("confirmDisable") + "\n" + staff.username)) return;
+    const result = await api("POST", `/api/v1/staff/${staff.id}/disable`).catch((e) => say(e.message, true));
+    if (result) say(`${staff.username}: ${t("disabled")} (${result.sessions_ended} ${t("sessionsEnded")})`);
+    loadStaff();
+  }
+
+  async function resetPassword(staff) {
+    const password = window.prompt(t("newPassword") + "\n" + staff.username);
+    if (!password) return;
+    const result = await api("POST", `/api/v1/staff/${staff.id}/reset-password`, { password }).catch((e) => say(e.message, true));
+    if (result) say(`${staff.username}: ${t("resetPassword")} (${result.sessions_ended} ${t("sessionsEnded")})`);
+  }
+
+  async function act(path, reload) {
+    try { await api("POST", path); } catch (e) { say(e.message, true); }
+    reload();
+  }
+
+  async function addStaff(event) {
+    event.preventDefault();
+    const form = event.target;
+    const body = Object.fromEntries(new FormData(form));
+    if (!body.display_name) delete body.display_name;
+    try {
+      await api("POST", "/api/v1/staff", body);
+      say(`${t("added")}: ${body.username}`);
+      form.reset();
+      showRoleHelp();
+      loadStaff();
+    } catch (e) { say(e.message, true); }
+  }
+
+  // --- devices ---------------------------------------------------------------------------
+  function fillKinds() {
+    const select = $("kind-select");
+    const current = select.value;
+    select.textContent = "";
+    for (const [kind, label] of Object.entries(t("kinds"))) {
+      const option = document.createElement("option");
+      option.value = kind;
+      option.textContent = label;
+      select.append(option);
+    }
+    if (current) select.value = current;
+  }
+
+  async function loadDevices() {
+    const rows = await api("GET", "/api/v1/devices");
+    const body = $("device-table").querySelector("tbody");
+    body.textContent = "";
+    for (const device of rows) {
+      const row = document.createElement("tr");
+      cell(row, device.name);
+      cell(row, t("kinds")[device.kind] || device.kind);
+      cell(row, when(device.last_seen_at));
+      const status = device.revoked_at ? t("revoked") : device.paired ? t("paired") : t("waiting");
+      cell(row, status).className = device.revoked_at ? "inactive" : "";
+      const actions = cell(row, "");
+      if (!device.revoked_at) {
+        actions.append(button(t("reissue"), () => reissue(device), true));
+        actions.append(button(t("revoke"), () => act(`/api/v1/devices/${device.id}/revoke`, loadDevices), true));
+      }
+      body.append(row);
+    }
+  }
+
+  function showPairing(result) {
+    $("pairing-code").textContent = result.pairing_code;
+    $("pairing-qr").src = result.pairing_qr;
+    $("pairing-link").href = result.pairing_url;
+    $("pairing-link").textContent = result.pairing_url;
+    $("pairing").hidden = false;
+    $("pairing").scrollIntoView({ block: "nearest" });
+  }
+
+  async function reissue(device) {
+    try { showPairing(await api("POST", `/api/v1/devices/${device.id}/pairing-code`)); } catch (e) { say(e.message, true); }
+    loadDevices();
+  }
+
+  async function addDevice(event) {
+    event.preventDefault();
+    const body = Object.fromEntries(new FormData(event.target));
+    try {
+      showPairing(await api("POST", "/api/v1/devices", body));
+      event.target.reset();
+      loadDevices();
+    } catch (e) { say(e.message, true); }
+  }
+
+  // --- destinations ----------------------------------------------------------------------
+  async function loadDestinations() {
+    const rows = await api("GET", "/api/v1/outbox/destinations");
+    const body = $("destination-table").querySelector("tbody");
+    body.textContent = "";
+    for (const destination of rows) {
+      const row = document.createElement("tr");
+      cell(row, destination.name);
+      cell(row, destination.kind);
+      cell(row, destination.enabled ? t("enabled") : t("paused"));
+      let progress = `${destination.feed_cursor} / ${destination.acked_cursor}`;
+      if (destination.purged_unread) progress += ` (${t("purged")} ${destination.purged_unread})`;
+      cell(row, progress);
+      body.append(row);
+    }
+  }
+
+  // --- catalog ---------------------------------------------------------------------------
+  async function loadCatalog() {
+    const versions = await api("GET", "/api/v1/catalog/versions");
+    const active = versions.find((v) => v.active);
+    $("catalog-active").textContent = `${t("activeVersion")}: ` + (active ? `${active.number} ${active.label}` : t("sample"));
+    const body = $("catalog-table").querySelector("tbody");
+    body.textContent = "";
+    for (const version of versions.slice().reverse()) {
+      const row = document.createElement("tr");
+      cell(row, String(version.number));
+      cell(row, version.label + (version.note ? ` — ${version.note}` : ""));
+      cell(row, String(version.procedures));
+      cell(row, version.active ? t("active") : t("draft"));
+      const actions = cell(row, "");
+      actions.append(button(t("showDiff"), () => showDiff(version.number), true));
+      if (!version.active) {
+        actions.append(button(t("activate"), () => act(`/api/v1/catalog/versions/${version.number}/activate`, () => { say(t("activated")); loadCatalog(); })));
+      }
+      body.append(row);
+    }
+    if (active) {
+      const row = document.createElement("tr");
+      const td = cell(row, "");
+      td.colSpan = 5;
+      td.append(button(t("rollback"), () => act("/api/v1/catalog/rollback", () => { say(t("rolledBack")); loadCatalog(); }), true));
+      body.append(row);
+    }
+  }
+
+  async function showDiff(number) {
+    const diff = await api("GET", `/api/v1/catalog/versions/${number}/diff`);
+    const list = $("catalog-diff-list");
+    list.textContent = "";
+    const sections = { procedures: t("procedures"), questions: "質問 / questions", counters: "窓口 / counters", departments: "課 / departments" };
+    for (const [key, name] of Object.entries(sections)) {
+      const section = diff[key];
+      const lines = [];
+      if (section.added.length) lines.push(`${t("addedItems")}: ${section.added.join(", ")}`);
+      if (section.removed.length) lines.push(`${t("removedItems")}: ${section.removed.join(", ")}`);
+      for (const [id, fields] of Object.entries(section.changed)) lines.push(`${t("changedItems")}: ${id} (${fields.join(", ")})`);
+      for (const line of lines) {
+        const li = document.createElement("li");
+        li.textContent = `${name} — ${line}`;
+        list.append(li);
+      }
+    }
+    if (!list.children.length) {
+      const li = document.createElement("li");
+      li.textContent = t("noChanges");
+      list.append(li);
+    }
+    $("catalog-diff").hidden = false;
+  }
+
+  async function uploadCatalog(event) {
+    event.preventDefault();
+    const file = $("catalog-file").files[0];
+    const errors = $("catalog-errors");
+    errors.textContent = "";
+    if (!file) { say(t("chooseFile"), true); return; }
+    const note = new FormData(event.target).get("note") || null;
+    try {
+      await api("POST", "/api/v1/catalog/versions", { source: await file.text(), note });
+      say(t("uploaded"));
+      event.target.reset();
+      loadCatalog();
+    } catch (e) {
+      say(e.message, true);
+      for (const issue of (e.body.issues || [])) {
+        const li = document.createElement("li");
+        li.textContent = typeof issue === "string" ? issue : `${issue.path || ""} ${issue.message || JSON.stringify(issue)}`;
+        errors.append(li);
+      }
+    }
+  }
+
+  // --- frame -----------------------------------------------------------------------------
+  const LOADERS = { staff: loadStaff, devices: loadDevices, destinations: loadDestinations, catalog: loadCatalog };
+
+  function selectTab(name) {
+    for (const tab of document.querySelectorAll("[role=tab]")) {
+      const selected = tab.id === "t-" + name;
+      tab.setAttribute("aria-selected", String(selected));
+      tab.tabIndex = selected ? 0 : -1;
+      $(tab.getAttribute("aria-controls")).hidden = !selected;
+    }
+    LOADERS[name]().catch((e) => say(e.message, true));
+  }
+
+  function onTabKey(event) {
+    const tabs = Array.from(document.querySelectorAll("[role=tab]"));
+    const index = tabs.indexOf(document.activeElement);
+    if (index < 0 || !["ArrowRight", "ArrowLeft"].includes(event.key)) return;
+    const next = tabs[(index + (event.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length];
+    next.focus();
+    selectTab(next.id.slice(2));
+  }
+
+  function showLogin() {
+    $("console").hidden = true;
+    $("login").hidden = false;
+    $("tenant-code").value = localStorage.getItem("admin.tenantCode") || "";
+    ($("tenant-code").value ? $("login").elements.username : $("tenant-code")).focus();
+  }
+
+  async function start(me) {
+    state.csrf = me.csrf_token;
+    $("who").textContent = `${me.staff.display_name}（${me.staff.username}）`;
+    $("tenant-name").textContent = `${me.staff.tenant_name}（${me.staff.tenant_code}）`;
+    $("login").hidden = true;
+    $("console").hidden = false;
+    state.roles = await api("GET", "/api/v1/staff/roles").catch(() => []);
+    fillRoles();
+    selectTab("staff");
+  }
+
+  async function login(event) {
+    event.preventDefault();
+    const body = Object.fromEntries(new FormData(event.target));
+    $("login-error").textContent = "";
+    try {
+      const me = await api("POST", "/api/v1/auth/login", body);
+      localStorage.setItem("admin.tenantCode", body.tenant_code);
+      event.target.elements.password.value = "";
+      await start(me);
+    } catch (e) { $("login-error").textContent = e.message; }
+  }
+
+  document.addEventListener("DOMContentLoaded", async () => {
+    applyLanguage();
+    $("lang").addEventListener("click", () => {
+      state.lang = state.lang === "ja" ? "en" : "ja";
+      localStorage.setItem("admin.lang", state.lang);
+      applyLanguage();
+    });
+    $("login").addEventListener("submit", login);
+    $("logout").addEventListener("click", async () => { await api("POST", "/api/v1/auth/logout").catch(() => {}); state.csrf = null; showLogin(); });
+    $("staff-form").addEventListener("submit", addStaff);
+    $("role-select").addEventListener("change", showRoleHelp);
+    $("device-form").addEventListener("submit", addDevice);
+    $("catalog-form").addEventListener("submit", uploadCatalog);
+    for (const tab of document.querySelectorAll("[role=tab]")) tab.addEventListener("click", () => selectTab(tab.id.slice(2)));
+    $("tabs").addEventListener("keydown", onTabKey);
+    try {
+      const me = await fetch("/api/v1/auth/me", { headers: { Accept: "application/json" } });
+      if (me.ok) { await start(await me.json()); return; }
+    } catch (e) { /* not logged in */ }
+    showLogin();
+  });
+})();

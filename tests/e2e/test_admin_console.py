@@ -1,0 +1,106 @@
+"""The admin console in real Chromium (issue 18): staff accounts and device pairing.
+
+An admin adds a clerk, disables them while they are logged in elsewhere (that session can no
+longer act), registers a ticket machine and pairs it by opening the QR code's link on a
+portrait kiosk, which lands on the ticket machine's screen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE
+from tests.e2e.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+CLERK_PASSWORD = "synthetic-pass-0042"
+
+
+def _admin_page(browser: Any, live_server: str) -> Any:
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="ja-JP")
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{live_server}/admin/")
+    page.fill("#tenant-code", DEMO_TENANT_CODE)
+    page.fill("#login [name=username]", "admin")
+    page.fill("#login [name=password]", DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.locator("#console")).to_be_visible()
+    return page
+
+
+def test_admin_adds_and_disables_a_clerk_whose_session_ends(browser: Any, live_server: str) -> None:
+    page = _admin_page(browser, live_server)
+    expect(page.locator("#tenant-name")).to_contain_text(DEMO_TENANT_CODE)
+    form = page.locator("#staff-form")
+    form.locator("[name=username]").fill("clerk9")
+    form.locator("[name=display_name]").fill("窓口　試験")
+    page.select_option("#role-select", "clerk")
+    expect(page.locator("#role-help")).to_contain_text("窓口職員")
+    form.locator("[name=password]").fill(CLERK_PASSWORD)
+    form.locator("button[type=submit]").click()
+    row = page.locator("#staff-table tbody tr", has_text="clerk9")
+    expect(row).to_contain_text("有効")
+
+    clerk = httpx.Client(base_url=live_server, timeout=10, trust_env=False)
+    logged_in = clerk.post(
+        "/api/v1/auth/login",
+        json={"tenant_code": DEMO_TENANT_CODE, "username": "clerk9", "password": CLERK_PASSWORD},
+    )
+    assert logged_in.status_code == 200, logged_in.text
+    assert clerk.get("/api/v1/auth/me").status_code == 200
+
+    row.get_by_role("button", name="無効にする").click()
+    expect(page.locator("#staff-table tbody tr", has_text="clerk9")).to_contain_text("無効")
+    expect(page.locator("#status")).to_contain_text("1 件のログインを終了しました")
+    assert clerk.get("/api/v1/auth/me").status_code == 401
+    page.screenshot(path=str(ARTIFACTS / "admin-staff.png"))
+
+    page.click("#lang")
+    expect(page.locator("h1")).to_contain_text("Admin console")
+    expect(page.locator("#t-devices")).to_have_text("Devices")
+    page.click("#lang")
+    page.context.close()
+
+
+def test_admin_pairs_a_ticket_machine_by_its_qr_link(browser: Any, live_server: str) -> None:
+    page = _admin_page(browser, live_server)
+    page.click("#t-devices")
+    page.select_option("#kind-select", "ticket_machine")
+    page.fill("#device-form [name=name]", "発券機（2F 試験）")
+    page.click("#device-form button[type=submit]")
+    expect(page.locator("#pairing")).to_be_visible()
+    code = page.text_content("#pairing-code") or ""
+    assert len(code.replace("-", "")) == 8
+    qr = page.get_attribute("#pairing-qr", "src") or ""
+    assert qr.startswith("data:image/svg+xml;base64,")
+    link = page.get_attribute("#pairing-link", "href") or ""
+    assert link.endswith(f"/pair/#code={code}")
+    page.screenshot(path=str(ARTIFACTS / "admin-pairing.png"))
+
+    kiosk_context = page.context.browser.new_context(viewport={"width": 1080, "height": 1920})
+    kiosk = kiosk_context.new_page()
+    kiosk.goto(link)
+    kiosk.wait_for_url(f"{live_server}/ticket/**")
+    expect(kiosk.get_by_role("button", name="証明書")).to_be_visible()
+    assert "token" not in kiosk.url  # the token left the address bar
+    kiosk.screenshot(path=str(ARTIFACTS / "admin-paired-ticket-machine.png"))
+    kiosk_context.close()
+
+    page.click("#t-staff")
+    page.click("#t-devices")
+    row = page.locator("#device-table tbody tr", has_text="発券機（2F 試験）")
+    expect(row).to_contain_text("登録済み")
+    expect(row).not_to_contain_text("なし")
+
+    # The code was spent: pairing again with it is refused with a message.
+    again = page.context.browser.new_context().new_page()
+    again.goto(link)
+    expect(again.locator("#status")).to_contain_text("登録できませんでした")
+    again.context.close()
+    page.context.close()
