@@ -250,6 +250,7 @@ SCENARIOS: list[Household] = [
             "from_abroad": False,
             "expecting": False,
             "members.2.severe_disability": True,
+            "members.2.receives_disability_allowance": True,
         },
     ),
     Household(
@@ -419,6 +420,23 @@ SCENARIOS: list[Household] = [
         },
     ),
     Household(
+        "mo-10-retired-62-moving-abroad-may-join-voluntarily",
+        "moving-out",
+        [person("世帯主", "1964-06-06", insurance="national_health")],
+        must={"moving-out-notice", "pension-abroad", "nhi-withdraw"},
+        must_not={"pension-lump-sum-withdrawal", "care-withdraw"},
+        previous=HERE,
+        new=ABROAD,
+        answers={
+            "to_abroad": True,
+            "has_seal_registration": False,
+            "has_moped": False,
+            "lives_in_public_housing": False,
+            "has_my_number_card": False,
+            "paid_resident_tax": False,
+        },
+    ),
+    Household(
         "mo-05-foreign-worker-leaving-japan",
         "moving-out",
         [person("世帯主", "1996-02-02", nationality="VN")],
@@ -585,6 +603,7 @@ SCENARIOS: list[Household] = [
             "lives_in_public_housing": False,
             "has_my_number_card": False,
             "members.1.severe_disability": True,
+            "members.1.receives_disability_allowance": True,
         },
     ),
     Household(
@@ -970,6 +989,32 @@ SCENARIOS: list[Household] = [
             "nhi-withdraw",
         },
         answers={**OKUYAMI_NOS, "members.0.severe_disability": True},
+    ),
+    Household(
+        "d-15-grandmother-dies-grandchildren-are-not-her-survivors",
+        "death",
+        [
+            alive("世帯主", "1984-03-03"),
+            alive("妻", "1985-03-03"),
+            alive("長男", "2015-03-03"),
+            died("母", "1968-03-03", insurance="national_health"),
+        ],
+        must={
+            "death-notice",
+            "cremation-permit",
+            "nhi-withdraw",
+            "funeral-expenses",
+            "pension-death-lump-sum",
+        },
+        must_not={
+            "survivor-basic-pension",
+            "single-parent-allowance-death",
+            "single-parent-medical-death",
+            "head-change",
+            "restore-surname",
+        },
+        never_ask={"spouse_restores_surname"},
+        answers=OKUYAMI_NOS,
     ),
     # ================================ 婚姻 (marriage) =================================
     Household(
