@@ -1459,6 +1459,7 @@ def test_catalog_size_and_sources(catalog: CompiledCatalog) -> None:
     ids = [procedure.id for procedure in procedures]
     block = procedures[ids.index(ISSUE_15_FIRST) :]
     assert [p.id for p in block if not p.source] == []
+    assert [p.id for p in block if not p.items] == []  # what to bring, for every procedure
     death = [p for p in procedures if "death" in p.events and p.counter != "chogai"]
     assert len(death) >= 30  # おくやみ: at least 30 procedures at the city
 
@@ -1471,3 +1472,11 @@ def test_a_fee_in_a_note_matches_the_fee_or_says_it_varies(catalog: CompiledCata
                     procedure.id,
                     note,
                 )
+
+
+def test_cremation_permit_is_due_with_the_death_notice(catalog: CompiledCatalog) -> None:
+    (scenario,) = [s for s in SCENARIOS if s.id.startswith("d-04-")]
+    result = evaluate(scenario.record(), catalog, scenario.answers)
+    deadlines = {p.id: p.deadline for p in result.procedures}
+    assert deadlines["cremation-permit"] == deadlines["death-notice"]
+    assert str(deadlines["death-notice"]) == "2026-11-26"  # the day of death is day 1
