@@ -298,7 +298,7 @@ SCENARIOS: list[Household] = [
         [person("世帯主", "1992-04-04", card=True)],
         must={"special-moving-in"},
         must_not={"moving-in-notice"},
-        answers={**MOVE_NOS, "special_move_in": True, "expecting": False},
+        answers={**MOVE_NOS, "special_move_in": True, "from_abroad": False, "expecting": False},
         engine="特例転入 is the 転入届 itself: never list both",
     ),
     Household(
