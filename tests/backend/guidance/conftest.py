@@ -18,20 +18,28 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     The scenarios record ``open_questions`` with ``record_property``; reports of every outcome
     (passed, failed, xfailed, xpassed) are read so that the count shows in a plain ``pytest -q``.
     """
-    counts: dict[str, int] = {}
+    counts: dict[str, tuple[int, int]] = {}
     for reports in terminalreporter.stats.values():
         for report in reports:
             if getattr(report, "when", None) != "call":
                 continue
             properties = dict(getattr(report, "user_properties", ()))
             if "open_questions" in properties:
-                counts[str(properties["scenario"])] = int(properties["open_questions"])
+                counts[str(properties["scenario"])] = (
+                    int(properties["open_questions"]),
+                    int(properties.get("questions_before_answers", -1)),
+                )
     if not counts:
         return
     terminalreporter.section("guidance scenarios: open questions")
-    for scenario, count in sorted(counts.items()):
-        terminalreporter.write_line(f"{scenario}: {count} open questions")
-    total = sum(counts.values())
+    for scenario, (still_open, before) in sorted(counts.items()):
+        terminalreporter.write_line(
+            f"{scenario}: {still_open} open questions ({before} before any answer)"
+        )
+    total = sum(still_open for still_open, _ in counts.values())
+    asked = sum(before for _, before in counts.values())
     terminalreporter.write_line(
-        f"{len(counts)} scenarios, {total} open questions, mean {total / len(counts):.1f}"
+        f"{len(counts)} scenarios: {total} open questions after their answers "
+        f"(mean {total / len(counts):.1f}); {asked} before any answer "
+        f"(mean {asked / len(counts):.1f})"
     )

@@ -16,8 +16,9 @@ municipal checklists and おくやみ handbooks:
 - 松戸市 国民年金 場面別案内 (国外転出の任意加入); 府中町 電子証明書 (氏名変更で失効);
   /work/shared/reference/counters.md ("Rules that a veteran clerk applies").
 
-For every scenario the number of questions still open is recorded (``open_questions``) and
-printed at the end of the run by the ``pytest_terminal_summary`` hook of this directory's
+For every scenario the number of questions still open is recorded (``open_questions``, with
+the scenario's answers; ``questions_before_answers``, the interview's size) and printed at the
+end of the run by the ``pytest_terminal_summary`` hook of this directory's
 conftest. No scenario may ask about a fact its event implies (``implied_questions``).
 
 Scenarios that need the engine's issue-15 work (facts the event implies, relevance, rule fixes)
@@ -1401,6 +1402,8 @@ def test_household_scenario(
     open_questions = [question.id for question in result.questions]
     record_property("scenario", scenario.id)
     record_property("open_questions", len(open_questions))
+    # the interview's size: what the engine asks before the household has answered anything
+    record_property("questions_before_answers", len(evaluate(record, catalog).questions))
     listed = {procedure.id for procedure in result.procedures}
     assert scenario.must - listed == set(), f"missing; open questions: {open_questions}"
     assert scenario.must_not & listed == set()
