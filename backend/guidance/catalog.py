@@ -161,6 +161,9 @@ class Procedure(CatalogModel):
     forms: list[FormName] = Field(default_factory=list)
     notes: list[Text] = Field(default_factory=list)
     needs_individual_number: bool = False
+    source: str | None = Field(
+        default=None, description="where the rule, fee and deadline come from: URL or document"
+    )
 
 
 class Catalog(CatalogModel):

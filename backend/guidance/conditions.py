@@ -30,7 +30,8 @@ TRUE: Outcome = (True, NO_UNKNOWNS)
 FALSE: Outcome = (False, NO_UNKNOWNS)
 
 INSURANCE_KINDS = ("national_health", "employee", "late_elderly", "welfare", "none")
-CERTIFICATE_KINDS = ("residence", "tax", "seal")
+# The kinds of ``contracts.visit.Certificate`` a ``certificate:`` condition may name.
+CERTIFICATE_KINDS = ("residence", "residence_removed", "family_register_attachment", "tax", "seal")
 
 # Member attributes read from the record's Member (key → what a question must set).
 MEMBER_FIELDS = (

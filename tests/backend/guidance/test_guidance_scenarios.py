@@ -98,22 +98,40 @@ SCENARIOS = [
     Scenario(
         "sixth grade",
         visit("moving-in", family("2014-09-09")),
-        {"moving-in-notice", "child-allowance", "child-medical", "school-transfer"},
+        {
+            "vaccination-school-age",
+            "moving-in-notice",
+            "child-allowance",
+            "child-medical",
+            "school-transfer",
+        },
     ),
     Scenario(
         "junior high first year",
         visit("moving-in", family("2013-12-12")),
-        {"moving-in-notice", "child-allowance", "child-medical", "school-transfer"},
+        {
+            "vaccination-school-age",
+            "moving-in-notice",
+            "child-allowance",
+            "child-medical",
+            "school-transfer",
+        },
     ),
     Scenario(
         "junior high third year",
         visit("moving-in", family("2011-10-10")),
-        {"moving-in-notice", "child-allowance", "child-medical", "school-transfer"},
+        {
+            "vaccination-school-age",
+            "moving-in-notice",
+            "child-allowance",
+            "child-medical",
+            "school-transfer",
+        },
     ),
     Scenario(
         "high school first year",
         visit("moving-in", family("2010-08-08")),
-        {"moving-in-notice", "child-allowance"},
+        {"vaccination-school-age", "moving-in-notice", "child-allowance"},
     ),
     Scenario(
         "high school third year",
@@ -155,6 +173,7 @@ SCENARIOS = [
             previous=OTHER_PREFECTURE,
         ),
         {
+            "elderly-recipient-card",
             "moving-in-notice",
             "nhi-enroll",
             "late-elderly-enroll",
@@ -192,6 +211,7 @@ SCENARIOS = [
             ],
         ),
         {
+            "vaccination-school-age",
             "moving-in-notice",
             "foreign-resident-address",
             "nhi-enroll",
@@ -288,6 +308,7 @@ SCENARIOS = [
             ],
         ),
         {
+            "birth-support-benefit",
             "birth-notice",
             "nhi-enroll",
             "childbirth-lump-sum",
@@ -304,7 +325,15 @@ SCENARIOS = [
             [HEAD_EMP_40, WIFE_EMP_38, person("長女", "2026-11-20")],
             facts={"low_birth_weight": True},
         ),
-        {"birth-notice", "child-allowance", "child-medical", "infant-health", "low-birth-weight"},
+        {
+            "birth-support-benefit",
+            "employer-dependent-newborn",
+            "birth-notice",
+            "child-allowance",
+            "child-medical",
+            "infant-health",
+            "low-birth-weight",
+        },
     ),
     # --- deaths ---
     Scenario(
@@ -319,6 +348,10 @@ SCENARIOS = [
             facts={"receiving_pension": True, "has_seal_registration": True},
         ),
         {
+            "cremation-permit",
+            "nhi-head-change-death",
+            "nhi-tax-settlement",
+            "care-premium-settlement",
             "death-notice",
             "head-change",
             "seal-closure-death",
@@ -338,7 +371,16 @@ SCENARIOS = [
                 person("妻", "1956-01-01", insurance="national_health", deceased=False),
             ],
         ),
-        {"death-notice", "nhi-withdraw", "funeral-expenses", "care-withdraw"},
+        {
+            "cremation-permit",
+            "nhi-head-change-death",
+            "nhi-tax-settlement",
+            "care-premium-settlement",
+            "death-notice",
+            "nhi-withdraw",
+            "funeral-expenses",
+            "care-withdraw",
+        },
     ),
     Scenario(
         "single 85 on late-elderly insurance dies, nobody remains",
@@ -351,6 +393,10 @@ SCENARIOS = [
             ],
         ),
         {
+            "cremation-permit",
+            "late-elderly-premium-settlement",
+            "care-premium-settlement",
+            "disability-services-return",
             "death-notice",
             "late-elderly-withdraw",
             "funeral-expenses",
@@ -368,7 +414,7 @@ SCENARIOS = [
                 person("長女", "2000-01-01", deceased=False),
             ],
         ),
-        {"death-notice"},
+        {"cremation-permit", "survivor-employee-pension", "death-notice"},
     ),
     # --- marriage, divorce, household change ---
     Scenario(
@@ -381,7 +427,13 @@ SCENARIOS = [
             ],
             facts={"members.1.name_changes": True},
         ),
-        {"marriage-notice", "my-number-card-name", "nhi-name-change", "pension-name-change"},
+        {
+            "e-certificate-name",
+            "marriage-notice",
+            "my-number-card-name",
+            "nhi-name-change",
+            "pension-name-change",
+        },
         reasons={"my-number-card-name": ["妻（30歳）の氏名が変わるため"]},
     ),
     Scenario(
@@ -391,7 +443,7 @@ SCENARIOS = [
             [HEAD_EMP_40, person("妻", "1996-03-03", card=True)],
             facts={"members.1.name_changes": True},
         ),
-        {"marriage-notice", "my-number-card-name"},
+        {"e-certificate-name", "marriage-notice", "my-number-card-name"},
     ),
     Scenario(
         "marriage without a name change",
@@ -409,6 +461,7 @@ SCENARIOS = [
             facts={"members.0.name_changes": True},
         ),
         {
+            "e-certificate-name",
             "divorce-notice",
             "my-number-card-name",
             "nhi-name-change",
