@@ -42,6 +42,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "backend.addresses.router",
     "backend.identity.tenants.router",
     "backend.identity.staff.router",
+    "backend.guidance.sharing_router",
 )
 
 

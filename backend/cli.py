@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "backend.server_cli",
     "backend.printing.cli",
     "backend.guidance.cli",
+    "backend.guidance.sharing_cli",
     "hardware.card.cli",
     "backend.queue.cli",
     "backend.counter.retention_cli",

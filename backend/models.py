@@ -1,7 +1,7 @@
 """Every model, imported once so that alembic and the metadata see the whole schema."""
 
 from backend.counter.models import Document, HouseholdMember, Signature, Visit, VisitEvent
-from backend.guidance.models import CatalogVersion
+from backend.guidance.models import CatalogFork, CatalogVersion
 from backend.identity.devices.models import Device
 from backend.identity.security_models import IndividualNumber, OidcLogin, OidcProvider
 from backend.identity.staff.models import StaffAccount, StaffSession
@@ -16,6 +16,7 @@ __all__ = [
     "AgentJob",
     "AuditEvent",
     "Base",
+    "CatalogFork",
     "CatalogVersion",
     "Counter",
     "DeliveryAttempt",

@@ -24,3 +24,18 @@ class CatalogVersion(IdMixin, TimestampMixin, TenantOwned, Base):
     activated_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     uploaded_by: Mapped[str | None] = mapped_column(String(100), comment="staff:<id>")
     note: Mapped[str | None] = mapped_column(String(500))
+
+
+class CatalogFork(IdMixin, TimestampMixin, TenantOwned, Base):
+    """A catalog imported from another municipality's bundle (共創): what upstream was then."""
+
+    __tablename__ = "catalog_forks"
+
+    draft_number: Mapped[int] = mapped_column(comment="the draft version the import created")
+    upstream_code: Mapped[str] = mapped_column(String(6), index=True, comment="団体コード")
+    upstream_name: Mapped[str] = mapped_column(String(100))
+    upstream_version: Mapped[int | None] = mapped_column(comment="None: their built-in sample")
+    upstream_label: Mapped[str] = mapped_column(String(200))
+    upstream_digest: Mapped[str] = mapped_column(String(64))
+    upstream_source: Mapped[str] = mapped_column(Text, comment="the YAML as imported")
+    signer_fingerprint: Mapped[str] = mapped_column(String(16))
