@@ -82,8 +82,16 @@ def _kanji_number_value(numeral: str) -> int:
     return total + current
 
 
+# Longer runs are no block number (and would make huge integers): left as written.
+_LONGEST_NUMERAL = 8
+
+
 def _kanji_numbers_to_digits(text: str) -> str:
-    return _KANJI_NUMBER.sub(lambda m: str(_kanji_number_value(m.group())), text)
+    def digits(match: re.Match[str]) -> str:
+        numeral = match.group()
+        return numeral if len(numeral) > _LONGEST_NUMERAL else str(_kanji_number_value(numeral))
+
+    return _KANJI_NUMBER.sub(digits, text)
 
 
 def display_form(text: str) -> str:

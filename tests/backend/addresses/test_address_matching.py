@@ -195,3 +195,10 @@ def test_a_tenant_without_a_list_is_its_codes_prefecture_and_its_name() -> None:
     assert service.locate("131016", "千代田区", "東京都千代田区九段南1-2-1").here is True
     assert service.locate("131016", "千代田区", "千代田区九段南1-2-1").here is True
     assert service.locate("131016", "千代田区", "東京都清瀬市観布子南1").here is False
+
+
+def test_a_long_run_of_numerals_is_left_as_written() -> None:
+    """A pasted or fuzzed run of 漢数字 is no block number, and must not become a huge int."""
+    run = "九" * 5000 + "十"
+    assert address_key(f"本町{run}") == f"本町{run}"
+    assert address_key("本町九十九") == "本町99"
