@@ -619,7 +619,7 @@ def tax_certificate_issued_here(ctx: CheckContext) -> Iterator[Finding]:
         issuer = tax_certificate_issuer(ctx.record, certificate, ctx.today)
         year = fiscal_year_label(issuer.fiscal_year)
         if issuer.here is False:
-            yield _tax_elsewhere(index, year, issuer)
+            yield _tax_elsewhere(ctx.record, index, year, issuer)
         elif issuer.here is None:
             yield _warn(
                 "tax_certificate_issuer_unknown",
@@ -634,20 +634,44 @@ def tax_certificate_issued_here(ctx: CheckContext) -> Iterator[Finding]:
             )
 
 
-def _tax_elsewhere(index: int, year: str, issuer: TaxIssuer) -> Finding:
+def postal_request_prepared(record: VisitRecord, fiscal_year: int) -> bool:
+    """Whether the visit's forms hold the 郵送請求書 instead of this town's tax form: a 転入
+    after 1 January of the 年度 (the forms' rule, ``forms.data.january_first_elsewhere``)."""
+    return record.event == "moving-in" and record.event_date > dt.date(fiscal_year, 1, 1)
+
+
+def _tax_elsewhere(record: VisitRecord, index: int, year: str, issuer: TaxIssuer) -> Finding:
     where = issuer.municipality or "1月1日の住所の市区町村"
+    if postal_request_prepared(record, issuer.fiscal_year):
+        return _tax_by_post(index, year, where, issuer.municipality)
     return _block(
         "tax_certificate_elsewhere",
         f"{year}の所得・課税証明書は、1月1日に住んでいた{where}が発行します。"
         "この窓口では発行できません。",
         f"The {year} tax certificate is issued only by {where}, where the resident lived on "
         "1 January; it cannot be issued here.",
-        f"この証明書を申請から外し、{where}あての郵送請求書を印刷してお渡しください"
+        f"この証明書を申請から外し、{where}へ郵送で請求するよう案内してください"
         "（コンビニ交付が使える場合もあります）。",
-        f"Remove this certificate from the request and print the postal request to {where} "
-        "for the resident (a convenience-store issue may also be possible).",
+        f"Remove this certificate from the request and tell the resident to ask {where} by "
+        "post (a convenience-store issue may also be possible).",
         field=f"certificates.{index}",
         municipality=issuer.municipality,
+    )
+
+
+def _tax_by_post(index: int, year: str, where: str, municipality: str | None) -> Finding:
+    return _warn(
+        "tax_certificate_by_post",
+        f"{year}の所得・課税証明書は、1月1日に住んでいた{where}が発行します"
+        f"（この窓口では発行できません）。{where}あての郵送請求書を作ります。",
+        f"The {year} tax certificate is issued only by {where}, where the resident lived on "
+        f"1 January: a postal request to {where} is prepared instead.",
+        f"郵送請求書を印刷してお渡しし、{where}の税務担当へ郵送するよう案内してください"
+        "（本人確認書類の写し・手数料・返信用封筒を同封。コンビニ交付が使える場合もあります）。",
+        f"Print the postal request and tell the resident to send it to {where}'s tax office "
+        "with a copy of their ID, the fee and a return envelope (or use a convenience store).",
+        field=f"certificates.{index}",
+        municipality=municipality,
     )
 
 

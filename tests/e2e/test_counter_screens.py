@@ -320,9 +320,9 @@ def test_one_person_moving_in_from_another_prefecture(env: Env, staff: Any, tabl
         CARD.address
     )  # from the card, not typed
     clerk.check("#cert-residence")  # 6
-    # No 所得・課税証明書: moving in after 1 January, this year's comes from the previous town
-    # (backend.counter.consistency refuses it here; the clerk prints a 郵送請求 instead).
-    staff.wait_for_selector("#forms li:has-text('住民票')")
+    staff.wait_for_timeout(300)
+    clerk.check("#cert-tax")  # 7
+    staff.wait_for_selector("#forms li:has-text('所得')")
     if staff.locator("#questions button[aria-label*='都道府県'][aria-label$='はい']").count():
         clerk.click("#questions button[aria-label*='都道府県'][aria-label$='はい']")  # 8
         staff.wait_for_timeout(500)

@@ -365,13 +365,13 @@ TABLE = [
         "転入 in November asking for this year's tax certificate",
         "moving-in",
         {"certificates": [{"kind": "tax", "fiscal_year": 2026}]},
-        [("tax_certificate_elsewhere", B)],
+        [("tax_certificate_by_post", W)],
     ),
     Row(
         "転入 in November, the 年度 left to default",
         "moving-in",
         {"certificates": [{"kind": "tax"}]},
-        [("tax_certificate_elsewhere", B)],
+        [("tax_certificate_by_post", W)],
     ),
     Row(
         "転入 in November, no previous address known: cannot tell who issues",
@@ -453,12 +453,17 @@ def test_blocking_findings_come_first_and_say_how_to_proceed() -> None:
         assert finding.field
 
 
-def test_the_tax_certificate_finding_names_the_issuing_municipality() -> None:
-    record = VisitRecord.model_validate(base("certificate", address_on_january_first=KIYOSE))
-    (finding,) = check_record(record, TODAY)
-    assert finding.municipality == "東京都清瀬市"
-    assert "東京都清瀬市" in finding.how_to_proceed and "郵送請求" in finding.how_to_proceed
-    assert finding.field == "certificates.1"
+def test_the_tax_certificate_findings_name_the_issuing_municipality() -> None:
+    here_form = VisitRecord.model_validate(base("certificate", address_on_january_first=KIYOSE))
+    (refused,) = check_record(here_form, TODAY)
+    assert (refused.code, refused.severity) == ("tax_certificate_elsewhere", B)
+    assert refused.municipality == "東京都清瀬市" and refused.field == "certificates.1"
+    assert "東京都清瀬市" in refused.how_to_proceed and "郵送" in refused.how_to_proceed
+    moving_in = base("moving-in", certificates=[{"kind": "tax", "fiscal_year": 2026}])
+    (by_post,) = check_record(VisitRecord.model_validate(moving_in), TODAY)
+    assert (by_post.code, by_post.severity) == ("tax_certificate_by_post", W)
+    assert by_post.municipality == "東京都清瀬市"
+    assert "東京都清瀬市あての郵送請求書" in by_post.message
 
 
 ISSUERS = [
@@ -529,21 +534,11 @@ def test_the_last_day_to_file(event: str, event_date: str, last: str | None) -> 
 # --- through the API: the service refuses, whoever calls -------------------------------
 
 
-def _moving_in(clerk: Clerk, db: Session, *, event_date: str, filed_on: str) -> str:
-    """The issue's case: moved in from 清瀬市, asking this town for the 2026 tax certificate."""
+def _visit(clerk: Clerk, db: Session, card_address: str, changes: dict[str, Any]) -> str:
     vid = clerk.post("/api/v1/visits", {"counter_id": clerk.counter.id}).json()["id"]
-    card = service.CardFields("窓口　一郎", KIYOSE, "19800217", "1")
+    card = service.CardFields("窓口　一郎", card_address, "19800217", "1")
     service.add_card_member(db, service.get_visit(db, vid), card)
-    response = clerk.patch(
-        f"/api/v1/visits/{vid}",
-        {
-            "event": "moving-in",
-            "event_date": event_date,
-            "filed_on": filed_on,
-            "new_address": HERE_CORE,
-            "certificates": [{"kind": "tax", "fiscal_year": 2026}],
-        },
-    )
+    response = clerk.patch(f"/api/v1/visits/{vid}", changes)
     assert response.status_code == 200, response.text
     return vid
 
@@ -551,10 +546,12 @@ def _moving_in(clerk: Clerk, db: Session, *, event_date: str, filed_on: str) -> 
 def test_a_blocking_finding_refuses_the_tablet_and_the_visit_stays_open(
     clerk: Clerk, db: Session
 ) -> None:
-    vid = _moving_in(clerk, db, event_date="2026-11-20", filed_on="2026-11-24")
+    """The issue's case: a 転居 accepted for a card address in another city."""
+    changes = {"event": "moving-within", "filed_on": "2026-12-03", "new_address": HERE_CORE}
+    vid = _visit(clerk, db, KIYOSE, {**changes, "event_date": "2026-11-30"})
     checks = clerk.get(f"/api/v1/visits/{vid}/checks").json()
     assert checks["blocking"] is True
-    assert [f["code"] for f in checks["findings"]] == ["tax_certificate_elsewhere"]
+    assert [f["code"] for f in checks["findings"]] == ["moving_from_another_municipality"]
     assert checks["findings"][0]["municipality"] == "東京都清瀬市"
 
     refused = clerk.post(f"/api/v1/visits/{vid}/confirm")
@@ -562,16 +559,26 @@ def test_a_blocking_finding_refuses_the_tablet_and_the_visit_stays_open(
     error = refused.json()["error"]
     assert error["code"] == "visit_inconsistent"
     assert "清瀬市" in error["message"]
-    assert [f["code"] for f in error["findings"]] == ["tax_certificate_elsewhere"]
+    assert [f["code"] for f in error["findings"]] == ["moving_from_another_municipality"]
     assert clerk.get(f"/api/v1/visits/{vid}").json()["status"] == VisitStatus.OPEN
 
 
 def test_a_warning_never_blocks(clerk: Clerk, db: Session) -> None:
-    # Moved in before 1 January (this town issues the 2026 certificate) but filed late.
-    vid = _moving_in(clerk, db, event_date="2025-12-01", filed_on="2026-01-05")
+    """Moved in from 清瀬市 in November, filed late, asking for the 2026 tax certificate: the
+    clerk is told it comes from 清瀬市 by post, and the visit goes to the tablet."""
+    changes = {
+        "event": "moving-in",
+        "event_date": "2026-11-01",
+        "filed_on": "2026-11-24",
+        "new_address": HERE_CORE,
+        "certificates": [{"kind": "tax", "fiscal_year": 2026}],
+    }
+    vid = _visit(clerk, db, KIYOSE, changes)
     checks = clerk.get(f"/api/v1/visits/{vid}/checks").json()
     assert checks["blocking"] is False
-    assert [f["code"] for f in checks["findings"]] == ["deadline_passed"]
+    codes = {f["code"]: f for f in checks["findings"]}
+    assert set(codes) == {"deadline_passed", "tax_certificate_by_post"}
+    assert codes["tax_certificate_by_post"]["municipality"] == "東京都清瀬市"
     sent = clerk.post(f"/api/v1/visits/{vid}/confirm")
     assert sent.status_code == 200, sent.text
     assert sent.json()["status"] == VisitStatus.CONFIRMING

@@ -56,10 +56,8 @@ def moving_in_visit(clerk: Clerk, db: Session) -> str:
         f"/api/v1/visits/{vid}",
         {
             "event": "moving-in",
-            # Moved in before 1 January 2026: this town issues the 2026 tax certificate
-            # (backend.counter.consistency refuses it for anyone who moved in later).
-            "event_date": "2025-12-26",
-            "filed_on": "2026-01-05",
+            "event_date": "2026-11-20",
+            "filed_on": "2026-11-24",
             "previous_address": "東京都清瀬市観布子南１２－７－２０２",
             "new_address": "窓口デモ市中央一丁目２番３号",
             "household_head": "黒桐　幹也",
