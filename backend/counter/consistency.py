@@ -517,11 +517,22 @@ def _deceased_does_not_file(record: VisitRecord, deceased: list[int]) -> Iterato
         )
 
 
+def _newborns(record: VisitRecord) -> list[tuple[int, Member]]:
+    """Marked concerned, or (nobody marked) typed by hand and under one on the event date, as
+    the counter's roles take it (a card is never a newborn's: it is issued later)."""
+    marked = [(i, m) for i, m in enumerate(record.members) if m.concerned]
+    return marked or [
+        (i, m)
+        for i, m in enumerate(record.members)
+        if m.concerned is None and m.source != "card" and m.age_on(record.event_date) == 0
+    ]
+
+
 def newborn_matches_birth(ctx: CheckContext) -> Iterator[Finding]:
     record = ctx.record
     if record.event != "birth":
         return
-    newborns = [(i, m) for i, m in enumerate(record.members) if m.concerned]
+    newborns = _newborns(record)
     if not newborns:
         yield _warn(
             "newborn_missing",

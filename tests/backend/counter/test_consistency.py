@@ -329,11 +329,25 @@ TABLE = [
         [("deceased_is_new_head", B)],
     ),
     Row(
-        "a birth without the newborn marked",
+        "a birth without the newborn marked: the typed baby is taken",
+        "birth",
+        {},
+        [],
+        {2: {"concerned": None}},
+    ),
+    Row(
+        "a birth without the newborn marked, the date of birth mistyped",
+        "birth",
+        {},
+        [("newborn_birth_date_differs", B)],
+        {2: {"concerned": None, "birth_date": "2026-11-18"}},
+    ),
+    Row(
+        "a birth with no child among the members",
         "birth",
         {},
         [("newborn_missing", W)],
-        {2: {"concerned": None}},
+        {2: {"concerned": None, "birth_date": "2020-11-28"}},
     ),
     Row(
         "the newborn's birth date differs from the event",
