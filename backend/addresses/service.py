@@ -69,27 +69,33 @@ def load(tenant_code: str) -> AreaList | None:
     return AreaList.model_validate(safe_parse.load_yaml(safe_parse.read_text(path)))
 
 
-def _matches(keys: AreaKeys, name_query: str, reading_query: str) -> bool:
-    """本町, 本町1, 本町一丁目, ほんまち, 本町1-2-3 (a whole address typed) all find 本町一丁目."""
-    if name_query and (name_query in keys.name or name_query.startswith(f"{keys.name}-")):
-        return True
-    return bool(reading_query) and reading_query in keys.reading
-
-
 def search(
     tenant_code: str, query: str = "", limit: int = 50
 ) -> tuple[AreaList | None, list[Area]]:
     areas = load(tenant_code)
     if areas is None:
         return None, []
+    return areas, search_list(areas, query, limit)
+
+
+def search_list(areas: AreaList, query: str, limit: int = 50) -> list[Area]:
+    """The areas ``query`` finds, in the list's order; every area for an empty query.
+    本町, 本町1, 本町一丁目, ほんまち, 本町1-2-3 all find 本町一丁目."""
     if not query.strip():
-        return areas, areas.areas[:limit]
+        return areas.areas[:limit]
     place, rest = split_municipality(query)
     if place is not None and place.same_as(municipality_of_list(areas)):
         query = rest  # 窓口デモ市本町… typed in full: search for 本町…
-    name_query, reading_query = address_key(query), reading_key(query)
-    found = [k.area for k in areas.search_keys() if _matches(k, name_query, reading_query)]
-    return areas, found[:limit]
+    name, reading = address_key(query), reading_key(query)
+    # 本町1-2-3 (a whole address typed) finds the area whose key is a part before a hyphen.
+    whole_address_areas = {name[:i] for i, char in enumerate(name) if char == "-"}
+    found = [
+        k.area
+        for k in areas.search_keys()
+        if (name and name in k.name) or (reading and reading in k.reading)
+        or k.name in whole_address_areas
+    ]  # fmt: skip
+    return found[:limit]
 
 
 # --- where an address is ------------------------------------------------------------------
