@@ -258,14 +258,27 @@ def move_changes_the_address(ctx: CheckContext) -> Iterator[Finding]:
 # --- dates --------------------------------------------------------------------------------
 
 
-def filing_date_not_in_future(ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.record.filed_on > ctx.today:
+def filing_date_is_today(ctx: CheckContext) -> Iterator[Finding]:
+    """The 届出日 is the day the counter receives the notice: today, barring one by post."""
+    filed_on = ctx.record.filed_on
+    if filed_on > ctx.today:
         yield _block(
             "filed_in_future",
-            f"届出日（{to_wareki(ctx.record.filed_on)}）が今日より後です。",
+            f"届出日（{to_wareki(filed_on)}）が今日より後です。",
             "The filing date is after today.",
             "届出日は今日の日付にしてください。",
             "Set the filing date to today.",
+            field="filed_on",
+        )
+    elif filed_on < ctx.today:
+        yield _warn(
+            "filed_in_past",
+            f"届出日（{to_wareki(filed_on)}）が今日ではありません。",
+            "The filing date is not today.",
+            "窓口で受け付けた日が届出日です。年や月の打ち間違いなら今日の日付にしてください"
+            "（郵送で届いた届出なら、そのままで構いません）。",
+            "The filing date is the day the counter receives the notice: set it to today "
+            "if mistyped (keep it for a notice that came by post).",
             field="filed_on",
         )
 
@@ -751,7 +764,7 @@ RULES: tuple[Rule, ...] = (
     move_starts_on_the_right_side,
     move_ends_on_the_right_side,
     move_changes_the_address,
-    filing_date_not_in_future,
+    filing_date_is_today,
     event_not_after_filing,
     moving_out_not_too_early,
     deadline_not_passed,

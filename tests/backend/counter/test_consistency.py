@@ -199,6 +199,12 @@ TABLE = [
         [("filed_in_future", B)],
     ),
     Row(
+        "filing date typed with last year",
+        "moving-in",
+        {"filed_on": "2025-12-03", "event_date": "2025-11-30"},
+        [("filed_in_past", W)],
+    ),
+    Row(
         "転入 before moving (event after filing)",
         "moving-in",
         {"event_date": "2026-12-05"},
@@ -557,12 +563,17 @@ def _visit(clerk: Clerk, db: Session, card_address: str, changes: dict[str, Any]
     return vid
 
 
+def _days_ago(clerk: Clerk, days: int) -> str:
+    """Dates relative to the municipality's today: the filing date defaults to it."""
+    return (service.local_today(clerk.tenant) - dt.timedelta(days=days)).isoformat()
+
+
 def test_a_blocking_finding_refuses_the_tablet_and_the_visit_stays_open(
     clerk: Clerk, db: Session
 ) -> None:
     """The issue's case: a 転居 accepted for a card address in another city."""
-    changes = {"event": "moving-within", "filed_on": "2026-12-03", "new_address": HERE_CORE}
-    vid = _visit(clerk, db, KIYOSE, {**changes, "event_date": "2026-11-30"})
+    changes = {"event": "moving-within", "event_date": _days_ago(clerk, 3)}
+    vid = _visit(clerk, db, KIYOSE, {**changes, "new_address": HERE_CORE})
     checks = clerk.get(f"/api/v1/visits/{vid}/checks").json()
     assert checks["blocking"] is True
     assert [f["code"] for f in checks["findings"]] == ["moving_from_another_municipality"]
@@ -578,14 +589,14 @@ def test_a_blocking_finding_refuses_the_tablet_and_the_visit_stays_open(
 
 
 def test_a_warning_never_blocks(clerk: Clerk, db: Session) -> None:
-    """Moved in from 清瀬市 in November, filed late, asking for the 2026 tax certificate: the
-    clerk is told it comes from 清瀬市 by post, and the visit goes to the tablet."""
+    """Moved in from 清瀬市 three weeks ago, asking for this year's tax certificate: the clerk
+    is told it is late and that the certificate comes from 清瀬市 by post; it goes on."""
+    year = current_fiscal_year(service.local_today(clerk.tenant))
     changes = {
         "event": "moving-in",
-        "event_date": "2026-11-01",
-        "filed_on": "2026-11-24",
+        "event_date": _days_ago(clerk, 21),
         "new_address": HERE_CORE,
-        "certificates": [{"kind": "tax", "fiscal_year": 2026}],
+        "certificates": [{"kind": "tax", "fiscal_year": year}],
     }
     vid = _visit(clerk, db, KIYOSE, changes)
     checks = clerk.get(f"/api/v1/visits/{vid}/checks").json()
