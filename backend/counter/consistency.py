@@ -138,14 +138,39 @@ def move_starts_on_the_right_side(ctx: CheckContext) -> Iterator[Finding]:
     """転居・転出 start here; 転入 starts in another municipality."""
     if ctx.record.event not in MOVES:
         return
+    starts_here = ctx.record.event != "moving-in"
+    typed_is_right = False
     for address, field, member in _addresses_moved_from(ctx.record):
         here = ctx.locate(address).here
         if here is None:
             yield _municipality_unknown(field, member)
-        elif ctx.record.event == "moving-in" and here:
-            yield _moving_in_from_here(ctx, field, member)
-        elif ctx.record.event != "moving-in" and not here:
+        elif here == starts_here:
+            typed_is_right = typed_is_right or member is None
+        elif typed_is_right:  # the previous address checked, the card not updated yet
+            yield _card_address_outdated(ctx, address, field, member)
+        elif starts_here:
             yield _moving_from_elsewhere(ctx, address, field, member)
+        else:
+            yield _moving_in_from_here(ctx, field, member)
+
+
+def _card_address_outdated(
+    ctx: CheckContext, address: str, field: str, member: int | None
+) -> Finding:
+    where = ctx.locate(address).municipality
+    return _warn(
+        "card_address_outdated",
+        f"カードの住所（{where.name if where else '不明'}）が前の住所と違います。"
+        "カードの住所変更がまだのようです。",
+        "The card's address differs from the previous address: the card was not updated.",
+        "前の住所は住民記録で確かめたものを使います。カードの住所変更（券面の追記）も"
+        "あわせて案内してください。",
+        "Keep the previous address checked against the resident record, and offer to update "
+        "the card's address as well.",
+        field=field,
+        member=member,
+        municipality=where.name if where else None,
+    )
 
 
 def _municipality_unknown(field: str, member: int | None) -> Finding:

@@ -135,6 +135,13 @@ TABLE = [
         {0: {"address": KIYOSE}},
     ),
     Row(
+        "転居 by someone who moved in earlier and kept the card's old address",
+        "moving-within",
+        {"previous_address": "窓口デモ市駅前3番地"},  # as the core record has it
+        [("card_address_outdated", W)],
+        {0: {"address": KIYOSE}},
+    ),
+    Row(
         "転出 for a card address in another city",
         "moving-out",
         {"previous_address": None},
