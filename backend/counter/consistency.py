@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from backend.addresses import service as addresses
-from backend.addresses.normalize import fold, same_address
+from backend.addresses.normalize import fold, same_address, split_municipality
 from backend.counter import service as visits
 from backend.counter.errors import VisitIncomplete
 from backend.counter.models import Visit
@@ -234,10 +234,24 @@ def move_ends_on_the_right_side(ctx: CheckContext) -> Iterator[Finding]:
         )
         return
     here = ctx.locate(record.new_address).here
-    if record.event == "moving-out" and here is True:
+    if record.event == "moving-out" and split_municipality(record.new_address)[0] is None:
+        yield _destination_unnamed()  # 本町1-2-3: this town's 本町, or the destination's?
+    elif record.event == "moving-out" and here is True:
         yield _moving_out_to_here(ctx)
     elif record.event != "moving-out" and here is False:
         yield _moving_to_elsewhere(ctx)
+
+
+def _destination_unnamed() -> Finding:
+    return _warn(
+        "destination_municipality_missing",
+        "転出先の住所に都道府県・市区町村がありません。",
+        "The moving-out destination names no prefecture or municipality.",
+        "転出証明書に載るので、転出先を都道府県・市区町村から入力してください。",
+        "It is printed on the moving-out certificate: enter it with its prefecture and "
+        "municipality.",
+        field="new_address",
+    )
 
 
 def _moving_out_to_here(ctx: CheckContext) -> Finding:

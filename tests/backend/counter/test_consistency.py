@@ -171,8 +171,14 @@ TABLE = [
     Row(
         "転出 to an address in this town (転居 meant)",
         "moving-out",
-        {"new_address": "本町二丁目5番地"},
+        {"new_address": "窓口デモ市本町二丁目5番地"},
         [("moving_out_within_municipality", B)],
+    ),
+    Row(
+        "転出 to a block number without its town",
+        "moving-out",
+        {"new_address": "本町二丁目5番地"},
+        [("destination_municipality_missing", W)],
     ),
     Row(
         "転居 to the same address, typed another way",
