@@ -48,6 +48,7 @@ _DASHES = re.compile("(?<=[0-9])[\u2010-\u2015\u2212\u30fc\uff0d\uff70](?=[0-9])
 _BLOCK_UNITS = (
     (re.compile(r"([0-9]+)丁目"), r"\1-"),
     (re.compile(r"([0-9]+)番地?"), r"\1-"),
+    (re.compile(r"([0-9]+)号(?=[0-9])"), r"\1-"),  # 3号202号室
     (re.compile(r"([0-9]+)号室?"), r"\1"),
     (re.compile(r"([0-9])ノ(?=[0-9])"), r"\1-"),  # 2の3 (after hiragana → katakana)
     (re.compile(r"(?<=-)ノ(?=[0-9])"), ""),  # 2番地の3
@@ -94,9 +95,14 @@ def _kanji_numbers_to_digits(text: str) -> str:
     return _KANJI_NUMBER.sub(digits, text)
 
 
+_SPACE_BETWEEN_NUMBERS = re.compile(r"(?<=[0-9])\s+(?=[0-9])")
+
+
 def display_form(text: str) -> str:
-    """Width folded and spaces removed, nothing else: for finding names to show a clerk."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    """Width folded and spaces removed (a space between two numbers is a hyphen: 1-2-3 202),
+    nothing else: for finding names to show a clerk."""
+    text = _SPACE_BETWEEN_NUMBERS.sub("-", unicodedata.normalize("NFKC", text))
+    return re.sub(r"\s+", "", text)
 
 
 def fold(text: str) -> str:

@@ -42,6 +42,9 @@ SAME_PLACE = [
         "building and room",
     ),
     ("窓口県窓口デモ市中央十二丁目3-4", "窓口県窓口デモ市中央12-3-4", "十二 → 12"),
+    (CARD + "-202", "窓口デモ市本町一丁目2番3号202号室", "room after 号"),
+    (CARD + "-202", "窓口デモ市本町1-2-3 202", "room after a space"),
+    (CARD, "窓口県窓口デモ市本町１丁目２番３", "no 号"),
     ("窓口県窓口デモ市港町一〇二番地", "窓口県窓口デモ市港町102", "一〇二 → 102"),
     ("東京都清瀬市観布子南１２－７－２０２", "清瀬市観布子南12-7-202", "prefecture omitted"),
 ]
@@ -55,6 +58,7 @@ DIFFERENT_PLACES = [
     (CARD, "別県窓口デモ市本町１－２－３", "same city name in another prefecture"),
     ("東京都府中市本町1-2-3", "広島県府中市本町1-2-3", "府中市 in two prefectures"),
     (CARD, "", "nothing typed"),
+    (CARD + "-202", "窓口県窓口デモ市本町1-2-3202", "a room is not part of the 号"),
 ]
 
 
