@@ -35,6 +35,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "backend.counter.backoffice_router",
     "backend.corelink.router",
     "backend.counter.router",
+    "backend.counter.checks_router",
     "backend.platform.agentlink.router",
     "backend.counter.card_router",
     "backend.counter.documents_router",

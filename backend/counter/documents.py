@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.counter import consistency, states
 from backend.counter import service as visits
-from backend.counter import states
 from backend.counter.handoff import enqueue_handoff
 from backend.counter.models import Document, Signature, Visit
 from backend.counter.schemas import DocumentRead
@@ -110,6 +110,7 @@ def request_confirmation(session: Session, visit: Visit) -> Prepared:
     """「タブレットで確認」: the visit goes to the counter's tablet for checking and signing."""
     states.ensure_allowed(visit, states.VisitAction.SEND_TO_TABLET)
     prepared = prepare(session, visit)
+    consistency.refuse_if_blocked(session, visit, prepared.record)
     if not prepared.forms:
         raise NoForms()
     states.apply(visit, states.VisitAction.SEND_TO_TABLET)
