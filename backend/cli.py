@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "backend.corelink.cli",
     "hardware.agent.cli",
     "backend.identity.cli",
+    "backend.addresses.cli",
 )
 
 

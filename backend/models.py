@@ -1,5 +1,6 @@
 """Every model, imported once so that alembic and the metadata see the whole schema."""
 
+from backend.addresses.models import AreaListRow
 from backend.counter.models import Document, HouseholdMember, Signature, Visit, VisitEvent
 from backend.guidance.models import CatalogFork, CatalogVersion
 from backend.identity.devices.models import Device
@@ -14,6 +15,7 @@ from backend.queue.models import Queue, Ticket, TicketEvent, TicketSequence, cou
 
 __all__ = [
     "AgentJob",
+    "AreaListRow",
     "AuditEvent",
     "Base",
     "CatalogFork",

@@ -11,7 +11,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from backend.addresses.models import AreaListRow
 from backend.addresses.normalize import (
     Municipality,
     address_key,
@@ -63,16 +66,42 @@ class AreaList(BaseModel):
 
 @lru_cache(maxsize=64)
 def load(tenant_code: str) -> AreaList | None:
+    """The list shipped as a file (the demo's), None when there is none."""
     path = DATA_DIR / f"{tenant_code}.yaml"
     if not path.is_file():
         return None
     return AreaList.model_validate(safe_parse.load_yaml(safe_parse.read_text(path)))
 
 
+# Imported lists by digest: a list is validated and its search keys built once per content.
+_imported: dict[str, AreaList] = {}
+
+
+def forget_cached() -> None:
+    _imported.clear()
+
+
+def areas_for(session: Session, tenant_code: str) -> AreaList | None:
+    """The tenant's 町字: the imported list (session scoped to the tenant), else the file."""
+    row = session.execute(select(AreaListRow.digest, AreaListRow.id).limit(1)).first()
+    if row is None:
+        return load(tenant_code)
+    digest, row_id = row
+    cached = _imported.get(digest)
+    if cached is None:
+        stored = session.get(AreaListRow, row_id)
+        assert stored is not None
+        cached = AreaList(prefecture=stored.prefecture, city=stored.city, areas=stored.areas)
+        if len(_imported) > 256:
+            _imported.clear()
+        _imported[digest] = cached
+    return cached
+
+
 def search(
-    tenant_code: str, query: str = "", limit: int = 50
+    tenant_code: str, query: str = "", limit: int = 50, areas: AreaList | None = None
 ) -> tuple[AreaList | None, list[Area]]:
-    areas = load(tenant_code)
+    areas = areas if areas is not None else load(tenant_code)
     if areas is None:
         return None, []
     return areas, search_list(areas, query, limit)
@@ -113,9 +142,11 @@ def municipality_of_list(areas: AreaList) -> Municipality:
     return parse_municipality(f"{areas.prefecture}{areas.city}")
 
 
-def home_municipality(tenant_code: str, tenant_name: str) -> Municipality:
+def home_municipality(
+    tenant_code: str, tenant_name: str, areas: AreaList | None = None
+) -> Municipality:
     """The tenant as addresses name it: from its 町字 list, else its code's 都道府県 + its name."""
-    areas = load(tenant_code)
+    areas = areas if areas is not None else load(tenant_code)
     if areas is not None:
         return municipality_of_list(areas)
     return parse_municipality(f"{prefecture_for_code(tenant_code) or ''}{tenant_name}")
@@ -127,14 +158,20 @@ def _starts_with_an_area(areas: AreaList | None, address: str) -> bool:
     return areas is not None and any(k.name and key.startswith(k.name) for k in areas.search_keys())
 
 
-def locate(tenant_code: str, tenant_name: str, address: str) -> Location:
-    """Whether ``address`` is in the tenant's municipality, and which municipality it names."""
-    home = home_municipality(tenant_code, tenant_name)
+def locate(
+    tenant_code: str, tenant_name: str, address: str, areas: AreaList | None = None
+) -> Location:
+    """Whether ``address`` is in the tenant's municipality, and which municipality it names.
+
+    ``areas``: the tenant's 町字 list when the caller has it (imported); else the file's.
+    """
+    areas = areas if areas is not None else load(tenant_code)
+    home = home_municipality(tenant_code, tenant_name, areas)
     if any(fold(address).startswith(prefix) for prefix in home.prefixes()):
         return Location(here=True, municipality=home)
     place, _rest = split_municipality(address)
     if place is not None:
         return Location(here=place.same_as(home), municipality=place)
-    if _starts_with_an_area(load(tenant_code), address):
+    if _starts_with_an_area(areas, address):
         return Location(here=True, municipality=home)
     return Location(here=None, municipality=None)

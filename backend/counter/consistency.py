@@ -76,9 +76,11 @@ class VisitInconsistent(BadRequest):
 class CheckContext:
     record: VisitRecord
     today: dt.date  # in the tenant's time zone
+    areas: addresses.AreaList | None = None  # the tenant's imported 町字; None: its file
 
     def locate(self, address: str) -> addresses.Location:
-        return addresses.locate(self.record.tenant.code, self.record.tenant.name, address)
+        tenant = self.record.tenant
+        return addresses.locate(tenant.code, tenant.name, address, self.areas)
 
     @property
     def home(self) -> str:
@@ -660,7 +662,10 @@ class TaxIssuer:
 
 
 def tax_certificate_issuer(
-    record: VisitRecord, certificate: Certificate, today: dt.date
+    record: VisitRecord,
+    certificate: Certificate,
+    today: dt.date,
+    areas: addresses.AreaList | None = None,
 ) -> TaxIssuer:
     """Only the municipality of the 1 January address issues the 年度 (地方税法)."""
     year = certificate.fiscal_year or current_fiscal_year(today)
@@ -668,7 +673,7 @@ def tax_certificate_issuer(
     if address is None:
         moved_in_since = record.event == "moving-in" and record.event_date > dt.date(year, 1, 1)
         return TaxIssuer(year, None if moved_in_since else True, None, None)
-    found = addresses.locate(record.tenant.code, record.tenant.name, address)
+    found = addresses.locate(record.tenant.code, record.tenant.name, address, areas)
     name = found.municipality.name if found.municipality and found.here is False else None
     return TaxIssuer(year, found.here, name, address)
 
@@ -679,7 +684,7 @@ def _tax_certificates(record: VisitRecord) -> Iterator[tuple[int, Certificate]]:
 
 def tax_certificate_issued_here(ctx: CheckContext) -> Iterator[Finding]:
     for index, certificate in _tax_certificates(ctx.record):
-        issuer = tax_certificate_issuer(ctx.record, certificate, ctx.today)
+        issuer = tax_certificate_issuer(ctx.record, certificate, ctx.today, ctx.areas)
         year = fiscal_year_label(issuer.fiscal_year)
         if issuer.here is False:
             yield _tax_elsewhere(ctx.record, index, year, issuer)
@@ -820,9 +825,11 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def check_record(record: VisitRecord, today: dt.date) -> list[Finding]:
+def check_record(
+    record: VisitRecord, today: dt.date, areas: addresses.AreaList | None = None
+) -> list[Finding]:
     """Every finding of every rule, blocking ones first (pure: no database)."""
-    context = CheckContext(record=record, today=today)
+    context = CheckContext(record=record, today=today, areas=areas)
     findings = [finding for rule in RULES for finding in rule(context)]
     return sorted(findings, key=lambda f: f.severity != Severity.BLOCK)
 
@@ -833,10 +840,16 @@ def _today(session: Session, visit: Visit) -> dt.date:
     return visits.local_today(tenant)
 
 
+def _areas(session: Session, record: VisitRecord) -> addresses.AreaList | None:
+    return addresses.areas_for(session, record.tenant.code)
+
+
 def refuse_if_blocked(session: Session, visit: Visit, record: VisitRecord) -> None:
     """Called on the way to the tablet: a blocking finding refuses the move, whoever calls."""
     blocking = [
-        f for f in check_record(record, _today(session, visit)) if f.severity == Severity.BLOCK
+        f
+        for f in check_record(record, _today(session, visit), _areas(session, record))
+        if f.severity == Severity.BLOCK
     ]
     if blocking:
         raise VisitInconsistent(
@@ -848,7 +861,8 @@ def visit_checks(session: Session, visit_id: str, principal: Principal) -> Check
     """The findings for the clerk's screen (audited: they quote the visit's data)."""
     visit = visits.get_visit(session, visit_id)
     try:
-        findings = check_record(visits.build_record(session, visit), _today(session, visit))
+        record = visits.build_record(session, visit)
+        findings = check_record(record, _today(session, visit), _areas(session, record))
     except VisitIncomplete as incomplete:
         findings = [_event_missing(incomplete)]
     visits.audit_visit(session, principal, "visit.checks.view", visit)

@@ -60,6 +60,7 @@ class Permission(StrEnum):
     DEVICE_MANAGE = "device.manage"
     STAFF_MANAGE = "staff.manage"
     TENANT_MANAGE = "tenant.manage"
+    ADDRESS_MANAGE = "address.manage"
     AUDIT_READ = "audit.read"
 
 
@@ -74,7 +75,7 @@ _ADMIN = (
     _CLERK
     | _BACK_OFFICE
     | {P.OUTBOX_REPLAY, P.INTEGRATION_MANAGE, P.CATALOG_MANAGE, P.DEVICE_MANAGE, P.STAFF_MANAGE,
-       P.AUDIT_READ}
+       P.AUDIT_READ, P.ADDRESS_MANAGE}
 )  # fmt: skip
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
