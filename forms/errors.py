@@ -45,3 +45,16 @@ class UnprintableCharacterError(FormsError):
 
 class MissingInputError(FormsError):
     code = "forms.missing_input"
+
+
+class NotIssuedHereError(FormsError):
+    """A tax certificate asked of the wrong town: the 1 January municipality issues it."""
+
+    code = "forms.not_issued_here"
+
+    def __init__(self, fiscal_year_label: str) -> None:
+        super().__init__(
+            f"{fiscal_year_label}の所得・課税証明書は、1月1日に住所があった前の市区町村が"
+            "発行します。この窓口では交付できません。郵送請求書"
+            "（tax-certificate-postal-request）を作成してください。"
+        )

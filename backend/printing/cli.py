@@ -107,7 +107,8 @@ def register(app: typer.Typer) -> None:
         guidance: GuidanceOpt = None,
     ) -> None:
         """Render form NAME for the visit to a PDF."""
-        record, guidance_result = _inputs(visit, guidance, evaluate_guidance=form == "checklist")
+        # Without --guidance the sample catalog decides the procedures (checklist, office boxes).
+        record, guidance_result = _inputs(visit, guidance, evaluate_guidance=True)
         try:
             loaded_signature = _readable(signature, load_signature) if signature else None
             rendered = render_form(form, record, guidance_result, loaded_signature)
