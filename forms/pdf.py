@@ -24,7 +24,7 @@ from reportlab.pdfgen.canvas import Canvas
 from contracts import GuidanceResult, Signature, VisitRecord
 from forms.data import BINDINGS, FormData, moving_notice
 from forms.errors import UnprintableCharacterError
-from forms.fonts import font_runs, missing_glyphs, registered_font, string_width
+from forms.fonts import clusters, font_runs, missing_glyphs, registered_font, string_width
 from forms.layout import Align, Column, Field_, Layout, Table, load_layout
 
 PAGE_W, PAGE_H = A4
@@ -103,7 +103,7 @@ class _Sheet:
         left = x * mm - {"left": 0.0, "center": width / 2, "right": width}[align]
         for run in font_runs(text, self.role):
             self.canvas.setFont(registered_font(run.role), size)
-            self.canvas.drawString(left, PAGE_H - y * mm, run.text)
+            self.canvas.drawString(left, PAGE_H - y * mm, run.pdf_text())
             left += string_width(run.text, run.role, size)
 
     def box(self, x: float, y: float, w: float, h: float, fill: float | None = None) -> None:
@@ -173,7 +173,7 @@ def _wrap(text: str, role: str, size: float, width_mm: float) -> list[str]:
     """Character-level wrapping (Japanese has no spaces to break at)."""
     lines: list[str] = []
     current = ""
-    for char in text:
+    for char in clusters(text):  # a variation selector stays with its character
         if char == "\n":
             lines.append(current)
             current = ""
@@ -186,10 +186,22 @@ def _wrap(text: str, role: str, size: float, width_mm: float) -> list[str]:
 
 
 def _check_printable(layout: Layout, data: FormData) -> None:
-    texts = [*data.values.values(), *(v for row in data.rows for v in row.values())]
-    missing = sorted({c for t in texts for c in missing_glyphs(t, layout.font)})
+    """Refuse, naming the field (and the row's person), anything the form would draw wrongly."""
+    for f in layout.fields:
+        _refuse_unprintable(data.values.get(f.key), layout.font, f"「{f.label or f.key}」")
+    columns = layout.table.columns if layout.table else []
+    for row in data.rows:
+        who = f"番号{row.get('number', '')}の方" + (
+            f"（{row['relationship']}）" if row.get("relationship") else ""
+        )
+        for column in columns:
+            _refuse_unprintable(row.get(column.key), layout.font, f"{who}の「{column.label}」")
+
+
+def _refuse_unprintable(text: str | None, role: str, where: str) -> None:
+    missing = list(dict.fromkeys(missing_glyphs(text, role))) if text else []
     if missing:
-        raise UnprintableCharacterError(missing)
+        raise UnprintableCharacterError(missing, where)
 
 
 def _draw_fields(sheet: _Sheet, fields: Sequence[Field_], values: dict[str, str]) -> None:

@@ -172,7 +172,7 @@ def test_moving_notice_prints_every_new_field_of_the_sample(tmp_path: Path) -> N
         "✓提出あり",  # 委任状
         "ブラジル",
         "定住者",
-        "通称窓口アナ",
+        "通称葛\U000e0102西アナ",  # an ideographic variation sequence, kept
         "住民となった日令和元年10月1日",
         "✓継続利用",
         "✓特例転入",
