@@ -32,11 +32,13 @@ from forms import document_hash, form_names, load_layout, render_form
 from forms.data import (
     BINDINGS,
     certificate_subjects,
+    movers,
     moving_notice,
     tax_certificates_issued_here,
 )
 from forms.pdf import PDF
 
+MOVING_FORM = "moving-notice"
 RESIDENCE_FORM = "residence-certificate-request"
 TAX_FORM = "tax-certificate-request"
 TAX_POSTAL_FORM = "tax-certificate-postal-request"
@@ -113,12 +115,13 @@ def filename_of(form: str, record: VisitRecord) -> str:
 
 
 def handoff_procedures(record: VisitRecord, guidance: GuidanceResult) -> list[ProcedureResult]:
-    """The procedures as handed off, with a certificate's members exactly as on its form.
+    """The procedures as handed off, naming the members exactly as their forms do.
 
-    The guidance engine leaves a certificate procedure's members empty (meaning everyone),
-    while the request form lists only the subjects: the hand-off names the same people.
+    The guidance engine leaves members empty (meaning everyone) where no rule is per member,
+    while a certificate request lists only its subjects and the 住民異動届 only the members who
+    move: the hand-off (JSON and the CSV for RPA) names the same people as the paper.
     """
-    by_form: dict[str, list[int]] = {}
+    by_form: dict[str, list[int]] = {MOVING_FORM: movers(record)}
     for cert in record.certificates:
         form = CERTIFICATE_FORMS.get(cert.kind)
         if form is not None:

@@ -99,3 +99,11 @@ def test_forms_for_removed_and_attachment_certificates() -> None:
     assert "residence-certificate-request" in forms_for(
         record, evaluate(record, load_default_catalog())
     )
+
+
+def test_moving_notice_and_its_csv_rows_name_only_the_movers() -> None:
+    staying = MEMBERS[3].model_copy(update={"concerned": False})
+    record = _record(event="moving-in").model_copy(update={"members": [*MEMBERS[:3], staying]})
+    on_paper = _form_members(record, "moving-notice")
+    assert on_paper == ["窓口　太郎", "窓口　花子", "窓口　次郎"]
+    assert _csv_members(record, "moving-in-notice") == on_paper
