@@ -111,7 +111,7 @@ def common_values(record: VisitRecord) -> dict[str, str]:
         _put(values, "applicant_name", record.applicant.name)
         _put(values, "applicant_relationship", record.applicant.relationship)
         _put(values, "applicant_phone", record.applicant.phone)
-        _put(values, "applicant_address", record.applicant.address)
+        _put(values, "applicant_address", applicant_address(record))
     if record.representative:
         _put(values, "representative_name", record.representative.name)
         _put(values, "representative_relationship", record.representative.relationship)
@@ -130,6 +130,17 @@ def current_address(record: VisitRecord) -> str | None:
     if record.event == "moving-out":
         return record.previous_address or _member_address(record)
     return record.new_address or _member_address(record)
+
+
+def applicant_address(record: VisitRecord) -> str | None:
+    """The 届出人's address: as given, else the household's when they are one of its members."""
+    applicant = record.applicant
+    if applicant is None:
+        return None
+    if applicant.address:
+        return applicant.address
+    in_household = applicant.member is not None or applicant.relationship == "本人"
+    return current_address(record) if in_household else None
 
 
 def _member_address(record: VisitRecord) -> str | None:
@@ -231,7 +242,7 @@ def _requester_values(record: VisitRecord, values: dict[str, str]) -> None:
         _put(values, "requester_phone", rep.phone)
     elif record.applicant is not None:
         _put(values, "requester_name", record.applicant.name)
-        _put(values, "requester_address", record.applicant.address)
+        _put(values, "requester_address", applicant_address(record))
         _put(values, "requester_relationship", record.applicant.relationship)
         _put(values, "requester_phone", record.applicant.phone)
 

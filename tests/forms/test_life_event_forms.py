@@ -282,3 +282,13 @@ def test_unsigned_preview_says_sample_and_signed_never(tmp_path: Path, form: str
 def test_checklist_has_no_signature_and_no_watermark(tmp_path: Path) -> None:
     text = _text(tmp_path, "checklist", _every_field(), guidance=_guidance("nhi-enroll"))
     assert "見本" not in text
+
+
+def test_a_household_applicant_is_not_asked_for_the_address_again(tmp_path: Path) -> None:
+    record = _record("moving-out", dt.date(2026, 12, 10))  # applicant: 本人, no address given
+    assert f"申請者住所{HERE}" in _text(tmp_path, "tax-certificate-request", record)
+    outsider = Applicant(name="他市　太郎", relationship="知人")
+    text = _text(
+        tmp_path, "tax-certificate-request", record.model_copy(update={"applicant": outsider})
+    )
+    assert "申請者住所" in text and f"申請者住所{HERE}" not in text
