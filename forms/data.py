@@ -162,7 +162,8 @@ def _representative_checks(record: VisitRecord) -> set[str]:
 
 
 def movers(record: VisitRecord) -> list[int]:
-    """Indices of the members who move: those marked ``concerned``; none marked means all."""
+    """Indices of the members who move: those marked ``concerned: true``; when nobody is,
+    every member not marked ``false`` (an unmarked household moves together)."""
     marked = [i for i, m in enumerate(record.members) if m.concerned]
     if marked:
         return marked
