@@ -170,6 +170,24 @@ def movers(record: VisitRecord) -> list[int]:
     return [i for i, m in enumerate(record.members) if m.concerned is not False]
 
 
+def notice_members(record: VisitRecord) -> list[int]:
+    """The members the 住民異動届 lists: on a move the movers; on a death (the sheet is then the
+    世帯主変更届) the household that remains; otherwise every member."""
+    if record.event == "death":
+        return [
+            i for i, m in enumerate(record.members) if m.deceased is not True and not m.concerned
+        ]
+    if record.event in EVENT_KIND:
+        return movers(record)
+    return list(range(len(record.members)))
+
+
+def _event_kind(record: VisitRecord) -> set[str]:
+    if record.event == "death":
+        return {"世帯主変更"}
+    return {EVENT_KIND[record.event]} if record.event in EVENT_KIND else set()
+
+
 def _moving_checks(record: VisitRecord, guidance: GuidanceResult | None) -> set[str]:
     """The 国外 and 個人番号カード boxes, from the facts and the procedures chosen."""
     facts = record.facts
@@ -193,11 +211,11 @@ def _office_checks(guidance: GuidanceResult | None) -> set[str]:
 
 def moving_notice(record: VisitRecord, guidance: GuidanceResult | None) -> FormData:
     data = FormData(values=common_values(record))
-    data.checks["event_kind"] = {EVENT_KIND[record.event]} if record.event in EVENT_KIND else set()
+    data.checks["event_kind"] = _event_kind(record)
     data.checks["moving"] = _moving_checks(record, guidance)
     data.checks["office"] = _office_checks(guidance)
     data.checks["representative"] = _representative_checks(record)
-    indices = movers(record)
+    indices = notice_members(record)
     data.rows = [member_row(record.members[i], n) for n, i in enumerate(indices)]
     return data
 

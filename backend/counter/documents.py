@@ -32,8 +32,8 @@ from forms import document_hash, form_names, load_layout, render_form
 from forms.data import (
     BINDINGS,
     certificate_subjects,
-    movers,
     moving_notice,
+    notice_members,
     tax_certificates_issued_here,
 )
 from forms.pdf import PDF
@@ -121,7 +121,7 @@ def handoff_procedures(record: VisitRecord, guidance: GuidanceResult) -> list[Pr
     while a certificate request lists only its subjects and the 住民異動届 only the members who
     move: the hand-off (JSON and the CSV for RPA) names the same people as the paper.
     """
-    by_form: dict[str, list[int]] = {MOVING_FORM: movers(record)}
+    by_form: dict[str, list[int]] = {MOVING_FORM: notice_members(record)}
     for cert in record.certificates:
         form = CERTIFICATE_FORMS.get(cert.kind)
         if form is not None:

@@ -292,3 +292,12 @@ def test_a_household_applicant_is_not_asked_for_the_address_again(tmp_path: Path
         tmp_path, "tax-certificate-request", record.model_copy(update={"applicant": outsider})
     )
     assert "申請者住所" in text and f"申請者住所{HERE}" not in text
+
+
+def test_on_a_death_the_sheet_is_the_head_change_for_those_who_remain(tmp_path: Path) -> None:
+    record = _record("death", dt.date(2026, 5, 1), new_household_head="窓口　花子")
+    members = [m.model_copy(update={"deceased": i == 0}) for i, m in enumerate(record.members)]
+    text = _text(tmp_path, "moving-notice", record.model_copy(update={"members": members}))
+    assert "✓世帯主変更" in text and "新世帯主（変わるとき）窓口花子" in text
+    assert "マドグチタロウ" not in text  # the deceased is not listed
+    assert "マドグチハナコ" in text and "マドグチサブロウ" in text
