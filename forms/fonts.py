@@ -8,6 +8,13 @@ Two reportlab quirks are handled here:
 * A canvas starts with Helvetica, a non-embedded base-14 font, and lists it in the page
   resources as soon as any text is drawn. ``new_canvas`` starts the canvas on our embedded
   TrueType font instead, so ``pdffonts`` lists only embedded fonts.
+* reportlab's TrueType support ignores cmap format 14, so an ideographic variation sequence
+  (葛 U+845B + U+E0102) would print the base glyph and tofu. The sequences IPAmj明朝 lists in
+  its format 14 table are read with fontTools; each gets a code point of its own in the
+  Supplementary Private Use Area-B inside reportlab's face for that font (the same trick
+  reportlab uses for glyphs from HarfBuzz shaping), and the ToUnicode entry of that code point
+  is the original sequence, so the text layer keeps base + selector. A sequence the font does
+  not list is refused (``unprintable``), never drawn as its base character.
 * reportlab writes each ToUnicode entry as ``<%04X>``; for a character outside the BMP (𠮷
   U+20BB7) that is five hex digits, which readers parse as a different character. The
   ToUnicode destination must be UTF-16BE (a surrogate pair). ``_patch_to_unicode_cmap``
@@ -49,11 +56,17 @@ _FILE_NAMES = {"gothic": "ipaexg.ttf", "mincho": "ipaexm.ttf", "fallback": "ipam
 PDF_FONT_NAMES = {"gothic": "IPAexGothic", "mincho": "IPAexMincho", "fallback": "IPAmjMincho"}
 FALLBACK = "fallback"
 
+# Variation sequences drawn through the fallback font: code point in its face → sequence.
+_VARIANT_BASE = 0x100000
+_VARIANT_CODE: dict[str, int] = {}
+_VARIANT_TEXT: dict[int, str] = {}
+
 
 def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
-    """reportlab's ToUnicode CMap with UTF-16BE destinations (surrogate pairs beyond the BMP)."""
+    """reportlab's ToUnicode CMap with UTF-16BE destinations (surrogate pairs beyond the BMP);
+    a code point standing for a variation sequence maps back to the whole sequence."""
     entries = [
-        f"<{code:02X}> <{chr(cp).encode('utf-16-be').hex().upper()}>"
+        f"<{code:02X}> <{_VARIANT_TEXT.get(cp, chr(cp)).encode('utf-16-be').hex().upper()}>"
         for code, cp in enumerate(subset)
     ]
     lines = [
@@ -119,12 +132,91 @@ def has_glyph(role: str, char: str) -> bool:
     return ord(char) in _coverage(role)
 
 
+def is_variation_selector(char: str) -> bool:
+    code = ord(char)
+    return 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF
+
+
+def is_private_use(char: str) -> bool:
+    code = ord(char)
+    return 0xE000 <= code <= 0xF8FF or code >= 0xF0000
+
+
+def clusters(text: str) -> Iterator[str]:
+    """Characters, with a variation selector kept on the character it modifies."""
+    index = 0
+    while index < len(text):
+        end = index + 1
+        while end < len(text) and is_variation_selector(text[end]):
+            end += 1
+        yield text[index:end]
+        index = end
+
+
+@cache
+def _variant_glyphs() -> dict[str, int]:
+    """Every variation sequence IPAmj明朝's cmap format 14 lists → its glyph id.
+
+    An entry without a glyph name is the "default" variant: the base character's own glyph.
+    """
+    from fontTools.ttLib import TTFont as FontFile  # only when a sequence is met
+
+    font = FontFile(str(font_path(FALLBACK)), lazy=True)
+    cmap = font["cmap"]
+    plain = cmap.getBestCmap()
+    glyphs: dict[str, int] = {}
+    for table in cmap.tables:
+        if table.format != 14:
+            continue
+        for selector, entries in table.uvsDict.items():
+            for base, name in entries:
+                glyph = name or plain.get(base)
+                if glyph:
+                    glyphs[chr(base) + chr(selector)] = font.getGlyphID(glyph)
+    return glyphs
+
+
+def variant_code(sequence: str) -> int | None:
+    """The code point standing for ``sequence`` in the fallback face, or None if not in IPAmj."""
+    code = _VARIANT_CODE.get(sequence)
+    if code is not None:
+        return code
+    glyph = _variant_glyphs().get(sequence)
+    if glyph is None:
+        return None
+    face = pdfmetrics.getFont(registered_font(FALLBACK)).face
+    code = _VARIANT_BASE + len(_VARIANT_CODE)
+    face.charToGlyph[code] = glyph
+    face.glyphToChar.setdefault(glyph, []).append(code)
+    face.charWidths[code] = face.hmetrics[glyph][0]  # already in 1/1000 em
+    _VARIANT_CODE[sequence] = code
+    _VARIANT_TEXT[code] = sequence
+    return code
+
+
+def _printable(cluster: str, role: str) -> str | None:
+    """The role that draws ``cluster``, or None when nothing can (never a wrong glyph)."""
+    if any(is_private_use(c) for c in cluster):
+        return None
+    if len(cluster) > 1:
+        return FALLBACK if variant_code(cluster) is not None else None
+    if has_glyph(role, cluster):
+        return role
+    return FALLBACK if has_glyph(FALLBACK, cluster) else None
+
+
 @dataclass(frozen=True)
 class Run:
     """A stretch of text drawn with one font."""
 
     text: str
     role: str
+
+    def pdf_text(self) -> str:
+        """The text as drawn with reportlab: each variation sequence as its own code point."""
+        if self.role != FALLBACK or not any(is_variation_selector(c) for c in self.text):
+            return self.text
+        return "".join(chr(variant_code(c) or 0) if len(c) > 1 else c for c in clusters(self.text))
 
 
 @lru_cache(maxsize=8192)
@@ -140,27 +232,27 @@ def _font_runs(text: str, role: str) -> Iterator[Run]:
     """
     current_role = role
     start = 0
-    for index, char in enumerate(text):
-        wanted = role if has_glyph(role, char) or not has_glyph(FALLBACK, char) else FALLBACK
+    index = 0
+    for cluster in clusters(text):
+        wanted = _printable(cluster, role) or role
         if wanted != current_role and index > start:
             yield Run(text[start:index], current_role)
             start = index
         current_role = wanted
+        index += len(cluster)
     if start < len(text):
         yield Run(text[start:], current_role)
 
 
 def missing_glyphs(text: str, role: str) -> list[str]:
-    """Characters that neither the main font nor the fallback can draw (would be tofu)."""
-    return [
-        c for c in text if not c.isspace() and not has_glyph(role, c) and not has_glyph(FALLBACK, c)
-    ]
+    """Characters (or variation sequences) nothing can draw: private use, no glyph anywhere."""
+    return [c for c in clusters(text) if not c.isspace() and _printable(c, role) is None]
 
 
 @lru_cache(maxsize=8192)
 def string_width(text: str, role: str, size: float) -> float:
     """Width in points; cached because labels and layout texts repeat on every render."""
     return sum(
-        pdfmetrics.stringWidth(run.text, registered_font(run.role), size)
+        pdfmetrics.stringWidth(run.pdf_text(), registered_font(run.role), size)
         for run in font_runs(text, role)
     )

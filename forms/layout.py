@@ -72,6 +72,9 @@ class CheckOption(LayoutModel):
     label: str
     x: float
     y: float
+    also: list[str] = Field(
+        default_factory=list, description="other values that tick this box too (procedure ids)"
+    )
 
 
 class CheckGroup(LayoutModel):
@@ -90,6 +93,9 @@ class Column(LayoutModel):
     min_size: float = 5
     align: Align = "left"
     multiline: bool = False
+    blank_line: bool = Field(
+        default=False, description="no value: draw a line to write on (ふりがな a card lacks)"
+    )
 
 
 class Table(LayoutModel):

@@ -24,7 +24,7 @@ from reportlab.pdfgen.canvas import Canvas
 from contracts import GuidanceResult, Signature, VisitRecord
 from forms.data import BINDINGS, FormData, moving_notice
 from forms.errors import UnprintableCharacterError
-from forms.fonts import font_runs, missing_glyphs, registered_font, string_width
+from forms.fonts import clusters, font_runs, missing_glyphs, registered_font, string_width
 from forms.layout import Align, Column, Field_, Layout, Table, load_layout
 
 PAGE_W, PAGE_H = A4
@@ -52,17 +52,37 @@ def document_hash(
 
     The hashed bytes are the canonical JSON (UTF-8, keys sorted, no spaces) of
     ``{"form", "layout_version", "record", "guidance"}`` where ``record`` is
-    ``VisitRecord.to_json_dict()`` and ``guidance`` the GuidanceResult in JSON mode (or null).
+    ``VisitRecord.to_json_dict()`` without ``fact_sources``, ``unresolved`` and members'
+    ``field_sources`` when those are empty, and ``guidance`` the GuidanceResult in JSON mode
+    (or null).
     The PDF bytes cannot contain their own hash, and the signature is what binds to this hash,
     so neither is part of it. Anyone holding the record can recompute it.
     """
     payload = {
         "form": form,
         "layout_version": layout_version,
-        "record": record.to_json_dict(),
+        "record": _hashed_record(record),
         "guidance": guidance.model_dump(mode="json") if guidance else None,
     }
     return hashlib.sha256(canonical_json(payload)).hexdigest()
+
+
+# Optional collections added to the record after hashes were first stored: left out while empty,
+# so a record that does not use them hashes exactly as before they existed.
+_LATER_EMPTY_RECORD_KEYS = ("fact_sources", "unresolved")
+_LATER_EMPTY_MEMBER_KEYS = ("field_sources",)
+
+
+def _hashed_record(record: VisitRecord) -> dict[str, object]:
+    data = record.to_json_dict()
+    for key in _LATER_EMPTY_RECORD_KEYS:
+        if data.get(key) in ({}, []):
+            del data[key]
+    for member in data.get("members", []):  # type: ignore[attr-defined]
+        for key in _LATER_EMPTY_MEMBER_KEYS:
+            if member.get(key) in ({}, []):
+                del member[key]
+    return data
 
 
 def lookup_uri(visit_id: str | None, form: str, digest: str) -> str:
@@ -83,7 +103,7 @@ class _Sheet:
         left = x * mm - {"left": 0.0, "center": width / 2, "right": width}[align]
         for run in font_runs(text, self.role):
             self.canvas.setFont(registered_font(run.role), size)
-            self.canvas.drawString(left, PAGE_H - y * mm, run.text)
+            self.canvas.drawString(left, PAGE_H - y * mm, run.pdf_text())
             left += string_width(run.text, run.role, size)
 
     def box(self, x: float, y: float, w: float, h: float, fill: float | None = None) -> None:
@@ -99,6 +119,17 @@ class _Sheet:
             fill=1 if fill is not None else 0,
         )
         self.canvas.setFillGray(0)
+
+    def writing_line(self, x: float, y: float, w: float, h: float) -> None:
+        """A dotted line to write on, with a small prompt: for a value nobody could provide."""
+        canvas = self.canvas
+        canvas.saveState()
+        canvas.setLineWidth(0.4)
+        canvas.setDash(1, 1.5)
+        baseline = PAGE_H - (y + h * 0.55) * mm
+        canvas.line((x + 1.5) * mm, baseline, (x + w - 1.5) * mm, baseline)
+        canvas.restoreState()
+        self.text(x + 1.2, y + h - 1.0, "ご記入ください", 5)
 
     def label(self, x: float, y: float, label: str | None, size: float) -> None:
         if label:
@@ -142,7 +173,7 @@ def _wrap(text: str, role: str, size: float, width_mm: float) -> list[str]:
     """Character-level wrapping (Japanese has no spaces to break at)."""
     lines: list[str] = []
     current = ""
-    for char in text:
+    for char in clusters(text):  # a variation selector stays with its character
         if char == "\n":
             lines.append(current)
             current = ""
@@ -155,10 +186,22 @@ def _wrap(text: str, role: str, size: float, width_mm: float) -> list[str]:
 
 
 def _check_printable(layout: Layout, data: FormData) -> None:
-    texts = [*data.values.values(), *(v for row in data.rows for v in row.values())]
-    missing = sorted({c for t in texts for c in missing_glyphs(t, layout.font)})
+    """Refuse, naming the field (and the row's person), anything the form would draw wrongly."""
+    for f in layout.fields:
+        _refuse_unprintable(data.values.get(f.key), layout.font, f"「{f.label or f.key}」")
+    columns = layout.table.columns if layout.table else []
+    for row in data.rows:
+        who = f"番号{row.get('number', '')}の方" + (
+            f"（{row['relationship']}）" if row.get("relationship") else ""
+        )
+        for column in columns:
+            _refuse_unprintable(row.get(column.key), layout.font, f"{who}の「{column.label}」")
+
+
+def _refuse_unprintable(text: str | None, role: str, where: str) -> None:
+    missing = list(dict.fromkeys(missing_glyphs(text, role))) if text else []
     if missing:
-        raise UnprintableCharacterError(missing)
+        raise UnprintableCharacterError(missing, where)
 
 
 def _draw_fields(sheet: _Sheet, fields: Sequence[Field_], values: dict[str, str]) -> None:
@@ -187,7 +230,7 @@ def _draw_checks(sheet: _Sheet, layout: Layout, checks: dict[str, set[str]]) -> 
         chosen = checks.get(group.key, set())
         for option in group.options:
             sheet.box(option.x, option.y, side, side)
-            if option.value in chosen:
+            if chosen & {option.value, *option.also}:
                 sheet.text(option.x + side / 2, option.y + side * 0.85, "✓", group.size, "center")
             sheet.text(option.x + side + 1.0, option.y + side * 0.85, option.label, group.size)
 
@@ -219,6 +262,8 @@ def _draw_row(
     x = table.x
     for column in columns:
         sheet.box(x, y, column.w, table.row_h)
+        if row and column.blank_line and not row.get(column.key):
+            sheet.writing_line(x, y, column.w, table.row_h)
         sheet.boxed_value(
             x,
             y,
@@ -304,14 +349,14 @@ def _draw_qr(canvas: Canvas, content: str, x: float, y: float, side: float) -> N
 
 
 def _draw_footer(
-    sheet: _Sheet, visit_id: str | None, form: str, digest: str, page: int, pages: int
+    sheet: _Sheet, label: str | None, visit_id: str | None, form: str, digest: str, pages: str
 ) -> None:
+    """The visit as people name it (ticket number and date); the hash only in the QR code."""
     sheet.canvas.setLineWidth(0.3)
     sheet.canvas.line(12 * mm, 24 * mm, PAGE_W - 12 * mm, 24 * mm)
-    sheet.text(12, PAGE_H / mm - 17, f"受付番号 {visit_id or ''}", 7)
-    sheet.text(12, PAGE_H / mm - 13, f"文書ハッシュ (SHA-256) {digest}", 6)
+    sheet.text(12, PAGE_H / mm - 15, f"受付番号 {label or ''}", 8)
     sheet.text(12, PAGE_H / mm - 9, f"様式 {form}", 6)
-    sheet.text(PAGE_W / mm - 14 - FOOTER_QR_MM, PAGE_H / mm - 9, f"{page}/{pages}", 8, "right")
+    sheet.text(PAGE_W / mm - 14 - FOOTER_QR_MM, PAGE_H / mm - 9, pages, 8, "right")
     _draw_qr(
         sheet.canvas,
         lookup_uri(visit_id, form, digest),
@@ -319,6 +364,21 @@ def _draw_footer(
         6 * mm,
         FOOTER_QR_MM * mm,
     )
+
+
+WATERMARK = "見本"
+
+
+def _draw_watermark(canvas: Canvas, role: str) -> None:
+    """「見本」 across an unsigned sheet: a preview can never pass for the signed form."""
+    canvas.saveState()
+    canvas.setFillGray(0.55)
+    canvas.setFillAlpha(0.22)
+    canvas.translate(PAGE_W / 2, PAGE_H / 2)
+    canvas.rotate(35)
+    canvas.setFont(registered_font(role), 190)
+    canvas.drawCentredString(0, -60, WATERMARK)
+    canvas.restoreState()
 
 
 def _page_count(layout: Layout, data: FormData) -> int:
@@ -348,7 +408,7 @@ def _draw_page(
 
 
 def _overlay(
-    layout: Layout, data: FormData, signature: Signature | None, digest: str, visit_id: str | None
+    layout: Layout, data: FormData, signature: Signature | None, digest: str, record: VisitRecord
 ) -> bytes:
     buffer = io.BytesIO()
     main_font = registered_font(layout.font)
@@ -358,14 +418,25 @@ def _overlay(
     canvas.setTitle(layout.title)
     canvas.setAuthor("madoguchi")
     canvas.setCreator("madoguchi forms")
+    canvas.setSubject(f"sha256:{digest}")  # for machines; the paper shows the reception label
     sheet = _Sheet(canvas, layout.font)
     pages = _page_count(layout, data)
     per_page = layout.table.rows_per_page if layout.table else 0
+    watermark = layout.signature is not None and signature is None
     for page in range(pages):
         rows = data.rows[page * per_page : (page + 1) * per_page] if per_page else []
         _draw_page(sheet, layout, data, signature, rows)
         if layout.footer:
-            _draw_footer(sheet, visit_id, layout.form, digest, page + 1, pages)
+            _draw_footer(
+                sheet,
+                record.reception_label,
+                record.visit_id,
+                layout.form,
+                digest,
+                f"{page + 1}/{pages}",
+            )
+        if watermark:
+            _draw_watermark(canvas, layout.font)
         canvas.showPage()
     canvas.save()
     return buffer.getvalue()
@@ -396,6 +467,6 @@ def render_form(
     data = BINDINGS.get(layout.form, moving_notice)(record, guidance)
     _check_printable(layout, data)
     digest = document_hash(layout.form, layout.version, record, guidance)
-    content = _merge_background(_overlay(layout, data, signature, digest, record.visit_id), layout)
+    content = _merge_background(_overlay(layout, data, signature, digest, record), layout)
     filename = layout.filename.format(visit=record.visit_id or "draft")
     return Rendered(filename, PDF, content)

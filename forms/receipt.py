@@ -162,24 +162,36 @@ def checklist_slip(record: VisitRecord, guidance: GuidanceResult | None) -> list
     if procedures:
         fee = sum(p.fee_yen for p in procedures)
         parts += [Rule(), Line(f"手続き {len(procedures)}件  手数料 計{fee:,}円", "normal")]
-    if record.visit_id:
-        parts.append(Line(f"受付番号 {record.visit_id}", "small", "right"))
+    parts += _reception(record)
     return parts
 
 
+def _reception(record: VisitRecord) -> list[Part]:
+    """The visit as the resident knows it: ticket number and date (never an internal id)."""
+    if not record.reception_label:
+        return []
+    return [Line(f"受付番号 {record.reception_label}", "small", "right")]
+
+
+def documents_uri(visit_id: str | None, documents: Sequence[tuple[str, str]]) -> str:
+    """What the summary's QR code holds for the back office: the visit and each form's hash."""
+    hashes = "&".join(f"sha256={digest}" for _, digest in documents)
+    return f"madoguchi:documents?visit={visit_id or ''}" + (f"&{hashes}" if hashes else "")
+
+
 def form_summary(record: VisitRecord, documents: Sequence[tuple[str, str]]) -> list[Part]:
-    """Which forms were prepared for this visit, with the first characters of each hash."""
+    """Which forms were prepared for this visit; their hashes only in the QR code (machines)."""
     parts: list[Part] = [
         Line("作成した届出書・申請書", "large", "center"),
         Line(f"{record.tenant.name}  {to_wareki(record.filed_on)}", "small", "center"),
         Rule(),
     ]
-    for title, digest in documents:
+    for title, _digest in documents:
         parts.append(Line(f"・{title}", "normal"))
-        parts.append(Line(f"   SHA-256 {digest[:16]}…", "small"))
     names = "、".join(member.name for member in record.members)
     if names:
         parts.append(Line(f"対象の方: {names}", "small"))
-    if record.visit_id:
-        parts.append(Line(f"受付番号 {record.visit_id}", "small", "right"))
+    parts += _reception(record)
+    if documents:
+        parts.append(QrCode(documents_uri(record.visit_id, documents)))
     return parts

@@ -74,7 +74,11 @@ DATA_COLUMNS: tuple[str, ...] = (
     "document_urls",
 )
 FLAG_COLUMNS: tuple[str, ...] = ("substituted", "substituted_columns")
-COLUMNS: tuple[str, ...] = DATA_COLUMNS + FLAG_COLUMNS
+# Added later, after the flags, so that robots reading columns by position keep working.
+# reception_label is the visit as its papers name it (ticket number and day, A-001 2026-12-02).
+LATER_COLUMNS: tuple[str, ...] = ("reception_label",)
+COLUMNS: tuple[str, ...] = DATA_COLUMNS + FLAG_COLUMNS + LATER_COLUMNS
+TEXT_COLUMNS: tuple[str, ...] = DATA_COLUMNS + LATER_COLUMNS
 
 
 def _text(value: object) -> str:
@@ -120,6 +124,7 @@ def handoff_rows(handoff: Handoff) -> list[dict[str, str]]:
         "applicant_name": record.applicant.name if record.applicant else "",
         "applicant_phone": _text(record.applicant.phone) if record.applicant else "",
         "document_urls": " ".join(doc.url for doc in handoff.documents),
+        "reception_label": _text(record.reception_label),
     }
     members: list[tuple[int | None, Member | None]] = list(enumerate(record.members)) or [
         (None, None)
@@ -137,7 +142,7 @@ def handoff_rows(handoff: Handoff) -> list[dict[str, str]]:
             row["procedure_name"] = procedure.name if procedure else ""
             row["department"] = procedure.department if procedure else ""
             row.update(_member_cells(index, member))
-            rows.append({column: row[column] for column in DATA_COLUMNS})
+            rows.append({column: row[column] for column in TEXT_COLUMNS})
     return rows
 
 
@@ -192,8 +197,8 @@ def prepare_rows(
     for row in rows:
         out: dict[str, str] = {}
         changed_columns = []
-        for column in DATA_COLUMNS:
-            cell = row[column]
+        for column in TEXT_COLUMNS:
+            cell = row.get(column, "")
             if encoding == "cp932":
                 cell, changed = substitute_for_cp932(cell, substitutions, replacement)
                 if changed:

@@ -26,14 +26,27 @@ from backend.platform.agentlink import service as agent_service
 from backend.platform.agentlink.hub import get_hub
 from backend.platform.agentlink.schemas import AgentJobRead
 from backend.platform.errors import BadRequest, Conflict, NotFound
-from contracts import GuidanceResult, VisitRecord
+from contracts import GuidanceResult, ProcedureResult, VisitRecord
 from contracts import Signature as SignatureShape
 from forms import document_hash, form_names, load_layout, render_form
-from forms.data import BINDINGS, moving_notice
+from forms.data import (
+    BINDINGS,
+    certificate_subjects,
+    moving_notice,
+    notice_members,
+    tax_certificates_issued_here,
+)
+from forms.pdf import PDF
 
+MOVING_FORM = "moving-notice"
+RESIDENCE_FORM = "residence-certificate-request"
+TAX_FORM = "tax-certificate-request"
+TAX_POSTAL_FORM = "tax-certificate-postal-request"
 CERTIFICATE_FORMS = {
-    "residence": "residence-certificate-request",
-    "tax": "tax-certificate-request",
+    "residence": RESIDENCE_FORM,
+    "residence_removed": RESIDENCE_FORM,
+    "family_register_attachment": RESIDENCE_FORM,
+    "tax": TAX_FORM,
 }
 
 
@@ -64,7 +77,11 @@ def run_guidance(session: Session, visit: Visit, record: VisitRecord) -> Guidanc
 
 
 def forms_for(record: VisitRecord, guidance: GuidanceResult) -> list[str]:
-    """The forms of the visit, in route order, each once: the procedures' and certificates'."""
+    """The forms of the visit, in route order, each once: the procedures' and certificates'.
+
+    A tax certificate this town cannot issue (転入 after 1 January) becomes the 郵送請求書 to
+    the municipality of 1 January.
+    """
     known = set(form_names())
     wanted: list[str] = []
     for procedure in guidance.procedures:
@@ -72,9 +89,51 @@ def forms_for(record: VisitRecord, guidance: GuidanceResult) -> list[str]:
     wanted += [
         CERTIFICATE_FORMS[c.kind] for c in record.certificates if c.kind in CERTIFICATE_FORMS
     ]
+    if not tax_certificates_issued_here(record):
+        wanted = [TAX_POSTAL_FORM if f == TAX_FORM else f for f in wanted]
     ordered = [f for f in dict.fromkeys(wanted) if f in known]
     # The checklist is the resident's route through the building: last.
     return sorted(ordered, key=lambda f: f == "checklist")
+
+
+def render(
+    form: str,
+    record: VisitRecord,
+    guidance: GuidanceResult | None,
+    signature: SignatureShape | None = None,
+) -> bytes:
+    """The one place a visit's document is rendered: form name + record (+ signature) → PDF.
+
+    Pure in its inputs (the layout version enters through the form's hash), so a cache can
+    wrap it keyed on ``document_hash`` and the signature.
+    """
+    return render_form(form, record, guidance, signature).content
+
+
+def filename_of(form: str, record: VisitRecord) -> str:
+    return load_layout(form).filename.format(visit=record.visit_id or "draft")
+
+
+def handoff_procedures(record: VisitRecord, guidance: GuidanceResult) -> list[ProcedureResult]:
+    """The procedures as handed off, naming the members exactly as their forms do.
+
+    The guidance engine leaves members empty (meaning everyone) where no rule is per member,
+    while a certificate request lists only its subjects and the 住民異動届 only the members who
+    move: the hand-off (JSON and the CSV for RPA) names the same people as the paper.
+    """
+    by_form: dict[str, list[int]] = {MOVING_FORM: notice_members(record)}
+    for cert in record.certificates:
+        form = CERTIFICATE_FORMS.get(cert.kind)
+        if form is not None:
+            subjects = certificate_subjects(record, cert)
+            by_form[form] = list(dict.fromkeys([*by_form.get(form, []), *subjects]))
+    out = []
+    for procedure in guidance.procedures:
+        members = next((by_form[f] for f in procedure.forms if f in by_form), None)
+        if members is not None and not procedure.members:
+            procedure = procedure.model_copy(update={"members": sorted(members)})
+        out.append(procedure)
+    return out
 
 
 def prepare(session: Session, visit: Visit) -> Prepared:
@@ -91,8 +150,7 @@ def preview(session: Session, visit: Visit, form: str) -> tuple[str, bytes]:
     prepared = prepare(session, visit)
     if form not in prepared.forms:
         raise FormNotInVisit()
-    rendered = render_form(form, prepared.record, prepared.guidance)
-    return rendered.filename, rendered.content
+    return filename_of(form, prepared.record), render(form, prepared.record, prepared.guidance)
 
 
 def prefilled_fields(form: str, record: VisitRecord, guidance: GuidanceResult) -> int:
@@ -151,15 +209,15 @@ def sign(
     for form in prepared.forms:
         layout = load_layout(form)
         digest = document_hash(layout.form, layout.version, prepared.record, prepared.guidance)
-        rendered = render_form(form, prepared.record, prepared.guidance, signature)
+        content = render(form, prepared.record, prepared.guidance, signature)
         document = Document(
             tenant_id=visit.tenant_id,
             visit_id=visit.id,
             form=form,
-            filename=rendered.filename,
-            content_type=rendered.content_type,
+            filename=filename_of(form, prepared.record),
+            content_type=PDF,
             sha256=digest,
-            content=rendered.content,
+            content=content,
             signature_id=row.id,
         )
         session.add(document)
@@ -220,7 +278,7 @@ def enqueue(
         visit,
         prepared.record,
         stored,
-        procedures=prepared.guidance.procedures,
+        procedures=handoff_procedures(prepared.record, prepared.guidance),
         actor=actor,
     )
     if not rows:

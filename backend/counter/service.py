@@ -446,8 +446,15 @@ def build_record(session: Session, visit: Visit) -> VisitRecord:
             "members": [member_record(m) for m in visit.members],
             "facts": dict(visit.facts or {}),
             "certificates": list(visit.certificates or []),
+            "reception_label": reception_label(session, visit),
         }
     )
+
+
+def reception_label(session: Session, visit: Visit) -> str | None:
+    """The visit as people name it on paper: ticket number and day, e.g. ``A-001 2026-12-02``."""
+    ticket = queue_service.find_ticket(session, visit.ticket_id)
+    return f"{ticket.display_number} {ticket.service_day.isoformat()}" if ticket else None
 
 
 def visit_record(session: Session, visit_id: str, principal: Principal) -> VisitRecord:

@@ -25,6 +25,7 @@ from backend.platform.settings import get_settings
 from backend.printing.service import build_job, load_guidance, load_signature, load_visit
 from contracts import GuidanceResult, VisitRecord
 from forms import FormsError, form_names, load_layout, render_form
+from forms.data import tax_certificates_issued_here
 from forms.pdf import document_hash
 from forms.receipt import Part, checklist_slip, form_summary, queue_ticket
 from hardware.printer import PrinterError, print_job
@@ -107,7 +108,8 @@ def register(app: typer.Typer) -> None:
         guidance: GuidanceOpt = None,
     ) -> None:
         """Render form NAME for the visit to a PDF."""
-        record, guidance_result = _inputs(visit, guidance, evaluate_guidance=form == "checklist")
+        # Without --guidance the sample catalog decides the procedures (checklist, office boxes).
+        record, guidance_result = _inputs(visit, guidance, evaluate_guidance=True)
         try:
             loaded_signature = _readable(signature, load_signature) if signature else None
             rendered = render_form(form, record, guidance_result, loaded_signature)
@@ -163,7 +165,10 @@ def register(app: typer.Typer) -> None:
         """Print a summary of the forms prepared for a visit (titles and hashes)."""
         record, guidance_result = _inputs(visit, guidance)
         documents = []
+        postal = not tax_certificates_issued_here(record)
         for name in SUMMARY_FORMS:
+            if postal and name == "tax-certificate-request":
+                name = "tax-certificate-postal-request"  # moved in after 1 January
             layout = load_layout(name)
             documents.append(
                 (layout.title, document_hash(name, layout.version, record, guidance_result))

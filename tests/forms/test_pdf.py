@@ -14,13 +14,19 @@ from pypdf import PdfReader
 from reportlab.pdfgen.canvas import Canvas
 
 from contracts import Member, TenantRef, VisitRecord
-from forms import document_hash, render_form
+from forms import document_hash, load_layout, render_form
 from forms.errors import UnknownFormError, UnprintableCharacterError
 from forms.fonts import registered_font
 from tests.helpers.forms_samples import guidance, signature, visit
 from tests.helpers.pdf import as_extracted, pdf_text, run_tool
 
-FORMS = ["moving-notice", "residence-certificate-request", "tax-certificate-request", "checklist"]
+FORMS = [
+    "moving-notice",
+    "residence-certificate-request",
+    "tax-certificate-request",
+    "tax-certificate-postal-request",
+    "checklist",
+]
 pytestmark = pytest.mark.usefixtures("poppler")
 
 
@@ -46,7 +52,9 @@ def _fonts(path: Path) -> list[list[str]]:
 
 @pytest.mark.parametrize("name", FORMS)
 def test_a4_and_every_font_embedded(tmp_path: Path, name: str) -> None:
-    path = _write(tmp_path, name, visit(4), guidance=guidance(), signature=signature())
+    # The sample 転入 is after 1 January: its tax certificate is the 郵送請求書; a 転居 is not.
+    record = visit(4, "moving-within") if name == "tax-certificate-request" else visit(4)
+    path = _write(tmp_path, name, record, guidance=guidance(), signature=signature())
     assert _pages(path) == 1
     fonts = _fonts(path)
     assert fonts, "no font listed"
@@ -77,10 +85,11 @@ def test_moving_notice_values_and_era_boundaries(tmp_path: Path) -> None:
         "昭和64年1月7日",
         "平成元年1月8日",
         "令和元年5月1日",
-        "V-20261124-0007",
+        "受付番号 A-007 2026-11-24",
         "1/1",
     ]:
         assert as_extracted(value) in text, value
+    assert "V-20261124-0007" not in text  # the internal id is for machines (the QR code)
     assert "✓ 転入" in text
     assert "✓ 転居" not in text
 
@@ -102,17 +111,26 @@ def test_six_member_household_continues_with_every_member(tmp_path: Path) -> Non
     assert "1/2" in first and "2/2" in second
     for member in visit(6).members[:4]:
         assert as_extracted(member.name) in first
-    for name in ("黒桐 トメ", "Anna SMITH", "大正元年7月30日", "昭和元年12月25日", "GB", "永住者"):
+    later = ("黒桐 トメ", "Anna SMITH", "大正元年7月30日", "昭和元年12月25日", "英国", "永住者")
+    for name in later:
         assert name in second, name
     assert "黒桐 髙志" not in second
 
 
 def test_certificate_requests_values(tmp_path: Path) -> None:
     residence = pdf_text(_write(tmp_path, "residence-certificate-request", visit(4)))
-    for value in ["✓ 本人", "✓ 世帯全員", "✓ 世帯主・続柄", "✓ 住民票コード", "勤務先へ提出", "2"]:
+    for value in [
+        "✓ 本人",
+        "✓ 世帯全員",
+        "✓ 住民票の写し",
+        "2通",
+        "✓ 世帯主・続柄",
+        "✓ 住民票コード",
+        "勤務先へ提出",
+    ]:
         assert value in residence, value
-    assert "✓ 個人番号" not in residence
-    tax = pdf_text(_write(tmp_path, "tax-certificate-request", visit(4)))
+    assert "✓ 個人番号" not in residence and "✓ 除票の写し" not in residence
+    tax = pdf_text(_write(tmp_path, "tax-certificate-request", visit(4, "moving-within")))
     for value in [
         "令和8年度",
         "令和7年中",
@@ -163,8 +181,11 @@ def test_document_hash_is_defined_by_record_form_and_layout(tmp_path: Path) -> N
     assert digest != document_hash("checklist", 1, record, None)
     changed = record.model_copy(update={"new_address": "東京都千代田区九段南１－２－２"})
     assert digest != document_hash("moving-notice", 1, changed, None)
-    text = pdf_text(_write(tmp_path, "moving-notice", record, signature=signature()))
-    assert digest in text  # the signature is not part of the hash
+    current = document_hash("moving-notice", load_layout("moving-notice").version, record, None)
+    path = _write(tmp_path, "moving-notice", record, signature=signature())
+    # For machines in the metadata and the QR code; not printed as a line for the resident.
+    assert PdfReader(str(path)).metadata.subject == f"sha256:{current}"  # type: ignore[union-attr]
+    assert current not in pdf_text(path)
 
 
 def _dark_fraction(image: Image.Image, box: tuple[int, int, int, int]) -> float:
@@ -177,7 +198,7 @@ def test_signature_drawn_in_its_box(tmp_path: Path) -> None:
     path = _write(tmp_path, "moving-notice", visit(4), signature=signature())
     (tmp_path / "unsigned").mkdir()
     unsigned = _write(tmp_path / "unsigned", "moving-notice", visit(4))
-    # 10 dpi-per-mm-ish: 72 dpi → 1 mm = 2.835 px; signature box x 12-122, y 154-180 mm.
+    # 72 dpi → 1 mm = 2.835 px; signature box x 12-122, y 174-199 mm.
     subprocess.run(
         ["pdftoppm", "-r", "72", "-png", "-singlefile", str(path), str(tmp_path / "s")], check=True
     )
@@ -185,7 +206,7 @@ def test_signature_drawn_in_its_box(tmp_path: Path) -> None:
         ["pdftoppm", "-r", "72", "-png", "-singlefile", str(unsigned), str(tmp_path / "n")],
         check=True,
     )
-    box = (int(14 * 2.835), int(158 * 2.835), int(120 * 2.835), int(178 * 2.835))
+    box = (int(14 * 2.835), int(178 * 2.835), int(120 * 2.835), int(197 * 2.835))
     assert _dark_fraction(Image.open(tmp_path / "s.png"), box) > 0.01
     assert _dark_fraction(Image.open(tmp_path / "n.png"), box) == 0
 

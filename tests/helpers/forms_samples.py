@@ -84,6 +84,7 @@ def visit(size: int = 4, event: str = "moving-in") -> VisitRecord:
     return VisitRecord.model_validate(
         {
             "visit_id": "V-20261124-0007",
+            "reception_label": "A-007 2026-11-24",
             "tenant": TenantRef(code="131016", name="千代田区"),
             "event": event,
             "event_date": dt.date(2026, 11, 20),

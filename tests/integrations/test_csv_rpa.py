@@ -14,6 +14,7 @@ from contracts.handoff import Handoff
 from integrations.csv_rpa import (
     COLUMNS,
     DATA_COLUMNS,
+    TEXT_COLUMNS,
     CsvAdapter,
     guard_formula,
     handoff_rows,
@@ -28,7 +29,7 @@ def _read_back(path: Path, encoding: str, delimiter: str = ",") -> list[dict[str
 
 
 def _data(row: dict[str, str]) -> dict[str, str]:
-    return {column: row[column] for column in DATA_COLUMNS}
+    return {column: row[column] for column in TEXT_COLUMNS}
 
 
 def test_one_row_per_member_per_procedure(make_handoff: Callable[..., Handoff]) -> None:
@@ -46,6 +47,24 @@ def test_a_case_without_procedures_still_gives_its_members(
 ) -> None:
     rows = handoff_rows(make_handoff(procedures=[]))
     assert [(r["procedure_id"], r["member_index"]) for r in rows] == [("", "0"), ("", "1")]
+
+
+def test_reception_label_is_the_last_column_so_positions_stay(
+    tmp_path: Path, make_handoff: Callable[..., Handoff]
+) -> None:
+    handoff = make_handoff()
+    record = handoff.record.model_copy(update={"reception_label": "A-001 2026-12-02"})
+    handoff = handoff.model_copy(update={"record": record})
+    assert CsvAdapter(tmp_path, encoding="cp932").deliver(handoff).ok
+    (path,) = list(tmp_path.iterdir())
+    back = _read_back(path, "cp932")
+    assert list(back[0])[: len(DATA_COLUMNS) + 2] == [
+        *DATA_COLUMNS,
+        "substituted",
+        "substituted_columns",
+    ]
+    assert list(back[0])[-1] == "reception_label"
+    assert {r["reception_label"] for r in back} == {"A-001 2026-12-02"}
 
 
 @pytest.mark.parametrize(

@@ -79,7 +79,10 @@ def test_guidance_and_forms_for_a_moving_in(clerk: Clerk, db: Session) -> None:
     assert guidance.json()["procedures"], "a moving-in always has procedures"
     forms = [f["form"] for f in clerk.get(f"/api/v1/visits/{vid}/forms").json()["forms"]]
     assert "moving-notice" in forms
-    assert {"residence-certificate-request", "tax-certificate-request"} <= set(forms)
+    assert "residence-certificate-request" in forms
+    # Moved in after 1 January 2026: the 令和8年度 certificate is asked of the previous town.
+    assert "tax-certificate-postal-request" in forms
+    assert "tax-certificate-request" not in forms
     preview = clerk.get(f"/api/v1/visits/{vid}/forms/moving-notice/preview")
     assert preview.status_code == 200 and preview.content.startswith(b"%PDF")
 

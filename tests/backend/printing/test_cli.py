@@ -103,6 +103,37 @@ def test_forms_render_input_errors(files: dict[str, Path], tmp_path: Path) -> No
     assert result.exit_code == 1 and "ファイルがありません" in result.output
 
 
+EVERY_FIELD = Path(__file__).parents[2] / "data" / "visit-every-field.json"
+
+
+def _render_sample(form: str, out: Path):  # type: ignore[no-untyped-def]
+    return _invoke(
+        "forms", "render", "--form", form, "--visit", str(EVERY_FIELD), "--out", str(out)
+    )
+
+
+def test_forms_render_the_sample_with_every_new_field(tmp_path: Path) -> None:
+    """The sample record file renders the life-event fields; the office boxes come from the
+    sample catalog's guidance when no --guidance is given."""
+    out = tmp_path / "moving-notice.pdf"
+    result = _render_sample("moving-notice", out)
+    assert result.exit_code == 0, result.output
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for value in ("代理 一郎", "ブラジル", "筆頭者 窓口 太郎", "✓ 特例転入", "✓ 手続きあり"):
+        assert value in text, value
+    assert _render_sample("residence-certificate-request", tmp_path / "r.pdf").exit_code == 0
+    assert _render_sample("tax-certificate-postal-request", tmp_path / "t.pdf").exit_code == 0
+
+
+def test_forms_render_refuses_a_tax_form_this_town_cannot_issue(tmp_path: Path) -> None:
+    result = _render_sample("tax-certificate-request", tmp_path / "tax.pdf")
+    assert result.exit_code == 1
+    assert "[forms.not_issued_here]" in result.output and "郵送請求書" in result.output
+    assert not (tmp_path / "tax.pdf").exists()
+
+
 def _wait(emulator: PrinterEmulator, count: int) -> None:
     deadline = time.monotonic() + 10
     while len(emulator.receipts) < count and time.monotonic() < deadline:
