@@ -52,8 +52,8 @@ def document_hash(
 
     The hashed bytes are the canonical JSON (UTF-8, keys sorted, no spaces) of
     ``{"form", "layout_version", "record", "guidance"}`` where ``record`` is
-    ``VisitRecord.to_json_dict()`` without ``fact_sources``, ``unresolved`` and members'
-    ``field_sources`` when those are empty, and ``guidance`` the GuidanceResult in JSON mode
+    ``VisitRecord.to_json_dict()`` (which leaves out the collections added later while they are
+    empty, so older records hash as before), and ``guidance`` the GuidanceResult in JSON mode
     (or null).
     The PDF bytes cannot contain their own hash, and the signature is what binds to this hash,
     so neither is part of it. Anyone holding the record can recompute it.
@@ -61,28 +61,10 @@ def document_hash(
     payload = {
         "form": form,
         "layout_version": layout_version,
-        "record": _hashed_record(record),
+        "record": record.to_json_dict(),
         "guidance": guidance.model_dump(mode="json") if guidance else None,
     }
     return hashlib.sha256(canonical_json(payload)).hexdigest()
-
-
-# Optional collections added to the record after hashes were first stored: left out while empty,
-# so a record that does not use them hashes exactly as before they existed.
-_LATER_EMPTY_RECORD_KEYS = ("fact_sources", "unresolved")
-_LATER_EMPTY_MEMBER_KEYS = ("field_sources",)
-
-
-def _hashed_record(record: VisitRecord) -> dict[str, object]:
-    data = record.to_json_dict()
-    for key in _LATER_EMPTY_RECORD_KEYS:
-        if data.get(key) in ({}, []):
-            del data[key]
-    for member in data.get("members", []):  # type: ignore[attr-defined]
-        for key in _LATER_EMPTY_MEMBER_KEYS:
-            if member.get(key) in ({}, []):
-                del member[key]
-    return data
 
 
 def lookup_uri(visit_id: str | None, form: str, digest: str) -> str:

@@ -91,12 +91,6 @@ CERTIFICATE_LABELS: Final[dict[str, Labels]] = {
         "vi": "Giấy chứng nhận thu nhập và thuế",
         "pt": "Certidão de renda e impostos",
     },
-    # The wording of the boxes on the 住民票の写し等交付請求書 (forms/layouts).
-    "residence_removed": {"ja": "除票の写し", "en": "Certificate of a removed residence record"},
-    "family_register_attachment": {
-        "ja": "戸籍の附票の写し",
-        "en": "Family register supplement (address history)",
-    },
     "seal": {"ja": "印鑑登録証明書", "en": "Seal registration certificate"},
 }
 TAX_KIND_LABELS: Final[dict[str, Labels]] = {
