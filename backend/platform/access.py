@@ -61,6 +61,7 @@ class Permission(StrEnum):
     STAFF_MANAGE = "staff.manage"
     TENANT_MANAGE = "tenant.manage"
     ADDRESS_MANAGE = "address.manage"
+    OFFICE_MANAGE = "office.manage"
     AUDIT_READ = "audit.read"
 
 
@@ -75,7 +76,7 @@ _ADMIN = (
     _CLERK
     | _BACK_OFFICE
     | {P.OUTBOX_REPLAY, P.INTEGRATION_MANAGE, P.CATALOG_MANAGE, P.DEVICE_MANAGE, P.STAFF_MANAGE,
-       P.AUDIT_READ, P.ADDRESS_MANAGE}
+       P.AUDIT_READ, P.ADDRESS_MANAGE, P.OFFICE_MANAGE}
 )  # fmt: skip
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE
+from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE, DEMO_TICKET_MACHINE_TOKEN
 from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -103,4 +103,38 @@ def test_admin_pairs_a_ticket_machine_by_its_qr_link(browser: Any, live_server: 
     again.goto(link)
     expect(again.locator("#status")).to_contain_text("登録できませんでした")
     again.context.close()
+    page.context.close()
+
+
+def test_admin_adds_a_ticket_button_and_imports_town_names(
+    browser: Any, live_server: str, tmp_path: Any
+) -> None:
+    page = _admin_page(browser, live_server)
+    page.click("#t-setup")
+    office = page.locator("#offices section").first
+    add_queue = office.locator("form.row-form", has=page.get_by_role("button", name="番号札を追加"))
+    add_queue.locator("[name=prefix]").fill("D")
+    add_queue.locator("[name=name_ja]").fill("おくやみ")
+    add_queue.locator("[name=name_en]").fill("Bereavement")
+    add_queue.get_by_role("button", name="番号札を追加").click()
+    expect(page.locator("#status")).to_have_text("保存しました")
+    expect(page.locator("#offices input[name=name_ja][value=おくやみ]")).to_have_count(1)
+    page.screenshot(path=str(ARTIFACTS / "admin-setup.png"), full_page=True)
+
+    kiosk = page.context.browser.new_context(viewport={"width": 1080, "height": 1920}).new_page()
+    kiosk.goto(f"{live_server}/ticket/#token={DEMO_TICKET_MACHINE_TOKEN}")
+    expect(kiosk.get_by_role("button", name="おくやみ")).to_be_visible()
+    kiosk.context.close()
+
+    page.click("#t-areas")
+    csv_file = tmp_path / "areas.csv"
+    csv_file.write_text(
+        "id,name,kana\n0901,新緑台一丁目,シンリョクダイ1チョウメ\n0902,,ナシ\n", "utf-8"
+    )
+    page.set_input_files("#areas-file", str(csv_file))
+    page.get_by_role("button", name="取り込む").click()
+    expect(page.locator("#areas-result")).to_contain_text(
+        "1 件を取り込みました / 1 件は取り込めませんでした"
+    )
+    expect(page.locator("#areas-refused li")).to_have_text(["3 行: 町字名が空"])
     page.context.close()

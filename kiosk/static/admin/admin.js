@@ -26,6 +26,12 @@
       activeVersion: "有効な版", noChanges: "違いはありません", addedItems: "追加", removedItems: "削除",
       changedItems: "変更", chooseFile: "YAML ファイルを選んでください", uploaded: "下書きとして登録しました",
       activated: "有効にしました", rolledBack: "一つ前の版に戻しました", loginFailed: "ログインできませんでした",
+      setupTab: "窓口・番号札", areasTab: "町字", areasHelp: "デジタル庁のアドレス・ベース・レジストリ（町字マスター）の CSV、または id,name,kana の CSV を選んでください。取り込むと町字の一覧が置き換わります。",
+      csvFile: "CSV ファイル", importAreas: "取り込む", areasAdded: "件を取り込みました", areasRefused: "件は取り込めませんでした",
+      hours: "開庁時間", queues: "番号札（発券機のボタン）", counters: "窓口", prefix: "頭文字", nameJa: "表示名（日本語）",
+      nameEn: "表示名（英語）", issueHours: "発券時間", inUse: "使用中", save: "保存", addQueue: "番号札を追加",
+      addCounter: "窓口を追加", counterNo: "窓口番号", floor: "階", serves: "受け付ける番号札", saved: "保存しました",
+      line: "行",
       kinds: { agent: "カード読取端末（窓口PC）", tablet: "確認用タブレット", ticket_machine: "発券機", display: "呼出表示", back_office_api: "基幹システム・RPA 連携" },
     },
     en: {
@@ -50,6 +56,12 @@
       activeVersion: "Active version", noChanges: "No differences", addedItems: "Added", removedItems: "Removed",
       changedItems: "Changed", chooseFile: "Choose a YAML file", uploaded: "Uploaded as a draft",
       activated: "Activated", rolledBack: "Rolled back", loginFailed: "Could not log in",
+      setupTab: "Counters & queues", areasTab: "Town names", areasHelp: "Choose the Digital Agency's address base registry CSV (町字マスター) or an id,name,kana CSV. Importing replaces the list.",
+      csvFile: "CSV file", importAreas: "Import", areasAdded: "imported", areasRefused: "refused",
+      hours: "Opening hours", queues: "Queues (ticket machine buttons)", counters: "Counters", prefix: "Prefix", nameJa: "Label (Japanese)",
+      nameEn: "Label (English)", issueHours: "Issuing hours", inUse: "In use", save: "Save", addQueue: "Add a queue",
+      addCounter: "Add a counter", counterNo: "Counter no.", floor: "Floor", serves: "Queues served", saved: "Saved",
+      line: "line",
       kinds: { agent: "Card reader PC (agent)", tablet: "Resident tablet", ticket_machine: "Ticket machine", display: "Call display", back_office_api: "Core system / RPA" },
     },
   };
@@ -240,6 +252,142 @@
     } catch (e) { say(e.message, true); }
   }
 
+  // --- offices, queues and counters -----------------------------------------------------
+  function input(name, value, attrs) {
+    const el = document.createElement("input");
+    el.name = name;
+    el.setAttribute("value", value == null ? "" : value);  // the saved value, as markup too
+    Object.assign(el, attrs || {});
+    return el;
+  }
+
+  function labelled(text, control) {
+    const label = document.createElement("label");
+    if (control.type === "checkbox") label.append(control, " " + text);  // box first, as usual
+    else label.append(text + " ", control);
+    return label;
+  }
+
+  async function save(method, path, body, reload) {
+    try { await api(method, path, body); say(t("saved")); } catch (e) { say(e.message, true); }
+    reload();
+  }
+
+  async function loadSetup() {
+    const offices = await api("GET", "/api/v1/setup/offices");
+    const root = $("offices");
+    root.textContent = "";
+    for (const office of offices) root.append(officeSection(office));
+  }
+
+  function officeSection(office) {
+    const section = document.createElement("section");
+    section.className = "card";
+    const title = document.createElement("h3");
+    title.textContent = `${office.name}（${office.code}）`;
+    const hours = document.createElement("form");
+    const opens = input("opens_at", office.opens_at, { size: 5, required: true });
+    const closes = input("closes_at", office.closes_at, { size: 5, required: true });
+    hours.append(labelled(t("hours"), opens), " 〜 ", closes, submitButton(t("save")));
+    hours.addEventListener("submit", (e) => { e.preventDefault(); save("PATCH", `/api/v1/setup/offices/${office.id}`, { opens_at: opens.value, closes_at: closes.value }, loadSetup); });
+    section.append(title, hours, queueTable(office), counterTable(office));
+    return section;
+  }
+
+  function submitButton(text) {
+    const b = document.createElement("button");
+    b.type = "submit";
+    b.textContent = text;
+    return b;
+  }
+
+  function queueTable(office) {
+    const wrap = document.createElement("div");
+    const h = document.createElement("h4");
+    h.textContent = t("queues");
+    wrap.append(h);
+    for (const q of office.queues) {
+      const form = document.createElement("form");
+      form.className = "row-form";
+      const ja = input("name_ja", q.name_ja, { required: true, maxLength: 64 });
+      const en = input("name_en", q.name_en, { required: true, maxLength: 64 });
+      const active = input("active", "", { type: "checkbox", checked: q.active });
+      form.append(`${q.prefix}  `, labelled(t("nameJa"), ja), labelled(t("nameEn"), en), labelled(t("inUse"), active), submitButton(t("save")));
+      form.addEventListener("submit", (e) => { e.preventDefault(); save("PATCH", `/api/v1/setup/queues/${q.id}`, { name_ja: ja.value, name_en: en.value, active: active.checked }, loadSetup); });
+      wrap.append(form);
+    }
+    const add = document.createElement("form");
+    add.className = "row-form";
+    const prefix = input("prefix", "", { required: true, maxLength: 2, size: 2, pattern: "[A-Z]{1,2}" });
+    const ja = input("name_ja", "", { required: true, maxLength: 64 });
+    const en = input("name_en", "", { required: true, maxLength: 64 });
+    add.append(labelled(t("prefix"), prefix), labelled(t("nameJa"), ja), labelled(t("nameEn"), en), submitButton(t("addQueue")));
+    add.addEventListener("submit", (e) => { e.preventDefault(); save("POST", `/api/v1/setup/offices/${office.id}/queues`, { prefix: prefix.value.toUpperCase(), name_ja: ja.value, name_en: en.value, sort_order: 100 }, loadSetup); });
+    wrap.append(add);
+    return wrap;
+  }
+
+  function queueChoices(office, chosen) {
+    const box = document.createElement("span");
+    for (const q of office.queues) {
+      const check = input("queue", q.id, { type: "checkbox", checked: chosen.includes(q.id) });
+      box.append(labelled(`${q.prefix} ${q.name_ja}`, check), " ");
+    }
+    return box;
+  }
+
+  function chosenQueues(box) {
+    return Array.from(box.querySelectorAll("input[type=checkbox]")).filter((c) => c.checked).map((c) => c.value);
+  }
+
+  function counterTable(office) {
+    const wrap = document.createElement("div");
+    const h = document.createElement("h4");
+    h.textContent = t("counters");
+    wrap.append(h);
+    for (const c of office.counters) {
+      const form = document.createElement("form");
+      form.className = "row-form";
+      const name = input("name", c.name, { required: true, maxLength: 100 });
+      const floor = input("floor", c.floor, { maxLength: 16, size: 4 });
+      const choices = queueChoices(office, c.queue_ids);
+      form.append(`${c.code}  `, labelled(t("deviceName"), name), labelled(t("floor"), floor), t("serves") + ": ", choices, submitButton(t("save")));
+      form.addEventListener("submit", (e) => { e.preventDefault(); save("PATCH", `/api/v1/setup/counters/${c.id}`, { name: name.value, floor: floor.value || null, queue_ids: chosenQueues(choices) }, loadSetup); });
+      wrap.append(form);
+    }
+    const add = document.createElement("form");
+    add.className = "row-form";
+    const code = input("code", "", { required: true, maxLength: 32, size: 4 });
+    const name = input("name", "", { required: true, maxLength: 100 });
+    const choices = queueChoices(office, []);
+    add.append(labelled(t("counterNo"), code), labelled(t("deviceName"), name), t("serves") + ": ", choices, submitButton(t("addCounter")));
+    add.addEventListener("submit", (e) => { e.preventDefault(); save("POST", `/api/v1/setup/offices/${office.id}/counters`, { code: code.value, name: name.value, queue_ids: chosenQueues(choices) }, loadSetup); });
+    wrap.append(add);
+    return wrap;
+  }
+
+  // --- 町字 ------------------------------------------------------------------------------
+  async function importAreas(event) {
+    event.preventDefault();
+    const file = $("areas-file").files[0];
+    $("areas-refused").textContent = "";
+    if (!file) { say(t("chooseFile").replace("YAML", "CSV"), true); return; }
+    const buffer = await file.arrayBuffer();
+    let text;
+    try { text = new TextDecoder("utf-8", { fatal: true }).decode(buffer); } catch (e) { text = new TextDecoder("shift_jis").decode(buffer); }
+    try {
+      const result = await api("POST", "/api/v1/addresses/import", { csv: text });
+      $("areas-result").textContent = `${result.prefecture}${result.city}: ${result.added} ${t("areasAdded")} / ${result.refused} ${t("areasRefused")}`;
+      for (const refusal of result.refusals) {
+        const li = document.createElement("li");
+        li.textContent = `${refusal.line} ${t("line")}: ${refusal.reason}`;
+        $("areas-refused").append(li);
+      }
+    } catch (e) { say(e.message, true); $("areas-result").textContent = e.message; }
+  }
+
+  async function loadAreas() { /* the form is the whole tab */ }
+
   // --- destinations ----------------------------------------------------------------------
   async function loadDestinations() {
     const rows = await api("GET", "/api/v1/outbox/destinations");
@@ -334,7 +482,7 @@
   }
 
   // --- frame -----------------------------------------------------------------------------
-  const LOADERS = { staff: loadStaff, devices: loadDevices, destinations: loadDestinations, catalog: loadCatalog };
+  const LOADERS = { staff: loadStaff, devices: loadDevices, setup: loadSetup, areas: loadAreas, destinations: loadDestinations, catalog: loadCatalog };
 
   function selectTab(name) {
     for (const tab of document.querySelectorAll("[role=tab]")) {
@@ -398,6 +546,7 @@
     $("role-select").addEventListener("change", showRoleHelp);
     $("device-form").addEventListener("submit", addDevice);
     $("catalog-form").addEventListener("submit", uploadCatalog);
+    $("areas-form").addEventListener("submit", importAreas);
     for (const tab of document.querySelectorAll("[role=tab]")) tab.addEventListener("click", () => selectTab(tab.id.slice(2)));
     $("tabs").addEventListener("keydown", onTabKey);
     try {
