@@ -6,7 +6,8 @@ from backend.identity.devices.models import Device
 from backend.identity.security_models import IndividualNumber, OidcLogin, OidcProvider
 from backend.identity.staff.models import StaffAccount, StaffSession
 from backend.identity.tenants.models import Counter, Office, Tenant
-from backend.platform.agentlink.models import AgentJob
+from backend.identity.throttle import LoginFailure
+from backend.platform.agentlink.models import AgentJob, AgentPin
 from backend.platform.audit.models import AuditEvent
 from backend.platform.db import Base
 from backend.platform.outbox.models import DeliveryAttempt, Destination, OutboxMessage
@@ -14,6 +15,7 @@ from backend.queue.models import Queue, Ticket, TicketEvent, TicketSequence, cou
 
 __all__ = [
     "AgentJob",
+    "AgentPin",
     "AuditEvent",
     "Base",
     "CatalogVersion",
@@ -24,6 +26,7 @@ __all__ = [
     "Document",
     "HouseholdMember",
     "IndividualNumber",
+    "LoginFailure",
     "Office",
     "OidcLogin",
     "OidcProvider",
