@@ -91,10 +91,10 @@ class Notifier:
             with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits there
                 watch.loop.call_soon_threadsafe(watch.event.set)
 
-    def watching(self) -> int:
-        """How many keys have a waiter in this process (tests, diagnostics)."""
+    def watchers(self, key: str) -> int:
+        """How many waiters watch ``key`` in this process (tests, diagnostics)."""
         with self._lock:
-            return len(self._watches)
+            return len(self._watches.get(key, ()))
 
     # --- the PostgreSQL listener -------------------------------------------------------------
 
