@@ -7,7 +7,7 @@ from backend.identity.security_models import IndividualNumber, OidcLogin, OidcPr
 from backend.identity.staff.models import StaffAccount, StaffSession
 from backend.identity.tenants.models import Counter, Office, Tenant
 from backend.identity.throttle import LoginFailure
-from backend.platform.agentlink.models import AgentJob, AgentPin
+from backend.platform.agentlink.models import AgentJob, AgentLink, AgentPin
 from backend.platform.audit.models import AuditEvent
 from backend.platform.db import Base
 from backend.platform.outbox.models import DeliveryAttempt, Destination, OutboxMessage
@@ -15,6 +15,7 @@ from backend.queue.models import Queue, Ticket, TicketEvent, TicketSequence, cou
 
 __all__ = [
     "AgentJob",
+    "AgentLink",
     "AgentPin",
     "AuditEvent",
     "Base",

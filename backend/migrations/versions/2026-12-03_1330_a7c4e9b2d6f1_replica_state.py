@@ -1,8 +1,9 @@
-"""state every replica reaches: PINs in custody and login failures
+"""state every replica reaches: PINs in custody, agents' connections, login failures
 
 The PIN of a card read moves out of process memory into ``agent_pins`` (sealed, seconds long,
 deleted when the job ends); on PostgreSQL the table is UNLOGGED, so a PIN never reaches the WAL
-and with it WAL archives, point-in-time backups or streaming replicas. The login and pairing
+and with it WAL archives, point-in-time backups or streaming replicas. ``agent_links`` says which
+agent is connected (to any replica) and the job kinds it offered. The login and pairing
 limits count rows of ``login_failures`` (an HMAC of the address or name, never the value), so
 N backend replicas share one limit.
 
@@ -42,6 +43,20 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_agent_pins_expires_at"), "agent_pins", ["expires_at"], unique=False)
     op.create_table(
+        "agent_links",
+        sa.Column("device_id", sa.String(length=32), nullable=False),
+        sa.Column("link_id", sa.String(length=32), nullable=False, comment="this connection"),
+        sa.Column("kinds", sa.JSON(), nullable=False, comment="job kinds it runs"),
+        sa.Column("connected_at", backend.platform.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["device_id"],
+            ["devices.id"],
+            name=op.f("fk_agent_links_device_id_devices"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("device_id", name=op.f("pk_agent_links")),
+    )
+    op.create_table(
         "login_failures",
         sa.Column(
             "scope", sa.String(length=16), nullable=False, comment="address, username or pairing"
@@ -71,5 +86,6 @@ def downgrade() -> None:
     op.drop_index("ix_login_failures_scope_key", table_name="login_failures")
     op.drop_index(op.f("ix_login_failures_failed_at"), table_name="login_failures")
     op.drop_table("login_failures")
+    op.drop_table("agent_links")
     op.drop_index(op.f("ix_agent_pins_expires_at"), table_name="agent_pins")
     op.drop_table("agent_pins")

@@ -20,7 +20,6 @@ status; devices are looked up through ``hooks.devices()``.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 import time
@@ -29,15 +28,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 import contracts.agent as protocol
 from backend.platform import notifier
 from backend.platform.agentlink import hooks, pins
 from backend.platform.agentlink.hooks import AgentDevice, FinishedJob
-from backend.platform.agentlink.models import AgentJob, JobKind, JobStatus
-from backend.platform.db import session_scope, utcnow
+from backend.platform.agentlink.models import AgentJob, AgentLink, JobKind, JobStatus
+from backend.platform.db import new_id, session_scope, utcnow
 from backend.platform.errors import MadoguchiError
 
 log = logging.getLogger(__name__)
@@ -77,6 +76,7 @@ class AgentIdentity:
 class _Connected:
     link: Link
     kinds: list[str] = field(default_factory=list)
+    link_id: str = field(default_factory=new_id)
 
 
 class Hub:
@@ -86,7 +86,6 @@ class Hub:
         self._lock = threading.Lock()
         self._device_locks: dict[str, threading.Lock] = {}
         self._links: dict[str, _Connected] = {}
-        self._detached: dict[str, dt.datetime] = {}
 
     # --- presence -------------------------------------------------------------------------
 
@@ -94,30 +93,43 @@ class Hub:
         with self._lock:
             return device_id in self._links
 
-    def kinds(self, device_id: str) -> list[str]:
+    def kinds(self, session: Session, device_id: str) -> list[str]:
+        """The job kinds the agent offered, whichever replica holds its connection."""
         with self._lock:
             entry = self._links.get(device_id)
-            return list(entry.kinds) if entry else []
+            if entry is not None:
+                return list(entry.kinds)
+        row = session.get(AgentLink, device_id)
+        return list(row.kinds) if row is not None else []
 
-    def is_online(self, device: AgentDevice) -> bool:
-        """Connected here, or (another backend process) seen within the last seconds."""
+    def is_online(self, session: Session, device: AgentDevice) -> bool:
+        """Connected here; or connected to another replica, and seen there within the last
+        seconds (a replica that died leaves its row behind, not its pings)."""
         if self.connected(device.id):
             return True
+        if session.get(AgentLink, device.id) is None:
+            return False  # not connected anywhere (its connection's row went with it)
         seen = device.last_seen_at
-        with self._lock:
-            detached = self._detached.get(device.id)
-        if seen is None or (detached is not None and seen <= detached):
-            return False  # it left this process and has not been seen anywhere since
-        return (utcnow() - seen).total_seconds() < PRESENCE_SECONDS
+        return seen is not None and (utcnow() - seen).total_seconds() < PRESENCE_SECONDS
 
     # --- connection lifecycle -------------------------------------------------------------
 
     def attach(self, identity: AgentIdentity, link: Link, hello: protocol.Hello) -> None:
+        connected = _Connected(link, list(hello.kinds))
         with self._lock:
-            self._links[identity.device_id] = _Connected(link, list(hello.kinds))
+            self._links[identity.device_id] = connected
         log.info("agent %s connected", identity.device_id)
         with self._device(identity.device_id):
-            self._touch(identity)
+            with session_scope(tenant_id=identity.tenant_id, write=True) as session:
+                hooks.devices().touch(session, identity.device_id)
+                session.merge(
+                    AgentLink(
+                        device_id=identity.device_id,
+                        link_id=connected.link_id,
+                        kinds=connected.kinds,
+                        connected_at=utcnow(),
+                    )
+                )
             for result in hello.results:
                 self._store_result(identity, link, result)
         self.dispatch(identity, resend=True)
@@ -125,9 +137,17 @@ class Hub:
     def detach(self, identity: AgentIdentity, link: Link) -> None:
         with self._lock:
             entry = self._links.get(identity.device_id)
-            if entry is not None and entry.link is link:
-                del self._links[identity.device_id]
-                self._detached[identity.device_id] = utcnow()
+            if entry is None or entry.link is not link:
+                return  # replaced by a newer connection to this process
+            del self._links[identity.device_id]
+        # Its row, unless the agent has meanwhile connected again (here or to another replica).
+        with session_scope(tenant_id=identity.tenant_id, write=True) as session:
+            session.execute(
+                delete(AgentLink).where(
+                    AgentLink.device_id == identity.device_id,
+                    AgentLink.link_id == entry.link_id,
+                )
+            )
         log.info("agent %s disconnected", identity.device_id)
 
     def handle(self, identity: AgentIdentity, message: protocol.AgentMessage) -> None:

@@ -77,3 +77,17 @@ class AgentPin(Base):
     )
     sealed: Mapped[str] = mapped_column(Text, comment="AES-GCM; never the PIN in clear")
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class AgentLink(Base):
+    """An agent's connection, on whichever replica holds it: every replica answers "online?"
+    and "which kinds?" alike, and knows at once when the agent has left."""
+
+    __tablename__ = "agent_links"
+
+    device_id: Mapped[str] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    link_id: Mapped[str] = mapped_column(String(32), comment="this connection")
+    kinds: Mapped[list[str]] = mapped_column(JSON, default=list, comment="job kinds it runs")
+    connected_at: Mapped[dt.datetime] = mapped_column()

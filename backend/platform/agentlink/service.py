@@ -59,7 +59,7 @@ def require_agent(session: Session, counter_id: str | None) -> AgentDevice:
 
 def require_online_agent(session: Session, hub: Hub, counter_id: str | None) -> AgentDevice:
     device = require_agent(session, counter_id)
-    if not hub.is_online(device):
+    if not hub.is_online(session, device):
         raise AgentOffline()
     return device
 
@@ -72,8 +72,8 @@ def status(session: Session, counter_id: str) -> AgentStatus:
     return AgentStatus(
         counter_id=counter_id,
         paired=True,
-        online=hub.is_online(device),
-        kinds=hub.kinds(device.id),
+        online=hub.is_online(session, device),
+        kinds=hub.kinds(session, device.id),
         device_name=device.name,
     )
 
@@ -188,7 +188,7 @@ def submit_pin(session: Session, hub: Hub, job: AgentJob, pin: str) -> AgentJob:
     if not PIN_PATTERN.fullmatch(pin):
         raise InvalidPin()
     device = hooks.devices().get(session, job.device_id)
-    if device is None or not hub.is_online(device):
+    if device is None or not hub.is_online(session, device):
         raise AgentOffline()
     pins.put(session, job.id, pin)
     job.status = JobStatus.QUEUED.value
@@ -287,7 +287,7 @@ def job_read(session: Session, hub: Hub, job: AgentJob) -> AgentJobRead:
         result=job.result,
         error=error,
         attempts=job.attempts,
-        agent_online=device is not None and hub.is_online(device),
+        agent_online=device is not None and hub.is_online(session, device),
         reprintable=job.kind == JobKind.PRINT
         and job.status == JobStatus.FAILED
         and job.data is not None,

@@ -271,7 +271,24 @@ def test_a_job_from_another_device_is_ignored(live_db: LiveDb, hub: Hub) -> None
     hub.attach(live_db.agent, link, hello())
     job_id = submit_print(live_db, hub)
     hub.dispatch(live_db.agent)
-    intruder = AgentIdentity("someone-else", live_db.tenant_id, None)
+    intruder = AgentIdentity(live_db.tablet_id, live_db.tenant_id, None)  # another device
     intruder_link = RecordingLink()
     hub.attach(intruder, intruder_link, hello([protocol.ok(job_id, protocol.PrintResult(bytes=0))]))
     assert load(live_db, job_id).status == "sent"
+
+
+def test_every_replica_sees_where_the_agent_is_connected(live_db: LiveDb, hub: Hub) -> None:
+    """Online and the kinds it runs, on a replica that does not hold the connection; and
+    offline everywhere as soon as it leaves."""
+    other_replica = Hub()
+    link = RecordingLink()
+    hub.attach(live_db.agent, link, hello())
+
+    def seen_by_other() -> tuple[bool, list[str]]:
+        with session_scope(tenant_id=live_db.tenant_id) as session:
+            device = service.require_agent(session, live_db.counter_id)
+            return other_replica.is_online(session, device), other_replica.kinds(session, device.id)
+
+    assert seen_by_other() == (True, ["read_card", "print"])
+    hub.detach(live_db.agent, link)
+    assert seen_by_other() == (False, [])
