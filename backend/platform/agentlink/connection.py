@@ -28,18 +28,13 @@ PING_SECONDS = 10.0
 class LoopLink:
     """Hands messages from any thread to the connection's event loop."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, wakeup: asyncio.Event) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.outbound: asyncio.Queue[protocol.BackendMessage] = asyncio.Queue()
-        self.wakeup = wakeup
 
     def send(self, message: protocol.BackendMessage) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is closing: the job is resent later
             self.loop.call_soon_threadsafe(self.outbound.put_nowait, message)
-
-    def wake(self) -> None:
-        with contextlib.suppress(RuntimeError):
-            self.loop.call_soon_threadsafe(self.wakeup.set)
 
 
 async def serve_agent(
@@ -80,7 +75,7 @@ async def _serve(
     ping_seconds: float,
 ) -> None:
     # Watching before attaching: a job queued while the hello is handled is not missed.
-    link = LoopLink(asyncio.get_running_loop(), wakeup)
+    link = LoopLink(asyncio.get_running_loop())
     await asyncio.to_thread(hub.attach, identity, link, hello)
 
     async def reader() -> None:
@@ -101,8 +96,8 @@ async def _serve(
         while True:
             timeout = max(0.0, min(poll_seconds, next_ping - time.monotonic()))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(link.wakeup.wait(), timeout=timeout)
-            link.wakeup.clear()
+                await asyncio.wait_for(wakeup.wait(), timeout=timeout)
+            wakeup.clear()
             await asyncio.to_thread(hub.dispatch, identity)
             if time.monotonic() >= next_ping:
                 next_ping = time.monotonic() + ping_seconds

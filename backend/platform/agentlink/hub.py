@@ -54,14 +54,10 @@ Result = protocol.ResultOk | protocol.ResultFailed
 
 
 class Link(Protocol):
-    """One live connection to an agent; both methods are thread-safe and never block.
-
-    ``wake``: look for queued jobs now (a job queued in this process; other processes wake the
-    connection through the notifier)."""
+    """One live connection to an agent; thread-safe and never blocks. (What wakes it to look
+    for queued jobs is the notifier's device key, from whichever replica queued them.)"""
 
     def send(self, message: protocol.BackendMessage) -> None: ...
-
-    def wake(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -163,11 +159,6 @@ class Hub:
         else:
             with self._device(identity.device_id):
                 self._store_result(identity, link, message)
-
-    def wake(self, device_id: str) -> None:
-        link = self._link(device_id)
-        if link is not None:
-            link.wake()
 
     # --- jobs out -------------------------------------------------------------------------
 

@@ -93,7 +93,7 @@ def authenticate_agent(authorization: str) -> AgentIdentity:
 # --- jobs in --------------------------------------------------------------------------------
 
 
-def _wake_after_commit(session: Session, hub: Hub, device_id: str) -> None:
+def _wake_after_commit(session: Session, device_id: str) -> None:
     """Tell the agent's connection, on whichever replica holds it, to dispatch once the job is
     committed (not before: it must exist)."""
     notifier.publish(session, notifier.device_key(device_id))
@@ -127,7 +127,7 @@ def queue_job(
     session.add(job)
     session.flush()
     if not awaiting_pin:
-        _wake_after_commit(session, hub, device.id)
+        _wake_after_commit(session, device.id)
     return job
 
 
@@ -193,7 +193,7 @@ def submit_pin(session: Session, hub: Hub, job: AgentJob, pin: str) -> AgentJob:
     pins.put(session, job.id, pin)
     job.status = JobStatus.QUEUED.value
     session.flush()
-    _wake_after_commit(session, hub, job.device_id)
+    _wake_after_commit(session, job.device_id)
     return job
 
 
@@ -254,7 +254,7 @@ def reprint(session: Session, hub: Hub, job: AgentJob, *, actor: str) -> AgentJo
     job.data = None  # the bytes move to the new job
     session.add(again)
     session.flush()
-    _wake_after_commit(session, hub, job.device_id)
+    _wake_after_commit(session, job.device_id)
     return again
 
 
