@@ -171,6 +171,7 @@ class Hub:
         with self._device(identity.device_id):
             messages: list[protocol.ReadCardJob | protocol.PrintJob] = []
             with session_scope(tenant_id=identity.tenant_id, write=True) as session:
+                pins.purge_expired(session)
                 jobs = session.scalars(
                     select(AgentJob)
                     .where(AgentJob.device_id == identity.device_id, AgentJob.status.in_(statuses))

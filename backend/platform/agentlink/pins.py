@@ -26,10 +26,16 @@ def _context(job_id: str, expires_at: dt.datetime) -> bytes:
     return f"agent-pin/{job_id}/{stamp}".encode("ascii")
 
 
+def purge_expired(session: Session) -> None:
+    """Delete every PIN past its lifetime (on each PIN taken in, and each dispatch): a sealed
+    PIN does not outlive it by more than seconds, in the table or in a backup taken later."""
+    session.execute(delete(AgentPin).where(AgentPin.expires_at <= utcnow()))
+
+
 def put(session: Session, job_id: str, pin: str, *, ttl: float = PIN_TTL_SECONDS) -> None:
     """Seal ``pin`` for ``job_id``; expired PINs of any job are deleted on the way."""
+    purge_expired(session)
     now = utcnow()
-    session.execute(delete(AgentPin).where(AgentPin.expires_at <= now))
     expires_at = (now + dt.timedelta(seconds=ttl)).replace(microsecond=0)
     sealed = get_keyring().encrypt(pin, context=_context(job_id, expires_at))
     session.merge(AgentPin(job_id=job_id, sealed=sealed, expires_at=expires_at))
