@@ -7,7 +7,8 @@ from backend.identity.devices.models import Device
 from backend.identity.security_models import IndividualNumber, OidcLogin, OidcProvider
 from backend.identity.staff.models import StaffAccount, StaffSession
 from backend.identity.tenants.models import Counter, Office, Tenant
-from backend.platform.agentlink.models import AgentJob
+from backend.identity.throttle import LoginFailure
+from backend.platform.agentlink.models import AgentJob, AgentLink, AgentPin
 from backend.platform.audit.models import AuditEvent
 from backend.platform.db import Base
 from backend.platform.outbox.models import DeliveryAttempt, Destination, OutboxMessage
@@ -15,6 +16,8 @@ from backend.queue.models import Queue, Ticket, TicketEvent, TicketSequence, cou
 
 __all__ = [
     "AgentJob",
+    "AgentLink",
+    "AgentPin",
     "AreaListRow",
     "AuditEvent",
     "Base",
@@ -27,6 +30,7 @@ __all__ = [
     "Document",
     "HouseholdMember",
     "IndividualNumber",
+    "LoginFailure",
     "Office",
     "OidcLogin",
     "OidcProvider",

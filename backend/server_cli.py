@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
 import typer
 from pydantic import ValidationError
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from backend.platform import safe_parse
 from backend.platform.logging_setup import configure_for_command
@@ -43,10 +46,32 @@ def validate_visit(path: Path) -> list[str]:
     return []
 
 
+def set_nodelay(transport: asyncio.BaseTransport) -> None:
+    """Send each response at once (TCP_NODELAY): without it Nagle's algorithm holds the last
+    small segment of a keep-alive response until the client's delayed ACK, ≈40–48 ms."""
+    sock = transport.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class NoDelayH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, with TCP_NODELAY on every connection.
+
+    asyncio sets it itself only on sockets whose ``proto`` is IPPROTO_TCP; the listening socket
+    uvicorn binds for ``--workers N`` has proto 0, so its connections went without, and every
+    keep-alive response of the multi-process server gained ≈48 ms.
+    """
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        set_nodelay(transport)
+        super().connection_made(transport)
+
+
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
-    """Logging through the masking filter (access and error lines included), and
+    """Logging through the masking filter (access and error lines included),
     ``X-Forwarded-*`` believed only from ``MADOGUCHI_TRUSTED_PROXIES`` (none by default; uvicorn
-    alone would trust 127.0.0.1)."""
+    alone would trust 127.0.0.1), and TCP_NODELAY on every connection whatever the number of
+    workers."""
     from backend.platform.logging_setup import logging_config
 
     proxies = [str(network) for network in settings.trusted_proxy_networks]
@@ -55,6 +80,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "log_level": settings.log_level.lower(),
         "proxy_headers": bool(proxies),
         "forwarded_allow_ips": proxies,
+        "http": NoDelayH11Protocol,
     }
 
 

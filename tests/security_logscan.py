@@ -7,8 +7,8 @@ operator's log would hold. Synthetic data: the personal fields (names, kana, add
 numbers) of every JSON file under ``tests/data/``, plus ``tests/data/synthetic-personal-data.txt``
 (one string per line) for values tests write inline. A hit fails the run.
 
-Registered from tests/conftest.py (``pytest_plugins``). Also resets the in-memory login
-throttles before each test, so tests never see each other's failures.
+Registered from tests/conftest.py (``pytest_plugins``). (The login throttles count rows of
+the test's own database, so tests never see each other's failures.)
 """
 
 from __future__ import annotations
@@ -99,10 +99,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_login_throttles_and_capture() -> None:
-    from backend.identity import throttle
-
-    throttle.reset_all()
+def _capture() -> None:
     # ``configure_logging`` (run by CLI commands under test) replaces the root handlers.
     handler = _state.get("handler")
     root = logging.getLogger()

@@ -2,10 +2,12 @@
 
 The lockout (``backend.identity.auth.service``) protects one existing account; this protects against
 spraying many names from one address and against guessing names that do not exist. Failures
-are counted in memory in a sliding window: right for the single backend process madoguchi runs
-per municipality (``madoguchi serve`` with one worker). With several processes each keeps its
-own count, so the effective limit multiplies by the number of processes (documented in
-docs/security.md).
+are rows of ``login_failures`` counted in a sliding window, so every backend replica counts the
+same failures (the limit does not multiply with the number of processes). A row holds an HMAC
+of the address or name (keyed with ``MADOGUCHI_SECRET_KEY``), never the address or name itself,
+and is deleted once the window has passed.
+
+A failure is recorded with ``uow.keep``: the request that failed rolls back, its count stays.
 
 The address counted is the peer's, unless the peer is one of ``MADOGUCHI_TRUSTED_PROXIES``:
 then ``X-Forwarded-For`` is read from the right, skipping trusted proxies, and the first other
@@ -14,14 +16,18 @@ address is the client (what a client writes itself sits further left and is neve
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import hmac
 import ipaddress
-import threading
-import time
-from collections import deque
 from collections.abc import Callable, Sequence
 
+from sqlalchemy import Index, String, delete, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 from starlette.requests import HTTPConnection
 
+from backend.platform import uow
+from backend.platform.db import Base, IdMixin, utcnow
 from backend.platform.errors import MadoguchiError
 from backend.platform.settings import IPNetwork, get_settings
 
@@ -30,84 +36,109 @@ MAX_FAILURES_PER_ADDRESS = 20
 MAX_FAILURES_PER_USERNAME = 10
 
 
+class LoginFailure(IdMixin, Base):
+    """One failed login or pairing attempt, for the sliding-window limits (no tenant: an
+    address sprays across municipalities)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_scope_key", "scope", "key_digest", "failed_at"),)
+
+    scope: Mapped[str] = mapped_column(String(16), comment="address, username or pairing")
+    key_digest: Mapped[str] = mapped_column(
+        String(64), comment="HMAC-SHA256 of the address or tenant/name, never the value"
+    )
+    failed_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
 class LoginThrottled(MadoguchiError):
     status_code = 429
     code = "login_throttled"
     default_message = "ログインの失敗が続いています。しばらく待ってからお試しください。"
 
 
+def _digest(scope: str, key: str) -> str:
+    secret = get_settings().secret_key.encode("utf-8")
+    return hmac.new(secret, f"{scope}\n{key}".encode(), hashlib.sha256).hexdigest()
+
+
 class FailureWindow:
+    """At most ``limit`` failures per key within ``window`` seconds, counted in the database."""
+
     def __init__(
         self,
+        scope: str,
         limit: int,
         window: float = WINDOW_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
-        self.limit, self.window, self.clock = limit, window, clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        self.scope, self.limit, self.window, self.clock = scope, limit, window, clock
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures.setdefault(key, deque())
-        while failures and now - failures[0] > self.window:
-            failures.popleft()
-        if not failures:
-            del self._failures[key]
-            return deque()
-        return failures
+    def _since(self) -> dt.datetime:
+        return self.clock() - dt.timedelta(seconds=self.window)
 
-    def blocked(self, key: str) -> bool:
-        with self._lock:
-            return len(self._recent(key, self.clock())) >= self.limit
+    def blocked(self, session: Session, key: str) -> bool:
+        count = session.scalar(
+            select(func.count())
+            .select_from(LoginFailure)
+            .where(
+                LoginFailure.scope == self.scope,
+                LoginFailure.key_digest == _digest(self.scope, key),
+                LoginFailure.failed_at > self._since(),
+            )
+        )
+        return int(count or 0) >= self.limit
 
-    def fail(self, key: str) -> None:
-        with self._lock:
-            now = self.clock()
-            self._recent(key, now)
-            self._failures.setdefault(key, deque()).append(now)
+    def fail(self, session: Session, key: str) -> None:
+        """Count a failure; kept even though the failing request rolls back."""
+        digest, now, since = _digest(self.scope, key), self.clock(), self._since()
+        scope = self.scope
 
-    def clear(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+        def write(target: Session) -> None:
+            target.execute(
+                delete(LoginFailure).where(
+                    LoginFailure.scope == scope, LoginFailure.failed_at <= since
+                )
+            )
+            target.add(LoginFailure(scope=scope, key_digest=digest, failed_at=now))
+            target.flush()
+
+        uow.keep(session, write)
+
+    def clear(self, session: Session, key: str) -> None:
+        session.execute(
+            delete(LoginFailure).where(
+                LoginFailure.scope == self.scope,
+                LoginFailure.key_digest == _digest(self.scope, key),
+            )
+        )
 
 
 class LoginThrottle:
     def __init__(self) -> None:
-        self.by_address = FailureWindow(MAX_FAILURES_PER_ADDRESS)
-        self.by_username = FailureWindow(MAX_FAILURES_PER_USERNAME)
+        self.by_address = FailureWindow("address", MAX_FAILURES_PER_ADDRESS)
+        self.by_username = FailureWindow("username", MAX_FAILURES_PER_USERNAME)
 
     @staticmethod
     def username_key(tenant_code: str, username: str) -> str:
         return f"{tenant_code}/{username.casefold()}"
 
-    def check(self, address: str, tenant_code: str, username: str) -> None:
-        if self.by_address.blocked(address) or self.by_username.blocked(
-            self.username_key(tenant_code, username)
+    def check(self, session: Session, address: str, tenant_code: str, username: str) -> None:
+        if self.by_address.blocked(session, address) or self.by_username.blocked(
+            session, self.username_key(tenant_code, username)
         ):
             raise LoginThrottled()
 
-    def failed(self, address: str, tenant_code: str, username: str) -> None:
-        self.by_address.fail(address)
-        self.by_username.fail(self.username_key(tenant_code, username))
+    def failed(self, session: Session, address: str, tenant_code: str, username: str) -> None:
+        self.by_address.fail(session, address)
+        self.by_username.fail(session, self.username_key(tenant_code, username))
 
-    def succeeded(self, tenant_code: str, username: str) -> None:
-        self.by_username.clear(self.username_key(tenant_code, username))
-
-    def reset(self) -> None:
-        self.by_address = FailureWindow(MAX_FAILURES_PER_ADDRESS)
-        self.by_username = FailureWindow(MAX_FAILURES_PER_USERNAME)
+    def succeeded(self, session: Session, tenant_code: str, username: str) -> None:
+        self.by_username.clear(session, self.username_key(tenant_code, username))
 
 
 login_throttle = LoginThrottle()
 # Device pairing codes: 10 wrong codes per address per window.
-pairing_throttle = FailureWindow(limit=10)
-
-
-def reset_all() -> None:
-    """Forget every count (tests; an operator restarting the process does the same)."""
-    login_throttle.reset()
-    with pairing_throttle._lock:
-        pairing_throttle._failures.clear()
+pairing_throttle = FailureWindow("pairing", limit=10)
 
 
 def _trusted(address: str, proxies: Sequence[IPNetwork]) -> bool:

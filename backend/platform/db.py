@@ -8,8 +8,11 @@ loads. A session that has no tenant set sees tenant data only when it says so
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import datetime as dt
 import json
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,7 +42,7 @@ from sqlalchemy.orm import (
 from sqlalchemy.types import TypeDecorator
 
 from backend.platform.crypto import get_keyring
-from backend.platform.errors import MadoguchiError
+from backend.platform.errors import DatabaseUnavailable, MadoguchiError
 from backend.platform.settings import get_settings
 
 NAMING_CONVENTION = {
@@ -279,3 +282,87 @@ def session_scope(
         raise
     finally:
         session.close()
+
+
+# --- SQLite: writers take turns in asyncio -----------------------------------------------------
+
+WRITER_TURN_SECONDS = 30.0  # as long as SQLite's own busy timeout
+
+
+class WriterTurns:
+    """One writer at a time (SQLite's rule), queued as asyncio futures, not parked threads.
+
+    A request on SQLite waits for its turn here, on the event loop, before its thread opens the
+    ``BEGIN IMMEDIATE`` transaction; so sixteen counters at once hold one thread, not sixteen
+    blocked on the database lock or the pool. First come, first served, across event loops.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._busy = False
+        self._queue: collections.deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = (
+            collections.deque()
+        )
+
+    @property
+    def queued(self) -> int:
+        with self._lock:
+            return len(self._queue)
+
+    async def acquire(self, timeout: float = WRITER_TURN_SECONDS) -> None:
+        """Wait for the turn; after ``timeout`` seconds, 503 ``database_unavailable``."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            if not self._busy:
+                self._busy = True
+                return
+            turn: asyncio.Future[None] = loop.create_future()
+            self._queue.append((loop, turn))
+        try:
+            await asyncio.wait_for(asyncio.shield(turn), timeout=timeout)
+        except BaseException as exc:
+            self._give_up(loop, turn)
+            if isinstance(exc, TimeoutError):
+                raise DatabaseUnavailable(
+                    "データベースが混み合っています。しばらくしてからもう一度お試しください。"
+                ) from None
+            raise
+
+    def release(self) -> None:
+        with self._lock:
+            while self._queue:
+                loop, turn = self._queue.popleft()
+                try:
+                    loop.call_soon_threadsafe(_grant, turn)
+                    return  # the turn passes on: still busy
+                except RuntimeError:  # that loop has closed: the next one
+                    continue
+            self._busy = False
+
+    def _give_up(self, loop: asyncio.AbstractEventLoop, turn: asyncio.Future[None]) -> None:
+        with self._lock:
+            if (loop, turn) in self._queue:
+                self._queue.remove((loop, turn))
+                return
+        # Granted meanwhile (or being granted): pass it on once it lands.
+        loop.call_soon(_pass_on, self, turn)
+
+
+def _grant(turn: asyncio.Future[None]) -> None:
+    if not turn.done():
+        turn.set_result(None)
+
+
+def _pass_on(turns: WriterTurns, turn: asyncio.Future[None]) -> None:
+    if turn.done() and not turn.cancelled():
+        turns.release()
+    else:
+        turn.add_done_callback(lambda _done: turns.release())
+
+
+writer_turns = WriterTurns()
+
+
+def takes_writer_turns() -> bool:
+    """Whether requests queue for SQLite's one writer (``writer_turns``)."""
+    return get_engine().dialect.name == "sqlite"

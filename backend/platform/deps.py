@@ -7,16 +7,31 @@ back on any error. Services only ``flush()``. Who the caller is: ``backend.platf
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import Depends
 from sqlalchemy.orm import Session
 
-from backend.platform.db import session_scope
+from backend.platform.db import session_scope, takes_writer_turns, writer_turns
 
 
-def get_session() -> Iterator[Session]:
+async def writer_turn() -> AsyncIterator[None]:
+    """On SQLite, the request's turn as the one writer, awaited on the event loop (no thread
+    is parked on the database lock); released after the commit. Nothing on PostgreSQL."""
+    if not takes_writer_turns():
+        yield
+        return
+    await writer_turns.acquire()
+    try:
+        yield
+    finally:
+        writer_turns.release()
+
+
+def get_session(
+    _turn: Annotated[None, Depends(writer_turn, scope="function")],
+) -> Iterator[Session]:
     """One transaction per request: committed when the handler returns, else rolled back."""
     # Every authenticated request writes (last_seen_at), so it is a writing unit of work.
     # The tenant is set once the caller is authenticated.

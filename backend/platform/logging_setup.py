@@ -71,6 +71,7 @@ class MaskPersonalDataFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name == "uvicorn.access":
             _path_only(record)
+        _frame_without_data(record)
         message = record.getMessage()
         masked = mask_personal_data(message)
         if masked != message:
@@ -82,6 +83,20 @@ class MaskPersonalDataFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = mask_personal_data(record.stack_info)
         return True
+
+
+def _frame_without_data(record: logging.LogRecord) -> None:
+    """A WebSocket frame logged at DEBUG (websockets' ``"> %s"`` / ``"< %s"``, on the server
+    through ``uvicorn.error``): its kind and size only. Its text is an agent job or result: a
+    card read's PIN on the way out, the card's attributes on the way back."""
+    args = record.args
+    if record.msg not in ("> %s", "< %s") or not isinstance(args, tuple) or len(args) != 1:
+        return
+    frame = args[0]
+    opcode, data = getattr(frame, "opcode", None), getattr(frame, "data", None)
+    if opcode is not None and isinstance(data, bytes | bytearray | memoryview):
+        kind = getattr(opcode, "name", str(opcode))
+        record.msg, record.args = "%s %s frame [%d bytes]", (record.msg[0], kind, len(data))
 
 
 def _path_only(record: logging.LogRecord) -> None:

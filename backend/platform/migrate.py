@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 _MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
@@ -27,10 +28,16 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
     return config
 
 
+MIGRATION_LOCK = 0x6D61646F  # "mado": one upgrade at a time when replicas start together
+
+
 def upgrade(engine: Engine) -> None:
     if engine.dialect.name == "sqlite":
         _ensure_sqlite_dir(engine)
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # Two backend replicas run `db upgrade` on start: the second waits, then finds head.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         command.upgrade(alembic_config(connection=connection), "head")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -75,14 +77,26 @@ def test_an_account_without_a_password_refuses_every_password(
     assert _attempt(client, "sso", "") == 422
 
 
-def test_failure_window_forgets_old_failures() -> None:
-    now = [0.0]
-    window = throttle.FailureWindow(limit=2, window=10.0, clock=lambda: now[0])
-    window.fail("k")
-    window.fail("k")
-    assert window.blocked("k")
-    now[0] = 11.0
-    assert not window.blocked("k")
+def test_failure_window_forgets_old_failures(db: Session) -> None:
+    start = dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.UTC)
+    now = [start]
+    window = throttle.FailureWindow("test", limit=2, window=10.0, clock=lambda: now[0])
+    window.fail(db, "k")
+    window.fail(db, "k")
+    assert window.blocked(db, "k") and not window.blocked(db, "other")
+    now[0] = start + dt.timedelta(seconds=11)
+    assert not window.blocked(db, "k")
+
+
+def test_failures_are_counted_in_the_database_by_digest(db: Session) -> None:
+    """Every replica sees the same count; the row never holds the address itself."""
+    from backend.identity.throttle import LoginFailure
+
+    window = throttle.FailureWindow("address", limit=1)
+    window.fail(db, "203.0.113.77")
+    assert throttle.FailureWindow("address", limit=1).blocked(db, "203.0.113.77")
+    (row,) = db.scalars(select(LoginFailure)).all()
+    assert "203.0.113.77" not in row.key_digest and len(row.key_digest) == 64
 
 
 def test_csrf_is_required_for_state_changes(client: TestClient, db: Session) -> None:

@@ -61,16 +61,16 @@ def login(
 ) -> LoginResponse:
     address = client_address(request)
     try:
-        login_throttle.check(address, body.tenant_code, body.username)
+        login_throttle.check(session, address, body.tenant_code, body.username)
         staff, tenant = service.authenticate(
             session, body.tenant_code, body.username, body.password, address
         )
     except MadoguchiError as error:
         if not isinstance(error, LoginThrottled):
-            login_throttle.failed(address, body.tenant_code, body.username)
+            login_throttle.failed(session, address, body.tenant_code, body.username)
         # The failure count, the lockout and the audit event survive the rollback (uow.keep).
         raise
-    login_throttle.succeeded(body.tenant_code, body.username)
+    login_throttle.succeeded(session, body.tenant_code, body.username)
     token, row = service.open_session(session, staff)
     set_session_cookie(request, response, token)
     return LoginResponse(staff=_staff_read(staff, tenant), csrf_token=row.csrf_token)

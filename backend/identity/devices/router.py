@@ -133,13 +133,13 @@ def pair_device(
     body: PairRequest, request: Request, session: SessionDep
 ) -> PairResponse | JSONResponse:
     address = client_address(request)
-    if pairing_throttle.blocked(address):
+    if pairing_throttle.blocked(session, address):
         error = LoginThrottled("登録の失敗が続いています。しばらく待ってからお試しください。")
         return JSONResponse(status_code=error.status_code, content=error.to_body())
     try:
         device, token = service.pair(session, body.code)
     except service.PairingFailed as error:
-        pairing_throttle.fail(address)
+        pairing_throttle.fail(session, address)
         # Not raised: the spent (expired) code must be committed.
         return JSONResponse(status_code=error.status_code, content=error.to_body())
     return PairResponse(

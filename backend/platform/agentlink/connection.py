@@ -1,7 +1,8 @@
 """The asyncio side of one agent connection: reader, writer and a dispatch pump.
 
 Used by the WebSocket endpoint and by the in-process transport alike; the hub does the rest
-(in worker threads, since it talks to the database).
+(short database work in worker threads). The pump sleeps on the device's key (``notifier``):
+a job queued on any replica wakes the replica that holds this connection.
 """
 
 from __future__ import annotations
@@ -9,15 +10,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 import contracts.agent as protocol
+from backend.platform import notifier
 from backend.platform.agentlink.hub import AgentIdentity, Hub
+from backend.platform.db import get_engine
 
 log = logging.getLogger(__name__)
 
 HELLO_TIMEOUT = 15.0
-POLL_SECONDS = 1.0  # jobs submitted through another backend process are found this fast
+POLL_SECONDS = notifier.RECHECK_SECONDS  # a lost notification delays a job this long at most
 PING_SECONDS = 10.0
 
 
@@ -27,15 +31,10 @@ class LoopLink:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.outbound: asyncio.Queue[protocol.BackendMessage] = asyncio.Queue()
-        self.wakeup = asyncio.Event()
 
     def send(self, message: protocol.BackendMessage) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is closing: the job is resent later
             self.loop.call_soon_threadsafe(self.outbound.put_nowait, message)
-
-    def wake(self) -> None:
-        with contextlib.suppress(RuntimeError):
-            self.loop.call_soon_threadsafe(self.wakeup.set)
 
 
 async def serve_agent(
@@ -60,6 +59,22 @@ async def serve_agent(
     if not isinstance(hello, protocol.Hello):
         log.warning("agent %s did not start with hello", identity.device_id)
         return
+    await notifier.notifier.ensure_listening(get_engine())
+    with notifier.notifier.watch(notifier.device_key(identity.device_id)) as wakeup:
+        await _serve(hub, identity, hello, receive, send, wakeup, poll_seconds, ping_seconds)
+
+
+async def _serve(
+    hub: Hub,
+    identity: AgentIdentity,
+    hello: protocol.Hello,
+    receive: Callable[[], Awaitable[protocol.AgentMessage]],
+    send: Callable[[protocol.BackendMessage], Awaitable[None]],
+    wakeup: asyncio.Event,
+    poll_seconds: float,
+    ping_seconds: float,
+) -> None:
+    # Watching before attaching: a job queued while the hello is handled is not missed.
     link = LoopLink(asyncio.get_running_loop())
     await asyncio.to_thread(hub.attach, identity, link, hello)
 
@@ -77,15 +92,15 @@ async def serve_agent(
             await send(await link.outbound.get())
 
     async def pump() -> None:
-        since_ping = 0.0
+        next_ping = time.monotonic() + ping_seconds
         while True:
+            timeout = max(0.0, min(poll_seconds, next_ping - time.monotonic()))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(link.wakeup.wait(), timeout=poll_seconds)
-            link.wakeup.clear()
+                await asyncio.wait_for(wakeup.wait(), timeout=timeout)
+            wakeup.clear()
             await asyncio.to_thread(hub.dispatch, identity)
-            since_ping += poll_seconds
-            if since_ping >= ping_seconds:
-                since_ping = 0.0
+            if time.monotonic() >= next_ping:
+                next_ping = time.monotonic() + ping_seconds
                 link.send(protocol.Ping())
 
     tasks = [asyncio.create_task(t()) for t in (reader, writer, pump)]

@@ -1,14 +1,17 @@
 """The hub: where agents' connections end, jobs are handed out and results are stored.
 
-Thread-safe and synchronous; the asyncio side (``connection``) calls it in worker threads.
-Every state change is committed before anything is sent: a job is marked ``sent``
-before it leaves, a result is stored before it is acknowledged. So a dropped connection at any
-moment loses nothing: unacknowledged jobs are sent again on reconnect, unacknowledged results
-come back in the agent's hello, and the agent never runs a job id twice.
+Thread-safe and synchronous; the asyncio side (``connection``) calls it for short database
+work in worker threads, and never waits in one. Every state change is committed before anything
+is sent: a job is marked ``sent`` before it leaves, a result is stored before it is
+acknowledged. So a dropped connection at any moment loses nothing: unacknowledged jobs are sent
+again on reconnect, unacknowledged results come back in the agent's hello, and the agent never
+runs a job id twice.
 
-PINs are held here, in memory only, keyed by job id, and dropped when the job ends or expires.
-A backend restart therefore drops the PINs of pending card reads: those jobs fail with
-``pin_lost`` and the resident enters the PIN again.
+Nothing a request needs lives in this process's memory: jobs, results and the PINs in custody
+(``pins``: sealed, seconds long) are rows, and a stored result wakes its waiters on every
+replica (``notifier``). So the tablet's request, the clerk's wait and the agent's connection
+may each land on a different replica. A PIN whose lifetime passed before its job was sent
+fails the job with ``pin_lost``, and the resident enters the PIN again.
 
 The hub knows jobs, not what they are for: a stored result goes to the handler registered for
 its job's kind (``hooks.register_result_handler``), in the same transaction as the job's new
@@ -17,7 +20,6 @@ status; devices are looked up through ``hooks.devices()``.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 import time
@@ -26,24 +28,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 import contracts.agent as protocol
-from backend.platform.agentlink import hooks
+from backend.platform import notifier
+from backend.platform.agentlink import hooks, pins
 from backend.platform.agentlink.hooks import AgentDevice, FinishedJob
-from backend.platform.agentlink.models import AgentJob, JobKind, JobStatus
-from backend.platform.db import session_scope, utcnow
+from backend.platform.agentlink.models import AgentJob, AgentLink, JobKind, JobStatus
+from backend.platform.db import new_id, session_scope, utcnow
 from backend.platform.errors import MadoguchiError
 
 log = logging.getLogger(__name__)
 
-PIN_TTL_SECONDS = 180.0
 PRESENCE_SECONDS = 25.0
 
 PIN_LOST = protocol.JobError(
     code="pin_lost",
-    message="サーバーが再起動したか時間が経ったため、暗証番号が破棄されました。"
+    message="時間が経ったため、暗証番号が破棄されました。"
     "もう一度「カードを読む」から始め、暗証番号を入力し直してください。",
 )
 DEFAULT_FAILURE = "窓口の端末で処理に失敗しました。"
@@ -52,11 +54,10 @@ Result = protocol.ResultOk | protocol.ResultFailed
 
 
 class Link(Protocol):
-    """One live connection to an agent; both methods are thread-safe and never block."""
+    """One live connection to an agent; thread-safe and never blocks. (What wakes it to look
+    for queued jobs is the notifier's device key, from whichever replica queued them.)"""
 
     def send(self, message: protocol.BackendMessage) -> None: ...
-
-    def wake(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -68,26 +69,19 @@ class AgentIdentity:
 
 
 @dataclass
-class _Pin:
-    value: str
-    expires: float
-
-
-@dataclass
 class _Connected:
     link: Link
     kinds: list[str] = field(default_factory=list)
+    link_id: str = field(default_factory=new_id)
 
 
 class Hub:
-    def __init__(self, *, pin_ttl: float = PIN_TTL_SECONDS) -> None:
-        self.pin_ttl = pin_ttl
+    """The connections this process holds; everything else is in the database."""
+
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._device_locks: dict[str, threading.Lock] = {}
         self._links: dict[str, _Connected] = {}
-        self._pins: dict[str, _Pin] = {}
-        self._detached: dict[str, dt.datetime] = {}
-        self._changed = threading.Condition()
 
     # --- presence -------------------------------------------------------------------------
 
@@ -95,54 +89,43 @@ class Hub:
         with self._lock:
             return device_id in self._links
 
-    def kinds(self, device_id: str) -> list[str]:
+    def kinds(self, session: Session, device_id: str) -> list[str]:
+        """The job kinds the agent offered, whichever replica holds its connection."""
         with self._lock:
             entry = self._links.get(device_id)
-            return list(entry.kinds) if entry else []
+            if entry is not None:
+                return list(entry.kinds)
+        row = session.get(AgentLink, device_id)
+        return list(row.kinds) if row is not None else []
 
-    def is_online(self, device: AgentDevice) -> bool:
-        """Connected here, or (another backend process) seen within the last seconds."""
+    def is_online(self, session: Session, device: AgentDevice) -> bool:
+        """Connected here; or connected to another replica, and seen there within the last
+        seconds (a replica that died leaves its row behind, not its pings)."""
         if self.connected(device.id):
             return True
+        if session.get(AgentLink, device.id) is None:
+            return False  # not connected anywhere (its connection's row went with it)
         seen = device.last_seen_at
-        with self._lock:
-            detached = self._detached.get(device.id)
-        if seen is None or (detached is not None and seen <= detached):
-            return False  # it left this process and has not been seen anywhere since
-        return (utcnow() - seen).total_seconds() < PRESENCE_SECONDS
-
-    # --- PINs -----------------------------------------------------------------------------
-
-    def put_pin(self, job_id: str, pin: str) -> None:
-        with self._lock:
-            self._pins[job_id] = _Pin(pin, time.monotonic() + self.pin_ttl)
-
-    def peek_pin(self, job_id: str) -> str | None:
-        with self._lock:
-            entry = self._pins.get(job_id)
-            if entry is None:
-                return None
-            if entry.expires < time.monotonic():
-                del self._pins[job_id]
-                return None
-            return entry.value
-
-    def drop_pin(self, job_id: str) -> None:
-        with self._lock:
-            self._pins.pop(job_id, None)
-
-    def held_pins(self) -> int:
-        with self._lock:
-            return len(self._pins)
+        return seen is not None and (utcnow() - seen).total_seconds() < PRESENCE_SECONDS
 
     # --- connection lifecycle -------------------------------------------------------------
 
     def attach(self, identity: AgentIdentity, link: Link, hello: protocol.Hello) -> None:
+        connected = _Connected(link, list(hello.kinds))
         with self._lock:
-            self._links[identity.device_id] = _Connected(link, list(hello.kinds))
+            self._links[identity.device_id] = connected
         log.info("agent %s connected", identity.device_id)
         with self._device(identity.device_id):
-            self._touch(identity)
+            with session_scope(tenant_id=identity.tenant_id, write=True) as session:
+                hooks.devices().touch(session, identity.device_id)
+                session.merge(
+                    AgentLink(
+                        device_id=identity.device_id,
+                        link_id=connected.link_id,
+                        kinds=connected.kinds,
+                        connected_at=utcnow(),
+                    )
+                )
             for result in hello.results:
                 self._store_result(identity, link, result)
         self.dispatch(identity, resend=True)
@@ -150,9 +133,17 @@ class Hub:
     def detach(self, identity: AgentIdentity, link: Link) -> None:
         with self._lock:
             entry = self._links.get(identity.device_id)
-            if entry is not None and entry.link is link:
-                del self._links[identity.device_id]
-                self._detached[identity.device_id] = utcnow()
+            if entry is None or entry.link is not link:
+                return  # replaced by a newer connection to this process
+            del self._links[identity.device_id]
+        # Its row, unless the agent has meanwhile connected again (here or to another replica).
+        with session_scope(tenant_id=identity.tenant_id, write=True) as session:
+            session.execute(
+                delete(AgentLink).where(
+                    AgentLink.device_id == identity.device_id,
+                    AgentLink.link_id == entry.link_id,
+                )
+            )
         log.info("agent %s disconnected", identity.device_id)
 
     def handle(self, identity: AgentIdentity, message: protocol.AgentMessage) -> None:
@@ -169,11 +160,6 @@ class Hub:
             with self._device(identity.device_id):
                 self._store_result(identity, link, message)
 
-    def wake(self, device_id: str) -> None:
-        link = self._link(device_id)
-        if link is not None:
-            link.wake()
-
     # --- jobs out -------------------------------------------------------------------------
 
     def dispatch(self, identity: AgentIdentity, *, resend: bool = False) -> int:
@@ -185,6 +171,7 @@ class Hub:
         with self._device(identity.device_id):
             messages: list[protocol.ReadCardJob | protocol.PrintJob] = []
             with session_scope(tenant_id=identity.tenant_id, write=True) as session:
+                pins.purge_expired(session)
                 jobs = session.scalars(
                     select(AgentJob)
                     .where(AgentJob.device_id == identity.device_id, AgentJob.status.in_(statuses))
@@ -196,8 +183,6 @@ class Hub:
                         messages.append(message)
             for sent in messages:
                 link.send(sent)
-        if jobs:
-            self._notify()
         return len(messages)
 
     def _job_message(
@@ -205,7 +190,7 @@ class Hub:
     ) -> protocol.ReadCardJob | protocol.PrintJob | None:
         pin = None
         if job.kind == JobKind.READ_CARD and (job.params or {}).get("pin_at") == "tablet":
-            pin = self.peek_pin(job.id)
+            pin = pins.peek(session, job.id)
             if pin is None:
                 self._fail(session, job, PIN_LOST)
                 return None
@@ -236,7 +221,6 @@ class Hub:
                 self._fail(session, job, message.error)
         # Acknowledged only once the result is committed: the agent forgets it after this.
         link.send(protocol.Ack(job_id=job_id))
-        self._notify()
 
     def _succeed(
         self,
@@ -266,7 +250,8 @@ class Hub:
         job.finished_at = utcnow()
         job.error_code = job.error_message = None
         job.data = None  # done: bytes to print are not kept
-        self.drop_pin(job.id)
+        pins.drop(session, job.id)
+        notifier.publish(session, notifier.job_key(job.id))
 
     def _fail(self, session: Session, job: AgentJob, error: protocol.JobError) -> None:
         job.status = JobStatus.FAILED.value
@@ -275,7 +260,8 @@ class Hub:
         job.error_message = error.message or DEFAULT_FAILURE
         retries = error.retries_left
         job.error_detail = {} if retries is None else {"retries_left": retries}
-        self.drop_pin(job.id)
+        pins.drop(session, job.id)
+        notifier.publish(session, notifier.job_key(job.id))
         handler = hooks.result_handler(job.kind)
         if handler is None or handler.failed is None:
             return
@@ -287,16 +273,6 @@ class Hub:
                 handler.failed(session, _finished(job), stored)
         except MadoguchiError as exc:  # the job stays failed; its domain could not note it
             log.warning("job %s failure not noted: %s", job.id, exc.code)
-
-    # --- waiting --------------------------------------------------------------------------
-
-    def _notify(self) -> None:
-        with self._changed:
-            self._changed.notify_all()
-
-    def wait_change(self, timeout: float) -> None:
-        with self._changed:
-            self._changed.wait(timeout=timeout)
 
     # --- internals ------------------------------------------------------------------------
 
@@ -353,7 +329,7 @@ def get_hub() -> Hub:
 
 
 def reset_hub(hub: Hub | None = None) -> Hub:
-    """A fresh hub (tests; a restarted process starts with an empty one, PINs gone)."""
+    """A fresh hub (tests; a restarted process starts with no connections)."""
     global _hub
     with _hub_lock:
         _hub = hub or Hub()

@@ -58,3 +58,36 @@ class AgentJob(IdMixin, TimestampMixin, TenantOwned, Base):
     requested_by: Mapped[str | None] = mapped_column(String(64))
     sent_at: Mapped[dt.datetime | None] = mapped_column()
     finished_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class AgentPin(Base):
+    """A card read's PIN in custody between the tablet and the agent, on any replica.
+
+    Sealed (AES-GCM, the settings' key, bound to the job and the expiry), kept for seconds,
+    deleted when the job ends; an expired row is refused even if a backup still holds it. On
+    PostgreSQL the table is UNLOGGED: not in the WAL, so not in WAL archives, point-in-time
+    backups or streaming replicas (and emptied by a crash, which the resident meets as
+    ``pin_lost``).
+    """
+
+    __tablename__ = "agent_pins"
+
+    job_id: Mapped[str] = mapped_column(
+        ForeignKey("agent_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    sealed: Mapped[str] = mapped_column(Text, comment="AES-GCM; never the PIN in clear")
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class AgentLink(Base):
+    """An agent's connection, on whichever replica holds it: every replica answers "online?"
+    and "which kinds?" alike, and knows at once when the agent has left."""
+
+    __tablename__ = "agent_links"
+
+    device_id: Mapped[str] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    link_id: Mapped[str] = mapped_column(String(32), comment="this connection")
+    kinds: Mapped[list[str]] = mapped_column(JSON, default=list, comment="job kinds it runs")
+    connected_at: Mapped[dt.datetime] = mapped_column()

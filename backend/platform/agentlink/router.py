@@ -50,14 +50,17 @@ def get_job(
     session: SessionDep,
     wait: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS)] = 0,
 ) -> AgentJobRead:
-    """The job; with ``wait``, held open until it is done or failed (long-poll)."""
+    """The job; with ``wait``, held open until it is done or failed (long-poll).
+
+    The wait is an asyncio wait (no thread, no database lock); a process holding its budget of
+    waits answers 503 ``too_many_waits`` at once."""
     found = service.read_job(session, principal, job_id, wait=wait)
     if isinstance(found, AgentJobRead):
         return found
 
     async def when_ready() -> AsyncIterator[str]:
         # Runs after the request's transaction has ended: waiting holds no database lock.
-        read = await asyncio.to_thread(found)
+        read = await service.wait_for_job(found)
         yield read.model_dump_json()
 
     return StreamingResponse(when_ready(), media_type="application/json")  # type: ignore[return-value]

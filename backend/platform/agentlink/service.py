@@ -6,19 +6,21 @@ for that visit is the business of the handler registered for its kind (``hooks``
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import contextlib
 import re
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import contracts.agent as protocol
-from backend.platform import uow
+from backend.platform import notifier
 from backend.platform.access import Principal
-from backend.platform.agentlink import hooks
+from backend.platform.agentlink import hooks, pins
 from backend.platform.agentlink.errors import (
     AgentNotPaired,
     AgentOffline,
@@ -31,7 +33,7 @@ from backend.platform.agentlink.hooks import AgentDevice
 from backend.platform.agentlink.hub import AgentIdentity, Hub, deadline_after, get_hub, seconds_left
 from backend.platform.agentlink.models import AgentJob, JobKind, JobStatus
 from backend.platform.agentlink.schemas import AgentJobRead, AgentStatus, JobError
-from backend.platform.db import session_scope
+from backend.platform.db import get_engine, session_scope
 from backend.platform.errors import BadRequest, Forbidden
 
 PIN_PATTERN = re.compile(protocol.PIN_PATTERN)
@@ -57,7 +59,7 @@ def require_agent(session: Session, counter_id: str | None) -> AgentDevice:
 
 def require_online_agent(session: Session, hub: Hub, counter_id: str | None) -> AgentDevice:
     device = require_agent(session, counter_id)
-    if not hub.is_online(device):
+    if not hub.is_online(session, device):
         raise AgentOffline()
     return device
 
@@ -70,8 +72,8 @@ def status(session: Session, counter_id: str) -> AgentStatus:
     return AgentStatus(
         counter_id=counter_id,
         paired=True,
-        online=hub.is_online(device),
-        kinds=hub.kinds(device.id),
+        online=hub.is_online(session, device),
+        kinds=hub.kinds(session, device.id),
         device_name=device.name,
     )
 
@@ -91,9 +93,10 @@ def authenticate_agent(authorization: str) -> AgentIdentity:
 # --- jobs in --------------------------------------------------------------------------------
 
 
-def _wake_after_commit(session: Session, hub: Hub, device_id: str) -> None:
-    """Tell the connection to dispatch once the job is committed (not before: it must exist)."""
-    uow.after_commit(session, lambda: hub.wake(device_id))
+def _wake_after_commit(session: Session, device_id: str) -> None:
+    """Tell the agent's connection, on whichever replica holds it, to dispatch once the job is
+    committed (not before: it must exist)."""
+    notifier.publish(session, notifier.device_key(device_id))
 
 
 def queue_job(
@@ -124,7 +127,7 @@ def queue_job(
     session.add(job)
     session.flush()
     if not awaiting_pin:
-        _wake_after_commit(session, hub, device.id)
+        _wake_after_commit(session, device.id)
     return job
 
 
@@ -139,6 +142,7 @@ def supersede_pin_requests(session: Session, counter_id: str | None) -> None:
         stale.status = JobStatus.FAILED.value
         stale.error_code = "superseded"
         stale.error_message = "新しい読み取りが始まったため取り消しました。"
+        notifier.publish(session, notifier.job_key(stale.id))
 
 
 def get_job(session: Session, job_id: str) -> AgentJob:
@@ -178,18 +182,18 @@ def latest_job(session: Session, counter_id: str | None, kind: JobKind) -> Agent
 
 
 def submit_pin(session: Session, hub: Hub, job: AgentJob, pin: str) -> AgentJob:
-    """Take the PIN into the hub's memory (never the database) and queue the card read."""
+    """Take the PIN into custody (sealed, seconds long: ``pins``) and queue the card read."""
     if job.status != JobStatus.AWAITING_PIN:
         raise JobNotAwaitingPin()
     if not PIN_PATTERN.fullmatch(pin):
         raise InvalidPin()
     device = hooks.devices().get(session, job.device_id)
-    if device is None or not hub.is_online(device):
+    if device is None or not hub.is_online(session, device):
         raise AgentOffline()
-    hub.put_pin(job.id, pin)
+    pins.put(session, job.id, pin)
     job.status = JobStatus.QUEUED.value
     session.flush()
-    _wake_after_commit(session, hub, job.device_id)
+    _wake_after_commit(session, job.device_id)
     return job
 
 
@@ -250,7 +254,7 @@ def reprint(session: Session, hub: Hub, job: AgentJob, *, actor: str) -> AgentJo
     job.data = None  # the bytes move to the new job
     session.add(again)
     session.flush()
-    _wake_after_commit(session, hub, job.device_id)
+    _wake_after_commit(session, job.device_id)
     return again
 
 
@@ -283,7 +287,7 @@ def job_read(session: Session, hub: Hub, job: AgentJob) -> AgentJobRead:
         result=job.result,
         error=error,
         attempts=job.attempts,
-        agent_online=device is not None and hub.is_online(device),
+        agent_online=device is not None and hub.is_online(session, device),
         reprintable=job.kind == JobKind.PRINT
         and job.status == JobStatus.FAILED
         and job.data is not None,
@@ -292,32 +296,51 @@ def job_read(session: Session, hub: Hub, job: AgentJob) -> AgentJobRead:
     )
 
 
+@dataclass(frozen=True)
+class JobWait:
+    """A long-poll still to do, after the request's transaction has ended."""
+
+    tenant_id: str
+    job_id: str
+    seconds: float
+
+
 def read_job(
     session: Session, principal: Principal, job_id: str, *, wait: float = 0
-) -> AgentJobRead | Callable[[], AgentJobRead]:
-    """The job now; or, with ``wait`` and the job not finished, a blocking call that returns it
-    once done or failed (long-poll), to be run after this request's transaction has ended so
-    that waiting holds no database lock."""
-    hub = get_hub()
-    read = job_read(session, hub, visible_job(session, principal, job_id))
+) -> AgentJobRead | JobWait:
+    """The job now; or, with ``wait`` and the job not finished, the wait to run (``wait_for_job``)
+    once this request's transaction has ended, so that waiting holds no database lock.
+
+    Refused up front (``too_many_waits``) when this process already holds its budget of waits.
+    """
+    read = job_read(session, get_hub(), visible_job(session, principal, job_id))
     if wait <= 0 or read.status in FINAL:
         return read
-    tenant_id = principal.tenant_id
-    return lambda: wait_for_job(hub, tenant_id, job_id, wait)
+    notifier.waits.ensure_room()
+    return JobWait(principal.tenant_id, job_id, wait)
 
 
-def wait_for_job(hub: Hub, tenant_id: str, job_id: str, seconds: float) -> AgentJobRead:
+def _look(tenant_id: str, job_id: str) -> AgentJobRead:
+    # Its own short transaction: a result committed by another replica is seen.
+    with session_scope(tenant_id=tenant_id) as session:
+        return job_read(session, get_hub(), get_job(session, job_id))
+
+
+async def wait_for_job(pending: JobWait) -> AgentJobRead:
     """Long-poll: the job as soon as it is done or failed, or as it is after ``seconds``.
 
-    Each look is its own short transaction, so a result committed by another thread or
-    process is seen (a request's own transaction might hold an older snapshot).
+    An asyncio wait on the job's key (``notifier``), woken by whichever replica stores the
+    result; no thread is held while waiting, only for each short look at the row.
     """
-    deadline = deadline_after(seconds)
-    while True:
-        with session_scope(tenant_id=tenant_id) as session:
-            job = get_job(session, job_id)
-            read = job_read(session, hub, job)
-        left = seconds_left(deadline)
-        if read.status in FINAL or left <= 0:
-            return read
-        hub.wait_change(min(0.5, left))
+    await notifier.notifier.ensure_listening(get_engine())
+    deadline = deadline_after(pending.seconds)
+    key = notifier.job_key(pending.job_id)
+    with notifier.waits.slot() as granted, notifier.notifier.watch(key) as changed:
+        while True:
+            changed.clear()
+            read = await asyncio.to_thread(_look, pending.tenant_id, pending.job_id)
+            left = seconds_left(deadline)
+            if read.status in FINAL or left <= 0 or not granted:
+                return read
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), timeout=min(notifier.RECHECK_SECONDS, left))

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from backend.platform import migrate
 from backend.platform.agentlink.hub import AgentIdentity, Hub, reset_hub
 from backend.platform.db import session_scope
 from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE, seed_demo
+from tests.conftest import scratch_postgres_url
 
 AGENT_TOKEN = "agent-token-for-tests-only"
 TABLET_TOKEN = "tablet-token-for-tests-only"
@@ -36,10 +38,9 @@ class LiveDb:
     tablet_id: str
 
 
-@pytest.fixture
-def live_db(tmp_path: Path) -> Iterator[LiveDb]:
-    """A migrated, seeded SQLite file that sessions commit to; devices paired to counter 1."""
-    engine = db_module.make_engine(f"sqlite:///{tmp_path / 'live.db'}")
+def seed_live(url: str) -> LiveDb:
+    """Migrate and seed the database at ``url`` (committed), with devices paired to counter 1."""
+    engine = db_module.make_engine(url)
     migrate.upgrade(engine)
     previous = db_module._engine
     db_module.reset_engine(engine)
@@ -65,16 +66,50 @@ def live_db(tmp_path: Path) -> Iterator[LiveDb]:
             )
             session.add_all([agent, tablet])
             session.flush()
-            live = LiveDb(
+            return LiveDb(
                 tenant.id,
                 counter.id,
                 AgentIdentity(agent.id, tenant.id, counter.id, agent.name),
                 tablet.id,
             )
-        yield live
     finally:
         db_module.reset_engine(previous)
         engine.dispose()
+
+
+@contextmanager
+def using_database(url: str) -> Iterator[None]:
+    """Point this process at the database at ``url`` for the block."""
+    engine = db_module.make_engine(url)
+    previous = db_module._engine
+    db_module.reset_engine(engine)
+    try:
+        yield
+    finally:
+        db_module.reset_engine(previous)
+        engine.dispose()
+
+
+@pytest.fixture
+def live_db(tmp_path: Path) -> Iterator[LiveDb]:
+    """A migrated, seeded SQLite file that sessions commit to; devices paired to counter 1."""
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    live = seed_live(url)
+    with using_database(url):
+        yield live
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def live_any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveDb]:
+    """As ``live_db``, on SQLite and on a PostgreSQL database of its own (skipped without)."""
+    with ExitStack() as cleanup:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'live.db'}"
+        else:
+            url = cleanup.enter_context(scratch_postgres_url("madoguchi_live"))
+        live = seed_live(url)
+        with using_database(url):
+            yield live
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -12,11 +13,11 @@ import contracts.agent as protocol
 from backend.counter import card_reading
 from backend.counter import service as visits
 from backend.counter.models import HouseholdMember, VisitEvent
-from backend.platform.agentlink import service
+from backend.platform.agentlink import pins, service
 from backend.platform.agentlink.errors import AgentOffline, InvalidPin, JobNotAwaitingPin
 from backend.platform.agentlink.hub import Hub
-from backend.platform.agentlink.models import AgentJob
-from backend.platform.db import session_scope
+from backend.platform.agentlink.models import AgentJob, AgentPin
+from backend.platform.db import session_scope, utcnow
 from hardware.agent.fakes import SYNTHETIC_CARD
 from tests.backend.agentlink.conftest import LiveDb
 
@@ -71,6 +72,11 @@ def load(live: LiveDb, job_id: str) -> AgentJob:
         assert job is not None
         session.expunge(job)
         return job
+
+
+def held_pins() -> int:
+    with session_scope(unscoped=True) as session:
+        return pins.held(session)
 
 
 def request_read(live: LiveDb, hub: Hub, visit_id: str, pin: str | None = PIN) -> str:
@@ -141,16 +147,18 @@ def test_a_card_read_with_the_pin_from_the_tablet(live_db: LiveDb, hub: Hub) -> 
     hub.dispatch(live_db.agent)
     (message,) = link.of_type("job")
     assert message["params"] == {"pin_at": "tablet", "allow_last_try": False, "pin": PIN}
-    # The PIN is in memory only: not in the job row, not anywhere in the database file.
+    # The PIN is sealed in custody only: not in the job row, nowhere in clear in the database.
     assert "pin" not in load(live_db, job_id).params
     with session_scope(unscoped=True) as session:
         dump = str(session.execute(text("SELECT * FROM agent_jobs")).all())
         dump += str(session.execute(text("SELECT * FROM visit_events")).all())
+        dump += str(session.execute(text("SELECT * FROM agent_pins")).all())
+        assert pins.held(session) == 1
     assert PIN not in dump
 
     hub.handle(live_db.agent, protocol.ok(job_id, protocol.CardResult(**SYNTHETIC_CARD)))
     job = load(live_db, job_id)
-    assert job.status == "done" and hub.held_pins() == 0
+    assert job.status == "done" and held_pins() == 0  # deleted on use
     assert set(job.result or {}) == {"member_id"}  # ids only: the card data went to the member
     with session_scope(tenant_id=live_db.tenant_id) as session:
         member = session.scalars(
@@ -177,22 +185,50 @@ def test_wrong_pin_fails_the_job_with_tries_left(live_db: LiveDb, hub: Hub) -> N
         events = session.scalars(select(VisitEvent).where(VisitEvent.visit_id == visit_id)).all()
     assert read.status == "failed" and read.error is not None
     assert (read.error.code, read.error.retries_left) == ("wrong_pin", 2)
-    assert hub.held_pins() == 0
+    assert held_pins() == 0
     failed = [e for e in events if e.kind == "read_card.failed"]
     assert failed[0].data == {"job_id": job_id, "code": "wrong_pin", "retries_left": 2}
 
 
-def test_a_restarted_backend_has_lost_the_pin(live_db: LiveDb, hub: Hub) -> None:
+def test_another_replica_sends_the_pin_the_tablet_gave_this_one(live_db: LiveDb, hub: Hub) -> None:
     visit_id = open_visit(live_db)
     hub.attach(live_db.agent, RecordingLink(), hello())
     job_id = request_read(live_db, hub, visit_id)
-    restarted = Hub()  # a new process: same database, empty memory
+    other_replica = Hub()  # another process: same database, its own memory
     link = RecordingLink()
-    restarted.attach(live_db.agent, link, hello())
+    other_replica.attach(live_db.agent, link, hello())
+    (message,) = link.of_type("job")
+    assert message["job_id"] == job_id and message["params"]["pin"] == PIN
+
+
+def test_an_expired_pin_is_lost_and_the_resident_types_it_again(
+    live_db: LiveDb, hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    visit_id = open_visit(live_db)
+    hub.attach(live_db.agent, RecordingLink(), hello())
+    job_id = request_read(live_db, hub, visit_id)
+    later = utcnow() + dt.timedelta(seconds=pins.PIN_TTL_SECONDS + 1)
+    monkeypatch.setattr(pins, "utcnow", lambda: later)
+    link = RecordingLink()
+    Hub().attach(live_db.agent, link, hello())
     assert link.of_type("job") == []
     job = load(live_db, job_id)
     assert (job.status, job.error_code) == ("failed", "pin_lost")
     assert "暗証番号を入力し直して" in (job.error_message or "")
+    assert held_pins() == 0
+
+
+def test_a_sealed_pin_does_not_open_for_another_job(live_db: LiveDb, hub: Hub) -> None:
+    hub.attach(live_db.agent, RecordingLink(), hello())
+    first = request_read(live_db, hub, open_visit(live_db))
+    second = request_read(live_db, hub, open_visit(live_db), pin=None)
+    with session_scope(unscoped=True, write=True) as session:
+        stolen = session.get(AgentPin, first)
+        assert stolen is not None
+        session.add(AgentPin(job_id=second, sealed=stolen.sealed, expires_at=stolen.expires_at))
+        session.flush()
+        assert pins.peek(session, first) == PIN
+        assert pins.peek(session, second) is None  # bound to its job: refused and deleted
 
 
 def test_pin_for_a_job_not_waiting_is_refused(live_db: LiveDb, hub: Hub) -> None:
@@ -235,7 +271,24 @@ def test_a_job_from_another_device_is_ignored(live_db: LiveDb, hub: Hub) -> None
     hub.attach(live_db.agent, link, hello())
     job_id = submit_print(live_db, hub)
     hub.dispatch(live_db.agent)
-    intruder = AgentIdentity("someone-else", live_db.tenant_id, None)
+    intruder = AgentIdentity(live_db.tablet_id, live_db.tenant_id, None)  # another device
     intruder_link = RecordingLink()
     hub.attach(intruder, intruder_link, hello([protocol.ok(job_id, protocol.PrintResult(bytes=0))]))
     assert load(live_db, job_id).status == "sent"
+
+
+def test_every_replica_sees_where_the_agent_is_connected(live_db: LiveDb, hub: Hub) -> None:
+    """Online and the kinds it runs, on a replica that does not hold the connection; and
+    offline everywhere as soon as it leaves."""
+    other_replica = Hub()
+    link = RecordingLink()
+    hub.attach(live_db.agent, link, hello())
+
+    def seen_by_other() -> tuple[bool, list[str]]:
+        with session_scope(tenant_id=live_db.tenant_id) as session:
+            device = service.require_agent(session, live_db.counter_id)
+            return other_replica.is_online(session, device), other_replica.kinds(session, device.id)
+
+    assert seen_by_other() == (True, ["read_card", "print"])
+    hub.detach(live_db.agent, link)
+    assert seen_by_other() == (False, [])

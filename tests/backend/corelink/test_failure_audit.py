@@ -118,10 +118,8 @@ def test_a_failed_core_lookup_leaves_its_audit_row(
 def test_failed_logins_count_lock_out_and_are_audited_through_the_real_session(
     committed: Committed, real_client: TestClient
 ) -> None:
-    from backend.identity import throttle
     from backend.identity.auth.service import MAX_FAILED_LOGINS
 
-    throttle.reset_all()
     wrong = _login(real_client, password="not-the-password")
     assert wrong.status_code == 401
     assert wrong.json()["error"]["code"] == "login_failed"
@@ -137,7 +135,6 @@ def test_failed_logins_count_lock_out_and_are_audited_through_the_real_session(
     assert actions.count("auth.login_failed") == MAX_FAILED_LOGINS
     assert actions.count("auth.lockout") == 1 and actions.count("auth.login_locked") == 1
     assert "auth.login" not in actions
-    throttle.reset_all()
 
 
 def test_an_audited_attempt_survives_an_unexpected_error(committed: Committed) -> None:
