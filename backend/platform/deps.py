@@ -29,14 +29,19 @@ async def writer_turn() -> AsyncIterator[None]:
         writer_turns.release()
 
 
-def get_session(
-    _turn: Annotated[None, Depends(writer_turn, scope="function")],
-) -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, else rolled back."""
+def session_unit() -> Iterator[Session]:
+    """One writing unit of work: committed when the caller is done, else rolled back."""
     # Every authenticated request writes (last_seen_at), so it is a writing unit of work.
     # The tenant is set once the caller is authenticated.
     with session_scope(write=True) as session:
         yield session
+
+
+def get_session(
+    _turn: Annotated[None, Depends(writer_turn, scope="function")],
+) -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns, else rolled back."""
+    yield from session_unit()
 
 
 # scope="function": the commit happens before the response is sent, so a failed commit is an

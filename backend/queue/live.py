@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from backend.platform import live as events
 from backend.platform.db import get_engine
-from backend.platform.deps import get_session
+from backend.platform.deps import get_session, session_unit
 
 T = TypeVar("T")
 HEARTBEAT_SECONDS = 15.0
@@ -27,7 +27,8 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 def _run_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
     """Run ``work`` with the app's session provider (tests override it) and close it at once."""
-    provider = request.app.dependency_overrides.get(get_session, get_session)
+    # Outside a route's dependencies there is no writer turn to take: a unit of its own.
+    provider = request.app.dependency_overrides.get(get_session, session_unit)
     sessions: Generator[Session, None, None] = provider()
     session = next(sessions)
     try:
