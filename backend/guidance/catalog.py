@@ -154,6 +154,11 @@ class Deadline(CatalogModel):
     count_first_day: bool = Field(
         default=False, description="true when the event day is day 1 (戸籍法); false: 初日不算入"
     )
+    from_fact: FactName | None = Field(
+        default=None,
+        description="count from this date fact when the visit has it (e.g. planned_move_out_date, "
+        "the 転出予定日 on the 転出証明書), else from the event date",
+    )
 
     @property
     def offset(self) -> dt.timedelta:
@@ -228,6 +233,7 @@ class CompiledProcedure:
 
     static_fields: dict[str, Any]
     deadline_offset: dt.timedelta | None
+    deadline_from_fact: str | None = None
 
 
 @dataclass(slots=True)
@@ -583,6 +589,7 @@ def _compile_procedure(
             "needs_individual_number": procedure.needs_individual_number,
         },
         deadline_offset=procedure.deadline.offset if procedure.deadline else None,
+        deadline_from_fact=procedure.deadline.from_fact if procedure.deadline else None,
         route_key=(counter.floor, counter.order, counter_position, position),
         rules=tuple(rules),
         items=tuple(items),

@@ -342,9 +342,21 @@ def _result(
         "reasons": reasons,
         "items": items,
         "fee_yen": _fee(procedure, visit),
-        "deadline": None if offset is None else visit.event_date + offset,
+        "deadline": None if offset is None else _deadline_start(procedure, visit) + offset,
         "members": sorted(members),
     }
+
+
+def _deadline_start(procedure: CompiledProcedure, visit: VisitRecord) -> dt.date:
+    """The event date, or the date fact the deadline counts from when the visit has it."""
+    name = procedure.deadline_from_fact
+    value = visit.facts.get(name) if name else None
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    return visit.event_date
 
 
 # --- the whole visit --------------------------------------------------------------------

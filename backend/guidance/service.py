@@ -26,6 +26,7 @@ from backend.guidance.schemas import (
     CatalogIssueRead,
     CatalogValidation,
     GuidanceRequest,
+    RuleDates,
     SectionDiff,
 )
 from backend.identity.tenants.models import Tenant
@@ -222,6 +223,29 @@ def _section(before: list[Any], after: list[Any]) -> SectionDiff:
     )
 
 
+def rule_dates(base: Catalog, new: Catalog) -> list[RuleDates]:
+    """Every dated rule of ``new``; ``changed`` when the base has no rule with that reason and
+    those dates in the same procedure."""
+    before = {
+        (procedure.id, rule.reason, rule.valid_from, rule.valid_until)
+        for procedure in base.procedures
+        for rule in procedure.rules
+    }
+    return [
+        RuleDates(
+            procedure=procedure.id,
+            rule=position,
+            reason=rule.reason,
+            valid_from=rule.valid_from,
+            valid_until=rule.valid_until,
+            changed=(procedure.id, rule.reason, rule.valid_from, rule.valid_until) not in before,
+        )
+        for procedure in new.procedures
+        for position, rule in enumerate(procedure.rules)
+        if rule.valid_from or rule.valid_until
+    ]
+
+
 def diff(session: Session, number: int, against: int | None) -> CatalogDiff:
     """What ``number`` changes compared with ``against`` (default: the active catalog)."""
     target = get_version(session, number)
@@ -248,6 +272,7 @@ def diff(session: Session, number: int, against: int | None) -> CatalogDiff:
         counters=_section(base.counters, new.counters),
         questions=_section(base.questions, new.questions),
         procedures=_section(base.procedures, new.procedures),
+        rule_dates=rule_dates(base, new),
         text=list(text),
     )
 

@@ -27,6 +27,9 @@ HOUSEHOLD_DEFAULTS: dict[str, Any] = {
     "name_changes": False,
     "needs_childcare": False,
     "receiving_pension": False,
+    "moving_abroad": False,
+    "child_allowance_recipient": False,
+    "left_employee_insurance": False,
 }
 
 
