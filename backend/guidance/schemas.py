@@ -19,7 +19,13 @@ class GuidanceRequest(ApiModel):
     visit: VisitRecord
     answers: dict[str, Answer] = Field(
         default_factory=dict,
-        description="as --answer KEY=VALUE: has_dog, members.1.insurance, …",
+        description="as --answer KEY=VALUE: has_dog, members.1.insurance, …; a doubled prefix "
+        "(members.0.members.0.nationality) is read once; わからない marks the question unresolved",
+    )
+    core_answers: bool = Field(
+        default=False,
+        description="fill what the core system records (国保, 介護認定, 障害者手帳, 児童手当) for "
+        "members with a 住民票コード instead of asking; without an answer from it, ask as usual",
     )
 
 

@@ -17,6 +17,7 @@ from backend.guidance.catalog import (
     CompiledCatalog,
     parse_catalog,
 )
+from backend.guidance.core_answers import with_core_answers
 from backend.guidance.engine import evaluate
 from backend.guidance.errors import CatalogInvalid
 from backend.guidance.models import CatalogVersion
@@ -33,7 +34,8 @@ from backend.identity.tenants.models import Tenant
 from backend.platform.audit import service as audit
 from backend.platform.db import utcnow
 from backend.platform.errors import Conflict, Forbidden, NotFound
-from contracts import GuidanceResult
+from contracts import GuidanceResult, VisitRecord
+from integrations.core import CoreSystem, CoreSystemError
 
 _CACHE_SIZE = 32
 _cache: OrderedDict[str, CompiledCatalog] = OrderedDict()
@@ -280,14 +282,27 @@ def diff(session: Session, number: int, against: int | None) -> CatalogDiff:
 # --- guidance -----------------------------------------------------------------------------
 
 
-def guide(session: Session, tenant_id: str, request: GuidanceRequest) -> GuidanceResult:
+def _with_core_answers(visit: VisitRecord, core: CoreSystem) -> VisitRecord:
+    """What the core system records; when it does not answer, the questions are asked."""
+    try:
+        return with_core_answers(visit, core)
+    except CoreSystemError:
+        return visit
+
+
+def guide(
+    session: Session, tenant_id: str, request: GuidanceRequest, core: CoreSystem | None = None
+) -> GuidanceResult:
     tenant = session.get(Tenant, tenant_id)
     if tenant is None or tenant.code != request.visit.tenant.code:
         raise Forbidden(
             "来庁記録の自治体が、ログイン中の自治体と一致しません。", code="tenant_mismatch"
         )
     number, catalog = active_catalog(session)
-    result = evaluate(request.visit, catalog, request.answers)
+    visit = request.visit
+    if request.core_answers and core is not None:
+        visit = _with_core_answers(visit, core)
+    result = evaluate(visit, catalog, request.answers)
     if number is not None:
         result.catalog_version = f"{catalog.version_label}#v{number}"
     return result
