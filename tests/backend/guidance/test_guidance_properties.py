@@ -291,3 +291,19 @@ def test_wakaranai_never_blocks_and_never_drops(record: VisitRecord, data: st.Da
     for procedure in unsure.procedures:
         if procedure.uncertain:
             assert any(note.startswith("要確認") for note in procedure.notes)
+
+
+@FAST
+@given(visits())
+def test_nothing_the_event_implies_is_asked(record: VisitRecord) -> None:
+    asked = {q.id for q in evaluate(record, CATALOG).questions}
+    for index, member in enumerate(record.members):
+        key = f"members.{index}.%s"
+        if record.event != "death":
+            assert key % "deceased" not in asked  # nobody died in another event
+        elif any(m.deceased for m in record.members):
+            assert key % "deceased" not in asked  # exactly the marked members died
+        if record.event in ("moving-in", "moving-out", "moving-within"):
+            assert key % "concerned" not in asked  # no mark: the member moves
+        if record.event == "birth" and member.birth_date is not None:
+            assert key % "concerned" not in asked  # born on the event date or not
