@@ -17,8 +17,8 @@ from integrations.core import CoreBenefits, CoreNotFound, CoreSystem
 
 # member record fields filled straight from the core system
 MEMBER_FIELDS = ("care_certified", "disability_certificate")
-# per-member facts (kept in facts as members.N.<fact>)
-MEMBER_FACTS = ("child_allowance_recipient",)
+# per-member facts (kept in facts as members.N.<fact>), by the core system's field
+MEMBER_FACTS = {"child_allowance_recipient": "receives_child_allowance"}
 
 
 def with_core_answers(visit: VisitRecord, core: CoreSystem) -> VisitRecord:
@@ -32,9 +32,9 @@ def with_core_answers(visit: VisitRecord, core: CoreSystem) -> VisitRecord:
             members.append(member)
             continue
         members.append(_filled_member(member, benefits))
-        for name in MEMBER_FACTS:
-            key = f"members.{index}.{name}"
-            value: FactValue = getattr(benefits, name)
+        for field, fact in MEMBER_FACTS.items():
+            key = f"members.{index}.{fact}"
+            value: FactValue = getattr(benefits, field)
             if value is not None and facts.get(key) is None:
                 facts[key] = value
                 fact_sources[key] = "core"

@@ -27,8 +27,8 @@ HOUSEHOLD_DEFAULTS: dict[str, Any] = {
     "name_changes": False,
     "needs_childcare": False,
     "receiving_pension": False,
-    "moving_abroad": False,
-    "child_allowance_recipient": False,
+    "to_abroad": False,
+    "receives_child_allowance": False,
     "left_employee_insurance": False,
 }
 

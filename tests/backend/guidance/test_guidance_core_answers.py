@@ -47,13 +47,14 @@ def member(relationship: str, born: str, code: str | None, **fields: object) -> 
     return {**found, **({"resident_code": code} if code else {}), **fields}
 
 
-def death_of_the_recipient() -> VisitRecord:
+def birth_in_a_receiving_household() -> VisitRecord:
     return visit(
-        "death",
+        "birth",
         [
-            member("世帯主", "1966-01-01", HEAD_CODE, deceased=True),
-            member("妻", "1968-03-03", WIFE_CODE),
+            member("世帯主", "1985-04-01", HEAD_CODE),
+            member("妻", "1987-08-15", WIFE_CODE),
             member("長男", "2015-06-10", CHILD_CODE),
+            member("次男", "2026-11-20", None, insurance="employee"),
         ],
         defaults=False,
     )
@@ -71,10 +72,9 @@ RECORDS = {
 
 
 def test_what_the_core_system_holds_is_not_asked(catalog: CompiledCatalog) -> None:
-    record = death_of_the_recipient()
+    record = birth_in_a_receiving_household()
     asked = {q.id for q in evaluate(record, catalog).questions}
-    assert {"members.0.insurance", "members.0.disability_certificate"} <= asked
-    assert "members.0.child_allowance_recipient" in asked
+    assert "members.0.receives_child_allowance" in asked
     filled = with_core_answers(record, FakeCore(RECORDS))
     head = filled.members[0]
     assert head.insurance == "national_health" and head.disability_certificate is True
@@ -83,37 +83,30 @@ def test_what_the_core_system_holds_is_not_asked(catalog: CompiledCatalog) -> No
         "care_certified": "core",
         "disability_certificate": "core",
     }
-    assert filled.facts["members.0.child_allowance_recipient"] is True
-    assert filled.fact_sources == {"members.0.child_allowance_recipient": "core"}
+    assert filled.facts["members.0.receives_child_allowance"] is True
+    assert filled.fact_sources == {"members.0.receives_child_allowance": "core"}
     result = evaluate(filled, catalog)
-    assert not {q.id for q in result.questions} & {
-        "members.0.insurance",
-        "members.0.disability_certificate",
-        "members.0.child_allowance_recipient",
-    }
-    assert {
-        "nhi-withdraw",
-        "disability-return",
-        "child-allowance-recipient-change",
-    } <= {p.id for p in result.procedures}
+    assert "members.0.receives_child_allowance" not in {q.id for q in result.questions}
+    procedures = {p.id for p in result.procedures}
+    assert "child-allowance-revision" in procedures and "child-allowance" not in procedures
 
 
 def test_the_clerks_answer_wins_over_the_core_system() -> None:
-    record = death_of_the_recipient()
+    record = birth_in_a_receiving_household()
     record.members[0].disability_certificate = False
-    record.facts["members.0.child_allowance_recipient"] = False
+    record.facts["members.0.receives_child_allowance"] = False
     filled = with_core_answers(record, FakeCore(RECORDS))
     assert filled.members[0].disability_certificate is False
     assert "disability_certificate" not in filled.members[0].field_sources
-    assert filled.facts["members.0.child_allowance_recipient"] is False
+    assert filled.facts["members.0.receives_child_allowance"] is False
     assert filled.fact_sources == {}
 
 
 def test_members_without_a_record_are_asked(catalog: CompiledCatalog) -> None:
     core = FakeCore({})
-    filled = with_core_answers(death_of_the_recipient(), core)
-    assert core.calls == 3
-    assert filled == death_of_the_recipient()
+    filled = with_core_answers(birth_in_a_receiving_household(), core)
+    assert core.calls == 3  # the newborn has no 住民票コード yet
+    assert filled == birth_in_a_receiving_household()
 
 
 def test_a_member_without_a_resident_code_is_not_looked_up() -> None:
@@ -132,8 +125,8 @@ def simulator(client: TestClient) -> Iterator[CoreSimulatorServer]:
     server.server_close()
 
 
-def demo_death() -> dict[str, object]:
-    data = death_of_the_recipient().to_json_dict()
+def demo_birth() -> dict[str, object]:
+    data = birth_in_a_receiving_household().to_json_dict()
     data["tenant"] = {"code": DEMO_TENANT_CODE, "name": "窓口デモ市"}
     return data
 
@@ -143,15 +136,15 @@ def test_the_guidance_api_reads_the_core_simulator(
 ) -> None:
     seed_demo(db)
     headers = login(client, "clerk")
-    asked = client.post("/api/v1/guidance", json={"visit": demo_death()}, headers=headers)
-    assert "members.0.child_allowance_recipient" in {q["id"] for q in asked.json()["questions"]}
+    asked = client.post("/api/v1/guidance", json={"visit": demo_birth()}, headers=headers)
+    assert "members.0.receives_child_allowance" in {q["id"] for q in asked.json()["questions"]}
     filled = client.post(
-        "/api/v1/guidance", json={"visit": demo_death(), "core_answers": True}, headers=headers
+        "/api/v1/guidance", json={"visit": demo_birth(), "core_answers": True}, headers=headers
     )
     assert filled.status_code == 200, filled.text
     body = filled.json()
-    assert "members.0.child_allowance_recipient" not in {q["id"] for q in body["questions"]}
-    assert "child-allowance-recipient-change" in {p["id"] for p in body["procedures"]}
+    assert "members.0.receives_child_allowance" not in {q["id"] for q in body["questions"]}
+    assert "child-allowance-revision" in {p["id"] for p in body["procedures"]}
 
 
 def test_without_an_answer_from_the_core_system_the_engine_asks(
@@ -161,7 +154,7 @@ def test_without_an_answer_from_the_core_system_the_engine_asks(
     headers = login(client, "clerk")
     simulator.state.down = True
     response = client.post(
-        "/api/v1/guidance", json={"visit": demo_death(), "core_answers": True}, headers=headers
+        "/api/v1/guidance", json={"visit": demo_birth(), "core_answers": True}, headers=headers
     )
     assert response.status_code == 200, response.text
-    assert "members.0.child_allowance_recipient" in {q["id"] for q in response.json()["questions"]}
+    assert "members.0.receives_child_allowance" in {q["id"] for q in response.json()["questions"]}

@@ -68,10 +68,11 @@ def test_the_diff_shows_rules_that_start_or_end() -> None:
     ]
 
 
-def test_the_sample_catalog_dates_the_card_kept_abroad() -> None:
+def test_the_sample_catalog_dates_the_child_allowance_change() -> None:
     sample = parse_catalog(DEFAULT_CATALOG_PATH.read_text(encoding="utf-8")).spec
     found = rule_dates(sample, sample)
-    assert ("my-number-card-abroad", dt.date(2024, 5, 27)) in {
-        (r.procedure, r.valid_from) for r in found
-    }
+    assert {
+        ("child-allowance", dt.date(2024, 10, 1), None),
+        ("child-allowance", None, dt.date(2024, 9, 30)),
+    } <= {(r.procedure, r.valid_from, r.valid_until) for r in found}
     assert not any(r.changed for r in found)

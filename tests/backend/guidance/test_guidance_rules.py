@@ -77,57 +77,41 @@ def test_pension_moving_in_files_nothing_unless_becoming_first_category(
     assert enroll.reasons == ["世帯主（20歳）が20歳になり、国民年金の第1号被保険者になるため"]
 
 
-def test_moving_abroad_chooses_voluntary_enrolment_or_loss(catalog: CompiledCatalog) -> None:
+def test_moving_abroad_is_its_own_notice(catalog: CompiledCatalog) -> None:
+    # its procedures (国民年金 任意加入, カードの継続利用) are in the catalog's issue-15 block
     resident = person("世帯主", "1990-01-01", insurance="national_health", card=True)
-    abroad = evaluate(visit("moving-out", [resident], facts={"moving_abroad": True}), catalog)
-    assert {"pension-abroad", "my-number-card-abroad", "moving-out-notice"} <= ids(abroad)
+    abroad = evaluate(visit("moving-out", [resident], facts={"to_abroad": True}), catalog)
     notice = next(p for p in abroad.procedures if p.id == "moving-out-notice")
     assert "海外へ引っ越すため（国外転出届）" in notice.reasons
     at_home = evaluate(visit("moving-out", [resident]), catalog)
-    assert not {"pension-abroad", "my-number-card-abroad"} & ids(at_home)
+    notice = next(p for p in at_home.procedures if p.id == "moving-out-notice")
+    assert notice.reasons == ["市区町村の外へ引っ越すため"]
 
 
-def test_moving_abroad_keeps_the_card_only_from_may_2024(catalog: CompiledCatalog) -> None:
-    resident = person("世帯主", "1990-01-01", card=True)
-    before = visit(
-        "moving-out", [resident], facts={"moving_abroad": True}, event_date=dt.date(2024, 5, 26)
-    )
-    after = visit(
-        "moving-out", [resident], facts={"moving_abroad": True}, event_date=dt.date(2024, 5, 27)
-    )
-    assert "my-number-card-abroad" not in ids(evaluate(before, catalog))
-    assert "my-number-card-abroad" in ids(evaluate(after, catalog))
+def test_child_allowance_age_follows_the_event_date(catalog: CompiledCatalog) -> None:
+    # through high school from October 2024, through junior high before (dated rules)
+    family = [person("世帯主", "1980-01-01"), person("長男", "2008-05-05")]
+    before = visit("moving-in", family, event_date=dt.date(2024, 9, 30))
+    after = visit("moving-in", family, event_date=dt.date(2024, 10, 1))
+    assert "child-allowance" not in ids(evaluate(before, catalog))
+    assert "child-allowance" in ids(evaluate(after, catalog))
 
 
 # --- 署名用電子証明書 ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("event", "facts"),
-    [
-        ("moving-in", {}),
-        ("moving-within", {}),
-        ("marriage", {"members.0.name_changes": True}),
-        ("divorce", {"members.0.name_changes": True}),
-    ],
-)
-def test_signature_certificate_lapses_on_address_or_name_change(
-    catalog: CompiledCatalog, event: str, facts: dict[str, Any]
+@pytest.mark.parametrize("event", ["moving-in", "moving-within"])
+def test_signature_certificate_lapses_on_an_address_change(
+    catalog: CompiledCatalog, event: str
 ) -> None:
+    # a name change (婚姻・離婚) is the catalog's e-certificate-name
     holder = person("世帯主", "1990-01-01", card=True)
-    result = evaluate(visit(event, [holder], facts=facts), catalog)
+    result = evaluate(visit(event, [holder]), catalog)
     (reissue,) = [p for p in result.procedures if p.id == "signature-certificate-reissue"]
     assert reissue.members == [0]
     assert any("利用者証明用" in note for note in reissue.notes)
-    without_card = evaluate(visit(event, [person("世帯主", "1990-01-01")], facts=facts), catalog)
+    without_card = evaluate(visit(event, [person("世帯主", "1990-01-01")]), catalog)
     assert "signature-certificate-reissue" not in ids(without_card)
-
-
-def test_marriage_without_a_name_change_keeps_the_certificate(catalog: CompiledCatalog) -> None:
-    holder = person("世帯主", "1990-01-01", card=True)
-    assert "signature-certificate-reissue" not in ids(
-        evaluate(visit("marriage", [holder]), catalog)
-    )
 
 
 # --- 特例転入 ---------------------------------------------------------------------------
@@ -164,23 +148,10 @@ def test_a_birth_in_a_receiving_household_is_a_revision(catalog: CompiledCatalog
     new = evaluate(visit("birth", members), catalog)
     assert "child-allowance" in ids(new) and "child-allowance-revision" not in ids(new)
     receiving = evaluate(
-        visit("birth", members, facts={"members.0.child_allowance_recipient": True}), catalog
+        visit("birth", members, facts={"members.0.receives_child_allowance": True}), catalog
     )
     assert "child-allowance-revision" in ids(receiving)
     assert "child-allowance" not in ids(receiving)
-
-
-def test_death_of_the_recipient_passes_the_allowance(catalog: CompiledCatalog) -> None:
-    members = [
-        person("世帯主", "1985-01-01", deceased=True),
-        person("妻", "1987-01-01"),
-        person("長男", "2015-05-05"),
-    ]
-    facts = {"members.0.child_allowance_recipient": True}
-    assert "child-allowance-recipient-change" in ids(
-        evaluate(visit("death", members, facts=facts), catalog)
-    )
-    assert "child-allowance-recipient-change" not in ids(evaluate(visit("death", members), catalog))
 
 
 # --- sources -----------------------------------------------------------------------------
@@ -188,14 +159,11 @@ def test_death_of_the_recipient_passes_the_allowance(catalog: CompiledCatalog) -
 MENDED = [
     "head-change",
     "pension-enroll",
-    "pension-abroad",
     "signature-certificate-reissue",
     "moving-in-notice",
     "special-moving-in",
     "child-allowance",
     "child-allowance-revision",
-    "child-allowance-recipient-change",
-    "my-number-card-abroad",
 ]
 
 

@@ -386,13 +386,7 @@ SCENARIOS = [
             ],
             facts={"members.1.name_changes": True},
         ),
-        {
-            "marriage-notice",
-            "my-number-card-name",
-            "signature-certificate-reissue",
-            "nhi-name-change",
-            "pension-name-change",
-        },
+        {"marriage-notice", "my-number-card-name", "nhi-name-change", "pension-name-change"},
         reasons={"my-number-card-name": ["妻（30歳）の氏名が変わるため"]},
     ),
     Scenario(
@@ -402,7 +396,7 @@ SCENARIOS = [
             [HEAD_EMP_40, person("妻", "1996-03-03", card=True)],
             facts={"members.1.name_changes": True},
         ),
-        {"marriage-notice", "my-number-card-name", "signature-certificate-reissue"},
+        {"marriage-notice", "my-number-card-name"},
     ),
     Scenario(
         "marriage without a name change",
@@ -422,7 +416,6 @@ SCENARIOS = [
         {
             "divorce-notice",
             "my-number-card-name",
-            "signature-certificate-reissue",
             "nhi-name-change",
             "pension-name-change",
             "single-parent-allowance",
