@@ -250,7 +250,8 @@ def test_every_question_asked_changes_the_guidance_for_one_answer(record: VisitR
         assert question.decides, question.id
         outcomes = {what_the_clerk_sees(record, {question.id: a}) for a in answers_to_try(question)}
         assert outcomes - {before} or changes_once_the_rest_is_answered(record, question), (
-            f"{question.id} changes nothing: {question.text['ja']}"
+            f"{question.id} changes nothing: {question.text['ja']} in "
+            + record.model_dump_json(exclude_defaults=True)
         )
 
 
