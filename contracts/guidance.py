@@ -39,6 +39,11 @@ class ProcedureResult(GuidanceModel):
     needs_individual_number: bool = Field(
         default=False, description="the procedure needs the 個人番号 (read the card only then)"
     )
+    uncertain: bool = Field(
+        default=False,
+        description="要確認: listed because a question the clerk could not answer (わからない) "
+        "may make it needed; the reasons say what it depends on",
+    )
 
 
 class QuestionResult(GuidanceModel):
@@ -47,6 +52,11 @@ class QuestionResult(GuidanceModel):
     type: Literal["bool", "choice", "int", "text"] = "bool"
     choices: list[str] = Field(default_factory=list)
     member: int | None = Field(default=None, description="member index for per-member facts")
+    decides: list[str] = Field(
+        default_factory=list,
+        description="ids of the procedures one of the answers adds, removes or changes; "
+        "questions come grouped by member, the ones deciding most first",
+    )
 
 
 class Totals(GuidanceModel):

@@ -12,6 +12,13 @@ Keys (the ``id`` of each open question is such a key):
 Values are read with the type of the catalog question that sets the fact (bool: true/false,
 yes/no, はい/いいえ, 1/0; int; choice: one of the choices); without a question, ``true`` and
 ``false`` are booleans, whole numbers are integers and anything else is text.
+
+``わからない`` (or 分からない, 不明, unknown) records the question in ``VisitRecord.unresolved``
+instead: it is no longer asked, and what it might make needed is listed as 要確認.
+
+A key with the member prefix twice (``members.0.members.0.nationality``, as a screen that
+prefixes a question id that already names the member sends it) is read once
+(``members.0.nationality``); naming two different members is refused.
 """
 
 from __future__ import annotations
@@ -23,10 +30,11 @@ from pydantic import ValidationError
 
 from backend.guidance.catalog import CompiledCatalog, Question
 from backend.guidance.errors import InvalidAnswer
-from contracts import Member, VisitRecord
+from contracts import Member, Unresolved, VisitRecord
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "はい", "有", "あり"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "いいえ", "無", "なし"})
+UNKNOWN_WORDS = frozenset({"わからない", "分からない", "不明", "unknown"})
 MEMBER_RECORD_FIELDS = frozenset(Member.model_fields) - {"name", "source"}
 
 Answer = bool | int | str
@@ -41,6 +49,29 @@ def parse_answer_pairs(pairs: Iterable[str]) -> dict[str, str]:
             raise InvalidAnswer(f"回答は KEY=VALUE の形で指定してください: {pair!r}")
         answers[key.strip()] = value.strip()
     return answers
+
+
+def normalise_key(key: str) -> str:
+    """``members.0.members.0.x`` → ``members.0.x``; ValueError when the two indices differ."""
+    parts = key.strip().split(".")
+    while len(parts) >= 5 and parts[0] == parts[2] == "members":
+        if parts[1] != parts[3]:
+            raise ValueError(f"two members in one answer key: {key!r}")
+        parts = parts[2:]
+    return ".".join(parts)
+
+
+def _normalised(key: str) -> str:
+    try:
+        return normalise_key(key)
+    except ValueError as exc:
+        raise InvalidAnswer(
+            f"回答のキーに二人の世帯員が含まれています（members.番号.項目 の形です）: {key!r}"
+        ) from exc
+
+
+def _is_unknown(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().lower() in UNKNOWN_WORDS
 
 
 def _convert(value: Any, question: Question | None, key: str) -> Answer:
@@ -90,13 +121,20 @@ def apply_answers(
         return visit
     facts = dict(visit.facts)
     members = list(visit.members)
-    for key in sorted(answers):
-        if key.startswith("members."):
-            _apply_member_answer(key, answers[key], members, facts, catalog)
+    unresolved = {item.question: item for item in visit.unresolved}
+    for raw_key, value in sorted(answers.items()):
+        key = _normalised(raw_key)
+        unresolved.pop(key, None)  # an answer replaces an earlier わからない
+        if _is_unknown(value):
+            unresolved[key] = Unresolved(question=key)
+        elif key.startswith("members."):
+            _apply_member_answer(key, value, members, facts, catalog)
         else:
             question = _question(catalog, "household", key)
-            facts[key] = _convert(answers[key], question, key)
-    return visit.model_copy(update={"facts": facts, "members": members})
+            facts[key] = _convert(value, question, key)
+    return visit.model_copy(
+        update={"facts": facts, "members": members, "unresolved": list(unresolved.values())}
+    )
 
 
 def _question(catalog: CompiledCatalog, scope: str, fact: str) -> Question | None:

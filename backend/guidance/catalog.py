@@ -32,6 +32,7 @@ from backend.guidance.conditions import (
     FactRef,
     HouseholdFn,
     MemberFn,
+    Probe,
     compile_household_condition,
     compile_member_condition,
 )
@@ -58,6 +59,7 @@ MEMBER_FIELD_TYPES: dict[str, str] = {
     "care_certified": "bool",
     "disability_certificate": "bool",
     "deceased": "bool",
+    "concerned": "bool",
 }
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
@@ -125,6 +127,21 @@ class Rule(CatalogModel):
     reason: Text = Field(description="why, for the resident; {member} names the member")
     when: Any = Field(default=None, description="household condition")
     member: Any = Field(default=None, description="member condition; one reason per member")
+    source: str | None = Field(
+        default=None, description="where the rule comes from: a URL or a document and page"
+    )
+    valid_from: dt.date | None = Field(
+        default=None, description="first event date the rule applies to (施行日)"
+    )
+    valid_until: dt.date | None = Field(
+        default=None, description="last event date the rule applies to (廃止の前日)"
+    )
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Rule:
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValueError("valid_until は valid_from 以降の日付にしてください")
+        return self
 
 
 class Item(CatalogModel):
@@ -136,6 +153,11 @@ class Deadline(CatalogModel):
     days: int = Field(description="days after the event date (negative: before)")
     count_first_day: bool = Field(
         default=False, description="true when the event day is day 1 (戸籍法); false: 初日不算入"
+    )
+    from_fact: FactName | None = Field(
+        default=None,
+        description="count from this date fact when the visit has it (e.g. planned_move_out_date, "
+        "the 転出予定日 on the 転出証明書), else from the event date",
     )
 
     @property
@@ -182,6 +204,15 @@ class CompiledRule:
     reason: str
     when: HouseholdFn | None
     member: MemberFn | None
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+
+    def in_force(self, day: dt.date | None) -> bool:
+        if day is None:
+            return True
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +233,7 @@ class CompiledProcedure:
 
     static_fields: dict[str, Any]
     deadline_offset: dt.timedelta | None
+    deadline_from_fact: str | None = None
 
 
 @dataclass(slots=True)
@@ -214,6 +246,8 @@ class CompiledCatalog:
     by_event: dict[str, tuple[CompiledProcedure, ...]]
     questions: dict[tuple[str, str], tuple[int, Question]]
     member_facts: frozenset[str] = field(default_factory=frozenset)
+    # values worth trying per (scope, fact) to tell whether a question could change anything
+    probes: dict[tuple[str, str], tuple[Probe, ...]] = field(default_factory=dict)
 
     @property
     def version_label(self) -> str:
@@ -407,6 +441,7 @@ class _Compiler:
         self.questions = questions
         self.problems: list[Problem] = []
         self.member_facts: set[str] = set()
+        self.probes: dict[tuple[str, str], set[Probe]] = {}
 
     def condition(self, node: Any, path: Path_, *, member: bool) -> Any:
         if node is None:
@@ -420,7 +455,24 @@ class _Compiler:
             return None
         for fact in sorted(compiled.facts, key=lambda f: (f.member, f.name)):
             self._check_fact(fact, path)
+        for fact, values in compiled.probes.items():
+            scope = "member" if fact.member else "household"
+            self.probes.setdefault((scope, fact.name), set()).update(values)
         return compiled.fn
+
+    def answer_values(self) -> dict[tuple[str, str], tuple[Probe, ...]]:
+        """Per fact, the answers to try: a question's choices, else what conditions compare."""
+        result: dict[tuple[str, str], tuple[Probe, ...]] = {}
+        for key, values in self.probes.items():
+            found = self.questions.get(key)
+            question = found[1] if found else None
+            if question is not None and question.type == "bool":
+                result[key] = (True, False)
+            elif question is not None and question.type == "choice":
+                result[key] = tuple(question.choices)
+            else:
+                result[key] = tuple(sorted(values, key=repr))
+        return result
 
     def _check_fact(self, fact: FactRef, path: Path_) -> None:
         scope = "member" if fact.member else "household"
@@ -468,7 +520,13 @@ def _compile(spec: Catalog, text: str) -> tuple[CompiledCatalog, list[Problem]]:
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return (
         CompiledCatalog(
-            spec, digest, tuple(procedures), by_event, questions, frozenset(compiler.member_facts)
+            spec,
+            digest,
+            tuple(procedures),
+            by_event,
+            questions,
+            frozenset(compiler.member_facts),
+            compiler.answer_values(),
         ),
         problems,
     )
@@ -492,6 +550,8 @@ def _compile_procedure(
                 reason=rule.reason,
                 when=compiler.condition(rule.when, (*rule_path, "when"), member=False),
                 member=compiler.condition(rule.member, (*rule_path, "member"), member=True),
+                valid_from=rule.valid_from,
+                valid_until=rule.valid_until,
             )
         )
     items = []
@@ -529,6 +589,7 @@ def _compile_procedure(
             "needs_individual_number": procedure.needs_individual_number,
         },
         deadline_offset=procedure.deadline.offset if procedure.deadline else None,
+        deadline_from_fact=procedure.deadline.from_fact if procedure.deadline else None,
         route_key=(counter.floor, counter.order, counter_position, position),
         rules=tuple(rules),
         items=tuple(items),

@@ -55,7 +55,8 @@ def _print_text(result: GuidanceResult) -> None:
     for number, procedure in enumerate(result.procedures, start=1):
         counter = procedure.counter
         where = f"{counter.floor or ''} {counter.number or ''}番 {counter.name}".strip()
-        typer.echo(f"{number}. {procedure.name}（{where}）")
+        flag = " [要確認]" if procedure.uncertain else ""
+        typer.echo(f"{number}. {procedure.name}（{where}）{flag}")
         for reason in procedure.reasons:
             typer.echo(f"   理由: {reason}")
         if procedure.items:
@@ -69,7 +70,7 @@ def _print_text(result: GuidanceResult) -> None:
     if result.questions:
         typer.echo("確認が必要な質問:")
         for question in result.questions:
-            typer.echo(f"  - {question.text['ja']}  (--answer {question.id}=…)")
+            typer.echo(f"  - {question.text['ja']}  (--answer {question.id}=… / わからない)")
     totals = result.totals
     typer.echo(
         f"合計: {totals.procedures}件 / 窓口 {totals.counters}か所 / 約{totals.minutes}分 / "

@@ -4,12 +4,16 @@ A condition is a YAML mapping with exactly one key (``all``, ``any``, ``not``, `
 ``fact``, ``prefecture_changed``, ``certificate``, ``any_member``, ``count_members`` at the
 household level; ``all``, ``any``, ``not``, ``age``, ``school_grade``, ``relationship``,
 ``nationality``, ``foreign``, ``insurance``, ``care_certified``, ``disability_certificate``,
-``deceased``, ``fact`` at the member level). Nothing is ever ``eval``-ed.
+``deceased``, ``concerned``, ``fact`` at the member level). Nothing is ever ``eval``-ed.
 
 Evaluation is three-valued (Kleene): a compiled condition returns ``(value, unknowns)`` where
 ``value`` is True, False or None (unknown) and ``unknowns`` are the fact keys that could still
 decide it. ``all`` is False as soon as one child is False (whatever the unknowns), so only facts
 whose answer could change the result are ever reported.
+
+Compiling also records, per fact, the values worth trying (``Compiled.probes``): the literals and
+range bounds a condition compares with. The engine tries them to tell whether answering a
+question could change the guidance at all (a text or number fact has no list of choices).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ MEMBER_FIELDS = (
     "care_certified",
     "disability_certificate",
     "deceased",
+    "concerned",
 )
 # Member predicates that need the birth date; an unknown age asks for ``birth_date``.
 AGE_FACT = "birth_date"
@@ -68,6 +73,7 @@ class HouseholdView:
     facts: Mapping[str, FactValue]
     certificates: frozenset[str]
     members: list[MemberView] = field(default_factory=list)
+    day: dt.date | None = None  # the event date: rules not in force on it are skipped
 
 
 HouseholdFn = Callable[[HouseholdView], Outcome]
@@ -91,12 +97,52 @@ class ConditionError(ValueError):
         self.message = message
 
 
+# A probe of the birth date: ("age", n) or ("grade", n), turned into a date by the engine.
+Probe = FactValue | tuple[str, int]
+
+
 @dataclass(slots=True)
 class Compiled:
-    """A compiled condition and the facts it reads (for the catalog's cross-checks)."""
+    """A compiled condition, the facts it reads (for the catalog's cross-checks) and the values
+    worth trying for each of them."""
 
     fn: Any
     facts: set[FactRef] = field(default_factory=set)
+    probes: dict[FactRef, set[Probe]] = field(default_factory=dict)
+
+    def read(self, fact: FactRef, *values: Probe) -> None:
+        self.facts.add(fact)
+        self.probes.setdefault(fact, set()).update(values)
+
+
+OTHER_TEXT = "\u0000other"  # a text no condition names: "none of the values listed"
+
+
+def literals(spec: Any) -> set[Probe]:
+    """The values a value test compares with, one past each range bound, and a value that
+    matches none of them, so that every outcome of the test can be tried."""
+    found: set[Probe] = set()
+    if isinstance(spec, bool | int | str):
+        found.add(spec)
+    elif isinstance(spec, list):
+        found.update(v for v in spec if isinstance(v, bool | int | str))
+    elif isinstance(spec, dict):
+        for key in ("equals", "in", "not_in"):
+            if key in spec:
+                found |= literals(spec[key])
+        for key, step in (("min", -1), ("max", 1)):
+            bound = spec.get(key)
+            if isinstance(bound, int) and not isinstance(bound, bool):
+                found |= {bound, bound + step}
+    texts = any(isinstance(v, str) for v in found)
+    numbers = any(isinstance(v, int) and not isinstance(v, bool) for v in found)
+    if texts:
+        found.add(OTHER_TEXT)
+    if numbers:
+        found.add(-(10**6))
+    if any(isinstance(v, bool) for v in found) or not found:
+        found |= {True, False}
+    return found
 
 
 # --- Kleene combinators -----------------------------------------------------------------
@@ -230,6 +276,13 @@ def _fact_spec(spec: Any, path: tuple[str | int, ...]) -> tuple[str, Callable[[F
     return spec["name"], _value_test(rest, path)
 
 
+def _fact_literals(spec: Any) -> set[Probe]:
+    if not isinstance(spec, dict):
+        return {True, False}
+    rest = {key: value for key, value in spec.items() if key != "name"}
+    return literals(rest.get("is", rest)) if rest else {True, False}
+
+
 def _single_key(node: Any, path: tuple[str | int, ...]) -> tuple[str, Any]:
     if not isinstance(node, dict) or len(node) != 1:
         raise ConditionError(path, "条件はキーが一つだけの対応表で書いてください")
@@ -287,25 +340,30 @@ def compile_member(node: Any, path: tuple[str | int, ...], compiled: Compiled) -
     if key == "not":
         return _not(compile_member(value, here, compiled))
     if key in ("age", "school_grade"):
-        compiled.facts.add(FactRef(AGE_FACT, member=True))
-        return _member_number(key, _range_spec(value, here))
-    if key in ("care_certified", "disability_certificate", "deceased"):
-        compiled.facts.add(FactRef(key, member=True))
+        test = _range_spec(value, here)
+        kind = "age" if key == "age" else "grade"
+        compiled.read(
+            FactRef(AGE_FACT, member=True),
+            *((kind, n) for n in literals(value) if type(n) is int and n > -(10**6)),
+        )
+        return _member_number(key, test)
+    if key in ("care_certified", "disability_certificate", "deceased", "concerned"):
+        compiled.read(FactRef(key, member=True), True, False)
         expected = _bool_spec(value, here)
         return _member_attribute(key, key, lambda v: v is expected)
     if key in ("relationship", "nationality", "insurance"):
-        compiled.facts.add(FactRef(key, member=True))
         test = _value_test(value, here)
         if key == "insurance":
             _check_choices(value, INSURANCE_KINDS, here)
+        compiled.read(FactRef(key, member=True), *literals(value))
         return _member_attribute(key, key, test)
     if key == "foreign":
-        compiled.facts.add(FactRef("nationality", member=True))
+        compiled.read(FactRef("nationality", member=True), "JP", OTHER_TEXT)
         expected = _bool_spec(value, here)
         return _member_attribute(key, "nationality", lambda v: v is expected)
     if key == "fact":
         name, test = _fact_spec(value, here)
-        compiled.facts.add(FactRef(name, member=True))
+        compiled.read(FactRef(name, member=True), *_fact_literals(value))
         return _member_attribute(name, name, test)
     raise ConditionError(here, f"世帯員の条件として使えないキーです: {key}")
 
@@ -394,12 +452,12 @@ def compile_household(node: Any, path: tuple[str | int, ...], compiled: Compiled
         wanted_kinds = frozenset(kinds)
         return lambda view: TRUE if view.certificates & wanted_kinds else FALSE
     if key == "prefecture_changed":
-        compiled.facts.add(FactRef("prefecture_changed", member=False))
+        compiled.read(FactRef("prefecture_changed", member=False), True, False)
         expected = _bool_spec(value, here)
         return _household_fact("prefecture_changed", lambda v: v is expected)
     if key == "fact":
         name, test = _fact_spec(value, here)
-        compiled.facts.add(FactRef(name, member=False))
+        compiled.read(FactRef(name, member=False), *_fact_literals(value))
         return _household_fact(name, test)
     if key == "any_member":
         return _any_member(compile_member(value, here, compiled))

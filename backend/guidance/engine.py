@@ -1,29 +1,54 @@
 """Evaluate a visit against a compiled catalog: procedures with reasons, route, open questions.
 
 Pure and deterministic: the same visit, catalog and answers always give the same result.
+
+Three ideas keep the interview short (docs/guidance.md, "質問の選び方"):
+
+- **The event implies facts** (``_imply``): in a death visit exactly the members marked deceased
+  died; in a birth visit the newborn is the child born; in a move every member moves unless
+  marked otherwise. Nothing the event answers is asked.
+- **A question is asked only when an answer changes the guidance**: for each fact still open,
+  the engine tries every answer (``CompiledCatalog.probes``) on the procedures that read it and
+  keeps the question only when one answer adds, removes or changes a procedure (for whom, what
+  to bring) or settles one still pending. ``QuestionResult.decides`` names those procedures.
+- **わからない does not block**: a question in ``VisitRecord.unresolved`` is no longer asked, and a
+  procedure it might make needed is listed with ``uncertain: true`` (要確認), never dropped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from backend.guidance.answers import apply_answers
+from backend.guidance.answers import apply_answers, normalise_key
 from backend.guidance.catalog import CompiledCatalog, CompiledProcedure
 from backend.guidance.conditions import (
+    AGE_FACT,
     MEMBER_FIELDS,
     FactValue,
     HouseholdView,
     MemberView,
+    Probe,
     prefecture_changed,
     school_grade,
 )
-from contracts import (
-    GuidanceResult,
-    Member,
-    QuestionResult,
-    VisitRecord,
-)
+from contracts import GuidanceResult, Member, QuestionResult, VisitRecord
+
+MOVES = frozenset({"moving-in", "moving-out", "moving-within"})
+HOUSEHOLD = -1  # the target of a rule without a member condition
+# per event, the facts from which _imply derives other members' values
+IMPLYING: dict[str, frozenset[str]] = {
+    "death": frozenset({"deceased", "concerned"}),
+    "birth": frozenset({"concerned", AGE_FACT}),
+}
+NOTHING: frozenset[str] = frozenset()
+UNRESOLVED_NOTE = "要確認（わからない）: "
+
+
+# --- the view of the household ----------------------------------------------------------
 
 
 def _member_label(member: Member, age: int | None) -> str:
@@ -45,86 +70,254 @@ def _member_value(
     return value
 
 
+def _birth_date(member: Member, index: int, facts: Mapping[str, FactValue]) -> dt.date | None:
+    """The record's birth date, else one answered as a fact (the console stores it so)."""
+    if member.birth_date is not None:
+        return member.birth_date
+    answered = facts.get(f"members.{index}.{AGE_FACT}")
+    if isinstance(answered, str):
+        try:
+            return dt.date.fromisoformat(answered)
+        except ValueError:
+            return None
+    return None
+
+
+def _age_on(born: dt.date, day: dt.date) -> int:
+    had_birthday = (day.month, day.day) >= (born.month, born.day)
+    return day.year - born.year - (0 if had_birthday else 1)
+
+
+def _with_birth_date(member: MemberView, born: dt.date | None, day: dt.date) -> None:
+    member.values[AGE_FACT] = None if born is None else born.isoformat()
+    member.age = None if born is None else _age_on(born, day)
+    member.school_grade = school_grade(born, day)
+
+
+def _normalised_facts(facts: Mapping[str, FactValue]) -> dict[str, FactValue]:
+    """Facts with a doubled member prefix (``members.0.members.0.x``) stored once."""
+    result: dict[str, FactValue] = {}
+    for key, value in facts.items():
+        try:
+            result[normalise_key(key)] = value
+        except ValueError:
+            continue  # two different members in one key: no question can have asked it
+    return result
+
+
 def build_view(visit: VisitRecord, catalog: CompiledCatalog) -> HouseholdView:
-    facts: dict[str, FactValue] = dict(visit.facts)
+    facts = _normalised_facts(visit.facts)
     if facts.get("prefecture_changed") is None:
         facts["prefecture_changed"] = prefecture_changed(visit.previous_address, visit.new_address)
     names = set(MEMBER_FIELDS) | catalog.member_facts
     members = []
     for index, member in enumerate(visit.members):
-        age = member.age_on(visit.event_date)
         values = {name: _member_value(name, member, index, facts) for name in names}
+        view = MemberView(index=index, label="", age=None, school_grade=None, values=values)
+        _with_birth_date(view, _birth_date(member, index, facts), visit.event_date)
         nationality = values.get("nationality")
         values["foreign"] = None if nationality is None else nationality != "JP"
-        members.append(
-            MemberView(
-                index=index,
-                label=_member_label(member, age),
-                age=age,
-                school_grade=school_grade(member.birth_date, visit.event_date),
-                values=values,
-            )
-        )
+        members.append(view)
+    _imply(visit.event, members, visit.event_date)
+    for member, view in zip(visit.members, members, strict=True):
+        view.label = _member_label(member, view.age)
     return HouseholdView(
         event=visit.event,
         facts=facts,
         certificates=frozenset(c.kind for c in visit.certificates),
         members=members,
+        day=visit.event_date,
     )
 
 
-Match = tuple[list[str], set[int], set[str]]
+def _imply(event: str, members: list[MemberView], day: dt.date) -> None:
+    """Fill in what the event itself answers; only unknown values are ever filled."""
+    if event == "death":
+        for member in members:
+            if member.values.get("deceased") is None and member.values.get("concerned") is True:
+                member.values["deceased"] = True
+        unknown = [m for m in members if m.values.get("deceased") is None]
+        if len(unknown) == 1 and not any(m.values.get("deceased") for m in members):
+            unknown[0].values["deceased"] = True  # everyone else is marked alive: it is them
+        _only_the_marked(members, "deceased")
+        for member in members:
+            if member.values.get("concerned") is None:
+                member.values["concerned"] = member.values.get("deceased")
+        return
+    for member in members:  # nobody died in a visit about another event
+        if member.values.get("deceased") is None:
+            member.values["deceased"] = False
+    if event == "birth":
+        for member in members:
+            if member.values.get("concerned") is None and member.age is not None:
+                member.values["concerned"] = member.values.get(AGE_FACT) == day.isoformat()
+        _only_the_marked(members, "concerned")
+        for member in members:
+            if member.values.get("concerned") is True and member.age is None:
+                _with_birth_date(member, day, day)  # the child born on the event date
+    elif event in MOVES:
+        for member in members:  # the record's rule: no mark means the member moves
+            if member.values.get("concerned") is None:
+                member.values["concerned"] = True
 
 
-def _match(procedure: CompiledProcedure, view: HouseholdView, open_facts: set[str]) -> Match:
-    """Reasons and members for which the procedure applies; adds facts still open to
-    ``open_facts``."""
-    reasons: list[str] = []
-    concerned: set[int] = set()
+def _only_the_marked(members: list[MemberView], name: str) -> None:
+    """Once some member is marked, the members not marked are not the ones (exactly those)."""
+    if any(member.values.get(name) is True for member in members):
+        for member in members:
+            if member.values.get(name) is None:
+                member.values[name] = False
+
+
+def _probe_value(fact: str, probe: Probe, day: dt.date) -> FactValue:
+    """A birth-date probe ("age"/"grade", n) as a date on which the member has that age/grade."""
+    if fact != AGE_FACT or not isinstance(probe, tuple):
+        return probe  # type: ignore[return-value]
+    kind, number = probe
+    if kind == "age":
+        year = day.year - number
+        born = day.replace(year=year) if (day.month, day.day) != (2, 29) else dt.date(year, 3, 1)
+        return born.isoformat()
+    school_year = day.year if day.month >= 4 else day.year - 1
+    return dt.date(school_year - number - 6, 10, 1).isoformat()
+
+
+def _with_answer(view: HouseholdView, key: str, value: FactValue) -> HouseholdView:
+    """The view as if ``key`` were answered ``value`` (copying only what changes)."""
+    assert view.day is not None
+    member_index, fact = _split(key)
+    facts = view.facts
+    if member_index is None:
+        facts = {**view.facts, fact: value}
+    copy_all = fact in IMPLYING.get(view.event, NOTHING)
+    members: list[MemberView] = []
+    for member in view.members:
+        target = member.index == member_index or (
+            member_index is None and fact in member.values and member.values[fact] is None
+        )
+        if not (target or copy_all):
+            members.append(member)
+            continue
+        copied = dataclasses.replace(member, values=dict(member.values))
+        if target:
+            _set_member_value(copied, fact, value, view.day)
+        members.append(copied)
+    if copy_all:
+        _imply(view.event, members, view.day)
+    return dataclasses.replace(view, facts=facts, members=members)
+
+
+def _set_member_value(member: MemberView, fact: str, value: FactValue, day: dt.date) -> None:
+    if fact == AGE_FACT:
+        _with_birth_date(member, dt.date.fromisoformat(str(value)), day)
+        return
+    member.values[fact] = value
+    if fact == "nationality":
+        member.values["foreign"] = value != "JP"
+
+
+def _split(key: str) -> tuple[int | None, str]:
+    if key.startswith("members."):
+        _, index, fact = key.split(".", 2)
+        return int(index), fact
+    return None, key
+
+
+# --- one procedure ----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Pending:
+    """A rule that may still apply to a target (a member, or the household): why, and the
+    facts whose answers could decide it."""
+
+    reasons: list[str] = field(default_factory=list)
+    unknowns: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class ProcedureState:
+    reasons: list[str] = field(default_factory=list)
+    members: set[int] = field(default_factory=set)
+    pending: dict[int, Pending] = field(default_factory=dict)
+    items: list[str] = field(default_factory=list)
+    item_unknowns: set[str] = field(default_factory=set)
+
+    @property
+    def listed(self) -> bool:
+        return bool(self.reasons)
+
+    def unknowns(self) -> set[str]:
+        found = set(self.item_unknowns)
+        for pending in self.pending.values():
+            found |= pending.unknowns
+        return found
+
+    def signature(self) -> tuple[Any, ...]:
+        """What a clerk sees change: listed or not, for whom, what to bring, what is pending."""
+        return (self.listed, frozenset(self.members), frozenset(self.pending), tuple(self.items))
+
+
+def _add(reasons: list[str], reason: str) -> None:
+    if reason not in reasons:
+        reasons.append(reason)
+
+
+def _state(procedure: CompiledProcedure, view: HouseholdView) -> ProcedureState:
+    state = ProcedureState()
     for rule in procedure.rules:
+        if not rule.in_force(view.day):
+            continue
         when_value: bool | None = True
-        when_unknowns: frozenset[str] = frozenset()
+        when_unknowns: Iterable[str] = ()
         if rule.when is not None:
             when_value, when_unknowns = rule.when(view)
             if when_value is False:
                 continue
         if rule.member is None:
             if when_value:
-                if rule.reason not in reasons:
-                    reasons.append(rule.reason)
+                _add(state.reasons, rule.reason)
             else:
-                open_facts |= when_unknowns
+                _pend(state, HOUSEHOLD, rule.reason, when_unknowns)
             continue
-        any_possible = False
         for member in view.members:
             value, unknowns = rule.member(member)
             if value is False:
                 continue
-            any_possible = True
-            if value is None:
-                open_facts |= unknowns
-            elif when_value:
-                reason = rule.reason.replace("{member}", member.label)
-                if reason not in reasons:
-                    reasons.append(reason)
-                concerned.add(member.index)
-        if any_possible and when_value is None:
-            open_facts |= when_unknowns
-    return reasons, concerned, open_facts
+            reason = rule.reason.replace("{member}", member.label)
+            if value and when_value:
+                _add(state.reasons, reason)
+                state.members.add(member.index)
+            else:
+                _pend(state, member.index, reason, unknowns if value is None else ())
+                if when_value is None:
+                    state.pending[member.index].unknowns.update(when_unknowns)
+    for target in state.members:  # already concerned: another rule only adds a reason
+        state.pending.pop(target, None)
+    if state.listed:
+        state.pending.pop(HOUSEHOLD, None)
+        _items(procedure, view, state)
+    return state
 
 
-def _items(procedure: CompiledProcedure, view: HouseholdView, unknowns: set[str]) -> list[str]:
-    items = []
+def _pend(state: ProcedureState, target: int, reason: str, unknowns: Iterable[str]) -> None:
+    pending = state.pending.get(target)
+    if pending is None:
+        pending = state.pending[target] = Pending()
+    _add(pending.reasons, reason)
+    pending.unknowns.update(unknowns)
+
+
+def _items(procedure: CompiledProcedure, view: HouseholdView, state: ProcedureState) -> None:
     for item in procedure.items:
         if item.when is None:
-            items.append(item.text)
+            state.items.append(item.text)
             continue
-        value, item_unknowns = item.when(view)
+        value, unknowns = item.when(view)
         if value:
-            items.append(item.text)
+            state.items.append(item.text)
         elif value is None:
-            unknowns |= item_unknowns
-    return items
+            state.item_unknowns.update(unknowns)
 
 
 def _fee(procedure: CompiledProcedure, visit: VisitRecord) -> int:
@@ -138,7 +331,7 @@ def _fee(procedure: CompiledProcedure, visit: VisitRecord) -> int:
 def _result(
     procedure: CompiledProcedure,
     reasons: list[str],
-    members: set[int],
+    members: Iterable[int],
     items: list[str],
     visit: VisitRecord,
 ) -> dict[str, Any]:
@@ -149,42 +342,138 @@ def _result(
         "reasons": reasons,
         "items": items,
         "fee_yen": _fee(procedure, visit),
-        "deadline": None if offset is None else visit.event_date + offset,
+        "deadline": None if offset is None else _deadline_start(procedure, visit) + offset,
         "members": sorted(members),
     }
 
 
-def _questions(
-    unknowns: set[str], view: HouseholdView, catalog: CompiledCatalog
-) -> list[QuestionResult]:
-    keyed: list[tuple[tuple[int, int], QuestionResult]] = []
-    for key in unknowns:
-        if key.startswith("members."):
-            _, index_text, fact = key.split(".", 2)
-            index = int(index_text)
-            found = catalog.questions.get(("member", fact))
-            label: str | None = view.members[index].label
-        else:
-            index, found, label = -1, catalog.questions.get(("household", key)), None
-        if found is None:  # the catalog check guarantees a question; stay safe anyway
+def _deadline_start(procedure: CompiledProcedure, visit: VisitRecord) -> dt.date:
+    """The event date, or the date fact the deadline counts from when the visit has it."""
+    name = procedure.deadline_from_fact
+    value = visit.facts.get(name) if name else None
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    return visit.event_date
+
+
+# --- the whole visit --------------------------------------------------------------------
+
+
+Evaluated = list[tuple[CompiledProcedure, ProcedureState]]
+
+
+def _fact_name(key: str) -> str:
+    """``members.1.insurance`` → ``insurance``, under which procedures are also indexed."""
+    return key.rsplit(".", 1)[-1]
+
+
+def _decides(
+    key: str,
+    view: HouseholdView,
+    evaluated: Evaluated,
+    readers: Mapping[str, list[int]],
+    catalog: CompiledCatalog,
+) -> list[str]:
+    """Ids of the procedures that some answer to ``key`` changes (empty: do not ask)."""
+    assert view.day is not None
+    member_index, fact = _split(key)
+    probes = catalog.probes.get(("household" if member_index is None else "member", fact), ())
+    affected = readers.get(key, [])
+    implying = IMPLYING.get(view.event, NOTHING)
+    if fact in implying:  # an implication may change the other implying facts too
+        affected = sorted({p for name in implying for p in readers.get(name, ())})
+    elif member_index is None:  # a household fact also answers members who have none
+        affected = sorted({*affected, *readers.get(fact, ())})
+    changed: set[int] = set()
+    for probe in probes:
+        answered = _with_answer(view, key, _probe_value(fact, probe, view.day))
+        for position in affected:
+            if position in changed:
+                continue
+            procedure, state = evaluated[position]
+            if _state(procedure, answered).signature() != state.signature():
+                changed.add(position)
+        if len(changed) == len(affected):
+            break
+    return [evaluated[position][0].spec.id for position in sorted(changed)]
+
+
+def _question(
+    key: str, decides: list[str], view: HouseholdView, catalog: CompiledCatalog
+) -> tuple[tuple[int, int], QuestionResult] | None:
+    member_index, fact = _split(key)
+    scope = "household" if member_index is None else "member"
+    found = catalog.questions.get((scope, fact))
+    if found is None:  # the catalog check guarantees a question; stay safe anyway
+        return None
+    position, question = found
+    text = {"ja": question.text.ja, "en": question.text.en}
+    if member_index is not None:
+        label = view.members[member_index].label
+        text = {lang: value.replace("{member}", label) for lang, value in text.items()}
+    result = QuestionResult(
+        id=key,
+        text=text,
+        type=question.type,
+        choices=list(question.choices),
+        member=member_index,
+        decides=decides,
+    )
+    return (position, HOUSEHOLD if member_index is None else member_index), result
+
+
+def _ordered(keyed: list[tuple[tuple[int, int], QuestionResult]]) -> list[QuestionResult]:
+    """Grouped by member (household first on a tie), the group deciding most first; within a
+    group, the question deciding most first, then catalog order."""
+    best: dict[int, int] = {}
+    for (_, group), question in keyed:
+        best[group] = max(best.get(group, 0), len(question.decides))
+
+    def order(pair: tuple[tuple[int, int], QuestionResult]) -> tuple[int, int, int, int]:
+        (position, group), question = pair
+        return (-best[group], group, -len(question.decides), position)
+
+    return [question for _, question in sorted(keyed, key=order)]
+
+
+def _unresolved_keys(visit: VisitRecord) -> frozenset[str]:
+    keys = set()
+    for item in visit.unresolved:
+        try:
+            keys.add(normalise_key(item.question))
+        except ValueError:
             continue
-        position, question = found
-        text = {"ja": question.text.ja, "en": question.text.en}
-        if label is not None:
-            text = {lang: value.replace("{member}", label) for lang, value in text.items()}
-        keyed.append(
-            (
-                (position, index),
-                QuestionResult(
-                    id=key,
-                    text=text,
-                    type=question.type,
-                    choices=list(question.choices),
-                    member=None if index < 0 else index,
-                ),
-            )
-        )
-    return [question for _, question in sorted(keyed, key=lambda pair: pair[0])]
+    return frozenset(keys)
+
+
+def _uncertain(
+    procedure: CompiledProcedure,
+    state: ProcedureState,
+    unresolved: frozenset[str],
+    view: HouseholdView,
+    visit: VisitRecord,
+    catalog: CompiledCatalog,
+) -> dict[str, Any] | None:
+    """A pending procedure that an unanswerable question may make needed, marked 要確認."""
+    targets = [t for t, p in state.pending.items() if p.unknowns & unresolved]
+    if not targets:
+        return None
+    reasons: list[str] = []
+    notes: list[str] = []
+    for target in sorted(targets):
+        for reason in state.pending[target].reasons:
+            _add(reasons, reason)
+        for key in sorted(state.pending[target].unknowns & unresolved):
+            found = _question(key, [], view, catalog)
+            if found is not None:
+                _add(notes, UNRESOLVED_NOTE + found[1].text["ja"])
+    result = _result(procedure, reasons, (t for t in targets if t >= 0), [], visit)
+    result["uncertain"] = True
+    result["notes"] = [*notes, *result["notes"]]
+    return result
 
 
 def evaluate(
@@ -195,21 +484,38 @@ def evaluate(
     """Every procedure the visit needs, in route order, with the questions still open."""
     visit = apply_answers(visit, answers or {}, catalog)
     view = build_view(visit, catalog)
+    unresolved = _unresolved_keys(visit)
+    evaluated: Evaluated = []
     suggested: list[tuple[tuple[int, int, int, int], dict[str, Any]]] = []
-    open_facts: set[str] = set()
+    readers: dict[str, list[int]] = {}
+    open_keys: set[str] = set()
     for procedure in catalog.by_event[visit.event]:
-        reasons, members, _ = _match(procedure, view, open_facts)
-        if reasons:
-            items = _items(procedure, view, open_facts)
-            suggested.append(
-                (procedure.route_key, _result(procedure, reasons, members, items, visit))
-            )
+        state = _state(procedure, view)
+        if state.listed:
+            result = _result(procedure, state.reasons, state.members, state.items, visit)
+            suggested.append((procedure.route_key, result))
+        elif unresolved and (
+            uncertain := _uncertain(procedure, state, unresolved, view, visit, catalog)
+        ):
+            suggested.append((procedure.route_key, uncertain))
+        unknowns = state.unknowns()
+        if unknowns:
+            position = len(evaluated)
+            evaluated.append((procedure, state))
+            for name in unknowns | {_fact_name(key) for key in unknowns}:
+                readers.setdefault(name, []).append(position)
+            open_keys |= unknowns
+    keyed = []
+    for key in sorted(open_keys - unresolved):
+        decides = _decides(key, view, evaluated, readers, catalog)
+        if decides and (found := _question(key, decides, view, catalog)):
+            keyed.append(found)
     suggested.sort(key=lambda pair: pair[0])
     procedures = [result for _, result in suggested]
     return GuidanceResult.model_validate(
         {
             "procedures": procedures,
-            "questions": _questions(open_facts, view, catalog),
+            "questions": _ordered(keyed),
             "totals": {
                 "procedures": len(procedures),
                 "minutes": sum(p["minutes"] for p in procedures),

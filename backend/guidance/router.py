@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from backend.corelink.service import get_core_system
 from backend.guidance import service
 from backend.guidance.schemas import (
     ActiveCatalog,
@@ -19,6 +20,7 @@ from backend.guidance.schemas import (
 from backend.platform.access import Permission, Principal, require
 from backend.platform.deps import SessionDep
 from contracts import GuidanceResult
+from integrations.core import CoreSystem
 
 router = APIRouter(prefix="/api/v1", tags=["guidance"])
 
@@ -27,12 +29,16 @@ VersionNumber = Annotated[int, Path(ge=1, le=MAX_VERSION, description="catalog v
 
 GuidanceUser = Annotated[Principal, Depends(require(Permission.GUIDANCE_USE))]
 CatalogAdmin = Annotated[Principal, Depends(require(Permission.CATALOG_MANAGE))]
+Core = Annotated[CoreSystem, Depends(get_core_system)]
 
 
 @router.post("/guidance", response_model=GuidanceResult)
-def guidance(body: GuidanceRequest, principal: GuidanceUser, session: SessionDep) -> GuidanceResult:
-    """Every procedure the visit needs, in route order, with the questions still open."""
-    return service.guide(session, principal.tenant_id, body)
+def guidance(
+    body: GuidanceRequest, principal: GuidanceUser, session: SessionDep, core: Core
+) -> GuidanceResult:
+    """Every procedure the visit needs, in route order, with the questions still open; with
+    ``core_answers``, what the core system records is filled in (marked ``core``)."""
+    return service.guide(session, principal.tenant_id, body, core)
 
 
 @router.get("/catalog/active", response_model=ActiveCatalog)

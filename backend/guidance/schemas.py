@@ -19,7 +19,13 @@ class GuidanceRequest(ApiModel):
     visit: VisitRecord
     answers: dict[str, Answer] = Field(
         default_factory=dict,
-        description="as --answer KEY=VALUE: has_dog, members.1.insurance, …",
+        description="as --answer KEY=VALUE: has_dog, members.1.insurance, …; a doubled prefix "
+        "(members.0.members.0.nationality) is read once; わからない marks the question unresolved",
+    )
+    core_answers: bool = Field(
+        default=False,
+        description="fill what the core system records (国保, 介護認定, 障害者手帳, 児童手当) for "
+        "members with a 住民票コード instead of asking; without an answer from it, ask as usual",
     )
 
 
@@ -74,6 +80,17 @@ class SectionDiff(ApiModel):
     )
 
 
+class RuleDates(ApiModel):
+    """A rule that starts or ends on a date (施行日・廃止日) in the compared version."""
+
+    procedure: str
+    rule: int = Field(description="position of the rule in the procedure, from 0")
+    reason: str
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+    changed: bool = Field(description="the rule or its dates are new compared with the base")
+
+
 class CatalogDiff(ApiModel):
     base: int | None = Field(description="version compared against (None: built-in sample)")
     target: int
@@ -81,4 +98,7 @@ class CatalogDiff(ApiModel):
     counters: SectionDiff
     questions: SectionDiff
     procedures: SectionDiff
+    rule_dates: list[RuleDates] = Field(
+        default_factory=list, description="rules of the target with valid_from / valid_until"
+    )
     text: list[str] = Field(description="unified diff of the YAML text")

@@ -17,6 +17,7 @@ from backend.guidance.catalog import (
     CompiledCatalog,
     parse_catalog,
 )
+from backend.guidance.core_answers import with_core_answers
 from backend.guidance.engine import evaluate
 from backend.guidance.errors import CatalogInvalid
 from backend.guidance.models import CatalogVersion
@@ -26,13 +27,15 @@ from backend.guidance.schemas import (
     CatalogIssueRead,
     CatalogValidation,
     GuidanceRequest,
+    RuleDates,
     SectionDiff,
 )
 from backend.identity.tenants.models import Tenant
 from backend.platform.audit import service as audit
 from backend.platform.db import utcnow
 from backend.platform.errors import Conflict, Forbidden, NotFound
-from contracts import GuidanceResult
+from contracts import GuidanceResult, VisitRecord
+from integrations.core import CoreSystem, CoreSystemError
 
 _CACHE_SIZE = 32
 _cache: OrderedDict[str, CompiledCatalog] = OrderedDict()
@@ -222,6 +225,29 @@ def _section(before: list[Any], after: list[Any]) -> SectionDiff:
     )
 
 
+def rule_dates(base: Catalog, new: Catalog) -> list[RuleDates]:
+    """Every dated rule of ``new``; ``changed`` when the base has no rule with that reason and
+    those dates in the same procedure."""
+    before = {
+        (procedure.id, rule.reason, rule.valid_from, rule.valid_until)
+        for procedure in base.procedures
+        for rule in procedure.rules
+    }
+    return [
+        RuleDates(
+            procedure=procedure.id,
+            rule=position,
+            reason=rule.reason,
+            valid_from=rule.valid_from,
+            valid_until=rule.valid_until,
+            changed=(procedure.id, rule.reason, rule.valid_from, rule.valid_until) not in before,
+        )
+        for procedure in new.procedures
+        for position, rule in enumerate(procedure.rules)
+        if rule.valid_from or rule.valid_until
+    ]
+
+
 def diff(session: Session, number: int, against: int | None) -> CatalogDiff:
     """What ``number`` changes compared with ``against`` (default: the active catalog)."""
     target = get_version(session, number)
@@ -248,6 +274,7 @@ def diff(session: Session, number: int, against: int | None) -> CatalogDiff:
         counters=_section(base.counters, new.counters),
         questions=_section(base.questions, new.questions),
         procedures=_section(base.procedures, new.procedures),
+        rule_dates=rule_dates(base, new),
         text=list(text),
     )
 
@@ -255,14 +282,27 @@ def diff(session: Session, number: int, against: int | None) -> CatalogDiff:
 # --- guidance -----------------------------------------------------------------------------
 
 
-def guide(session: Session, tenant_id: str, request: GuidanceRequest) -> GuidanceResult:
+def _with_core_answers(visit: VisitRecord, core: CoreSystem) -> VisitRecord:
+    """What the core system records; when it does not answer, the questions are asked."""
+    try:
+        return with_core_answers(visit, core)
+    except CoreSystemError:
+        return visit
+
+
+def guide(
+    session: Session, tenant_id: str, request: GuidanceRequest, core: CoreSystem | None = None
+) -> GuidanceResult:
     tenant = session.get(Tenant, tenant_id)
     if tenant is None or tenant.code != request.visit.tenant.code:
         raise Forbidden(
             "来庁記録の自治体が、ログイン中の自治体と一致しません。", code="tenant_mismatch"
         )
     number, catalog = active_catalog(session)
-    result = evaluate(request.visit, catalog, request.answers)
+    visit = request.visit
+    if request.core_answers and core is not None:
+        visit = _with_core_answers(visit, core)
+    result = evaluate(visit, catalog, request.answers)
     if number is not None:
         result.catalog_version = f"{catalog.version_label}#v{number}"
     return result

@@ -8,6 +8,7 @@ from integrations.core.errors import (
     CoreUnavailable,
 )
 from integrations.core.models import (
+    CoreBenefits,
     CoreResident,
     HouseholdEntry,
     MovingOutCertificate,
@@ -17,6 +18,7 @@ from integrations.core.protocol import CoreSystem
 
 __all__ = [
     "CoreBadResponse",
+    "CoreBenefits",
     "CoreNotFound",
     "CoreResident",
     "CoreSystem",

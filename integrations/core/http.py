@@ -3,6 +3,7 @@
 ``POST {base}/v1/residents/search`` {name, birth_date, address} → {"residents": [...]}
 ``GET  {base}/v1/residents/{code}`` → resident (404: none)
 ``GET  {base}/v1/residents/{code}/moving-out-certificate`` → certificate (404: none)
+``GET  {base}/v1/residents/{code}/benefits`` → 国保・介護認定・障害者手帳・児童手当 (404: none)
 """
 
 from __future__ import annotations
@@ -15,7 +16,12 @@ import httpx
 from pydantic import ValidationError
 
 from integrations.core.errors import CoreBadResponse, CoreNotFound, CoreTimeout, CoreUnavailable
-from integrations.core.models import CoreResident, MovingOutCertificate, ResidentQuery
+from integrations.core.models import (
+    CoreBenefits,
+    CoreResident,
+    MovingOutCertificate,
+    ResidentQuery,
+)
 
 
 @dataclass(frozen=True)
@@ -63,5 +69,15 @@ class HttpCoreSystem:
             )
         try:
             return MovingOutCertificate.model_validate(data)
+        except ValidationError as exc:
+            raise CoreBadResponse() from exc
+
+    def benefits(self, resident_code: str) -> CoreBenefits:
+        code = quote(resident_code, safe="")
+        data = self._request("GET", f"/v1/residents/{code}/benefits")
+        if data is None:
+            raise CoreNotFound("この住民票コードの方は基幹システムに記録がありません。")
+        try:
+            return CoreBenefits.model_validate(data)
         except ValidationError as exc:
             raise CoreBadResponse() from exc

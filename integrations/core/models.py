@@ -57,6 +57,17 @@ class CoreResident(CoreModel):
     household: list[HouseholdEntry] = Field(default_factory=list)
 
 
+class CoreBenefits(CoreModel):
+    """What the municipality's own records already say about one resident, so that guidance
+    need not ask it; None where the core system does not know."""
+
+    resident_code: ResidentCode
+    national_health: bool | None = Field(default=None, description="国民健康保険の被保険者")
+    care_certified: bool | None = Field(default=None, description="要介護・要支援認定あり")
+    disability_certificate: bool | None = Field(default=None, description="障害者手帳あり")
+    child_allowance_recipient: bool | None = Field(default=None, description="児童手当の受給者")
+
+
 class MovingOutCertificate(CoreModel):
     """転出証明書情報: what the former municipality sends for a 特例転入 (引越しワンストップ)."""
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from integrations.core.models import CoreResident, MovingOutCertificate, ResidentQuery
+from integrations.core.models import (
+    CoreBenefits,
+    CoreResident,
+    MovingOutCertificate,
+    ResidentQuery,
+)
 
 
 class CoreSystem(Protocol):
@@ -14,4 +19,8 @@ class CoreSystem(Protocol):
 
     def moving_out_certificate(self, resident_code: str) -> MovingOutCertificate:
         """The 転出証明書情報 for a 特例転入; CoreNotFound when there is none."""
+        ...
+
+    def benefits(self, resident_code: str) -> CoreBenefits:
+        """国保・介護認定・障害者手帳・児童手当 as recorded; CoreNotFound for an unknown code."""
         ...

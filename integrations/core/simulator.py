@@ -15,7 +15,12 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from integrations.core.models import CoreResident, HouseholdEntry, MovingOutCertificate
+from integrations.core.models import (
+    CoreBenefits,
+    CoreResident,
+    HouseholdEntry,
+    MovingOutCertificate,
+)
 
 DEMO_ADDRESS = "窓口デモ市本町一丁目２番３号"
 DEMO_DOMICILE = "窓口デモ市本町一丁目２番地"
@@ -98,6 +103,33 @@ MOVING_OUT: dict[str, MovingOutCertificate] = {
 }
 
 
+# What the demo municipality's records say (国保, 介護認定, 障害者手帳, 児童手当).
+BENEFITS: dict[str, CoreBenefits] = {
+    "99100700011": CoreBenefits(
+        resident_code="99100700011",
+        national_health=False,
+        care_certified=False,
+        disability_certificate=False,
+        child_allowance_recipient=True,
+    ),
+    "99100700022": CoreBenefits(
+        resident_code="99100700022",
+        national_health=False,
+        care_certified=False,
+        disability_certificate=False,
+        child_allowance_recipient=False,
+    ),
+    "99100700033": CoreBenefits(resident_code="99100700033", national_health=False),
+    "99100700044": CoreBenefits(
+        resident_code="99100700044",
+        national_health=False,
+        care_certified=True,
+        disability_certificate=True,
+        child_allowance_recipient=False,
+    ),
+}
+
+
 def _same_text(a: str, b: str) -> bool:
     """Exact, code point for code point, ignoring only spaces (ASCII or U+3000) between parts."""
     return a.replace("\u3000", "").replace(" ", "") == b.replace("\u3000", "").replace(" ", "")
@@ -162,6 +194,11 @@ class _Handler(BaseHTTPRequestHandler):
             found = [r for r in RESIDENTS if r.resident_code == parts[2]]
             if found:
                 self._send(200, found[0].model_dump(mode="json"))
+                return
+        elif parts[:2] == ["v1", "residents"] and parts[3:] == ["benefits"]:
+            benefits = BENEFITS.get(parts[2])
+            if benefits:
+                self._send(200, benefits.model_dump(mode="json"))
                 return
         elif parts[:2] == ["v1", "residents"] and parts[3:] == ["moving-out-certificate"]:
             certificate = MOVING_OUT.get(parts[2])

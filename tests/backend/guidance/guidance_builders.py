@@ -53,6 +53,7 @@ HOUSEHOLD_DEFAULTS: dict[str, Any] = {
     "municipal_grave_holder": False,
     "had_high_medical_costs": False,
     "receives_child_allowance": False,
+    "left_employee_insurance": False,
 }
 
 

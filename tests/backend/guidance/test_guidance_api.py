@@ -95,6 +95,8 @@ def test_upload_validate_diff_activate_rollback(client: TestClient, db: Session)
     diff = client.get("/api/v1/catalog/versions/2/diff?against=1", headers=headers).json()
     assert diff["procedures"]["changed"] == {"residence-certificate": ["fee_yen"]}
     assert any(line.startswith("+    fee_yen: 350") for line in diff["text"])
+    dated = {(r["procedure"], r["valid_from"], r["changed"]) for r in diff["rule_dates"]}
+    assert ("child-allowance", "2024-10-01", False) in dated
 
     assert client.get("/api/v1/catalog/active", headers=headers).json()["number"] is None
     for number in (1, 2):

@@ -139,7 +139,6 @@ SCENARIOS: list[Household] = [
         must={
             "moving-in-notice",
             "nhi-enroll",
-            "pension-enroll",
             "prenatal-checkup-exchange",
             "child-allowance",
             "child-medical",
@@ -300,7 +299,6 @@ SCENARIOS: list[Household] = [
         must={"special-moving-in"},
         must_not={"moving-in-notice"},
         answers={**MOVE_NOS, "special_move_in": True, "from_abroad": False, "expecting": False},
-        engine="特例転入 is the 転入届 itself: never list both",
     ),
     Household(
         "mi-13-student-19-on-national-health",
@@ -737,7 +735,6 @@ SCENARIOS: list[Household] = [
             "needs_childcare": False,
             "receives_child_allowance": True,
         },
-        engine="a birth in a household already receiving 児童手当 is a 額改定, not a 認定請求",
     ),
     Household(
         "b-07-newborn-birth-date-is-the-event-date",
@@ -754,7 +751,6 @@ SCENARIOS: list[Household] = [
             "receives_single_parent_allowance": False,
             "needs_childcare": False,
         },
-        engine="the newborn of a birth is born on the event date",
     ),
     # ================================= 死亡 (death) ===================================
     Household(
@@ -952,7 +948,6 @@ SCENARIOS: list[Household] = [
         must={"death-notice", "cremation-permit", "late-elderly-withdraw", "head-change"},
         never_ask={"members.0.deceased", "members.1.deceased", "members.2.deceased"},
         answers=OKUYAMI_NOS,
-        engine="the concerned member of a death is the deceased; the others are not",
     ),
     Household(
         "d-12-no-head-change-when-one-adult-remains-with-young-children",
@@ -966,7 +961,6 @@ SCENARIOS: list[Household] = [
         must={"death-notice", "single-parent-allowance-death"},
         must_not={"head-change"},
         answers=OKUYAMI_NOS,
-        engine="世帯主変更届 is not needed when one adult remains with children under 15",
     ),
     Household(
         "d-13-late-elderly-80-with-high-medical-costs",
