@@ -60,7 +60,6 @@ const T = {
     no_lists: "Cannot load the lists (events etc.). Retrying…",
   },
 };
-const MEMBER_ATTRIBUTES = ["insurance", "care_certified", "disability_certificate", "deceased"];
 
 const state = { lang: localStorage.getItem("staff.lang") || "ja", csrf: null, counter: null,
   visit: null, areas: [], cardJob: null, printJob: null, waitingSign: false };
@@ -521,21 +520,24 @@ function renderQuestion(question) {
   return row;
 }
 
+// A question's id is the key its answer is stored under (members.1.insurance is member 1's
+// insurance): sent as it is, never prefixed again. The server puts a member's field on the
+// member and anything else in the facts.
 async function answer(question, value) {
-  if (question.member !== null && question.member !== undefined && MEMBER_ATTRIBUTES.includes(question.id)) {
-    const member = state.visit.members[question.member];
-    if (member) return patchMember(member.id, { [question.id]: value });
-  }
-  const key = question.member !== null && question.member !== undefined ? `members.${question.member}.${question.id}` : question.id;
-  await patchVisit({ facts: { [key]: value } });
+  await postAnswers({ [question.id]: value });
 }
 
 async function answerAll(questions, value) {
-  const facts = {};
-  for (const q of questions) {
-    facts[q.member !== null && q.member !== undefined ? `members.${q.member}.${q.id}` : q.id] = value;
-  }
-  await patchVisit({ facts });
+  const answers = {};
+  for (const q of questions) answers[q.id] = value;
+  await postAnswers(answers);
+}
+
+async function postAnswers(answers) {
+  try {
+    state.visit = await api("POST", `/api/v1/visits/${state.visit.id}/answers`, { answers });
+    await refresh(false);
+  } catch (error) { fail(error); }
 }
 
 async function loadForms() {
