@@ -76,6 +76,11 @@ CERTIFICATE_LABELS: Final[dict[str, Labels]] = {
         "pt": "Certidão de renda e impostos",
     },
     "seal": {"ja": "印鑑登録証明書", "en": "Seal registration certificate"},
+    "residence_removed": {"ja": "住民票の除票の写し", "en": "Certificate of former residence"},
+    "family_register_attachment": {
+        "ja": "戸籍の附票の写し",
+        "en": "Copy of the family register's address record",
+    },
 }
 TAX_KIND_LABELS: Final[dict[str, Labels]] = {
     "income": {"ja": "所得証明書", "en": "Income certificate"},
