@@ -64,7 +64,7 @@ def start_server(database_url: str, *, seed: bool = True) -> tuple[subprocess.Po
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a loaded 2-core machine takes long to import the app
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(
@@ -76,7 +76,7 @@ def start_server(database_url: str, *, seed: bool = True) -> tuple[subprocess.Po
         except httpx.HTTPError:
             time.sleep(0.2)
     process.terminate()
-    raise RuntimeError("server did not answer /healthz within 30 s")
+    raise RuntimeError("server did not answer /healthz within 90 s")
 
 
 def stop_server(process: subprocess.Popen[bytes]) -> None:
@@ -155,12 +155,16 @@ TEXT_ANSWERS = {"relationship": "子", "birth_date": "H2.1.1"}
 
 
 def settled(page: Any, action: Any) -> None:
-    """Run ``action`` and wait until the staff console has rendered its result (it counts
-    each finished render in ``body[data-rev]``): an event, not a timer."""
+    """Run ``action`` and wait until the staff console has rendered its result and has
+    nothing more in flight (``body[data-rev]`` counts finished renders, ``body[data-busy]``
+    is "0" when no save or load is pending): an event, not a timer."""
     before = page.get_attribute("body", "data-rev") or ""
     action()
     page.wait_for_function(
-        "before => (document.body.dataset.rev || '') !== before", arg=before, timeout=20000
+        "before => (document.body.dataset.rev || '') !== before"
+        " && document.body.dataset.busy === '0'",
+        arg=before,
+        timeout=20000,
     )
 
 
@@ -170,6 +174,7 @@ def answer_shown_questions(clerk: Any, limit: int = 60) -> None:
     so the loop follows what is shown, not a fixed list."""
     page = clerk.page
     for _ in range(limit):
+        page.wait_for_function("() => document.body.dataset.busy !== '1'", timeout=20000)
         rows = page.locator("#questions .question")
         if rows.count() == 0:
             break

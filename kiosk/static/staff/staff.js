@@ -126,16 +126,23 @@ class ApiError extends Error {
   }
 }
 
-async function api(method, url, body) {
+// body[data-busy] is "1" while the console is saving or loading the visit (not while it
+// polls the devices or waits for a card or a signature): a test waits for "0", not a timer.
+async function api(method, url, body, { poll = false } = {}) {
   const headers = { "accept": "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (state.csrf && method !== "GET") headers["x-csrf-token"] = state.csrf;
-  const response = await fetch(url, { method, headers, credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
-  if (!response.ok) throw new ApiError(response.status, data);
-  return data;
+  if (!poll) { state.pending = (state.pending || 0) + 1; document.body.dataset.busy = "1"; }
+  try {
+    const response = await fetch(url, { method, headers, credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    const data = text ? JSON.parse(text) : null;
+    if (!response.ok) throw new ApiError(response.status, data);
+    return data;
+  } finally {
+    if (!poll && --state.pending === 0) document.body.dataset.busy = "0";
+  }
 }
 
 function show(id) {
@@ -277,8 +284,8 @@ async function useCounter(counter) {
 async function pollDevices() {
   if (!state.counter) return;
   try {
-    const agent = await api("GET", `/api/v1/agent/status?counter_id=${state.counter.id}`);
-    const tablet = await api("GET", `/api/v1/tablet/status?counter_id=${state.counter.id}`);
+    const agent = await api("GET", `/api/v1/agent/status?counter_id=${state.counter.id}`, undefined, { poll: true });
+    const tablet = await api("GET", `/api/v1/tablet/status?counter_id=${state.counter.id}`, undefined, { poll: true });
     state.agentOnline = agent.online; state.tabletOnline = tablet.online;
     const pill = $("agent-state");
     pill.textContent = `${t(agent.online ? "agent_on" : "agent_off")} / ${t(tablet.online ? "tablet_on" : "tablet_off")}`;
@@ -602,7 +609,7 @@ async function cardFailed(job) {
 
 async function waitForJob(id, onProgress) {
   for (;;) {
-    const job = await api("GET", `/api/v1/agent/jobs/${id}?wait=20`);
+    const job = await api("GET", `/api/v1/agent/jobs/${id}?wait=20`, undefined, { poll: true });
     if (job.status === "done" || job.status === "failed") return job;
     if (onProgress) onProgress(job);
     if (!job.agent_online && job.status !== "awaiting_pin") {
@@ -693,10 +700,15 @@ function questionText(question) {
 
 // Questions per member (the household's first), each answered where it is asked.
 function renderQuestions(all) {
-  const box = $("questions"); box.replaceChildren();
+  const box = $("questions");
   const unresolved = new Set((state.visit.unresolved || []).map((u) => u.question));
   const open = all.filter((q) => !unresolved.has(q.id));
   state.openQuestions = open;
+  // The same questions stay the same controls: the clerk's focus and place are kept.
+  const key = JSON.stringify([state.lang, state.visit.members.map(memberLabel), open]);
+  if (key === state.questionsKey) return;
+  state.questionsKey = key;
+  box.replaceChildren();
   const groups = new Map();
   for (const q of open) {
     const key = q.member === null || q.member === undefined ? -1 : q.member;
@@ -726,18 +738,26 @@ function choiceLabel(field, code) {
   return (labels && typeof labels === "object" && labels[code]) || code;
 }
 
-function countryName(code) {
-  try { return new Intl.DisplayNames([state.lang], { type: "region" }).of(code) || code; }
-  catch (error) { return code; }
+// Country names in the screen's language (the browser's own table), built once per language.
+const countryNames = {};
+function countries() {
+  if (countryNames[state.lang]) return countryNames[state.lang];
+  let names;
+  try { names = new Intl.DisplayNames([state.lang], { type: "region" }); } catch (error) { names = null; }
+  const name = (code) => (names && names.of(code)) || code;
+  const common = COMMON_COUNTRIES.map((code) => [name(code), code]);
+  const rest = ALL_COUNTRIES.filter((c) => !COMMON_COUNTRIES.includes(c))
+    .map((code) => [name(code), code]).sort((a, b) => a[0].localeCompare(b[0], state.lang));
+  countryNames[state.lang] = { common, rest };
+  return countryNames[state.lang];
 }
 
 function countrySelect() {
+  const { common, rest } = countries();
   const select = document.createElement("select");
   select.append(new Option("—", ""));
-  for (const code of COMMON_COUNTRIES) select.append(new Option(countryName(code), code));
+  for (const [name, code] of common) select.append(new Option(name, code));
   const others = document.createElement("optgroup"); others.label = t("other_countries");
-  const rest = ALL_COUNTRIES.filter((c) => !COMMON_COUNTRIES.includes(c))
-    .map((c) => [countryName(c), c]).sort((a, b) => a[0].localeCompare(b[0], state.lang));
   for (const [name, code] of rest) others.append(new Option(name, code));
   select.append(others);
   return select;
@@ -895,13 +915,13 @@ async function waitForSignature() {
   state.waitingSign = true;
   try {
     for (;;) {
-      const visit = await api("GET", `/api/v1/visits/${state.visit.id}`);
+      const visit = await api("GET", `/api/v1/visits/${state.visit.id}`, undefined, { poll: true });
       if (visit.status === "signed") {
         state.visit = visit; renderVisit();
         $("tablet-status").textContent = t("signed"); await loadDocuments(); $("print").focus(); return;
       }
       if (visit.status !== "confirming") return;
-      const tablet = await api("GET", `/api/v1/tablet/status?counter_id=${state.counter.id}`);
+      const tablet = await api("GET", `/api/v1/tablet/status?counter_id=${state.counter.id}`, undefined, { poll: true });
       if (!tablet.online) {
         $("tablet-status").className = "status error"; $("tablet-status").textContent = t("tablet_offline");
       } else if ($("tablet-status").className.includes("error")) {
