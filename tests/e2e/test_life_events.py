@@ -195,9 +195,18 @@ def test_birth(env: Env, console: Any, tablet: Any) -> None:  # noqa: F811
     assert console.input_value("#event-date") == "令和8年11月18日"
     assert console.inner_text("#event-date-shown") == "(2026-11-18)"
     assert "令和8年11月18日" in console.inner_text("#member-rows")
+    clerk.settled(lambda: clerk.type("#birth-place", "窓口デモ市立病院"))
+    clerk.settled(lambda: clerk.type("#domicile", "窓口県窓口デモ市中央一丁目２番"))
+    clerk.settled(lambda: clerk.type("#domicile-head", CARD.name))
     answer_everything(clerk)
     assert "出生届" in procedures(console)
     assert forms(console).strip()
+    record = console.evaluate("() => api('GET', `/api/v1/visits/${state.visit.id}/record`)")
+    child = record["members"][0]
+    assert child["concerned"] is True and child["relationship"] == "子"
+    assert child["domicile"].startswith("窓口県") and child["domicile_head"] == CARD.name
+    assert record["facts"]["birth_place"] == "窓口デモ市立病院"
+    assert record["applicant"]["member"] == 1 and record["applicant"]["relationship"] == "父"
     sign_and_hand_off(clerk, tablet, "出生 birth")
 
 
@@ -212,9 +221,13 @@ def test_death(env: Env, console: Any, tablet: Any) -> None:  # noqa: F811
     assert console.is_visible("#new-head")
     assert filer(console)[0].startswith(WIFE.name) and filer(console)[1] == "妻"
     assert CARD.name not in console.inner_text("#applicant")  # the deceased cannot file
+    clerk.settled(lambda: clerk.pick("#new-head", WIFE.name))
     answer_everything(clerk)
     text = procedures(console)
     assert "死亡届" in text and "葬祭費" in text
+    record = console.evaluate("() => api('GET', `/api/v1/visits/${state.visit.id}/record`)")
+    assert record["members"][0]["deceased"] is True
+    assert record["applicant"]["member"] == 1 and record["new_household_head"] == WIFE.name
     assert forms(console).strip()
     sign_and_hand_off(clerk, tablet, "死亡 death")
 

@@ -31,6 +31,8 @@ const T = {
     preview: "プレビュー", no_counters: "窓口の一覧を取得できません。", abandon: "受付を中止",
     abandon_confirm: "この受付を中止しますか？（バックオフィスには送りません）", abandoned: "受付を中止しました。",
     no_lists: "一覧（届出の種類など）を取得できません。再試行しています…",
+    birth_place: "出生の場所（病院名など）", domicile: "本籍（お子さんが入る戸籍）", domicile_head: "筆頭者",
+    as_on_card: "カードのとおり（変更できません）", kana_hint: "ひらがなでも可",
     concerned: "対象", add_newborn: "生まれたお子さんを追加", roles: "届出人・対象の方",
     deceased_person: "亡くなられた方", applicant: "届出人（届け出て署名する方）", applicant_name: "届出人の氏名",
     applicant_relationship: "届出人の続柄・資格", new_head: "新しい世帯主", representative: "代理人が届け出る（委任状あり）",
@@ -72,6 +74,9 @@ const T = {
     preview: "Preview", no_counters: "Cannot load the counters.", abandon: "Cancel visit",
     abandon_confirm: "Cancel this visit? (Nothing is sent to the back office.)", abandoned: "Visit cancelled.",
     no_lists: "Cannot load the lists (events etc.). Retrying…",
+    birth_place: "Place of birth (hospital etc.)", domicile: "Registered domicile (the child's family register)",
+    domicile_head: "Head of the family register",
+    as_on_card: "As read from the card (cannot be changed)", kana_hint: "Hiragana is fine",
     concerned: "Concerned", add_newborn: "Add the newborn", roles: "Filer and persons concerned",
     deceased_person: "Person who died", applicant: "Filer (files and signs)", applicant_name: "Filer's name",
     applicant_relationship: "Filer's relationship", new_head: "New head of household",
@@ -168,6 +173,10 @@ function applyLanguage() {
   document.documentElement.lang = state.lang;
   for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   $("lang-toggle").textContent = state.lang === "ja" ? "English" : "日本語";
+  $("m-kana").placeholder = t("kana_hint");
+  $("unresolved-reason").placeholder = state.lang === "ja" ? "例：保険証を持参していない" : "e.g. no insurance card with them";
+  state.questionsKey = null;  // questions are drawn again in the new language
+  if (state.visit && state.guidance) { renderQuestions(state.guidance.questions); updateSendButton(); }
   $("size-toggle").textContent = document.documentElement.classList.contains("large") ? t("smaller") : t("bigger");
   renderLists();
   if (state.visit) renderVisit();
@@ -405,11 +414,11 @@ function renderMembers(view) {
     const readonly = new Set(member.read_only_fields);
     const cell = (text, field) => {
       const td = document.createElement("td"); td.textContent = text || "—";
-      if (readonly.has(field)) { td.className = "readonly"; td.title = "カードのとおり（変更できません）"; }
+      if (readonly.has(field)) { td.className = "readonly"; td.title = t("as_on_card"); }
       return td;
     };
     const birth = dateCell(member.birth_date);
-    if (readonly.has("birth_date")) { birth.classList.add("readonly"); birth.title = "カードのとおり（変更できません）"; }
+    if (readonly.has("birth_date")) { birth.classList.add("readonly"); birth.title = t("as_on_card"); }
     const name = cell(member.name, "name");
     if (member.newborn) name.append(` (${t("newborn")})`);
     if (member.deceased) name.append(" †");
@@ -452,6 +461,7 @@ function fillSelect(select, options, chosen) {
 function renderRoles(view) {
   const visit = state.visit; const members = visit.members;
   $("roles-box").hidden = !members.length;
+  renderBirthData(view);
   $("deceased-field").hidden = !view.deceased;
   if (view.deceased) {
     const dead = members.findIndex((m) => m.deceased);
@@ -477,6 +487,26 @@ function renderRoles(view) {
   $("has-representative").checked = !!rep || $("has-representative").checked && !$("rep-name").value;
   $("rep-name-field").hidden = !$("has-representative").checked;
   if (document.activeElement !== $("rep-name")) $("rep-name").value = rep ? rep.name : "";
+}
+
+// The 出生届's data the counter can take down (the 出生届 itself is the 戸籍 office's form):
+// where the child was born, the 本籍 and 筆頭者 of the register the child enters.
+function renderBirthData(view) {
+  const newborn = state.visit.members.find((m) => m.newborn);
+  for (const id of ["birth-place-field", "domicile-field", "domicile-head-field"]) $(id).hidden = !view.newborn || !newborn;
+  if (!view.newborn || !newborn) return;
+  const keep = (id, value) => { if (document.activeElement !== $(id)) $(id).value = value || ""; };
+  keep("birth-place", state.visit.facts.birth_place);
+  keep("domicile", newborn.domicile);
+  keep("domicile-head", newborn.domicile_head);
+}
+
+async function changeBirthData(field) {
+  const newborn = state.visit.members.find((m) => m.newborn);
+  if (!newborn) return;
+  const value = $(field).value.trim() || null;
+  if (field === "birth-place") return patchVisit({ facts: { birth_place: value } });
+  return patchMember(newborn.id, { [field === "domicile" ? "domicile" : "domicile_head"]: value });
 }
 
 async function chooseApplicant() {
@@ -680,6 +710,7 @@ async function loadGuidance(seq) {
   try { result = await api("POST", `/api/v1/visits/${state.visit.id}/guidance`); }
   catch (error) { questions.textContent = error.message; return; }
   if (seq !== undefined && seq !== state.seq) return;  // stale: a later answer is rendering
+  state.guidance = result;
   state.questionTexts = Object.fromEntries(result.questions.map((q) => [q.id, questionText(q)]));
   renderQuestions(result.questions);
   procedures.replaceChildren();
@@ -1004,6 +1035,7 @@ function bind() {
   $("applicant-name").addEventListener("change", changeApplicantDetails);
   $("applicant-rel").addEventListener("change", changeApplicantDetails);
   $("deceased").addEventListener("change", chooseDeceased);
+  for (const id of ["birth-place", "domicile", "domicile-head"]) $(id).addEventListener("change", () => changeBirthData(id));
   $("new-head").addEventListener("change", () => patchVisit({ new_household_head: $("new-head").value || null }));
   $("has-representative").addEventListener("change", changeRepresentative);
   $("rep-name").addEventListener("change", changeRepresentative);
