@@ -334,3 +334,46 @@ def test_certificates_only(env: Env, console: Any, tablet: Any) -> None:  # noqa
     assert "住民票の写し" in procedures(console)
     assert "住民票" in forms(console)
     sign_and_hand_off(clerk, tablet, "証明書 certificates")
+
+
+def press(page: Any, selector: str, key: str = "Enter") -> None:
+    page.focus(selector)
+    page.keyboard.press(key)
+
+
+def test_keyboard_alone_and_the_code_remembered(env: Env, console: Any) -> None:  # noqa: F811
+    """No mouse: a visit opened, a member typed, a question marked 「確認できない」 with its
+    reason; after logging out the 団体コード is still there and the focus is on the user name."""
+    page = console
+    if page.is_visible("#visit"):
+        press(page, "#abandon")
+        press(page, "#confirm-yes")
+    page.wait_for_selector("#idle:not([hidden])")
+    press(page, "#walk-in")
+    page.wait_for_selector("#visit:not([hidden])")
+    settled(page, lambda: press(page, "#events button[data-event='moving-in']"))
+    press(page, "#add-member")
+    assert page.evaluate("() => document.activeElement.id") == "m-name"
+    page.keyboard.type("黒桐　幹也")
+    page.keyboard.press("Tab")
+    page.keyboard.type("こくとう　みきや")
+    page.keyboard.press("Tab")
+    page.keyboard.type("S55.2.17")
+    settled(page, lambda: page.keyboard.press("Enter"))  # Enter submits the member form
+    assert "昭和55年2月17日" in page.inner_text("#member-rows")
+    question = str(page.locator("#questions .question").first.get_attribute("data-question"))
+    press(page, f"#questions [data-question='{question}'] button.unsure")
+    page.wait_for_selector("#unresolved-dialog[open]")
+    page.keyboard.type("本人が不在のため")
+    settled(page, lambda: page.keyboard.press("Enter"))
+    assert "本人が不在のため" in page.inner_text("#unresolved-list")
+    assert page.locator(f"#questions [data-question='{question}']").count() == 0
+    press(page, "#abandon")
+    assert page.inner_text("#confirm-yes") == "受付を中止する"
+    assert page.inner_text("#confirm-no") == "戻る"
+    press(page, "#confirm-yes")
+    page.wait_for_selector("#idle:not([hidden])")
+    press(page, "#logout")
+    page.wait_for_selector("#login:not([hidden])")
+    assert page.input_value("#tenant-code") == "991007"
+    assert page.evaluate("() => document.activeElement.id") == "username"
