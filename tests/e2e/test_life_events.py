@@ -193,7 +193,7 @@ def test_birth(env: Env, console: Any, tablet: Any) -> None:  # noqa: F811
     assert "黒桐　はる" not in console.inner_text("#applicant")  # the newborn cannot file
     # The birth date typed once (和暦) is the event date too, shown in 和暦 with 西暦 beside.
     assert console.input_value("#event-date") == "令和8年11月18日"
-    assert console.inner_text("#event-date-shown") == "(2026-11-18)"
+    assert console.inner_text("#event-date-shown") == "令和8年11月18日 (2026-11-18)"
     assert "令和8年11月18日" in console.inner_text("#member-rows")
     clerk.settled(lambda: clerk.type("#birth-place", "窓口デモ市立病院"))
     clerk.settled(lambda: clerk.type("#domicile", "窓口県窓口デモ市中央一丁目２番"))

@@ -216,6 +216,10 @@ function dateField(id) {
   }
 }
 
+function typedDay(text) {
+  try { return text.trim() ? Lists.parseDate(text) : null; } catch (error) { return null; }
+}
+
 function today() {
   const now = new Date();
   const pad = (n) => String(n).padStart(2, "0");
@@ -365,8 +369,13 @@ function renderVisit() {
   const view = EVENT_VIEW[visit.event] || { date: "date_move" };
   $("event-date").closest("label").hidden = !view.date;
   if (view.date) $("event-date-label").textContent = t(view.date);
-  if (visit.event_date && document.activeElement !== $("event-date")) $("event-date").value = Lists.wareki(visit.event_date);
-  $("event-date-shown").textContent = visit.event_date ? `(${visit.event_date})` : "";
+  // What the clerk typed stays as typed while it means the stored day; otherwise (empty, or a
+  // day set elsewhere, e.g. the newborn's birth date) the day is shown in 和暦.
+  const dateInput = $("event-date");
+  if (visit.event_date && document.activeElement !== dateInput && typedDay(dateInput.value) !== visit.event_date) {
+    dateInput.value = Lists.wareki(visit.event_date);
+  }
+  $("event-date-shown").textContent = visit.event_date ? `${Lists.wareki(visit.event_date)} (${visit.event_date})` : "";
   renderMembers(view);
   renderRoles(view);
   $("address-box").hidden = !view.address;
