@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from backend.counter import consistency, states
 from backend.counter import service as visits
+from backend.counter.errors import QuestionsOpen
 from backend.counter.handoff import enqueue_handoff
 from backend.counter.models import Document, Signature, Visit
 from backend.counter.schemas import DocumentRead
@@ -168,12 +169,25 @@ def request_confirmation(session: Session, visit: Visit) -> Prepared:
     """「タブレットで確認」: the visit goes to the counter's tablet for checking and signing."""
     states.ensure_allowed(visit, states.VisitAction.SEND_TO_TABLET)
     prepared = prepare(session, visit)
+    refuse_open_questions(prepared)
     consistency.refuse_if_blocked(session, visit, prepared.record)
     if not prepared.forms:
         raise NoForms()
     states.apply(visit, states.VisitAction.SEND_TO_TABLET)
     visits.add_event(session, visit, "tablet.sent", {"forms": prepared.forms})
     return prepared
+
+
+def refuse_open_questions(prepared: Prepared) -> None:
+    """A question the guidance still asks changes the list of procedures: the resident must
+    not sign an incomplete list. The clerk answers it, or marks it 「確認できない」 with a reason
+    (``VisitRecord.unresolved``, which goes to the back office)."""
+    unresolved = {u.question for u in prepared.record.unresolved}
+    still_open = [q for q in prepared.guidance.questions if q.id not in unresolved]
+    if still_open:
+        raise QuestionsOpen(
+            questions=[{"id": q.id, "text": q.text.get("ja", q.id)} for q in still_open]
+        )
 
 
 def signature_digest(signature: SignatureShape) -> str:

@@ -57,3 +57,26 @@ class CardDataInvalid(BadRequest):
     default_message = (
         "カードから読み取ったデータの形式が正しくありません。手入力で対応してください。"
     )
+
+
+class ApplicantNotAllowed(BadRequest):
+    code = "applicant_not_allowed"
+    default_message = (
+        "亡くなられた方・生まれたお子さんは届出人になれません。届け出る方を選び直してください。"
+    )
+
+
+class AnswerKeyInvalid(BadRequest):
+    status_code = 422
+    code = "answer_key_invalid"
+    default_message = (
+        "回答の項目名が正しくありません（世帯員の回答は members.番号.項目 の形です）。"
+    )
+
+
+class QuestionsOpen(Conflict):
+    code = "questions_open"
+    default_message = (
+        "まだ確認していない質問があります。答えるか、「確認できない」として理由を入力してから、"
+        "タブレットで確認してください。"
+    )

@@ -51,6 +51,10 @@ class Visit(IdMixin, TimestampMixin, TenantOwned, Base):
         EncryptedJSON, default=dict, comment="free text and answers, encrypted"
     )
     certificates: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    roles: Mapped[dict[str, Any] | None] = mapped_column(
+        EncryptedJSON,
+        comment="届出人 (member id), 代理人, new head, unresolved questions; encrypted",
+    )
     closed_at: Mapped[dt.datetime | None] = mapped_column()
     purged_at: Mapped[dt.datetime | None] = mapped_column()
 

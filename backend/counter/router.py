@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from backend.counter import service
 from backend.counter.schemas import (
+    Answers,
     Journey,
     MemberCreate,
     MemberRead,
@@ -61,6 +62,15 @@ def update_visit(
     visit_id: str, body: VisitUpdate, principal: Writer, session: SessionDep
 ) -> VisitRead:
     return visit_read(session, service.update_visit(session, visit_id, body))
+
+
+@router.post("/{visit_id}/answers", response_model=VisitRead)
+def answer_questions(
+    visit_id: str, body: Answers, principal: Writer, session: SessionDep
+) -> VisitRead:
+    """Answers to the guidance's open questions, keyed by the question ``id`` as returned
+    (``members.1.nationality`` is member 1's nationality; never prefixed again)."""
+    return visit_read(session, service.answer_questions(session, visit_id, body.answers))
 
 
 @router.post("/{visit_id}/members", response_model=MemberRead, status_code=201)

@@ -9,7 +9,16 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from backend.platform.agentlink.schemas import AgentJobRead
 from contracts.signature import Signature
-from contracts.visit import Applicant, Certificate, Event, FactValue, Insurance, SexCode
+from contracts.visit import (
+    Applicant,
+    Certificate,
+    Event,
+    FactValue,
+    Insurance,
+    Representative,
+    SexCode,
+    Unresolved,
+)
 from forms.wareki import WarekiError, era_of
 
 # Fields a My Number Card holds (基本4情報): exactly as read, never edited by staff.
@@ -47,11 +56,28 @@ class VisitUpdate(Schema):
     previous_address: str | None = None
     new_address: str | None = None
     household_head: str | None = None
-    applicant: Applicant | None = None
+    applicant: Applicant | None = Field(
+        default=None,
+        description="the 届出人: ``member`` (index) for a household member, else a name; "
+        "null returns to the event's default (a parent for a birth, a survivor for a death)",
+    )
+    representative: Representative | None = Field(default=None, description="代理人")
+    new_household_head: str | None = None
     facts: dict[str, FactValue] | None = Field(
         default=None, description="merged into the visit's facts; a null value removes a fact"
     )
     certificates: list[Certificate] | None = None
+    unresolved: list[Unresolved] | None = Field(
+        default=None, description="questions the clerk could not confirm, with the reason"
+    )
+
+
+class Answers(Schema):
+    """Answers to the guidance's open questions, keyed by the question's ``id``
+    (``has_dog``, ``members.1.insurance``…). A member field goes to the member, anything else
+    to the visit's facts; a null value removes the answer."""
+
+    answers: dict[str, FactValue] = Field(min_length=1)
 
 
 class MemberAttributes(Schema):
@@ -59,6 +85,11 @@ class MemberAttributes(Schema):
     care_certified: bool | None = None
     disability_certificate: bool | None = None
     deceased: bool | None = None
+    concerned: bool | None = Field(
+        default=None, description="the member the event is about (newborn, spouse, mover)"
+    )
+    domicile: str | None = Field(default=None, description="本籍")
+    domicile_head: str | None = Field(default=None, description="筆頭者")
     residence_status: str | None = None
     residence_period_end: TypedDate | None = None
 
@@ -97,6 +128,10 @@ class MemberRead(MemberAttributes):
     address: str | None = None
     source: Literal["card", "staff", "core"]
     read_only_fields: list[str] = Field(description="fields the API refuses to change")
+    may_file: bool = Field(
+        default=True, description="can be the 届出人 (not the deceased, not the newborn)"
+    )
+    newborn: bool = Field(default=False, description="the child a birth is about")
 
 
 class VisitRead(Schema):
@@ -112,6 +147,12 @@ class VisitRead(Schema):
     new_address: str | None
     household_head: str | None
     applicant: Applicant | None
+    applicant_chosen: bool = Field(
+        default=False, description="the clerk chose the 届出人 (else the event's default)"
+    )
+    representative: Representative | None = None
+    new_household_head: str | None = None
+    unresolved: list[Unresolved] = Field(default_factory=list)
     facts: dict[str, Any]
     certificates: list[dict[str, Any]]
     members: list[MemberRead]

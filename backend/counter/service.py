@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from backend.counter import states
+from backend.counter import roles, states
 from backend.counter.errors import (
+    AnswerKeyInvalid,
     CardDataInvalid,
     CardFieldReadOnly,
     MemberNotFound,
@@ -186,19 +188,11 @@ def update_visit(session: Session, visit_id: str, changes: VisitUpdate) -> Visit
             setattr(visit, field, sent[field] or None)
             changed.append(field)
     if "applicant" in sent:
-        applicant = changes.applicant
-        visit.applicant_name = applicant.name if applicant else None
-        visit.applicant_relationship = applicant.relationship if applicant else None
-        visit.applicant_phone = applicant.phone if applicant else None
+        _set_applicant(visit, changes.applicant)
         changed.append("applicant")
+    changed += _set_roles(visit, changes, sent)
     if changes.facts is not None:
-        facts = dict(visit.facts or {})
-        for key, value in changes.facts.items():
-            if value is None:
-                facts.pop(key, None)
-            else:
-                facts[key] = value
-        visit.facts = facts
+        _merge_facts(visit, changes.facts)
         changed.append("facts")
     if changes.certificates is not None:
         visit.certificates = [
@@ -213,26 +207,152 @@ def update_visit(session: Session, visit_id: str, changes: VisitUpdate) -> Visit
     return visit
 
 
-MOVES = ("moving-in", "moving-within", "moving-out")
+MOVES = roles.MOVES
+
+
+def _set_applicant(visit: Visit, applicant: Applicant | None) -> None:
+    """The 届出人: a member (by index, or named as one), or someone outside the household;
+    None returns to the event's default."""
+    stored = roles.stored_roles(visit)
+    stored.pop("applicant_member", None)
+    stored.pop("applicant_relationship", None)
+    visit.applicant_name = visit.applicant_relationship = visit.applicant_phone = None
+    if applicant is not None:
+        member = _applicant_member(visit, applicant)
+        visit.applicant_phone = applicant.phone
+        if member is not None:
+            roles.refuse_filer(visit, member)
+            stored["applicant_member"] = member.id
+            if applicant.relationship:
+                stored["applicant_relationship"] = applicant.relationship
+        else:
+            visit.applicant_name = applicant.name
+            visit.applicant_relationship = applicant.relationship
+    visit.roles = stored
+
+
+def _applicant_member(visit: Visit, applicant: Applicant) -> HouseholdMember | None:
+    if applicant.member is not None:
+        if not 0 <= applicant.member < len(visit.members):
+            raise MemberNotFound()
+        return visit.members[applicant.member]
+    return next((m for m in visit.members if m.name == applicant.name), None)
+
+
+def _set_roles(visit: Visit, changes: VisitUpdate, sent: Mapping[str, Any]) -> list[str]:
+    """The 代理人, the new 世帯主 and the questions left unresolved (each only when sent)."""
+    stored = roles.stored_roles(visit)
+    changed: list[str] = []
+    if "representative" in sent:
+        representative = changes.representative
+        stored["representative"] = (
+            representative.model_dump(exclude_none=True) if representative else None
+        )
+        changed.append("representative")
+    if "new_household_head" in sent:
+        stored["new_household_head"] = changes.new_household_head or None
+        changed.append("new_household_head")
+    if changes.unresolved is not None:
+        stored["unresolved"] = [u.model_dump(exclude_none=True) for u in changes.unresolved]
+        changed.append("unresolved")
+    if changed:
+        visit.roles = {k: v for k, v in stored.items() if v is not None}
+    return changed
+
+
+def _merge_facts(visit: Visit, changes: Mapping[str, Any]) -> None:
+    facts = dict(visit.facts or {})
+    for key, value in changes.items():
+        refuse_member_field_fact(key, len(visit.members))
+        if value is None:
+            facts.pop(key, None)
+        else:
+            facts[key] = value
+    visit.facts = facts
+
+
+def _member_key(key: str, members: int) -> tuple[int, str] | None:
+    """``members.N.FIELD`` → (N, FIELD); None for a household key; a malformed key (say a
+    doubled ``members.0.members.0.x``, which no question reads) is refused."""
+    if not key.startswith("members."):
+        return None
+    parts = key.split(".")
+    if len(parts) != 3 or not parts[1].isdigit() or not parts[2] or parts[2] == "members":
+        raise AnswerKeyInvalid(key=key)
+    index = int(parts[1])
+    if index >= members:
+        raise AnswerKeyInvalid(f"世帯員 {index} はいません。", key=key)
+    return index, parts[2]
+
+
+def refuse_member_field_fact(key: str, members: int) -> None:
+    """A member's field (nationality, insurance…) belongs to the member, not the facts:
+    stored as a fact, the forms would never see it."""
+    found = _member_key(key, members)
+    if found is not None and found[1] in MemberUpdate.model_fields:
+        raise AnswerKeyInvalid(
+            "世帯員の項目は世帯員に記録します（回答は /answers に送ってください）。", key=key
+        )
+
+
+def answer_questions(session: Session, visit_id: str, answers: Mapping[str, Any]) -> Visit:
+    """Answers to the guidance's questions, each where it belongs: ``members.N.FIELD`` of a
+    member field on member N, anything else in the visit's facts. An answered question is no
+    longer among the unresolved ones."""
+    visit = get_visit(session, visit_id)
+    ensure_open(visit)
+    refuse_in_free_text(dict(answers))
+    by_member: dict[int, dict[str, Any]] = {}
+    facts: dict[str, Any] = {}
+    for key, value in answers.items():
+        found = _member_key(key, len(visit.members))
+        if found is not None and found[1] in MemberUpdate.model_fields:
+            by_member.setdefault(found[0], {})[found[1]] = value
+        else:
+            facts[key] = value
+    for index, fields in sorted(by_member.items()):
+        member = visit.members[index]
+        _update_member_fields(visit, member, _member_update(fields, member))
+    if facts:
+        _merge_facts(visit, facts)
+    stored = roles.stored_roles(visit)
+    if stored.get("unresolved"):
+        stored["unresolved"] = [u for u in stored["unresolved"] if u["question"] not in answers]
+        visit.roles = stored
+    _unsign(session, visit)
+    add_event(session, visit, "visit.answered", {"questions": sorted(answers)})
+    fill_defaults(visit)
+    session.flush()
+    return visit
+
+
+def _member_update(fields: Mapping[str, Any], member: HouseholdMember) -> MemberUpdate:
+    try:
+        return MemberUpdate.model_validate(fields)
+    except ValidationError as exc:
+        key = f"members.{member.position}.{exc.errors()[0]['loc'][0]}"
+        raise AnswerKeyInvalid(
+            f"{key} の回答が正しくありません: {exc.errors()[0]['msg']}", key=key
+        ) from exc
 
 
 def fill_defaults(visit: Visit) -> None:
-    """What the first card already tells us, so nobody types it: the previous address (for a
-    move, the card still holds it), the household head, and the applicant (本人)."""
+    """What the rows already tell us, so nobody types it: the previous address (for a move,
+    the card still holds it), the 世帯主 (the event's default 届出人: a parent at a birth, a
+    survivor at a death, never the newborn or the deceased) and the newborn's 続柄 (子)."""
     if not visit.members:
         return
-    first = visit.members[0]
     card = next((m for m in visit.members if m.source == "card"), None)
     if visit.event in MOVES and visit.previous_address is None and card and card.address:
         visit.previous_address = card.address
-    if first.relationship_to_head is None:
-        first.relationship_to_head = "世帯主"
-    if visit.household_head is None:
-        head = next((m for m in visit.members if m.relationship_to_head == "世帯主"), first)
-        visit.household_head = head.name
-    if visit.applicant_name is None:
-        visit.applicant_name = first.name
-        visit.applicant_relationship = "本人"
+    if roles.head_member(visit) is None and visit.household_head is None:
+        head = roles.default_head(visit)
+        if head is not None and head.relationship_to_head is None:
+            head.relationship_to_head = roles.HEAD
+    if roles.head_member(visit) is not None:
+        for member in visit.members:
+            if roles.is_newborn(visit, member) and member.relationship_to_head is None:
+                member.relationship_to_head = "子"
 
 
 def _unsign(session: Session, visit: Visit) -> None:
@@ -360,6 +480,20 @@ def update_member(
     visit = get_visit(session, visit_id)
     member = get_member(visit, member_id)
     ensure_open(visit)
+    _update_member_fields(visit, member, body)
+    fill_defaults(visit)
+    session.flush()
+    _unsign(session, visit)
+    add_event(
+        session,
+        visit,
+        "member.updated",
+        {"member_id": member.id, "fields": sorted(body.model_fields_set)},
+    )
+    return member
+
+
+def _update_member_fields(visit: Visit, member: HouseholdMember, body: MemberUpdate) -> None:
     sent = body.model_dump(exclude_unset=True)
     refuse_in_free_text(sent)
     if member.source == "card":
@@ -374,10 +508,17 @@ def update_member(
     if "relationship" in sent:
         member.relationship_to_head = sent["relationship"]
     _apply_attributes(member, sent)
-    session.flush()
-    _unsign(session, visit)
-    add_event(session, visit, "member.updated", {"member_id": member.id, "fields": sorted(sent)})
-    return member
+    if sent.get("deceased") or sent.get("concerned"):
+        _drop_impossible_filer(visit, member)
+
+
+def _drop_impossible_filer(visit: Visit, member: HouseholdMember) -> None:
+    """A member just marked deceased (or newborn) no longer files: back to the default."""
+    stored = roles.stored_roles(visit)
+    if stored.get("applicant_member") == member.id and not roles.may_file(visit, member):
+        stored.pop("applicant_member")
+        stored.pop("applicant_relationship", None)
+        visit.roles = stored
 
 
 def remove_member(session: Session, visit_id: str, member_id: str) -> None:
@@ -400,8 +541,10 @@ def local_today(tenant: Tenant) -> dt.date:
     return dt.datetime.now(ZoneInfo(tenant.timezone)).date()
 
 
-def member_record(member: HouseholdMember) -> Member:
-    attributes = member.attributes or {}
+def member_record(member: HouseholdMember, visit: Visit | None = None) -> Member:
+    attributes = dict(member.attributes or {})
+    if visit is not None and roles.is_newborn(visit, member):
+        attributes["concerned"] = True  # the newborn, even when not marked by hand
     return Member.model_validate(
         {
             "name": member.name,
@@ -425,13 +568,7 @@ def build_record(session: Session, visit: Visit) -> VisitRecord:
     if visit.event is None:
         raise VisitIncomplete()
     filed_on = visit.filed_on or local_today(tenant)
-    applicant = None
-    if visit.applicant_name:
-        applicant = Applicant(
-            name=visit.applicant_name,
-            relationship=visit.applicant_relationship,
-            phone=visit.applicant_phone,
-        )
+    stored = roles.stored_roles(visit)
     return VisitRecord.model_validate(
         {
             "visit_id": visit.id,
@@ -441,10 +578,13 @@ def build_record(session: Session, visit: Visit) -> VisitRecord:
             "filed_on": filed_on,
             "previous_address": visit.previous_address,
             "new_address": visit.new_address,
-            "household_head": visit.household_head,
-            "applicant": applicant,
-            "members": [member_record(m) for m in visit.members],
+            "household_head": roles.household_head_name(visit),
+            "new_household_head": stored.get("new_household_head"),
+            "applicant": applicant_record(visit),
+            "representative": stored.get("representative"),
+            "members": [member_record(m, visit) for m in visit.members],
             "facts": dict(visit.facts or {}),
+            "unresolved": stored.get("unresolved", []),
             "certificates": list(visit.certificates or []),
             "reception_label": reception_label(session, visit),
         }
@@ -455,6 +595,19 @@ def reception_label(session: Session, visit: Visit) -> str | None:
     """The visit as people name it on paper: ticket number and day, e.g. ``A-001 2026-12-02``."""
     ticket = queue_service.find_ticket(session, visit.ticket_id)
     return f"{ticket.display_number} {ticket.service_day.isoformat()}" if ticket else None
+
+
+def applicant_record(visit: Visit) -> Applicant | None:
+    found = roles.filer(visit)
+    if found is None:
+        return None
+    return Applicant(
+        name=found.name,
+        relationship=found.relationship,
+        phone=found.phone,
+        member=found.member,
+        address=found.address,
+    )
 
 
 def visit_record(session: Session, visit_id: str, principal: Principal) -> VisitRecord:

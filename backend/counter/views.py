@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from backend.counter import service
+from backend.counter import roles, service
 from backend.counter.models import HouseholdMember, Visit
 from backend.counter.schemas import CARD_FIELDS, MemberRead, VisitRead, VisitSummary
-from contracts import Applicant
 
 
-def member_read(member: HouseholdMember) -> MemberRead:
+def member_read(member: HouseholdMember, visit: Visit | None = None) -> MemberRead:
+    """A member as the console shows it; with ``visit``, also whether they may file."""
     attributes = {
         k: v for k, v in (member.attributes or {}).items() if k in service.ATTRIBUTE_FIELDS
     }
@@ -27,19 +27,15 @@ def member_read(member: HouseholdMember) -> MemberRead:
             "address": member.address,
             "source": member.source,
             "read_only_fields": list(CARD_FIELDS) if member.source == "card" else [],
+            "may_file": roles.may_file(visit, member) if visit else True,
+            "newborn": roles.is_newborn(visit, member) if visit else False,
             **attributes,
         }
     )
 
 
 def visit_read(session: Session, visit: Visit) -> VisitRead:
-    applicant = None
-    if visit.applicant_name:
-        applicant = Applicant(
-            name=visit.applicant_name,
-            relationship=visit.applicant_relationship,
-            phone=visit.applicant_phone,
-        )
+    stored = roles.stored_roles(visit)
     return VisitRead(
         id=visit.id,
         status=visit.status,
@@ -51,11 +47,15 @@ def visit_read(session: Session, visit: Visit) -> VisitRead:
         filed_on=visit.filed_on,
         previous_address=visit.previous_address,
         new_address=visit.new_address,
-        household_head=visit.household_head,
-        applicant=applicant,
+        household_head=roles.household_head_name(visit),
+        applicant=service.applicant_record(visit),
+        applicant_chosen=roles.chosen_filer(visit) is not None or bool(visit.applicant_name),
+        representative=stored.get("representative"),
+        new_household_head=stored.get("new_household_head"),
+        unresolved=stored.get("unresolved", []),
         facts=dict(visit.facts or {}),
         certificates=list(visit.certificates or []),
-        members=[member_read(m) for m in visit.members],
+        members=[member_read(m, visit) for m in visit.members],
         created_at=visit.created_at,
         closed_at=visit.closed_at,
     )

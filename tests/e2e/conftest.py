@@ -64,7 +64,7 @@ def start_server(database_url: str, *, seed: bool = True) -> tuple[subprocess.Po
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a loaded 2-core machine takes long to import the app
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(
@@ -76,7 +76,7 @@ def start_server(database_url: str, *, seed: bool = True) -> tuple[subprocess.Po
         except httpx.HTTPError:
             time.sleep(0.2)
     process.terminate()
-    raise RuntimeError("server did not answer /healthz within 30 s")
+    raise RuntimeError("server did not answer /healthz within 90 s")
 
 
 def stop_server(process: subprocess.Popen[bytes]) -> None:
@@ -126,3 +126,85 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     finally:
         context.close()
+
+
+# --- the clerk's effort per life event, printed at the end of a normal pytest run -----------
+
+CLERK_EFFORT: list[tuple[str, int, int, int]] = []  # (flow, actions, typed characters, members)
+
+
+def record_effort(flow: str, actions: int, typed_characters: int, members: int) -> None:
+    CLERK_EFFORT.append((flow, actions, typed_characters, members))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    # pytest loads this file as a conftest under its own module name; the tests import it as
+    # tests.e2e.conftest: read the list the tests wrote to.
+    shared = sys.modules.get("tests.e2e.conftest")
+    rows = getattr(shared, "CLERK_EFFORT", CLERK_EFFORT)
+    if not rows:
+        return
+    terminalreporter.write_sep("-", "clerk effort per life event (staff console, Chromium)")
+    for flow, actions, typed, members in rows:
+        terminalreporter.write_line(
+            f"{flow:<18} members {members}  clerk actions {actions:>3}  typed characters {typed:>4}"
+        )
+
+
+# --- the staff console's questions, answered through the UI -------------------------------
+
+# The plainest answer to what is left, in the clerk's words (select values, typed text).
+SELECT_ANSWERS = {"nationality": "JP", "insurance": "national_health"}
+TEXT_ANSWERS = {"relationship": "子", "birth_date": "H2.1.1"}
+
+
+def settled(page: Any, action: Any) -> None:
+    """Run ``action`` and wait until the staff console has rendered its result and has
+    nothing more in flight (``body[data-rev]`` counts finished renders, ``body[data-busy]``
+    is "0" when no save or load is pending): an event, not a timer."""
+    before = page.get_attribute("body", "data-rev") or ""
+    action()
+    page.wait_for_function(
+        "before => (document.body.dataset.rev || '') !== before"
+        " && document.body.dataset.busy === '0'",
+        arg=before,
+        timeout=20000,
+    )
+
+
+def answer_shown_questions(clerk: Any, limit: int = 60) -> None:
+    """Answer whatever the console asks until no question is open, through the clerk's
+    counted hands (``clerk.click``, ``clerk.type``, ``clerk.actions``): the catalog changes,
+    so the loop follows what is shown, not a fixed list."""
+    page = clerk.page
+    for _ in range(limit):
+        page.wait_for_function("() => document.body.dataset.busy !== '1'", timeout=20000)
+        rows = page.locator("#questions .question")
+        if rows.count() == 0:
+            break
+        if page.locator("#all-no").count():
+            settled(page, lambda: clerk.click("#all-no"))
+        else:
+            _answer_one(clerk, str(rows.first.get_attribute("data-question")))
+    assert page.locator("#questions .question").count() == 0, "questions still open"
+    assert page.is_hidden("#open-block")
+
+
+def _answer_one(clerk: Any, question: str) -> None:
+    page = clerk.page
+    field = question.rsplit(".", 1)[-1]
+    row = f"#questions [data-question='{question}']"
+    if page.locator(f"{row} select").count():
+        value = SELECT_ANSWERS.get(field) or page.eval_on_selector(
+            f"{row} select", "s => [...s.options].map(o => o.value).find(v => v)"
+        )
+
+        def pick() -> None:
+            clerk.actions += 1
+            page.select_option(f"{row} select", value=value)
+
+        settled(page, pick)
+    elif page.locator(f"{row} input").count():
+        settled(page, lambda: clerk.type(f"{row} input", TEXT_ANSWERS.get(field, "1")))
+    else:
+        settled(page, lambda: clerk.click(f"{row} button:text-is('いいえ')"))

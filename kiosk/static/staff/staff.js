@@ -31,6 +31,22 @@ const T = {
     preview: "プレビュー", no_counters: "窓口の一覧を取得できません。", abandon: "受付を中止",
     abandon_confirm: "この受付を中止しますか？（バックオフィスには送りません）", abandoned: "受付を中止しました。",
     no_lists: "一覧（届出の種類など）を取得できません。再試行しています…",
+    birth_place: "出生の場所（病院名など）", domicile: "本籍（お子さんが入る戸籍）", domicile_head: "筆頭者",
+    as_on_card: "カードのとおり（変更できません）", kana_hint: "ひらがなでも可",
+    concerned: "対象", add_newborn: "生まれたお子さんを追加", roles: "届出人・対象の方",
+    deceased_person: "亡くなられた方", applicant: "届出人（届け出て署名する方）", applicant_name: "届出人の氏名",
+    applicant_relationship: "届出人の続柄・資格", new_head: "新しい世帯主", representative: "代理人が届け出る（委任状あり）",
+    representative_name: "代理人の氏名", destination: "転出先の住所（国外は国名）", back: "戻る",
+    unresolved: "確認できなかった質問（バックオフィスへ送ります）", unresolved_reason: "確認できない理由",
+    unresolved_save: "確認できないとして記録する", abandon_yes: "受付を中止する", unsure: "確認できない",
+    household_questions: "世帯について", undo: "取り消す", outside: "世帯外の方（氏名を入力）", choose: "選んでください",
+    newborn: "生まれたお子さん", newborn_form: "生まれたお子さん（カードはまだありません）", auto: "（自動）",
+    other_countries: "その他の国・地域",
+    open_block: (n) => `タブレットで確認する前に、次の ${n} 件に答えるか「確認できない」にしてください。`,
+    date_birth: "出生日", date_death: "死亡日", date_marriage: "婚姻日", date_divorce: "離婚日", date_move: "異動日",
+    date_change: "変更日", destination_legend: "転出先", new_address_legend: "新しい住所", address_change: "住所の変更（ある場合）",
+    choice_insurance: { national_health: "国民健康保険", employee: "職場の健康保険（社会保険）",
+      late_elderly: "後期高齢者医療", welfare: "生活保護", none: "加入していない" },
   },
   en: {
     title: "Counter", bigger: "Larger text", smaller: "Normal text", logout: "Log out", login: "Log in",
@@ -58,9 +74,49 @@ const T = {
     preview: "Preview", no_counters: "Cannot load the counters.", abandon: "Cancel visit",
     abandon_confirm: "Cancel this visit? (Nothing is sent to the back office.)", abandoned: "Visit cancelled.",
     no_lists: "Cannot load the lists (events etc.). Retrying…",
+    birth_place: "Place of birth (hospital etc.)", domicile: "Registered domicile (the child's family register)",
+    domicile_head: "Head of the family register",
+    as_on_card: "As read from the card (cannot be changed)", kana_hint: "Hiragana is fine",
+    concerned: "Concerned", add_newborn: "Add the newborn", roles: "Filer and persons concerned",
+    deceased_person: "Person who died", applicant: "Filer (files and signs)", applicant_name: "Filer's name",
+    applicant_relationship: "Filer's relationship", new_head: "New head of household",
+    representative: "Filed by a proxy (with a letter of attorney)", representative_name: "Proxy's name",
+    destination: "Destination address (country if abroad)", back: "Back",
+    unresolved: "Questions not confirmed (sent to the back office)", unresolved_reason: "Why it cannot be confirmed",
+    unresolved_save: "Record as not confirmed", abandon_yes: "Cancel the visit", unsure: "Can't confirm",
+    household_questions: "Household", undo: "Undo", outside: "Someone outside the household (type the name)",
+    choose: "Choose", newborn: "Newborn", newborn_form: "The newborn (no card yet)", auto: "(default)",
+    other_countries: "Other countries and regions",
+    open_block: (n) => `Before confirming on the tablet, answer these ${n} questions or mark them "Can't confirm".`,
+    date_birth: "Date of birth", date_death: "Date of death", date_marriage: "Date of marriage",
+    date_divorce: "Date of divorce", date_move: "Date of the move", date_change: "Date of the change",
+    destination_legend: "Destination", new_address_legend: "New address", address_change: "Change of address (if any)",
+    choice_insurance: { national_health: "National Health Insurance", employee: "Employer's health insurance",
+      late_elderly: "Late-stage elderly medical care", welfare: "Public assistance", none: "None" },
   },
 };
-const MEMBER_ATTRIBUTES = ["insurance", "care_certified", "disability_certificate", "deceased"];
+
+// What each life event shows: the sections that do not apply are hidden.
+const MOVES = ["moving-in", "moving-within", "moving-out"];
+const EVENT_VIEW = {
+  "moving-in": { date: "date_move", address: "local", concerned: true },
+  "moving-within": { date: "date_move", address: "local", concerned: true },
+  "moving-out": { date: "date_move", address: "free", concerned: true },
+  birth: { date: "date_birth", newborn: true },
+  death: { date: "date_death", deceased: true, newHead: true },
+  marriage: { date: "date_marriage", address: "local", concerned: true },
+  divorce: { date: "date_divorce", address: "local", concerned: true },
+  "household-change": { date: "date_change", concerned: true, newHead: true },
+  certificate: { date: null },
+};
+// Countries offered first in the nationality picker (the most common at Japanese counters).
+const COMMON_COUNTRIES = ["JP", "CN", "KR", "VN", "PH", "BR", "NP", "ID", "TW", "US", "MM", "TH", "LK", "IN", "PE"];
+const ALL_COUNTRIES = ("AF AL DZ AD AO AG AR AM AU AT AZ BS BH BD BB BY BE BZ BJ BT BO BA BW BR BN BG BF BI CV KH CM CA "
+  + "CF TD CL CN CO KM CG CD CR CI HR CU CY CZ DK DJ DM DO EC EG SV GQ ER EE SZ ET FJ FI FR GA GM GE DE GH GR GD GT GN "
+  + "GW GY HT HN HK HU IS IN ID IR IQ IE IL IT JM JP JO KZ KE KI KP KR KW KG LA LV LB LS LR LY LI LT LU MO MG MW MY MV "
+  + "ML MT MH MR MU MX FM MD MC MN ME MA MZ MM NA NR NP NL NZ NI NE NG MK NO OM PK PW PS PA PG PY PE PH PL PT QA RO RU "
+  + "RW KN LC VC WS SM ST SA SN RS SC SL SG SK SI SB SO ZA SS ES LK SD SR SE CH SY TW TJ TZ TH TL TG TO TT TN TR TM TV "
+  + "UG UA AE GB US UY UZ VU VA VE VN YE ZM ZW").split(" ");
 
 const state = { lang: localStorage.getItem("staff.lang") || "ja", csrf: null, counter: null,
   visit: null, areas: [], cardJob: null, printJob: null, waitingSign: false };
@@ -75,21 +131,30 @@ class ApiError extends Error {
   }
 }
 
-async function api(method, url, body) {
+// body[data-busy] is "1" while the console is saving or loading the visit (not while it
+// polls the devices or waits for a card or a signature): a test waits for "0", not a timer.
+async function api(method, url, body, { poll = false } = {}) {
   const headers = { "accept": "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (state.csrf && method !== "GET") headers["x-csrf-token"] = state.csrf;
-  const response = await fetch(url, { method, headers, credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
-  if (!response.ok) throw new ApiError(response.status, data);
-  return data;
+  if (!poll) { state.pending = (state.pending || 0) + 1; document.body.dataset.busy = "1"; }
+  try {
+    const response = await fetch(url, { method, headers, credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    const data = text ? JSON.parse(text) : null;
+    if (!response.ok) throw new ApiError(response.status, data);
+    return data;
+  } finally {
+    if (!poll && --state.pending === 0) document.body.dataset.busy = "0";
+  }
 }
 
 function show(id) {
   for (const section of ["login", "pick-counter", "idle", "visit"]) $(section).hidden = section !== id;
-  const focus = { login: "tenant-code", "pick-counter": null, idle: "call-next", visit: null }[id];
+  const remembered = localStorage.getItem("staff.tenant_code");
+  if (id === "login" && remembered && !$("tenant-code").value) $("tenant-code").value = remembered;
+  const focus = { login: remembered ? "username" : "tenant-code", "pick-counter": null, idle: "call-next", visit: null }[id];
   if (focus) $(focus).focus();
 }
 
@@ -108,6 +173,10 @@ function applyLanguage() {
   document.documentElement.lang = state.lang;
   for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   $("lang-toggle").textContent = state.lang === "ja" ? "English" : "日本語";
+  $("m-kana").placeholder = t("kana_hint");
+  $("unresolved-reason").placeholder = state.lang === "ja" ? "例：保険証を持参していない" : "e.g. no insurance card with them";
+  state.questionsKey = null;  // questions are drawn again in the new language
+  if (state.visit && state.guidance) { renderQuestions(state.guidance.questions); updateSendButton(); }
   $("size-toggle").textContent = document.documentElement.classList.contains("large") ? t("smaller") : t("bigger");
   renderLists();
   if (state.visit) renderVisit();
@@ -145,6 +214,10 @@ function dateField(id) {
     input.setAttribute("aria-invalid", "true");
     throw error;
   }
+}
+
+function typedDay(text) {
+  try { return text.trim() ? Lists.parseDate(text) : null; } catch (error) { return null; }
 }
 
 function today() {
@@ -188,6 +261,7 @@ async function login(event) {
       password: $("password").value };
     const result = await api("POST", "/api/v1/auth/login", body);
     state.csrf = result.csrf_token; $("password").value = ""; $("logout").hidden = false; say("");
+    localStorage.setItem("staff.tenant_code", body.tenant_code);
     await pickCounter();
   } catch (error) { fail(error); }
 }
@@ -223,8 +297,8 @@ async function useCounter(counter) {
 async function pollDevices() {
   if (!state.counter) return;
   try {
-    const agent = await api("GET", `/api/v1/agent/status?counter_id=${state.counter.id}`);
-    const tablet = await api("GET", `/api/v1/tablet/status?counter_id=${state.counter.id}`);
+    const agent = await api("GET", `/api/v1/agent/status?counter_id=${state.counter.id}`, undefined, { poll: true });
+    const tablet = await api("GET", `/api/v1/tablet/status?counter_id=${state.counter.id}`, undefined, { poll: true });
     state.agentOnline = agent.online; state.tabletOnline = tablet.online;
     const pill = $("agent-state");
     pill.textContent = `${t(agent.online ? "agent_on" : "agent_off")} / ${t(tablet.online ? "tablet_on" : "tablet_off")}`;
@@ -265,9 +339,17 @@ async function patchVisit(changes) {
 }
 
 async function refresh(reload = true) {
-  if (reload) state.visit = await api("GET", `/api/v1/visits/${state.visit.id}`);
+  const seq = state.seq = (state.seq || 0) + 1;
+  if (reload) {
+    const visit = await api("GET", `/api/v1/visits/${state.visit.id}`);
+    if (seq !== state.seq) return;  // a later refresh is under way: it renders
+    state.visit = visit;
+  }
   renderVisit();
-  await Promise.all([loadGuidance(), loadForms()]);
+  await Promise.all([loadGuidance(seq), loadForms(seq)]);
+  if (seq !== state.seq) return;
+  // Each finished render counts up: a test (or an assistive script) waits for it, not a timer.
+  document.body.dataset.rev = String((+document.body.dataset.rev || 0) + 1);
 }
 
 function renderVisit() {
@@ -283,8 +365,27 @@ function renderVisit() {
     button.addEventListener("click", () => chooseEvent(code));
     events.append(button);
   }
-  if (visit.event_date && document.activeElement !== $("event-date")) $("event-date").value = visit.event_date;
-  renderMembers();
+  $("event-title").textContent = visit.event ? Lists.label("events", visit.event, state.lang) : "";
+  const view = EVENT_VIEW[visit.event] || { date: "date_move" };
+  $("event-date").closest("label").hidden = !view.date;
+  if (view.date) $("event-date-label").textContent = t(view.date);
+  // What the clerk typed stays as typed while it means the stored day; otherwise (empty, or a
+  // day set elsewhere, e.g. the newborn's birth date) the day is shown in 和暦.
+  const dateInput = $("event-date");
+  if (visit.event_date && document.activeElement !== dateInput && typedDay(dateInput.value) !== visit.event_date) {
+    dateInput.value = Lists.wareki(visit.event_date);
+  }
+  $("event-date-shown").textContent = visit.event_date ? `${Lists.wareki(visit.event_date)} (${visit.event_date})` : "";
+  renderMembers(view);
+  renderRoles(view);
+  $("address-box").hidden = !view.address;
+  $("address-local").hidden = view.address !== "local";
+  $("address-free-field").hidden = view.address !== "free";
+  const legend = view.address === "free" ? "destination_legend"
+    : (MOVES.includes(visit.event) ? "new_address_legend" : "address_change");
+  $("address-legend").textContent = t(legend);
+  $("new-address-label").textContent = t(view.address === "free" ? "destination_legend" : "new_address_legend");
+  if (view.address === "free" && document.activeElement !== $("address-free")) $("address-free").value = visit.new_address || "";
   $("previous-address").textContent = visit.previous_address || "—";
   $("new-address").textContent = visit.new_address || "—";
   const certs = visit.certificates || [];
@@ -295,20 +396,42 @@ function renderVisit() {
   $("cert-tax").checked = !!tax;
   $("cert-tax-year").value = tax ? tax.fiscal_year : defaultFiscalYear();
   $("after-box").hidden = !["signed", "closed"].includes(visit.status);
-  $("send-tablet").disabled = visit.status === "signed";
+  renderUnresolved();
+  updateSendButton();
 }
 
-function renderMembers() {
+// A date as the clerk reads it: 和暦, with 西暦 beside.
+function dateCell(iso) {
+  const td = document.createElement("td"); td.className = "date";
+  if (!iso) { td.textContent = "—"; return td; }
+  const small = document.createElement("small"); small.textContent = iso;
+  td.append(Lists.wareki(iso), small);
+  return td;
+}
+
+function memberLabel(member) {
+  const role = member.newborn ? t("newborn") : member.relationship;
+  return role ? `${member.name}（${role}）` : member.name;
+}
+
+function renderMembers(view) {
   const rows = $("member-rows"); rows.replaceChildren();
-  for (const member of state.visit.members) {
+  $("concerned-head").hidden = !view.concerned;
+  $("add-newborn").hidden = !view.newborn;
+  state.visit.members.forEach((member, index) => {
     const tr = document.createElement("tr");
     const readonly = new Set(member.read_only_fields);
     const cell = (text, field) => {
       const td = document.createElement("td"); td.textContent = text || "—";
-      if (readonly.has(field)) { td.className = "readonly"; td.title = "カードのとおり（変更できません）"; }
+      if (readonly.has(field)) { td.className = "readonly"; td.title = t("as_on_card"); }
       return td;
     };
-    tr.append(cell(member.name, "name"), cell(member.birth_date, "birth_date"), cell(Lists.label("sexes", member.sex, state.lang), "sex"));
+    const birth = dateCell(member.birth_date);
+    if (readonly.has("birth_date")) { birth.classList.add("readonly"); birth.title = t("as_on_card"); }
+    const name = cell(member.name, "name");
+    if (member.newborn) name.append(` (${t("newborn")})`);
+    if (member.deceased) name.append(" †");
+    tr.append(name, birth, cell(Lists.label("sexes", member.sex, state.lang), "sex"));
     const rel = document.createElement("td");
     const input = document.createElement("input");
     input.value = member.relationship || ""; input.setAttribute("list", "relationships"); input.size = 6;
@@ -320,14 +443,113 @@ function renderMembers() {
     badge.className = `badge ${member.source === "card" ? "card-src" : ""}`;
     badge.textContent = t(member.source === "card" ? "card" : "staff");
     src.append(badge); tr.append(src);
+    const concerned = document.createElement("td"); concerned.hidden = !view.concerned;
+    const box = document.createElement("input"); box.type = "checkbox"; box.className = "concerned";
+    box.checked = member.concerned !== false && (member.concerned === true || MOVES.includes(state.visit.event));
+    box.setAttribute("aria-label", `${t("concerned")} ${member.name}`);
+    box.addEventListener("change", () => patchMember(member.id, { concerned: box.checked }));
+    concerned.append(box); tr.append(concerned);
     const actions = document.createElement("td");
     const remove = document.createElement("button");
     remove.type = "button"; remove.className = "secondary small"; remove.textContent = t("remove");
     remove.setAttribute("aria-label", `${t("remove")} ${member.name}`);
     remove.addEventListener("click", () => removeMember(member.id));
     actions.append(remove); tr.append(actions);
+    tr.dataset.index = index;
     rows.append(tr);
+  });
+}
+
+// --- roles: who files, who is concerned -------------------------------------------------
+
+function fillSelect(select, options, chosen) {
+  select.replaceChildren(...options.map(([value, label]) => new Option(label, value)));
+  select.value = chosen;
+}
+
+function renderRoles(view) {
+  const visit = state.visit; const members = visit.members;
+  $("roles-box").hidden = !members.length;
+  renderBirthData(view);
+  $("deceased-field").hidden = !view.deceased;
+  if (view.deceased) {
+    const dead = members.findIndex((m) => m.deceased);
+    fillSelect($("deceased"), [["", t("choose")], ...members.map((m, i) => [String(i), memberLabel(m)])],
+      dead < 0 ? "" : String(dead));
   }
+  const applicant = visit.applicant || {};
+  const options = members.map((m, i) => [m, i]).filter(([m]) => m.may_file)
+    .map(([m, i]) => [String(i), memberLabel(m) + (visit.applicant_chosen || applicant.member !== i ? "" : ` ${t("auto")}`)]);
+  const outside = applicant.name && (applicant.member === null || applicant.member === undefined);
+  fillSelect($("applicant"), [...options, ["other", t("outside")]],
+    outside ? "other" : (applicant.member === null || applicant.member === undefined ? "" : String(applicant.member)));
+  $("applicant-name-field").hidden = !outside && $("applicant").value !== "other";
+  if (document.activeElement !== $("applicant-name")) $("applicant-name").value = outside ? applicant.name : "";
+  if (document.activeElement !== $("applicant-rel")) $("applicant-rel").value = applicant.relationship || "";
+  $("new-head-field").hidden = !view.newHead;
+  if (view.newHead) {
+    const survivors = members.filter((m) => !m.deceased && !m.newborn);
+    fillSelect($("new-head"), [["", t("choose")], ...survivors.map((m) => [m.name, memberLabel(m)])],
+      visit.new_household_head || "");
+  }
+  const rep = visit.representative;
+  $("has-representative").checked = !!rep || $("has-representative").checked && !$("rep-name").value;
+  $("rep-name-field").hidden = !$("has-representative").checked;
+  if (document.activeElement !== $("rep-name")) $("rep-name").value = rep ? rep.name : "";
+}
+
+// The 出生届's data the counter can take down (the 出生届 itself is the 戸籍 office's form):
+// where the child was born, the 本籍 and 筆頭者 of the register the child enters.
+function renderBirthData(view) {
+  const newborn = state.visit.members.find((m) => m.newborn);
+  for (const id of ["birth-place-field", "domicile-field", "domicile-head-field"]) $(id).hidden = !view.newborn || !newborn;
+  if (!view.newborn || !newborn) return;
+  const keep = (id, value) => { if (document.activeElement !== $(id)) $(id).value = value || ""; };
+  keep("birth-place", state.visit.facts.birth_place);
+  keep("domicile", newborn.domicile);
+  keep("domicile-head", newborn.domicile_head);
+}
+
+async function changeBirthData(field) {
+  const newborn = state.visit.members.find((m) => m.newborn);
+  if (!newborn) return;
+  const value = $(field).value.trim() || null;
+  if (field === "birth-place") return patchVisit({ facts: { birth_place: value } });
+  return patchMember(newborn.id, { [field === "domicile" ? "domicile" : "domicile_head"]: value });
+}
+
+async function chooseApplicant() {
+  const value = $("applicant").value;
+  if (value === "other") { $("applicant-name-field").hidden = false; $("applicant-name").focus(); return; }
+  const member = state.visit.members[+value];
+  await patchVisit({ applicant: { name: member.name, member: +value } });
+}
+
+async function changeApplicantDetails() {
+  const value = $("applicant").value;
+  const relationship = $("applicant-rel").value.trim() || null;
+  if (value === "other") {
+    const name = $("applicant-name").value.trim();
+    if (name) await patchVisit({ applicant: { name, relationship } });
+    return;
+  }
+  const member = state.visit.members[+value];
+  if (member) await patchVisit({ applicant: { name: member.name, member: +value, relationship } });
+}
+
+async function chooseDeceased() {
+  const chosen = $("deceased").value;
+  const answers = {};
+  if (chosen !== "") state.visit.members.forEach((m, i) => { answers[`members.${i}.deceased`] = String(i) === chosen; });
+  if (Object.keys(answers).length) await postAnswers(answers);
+}
+
+async function changeRepresentative() {
+  const on = $("has-representative").checked;
+  $("rep-name-field").hidden = !on;
+  const name = $("rep-name").value.trim();
+  if (on && !name) { $("rep-name").focus(); return; }
+  await patchVisit({ representative: on ? { name, power_of_attorney: true } : null });
 }
 
 async function chooseEvent(code) {
@@ -355,6 +577,15 @@ async function removeMember(id) {
   catch (error) { fail(error); }
 }
 
+function openMemberForm(newborn) {
+  state.newbornMode = newborn;
+  $("member-form").hidden = false;
+  $("member-form-title").textContent = newborn ? t("newborn_form") : "";
+  $("m-rel").value = newborn ? "子" : "";
+  if (newborn && state.visit.event_date) $("m-birth").value = Lists.wareki(state.visit.event_date);
+  $("m-name").focus();
+}
+
 async function addMember(event) {
   event.preventDefault();
   try {
@@ -365,9 +596,15 @@ async function addMember(event) {
     if (birth) body.birth_date = birth;
     if ($("m-sex").value) body.sex = $("m-sex").value;
     if ($("m-rel").value.trim()) body.relationship = $("m-rel").value.trim();
+    if (state.newbornMode) body.concerned = true;
     await api("POST", `/api/v1/visits/${state.visit.id}/members`, body);
-    $("member-form").reset(); $("member-form").hidden = true; say("");
-    await refresh(); $("add-member").focus();
+    // A birth's date is the newborn's date of birth: typed once.
+    if (state.newbornMode && birth && birth !== state.visit.event_date) {
+      await api("PATCH", `/api/v1/visits/${state.visit.id}`, { event_date: birth });
+    }
+    const again = state.newbornMode ? "add-newborn" : "add-member";
+    $("member-form").reset(); $("member-form").hidden = true; state.newbornMode = false; say("");
+    await refresh(); $(again).focus();
   } catch (error) { fail(error); }
 }
 
@@ -411,7 +648,7 @@ async function cardFailed(job) {
 
 async function waitForJob(id, onProgress) {
   for (;;) {
-    const job = await api("GET", `/api/v1/agent/jobs/${id}?wait=20`);
+    const job = await api("GET", `/api/v1/agent/jobs/${id}?wait=20`, undefined, { poll: true });
     if (job.status === "done" || job.status === "failed") return job;
     if (onProgress) onProgress(job);
     if (!job.agent_online && job.status !== "awaiting_pin") {
@@ -421,10 +658,11 @@ async function waitForJob(id, onProgress) {
   }
 }
 
-function confirmDialog(text) {
+function confirmDialog(text, yes = t("continue"), no = t("back")) {
   return new Promise((resolve) => {
     const dialog = $("confirm-dialog");
     $("confirm-text").textContent = text;
+    $("confirm-yes").textContent = yes; $("confirm-no").textContent = no;
     dialog.addEventListener("close", () => resolve(dialog.returnValue === "yes"), { once: true });
     dialog.showModal(); $("confirm-no").focus();
   });
@@ -448,6 +686,11 @@ async function changeAddress() {
   await patchVisit({ new_address: area.full_name + block });
 }
 
+async function changeFreeAddress() {
+  const text = $("address-free").value.trim();
+  await patchVisit({ new_address: text || null });
+}
+
 function defaultFiscalYear() {
   const now = new Date();
   return now.getMonth() >= 5 ? now.getFullYear() : now.getFullYear() - 1;  // 年度 from June
@@ -467,21 +710,18 @@ async function changeCertificates() {
 
 // --- guidance and forms ---------------------------------------------------------------
 
-async function loadGuidance() {
+async function loadGuidance(seq) {
   const questions = $("questions"); const procedures = $("procedures");
-  if (!state.visit.event) { questions.replaceChildren(); procedures.replaceChildren(); return; }
+  if (!state.visit.event) {
+    state.openQuestions = []; questions.replaceChildren(); procedures.replaceChildren(); updateSendButton(); return;
+  }
   let result;
   try { result = await api("POST", `/api/v1/visits/${state.visit.id}/guidance`); }
   catch (error) { questions.textContent = error.message; return; }
-  questions.replaceChildren();
-  const bools = result.questions.filter((q) => q.type === "bool");
-  for (const question of result.questions) questions.append(renderQuestion(question));
-  if (bools.length > 1) {
-    const allNo = document.createElement("button");
-    allNo.type = "button"; allNo.className = "secondary"; allNo.id = "all-no"; allNo.textContent = t("all_no");
-    allNo.addEventListener("click", () => answerAll(bools, false));
-    questions.append(allNo);
-  }
+  if (seq !== undefined && seq !== state.seq) return;  // stale: a later answer is rendering
+  state.guidance = result;
+  state.questionTexts = Object.fromEntries(result.questions.map((q) => [q.id, questionText(q)]));
+  renderQuestions(result.questions);
   procedures.replaceChildren();
   for (const p of result.procedures) {
     const li = document.createElement("li");
@@ -490,13 +730,85 @@ async function loadGuidance() {
     const reason = document.createElement("div"); reason.className = "reason"; reason.textContent = p.reasons.join(" / ");
     li.append(name, where, reason); procedures.append(li);
   }
+  renderUnresolved();
+  updateSendButton();
+}
+
+function questionText(question) {
+  return question.text[state.lang] || question.text.ja;
+}
+
+// Questions per member (the household's first), each answered where it is asked.
+function renderQuestions(all) {
+  const box = $("questions");
+  const unresolved = new Set((state.visit.unresolved || []).map((u) => u.question));
+  const open = all.filter((q) => !unresolved.has(q.id));
+  state.openQuestions = open;
+  // The same questions stay the same controls: the clerk's focus and place are kept.
+  const key = JSON.stringify([state.lang, state.visit.members.map(memberLabel), open]);
+  if (key === state.questionsKey) return;
+  state.questionsKey = key;
+  box.replaceChildren();
+  const groups = new Map();
+  for (const q of open) {
+    const key = q.member === null || q.member === undefined ? -1 : q.member;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(q);
+  }
+  for (const key of [...groups.keys()].sort((a, b) => a - b)) {
+    const group = document.createElement("div"); group.className = "qgroup";
+    const member = state.visit.members[key];
+    const title = document.createElement("h3");
+    title.textContent = key < 0 || !member ? t("household_questions") : memberLabel(member);
+    group.append(title);
+    for (const question of groups.get(key)) group.append(renderQuestion(question));
+    box.append(group);
+  }
+  const bools = open.filter((q) => q.type === "bool");
+  if (bools.length > 1) {
+    const allNo = document.createElement("button");
+    allNo.type = "button"; allNo.className = "secondary"; allNo.id = "all-no"; allNo.textContent = t("all_no");
+    allNo.addEventListener("click", () => answerAll(bools, false));
+    box.append(allNo);
+  }
+}
+
+function choiceLabel(field, code) {
+  const labels = t(`choice_${field}`);
+  return (labels && typeof labels === "object" && labels[code]) || code;
+}
+
+// Country names in the screen's language (the browser's own table), built once per language.
+const countryNames = {};
+function countries() {
+  if (countryNames[state.lang]) return countryNames[state.lang];
+  let names;
+  try { names = new Intl.DisplayNames([state.lang], { type: "region" }); } catch (error) { names = null; }
+  const name = (code) => (names && names.of(code)) || code;
+  const common = COMMON_COUNTRIES.map((code) => [name(code), code]);
+  const rest = ALL_COUNTRIES.filter((c) => !COMMON_COUNTRIES.includes(c))
+    .map((code) => [name(code), code]).sort((a, b) => a[0].localeCompare(b[0], state.lang));
+  countryNames[state.lang] = { common, rest };
+  return countryNames[state.lang];
+}
+
+function countrySelect() {
+  const { common, rest } = countries();
+  const select = document.createElement("select");
+  select.append(new Option("—", ""));
+  for (const [name, code] of common) select.append(new Option(name, code));
+  const others = document.createElement("optgroup"); others.label = t("other_countries");
+  for (const [name, code] of rest) others.append(new Option(name, code));
+  select.append(others);
+  return select;
 }
 
 function renderQuestion(question) {
-  const row = document.createElement("div"); row.className = "question";
+  const row = document.createElement("div"); row.className = "question"; row.dataset.question = question.id;
   const text = document.createElement("span");
-  text.textContent = question.text[state.lang] || question.text.ja;
+  text.textContent = questionText(question);
   row.append(text);
+  const field = question.id.split(".").pop();
   if (question.type === "bool") {
     for (const [label, value] of [["yes", true], ["no", false]]) {
       const button = document.createElement("button");
@@ -505,44 +817,118 @@ function renderQuestion(question) {
       button.addEventListener("click", () => answer(question, value));
       row.append(button);
     }
-  } else if (question.type === "choice") {
-    const select = document.createElement("select");
+  } else if (field === "nationality" || question.type === "choice") {
+    const select = field === "nationality" ? countrySelect() : document.createElement("select");
+    if (field !== "nationality") {
+      select.append(new Option("—", ""));
+      for (const choice of question.choices) select.append(new Option(choiceLabel(field, choice), choice));
+    }
     select.setAttribute("aria-label", text.textContent);
-    select.append(new Option("—", ""));
-    for (const choice of question.choices) select.append(new Option(choice, choice));
     select.addEventListener("change", () => select.value && answer(question, select.value));
     row.append(select);
   } else {
     const input = document.createElement("input");
     input.setAttribute("aria-label", text.textContent);
-    input.addEventListener("change", () => answer(question, question.type === "int" ? +input.value : input.value));
+    if (field === "relationship") input.setAttribute("list", "relationships");
+    if (field === "birth_date") input.placeholder = "S55.2.17 / 1980-02-17";
+    if (question.type === "int") { input.type = "number"; input.className = "num"; }
+    input.addEventListener("change", () => {
+      let value = question.type === "int" ? +input.value : input.value.trim();
+      if (field === "birth_date") {
+        try { value = Lists.parseDate(input.value); } catch (error) { say(error.message); return; }
+      }
+      if (value !== "") answer(question, value);
+    });
     row.append(input);
   }
+  const unsure = document.createElement("button");
+  unsure.type = "button"; unsure.className = "secondary small unsure"; unsure.textContent = t("unsure");
+  unsure.setAttribute("aria-label", `${text.textContent}: ${t("unsure")}`);
+  unsure.addEventListener("click", () => markUnresolved(question));
+  row.append(unsure);
   return row;
 }
 
-async function answer(question, value) {
-  if (question.member !== null && question.member !== undefined && MEMBER_ATTRIBUTES.includes(question.id)) {
-    const member = state.visit.members[question.member];
-    if (member) return patchMember(member.id, { [question.id]: value });
+// 「確認できない」: the question stays unanswered, with the reason, for the back office.
+async function markUnresolved(question) {
+  const dialog = $("unresolved-dialog");
+  $("unresolved-question").textContent = questionText(question);
+  $("unresolved-reason").value = "";
+  const chosen = await new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "yes"), { once: true });
+    dialog.showModal(); $("unresolved-reason").focus();
+  });
+  const reason = $("unresolved-reason").value.trim();
+  if (!chosen || !reason) return;
+  const unresolved = [...(state.visit.unresolved || []).filter((u) => u.question !== question.id),
+    { question: question.id, reason }];
+  await patchVisit({ unresolved });
+}
+
+function renderUnresolved() {
+  const list = $("unresolved-list"); list.replaceChildren();
+  const items = state.visit.unresolved || [];
+  $("unresolved-box").hidden = !items.length;
+  for (const item of items) {
+    const li = document.createElement("li");
+    const text = (state.questionTexts && state.questionTexts[item.question]) || item.question;
+    li.append(`${text} — ${item.reason || ""} `);
+    const undo = document.createElement("button");
+    undo.type = "button"; undo.className = "secondary small"; undo.textContent = t("undo");
+    undo.setAttribute("aria-label", `${t("undo")}: ${text}`);
+    undo.addEventListener("click", () => patchVisit({
+      unresolved: (state.visit.unresolved || []).filter((u) => u.question !== item.question) }));
+    li.append(undo); list.append(li);
   }
-  const key = question.member !== null && question.member !== undefined ? `members.${question.member}.${question.id}` : question.id;
-  await patchVisit({ facts: { [key]: value } });
+}
+
+// 「タブレットで確認」 waits until every question that changes the list is answered (or marked
+// 「確認できない」); the list says which.
+function updateSendButton() {
+  const open = state.openQuestions || [];
+  const box = $("open-block"); const list = $("open-list"); list.replaceChildren();
+  box.hidden = !open.length || ["signed", "closed"].includes(state.visit.status);
+  $("open-block-text").textContent = t("open_block")(open.length);
+  for (const question of open) {
+    const li = document.createElement("li");
+    const link = document.createElement("a"); link.href = "#"; link.textContent = questionText(question);
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      const target = document.querySelector(`[data-question="${CSS.escape(question.id)}"] button, [data-question="${CSS.escape(question.id)}"] select, [data-question="${CSS.escape(question.id)}"] input`);
+      if (target) { target.scrollIntoView({ block: "center" }); target.focus(); }
+    });
+    li.append(link); list.append(li);
+  }
+  $("send-tablet").disabled = state.visit.status === "signed" || open.length > 0;
+}
+
+// A question's id is the key its answer is stored under (members.1.insurance is member 1's
+// insurance): sent as it is, never prefixed again. The server puts a member's field on the
+// member and anything else in the facts.
+async function answer(question, value) {
+  await postAnswers({ [question.id]: value });
 }
 
 async function answerAll(questions, value) {
-  const facts = {};
-  for (const q of questions) {
-    facts[q.member !== null && q.member !== undefined ? `members.${q.member}.${q.id}` : q.id] = value;
-  }
-  await patchVisit({ facts });
+  const answers = {};
+  for (const q of questions) answers[q.id] = value;
+  await postAnswers(answers);
 }
 
-async function loadForms() {
-  const list = $("forms"); list.replaceChildren();
-  if (!state.visit.event) return;
+async function postAnswers(answers) {
+  try {
+    state.visit = await api("POST", `/api/v1/visits/${state.visit.id}/answers`, { answers });
+    await refresh(false);
+  } catch (error) { fail(error); }
+}
+
+async function loadForms(seq) {
+  const list = $("forms");
+  if (!state.visit.event) { list.replaceChildren(); return; }
   let forms;
   try { forms = await api("GET", `/api/v1/visits/${state.visit.id}/forms`); } catch (error) { return; }
+  if (seq !== undefined && seq !== state.seq) return;
+  list.replaceChildren();
   for (const form of forms.forms) {
     const li = document.createElement("li");
     const link = document.createElement("a");
@@ -569,13 +955,13 @@ async function waitForSignature() {
   state.waitingSign = true;
   try {
     for (;;) {
-      const visit = await api("GET", `/api/v1/visits/${state.visit.id}`);
+      const visit = await api("GET", `/api/v1/visits/${state.visit.id}`, undefined, { poll: true });
       if (visit.status === "signed") {
         state.visit = visit; renderVisit();
         $("tablet-status").textContent = t("signed"); await loadDocuments(); $("print").focus(); return;
       }
       if (visit.status !== "confirming") return;
-      const tablet = await api("GET", `/api/v1/tablet/status?counter_id=${state.counter.id}`);
+      const tablet = await api("GET", `/api/v1/tablet/status?counter_id=${state.counter.id}`, undefined, { poll: true });
       if (!tablet.online) {
         $("tablet-status").className = "status error"; $("tablet-status").textContent = t("tablet_offline");
       } else if ($("tablet-status").className.includes("error")) {
@@ -625,7 +1011,7 @@ async function handoff() {
 }
 
 async function abandon() {
-  if (!(await confirmDialog(t("abandon_confirm")))) return;
+  if (!(await confirmDialog(t("abandon_confirm"), t("abandon_yes"), t("back")))) return;
   try {
     await api("POST", `/api/v1/visits/${state.visit.id}/close`);
     state.visit = null; show("idle"); say(t("abandoned"), "info");
@@ -652,7 +1038,17 @@ function bind() {
   $("walk-in").addEventListener("click", () => openVisit(null));
   $("event-date").addEventListener("change", changeEventDate);
   $("read-card").addEventListener("click", () => readCard(false));
-  $("add-member").addEventListener("click", () => { $("member-form").hidden = false; $("m-name").focus(); });
+  $("add-member").addEventListener("click", () => openMemberForm(false));
+  $("add-newborn").addEventListener("click", () => openMemberForm(true));
+  $("applicant").addEventListener("change", chooseApplicant);
+  $("applicant-name").addEventListener("change", changeApplicantDetails);
+  $("applicant-rel").addEventListener("change", changeApplicantDetails);
+  $("deceased").addEventListener("change", chooseDeceased);
+  for (const id of ["birth-place", "domicile", "domicile-head"]) $(id).addEventListener("change", () => changeBirthData(id));
+  $("new-head").addEventListener("change", () => patchVisit({ new_household_head: $("new-head").value || null }));
+  $("has-representative").addEventListener("change", changeRepresentative);
+  $("rep-name").addEventListener("change", changeRepresentative);
+  $("address-free").addEventListener("change", changeFreeAddress);
   $("member-cancel").addEventListener("click", () => { $("member-form").hidden = true; $("add-member").focus(); });
   $("member-form").addEventListener("submit", addMember);
   $("m-kana").addEventListener("blur", () => { $("m-kana").value = toKatakana($("m-kana").value); });

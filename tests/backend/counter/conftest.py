@@ -54,3 +54,36 @@ def clerk(client: TestClient, db: Session, demo: Tenant) -> Clerk:
         select(Counter).where(Counter.tenant_id == demo.id, Counter.code == "1")
     ).one()
     return Clerk(client, csrf, demo, counter)
+
+
+# Answers that add as little as possible: every yes/no is no, the first plain choice.
+PLAIN_ANSWERS: dict[str, object] = {
+    "insurance": "employee",
+    "nationality": "JP",
+    "relationship": "子",
+    "birth_date": "1990-01-01",
+}
+
+
+def answer_open_questions(clerk: Clerk, visit_id: str, limit: int = 40) -> int:
+    """Answer what the guidance asks until nothing is open; returns how many were answered."""
+    for answered in range(limit):
+        questions = clerk.post(f"/api/v1/visits/{visit_id}/guidance").json()["questions"]
+        if not questions:
+            return answered
+        question = questions[0]
+        field = question["id"].rsplit(".", 1)[-1]
+        value: object
+        if question["type"] == "bool":
+            value = False
+        elif field in PLAIN_ANSWERS:
+            value = PLAIN_ANSWERS[field]
+        elif question["type"] == "choice":
+            value = question["choices"][0]
+        else:
+            value = 0 if question["type"] == "int" else "なし"
+        response = clerk.post(
+            f"/api/v1/visits/{visit_id}/answers", {"answers": {question["id"]: value}}
+        )
+        assert response.status_code == 200, response.text
+    raise AssertionError(f"questions still open after {limit} answers")

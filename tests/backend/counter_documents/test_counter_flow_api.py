@@ -13,7 +13,7 @@ from backend.identity.auth.tokens import hash_token
 from backend.identity.devices.models import Device, DeviceKind
 from contracts import VisitRecord
 from forms import document_hash, load_layout
-from tests.backend.counter.conftest import Clerk
+from tests.backend.counter.conftest import Clerk, answer_open_questions
 
 TABLET_TOKEN = "tablet-token-for-flow-tests"
 SIGNATURE = {
@@ -69,6 +69,7 @@ def moving_in_visit(clerk: Clerk, db: Session) -> str:
         },
     )
     assert response.status_code == 200, response.text
+    answer_open_questions(clerk, vid)  # an open question would block the tablet
     return vid
 
 
