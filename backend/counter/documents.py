@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.counter import rendering, states
 from backend.counter import service as visits
-from backend.counter import states
 from backend.counter.handoff import enqueue_handoff
 from backend.counter.models import Document, Signature, Visit
 from backend.counter.schemas import DocumentRead
@@ -28,7 +28,7 @@ from backend.platform.agentlink.schemas import AgentJobRead
 from backend.platform.errors import BadRequest, Conflict, NotFound
 from contracts import GuidanceResult, VisitRecord
 from contracts import Signature as SignatureShape
-from forms import document_hash, form_names, load_layout, render_form
+from forms import document_hash, form_names, load_layout
 from forms.data import BINDINGS, moving_notice
 
 CERTIFICATE_FORMS = {
@@ -91,7 +91,7 @@ def preview(session: Session, visit: Visit, form: str) -> tuple[str, bytes]:
     prepared = prepare(session, visit)
     if form not in prepared.forms:
         raise FormNotInVisit()
-    rendered = render_form(form, prepared.record, prepared.guidance)
+    rendered = rendering.preview(form, prepared.record, prepared.guidance)
     return rendered.filename, rendered.content
 
 
@@ -150,7 +150,7 @@ def sign(
     for form in prepared.forms:
         layout = load_layout(form)
         digest = document_hash(layout.form, layout.version, prepared.record, prepared.guidance)
-        rendered = render_form(form, prepared.record, prepared.guidance, signature)
+        rendered = rendering.signed(form, prepared.record, prepared.guidance, signature)
         document = Document(
             tenant_id=visit.tenant_id,
             visit_id=visit.id,
