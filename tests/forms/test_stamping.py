@@ -77,7 +77,7 @@ def test_every_sheet_of_a_long_form_is_signed() -> None:
     pages = PdfReader(io.BytesIO(signed.content)).pages
     assert len(pages) == len(PdfReader(io.BytesIO(base.content)).pages) > 1
     for page in pages:
-        assert "/MadoguchiSignature" in page["/Resources"]["/XObject"]
+        assert "/MadoguchiSignature" in page["/Resources"]["/XObject"]  # type: ignore[index]
 
 
 def test_a_form_without_a_signature_box_is_left_as_it_is() -> None:
