@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.counter import rendering, states
+from backend.counter import prepared_cache, rendering, states
 from backend.counter import service as visits
 from backend.counter.handoff import enqueue_handoff
 from backend.counter.models import Document, Signature, Visit
@@ -78,6 +78,13 @@ def forms_for(record: VisitRecord, guidance: GuidanceResult) -> list[str]:
 
 
 def prepare(session: Session, visit: Visit) -> Prepared:
+    """The record, guidance and forms: built once per state of the visit (prepared_cache)."""
+    return prepared_cache.cached(
+        prepared_cache.visit_state(session, visit), lambda: build_prepared(session, visit)
+    )
+
+
+def build_prepared(session: Session, visit: Visit) -> Prepared:
     record = visits.build_record(session, visit)
     guidance = run_guidance(session, visit, record)
     return Prepared(record, guidance, forms_for(record, guidance))
