@@ -8,13 +8,15 @@ document therefore never carries the watermark, and both share the one expensive
 Laying on is cheap: the overlay (a one-page PDF with only the marks) becomes a Form XObject
 referenced from a content stream appended to every page; the page's own content streams are
 kept as they are, wrapped in ``q … Q`` so the overlay starts from the default graphics state.
-Nothing is parsed or re-encoded but the page dictionaries.
+The result is an incremental update: the rendered bytes unchanged, followed by the new objects,
+so a signed document visibly contains the very page the resident was shown.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from functools import lru_cache
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
@@ -68,13 +70,20 @@ def signature_overlay(layout: Layout, signature: Signature) -> bytes:
 
 
 def watermark_overlay(layout: Layout) -> bytes:
+    return _watermark(layout.font)
+
+
+@lru_cache(maxsize=4)
+def _watermark(font_role: str) -> bytes:
+    """The same for every form in one font: drawn (and its glyphs subset) once."""
+
     def draw(canvas: Canvas) -> None:
         canvas.saveState()
         canvas.setFillGray(0.55)
         canvas.setFillAlpha(0.22)
         canvas.translate(PAGE_W / 2, PAGE_H / 2)
         canvas.rotate(35)
-        canvas.setFont(registered_font(layout.font), 190)
+        canvas.setFont(registered_font(font_role), 190)
         canvas.drawCentredString(0, -60, WATERMARK)
         canvas.restoreState()
 
@@ -93,7 +102,7 @@ def _one_page(draw: Callable[[Canvas], None]) -> bytes:
 def lay_over(base: bytes, overlay: bytes, name: str) -> bytes:
     """Every page of ``base`` with the first page of ``overlay`` drawn on top of it, as the
     Form XObject ``name``."""
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(base)))
+    writer = PdfWriter(io.BytesIO(base), incremental=True)
     marks = PdfReader(io.BytesIO(overlay)).pages[0]
     form = DecodedStreamObject()
     contents = marks.get_contents()

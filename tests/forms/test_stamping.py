@@ -76,6 +76,7 @@ def test_every_sheet_of_a_long_form_is_signed() -> None:
     signed = signed_of(base, "moving-notice", signature())
     pages = PdfReader(io.BytesIO(signed.content)).pages
     assert len(pages) == len(PdfReader(io.BytesIO(base.content)).pages) > 1
+    assert signed.content.startswith(base.content)  # an incremental update of the rendering
     for page in pages:
         assert "/MadoguchiSignature" in page["/Resources"]["/XObject"]  # type: ignore[index]
 
