@@ -206,14 +206,20 @@ def _fact_key(question: dict[str, Any]) -> str:
 
 
 def children_cpu() -> float:
-    """CPU seconds of this process's live children (the render pool's workers), from /proc."""
+    """CPU seconds of this process's live descendants (the render pool's workers are children
+    of the forkserver, itself our child), read from /proc."""
     total = 0.0
     tick = os.sysconf("SC_CLK_TCK")
-    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-        for pid in (task / "children").read_text().split():
-            with contextlib.suppress(OSError):
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    pending = [str(os.getpid())]
+    while pending:
+        parent = pending.pop()
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{parent}/task").iterdir():
+                for pid in (task / "children").read_text().split():
+                    pending.append(pid)
+                    with contextlib.suppress(OSError):
+                        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                        total += (int(stat[11]) + int(stat[12])) / tick  # utime + stime
     return total
 
 
