@@ -29,6 +29,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
 from contracts import GuidanceResult, Signature, VisitRecord
+from forms.font_tables import keep_tables_of_loaded_fonts
 from forms.fonts import registered_font
 from forms.layout import Layout, load_layout
 from forms.pdf import PAGE_H, PAGE_W, Rendered, draw_signature_marks, render_form
@@ -42,6 +43,7 @@ def render_unsigned(
     name: str, record: VisitRecord, guidance: GuidanceResult | None = None
 ) -> Rendered:
     """The form as the record fills it: no signature and no watermark (the shared base)."""
+    keep_tables_of_loaded_fonts()
     return render_form(name, record, guidance)
 
 

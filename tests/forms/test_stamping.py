@@ -85,3 +85,17 @@ def test_a_form_without_a_signature_box_is_left_as_it_is() -> None:
     base = render_unsigned("checklist", visit(2), guidance())
     assert signed_of(base, "checklist", signature()) == base
     assert preview_of(base, "checklist") == base
+
+
+def test_a_fonts_tables_are_copied_out_once() -> None:
+    """reportlab copies the whole glyf table (megabytes) for every subset it embeds."""
+    from reportlab.pdfbase import pdfmetrics
+
+    from forms.fonts import registered_font
+
+    first = render_unsigned("moving-notice", visit(2))
+    face = pdfmetrics.getFont(registered_font("gothic")).face
+    render_unsigned("moving-notice", visit(2))
+    assert face.get_table("glyf") is face.get_table("glyf")
+    again = render_unsigned("moving-notice", visit(2))
+    assert len(again.content) == len(first.content)  # the same embedded subsets
