@@ -223,6 +223,20 @@ def children_cpu() -> float:
     return total
 
 
+def count_statements() -> list[int]:
+    """A running count of the SQL statements the server sends (one-element list)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    count = [0]
+
+    @event.listens_for(Engine, "before_cursor_execute")
+    def _counted(*_: object) -> None:
+        count[0] += 1
+
+    return count
+
+
 def server_cpu(action: Callable[[], None]) -> float:
     """CPU seconds spent outside the calling thread while ``action`` runs, render pool
     processes included."""
@@ -267,10 +281,13 @@ def main() -> None:
             for _ in range(args.healthz):
                 client.get("/healthz")
 
+        statements = count_statements()
         per_visit, per_check = [], []
         for _ in range(args.rounds):
             per_check.append(server_cpu(health_checks) / args.healthz)
+            before = statements[0]
             per_visit.append(server_cpu(visits) / args.visits)
+            sql_per_visit = (statements[0] - before) / args.visits
         stop.set()
 
     # Other processes on the machine only ever add CPU time (cache misses, switches): the
@@ -282,6 +299,7 @@ def main() -> None:
     print(f"server CPU per visit  {visit_s:.3f} s best, {statistics.median(per_visit):.3f} median")
     print(f"  rounds              {rounds}")
     print(f"server CPU /healthz   {check_s * 1000:.3f} ms best")
+    print(f"SQL statements/visit  {sql_per_visit:.0f}")
     print(f"one visit =           {visit_s / check_s:.0f} /healthz requests")
     verdict = "target met" if visit_s <= 0.09 else "done" if visit_s <= 0.15 else "above 0.15"
     print(f"target ≤ 0.09 s, done ≤ 0.15 s: {verdict}")
