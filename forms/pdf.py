@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
 import qrcode
@@ -25,7 +26,7 @@ from contracts import GuidanceResult, Signature, VisitRecord
 from forms.data import BINDINGS, FormData, moving_notice
 from forms.errors import UnprintableCharacterError
 from forms.fonts import clusters, font_runs, missing_glyphs, registered_font, string_width
-from forms.layout import Align, Column, Field_, Layout, Table, load_layout
+from forms.layout import Align, Column, Field_, Layout, SignatureBox, Table, load_layout
 
 PAGE_W, PAGE_H = A4
 PDF = "application/pdf"
@@ -266,18 +267,22 @@ def _draw_signature(sheet: _Sheet, layout: Layout, signature: Signature | None) 
         return
     sheet.box(box.x, box.y, box.w, box.h)
     sheet.label(box.x, box.y, box.label, 6.5)
-    if signature is None:
-        return
+    if signature is not None:
+        draw_signature_marks(sheet.canvas, box, signature)
+
+
+def draw_signature_marks(canvas: Canvas, box: SignatureBox, signature: Signature) -> None:
+    """The resident's strokes (or image) fitted into the signature box, without the box."""
     pad = 2.0
     area_w, area_h = (box.w - 2 * pad) * mm, (box.h - 2 * pad - 2.5) * mm
     scale = min(area_w / signature.width, area_h / signature.height)
     left = box.x * mm + pad * mm + (area_w - signature.width * scale) / 2
     top = PAGE_H - (box.y + pad + 2.5) * mm - (area_h - signature.height * scale) / 2
     if signature.strokes:
-        _draw_strokes(sheet.canvas, signature, left, top, scale)
+        _draw_strokes(canvas, signature, left, top, scale)
     elif signature.png_base64:
         image = ImageReader(io.BytesIO(base64.b64decode(signature.png_base64)))
-        sheet.canvas.drawImage(
+        canvas.drawImage(
             image,
             left,
             top - signature.height * scale,
@@ -310,11 +315,7 @@ def _draw_qr(canvas: Canvas, content: str, x: float, y: float, side: float) -> N
     A fixed mask pattern skips qrcode's search for the best of eight (most of its time); any
     mask is valid, the search only tunes contrast for cameras.
     """
-    code = qrcode.QRCode(
-        border=0, error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=0
-    )
-    code.add_data(content)
-    matrix = code.get_matrix()
+    matrix = _qr_matrix(content)
     cell = side / len(matrix)
     path = canvas.beginPath()
     for r, line in enumerate(matrix):
@@ -328,6 +329,16 @@ def _draw_qr(canvas: Canvas, content: str, x: float, y: float, side: float) -> N
                 c += 1
             path.rect(x + start * cell, y + side - (r + 1) * cell, (c - start) * cell, cell)
     canvas.drawPath(path, stroke=0, fill=1)
+
+
+@lru_cache(maxsize=256)
+def _qr_matrix(content: str) -> tuple[tuple[bool, ...], ...]:
+    """Each page of a document repeats its footer QR code: encoded once."""
+    code = qrcode.QRCode(
+        border=0, error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=0
+    )
+    code.add_data(content)
+    return tuple(tuple(row) for row in code.get_matrix())
 
 
 def _draw_footer(
@@ -346,21 +357,6 @@ def _draw_footer(
         6 * mm,
         FOOTER_QR_MM * mm,
     )
-
-
-WATERMARK = "見本"
-
-
-def _draw_watermark(canvas: Canvas, role: str) -> None:
-    """「見本」 across an unsigned sheet: a preview can never pass for the signed form."""
-    canvas.saveState()
-    canvas.setFillGray(0.55)
-    canvas.setFillAlpha(0.22)
-    canvas.translate(PAGE_W / 2, PAGE_H / 2)
-    canvas.rotate(35)
-    canvas.setFont(registered_font(role), 190)
-    canvas.drawCentredString(0, -60, WATERMARK)
-    canvas.restoreState()
 
 
 def _page_count(layout: Layout, data: FormData) -> int:
@@ -404,7 +400,6 @@ def _overlay(
     sheet = _Sheet(canvas, layout.font)
     pages = _page_count(layout, data)
     per_page = layout.table.rows_per_page if layout.table else 0
-    watermark = layout.signature is not None and signature is None
     for page in range(pages):
         rows = data.rows[page * per_page : (page + 1) * per_page] if per_page else []
         _draw_page(sheet, layout, data, signature, rows)
@@ -417,9 +412,7 @@ def _overlay(
                 digest,
                 f"{page + 1}/{pages}",
             )
-        if watermark:
-            _draw_watermark(canvas, layout.font)
-        canvas.showPage()
+        canvas.showPage()  # 見本 is laid over previews by forms.stamping, never drawn here
     canvas.save()
     return buffer.getvalue()
 

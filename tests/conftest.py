@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
 os.environ.setdefault("MADOGUCHI_ENVIRONMENT", "test")
+os.environ.setdefault("MADOGUCHI_RENDER_PROCESSES", "0")  # forms render in the test process
 
 from backend.platform import db as db_module
 from backend.platform import migrate

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.counter import consistency, states
+from backend.counter import consistency, prepared_cache, rendering, states
 from backend.counter import service as visits
 from backend.counter.errors import QuestionsOpen
 from backend.counter.handoff import enqueue_handoff
@@ -29,7 +29,7 @@ from backend.platform.agentlink.schemas import AgentJobRead
 from backend.platform.errors import BadRequest, Conflict, NotFound
 from contracts import GuidanceResult, ProcedureResult, VisitRecord
 from contracts import Signature as SignatureShape
-from forms import document_hash, form_names, load_layout, render_form
+from forms import document_hash, form_names, load_layout
 from forms.data import (
     BINDINGS,
     certificate_subjects,
@@ -37,7 +37,6 @@ from forms.data import (
     notice_members,
     tax_certificates_issued_here,
 )
-from forms.pdf import PDF
 
 MOVING_FORM = "moving-notice"
 RESIDENCE_FORM = "residence-certificate-request"
@@ -97,20 +96,6 @@ def forms_for(record: VisitRecord, guidance: GuidanceResult) -> list[str]:
     return sorted(ordered, key=lambda f: f == "checklist")
 
 
-def render(
-    form: str,
-    record: VisitRecord,
-    guidance: GuidanceResult | None,
-    signature: SignatureShape | None = None,
-) -> bytes:
-    """The one place a visit's document is rendered: form name + record (+ signature) → PDF.
-
-    Pure in its inputs (the layout version enters through the form's hash), so a cache can
-    wrap it keyed on ``document_hash`` and the signature.
-    """
-    return render_form(form, record, guidance, signature).content
-
-
 def filename_of(form: str, record: VisitRecord) -> str:
     return load_layout(form).filename.format(visit=record.visit_id or "draft")
 
@@ -138,6 +123,13 @@ def handoff_procedures(record: VisitRecord, guidance: GuidanceResult) -> list[Pr
 
 
 def prepare(session: Session, visit: Visit) -> Prepared:
+    """The record, guidance and forms: built once per state of the visit (prepared_cache)."""
+    return prepared_cache.cached(
+        prepared_cache.visit_state(session, visit), lambda: build_prepared(session, visit)
+    )
+
+
+def build_prepared(session: Session, visit: Visit) -> Prepared:
     record = visits.build_record(session, visit)
     guidance = run_guidance(session, visit, record)
     return Prepared(record, guidance, forms_for(record, guidance))
@@ -151,7 +143,8 @@ def preview(session: Session, visit: Visit, form: str) -> tuple[str, bytes]:
     prepared = prepare(session, visit)
     if form not in prepared.forms:
         raise FormNotInVisit()
-    return filename_of(form, prepared.record), render(form, prepared.record, prepared.guidance)
+    rendered = rendering.preview(form, prepared.record, prepared.guidance)
+    return rendered.filename, rendered.content
 
 
 def prefilled_fields(form: str, record: VisitRecord, guidance: GuidanceResult) -> int:
@@ -223,15 +216,15 @@ def sign(
     for form in prepared.forms:
         layout = load_layout(form)
         digest = document_hash(layout.form, layout.version, prepared.record, prepared.guidance)
-        content = render(form, prepared.record, prepared.guidance, signature)
+        rendered = rendering.signed(form, prepared.record, prepared.guidance, signature)
         document = Document(
             tenant_id=visit.tenant_id,
             visit_id=visit.id,
             form=form,
-            filename=filename_of(form, prepared.record),
-            content_type=PDF,
+            filename=rendered.filename,
+            content_type=rendered.content_type,
             sha256=digest,
-            content=content,
+            content=rendered.content,
             signature_id=row.id,
         )
         session.add(document)

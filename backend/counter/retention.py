@@ -23,7 +23,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.orm import Session
 
 from backend.counter.handoff import TOPIC as HANDOFF_TOPIC
@@ -115,36 +115,61 @@ def _retention_start(session: Session, visit: Visit) -> dt.datetime | None:
     return max([visit.closed_at, *[moment for moment in delivered if moment is not None]])
 
 
+def purge_candidates(tenant: Tenant, now: dt.datetime) -> Select[Visit]:
+    """The tenant's visits whose retention period may be over: closed at least
+    ``retention_days`` ago and not purged (the period starts at closing or later, so no other
+    visit can be due). Served by ``ix_visits_retention``: a round reads the due visits only,
+    not every visit still kept."""
+    cutoff = now - dt.timedelta(days=tenant.retention_days)
+    return (
+        select(Visit)
+        .where(
+            Visit.tenant_id == tenant.id,
+            Visit.purged_at.is_(None),
+            Visit.closed_at.is_not(None),
+            Visit.closed_at <= cutoff,
+        )
+        .order_by(Visit.closed_at)
+        .execution_options(unscoped=True)
+    )
+
+
+def individual_number_candidates(tenant: Tenant) -> Select[Visit]:
+    """The tenant's closed, unpurged visits that still hold 個人番号 rows (deleted as soon as
+    the hand-off is delivered): few, found through ``individual_numbers.visit_id``."""
+    holding = select(IndividualNumber.visit_id).execution_options(unscoped=True)
+    return (
+        select(Visit)
+        .where(
+            Visit.tenant_id == tenant.id,
+            Visit.purged_at.is_(None),
+            Visit.closed_at.is_not(None),
+            Visit.id.in_(holding),
+        )
+        .order_by(Visit.closed_at)
+        .execution_options(unscoped=True)
+    )
+
+
 def plan(session: Session, now: dt.datetime | None = None) -> PurgePlan:
     """What a purge would do now, for every tenant (unscoped: the worker's view)."""
     now = now or utcnow()
     result = PurgePlan()
     tenants = session.scalars(select(Tenant).order_by(Tenant.code)).all()
-    with_numbers = set(
-        session.scalars(select(IndividualNumber.visit_id).execution_options(unscoped=True)).all()
-    )
     for tenant in tenants:
         retention = dt.timedelta(days=tenant.retention_days)
-        visits = session.scalars(
-            select(Visit)
-            .where(
-                Visit.tenant_id == tenant.id,
-                Visit.closed_at.is_not(None),
-                Visit.purged_at.is_(None),
-            )
-            .order_by(Visit.closed_at)
-            .execution_options(unscoped=True)
-        ).all()
-        for visit in visits:
+        planned: set[str] = set()
+        for visit in session.scalars(purge_candidates(tenant, now)):
             start = _retention_start(session, visit)
             if start is not None and start + retention <= now:
                 unread = tuple(unread_messages(session, HANDOFF_TOPIC, visit.id))
                 due = start + retention
                 item = PlannedPurge(tenant.code, visit.id, start, due, False, tenant.id, unread)
                 result.items.append(item)
-                continue
+                planned.add(visit.id)
+        for visit in session.scalars(individual_number_candidates(tenant)):
             moment = handed_off_at(session, visit)
-            if moment is not None and visit.id in with_numbers:
+            if moment is not None and visit.id not in planned:
                 result.items.append(
                     PlannedPurge(tenant.code, visit.id, moment, moment, True, tenant.id)
                 )

@@ -7,7 +7,7 @@ per request of ``backend.counter.tablet_router``.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from backend.counter import documents
 from backend.counter import service as visits
@@ -59,12 +59,17 @@ def _latest_card_read(session: Session, counter_id: str | None) -> AgentJob | No
 
 
 def _latest_visit(session: Session, counter_id: str | None) -> Visit | None:
-    return session.scalars(
-        select(Visit)
+    """The counter's latest open visit with its members, in one statement (polled every
+    second by the tablet)."""
+    latest = (
+        select(Visit.id)
         .where(Visit.counter_id == counter_id, Visit.status != VisitStatus.CLOSED)
         .order_by(Visit.created_at.desc())
         .limit(1)
-    ).one_or_none()
+        .scalar_subquery()
+    )
+    query = select(Visit).where(Visit.id == latest).options(joinedload(Visit.members))
+    return session.scalars(query).unique().one_or_none()
 
 
 def current_view(session: Session, principal: Principal) -> TabletView:
@@ -77,7 +82,6 @@ def current_view(session: Session, principal: Principal) -> TabletView:
     visit = _latest_visit(session, counter_id)
     shown = None
     if visit is not None and visit.status in ON_TABLET:
-        visit = visits.get_visit(session, visit.id)
         prepared = documents.prepare(session, visit)
         shown = TabletVisit(
             id=visit.id,

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         description="start the emulated card reader and printer with `madoguchi demo`",
     )
     worker_poll_seconds: float = Field(default=1.0, description="worker idle poll interval")
+    render_processes: int = Field(
+        default=2,
+        ge=0,
+        description="processes that render forms (PDF) beside the server's, so rendering uses "
+        "every core and never holds the event loop; 0: render in the server process (tests)",
+    )
     ticket_printer_url: str = Field(
         default="",
         description="receipt printer of the ticket machines (tcp://host:9100, …); empty: the "

@@ -28,6 +28,7 @@ from forms import FormsError, form_names, load_layout, render_form
 from forms.data import tax_certificates_issued_here
 from forms.pdf import document_hash
 from forms.receipt import Part, checklist_slip, form_summary, queue_ticket
+from forms.stamping import preview_of
 from hardware.printer import PrinterError, print_job
 from hardware.printer.emulator import STATES, start_emulator
 
@@ -113,6 +114,8 @@ def register(app: typer.Typer) -> None:
         try:
             loaded_signature = _readable(signature, load_signature) if signature else None
             rendered = render_form(form, record, guidance_result, loaded_signature)
+            if loaded_signature is None:  # an unsigned rendering is a preview: 見本 across it
+                rendered = preview_of(rendered, form)
         except FormsError as exc:
             raise _fail(f"{exc.message} [{exc.code}]", INPUT_ERROR) from exc
         except (FileNotFoundError, ValidationError, ValueError) as exc:

@@ -21,6 +21,7 @@ from contracts import (
 from forms import render_form
 from forms.data import address_on_january_first, certificate_subjects, movers
 from forms.errors import NotIssuedHereError
+from forms.stamping import preview_of, render_unsigned
 from tests.helpers.forms_samples import signature
 from tests.helpers.pdf import as_extracted, pdf_text
 
@@ -275,7 +276,10 @@ def test_representative_is_the_requester_not_the_subject(tmp_path: Path) -> None
 )
 def test_unsigned_preview_says_sample_and_signed_never(tmp_path: Path, form: str) -> None:
     record = _every_field()
-    assert "見本" in _text(tmp_path, form, record)
+    preview = tmp_path / "preview.pdf"
+    preview.write_bytes(preview_of(render_unsigned(form, record), form).content)
+    assert "見本" in as_extracted(pdf_text(preview))
+    assert "見本" not in _text(tmp_path, form, record).replace("見本県", "")  # the shared base
     assert "見本" not in _text(tmp_path, form, record, signature=signature()).replace("見本県", "")
 
 

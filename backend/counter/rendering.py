@@ -1,0 +1,187 @@
+"""The visit's forms, rendered once per content and off the request's thread.
+
+A form is drawn once for a given content (``forms.stamping.render_unsigned``): its key is the
+document hash (the record, the guidance, the form and its layout version), so the previews and
+the signed document share that one rendering; the preview lays 見本 over it and the signed
+document lays the signature into its box (``forms.stamping``). The cache is a bounded LRU in
+this process's memory with a short lifetime: it only saves work, any replica renders the same
+bytes, and a changed record has another hash, so nothing is ever invalidated by hand.
+
+Rendering runs in a small pool of worker processes (``MADOGUCHI_RENDER_PROCESSES``), created
+on first use: PDF drawing is pure Python and would otherwise hold the GIL that every request
+of this process needs, on one core. With 0 processes it runs in the calling thread (tests).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from backend.platform.settings import get_settings
+from contracts import GuidanceResult, Signature, VisitRecord
+from forms import document_hash, load_layout, stamping
+from forms.errors import FormsError
+from forms.layout import Layout
+from forms.pdf import Rendered
+
+T = TypeVar("T")
+
+CACHE_SIZE = 96  # about 32 visits' three forms; a rendered form is 50–100 KB
+CACHE_SECONDS = 15 * 60.0  # personal data: kept no longer than a visit takes
+
+
+# --- the cache ---------------------------------------------------------------------------
+
+
+class _Entry:
+    __slots__ = ("expires", "layout", "rendered")
+
+    def __init__(self, rendered: Rendered, layout: Layout, expires: float) -> None:
+        self.rendered = rendered
+        self.layout = layout  # held so that id(layout) in the key stays unique
+        self.expires = expires
+
+
+_cache: OrderedDict[tuple[str, ...], _Entry] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _key(
+    kind: str, form: str, record: VisitRecord, guidance: GuidanceResult | None
+) -> tuple[tuple[str, ...], Layout]:
+    """What the rendering depends on: the document hash covers record, guidance, form and
+    layout version; the layout object (re-read when its file changes) covers an edit made
+    without raising the version."""
+    layout = load_layout(form)
+    digest = document_hash(layout.form, layout.version, record, guidance)
+    return (kind, form, digest, str(id(layout))), layout
+
+
+def _cached(key: tuple[str, ...]) -> Rendered | None:
+    now = time.monotonic()
+    with _cache_lock:
+        entry = _cache.get(key)
+        if entry is None:
+            return None
+        if entry.expires < now:
+            del _cache[key]
+            return None
+        _cache.move_to_end(key)
+        return entry.rendered
+
+
+def _store(key: tuple[str, ...], layout: Layout, rendered: Rendered) -> None:
+    with _cache_lock:
+        _cache[key] = _Entry(rendered, layout, time.monotonic() + CACHE_SECONDS)
+        _cache.move_to_end(key)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+# --- the visit's documents ---------------------------------------------------------------
+
+
+def unsigned(form: str, record: VisitRecord, guidance: GuidanceResult | None) -> Rendered:
+    """The form filled from the record, without signature or watermark (rendered once)."""
+    key, layout = _key("unsigned", form, record, guidance)
+    rendered = _cached(key)
+    if rendered is None:
+        rendered = run(stamping.render_unsigned, form, record, guidance)
+        _store(key, layout, rendered)
+    return rendered
+
+
+def preview(form: str, record: VisitRecord, guidance: GuidanceResult | None) -> Rendered:
+    """The form as the clerk previews it: the shared rendering with 見本 laid over it."""
+    key, layout = _key("preview", form, record, guidance)
+    rendered = _cached(key)
+    if rendered is None:
+        rendered = run(stamping.preview_of, unsigned(form, record, guidance), form)
+        _store(key, layout, rendered)
+    return rendered
+
+
+def signed(
+    form: str, record: VisitRecord, guidance: GuidanceResult | None, signature: Signature
+) -> Rendered:
+    """The form as stored at signing: the shared rendering with the signature in its box."""
+    return run(stamping.signed_of, unsigned(form, record, guidance), form, signature)
+
+
+# --- the process pool --------------------------------------------------------------------
+
+_pool: Executor | None = None
+_pool_lock = threading.Lock()
+
+
+def _executor() -> Executor | None:
+    """The render pool, started on first use; None when rendering stays in this process."""
+    global _pool
+    processes = get_settings().render_processes
+    if processes <= 0:
+        return None
+    with _pool_lock:
+        if _pool is None:
+            # Not fork: the server has threads (and locks held by them) that a fork would copy.
+            methods = multiprocessing.get_all_start_methods()
+            method = "forkserver" if "forkserver" in methods else "spawn"
+            _pool = ProcessPoolExecutor(
+                max_workers=processes, mp_context=multiprocessing.get_context(method)
+            )
+        return _pool
+
+
+def shutdown_pool() -> None:
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def run(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` in the render pool (or here, with no pool); a forms error raised
+    there is raised here as the same class with the same message."""
+    pool = _executor()
+    if pool is None:
+        return function(*args)
+    try:
+        outcome = pool.submit(_call, function, *args).result()
+    except BrokenProcessPool:
+        shutdown_pool()  # a worker died (killed, out of memory): a new pool next time
+        return function(*args)
+    if isinstance(outcome, _FormsFailure):
+        raise outcome.rebuild()
+    return outcome
+
+
+class _FormsFailure:
+    """A FormsError crossing the process boundary: their constructors take other arguments
+    than the message, so the exception itself does not survive pickling."""
+
+    def __init__(self, error: FormsError) -> None:
+        self.kind = type(error)
+        self.message = error.message
+
+    def rebuild(self) -> FormsError:
+        error = self.kind.__new__(self.kind)
+        FormsError.__init__(error, self.message)
+        return error
+
+
+def _call(function: Callable[..., Any], *args: Any) -> Any:
+    try:
+        return function(*args)
+    except FormsError as error:
+        return _FormsFailure(error)

@@ -1,0 +1,216 @@
+"""Lay a signature or a 見本 watermark onto an already rendered form, without rendering it again.
+
+A form is drawn once per content (``render_unsigned``: no signature, no watermark). The preview
+is that PDF with the watermark laid on top (``preview_of``); the signed document is the same
+PDF with the resident's signature laid into the signature box (``signed_of``). The signed
+document therefore never carries the watermark, and both share the one expensive rendering.
+
+Laying on is cheap: the overlay (a one-page PDF with only the marks) becomes a Form XObject
+referenced from a content stream appended to every page; the page's own content streams are
+kept as they are, wrapped in ``q … Q`` so the overlay starts from the default graphics state.
+The result is an incremental update: the rendered bytes unchanged, followed by the new objects,
+so a signed document visibly contains the very page the resident was shown.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from functools import lru_cache
+
+from pypdf import PdfReader
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    NullObject,
+    NumberObject,
+    PdfObject,
+    StreamObject,
+)
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
+
+from contracts import GuidanceResult, Signature, VisitRecord
+from forms.font_tables import keep_tables_of_loaded_fonts
+from forms.fonts import registered_font
+from forms.layout import Layout, load_layout
+from forms.pdf import PAGE_H, PAGE_W, Rendered, draw_signature_marks, render_form
+
+WATERMARK = "見本"
+SIGNATURE_XOBJECT = "MadoguchiSignature"
+WATERMARK_XOBJECT = "MadoguchiWatermark"
+
+
+def render_unsigned(
+    name: str, record: VisitRecord, guidance: GuidanceResult | None = None
+) -> Rendered:
+    """The form as the record fills it: no signature and no watermark (the shared base)."""
+    keep_tables_of_loaded_fonts()
+    return render_form(name, record, guidance)
+
+
+def signed_of(base: Rendered, name: str, signature: Signature) -> Rendered:
+    """``base`` with ``signature`` in the layout's signature box on every sheet."""
+    layout = load_layout(name)
+    if layout.signature is None:
+        return base  # a form without a signature box is the same signed or not
+    overlay = signature_overlay(layout, signature)
+    return base._replace(content=lay_over(base.content, overlay, SIGNATURE_XOBJECT))
+
+
+def preview_of(base: Rendered, name: str) -> Rendered:
+    """``base`` with 見本 across every sheet of a form that is to be signed."""
+    layout = load_layout(name)
+    if layout.signature is None:
+        return base  # nothing to sign, so nothing to mistake for a signed form
+    overlay = watermark_overlay(layout)
+    return base._replace(content=lay_over(base.content, overlay, WATERMARK_XOBJECT))
+
+
+def signature_overlay(layout: Layout, signature: Signature) -> bytes:
+    assert layout.signature is not None
+    box = layout.signature
+    return _one_page(lambda canvas: draw_signature_marks(canvas, box, signature))
+
+
+def watermark_overlay(layout: Layout) -> bytes:
+    return _watermark(layout.font)
+
+
+@lru_cache(maxsize=4)
+def _watermark(font_role: str) -> bytes:
+    """The same for every form in one font: drawn (and its glyphs subset) once."""
+
+    def draw(canvas: Canvas) -> None:
+        canvas.saveState()
+        canvas.setFillGray(0.55)
+        canvas.setFillAlpha(0.22)
+        canvas.translate(PAGE_W / 2, PAGE_H / 2)
+        canvas.rotate(35)
+        canvas.setFont(registered_font(font_role), 190)
+        canvas.drawCentredString(0, -60, WATERMARK)
+        canvas.restoreState()
+
+    return _one_page(draw)
+
+
+def _one_page(draw: Callable[[Canvas], None]) -> bytes:
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
+    draw(canvas)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def lay_over(base: bytes, overlay: bytes, name: str) -> bytes:
+    """Every page of ``base`` with the first page of ``overlay`` drawn on top of it, as the
+    Form XObject ``name``, written as an incremental update.
+
+    Only the page dictionaries of ``base`` are read (pypdf reads objects lazily); the new
+    objects are the overlay's (renumbered after the base's last one), two small content
+    streams and the updated pages, followed by their cross-reference section and a trailer
+    pointing back to the base's (``/Prev``). Copying the whole document instead (pypdf's
+    writer) cost as much as rendering the form again.
+    """
+    reader = PdfReader(io.BytesIO(base))
+    update = _Update(int(reader.trailer["/Size"]))  # type: ignore[call-overload]
+    marks = PdfReader(io.BytesIO(overlay)).pages[0]
+    form = DecodedStreamObject()
+    contents = marks.get_contents()
+    form.set_data(contents.get_data() if contents is not None else b"")
+    form[NameObject("/Type")] = NameObject("/XObject")
+    form[NameObject("/Subtype")] = NameObject("/Form")
+    form[NameObject("/BBox")] = ArrayObject(marks.mediabox)
+    form[NameObject("/Resources")] = update.copied(marks.get("/Resources", DictionaryObject()))
+    form_ref = update.add(form)
+    xobject = NameObject(f"/{name}")
+    save = update.add(_stream(b"q\n"))
+    draw = update.add(_stream(b"Q\nq " + xobject.encode() + b" Do Q\n"))
+    for page in reader.pages:
+        changed = DictionaryObject(page)
+        resources = DictionaryObject(page.get("/Resources", DictionaryObject()).get_object())
+        xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object())
+        xobjects[xobject] = form_ref
+        resources[NameObject("/XObject")] = xobjects
+        changed[NameObject("/Resources")] = resources
+        own = page.get("/Contents")
+        streams = own.get_object() if own is not None else ArrayObject()
+        if not isinstance(streams, ArrayObject):
+            streams = ArrayObject([own])
+        changed[NameObject("/Contents")] = ArrayObject([save, *streams, draw])
+        assert page.indirect_reference is not None
+        update.replace(page.indirect_reference.idnum, changed)
+    return update.appended_to(base, reader.trailer)
+
+
+class _Update:
+    """The objects of one incremental update, numbered from the base's ``/Size``."""
+
+    def __init__(self, size: int) -> None:
+        self.next = size
+        self.objects: dict[int, PdfObject] = {}
+        self._renumbered: dict[tuple[int, int], IndirectObject] = {}
+
+    def add(self, obj: PdfObject) -> IndirectObject:
+        number, self.next = self.next, self.next + 1
+        self.objects[number] = obj
+        return IndirectObject(number, 0, None)
+
+    def replace(self, number: int, obj: PdfObject) -> None:
+        self.objects[number] = obj
+
+    def copied(self, obj: PdfObject) -> PdfObject:
+        """``obj`` from another document, with the objects it refers to added here."""
+        if isinstance(obj, IndirectObject):
+            key = (id(obj.pdf), obj.idnum)
+            if key not in self._renumbered:
+                self._renumbered[key] = placeholder = self.add(NullObject())
+                self.objects[placeholder.idnum] = self.copied(obj.get_object() or NullObject())
+            return self._renumbered[key]
+        if isinstance(obj, StreamObject):
+            stream = StreamObject()
+            stream._data = obj._data  # still encoded: its /Filter is copied below
+            stream.update({key: self.copied(value) for key, value in obj.items()})
+            return stream
+        if isinstance(obj, DictionaryObject):
+            return DictionaryObject({key: self.copied(value) for key, value in obj.items()})
+        if isinstance(obj, ArrayObject):
+            return ArrayObject(self.copied(value) for value in obj)
+        return obj
+
+    def appended_to(self, base: bytes, trailer: DictionaryObject) -> bytes:
+        out = io.BytesIO()
+        out.write(base if base.endswith(b"\n") else base + b"\n")
+        offsets = {}
+        for number, obj in sorted(self.objects.items()):
+            offsets[number] = out.tell()
+            out.write(f"{number} 0 obj\n".encode())
+            obj.write_to_stream(out)
+            out.write(b"\nendobj\n")
+        xref = out.tell()
+        out.write(b"xref\n0 1\n0000000000 65535 f \n")  # readers expect the free-list head
+        for number, offset in sorted(offsets.items()):
+            out.write(f"{number} 1\n{offset:010d} 00000 n \n".encode())
+        new_trailer = DictionaryObject(
+            {key: value for key, value in trailer.items() if key in ("/Root", "/Info", "/ID")}
+        )
+        new_trailer[NameObject("/Size")] = NumberObject(self.next)
+        new_trailer[NameObject("/Prev")] = NumberObject(_startxref(base))
+        out.write(b"trailer\n")
+        new_trailer.write_to_stream(out)
+        out.write(f"\nstartxref\n{xref}\n%%EOF\n".encode())
+        return out.getvalue()
+
+
+def _startxref(pdf: bytes) -> int:
+    return int(pdf[pdf.rindex(b"startxref") + len(b"startxref") :].split()[0])
+
+
+def _stream(data: bytes) -> DecodedStreamObject:
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    return stream

@@ -1,0 +1,57 @@
+"""The record and guidance are built once per state of the visit, not once per request."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.orm import Session
+
+from backend.counter import documents, prepared_cache, service
+from backend.counter.models import Visit
+from tests.backend.counter.conftest import Clerk
+from tests.backend.counter_documents.test_counter_flow_api import moving_in_visit
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The visits whose record and guidance were actually built, in order."""
+    built: list[str] = []
+    build = documents.build_prepared
+
+    def counting(session: Session, visit: Visit) -> documents.Prepared:
+        built.append(visit.id)
+        return build(session, visit)
+
+    monkeypatch.setattr(documents, "build_prepared", counting)
+    prepared_cache.clear()
+    yield built
+    prepared_cache.clear()
+
+
+def test_the_console_refreshing_builds_once(clerk: Clerk, db: Session, builds: list[str]) -> None:
+    vid = moving_in_visit(clerk, db)
+    first = clerk.post(f"/api/v1/visits/{vid}/guidance").json()
+    forms = clerk.get(f"/api/v1/visits/{vid}/forms").json()["forms"]
+    clerk.get(f"/api/v1/visits/{vid}/forms/{forms[0]['form']}/preview")
+    again = clerk.post(f"/api/v1/visits/{vid}/guidance").json()
+    assert again == first and forms
+    assert builds == [vid]
+
+
+def test_a_change_to_the_visit_or_a_member_builds_again(
+    clerk: Clerk, db: Session, builds: list[str]
+) -> None:
+    vid = moving_in_visit(clerk, db)
+    clerk.post(f"/api/v1/visits/{vid}/guidance")
+    clerk.patch(f"/api/v1/visits/{vid}", {"certificates": []})
+    clerk.post(f"/api/v1/visits/{vid}/guidance")
+    assert len(builds) == 2
+    forms = [f["form"] for f in clerk.get(f"/api/v1/visits/{vid}/forms").json()["forms"]]
+    assert "tax-certificate-request" not in forms  # the new state, not the cached one
+    member = clerk.get(f"/api/v1/visits/{vid}").json()["members"][0]
+    clerk.patch(f"/api/v1/visits/{vid}/members/{member['id']}", {"kana": "コクトウ　ミキヤ"})
+    record = clerk.get(f"/api/v1/visits/{vid}/record").json()
+    tablet_record = documents.prepare(db, service.get_visit(db, vid)).record
+    assert len(builds) == 3
+    assert tablet_record.members[0].kana == record["members"][0]["kana"] == "コクトウ　ミキヤ"

@@ -1,0 +1,81 @@
+"""Forms rendered once per content (backend.counter.rendering): previews and the signed
+document share one rendering, a changed record renders again, the pool gives the same bytes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from backend.counter import rendering
+from backend.platform.settings import get_settings
+from contracts import VisitRecord
+from forms import stamping
+from forms.errors import UnprintableCharacterError
+from tests.helpers.forms_samples import guidance, signature, visit
+
+
+@pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The forms actually drawn (cache misses), by name; an empty cache before and after."""
+    drawn: list[str] = []
+    draw = stamping.render_unsigned
+
+    def counting(name: str, *args: object) -> object:
+        drawn.append(name)
+        return draw(name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stamping, "render_unsigned", counting)
+    rendering.clear_cache()
+    yield drawn
+    rendering.clear_cache()
+
+
+def test_a_second_preview_is_the_same_bytes_without_drawing(renders: list[str]) -> None:
+    record, result = visit(2), guidance()
+    first = rendering.preview("moving-notice", record, result)
+    again = rendering.preview("moving-notice", visit(2), guidance())  # equal, not the same object
+    assert again.content == first.content and again.filename == first.filename
+    assert renders == ["moving-notice"]
+
+
+def test_previews_and_signing_share_one_rendering(renders: list[str]) -> None:
+    record, result = visit(2), guidance()
+    for form in ("moving-notice", "tax-certificate-request"):
+        rendering.preview(form, record, result)
+    for form in ("moving-notice", "tax-certificate-request"):
+        signed = rendering.signed(form, record, result, signature())
+        assert signed.content.startswith(b"%PDF")
+    assert renders == ["moving-notice", "tax-certificate-request"]
+
+
+def test_a_changed_record_is_drawn_again(renders: list[str]) -> None:
+    record = visit(2)
+    before = rendering.unsigned("moving-notice", record, None)
+    moved = VisitRecord.model_validate(
+        {**record.model_dump(), "new_address": "窓口デモ市中央一丁目９番９号"}
+    )
+    after = rendering.unsigned("moving-notice", moved, None)
+    assert renders == ["moving-notice", "moving-notice"]
+    assert after.content != before.content
+    assert rendering.unsigned("moving-notice", record, None).content == before.content
+    assert len(renders) == 2  # the first record is still cached
+
+
+def test_the_render_pool_gives_the_same_bytes_and_the_same_errors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    record, result = visit(2), guidance()
+    here = stamping.render_unsigned("tax-certificate-request", record, result)
+    monkeypatch.setattr(get_settings(), "render_processes", 1)
+    try:
+        pooled = rendering.run(stamping.render_unsigned, "tax-certificate-request", record, result)
+        bad = VisitRecord.model_validate(
+            {**record.model_dump(), "new_address": "窓口デモ市\U000f0000一丁目"}  # private use
+        )
+        with pytest.raises(UnprintableCharacterError) as raised:
+            rendering.run(stamping.render_unsigned, "moving-notice", bad, None)
+    finally:
+        rendering.shutdown_pool()
+    assert pooled.content[:8] == here.content[:8] and len(pooled.content) == len(here.content)
+    assert "U+F0000" in raised.value.message

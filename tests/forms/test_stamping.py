@@ -1,0 +1,101 @@
+"""The signature and the 見本 watermark laid onto one shared rendering (forms.stamping)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageChops
+from pypdf import PdfReader
+
+from forms import render_form
+from forms.stamping import WATERMARK, preview_of, render_unsigned, signed_of
+from tests.helpers.forms_samples import guidance, signature, visit
+from tests.helpers.pdf import pdf_text, run_tool
+
+pytestmark = pytest.mark.usefixtures("poppler")
+DPI = 40
+MM = DPI / 25.4
+
+
+def _image(tmp_path: Path, name: str, content: bytes) -> Image.Image:
+    path = tmp_path / f"{name}.pdf"
+    path.write_bytes(content)
+    run_tool("pdftoppm", "-r", str(DPI), "-gray", "-png", "-singlefile", str(path), str(path))
+    return Image.open(f"{path}.png").convert("L")
+
+
+def _dark_pixels(image: Image.Image, box: tuple[float, float, float, float]) -> int:
+    x, y, w, h = box  # millimetres from the top-left, inside the box's ruled edge
+    crop = image.crop(
+        (int((x + 1.5) * MM), int((y + 4) * MM), int((x + w - 1.5) * MM), int((y + h - 1.5) * MM))
+    )
+    return sum(crop.histogram()[:128])
+
+
+def test_the_signed_document_has_the_signature_and_no_watermark(tmp_path: Path) -> None:
+    record, result = visit(2), guidance()
+    base = render_unsigned("moving-notice", record, result)
+    signed = signed_of(base, "moving-notice", signature())
+    preview = preview_of(base, "moving-notice")
+    signature_box = (12.0, 154.0, 110.0, 26.0)  # moving-notice.yaml
+
+    assert _dark_pixels(_image(tmp_path, "base", base.content), signature_box) == 0
+    assert _dark_pixels(_image(tmp_path, "signed", signed.content), signature_box) > 20
+    (tmp_path / "signed.pdf").write_bytes(signed.content)
+    (tmp_path / "preview.pdf").write_bytes(preview.content)
+    signed_text, preview_text = (
+        _flat_text(tmp_path / "signed.pdf"),
+        _flat_text(tmp_path / "preview.pdf"),
+    )
+    assert WATERMARK not in signed_text
+    assert preview_text.endswith(WATERMARK)  # laid over the page, drawn last
+    # The preview is the same filled form as the signed one: the same text under the marks.
+    assert preview_text.removesuffix(WATERMARK) == signed_text
+
+
+def _flat_text(path: Path) -> str:
+    """The text without white space (poppler breaks the slanted 見本 into one line a glyph)."""
+    return "".join(pdf_text(path).split())
+
+
+def test_laying_on_looks_like_drawing_the_signature_in(tmp_path: Path) -> None:
+    """The stamped document and one rendered with the signature differ by no visible pixel."""
+    record, sig = visit(4), signature()
+    stamped = signed_of(render_unsigned("moving-notice", record), "moving-notice", sig)
+    drawn = render_form("moving-notice", record, signature=sig)
+    difference = ImageChops.difference(
+        _image(tmp_path, "stamped", stamped.content), _image(tmp_path, "drawn", drawn.content)
+    )
+    assert sum(difference.histogram()[65:]) < 20
+
+
+def test_every_sheet_of_a_long_form_is_signed() -> None:
+    base = render_unsigned("moving-notice", visit(9))
+    signed = signed_of(base, "moving-notice", signature())
+    pages = PdfReader(io.BytesIO(signed.content)).pages
+    assert len(pages) == len(PdfReader(io.BytesIO(base.content)).pages) > 1
+    assert signed.content.startswith(base.content)  # an incremental update of the rendering
+    for page in pages:
+        assert "/MadoguchiSignature" in page["/Resources"]["/XObject"]  # type: ignore[index]
+
+
+def test_a_form_without_a_signature_box_is_left_as_it_is() -> None:
+    base = render_unsigned("checklist", visit(2), guidance())
+    assert signed_of(base, "checklist", signature()) == base
+    assert preview_of(base, "checklist") == base
+
+
+def test_a_fonts_tables_are_copied_out_once() -> None:
+    """reportlab copies the whole glyf table (megabytes) for every subset it embeds."""
+    from reportlab.pdfbase import pdfmetrics
+
+    from forms.fonts import registered_font
+
+    first = render_unsigned("moving-notice", visit(2))
+    face = pdfmetrics.getFont(registered_font("gothic")).face
+    render_unsigned("moving-notice", visit(2))
+    assert face.get_table("glyf") is face.get_table("glyf")
+    again = render_unsigned("moving-notice", visit(2))
+    assert len(again.content) == len(first.content)  # the same embedded subsets
