@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import load_server
-from load_actors import CounterDevices, CounterPlayer, RunState, StepFailed
+from load_actors import AgentTrouble, CounterDevices, CounterPlayer, RunState, StepFailed
 from load_stats import (
     Recorder,
     format_report,
@@ -237,8 +237,13 @@ async def probe_healthz(state: RunState) -> None:
     async with httpx.AsyncClient(base_url=state.url, trust_env=False, timeout=30) as client:
         while True:
             started = time.perf_counter()
-            with contextlib.suppress(httpx.HTTPError):
-                await client.get("/healthz")
+            try:
+                response = await client.get("/healthz")
+            except httpx.HTTPError as exc:
+                state.recorder.error(f"healthz: {type(exc).__name__}")
+            else:
+                if response.status_code != 200:
+                    state.recorder.error(f"healthz: {response.status_code}")
                 state.recorder.record("healthz", time.perf_counter() - started)
             await asyncio.sleep(PROBE_SECONDS)
 
@@ -284,6 +289,7 @@ async def measure(
     args: argparse.Namespace, url: str, prepared: Prepared, receiver: Any
 ) -> dict[str, Any]:
     recorder = Recorder()
+    AgentTrouble(recorder).install()
     state = RunState(url, prepared.queue_id, prepared.area_full_name, recorder)
     login_body = {
         "tenant_code": args.tenant_code,

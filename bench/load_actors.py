@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import logging
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +34,23 @@ JOB_WAIT_SECONDS = 20  # staff.js: /agent/jobs/{id}?wait=20
 GIVE_UP_SECONDS = 60.0  # a card read or a signature not seen by then is lost
 PREVIEWED_FORMS = 3  # issue 17: "3 forms previewed"
 BLOCK = "１－２－３"  # 番地 typed by the clerk (synthetic)
+
+
+class AgentTrouble(logging.Handler):
+    """The agents' warnings (cannot connect, connection lost) counted as errors, not printed."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        super().__init__(logging.WARNING)
+        self.recorder = recorder
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = re.sub(r"\(.*\)", "(…)", record.getMessage())  # one kind per message shape
+        self.recorder.error(f"agent: {text}")
+
+    def install(self) -> None:
+        agent_log = logging.getLogger("hardware.agent")
+        agent_log.addHandler(self)
+        agent_log.propagate = False
 
 
 class StepFailed(Exception):
