@@ -372,7 +372,7 @@ def result(
         "error_kinds": dict(Counter(recorder.errors).most_common()),
         "stalls": recorder.stalls,
         "notes": dict(recorder.notes),
-        "card_reads": dict(state.card_reads),
+        "card_reads": {**state.card_reads, "failures": dict(state.card_failures)},
         "webhooks": {
             "expected": len(state.handed_off),
             "delivered": len(state.handed_off) - len(missing),

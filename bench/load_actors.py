@@ -32,6 +32,9 @@ SIGNATURE_POLL_SECONDS = 1.5  # staff.js: waitForSignature
 DEVICES_POLL_SECONDS = 3.0  # staff.js: pollDevices
 JOB_WAIT_SECONDS = 20  # staff.js: /agent/jobs/{id}?wait=20
 GIVE_UP_SECONDS = 60.0  # a card read or a signature not seen by then is lost
+KEEPALIVE_SECONDS = 4.0
+"""Idle connections are dropped before uvicorn's 5 s keep-alive timeout closes them, so that a
+request never goes out on a connection the server is closing (a browser retries those)."""
 PREVIEWED_FORMS = 3  # issue 17: "3 forms previewed"
 BLOCK = "１－２－３"  # 番地 typed by the clerk (synthetic)
 
@@ -82,6 +85,7 @@ class RunState:
     card_reads: dict[str, int] = field(
         default_factory=lambda: {"requested": 0, "done": 0, "failed": 0, "lost": 0}
     )
+    card_failures: dict[str, int] = field(default_factory=dict)  # error code → count
 
 
 class Screen:
@@ -94,7 +98,11 @@ class Screen:
         if token:
             headers["authorization"] = f"Bearer {token}"
         self.client = httpx.AsyncClient(
-            base_url=state.url, headers=headers, timeout=httpx.Timeout(90.0), trust_env=False
+            base_url=state.url,
+            headers=headers,
+            timeout=httpx.Timeout(90.0),
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS),
+            trust_env=False,
         )
         self.csrf: str | None = None
 
@@ -212,9 +220,9 @@ class CounterPlayer:
     # --- one visit, as the staff console makes it ---------------------------------------------
 
     async def visit(self) -> None:
-        ticket = await self._issue_ticket()
+        await self._issue_ticket()
         started = time.perf_counter()
-        called = await self._call_next(ticket)
+        called = await self._call_next()
         if called is None:
             return
         visit = await self.staff.call(
@@ -237,15 +245,16 @@ class CounterPlayer:
         self.state.handed_off[vid] = finished
         self.state.recorder.record("visit", finished - started)
 
-    async def _issue_ticket(self) -> str:
-        issued = await self.ticket.call(
+    async def _issue_ticket(self) -> None:
+        """A resident takes a ticket; the machine then shows the purposes again (backToStart)."""
+        await self.ticket.call(
             "issue", "POST", "/api/v1/tickets", {"queue_id": self.state.queue_id}
         )
-        await self.ticket.call("queues", "GET", "/api/v1/ticket-machine/queues")  # backToStart
-        return str(issued["ticket"]["id"])
+        await self.ticket.call("queues", "GET", "/api/v1/ticket-machine/queues")
 
-    async def _call_next(self, issued: str) -> str | None:
-        """The ticket called (any counter may have taken the one this machine issued)."""
+    async def _call_next(self) -> str | None:
+        """The ticket called: the oldest waiting, not necessarily the one this counter's machine
+        issued (every counter serves the same queue)."""
         for _ in range(20):
             result = await self.staff.call(
                 "call_next", "POST", f"/api/v1/counters/{self.counter}/call-next"
@@ -345,7 +354,10 @@ class CounterPlayer:
         reads["requested"] += 1
         while time.perf_counter() - started < GIVE_UP_SECONDS:
             job = await self.staff.call(
-                "card_wait", "GET", f"/api/v1/agent/jobs/{job['id']}", params={"wait": 20}
+                "card_wait",
+                "GET",
+                f"/api/v1/agent/jobs/{job['id']}",
+                params={"wait": JOB_WAIT_SECONDS},
             )
             if job["status"] == "done":
                 reads["done"] += 1
@@ -354,7 +366,9 @@ class CounterPlayer:
                 return
             if job["status"] == "failed":
                 reads["failed"] += 1
-                self.state.recorder.error(f"card: {job['error']['code']}")
+                code = job["error"]["code"]
+                self.state.card_failures[code] = self.state.card_failures.get(code, 0) + 1
+                self.state.recorder.error(f"card: {code}")
                 raise StepFailed("card")
         reads["lost"] += 1
         self.state.recorder.error("card: lost (no result within 60 s)")

@@ -30,7 +30,11 @@ def ensure_counters(wanted: int) -> int:
         if tenant is None:
             raise SystemExit("the demo municipality is missing: run `madoguchi seed` first")
         session.info["tenant_id"] = tenant.id
-        office = session.scalars(select(Office).where(Office.tenant_id == tenant.id)).first()
+        office = session.scalars(
+            select(Office).where(Office.tenant_id == tenant.id).order_by(Office.code)
+        ).first()
+        if office is None:
+            raise SystemExit("the demo municipality has no office: run `madoguchi seed` first")
         queue = session.scalars(
             select(Queue).where(Queue.office_id == office.id, Queue.prefix == QUEUE_PREFIX)
         ).one()

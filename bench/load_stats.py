@@ -114,7 +114,8 @@ def format_report(result: dict[str, Any]) -> str:
     cards = result["card_reads"]
     hooks = result["webhooks"]
     lines += [
-        f"  card reads        {cards['done']} done, {cards['failed']} failed, {cards['lost']} lost",
+        f"  card reads        {cards['done']} done, {cards['failed']} failed "
+        f"{cards['failures'] or ''}, {cards['lost']} lost (no result within 60 s)",
         f"  webhooks          {hooks['delivered']} of {hooks['expected']} delivered",
         f"  errors            {result['errors']} {dict(result['error_kinds']) or ''}".rstrip(),
         f"  stalls (>{SLOW_SECONDS:g} s)   {result['stalls']}",
