@@ -176,6 +176,7 @@ async def prepare(
             f"counters; run `bench/load_counters.py --counters {args.counters}` with the "
             "server's MADOGUCHI_DATABASE_URL first"
         )
+    await revoke_stale_devices(admin, admin_csrf)
     areas = await api(clerk, clerk_csrf, "GET", "/api/v1/addresses/areas")
     if not areas:
         raise NotReady("the tenant has no address areas (/api/v1/addresses/areas)")
@@ -223,6 +224,14 @@ async def register_webhook(admin: httpx.AsyncClient, csrf: str, url: str) -> Non
     await api(admin, csrf, "POST", "/api/v1/outbox/destinations", body)
 
 
+async def revoke_stale_devices(admin: httpx.AsyncClient, csrf: str) -> None:
+    """Devices an interrupted run paired and never revoked: a stale agent would be taken for
+    its counter's agent (offline)."""
+    devices = await api(admin, csrf, "GET", "/api/v1/devices")
+    stale = [d["id"] for d in devices if d["name"].startswith("load ") and not d["revoked_at"]]
+    await revoke(admin, csrf, stale)
+
+
 async def revoke(admin: httpx.AsyncClient, csrf: str, device_ids: list[str]) -> None:
     for device_id in device_ids:
         with contextlib.suppress(NotReady, httpx.HTTPError):
@@ -249,14 +258,15 @@ async def probe_healthz(state: RunState) -> None:
 
 
 def server_pids(args: argparse.Namespace) -> list[int]:
+    """The server's topmost processes (their descendants are measured with them)."""
     if args.server_pids:
-        return load_server.with_children(int(p) for p in args.server_pids.split(","))
+        return pid_list(args.server_pids)
     port = urlsplit(args.url).port or (443 if args.url.startswith("https") else 80)
-    return load_server.with_children(load_server.listening_pids(port))
+    return load_server.listening_pids(port)
 
 
 def pid_list(text: str | None) -> list[int]:
-    return load_server.with_children(int(p) for p in text.split(",")) if text else []
+    return [int(p) for p in text.split(",")] if text else []
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -310,12 +320,14 @@ async def measure(
     await asyncio.sleep(args.warmup)
 
     recorder.measuring = True
-    cpu_before, worker_before = load_server.cpu_seconds(pids), load_server.cpu_seconds(workers)
+    cpu_before = load_server.tree_cpu_seconds(pids)
+    worker_before = load_server.tree_cpu_seconds(workers)
     window_start = time.perf_counter()
     await asyncio.sleep(args.seconds)
     window_end = time.perf_counter()
-    cpu = load_server.cpu_seconds(pids) - cpu_before
-    worker_cpu = load_server.cpu_seconds(workers) - worker_before
+    cpu = load_server.tree_cpu_seconds(pids) - cpu_before
+    worker_cpu = load_server.tree_cpu_seconds(workers) - worker_before
+    measured = load_server.with_children(pids)
     recorder.measuring = False
 
     state.stop.set()  # each counter finishes the visit in hand
@@ -336,7 +348,7 @@ async def measure(
     recorder.samples["webhook"] = [
         store.arrived[vid] - at for vid, at in in_window.items() if vid in store.arrived
     ]
-    return result(args, state, in_window, pids, cpu, worker_cpu if workers else None, missing)
+    return result(args, state, in_window, measured, cpu, worker_cpu if workers else None, missing)
 
 
 def result(

@@ -169,9 +169,9 @@ class CounterPlayer:
         me = await self.staff.call("login", "POST", "/api/v1/auth/login", self.login)
         self.staff.csrf = me["csrf_token"]
         await self.staff.call("areas", "GET", "/api/v1/addresses/areas")
-        await self.staff.call("counters", "GET", "/api/v1/counters")
+        counters = await self.staff.call("counters", "GET", "/api/v1/counters")
         await self.staff.call("open_counter", "POST", f"/api/v1/counters/{self.counter}/open")
-        await self._close_leftovers()
+        await self._close_leftovers(counters)
         await self._load_lists(self.tablet)
         await self.ticket.call("queues", "GET", "/api/v1/ticket-machine/queues")
 
@@ -183,8 +183,13 @@ class CounterPlayer:
             await once.call("lists", "GET", "/api/v1/schemas/lists.json")
         await once.close()
 
-    async def _close_leftovers(self) -> None:
-        """A visit left unfinished at this counter by an interrupted run is closed first."""
+    async def _close_leftovers(self, counters: list[dict[str, Any]]) -> None:
+        """What an interrupted run left at this counter is cleared first: a ticket called but
+        never served (no-show) and unfinished visits (closed)."""
+        (mine,) = [c for c in counters if c["id"] == self.counter]
+        ticket = mine.get("current_ticket")
+        if ticket and ticket["status"] == "called":
+            await self.staff.call("no_show", "POST", f"/api/v1/tickets/{ticket['id']}/no-show")
         for status in ("open", "confirming", "signed"):
             params = {"status": status, "counter_id": self.counter, "limit": 200}
             for visit in await self.staff.call("leftovers", "GET", "/api/v1/visits", params=params):

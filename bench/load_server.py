@@ -19,17 +19,55 @@ destination registered by an earlier run is reused)."""
 
 
 def listening_pids(port: int) -> list[int]:
-    """The processes holding a listening TCP socket on ``port`` (uvicorn's workers share it)."""
-    pids = {
+    """The topmost processes holding a listening TCP socket on ``port``: with ``serve --workers N``
+    the supervisor, whose workers inherited the socket."""
+    found = {
         conn.pid
         for conn in psutil.net_connections(kind="tcp")
         if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port and conn.pid
     }
-    return sorted(pids)
+    return sorted({_topmost_listener(psutil.Process(pid), port).pid for pid in found})
+
+
+def _topmost_listener(process: psutil.Process, port: int) -> psutil.Process:
+    parent = process.parent()
+    while parent is not None and _listens(parent, port):
+        process, parent = parent, parent.parent()
+    return process
+
+
+def _listens(process: psutil.Process, port: int) -> bool:
+    try:
+        connections = process.net_connections(kind="tcp")
+    except (psutil.AccessDenied, psutil.NoSuchProcess):
+        return False
+    return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in connections)
+
+
+def tree_cpu_seconds(roots: Iterable[int]) -> float:
+    """User + system CPU seconds of the processes and every descendant, alive or reaped: a
+    worker that uvicorn restarts mid-run keeps its seconds (they move to its parent's
+    ``children_*`` times when it is reaped)."""
+    total = 0.0
+    for pid in roots:
+        try:
+            root = psutil.Process(pid)
+            times = root.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+            descendants = root.children(recursive=True)
+        except psutil.NoSuchProcess:
+            continue
+        for child in descendants:
+            try:
+                times = child.cpu_times()
+            except psutil.NoSuchProcess:
+                continue  # reaped meanwhile: counted in its parent's children_* from now on
+            total += times.user + times.system
+    return total
 
 
 def with_children(pids: Iterable[int]) -> list[int]:
-    """The processes and all their descendants (``serve --workers N`` forks its workers)."""
+    """The processes and all their descendants, for the report."""
     found: set[int] = set()
     for pid in pids:
         try:
@@ -39,18 +77,6 @@ def with_children(pids: Iterable[int]) -> list[int]:
         except psutil.NoSuchProcess:
             continue
     return sorted(found)
-
-
-def cpu_seconds(pids: Iterable[int]) -> float:
-    """User + system CPU seconds the processes used so far (a process gone counts 0)."""
-    total = 0.0
-    for pid in pids:
-        try:
-            times = psutil.Process(pid).cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        total += times.user + times.system
-    return total
 
 
 class TimedStore(DedupStore):
