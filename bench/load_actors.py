@@ -35,6 +35,7 @@ GIVE_UP_SECONDS = 60.0  # a card read or a signature not seen by then is lost
 KEEPALIVE_SECONDS = 4.0
 """Idle connections are dropped before uvicorn's 5 s keep-alive timeout closes them, so that a
 request never goes out on a connection the server is closing (a browser retries those)."""
+CARD_READ_TRIES = 3  # reads of the card a clerk tries in one visit before giving up
 PREVIEWED_FORMS = 3  # issue 17: "3 forms previewed"
 BLOCK = "１－２－３"  # 番地 typed by the clerk (synthetic)
 
@@ -58,6 +59,10 @@ class AgentTrouble(logging.Handler):
 
 class StepFailed(Exception):
     """A request the visit cannot go on without failed (already counted as an error)."""
+
+
+class CardReadFailed(StepFailed):
+    """The agent reported a failed read (already counted); the clerk may read again."""
 
 
 @dataclass
@@ -276,7 +281,7 @@ class CounterPlayer:
         today = dt.date.today().isoformat()
         change = {"event": "moving-in", "event_date": today, "filed_on": today}
         guidance = await self._patch(vid, change)  # chooseEvent
-        await self._read_card(vid)
+        await self._read_card_until_read(vid)
         guidance = await self._patch(vid, {"new_address": self.state.area_full_name + BLOCK})
         residence = {"kind": "residence", "copies": 1, "scope": "household"}
         tax = {
@@ -346,6 +351,14 @@ class CounterPlayer:
             guidance = await self._refresh(vid, reload=True)
         return guidance
 
+    async def _read_card_until_read(self, vid: str) -> None:
+        """The clerk presses カードを読む again after a failed read (each failure counted)."""
+        for _ in range(CARD_READ_TRIES - 1):
+            with contextlib.suppress(CardReadFailed):
+                await self._read_card(vid)
+                return
+        await self._read_card(vid)
+
     async def _read_card(self, vid: str) -> None:
         """readCard: the job, then the long-poll until the agent's result is stored."""
         reads = self.state.card_reads
@@ -374,7 +387,7 @@ class CounterPlayer:
                 code = job["error"]["code"]
                 self.state.card_failures[code] = self.state.card_failures.get(code, 0) + 1
                 self.state.recorder.error(f"card: {code}")
-                raise StepFailed("card")
+                raise CardReadFailed(code)
         reads["lost"] += 1
         self.state.recorder.error("card: lost (no result within 60 s)")
         raise StepFailed("card")
