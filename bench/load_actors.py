@@ -1,0 +1,491 @@
+"""The players of ``bench/load.py``: one counter = a clerk's staff console, a ticket machine, a
+resident's tablet and a counter agent, each making exactly the requests its screen makes
+(``kiosk/static/staff/staff.js``, ``tablet/tablet.js``, ``ticket/ticket.js``) or, for the agent,
+speaking the real WebSocket protocol (``hardware.agent.client`` with a synthetic card).
+
+The people are left out: nobody thinks, reads or types, so a visit takes as long as the server
+and the screens' own polling intervals make it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from load_stats import Recorder
+
+from hardware.agent.client import AgentClient
+from hardware.agent.fakes import FakeCardReader, MemoryPrinter
+from hardware.agent.handlers import Handlers
+from hardware.agent.transport import WebSocketTransport
+
+CARD_PIN = "1234"  # the synthetic card's PIN (hardware.agent.fakes)
+TABLET_TICK_SECONDS = 1.0  # tablet.js: setTimeout(tick, 1000)
+SIGNATURE_POLL_SECONDS = 1.5  # staff.js: waitForSignature
+DEVICES_POLL_SECONDS = 3.0  # staff.js: pollDevices
+JOB_WAIT_SECONDS = 20  # staff.js: /agent/jobs/{id}?wait=20
+GIVE_UP_SECONDS = 60.0  # a card read or a signature not seen by then is lost
+KEEPALIVE_SECONDS = 4.0
+"""Idle connections are dropped before uvicorn's 5 s keep-alive timeout closes them, so that a
+request never goes out on a connection the server is closing (a browser retries those)."""
+CARD_READ_TRIES = 3  # reads of the card a clerk tries in one visit before giving up
+PREVIEWED_FORMS = 3  # issue 17: "3 forms previewed"
+BLOCK = "１－２－３"  # 番地 typed by the clerk (synthetic)
+
+
+class AgentTrouble(logging.Handler):
+    """The agents' warnings (cannot connect, connection lost) counted as errors, not printed."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        super().__init__(logging.WARNING)
+        self.recorder = recorder
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = re.sub(r"\(.*\)", "(…)", record.getMessage())  # one kind per message shape
+        self.recorder.error(f"agent: {text}")
+
+    def install(self) -> None:
+        agent_log = logging.getLogger("hardware.agent")
+        agent_log.addHandler(self)
+        agent_log.propagate = False
+
+
+class StepFailed(Exception):
+    """A request the visit cannot go on without failed (already counted as an error)."""
+
+
+class CardReadFailed(StepFailed):
+    """The agent reported a failed read (already counted); the clerk may read again."""
+
+
+@dataclass
+class CounterDevices:
+    """One counter and the devices paired with it for this run (tokens shown once at pairing)."""
+
+    counter_id: str
+    code: str
+    agent_token: str
+    tablet_token: str
+    ticket_token: str
+    device_ids: list[str]
+
+
+@dataclass
+class RunState:
+    """What every counter shares: the recorder, the stop signal, the visits handed off."""
+
+    url: str
+    queue_id: str
+    area_full_name: str
+    recorder: Recorder
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    handed_off: dict[str, float] = field(default_factory=dict)  # visit id → perf_counter
+    card_reads: dict[str, int] = field(
+        default_factory=lambda: {"requested": 0, "done": 0, "failed": 0, "lost": 0}
+    )
+    card_failures: dict[str, int] = field(default_factory=dict)  # error code → count
+
+
+class Screen:
+    """One screen's HTTP client: each request timed under ``screen.step``, failures counted."""
+
+    def __init__(self, name: str, state: RunState, token: str | None = None) -> None:
+        self.name = name
+        self.state = state
+        headers = {"accept": "application/json"}
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        self.client = httpx.AsyncClient(
+            base_url=state.url,
+            headers=headers,
+            timeout=httpx.Timeout(90.0),
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS),
+            trust_env=False,
+        )
+        self.csrf: str | None = None
+
+    async def call(
+        self, step: str, method: str, path: str, body: Any = None, *, params: Any = None
+    ) -> Any:
+        """The response's JSON (None when empty); ``StepFailed`` on an error answer."""
+        recorder = self.state.recorder
+        name = f"{self.name}.{step}"
+        headers = {"x-csrf-token": self.csrf} if self.csrf and method != "GET" else None
+        started = time.perf_counter()
+        try:
+            response = await self.client.request(
+                method, path, json=body, params=params, headers=headers
+            )
+        except httpx.HTTPError as exc:
+            recorder.error(f"{name}: {type(exc).__name__}")
+            raise StepFailed(name) from exc
+        recorder.record(name, time.perf_counter() - started)
+        if response.status_code >= 400:
+            recorder.error(f"{name}: {response.status_code} {_error_code(response)}")
+            raise StepFailed(name)
+        if not response.content or not response.headers.get("content-type", "").startswith(
+            "application/json"
+        ):
+            return None
+        return response.json()
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+def _error_code(response: httpx.Response) -> str:
+    try:
+        return str(response.json()["error"]["code"])
+    except (ValueError, KeyError, TypeError):
+        return ""
+
+
+class CounterPlayer:
+    """A counter at work: the clerk loops full visits while the tablet, the agent and the staff
+    console's device poll run beside it."""
+
+    def __init__(self, state: RunState, devices: CounterDevices, login: dict[str, str]) -> None:
+        self.state = state
+        self.devices = devices
+        self.login = login
+        self.staff = Screen("staff", state)
+        self.tablet = Screen("tablet", state, devices.tablet_token)
+        self.ticket = Screen("ticket", state, devices.ticket_token)
+        self.signed: set[str] = set()  # visits this tablet signed
+        self.pinned: set[str] = set()  # card reads this tablet gave the PIN for
+        self.agent_stop = asyncio.Event()
+        self.agent = AgentClient(
+            WebSocketTransport(state.url, devices.agent_token),
+            Handlers(card_reader=FakeCardReader(pin=CARD_PIN), printer=MemoryPrinter()),
+        )
+
+    # --- start and stop -------------------------------------------------------------------
+
+    async def start_screens(self) -> None:
+        """What the screens do once when they open: log in, open the counter, load lists."""
+        await self._load_lists(self.staff)
+        me = await self.staff.call("login", "POST", "/api/v1/auth/login", self.login)
+        self.staff.csrf = me["csrf_token"]
+        await self.staff.call("areas", "GET", "/api/v1/addresses/areas")
+        counters = await self.staff.call("counters", "GET", "/api/v1/counters")
+        await self.staff.call("open_counter", "POST", f"/api/v1/counters/{self.counter}/open")
+        await self._close_leftovers(counters)
+        await self._load_lists(self.tablet)
+        await self.ticket.call("queues", "GET", "/api/v1/ticket-machine/queues")
+
+    async def _load_lists(self, screen: Screen) -> None:
+        """Lists.load(): once, on a connection of its own (a server that fails it with an
+        unhandled error drops the connection). A failure is counted and the run goes on."""
+        once = Screen(screen.name, self.state)
+        with contextlib.suppress(StepFailed):
+            await once.call("lists", "GET", "/api/v1/schemas/lists.json")
+        await once.close()
+
+    async def _close_leftovers(self, counters: list[dict[str, Any]]) -> None:
+        """What an interrupted run left at this counter is cleared first: a ticket called but
+        never served (no-show) and unfinished visits (closed)."""
+        (mine,) = [c for c in counters if c["id"] == self.counter]
+        ticket = mine.get("current_ticket")
+        if ticket and ticket["status"] == "called":
+            await self.staff.call("no_show", "POST", f"/api/v1/tickets/{ticket['id']}/no-show")
+        for status in ("open", "confirming", "signed"):
+            params = {"status": status, "counter_id": self.counter, "limit": 200}
+            for visit in await self.staff.call("leftovers", "GET", "/api/v1/visits", params=params):
+                await self.staff.call("close", "POST", f"/api/v1/visits/{visit['id']}/close")
+
+    @property
+    def counter(self) -> str:
+        return self.devices.counter_id
+
+    async def run(self) -> None:
+        """Visits until the run stops, the tablet, agent and device poll alongside."""
+        helpers = [
+            asyncio.create_task(self.agent.run(self.agent_stop)),
+            asyncio.create_task(self._tablet_loop()),
+            asyncio.create_task(self._devices_loop()),
+        ]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.agent.connected.wait(), timeout=30)
+        try:
+            while not self.state.stop.is_set():
+                try:
+                    await self.visit()
+                except StepFailed:
+                    await asyncio.sleep(0.5)  # as a clerk would, after an error message
+        finally:
+            self.agent_stop.set()
+            for task in helpers[1:]:
+                task.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
+            for screen in (self.staff, self.tablet, self.ticket):
+                await screen.close()
+
+    # --- one visit, as the staff console makes it ---------------------------------------------
+
+    async def visit(self) -> None:
+        await self._issue_ticket()
+        started = time.perf_counter()
+        called = await self._call_next()
+        if called is None:
+            return
+        visit = await self.staff.call(
+            "open_visit",
+            "POST",
+            "/api/v1/visits",
+            {"ticket_id": called, "counter_id": self.counter},
+        )
+        vid = visit["id"]
+        try:
+            await self._interview(vid)
+            await self._sign(vid)
+            await self.staff.call("documents", "GET", f"/api/v1/visits/{vid}/documents")
+            await self.staff.call("handoff", "POST", f"/api/v1/visits/{vid}/handoff")
+        except StepFailed:
+            with contextlib.suppress(StepFailed):  # 受付を中止: the next resident is waiting
+                await self.staff.call("abandon", "POST", f"/api/v1/visits/{vid}/close")
+            raise
+        finished = time.perf_counter()
+        self.state.handed_off[vid] = finished
+        self.state.recorder.record("visit", finished - started)
+
+    async def _issue_ticket(self) -> None:
+        """A resident takes a ticket; the machine then shows the purposes again (backToStart)."""
+        await self.ticket.call(
+            "issue", "POST", "/api/v1/tickets", {"queue_id": self.state.queue_id}
+        )
+        await self.ticket.call("queues", "GET", "/api/v1/ticket-machine/queues")
+
+    async def _call_next(self) -> str | None:
+        """The ticket called: the oldest waiting, not necessarily the one this counter's machine
+        issued (every counter serves the same queue)."""
+        for _ in range(20):
+            result = await self.staff.call(
+                "call_next", "POST", f"/api/v1/counters/{self.counter}/call-next"
+            )
+            if result["ticket"]:
+                return str(result["ticket"]["id"])
+            self.state.recorder.note("nobody_waiting")
+            await asyncio.sleep(0.2)
+        self.state.recorder.error("staff.call_next: nobody waiting 20 times")
+        return None
+
+    async def _interview(self, vid: str) -> None:
+        await self.staff.call("get_visit", "GET", f"/api/v1/visits/{vid}")  # openVisit → refresh
+        today = dt.date.today().isoformat()
+        change = {"event": "moving-in", "event_date": today, "filed_on": today}
+        guidance = await self._patch(vid, change)  # chooseEvent
+        await self._read_card_until_read(vid)
+        guidance = await self._patch(vid, {"new_address": self.state.area_full_name + BLOCK})
+        residence = {"kind": "residence", "copies": 1, "scope": "household"}
+        tax = {
+            "kind": "tax",
+            "copies": 1,
+            "fiscal_year": _fiscal_year(),
+            "tax_kind": "income_taxation",
+        }
+        await self._patch(vid, {"certificates": [residence]})  # one checkbox, then the other
+        guidance = await self._patch(vid, {"certificates": [residence, tax]})
+        guidance = await self._answer_questions(vid, guidance)
+        visit = await self.staff.call("get_visit", "GET", f"/api/v1/visits/{vid}")
+        if visit["members"]:
+            member = visit["members"][0]["id"]
+            await self.staff.call(
+                "patch_member",
+                "PATCH",
+                f"/api/v1/visits/{vid}/members/{member}",
+                {"relationship": "世帯主"},
+            )
+            await self._refresh(vid, reload=True)
+        forms = await self.staff.call("forms", "GET", f"/api/v1/visits/{vid}/forms")
+        for form in forms["forms"][:PREVIEWED_FORMS]:  # the clerk opens the preview links
+            await self.staff.call(
+                "preview", "GET", f"/api/v1/visits/{vid}/forms/{form['form']}/preview"
+            )
+
+    async def _patch(self, vid: str, change: dict[str, Any]) -> dict[str, Any]:
+        """patchVisit: the change, then guidance and forms reloaded together."""
+        await self.staff.call("patch_visit", "PATCH", f"/api/v1/visits/{vid}", change)
+        return await self._refresh(vid, reload=False)
+
+    async def _refresh(self, vid: str, *, reload: bool) -> dict[str, Any]:
+        if reload:
+            await self.staff.call("get_visit", "GET", f"/api/v1/visits/{vid}")
+        guidance, _ = await asyncio.gather(
+            self.staff.call("guidance", "POST", f"/api/v1/visits/{vid}/guidance"),
+            self.staff.call("forms", "GET", f"/api/v1/visits/{vid}/forms"),
+        )
+        return dict(guidance)
+
+    async def _answer_questions(self, vid: str, guidance: dict[str, Any]) -> dict[str, Any]:
+        """「残りはすべていいえ」for every yes/no question (keyed by the question's id, which
+        names the member: ``members.0.care_certified``), then each other member question on the
+        member, as staff.js answer() does (the first choice; nationality JP)."""
+        facts = {q["id"]: False for q in guidance.get("questions") or [] if q["type"] == "bool"}
+        if facts:
+            guidance = await self._patch(vid, {"facts": facts})
+        members: list[dict[str, Any]] | None = None
+        for question in guidance.get("questions") or []:
+            if question.get("member") is None or question["type"] == "bool":
+                continue
+            attribute = question["id"].rsplit(".", 1)[-1]  # "members.0.insurance" → insurance
+            value = _member_answer(question, attribute)
+            if value is None:
+                continue
+            if members is None:
+                visit = await self.staff.call("get_visit", "GET", f"/api/v1/visits/{vid}")
+                members = visit["members"]
+            member = members[question["member"]]["id"]
+            await self.staff.call(
+                "patch_member",
+                "PATCH",
+                f"/api/v1/visits/{vid}/members/{member}",
+                {attribute: value},
+            )
+            guidance = await self._refresh(vid, reload=True)
+        return guidance
+
+    async def _read_card_until_read(self, vid: str) -> None:
+        """The clerk presses カードを読む again after a failed read (each failure counted)."""
+        for _ in range(CARD_READ_TRIES - 1):
+            with contextlib.suppress(CardReadFailed):
+                await self._read_card(vid)
+                return
+        await self._read_card(vid)
+
+    async def _read_card(self, vid: str) -> None:
+        """readCard: the job, then the long-poll until the agent's result is stored."""
+        reads = self.state.card_reads
+        started = time.perf_counter()
+        job = await self.staff.call(
+            "card_read",
+            "POST",
+            "/api/v1/agent/card-reads",
+            {"visit_id": vid, "pin_at": "tablet", "allow_last_try": False},
+        )
+        reads["requested"] += 1
+        while time.perf_counter() - started < GIVE_UP_SECONDS:
+            job = await self.staff.call(
+                "card_wait",
+                "GET",
+                f"/api/v1/agent/jobs/{job['id']}",
+                params={"wait": JOB_WAIT_SECONDS},
+            )
+            if job["status"] == "done":
+                reads["done"] += 1
+                self.state.recorder.record("card", time.perf_counter() - started)
+                await self._refresh(vid, reload=True)
+                return
+            if job["status"] == "failed":
+                reads["failed"] += 1
+                code = job["error"]["code"]
+                self.state.card_failures[code] = self.state.card_failures.get(code, 0) + 1
+                self.state.recorder.error(f"card: {code}")
+                raise CardReadFailed(code)
+        reads["lost"] += 1
+        self.state.recorder.error("card: lost (no result within 60 s)")
+        raise StepFailed("card")
+
+    async def _sign(self, vid: str) -> None:
+        """sendToTablet, then waitForSignature until the tablet's signature is seen."""
+        started = time.perf_counter()
+        await self.staff.call("confirm", "POST", f"/api/v1/visits/{vid}/confirm")
+        while time.perf_counter() - started < GIVE_UP_SECONDS:
+            visit = await self.staff.call("get_visit", "GET", f"/api/v1/visits/{vid}")
+            if visit["status"] == "signed":
+                self.state.recorder.record("signature", time.perf_counter() - started)
+                return
+            if visit["status"] != "confirming":
+                self.state.recorder.error(f"signature: visit became {visit['status']}")
+                raise StepFailed("signature")
+            await self.staff.call(
+                "tablet_status", "GET", "/api/v1/tablet/status", params={"counter_id": self.counter}
+            )
+            await asyncio.sleep(SIGNATURE_POLL_SECONDS)
+        self.state.recorder.error("signature: not seen within 60 s")
+        raise StepFailed("signature")
+
+    # --- the tablet and the staff console's device poll ------------------------------------
+
+    async def _tablet_loop(self) -> None:
+        """tablet.js tick(): the view every second; the PIN when asked, the signature when shown."""
+        while True:
+            with contextlib.suppress(StepFailed):
+                await self._tablet_tick()
+            await asyncio.sleep(TABLET_TICK_SECONDS)
+
+    async def _tablet_tick(self) -> None:
+        view = await self.tablet.call("current", "GET", "/api/v1/tablet/current")
+        pin_request = view.get("pin_request")
+        if pin_request and pin_request["id"] not in self.pinned:
+            self.pinned.add(pin_request["id"])
+            await self.tablet.call(
+                "pin", "POST", f"/api/v1/agent/jobs/{pin_request['id']}/pin", {"pin": CARD_PIN}
+            )
+            return
+        shown = view.get("visit")
+        if shown and shown["status"] == "confirming" and shown["id"] not in self.signed:
+            self.signed.add(shown["id"])
+            await self.tablet.call(
+                "sign",
+                "POST",
+                f"/api/v1/tablet/visits/{shown['id']}/signature",
+                {"signature": SIGNATURE},
+            )
+
+    async def _devices_loop(self) -> None:
+        """pollDevices(): the agent's and the tablet's presence every 3 seconds."""
+        params = {"counter_id": self.counter}
+        while True:
+            with contextlib.suppress(StepFailed):
+                await self.staff.call("agent_status", "GET", "/api/v1/agent/status", params=params)
+                await self.staff.call(
+                    "tablet_status", "GET", "/api/v1/tablet/status", params=params
+                )
+            await asyncio.sleep(DEVICES_POLL_SECONDS)
+
+
+def _member_answer(question: dict[str, Any], attribute: str) -> Any:
+    if question["type"] == "choice" and question.get("choices"):
+        return question["choices"][0]
+    if attribute == "nationality":
+        return "JP"
+    return None
+
+
+def _fiscal_year() -> int:
+    today = dt.date.today()
+    return today.year if today.month >= 6 else today.year - 1  # staff.js defaultFiscalYear
+
+
+def _stroke(x0: float, y0: float, dx: float, dy: float, points: int, t0: int) -> dict[str, Any]:
+    return {
+        "points": [
+            {
+                "x": round(x0 + dx * i, 1),
+                "y": round(y0 + dy * ((i % 7) - 3), 1),
+                "pressure": 0.5,
+                "time": t0 + 16 * i,
+            }
+            for i in range(points)
+        ]
+    }
+
+
+SIGNATURE = {
+    "width": 600,
+    "height": 200,
+    "strokes": [
+        _stroke(40, 100, 6, 8, 40, 1000),
+        _stroke(300, 80, 5, 6, 40, 2000),
+        _stroke(420, 120, 4, 5, 40, 3000),
+    ],
+    "device": "tablet",
+}
+"""A signature the size a person draws: three strokes of 40 points (synthetic)."""

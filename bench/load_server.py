@@ -1,0 +1,114 @@
+"""The server side of ``bench/load.py``: its processes and their CPU time, and the webhook
+receiver standing in for the back office.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import psutil
+
+from integrations.receiver import DedupStore, WebhookReceiver
+
+WEBHOOK_SECRET = "whsec_bG9hZC1iZW5jaC1zaWduaW5nLXNlY3JldC0zMmJ5dGVzIQ=="
+"""The bench destination's signing secret (synthetic; the same every run, so that a
+destination registered by an earlier run is reused)."""
+
+
+def listening_pids(port: int) -> list[int]:
+    """The topmost processes holding a listening TCP socket on ``port``: with ``serve --workers N``
+    the supervisor, whose workers inherited the socket."""
+    found = {
+        conn.pid
+        for conn in psutil.net_connections(kind="tcp")
+        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port and conn.pid
+    }
+    return sorted({_topmost_listener(psutil.Process(pid), port).pid for pid in found})
+
+
+def _topmost_listener(process: psutil.Process, port: int) -> psutil.Process:
+    parent = process.parent()
+    while parent is not None and _listens(parent, port):
+        process, parent = parent, parent.parent()
+    return process
+
+
+def _listens(process: psutil.Process, port: int) -> bool:
+    try:
+        connections = process.net_connections(kind="tcp")
+    except (psutil.AccessDenied, psutil.NoSuchProcess):
+        return False
+    return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in connections)
+
+
+def tree_cpu_seconds(roots: Iterable[int]) -> float:
+    """User + system CPU seconds of the processes and every descendant, alive or reaped: a
+    worker that uvicorn restarts mid-run keeps its seconds (they move to its parent's
+    ``children_*`` times when it is reaped)."""
+    total = 0.0
+    for pid in roots:
+        try:
+            root = psutil.Process(pid)
+            times = root.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+            descendants = root.children(recursive=True)
+        except psutil.NoSuchProcess:
+            continue
+        for child in descendants:
+            try:
+                times = child.cpu_times()
+            except psutil.NoSuchProcess:
+                continue  # reaped meanwhile: counted in its parent's children_* from now on
+            total += times.user + times.system
+    return total
+
+
+def with_children(pids: Iterable[int]) -> list[int]:
+    """The processes and all their descendants, for the report."""
+    found: set[int] = set()
+    for pid in pids:
+        try:
+            process = psutil.Process(pid)
+            found.add(pid)
+            found.update(child.pid for child in process.children(recursive=True))
+        except psutil.NoSuchProcess:
+            continue
+    return sorted(found)
+
+
+class TimedStore(DedupStore):
+    """The reference receiver's store, remembering when each visit's hand-off first arrived."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrived: dict[str, float] = {}
+        self.arrival = threading.Condition(self.lock)
+
+    def add(self, msg_id: str, payload: dict[str, Any]) -> bool:
+        stored = super().add(msg_id, payload)
+        if stored:
+            with self.arrival:
+                self.arrived.setdefault(str(payload.get("visit_id")), time.perf_counter())
+                self.arrival.notify_all()
+        return stored
+
+    def wait_for(self, visit_ids: set[str], timeout: float) -> set[str]:
+        """Block until every visit in ``visit_ids`` arrived or ``timeout``; the ones missing."""
+        deadline = time.monotonic() + timeout
+        with self.arrival:
+            while True:
+                missing = visit_ids - self.arrived.keys()
+                left = deadline - time.monotonic()
+                if not missing or left <= 0:
+                    return missing
+                self.arrival.wait(min(left, 0.5))
+
+
+def start_receiver(host: str, port: int) -> WebhookReceiver:
+    """The back office: the reference receiver (signature checked, stored once per key)."""
+    receiver = WebhookReceiver(WEBHOOK_SECRET, host=host, port=port)
+    receiver.store = TimedStore()
+    return receiver.start()
