@@ -162,8 +162,9 @@ def request_confirmation(session: Session, visit: Visit) -> Prepared:
     """「タブレットで確認」: the visit goes to the counter's tablet for checking and signing."""
     states.ensure_allowed(visit, states.VisitAction.SEND_TO_TABLET)
     prepared = prepare(session, visit)
-    refuse_open_questions(prepared)
+    # A contradiction in the data first: fixing it may change which questions are open.
     consistency.refuse_if_blocked(session, visit, prepared.record)
+    refuse_open_questions(prepared)
     if not prepared.forms:
         raise NoForms()
     states.apply(visit, states.VisitAction.SEND_TO_TABLET)

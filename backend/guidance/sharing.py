@@ -122,7 +122,7 @@ def read_bundle(data: bytes) -> CatalogBundle:
     try:
         parsed = safe_parse.load_json(data)
         bundle = CatalogBundle.model_validate(parsed)
-    except (ValidationError, ValueError, UnicodeDecodeError) as exc:
+    except (ValidationError, ValueError, safe_parse.DocumentTooComplex) as exc:
         raise BundleInvalid(
             "madoguchi の手続きカタログ共有ファイルではありません (not a catalog bundle)."
         ) from exc

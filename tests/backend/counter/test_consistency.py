@@ -27,7 +27,7 @@ from backend.counter.consistency import (
 )
 from backend.counter.states import VisitStatus
 from contracts import Certificate, VisitRecord
-from tests.backend.counter.conftest import Clerk
+from tests.backend.counter.conftest import Clerk, answer_open_questions
 
 TODAY = dt.date(2026, 12, 3)  # a Thursday
 HERE = "窓口県窓口デモ市本町１－２－３"  # as a card holds it
@@ -617,6 +617,7 @@ def test_a_warning_never_blocks(clerk: Clerk, db: Session) -> None:
     codes = {f["code"]: f for f in checks["findings"]}
     assert set(codes) == {"deadline_passed", "tax_certificate_by_post"}
     assert codes["tax_certificate_by_post"]["municipality"] == "東京都清瀬市"
+    answer_open_questions(clerk, vid)  # open questions block on their own (issue 16)
     sent = clerk.post(f"/api/v1/visits/{vid}/confirm")
     assert sent.status_code == 200, sent.text
     assert sent.json()["status"] == VisitStatus.CONFIRMING

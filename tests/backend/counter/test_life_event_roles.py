@@ -10,6 +10,8 @@ from tests.backend.counter.conftest import Clerk, answer_open_questions
 
 FATHER = service.CardFields("黒桐　幹也", "窓口デモ市中央一丁目２番３号", "19800217", "1")
 MOTHER = service.CardFields("黒桐　鮮花", "窓口デモ市中央一丁目２番３号", "19840305", "2")
+# Moving in: the card still shows the address in the previous municipality.
+MOVER = service.CardFields("黒桐　幹也", "東京都清瀬市見本町１－２－３", "19800217", "1")
 
 
 def open_visit(clerk: Clerk, event: str, event_date: str = "2026-11-20") -> str:
@@ -146,7 +148,7 @@ def test_open_questions_block_the_tablet_until_answered_or_unresolved(
     clerk: Clerk, db: Session
 ) -> None:
     vid = open_visit(clerk, "moving-in")
-    read_card(db, vid, FATHER)
+    read_card(db, vid, MOVER)
     clerk.patch(f"/api/v1/visits/{vid}", {"new_address": "窓口デモ市中央一丁目２番３号"})
     blocked = clerk.post(f"/api/v1/visits/{vid}/confirm")
     assert blocked.status_code == 409 and blocked.json()["error"]["code"] == "questions_open"

@@ -31,6 +31,8 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
 def test_the_console_refreshing_builds_once(clerk: Clerk, db: Session, builds: list[str]) -> None:
     vid = moving_in_visit(clerk, db)
+    builds.clear()  # the set-up answers the open questions: each answer is a change
+    prepared_cache.clear()
     first = clerk.post(f"/api/v1/visits/{vid}/guidance").json()
     forms = clerk.get(f"/api/v1/visits/{vid}/forms").json()["forms"]
     clerk.get(f"/api/v1/visits/{vid}/forms/{forms[0]['form']}/preview")
@@ -43,6 +45,8 @@ def test_a_change_to_the_visit_or_a_member_builds_again(
     clerk: Clerk, db: Session, builds: list[str]
 ) -> None:
     vid = moving_in_visit(clerk, db)
+    builds.clear()  # the set-up answers the open questions: each answer is a change
+    prepared_cache.clear()
     clerk.post(f"/api/v1/visits/{vid}/guidance")
     clerk.patch(f"/api/v1/visits/{vid}", {"certificates": []})
     clerk.post(f"/api/v1/visits/{vid}/guidance")
