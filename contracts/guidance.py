@@ -71,3 +71,15 @@ class GuidanceResult(GuidanceModel):
     questions: list[QuestionResult] = Field(default_factory=list)
     totals: Totals = Field(default_factory=Totals)
     catalog_version: str | None = None
+
+    def to_json_dict(self) -> dict[str, object]:
+        """JSON-ready, leaving out the fields added later while they hold their default, so a
+        result that does not use them hashes as before (signed documents bind that hash)."""
+        data = self.model_dump(mode="json")
+        for procedure in data["procedures"]:
+            if procedure.get("uncertain") is False:
+                del procedure["uncertain"]
+        for question in data["questions"]:
+            if question.get("decides") == []:
+                del question["decides"]
+        return data

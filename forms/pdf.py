@@ -63,7 +63,7 @@ def document_hash(
         "form": form,
         "layout_version": layout_version,
         "record": record.to_json_dict(),
-        "guidance": guidance.model_dump(mode="json") if guidance else None,
+        "guidance": guidance.to_json_dict() if guidance else None,
     }
     return hashlib.sha256(canonical_json(payload)).hexdigest()
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,10 +106,20 @@ def _normalised_facts(facts: Mapping[str, FactValue]) -> dict[str, FactValue]:
     return result
 
 
+# 東京都, 北海道, 京都府・大阪府 and the 43 県 (two or three characters before 県).
+_PREFECTURE = re.compile(r"^\s*(?:東京都|北海道|京都府|大阪府|[^\s\d]{2,3}県)")
+
+
+def _names_a_prefecture(address: str | None) -> bool:
+    return bool(address and _PREFECTURE.match(address))
+
+
 def build_view(visit: VisitRecord, catalog: CompiledCatalog) -> HouseholdView:
     facts = _normalised_facts(visit.facts)
     if facts.get("prefecture_changed") is None:
         facts["prefecture_changed"] = prefecture_changed(visit.previous_address, visit.new_address)
+    if facts.get("from_abroad") is None and _names_a_prefecture(visit.previous_address):
+        facts["from_abroad"] = False  # the previous address is in Japan: not from abroad
     names = set(MEMBER_FIELDS) | catalog.member_facts
     members = []
     for index, member in enumerate(visit.members):

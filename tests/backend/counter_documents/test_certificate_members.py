@@ -103,7 +103,9 @@ def test_forms_for_removed_and_attachment_certificates() -> None:
 
 def test_moving_notice_and_its_csv_rows_name_only_the_movers() -> None:
     staying = MEMBERS[3].model_copy(update={"concerned": False})
-    record = _record(event="moving-in").model_copy(update={"members": [*MEMBERS[:3], staying]})
+    record = _record(event="moving-in").model_copy(
+        update={"members": [*MEMBERS[:3], staying], "facts": {"special_move_in": False}}
+    )
     on_paper = _form_members(record, "moving-notice")
     assert on_paper == ["窓口　太郎", "窓口　花子", "窓口　次郎"]
     assert _csv_members(record, "moving-in-notice") == on_paper

@@ -41,12 +41,12 @@ def test_a_second_preview_is_the_same_bytes_without_drawing(renders: list[str]) 
 
 def test_previews_and_signing_share_one_rendering(renders: list[str]) -> None:
     record, result = visit(2), guidance()
-    for form in ("moving-notice", "tax-certificate-request"):
+    for form in ("moving-notice", "residence-certificate-request"):
         rendering.preview(form, record, result)
-    for form in ("moving-notice", "tax-certificate-request"):
+    for form in ("moving-notice", "residence-certificate-request"):
         signed = rendering.signed(form, record, result, signature())
         assert signed.content.startswith(b"%PDF")
-    assert renders == ["moving-notice", "tax-certificate-request"]
+    assert renders == ["moving-notice", "residence-certificate-request"]
 
 
 def test_a_changed_record_is_drawn_again(renders: list[str]) -> None:
@@ -66,10 +66,12 @@ def test_the_render_pool_gives_the_same_bytes_and_the_same_errors(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     record, result = visit(2), guidance()
-    here = stamping.render_unsigned("tax-certificate-request", record, result)
+    here = stamping.render_unsigned("residence-certificate-request", record, result)
     monkeypatch.setattr(get_settings(), "render_processes", 1)
     try:
-        pooled = rendering.run(stamping.render_unsigned, "tax-certificate-request", record, result)
+        pooled = rendering.run(
+            stamping.render_unsigned, "residence-certificate-request", record, result
+        )
         bad = VisitRecord.model_validate(
             {**record.model_dump(), "new_address": "窓口デモ市\U000f0000一丁目"}  # private use
         )

@@ -330,7 +330,6 @@ SCENARIOS: list[Household] = [
         never_ask={"from_abroad"},
         previous=OTHER_PREFECTURE,
         answers={**MOVE_NOS, "special_move_in": True, "expecting": False},
-        engine="a previous address in Japan (a prefecture is named) means not from abroad",
     ),
     Household(
         "mi-16-two-parent-family-is-not-asked-about-single-parent-allowance",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -299,7 +300,11 @@ def test_build_job_raster_by_default_kanji_rom_when_asked() -> None:
 
 def test_checklist_without_guidance_file_uses_the_guidance_engine(tmp_path: Path) -> None:
     """Without --guidance the checklist lists what the sample catalog finds for the visit."""
-    data = Path(__file__).parents[2] / "data" / "visit-moving-in.json"
+    sample = json.loads((Path(__file__).parents[2] / "data" / "visit-moving-in.json").read_text())
+    # Not a 特例転入 (which is itself the 転入届): answered, as the clerk would at the counter.
+    sample.setdefault("facts", {})["special_move_in"] = False
+    data = tmp_path / "visit.json"
+    data.write_text(json.dumps(sample, ensure_ascii=False), encoding="utf-8")
     out = tmp_path / "checklist.pdf"
     result = _invoke(
         "forms", "render", "--form", "checklist", "--visit", str(data), "--out", str(out)
