@@ -35,6 +35,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.pcsc, pytest.mark.slow]
 CONSOLE = {"width": 1366, "height": 768}
 WIFE = replace(CARD, name="黒桐　鮮花", birth_date="19840305", sex="2")
 GRANDMOTHER = replace(CARD, name="黒桐　ふみ", birth_date="19470610", sex="2")
+# A 転居 or 転出 is filed by a resident: the card shows an address in this town (the
+# consistency checks refuse a card address elsewhere).
+RESIDENT = replace(CARD, address="窓口県窓口デモ市中央一丁目２番３号")
+RESIDENT_WIFE = replace(WIFE, address=RESIDENT.address)
 
 
 @dataclass
@@ -234,7 +238,7 @@ def test_death(env: Env, console: Any, tablet: Any) -> None:  # noqa: F811
 
 def test_moving_within(env: Env, console: Any, tablet: Any) -> None:  # noqa: F811
     clerk = start(console, "moving-within")
-    read_card(clerk, env, tablet, CARD)
+    read_card(clerk, env, tablet, RESIDENT)
     add_member(clerk, "黒桐　未那", "R2.4.1", "女", "子")
     clerk.settled(lambda: clerk.choose("#area", "桜台"))
     clerk.settled(lambda: clerk.type("#block", "5"))
@@ -300,8 +304,8 @@ def test_moving_in_from_abroad(env: Env, console: Any, tablet: Any) -> None:  # 
 
 def test_moving_out_abroad(env: Env, console: Any, tablet: Any) -> None:  # noqa: F811
     clerk = start(console, "moving-out")
-    read_card(clerk, env, tablet, CARD)
-    read_card(clerk, env, tablet, WIFE)
+    read_card(clerk, env, tablet, RESIDENT)
+    read_card(clerk, env, tablet, RESIDENT_WIFE)
     assert console.is_hidden("#area") and console.is_visible("#address-free")
     clerk.settled(lambda: clerk.type("#address-free", "アメリカ合衆国"))
     answer_if_asked(clerk, "to_abroad", True)
