@@ -324,31 +324,21 @@ class CounterPlayer:
         return dict(guidance)
 
     async def _answer_questions(self, vid: str, guidance: dict[str, Any]) -> dict[str, Any]:
-        """「残りはすべていいえ」for every yes/no question (keyed by the question's id, which
-        names the member: ``members.0.care_certified``), then each other member question on the
-        member, as staff.js answer() does (the first choice; nationality JP)."""
-        facts = {q["id"]: False for q in guidance.get("questions") or [] if q["type"] == "bool"}
-        if facts:
-            guidance = await self._patch(vid, {"facts": facts})
-        members: list[dict[str, Any]] | None = None
-        for question in guidance.get("questions") or []:
-            if question.get("member") is None or question["type"] == "bool":
-                continue
-            attribute = question["id"].rsplit(".", 1)[-1]  # "members.0.insurance" → insurance
-            value = _member_answer(question, attribute)
-            if value is None:
-                continue
-            if members is None:
-                visit = await self.staff.call("get_visit", "GET", f"/api/v1/visits/{vid}")
-                members = visit["members"]
-            member = members[question["member"]]["id"]
+        """As staff.js does: every open question answered by its ``id`` through
+        ``POST /visits/{id}/answers`` (いいえ for yes/no, the first choice, nationality JP),
+        then guidance and forms reloaded; again while answers open new questions."""
+        for _ in range(MAX_ANSWER_ROUNDS):
+            answers = {
+                q["id"]: value
+                for q in guidance.get("questions") or []
+                if (value := _answer(q)) is not None
+            }
+            if not answers:
+                break
             await self.staff.call(
-                "patch_member",
-                "PATCH",
-                f"/api/v1/visits/{vid}/members/{member}",
-                {attribute: value},
+                "answers", "POST", f"/api/v1/visits/{vid}/answers", {"answers": answers}
             )
-            guidance = await self._refresh(vid, reload=True)
+            guidance = await self._refresh(vid, reload=False)
         return guidance
 
     async def _read_card_until_read(self, vid: str) -> None:
@@ -451,12 +441,19 @@ class CounterPlayer:
             await asyncio.sleep(DEVICES_POLL_SECONDS)
 
 
-def _member_answer(question: dict[str, Any], attribute: str) -> Any:
+MAX_ANSWER_ROUNDS = 6
+
+
+def _answer(question: dict[str, Any]) -> Any:
+    if question["type"] == "bool":
+        return False
     if question["type"] == "choice" and question.get("choices"):
         return question["choices"][0]
-    if attribute == "nationality":
+    if question["id"].endswith(".nationality") or question["id"] == "nationality":
         return "JP"
-    return None
+    if question["type"] == "int":
+        return 0
+    return "わからない"
 
 
 def _fiscal_year() -> int:
