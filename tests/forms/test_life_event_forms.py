@@ -278,7 +278,8 @@ def test_unsigned_preview_says_sample_and_signed_never(tmp_path: Path, form: str
     record = _every_field()
     preview = tmp_path / "preview.pdf"
     preview.write_bytes(preview_of(render_unsigned(form, record), form).content)
-    assert "見本" in as_extracted(pdf_text(preview))
+    # poppler breaks the slanted 見本 into one line a glyph
+    assert "見本" in as_extracted(pdf_text(preview)).replace("\n", "")
     assert "見本" not in _text(tmp_path, form, record).replace("見本県", "")  # the shared base
     assert "見本" not in _text(tmp_path, form, record, signature=signature()).replace("見本県", "")
 

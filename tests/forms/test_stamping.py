@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 
-from forms import render_form
+from forms import load_layout, render_form
 from forms.stamping import WATERMARK, preview_of, render_unsigned, signed_of
 from tests.helpers.forms_samples import guidance, signature, visit
 from tests.helpers.pdf import pdf_text, run_tool
@@ -39,7 +39,9 @@ def test_the_signed_document_has_the_signature_and_no_watermark(tmp_path: Path) 
     base = render_unsigned("moving-notice", record, result)
     signed = signed_of(base, "moving-notice", signature())
     preview = preview_of(base, "moving-notice")
-    signature_box = (12.0, 154.0, 110.0, 26.0)  # moving-notice.yaml
+    box = load_layout("moving-notice").signature
+    assert box is not None
+    signature_box = (box.x, box.y, box.w, box.h)  # where the layout puts it
 
     assert _dark_pixels(_image(tmp_path, "base", base.content), signature_box) == 0
     assert _dark_pixels(_image(tmp_path, "signed", signed.content), signature_box) > 20
