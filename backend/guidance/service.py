@@ -193,6 +193,12 @@ def active_catalog(session: Session) -> tuple[int | None, CompiledCatalog]:
     return number, _compiled(digest, load_source)
 
 
+def active_source(session: Session) -> str:
+    """The YAML of the tenant's active catalog, or of the built-in sample when none is active."""
+    row = _active_row(session)
+    return row.source if row is not None else DEFAULT_CATALOG_PATH.read_text(encoding="utf-8")
+
+
 def _default() -> CompiledCatalog:
     return _compiled("default", lambda: DEFAULT_CATALOG_PATH.read_text(encoding="utf-8"))
 

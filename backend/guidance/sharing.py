@@ -86,12 +86,7 @@ def export_bundle(session: Session, tenant_id: str, actor: str) -> bytes:
     tenant = session.get(Tenant, tenant_id)
     assert tenant is not None
     number, compiled = service.active_catalog(session)
-    source = (
-        session.scalar(select(CatalogVersion.source).where(CatalogVersion.number == number))
-        if number is not None
-        else service.DEFAULT_CATALOG_PATH.read_text(encoding="utf-8")
-    )
-    assert source is not None
+    source = service.active_source(session)
     key = _signing_key()
     bundle = CatalogBundle(
         source_tenant_code=tenant.code,
@@ -208,15 +203,6 @@ def _procedures(source: str) -> dict[str, Procedure]:
     return {p.id: p for p in parse_catalog(source, "bundle").spec.procedures}
 
 
-def _our_source(session: Session) -> str:
-    number, _ = service.active_catalog(session)
-    if number is None:
-        return service.DEFAULT_CATALOG_PATH.read_text(encoding="utf-8")
-    source = session.scalar(select(CatalogVersion.source).where(CatalogVersion.number == number))
-    assert source is not None
-    return source
-
-
 def three_way(session: Session, upstream_code: str) -> list[ProcedureThreeWay]:
     """Per procedure: what changed upstream since we forked, and whether we changed it too."""
     forks = forks_of(session, upstream_code)
@@ -224,7 +210,7 @@ def three_way(session: Session, upstream_code: str) -> list[ProcedureThreeWay]:
         raise NotFound(f"団体コード {upstream_code} から取り込んだカタログはありません。")
     then = _procedures(forks[0].upstream_source)
     now = _procedures(forks[-1].upstream_source)
-    ours = _procedures(_our_source(session))
+    ours = _procedures(service.active_source(session))
     rows = []
     for pid in dict.fromkeys([*then, *now, *ours]):
         old, new, mine = then.get(pid), now.get(pid), ours.get(pid)
@@ -325,7 +311,7 @@ def adopt(
     if not forks:
         raise NotFound(f"団体コード {upstream_code} から取り込んだカタログはありません。")
     upstream = safe_parse.load_yaml(forks[-1].upstream_source)
-    ours = safe_parse.load_yaml(_our_source(session))
+    ours = safe_parse.load_yaml(service.active_source(session))
     upstream_by_id = {p["id"]: p for p in upstream["procedures"]}
     unknown = [pid for pid in procedure_ids if pid not in upstream_by_id and not _has(ours, pid)]
     if unknown:

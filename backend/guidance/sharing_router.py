@@ -43,13 +43,6 @@ class AdoptRequest(BaseModel):
     )
 
 
-def _active_source(session: SessionDep) -> str:
-    number, _ = service.active_catalog(session)
-    if number is None:
-        return service.DEFAULT_CATALOG_PATH.read_text(encoding="utf-8")
-    return service.get_version(session, number).source
-
-
 @router.get("/bundle", response_class=Response)
 def export_bundle(principal: CatalogAdmin, session: SessionDep) -> Response:
     """The active catalog as a signed bundle file, to hand to another municipality."""
@@ -69,7 +62,7 @@ def import_bundle(
 ) -> Imported:
     """Import a bundle as a draft version (never activated)."""
     read = sharing.read_bundle(json.dumps(bundle, ensure_ascii=False).encode("utf-8"))
-    before = _active_source(session)
+    before = service.active_source(session)
     draft, fork = sharing.import_bundle(session, principal.tenant_id, read, principal.actor)
     return Imported(
         draft=CatalogVersionRead.model_validate(draft),
@@ -86,7 +79,7 @@ def changes_in_words(
 ) -> list[str]:
     """What activating version ``number`` would change, in words (児童手当の期限を 15日 → 14日)."""
     target = service.get_version(session, number)
-    return sharing.diff_in_words(_active_source(session), target.source)
+    return sharing.diff_in_words(service.active_source(session), target.source)
 
 
 @router.get("/upstream/{code}", response_model=list[ProcedureThreeWayRead])
