@@ -10,12 +10,8 @@ from pathlib import Path
 
 import typer
 
+from backend.platform.commands import refuse
 from backend.platform.errors import MadoguchiError
-
-
-def _fail(message: str) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(2)
 
 
 def register(app: typer.Typer) -> None:
@@ -29,28 +25,27 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Replace the tenant's 町字 list with FILE's rows for that municipality."""
         from backend.addresses import importing
-        from backend.identity.tenants.service import find_tenant
+        from backend.identity.tenants.service import enter_tenant, find_tenant
         from backend.platform.db import session_scope
         from backend.platform.logging_setup import configure_for_command
 
         configure_for_command()
         try:
             if not file.is_file():
-                _fail(f"{file}: ファイルがありません (not a file)")
+                refuse(f"{file}: ファイルがありません (not a file)")
             if file.stat().st_size > importing.MAX_CSV_BYTES:
-                _fail(f"{file}: CSV が大きすぎます (over 20 MB)")
+                refuse(f"{file}: CSV が大きすぎます (over 20 MB)")
             data = file.read_bytes()
         except OSError as exc:
-            _fail(f"{file}: 読めません ({exc.strerror})")
+            refuse(f"{file}: 読めません ({exc.strerror})")
         try:
             with session_scope(unscoped=True, write=True) as session:
                 found = find_tenant(session, tenant)
-                session.info["unscoped"] = False
-                session.info["tenant_id"] = found.id
+                enter_tenant(session, found)
                 imported = importing.parse_csv(importing.decode(data), found.code, found.name)
                 importing.store(session, found.id, imported, "cli")
         except MadoguchiError as exc:
-            _fail(f"{file}: {exc.message.splitlines()[0]}")
+            refuse(f"{file}: {exc.message.splitlines()[0]}")
         for refusal in imported.refused[: importing.MAX_REFUSALS_LISTED]:
             typer.echo(f"{file}:{refusal.line}: {refusal.reason}", err=True)
         typer.echo(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from backend.platform.commands import refuse
 from backend.platform.errors import MadoguchiError
 
 
@@ -24,11 +25,6 @@ def _catalog_group(app: typer.Typer) -> typer.Typer:
     return catalog_app
 
 
-def _fail(message: str) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(2)
-
-
 def register(app: typer.Typer) -> None:
     catalog_app = _catalog_group(app)
 
@@ -39,7 +35,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write the tenant's active catalog as a signed bundle file."""
         from backend.guidance.sharing import export_bundle
-        from backend.identity.tenants.service import find_tenant
+        from backend.identity.tenants.service import enter_tenant, find_tenant
         from backend.platform.db import session_scope
         from backend.platform.logging_setup import configure_for_command
 
@@ -47,15 +43,14 @@ def register(app: typer.Typer) -> None:
         try:
             with session_scope(unscoped=True, write=True) as session:
                 found = find_tenant(session, tenant)
-                session.info["unscoped"] = False
-                session.info["tenant_id"] = found.id
+                enter_tenant(session, found)
                 data = export_bundle(session, found.id, "cli")
         except MadoguchiError as exc:
-            _fail(exc.message.splitlines()[0])
+            refuse(exc.message.splitlines()[0])
         try:
             out.write_bytes(data)
         except OSError as exc:
-            _fail(f"{out}: 書き込めません ({exc.strerror})")
+            refuse(f"{out}: 書き込めません ({exc.strerror})")
         typer.echo(f"{out}: exported")
 
     @catalog_app.command("import")
@@ -65,29 +60,28 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Import a bundle as a draft version (never activated); prints the draft's number."""
         from backend.guidance.sharing import MAX_BUNDLE_BYTES, import_bundle, read_bundle
-        from backend.identity.tenants.service import find_tenant
+        from backend.identity.tenants.service import enter_tenant, find_tenant
         from backend.platform.db import session_scope
         from backend.platform.logging_setup import configure_for_command
 
         configure_for_command()
         try:
             if not file.is_file():
-                _fail(f"{file}: ファイルがありません (not a file)")
+                refuse(f"{file}: ファイルがありません (not a file)")
             if file.stat().st_size > MAX_BUNDLE_BYTES:
-                _fail(f"{file}: 共有ファイルが大きすぎます (bundle too large)")
+                refuse(f"{file}: 共有ファイルが大きすぎます (bundle too large)")
             data = file.read_bytes()
         except OSError as exc:
-            _fail(f"{file}: 読めません ({exc.strerror})")
+            refuse(f"{file}: 読めません ({exc.strerror})")
         try:
             bundle = read_bundle(data)
             with session_scope(unscoped=True, write=True) as session:
                 found = find_tenant(session, tenant)
-                session.info["unscoped"] = False
-                session.info["tenant_id"] = found.id
+                enter_tenant(session, found)
                 draft, fork = import_bundle(session, found.id, bundle, "cli")
                 number = draft.number
         except MadoguchiError as exc:
-            _fail(f"{file}: {exc.message.splitlines()[0]}")
+            refuse(f"{file}: {exc.message.splitlines()[0]}")
         typer.echo(
             f"draft {number}: {fork.upstream_name} ({fork.upstream_code}) {fork.upstream_label}, "
             f"signer {fork.signer_fingerprint}"

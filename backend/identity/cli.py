@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
+from backend.platform.commands import refuse
 from backend.platform.errors import MadoguchiError
 
 if TYPE_CHECKING:
@@ -35,13 +36,8 @@ def _password_from_stdin() -> str:
     line = sys.stdin.readline()
     password = line.removesuffix("\n").removesuffix("\r")
     if not password:
-        _fail("標準入力からパスワードを読めませんでした (no password on stdin).")
+        refuse("標準入力からパスワードを読めませんでした (no password on stdin).")
     return password
-
-
-def _fail(message: str) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(2)
 
 
 def _run(work: Callable[..., T]) -> T:
@@ -54,8 +50,7 @@ def _run(work: Callable[..., T]) -> T:
         with session_scope(unscoped=True, write=True) as session:
             return work(session)
     except MadoguchiError as exc:
-        _fail(exc.message.splitlines()[0])
-        raise  # unreachable: _fail exits
+        refuse(exc.message.splitlines()[0])
 
 
 def register(app: typer.Typer) -> None:
@@ -82,7 +77,7 @@ def _register_tenant(app: typer.Typer) -> None:
         from backend.identity.tenants.service import create_tenant
 
         if not password_stdin:
-            _fail("--password-stdin でパスワードを渡してください (use --password-stdin).")
+            refuse("--password-stdin でパスワードを渡してください (use --password-stdin).")
         password = _password_from_stdin()
         actor = _actor()
 
@@ -145,7 +140,7 @@ def _register_staff(app: typer.Typer) -> None:
         from backend.identity.tenants.service import find_tenant
 
         if not password_stdin:
-            _fail("--password-stdin でパスワードを渡してください (use --password-stdin).")
+            refuse("--password-stdin でパスワードを渡してください (use --password-stdin).")
         password = _password_from_stdin()
         actor = _actor()
 
@@ -211,7 +206,7 @@ def _register_staff(app: typer.Typer) -> None:
         from backend.identity.tenants.service import find_tenant
 
         if not password_stdin:
-            _fail("--password-stdin でパスワードを渡してください (use --password-stdin).")
+            refuse("--password-stdin でパスワードを渡してください (use --password-stdin).")
         password = _password_from_stdin()
         actor = _actor()
 

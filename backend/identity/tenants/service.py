@@ -39,6 +39,12 @@ def find_tenant(session: Session, code: str) -> Tenant:
     return tenant
 
 
+def enter_tenant(session: Session, tenant: Tenant) -> None:
+    """From here the unit of work reads and writes as ``tenant`` (scoped, as in a request)."""
+    session.info["unscoped"] = False
+    set_session_tenant(session, tenant.id)
+
+
 def create_tenant(session: Session, *, code: str, name: str, actor: str) -> Tenant:
     """A new municipality with its main office (本庁舎).
 
