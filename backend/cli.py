@@ -10,6 +10,8 @@ import importlib
 
 import typer
 
+from backend.platform.logging_setup import configure_for_command
+
 app = typer.Typer(
     name="madoguchi",
     help="書かないワンストップ窓口 (no-writing one-stop municipal counter).",
@@ -33,6 +35,13 @@ COMMAND_MODULES: tuple[str, ...] = (
     "backend.identity.cli",
     "backend.addresses.cli",
 )
+
+
+@app.callback()
+def _masked_logging() -> None:
+    """Every command logs through the masking filter from its first line (the counter agent
+    included: its card jobs carry PINs), at the settings' level."""
+    configure_for_command()
 
 
 def build_app() -> typer.Typer:

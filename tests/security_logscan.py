@@ -33,6 +33,7 @@ PERSONAL_KEYS = {
     "birth_date", "individual_number", "resident_code",
 }  # fmt: skip
 TWELVE_DIGITS = re.compile(r"(?<!\d)\d{4}[ -]?\d{4}[ -]?\d{4}(?!\d)")
+ELEVEN_DIGITS = re.compile(r"(?<!\d)\d{11}(?!\d)")  # a 住民票コード
 # SQL parameter dumps: SQLAlchemy's "[parameters: …]", PostgreSQL's "DETAIL:  Key (…)=(…)", and
 # a logged statement with a value written into it (a quoted literal of digits or non-ASCII).
 SQL_DUMPS = re.compile(
@@ -46,10 +47,15 @@ QUERY_VALUES = re.compile(
 _state: dict[str, Any] = {}
 
 
+# Maps whose values say where a field came from ("card", "resident"), keyed by field name.
+SOURCE_MAPS = {"field_sources", "fact_sources"}
+
+
 def _personal_values(value: Any, key: str = "") -> Iterator[str]:
     if isinstance(value, dict):
         for k, v in value.items():
-            yield from _personal_values(v, k)
+            if k not in SOURCE_MAPS:
+                yield from _personal_values(v, k)
     elif isinstance(value, list):
         for item in value:
             yield from _personal_values(item, key)
@@ -81,6 +87,7 @@ def scan_sql_and_queries(text: str) -> list[str]:
 def scan(text: str, needles: set[str]) -> list[str]:
     hits = [f"synthetic personal data {needle!r}" for needle in sorted(needles) if needle in text]
     hits += [f"12-digit number {m.group(0)[:2]}…" for m in TWELVE_DIGITS.finditer(text)]
+    hits += [f"11-digit number {m.group(0)[:2]}…" for m in ELEVEN_DIGITS.finditer(text)]
     return hits + scan_sql_and_queries(text)
 
 

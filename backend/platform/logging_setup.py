@@ -1,11 +1,11 @@
 """Logging for every process, through one filter that keeps personal data out of the logs.
 
 ``MaskPersonalDataFilter`` sits on every handler (the root's and, through ``logging_config``,
-uvicorn's access and error loggers, which propagate to it). It masks 個人番号-like digit runs
-and phone numbers, drops the query string of every logged URL or path (a GET's query can carry
-names and addresses, an old kiosk link a device token), and removes SQL parameter dumps and
-PostgreSQL ``DETAIL`` lines (which quote the refused values) and pydantic's ``input_value`` from
-messages and tracebacks.
+uvicorn's access and error loggers, which propagate to it). It masks 個人番号-like digit runs,
+住民票コード-like runs and phone numbers, drops the query string of every logged URL or path (a
+GET's query can carry names and addresses, an old kiosk link a device token), and removes SQL
+parameter dumps and PostgreSQL ``DETAIL`` lines (which quote the refused values) and pydantic's
+``input_value`` from messages and tracebacks.
 """
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ from backend.platform.settings import Settings, get_settings
 # 12 digits, optionally grouped 4-4-4 by spaces or hyphens: the shape of a 個人番号.
 _INDIVIDUAL_NUMBER = re.compile(r"(?<!\d)\d{4}[ -]?\d{4}[ -]?\d{4}(?!\d)")
 
+
+# 11 digits: a 住民票コード (a core system's URL carries it: "/v1/residents/99100700011"), or a
+# mobile number written without hyphens.
+_RESIDENT_CODE = re.compile(r"(?<!\d)\d{11}(?!\d)")
 
 # Japanese phone numbers (0X0-XXXX-XXXX, 03-XXXX-XXXX…), hyphenated.
 _PHONE = re.compile(r"(?<!\d)0\d{1,4}-\d{1,4}-\d{3,4}(?!\d)")
@@ -39,7 +43,8 @@ UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
 def mask_individual_numbers(text: str) -> str:
-    return _INDIVIDUAL_NUMBER.sub("************", text)
+    text = _INDIVIDUAL_NUMBER.sub("************", text)
+    return _RESIDENT_CODE.sub("***********", text)
 
 
 def strip_query_strings(text: str) -> str:

@@ -35,6 +35,8 @@ def register(app: typer.Typer) -> None:
         no_card: bool = typer.Option(False, help="this PC has no card reader"),
     ) -> None:
         """Keep one outbound connection to the backend and run its jobs on local devices."""
+        # A no-op under `madoguchi`, whose callback has set up logging through the masking
+        # filter already; a fallback for an embedding that has not.
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
         handlers = build_handlers(reader=reader, printer=printer, card=not no_card)
         client = AgentClient(

@@ -157,3 +157,15 @@ def test_log_scan_finds_parameter_dumps_and_query_values() -> None:
     assert scan_sql_and_queries("GET http://h/display/?token=abc")
     assert not scan_sql_and_queries("[SQL: SELECT * FROM t WHERE status = 'open' AND id = ?]")
     assert not scan_sql_and_queries('"GET /api/v1/core/lookup HTTP/1.1" 200')
+
+
+def test_a_core_systems_url_loses_the_resident_code() -> None:
+    # httpx logs each request to the core system at INFO, with the 住民票コード in the path.
+    line = _through_filter(
+        "httpx",
+        'HTTP Request: GET %s "%s"',
+        "http://core.local/v1/residents/99100700011/benefits",
+        "HTTP/1.1 200 OK",
+    )
+    assert "99100700011" not in line
+    assert "/v1/residents/***********/benefits" in line
