@@ -20,6 +20,7 @@ from backend.identity.tenants.models import Tenant
 from backend.platform.audit.models import AuditEvent
 from backend.platform.audit.service import events, record, verify_chain
 from backend.seed import seed_demo
+from tests.helpers.cli_db import commands_database
 
 
 def _chain(db: Session, n: int = 4) -> str:
@@ -82,23 +83,9 @@ def test_cli_verify_and_export_on_a_tampered_database(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from backend.cli import build_app
-    from backend.platform import db as db_module
-    from backend.platform import migrate
-    from backend.platform.settings import get_settings
 
-    url = f"sqlite:///{tmp_path / 'audit.db'}"
-    engine = db_module.make_engine(url)
-    migrate.upgrade(engine)
-    with Session(engine) as session:
-        session.info["unscoped"] = True
-        _chain(session, 3)
-        session.commit()
-    monkeypatch.setenv("MADOGUCHI_DATABASE_URL", url)
-    get_settings.cache_clear()
-    previous = db_module._engine
-    db_module.reset_engine(engine)
-    runner = CliRunner()
-    try:
+    with commands_database(tmp_path, monkeypatch, prepare=lambda s: _chain(s, 3)) as engine:
+        runner = CliRunner()
         ok = runner.invoke(build_app(), ["audit", "verify", "--tenant", "991007"])
         assert ok.exit_code == 0, ok.output
         assert "OK (3 events)" in ok.output
@@ -118,10 +105,6 @@ def test_cli_verify_and_export_on_a_tampered_database(
         broken = runner.invoke(build_app(), ["audit", "verify"])
         assert broken.exit_code == 1
         assert "BROKEN at seq 2" in broken.output
-    finally:
-        db_module.reset_engine(previous)
-        get_settings.cache_clear()
-        engine.dispose()
 
 
 def test_record_takes_a_per_tenant_lock_on_postgres(pg_db: Session) -> None:

@@ -25,6 +25,7 @@ from backend.platform.audit.service import (
     verify_chain,
 )
 from backend.seed import seed_demo
+from tests.helpers.cli_db import commands_database
 
 KEY = "k" * 40  # synthetic test key
 
@@ -126,26 +127,16 @@ def test_cli_verify_with_anchors_finds_both_tamperings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tampering: str
 ) -> None:
     from backend.cli import build_app
-    from backend.platform import db as db_module
-    from backend.platform import migrate
     from backend.platform.settings import get_settings
 
-    url = f"sqlite:///{tmp_path / 'audit.db'}"
     file = tmp_path / "anchors.jsonl"
-    engine = db_module.make_engine(url)
-    migrate.upgrade(engine)
-    with Session(engine) as session:
-        session.info["unscoped"] = True
-        tenant_id = _chain(session)
-        session.commit()
-    monkeypatch.setenv("MADOGUCHI_DATABASE_URL", url)
-    monkeypatch.setenv("MADOGUCHI_AUDIT_ANCHOR_KEY", KEY)
-    monkeypatch.setenv("MADOGUCHI_AUDIT_ANCHOR_FILE", str(file))
-    get_settings.cache_clear()
-    previous = db_module._engine
-    db_module.reset_engine(engine)
-    runner = CliRunner()
-    try:
+    chained: list[str] = []
+    anchoring = {"MADOGUCHI_AUDIT_ANCHOR_KEY": KEY, "MADOGUCHI_AUDIT_ANCHOR_FILE": str(file)}
+    with commands_database(
+        tmp_path, monkeypatch, prepare=lambda s: chained.append(_chain(s)), env=anchoring
+    ) as engine:
+        [tenant_id] = chained
+        runner = CliRunner()
         anchored = runner.invoke(build_app(), ["audit", "anchor"])
         assert anchored.exit_code == 0, anchored.output
         assert len(file.read_text().splitlines()) == 1
@@ -170,10 +161,6 @@ def test_cli_verify_with_anchors_finds_both_tamperings(
         get_settings.cache_clear()
         keyless = runner.invoke(build_app(), ["audit", "verify", "--anchors", str(file)])
         assert keyless.exit_code == 2
-    finally:
-        db_module.reset_engine(previous)
-        get_settings.cache_clear()
-        engine.dispose()
 
 
 def test_the_worker_job_anchors_the_chains_that_moved(

@@ -20,6 +20,7 @@ from backend.identity.tenants.service import create_tenant
 from backend.platform.db import set_session_tenant
 from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE, seed_demo
 from contracts import VisitRecord
+from tests.helpers.cli_db import commands_database
 
 ABR_HEADER = (
     "lg_code,machiaza_id,machiaza_type,pref,pref_kana,pref_roma,county,county_kana,county_roma,"
@@ -149,22 +150,11 @@ def test_the_admin_imports_over_the_api_and_the_picker_finds_the_new_areas(
 
 def test_addresses_import_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from backend.cli import build_app
-    from backend.platform import db as db_module
-    from backend.platform import migrate
-    from backend.platform.settings import get_settings
 
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    engine = db_module.make_engine(url)
-    migrate.upgrade(engine)
-    with Session(engine) as session:
-        session.info["unscoped"] = True
+    def one_tenant(session: Session) -> None:
         create_tenant(session, code="012025", name="見本市", actor="test")
-        session.commit()
-    monkeypatch.setenv("MADOGUCHI_DATABASE_URL", url)
-    get_settings.cache_clear()
-    previous = db_module._engine
-    db_module.reset_engine(engine)
-    try:
+
+    with commands_database(tmp_path, monkeypatch, prepare=one_tenant):
         csv_file = tmp_path / "mt_town_city012025.csv"
         csv_file.write_text(ABR_CSV, encoding="utf-8")
         runner = CliRunner()
@@ -180,7 +170,3 @@ def test_addresses_import_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         ):
             refused = runner.invoke(build_app(), args)
             assert refused.exit_code == 2 and len(refused.stderr.strip().splitlines()) == 1
-    finally:
-        db_module.reset_engine(previous)
-        get_settings.cache_clear()
-        engine.dispose()

@@ -22,6 +22,7 @@ from backend.guidance.models import CatalogFork
 from backend.identity.tenants.models import Tenant
 from backend.identity.tenants.service import create_tenant
 from backend.platform.db import set_session_tenant
+from tests.helpers.cli_db import commands_database
 
 UPSTREAM_CODE = "991007"  # the demo municipality
 OUR_CODE = "012025"  # a second, synthetic municipality
@@ -136,28 +137,12 @@ def test_an_upstream_change_after_the_fork_shows_in_the_three_way_view(
 
 @pytest.fixture
 def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    from backend.platform import db as db_module
-    from backend.platform import migrate
-    from backend.platform.settings import get_settings
-
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    engine = db_module.make_engine(url)
-    migrate.upgrade(engine)
-    with Session(engine) as session:
-        session.info["unscoped"] = True
+    def two_tenants(session: Session) -> None:
         create_tenant(session, code=UPSTREAM_CODE, name="窓口デモ市", actor="test")
         create_tenant(session, code=OUR_CODE, name="見本市", actor="test")
-        session.commit()
-    monkeypatch.setenv("MADOGUCHI_DATABASE_URL", url)
-    get_settings.cache_clear()
-    previous = db_module._engine
-    db_module.reset_engine(engine)
-    try:
+
+    with commands_database(tmp_path, monkeypatch, prepare=two_tenants) as engine:
         yield engine
-    finally:
-        db_module.reset_engine(previous)
-        get_settings.cache_clear()
-        engine.dispose()
 
 
 def test_catalog_export_and_import_commands(cli_database: Any, tmp_path: Path) -> None:

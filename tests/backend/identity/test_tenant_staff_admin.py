@@ -19,6 +19,7 @@ from backend.identity.staff.models import StaffAccount, StaffSession
 from backend.identity.tenants.models import Office, Tenant
 from backend.platform.audit.models import AuditEvent
 from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE, seed_demo
+from tests.helpers.cli_db import commands_database
 
 NEW_CODE = "012025"  # 01202 + check digit 5 (JIS X 0402), a synthetic municipality
 NEW_PASSWORD = "synthetic-pass-0001"
@@ -168,23 +169,8 @@ def test_short_password_is_refused_with_a_clear_message(client: TestClient, demo
 @pytest.fixture
 def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A migrated SQLite database of its own, which the commands use."""
-    from backend.platform import db as db_module
-    from backend.platform import migrate
-    from backend.platform.settings import get_settings
-
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    engine = db_module.make_engine(url)
-    migrate.upgrade(engine)
-    monkeypatch.setenv("MADOGUCHI_DATABASE_URL", url)
-    get_settings.cache_clear()
-    previous = db_module._engine
-    db_module.reset_engine(engine)
-    try:
-        yield url
-    finally:
-        db_module.reset_engine(previous)
-        get_settings.cache_clear()
-        engine.dispose()
+    with commands_database(tmp_path, monkeypatch) as engine:
+        yield str(engine.url)
 
 
 def _invoke(args: list[str], stdin: str | None = None):  # type: ignore[no-untyped-def]
