@@ -163,25 +163,12 @@ def clusters(text: str) -> Iterator[str]:
 
 @cache
 def _variant_glyphs() -> dict[str, int]:
-    """Every variation sequence IPAmj明朝's cmap format 14 lists → its glyph id.
-
-    An entry without a glyph name is the "default" variant: the base character's own glyph.
-    """
+    """Every variation sequence IPAmj明朝's cmap format 14 lists → its glyph id."""
     from fontTools.ttLib import TTFont as FontFile  # only when a sequence is met
 
     font = FontFile(str(font_path(FALLBACK)), lazy=True)
-    cmap = font["cmap"]
-    plain = cmap.getBestCmap()
-    glyphs: dict[str, int] = {}
-    for table in cmap.tables:
-        if table.format != 14:
-            continue
-        for selector, entries in table.uvsDict.items():
-            for base, name in entries:
-                glyph = name or plain.get(base)
-                if glyph:
-                    glyphs[chr(base) + chr(selector)] = font.getGlyphID(glyph)
-    return glyphs
+    names = outline_glyphs.variation_sequences(font)
+    return {sequence: font.getGlyphID(name) for sequence, name in names.items()}
 
 
 def variant_code(sequence: str) -> int | None:

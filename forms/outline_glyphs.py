@@ -71,6 +71,14 @@ def _font() -> _Font | None:
 
     path, index = found
     font = TTFont(str(path), fontNumber=index, lazy=True)
+    return _Font(variation_sequences(font), font.getGlyphSet(), font["head"].unitsPerEm)
+
+
+def variation_sequences(font: Any) -> dict[str, str]:
+    """Every variation sequence a fontTools font's cmap format 14 lists → its glyph name.
+
+    An entry without a glyph name is the "default" variant: the base character's own glyph.
+    """
     cmap = font["cmap"]
     plain = cmap.getBestCmap()
     glyphs: dict[str, str] = {}
@@ -79,10 +87,10 @@ def _font() -> _Font | None:
             continue
         for selector, entries in table.uvsDict.items():
             for base, name in entries:
-                glyph = name or plain.get(base)  # no name: the base character's own glyph
+                glyph = name or plain.get(base)
                 if glyph:
                     glyphs[chr(base) + chr(selector)] = glyph
-    return _Font(glyphs, font.getGlyphSet(), font["head"].unitsPerEm)
+    return glyphs
 
 
 def has_outline(sequence: str) -> bool:
