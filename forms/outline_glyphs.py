@@ -8,7 +8,8 @@ glyph is drawn as a filled path read with fontTools; the caller writes the seque
 invisible text at the same place, so copying and searching still give base + selector.
 
 The font is optional: without it these sequences are refused as before, never drawn as their
-base character. It is opened only when such a sequence is first met (about a second).
+base character. It is opened only when such a sequence is first met (one to two seconds, once
+per process).
 """
 
 from __future__ import annotations
