@@ -13,8 +13,11 @@ Two reportlab quirks are handled here:
   its format 14 table are read with fontTools; each gets a code point of its own in the
   Supplementary Private Use Area-B inside reportlab's face for that font (the same trick
   reportlab uses for glyphs from HarfBuzz shaping), and the ToUnicode entry of that code point
-  is the original sequence, so the text layer keeps base + selector. A sequence the font does
-  not list is refused (``unprintable``), never drawn as its base character.
+  is the original sequence, so the text layer keeps base + selector. A sequence IPAmj明朝 does
+  not list (its table has the Moji_Joho collection only) is drawn as an outline from Noto Serif
+  CJK JP, which lists the Adobe-Japan1 collection (``forms.outline_glyphs``), over the same
+  kind of code point written invisibly; a sequence neither lists is refused (``unprintable``),
+  never drawn as its base character.
 * reportlab writes each ToUnicode entry as ``<%04X>``; for a character outside the BMP (𠮷
   U+20BB7) that is five hex digits, which readers parse as a different character. The
   ToUnicode destination must be UTF-16BE (a surrogate pair). ``_patch_to_unicode_cmap``
@@ -33,6 +36,7 @@ from pathlib import Path
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
+from forms import outline_glyphs
 from forms.errors import FontMissingError
 
 # Candidate files, first existing wins. MADOGUCHI_FONT_DIR lets an installation point elsewhere.
@@ -55,10 +59,14 @@ _FONT_FILES: dict[str, tuple[str, ...]] = {
 _FILE_NAMES = {"gothic": "ipaexg.ttf", "mincho": "ipaexm.ttf", "fallback": "ipamjm.ttf"}
 PDF_FONT_NAMES = {"gothic": "IPAexGothic", "mincho": "IPAexMincho", "fallback": "IPAmjMincho"}
 FALLBACK = "fallback"
+# Variation sequences IPAmj明朝 lacks, drawn as outlines (forms.outline_glyphs) over invisible
+# text in the fallback font: a role for runs, not a font reportlab knows.
+OUTLINE = "outline"
 
 # Variation sequences drawn through the fallback font: code point in its face → sequence.
 _VARIANT_BASE = 0x100000
-_VARIANT_CODE: dict[str, int] = {}
+_VARIANT_CODE: dict[str, int] = {}  # drawn with IPAmj明朝's own variant glyph
+_TEXT_LAYER_CODE: dict[str, int] = {}  # written invisibly under an outline (OUTLINE runs)
 _VARIANT_TEXT: dict[int, str] = {}
 
 
@@ -155,25 +163,12 @@ def clusters(text: str) -> Iterator[str]:
 
 @cache
 def _variant_glyphs() -> dict[str, int]:
-    """Every variation sequence IPAmj明朝's cmap format 14 lists → its glyph id.
-
-    An entry without a glyph name is the "default" variant: the base character's own glyph.
-    """
+    """Every variation sequence IPAmj明朝's cmap format 14 lists → its glyph id."""
     from fontTools.ttLib import TTFont as FontFile  # only when a sequence is met
 
     font = FontFile(str(font_path(FALLBACK)), lazy=True)
-    cmap = font["cmap"]
-    plain = cmap.getBestCmap()
-    glyphs: dict[str, int] = {}
-    for table in cmap.tables:
-        if table.format != 14:
-            continue
-        for selector, entries in table.uvsDict.items():
-            for base, name in entries:
-                glyph = name or plain.get(base)
-                if glyph:
-                    glyphs[chr(base) + chr(selector)] = font.getGlyphID(glyph)
-    return glyphs
+    names = outline_glyphs.variation_sequences(font)
+    return {sequence: font.getGlyphID(name) for sequence, name in names.items()}
 
 
 def variant_code(sequence: str) -> int | None:
@@ -185,11 +180,30 @@ def variant_code(sequence: str) -> int | None:
     if glyph is None:
         return None
     face = pdfmetrics.getFont(registered_font(FALLBACK)).face
-    code = _VARIANT_BASE + len(_VARIANT_CODE)
+    code = _VARIANT_CODE[sequence] = _face_code(sequence, glyph, face.hmetrics[glyph][0])
+    return code  # (hmetrics are already in 1/1000 em)
+
+
+def text_layer_code(sequence: str) -> int:
+    """The code point writing ``sequence`` (drawn as an outline) as invisible text: the base
+    character's glyph in the fallback face, as wide as the outline, read back as the sequence."""
+    code = _TEXT_LAYER_CODE.get(sequence)
+    if code is None:
+        face = pdfmetrics.getFont(registered_font(FALLBACK)).face
+        glyph = face.charToGlyph.get(ord(sequence[0]), face.charToGlyph[0x3000])
+        code = _TEXT_LAYER_CODE[sequence] = _face_code(
+            sequence, glyph, outline_glyphs.advance(sequence)
+        )
+    return code
+
+
+def _face_code(sequence: str, glyph: int, width: float) -> int:
+    """A new code point in the fallback face: ``glyph``, ``width`` wide, read as ``sequence``."""
+    face = pdfmetrics.getFont(registered_font(FALLBACK)).face
+    code = _VARIANT_BASE + len(_VARIANT_TEXT)
     face.charToGlyph[code] = glyph
     face.glyphToChar.setdefault(glyph, []).append(code)
-    face.charWidths[code] = face.hmetrics[glyph][0]  # already in 1/1000 em
-    _VARIANT_CODE[sequence] = code
+    face.charWidths[code] = width
     _VARIANT_TEXT[code] = sequence
     return code
 
@@ -198,8 +212,10 @@ def _printable(cluster: str, role: str) -> str | None:
     """The role that draws ``cluster``, or None when nothing can (never a wrong glyph)."""
     if any(is_private_use(c) for c in cluster):
         return None
-    if len(cluster) > 1:
-        return FALLBACK if variant_code(cluster) is not None else None
+    if len(cluster) > 1:  # IPAmj明朝 (Moji_Joho), else Noto Serif CJK (Adobe-Japan1), else none
+        if variant_code(cluster) is not None:
+            return FALLBACK
+        return OUTLINE if outline_glyphs.has_outline(cluster) else None
     if has_glyph(role, cluster):
         return role
     return FALLBACK if has_glyph(FALLBACK, cluster) else None
@@ -212,8 +228,14 @@ class Run:
     text: str
     role: str
 
+    def pdf_font(self) -> str:
+        """The reportlab font the run's text is written in (invisibly, for outlines)."""
+        return registered_font(FALLBACK if self.role == OUTLINE else self.role)
+
     def pdf_text(self) -> str:
         """The text as drawn with reportlab: each variation sequence as its own code point."""
+        if self.role == OUTLINE:  # only sequences, each written as its text-layer code point
+            return "".join(chr(text_layer_code(c)) for c in clusters(self.text))
         if self.role != FALLBACK or not any(is_variation_selector(c) for c in self.text):
             return self.text
         return "".join(chr(variant_code(c) or 0) if len(c) > 1 else c for c in clusters(self.text))
@@ -253,6 +275,6 @@ def missing_glyphs(text: str, role: str) -> list[str]:
 def string_width(text: str, role: str, size: float) -> float:
     """Width in points; cached because labels and layout texts repeat on every render."""
     return sum(
-        pdfmetrics.stringWidth(run.pdf_text(), registered_font(run.role), size)
+        pdfmetrics.stringWidth(run.pdf_text(), run.pdf_font(), size)
         for run in font_runs(text, role)
     )

@@ -23,15 +23,17 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from contracts import GuidanceResult, Signature, VisitRecord
+from forms import outline_glyphs
 from forms.data import BINDINGS, FormData, moving_notice
 from forms.errors import UnprintableCharacterError
-from forms.fonts import clusters, font_runs, missing_glyphs, registered_font, string_width
+from forms.fonts import OUTLINE, clusters, font_runs, missing_glyphs, registered_font, string_width
 from forms.layout import Align, Column, Field_, Layout, SignatureBox, Table, load_layout
 
 PAGE_W, PAGE_H = A4
 PDF = "application/pdf"
 LINE = 0.6
 FOOTER_QR_MM = 16
+INVISIBLE = 3  # text render mode: in the text layer, not on paper
 
 
 class Rendered(NamedTuple):
@@ -84,10 +86,21 @@ class _Sheet:
         """Draw one line with y as the baseline, switching font per character where needed."""
         width = string_width(text, self.role, size)
         left = x * mm - {"left": 0.0, "center": width / 2, "right": width}[align]
+        baseline = PAGE_H - y * mm
         for run in font_runs(text, self.role):
-            self.canvas.setFont(registered_font(run.role), size)
-            self.canvas.drawString(left, PAGE_H - y * mm, run.pdf_text())
+            self.canvas.setFont(run.pdf_font(), size)
+            if run.role == OUTLINE:
+                self._outlines(run.text, left, baseline, size)
+                self.canvas.drawString(left, baseline, run.pdf_text(), mode=INVISIBLE)
+            else:
+                self.canvas.drawString(left, baseline, run.pdf_text())
             left += string_width(run.text, run.role, size)
+
+    def _outlines(self, text: str, left: float, baseline: float, size: float) -> None:
+        """Variation sequences no embeddable font holds, as filled glyph outlines."""
+        for sequence in clusters(text):
+            outline_glyphs.draw(self.canvas, sequence, left, baseline, size)
+            left += outline_glyphs.advance(sequence) * size / 1000
 
     def box(self, x: float, y: float, w: float, h: float, fill: float | None = None) -> None:
         self.canvas.setLineWidth(LINE)

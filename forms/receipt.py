@@ -17,8 +17,9 @@ from typing import Literal
 from PIL import Image, ImageDraw, ImageFont
 
 from contracts import GuidanceResult, VisitRecord
+from forms import outline_glyphs
 from forms.data import EVENT_LABEL, route_order
-from forms.fonts import font_path, font_runs
+from forms.fonts import OUTLINE, clusters, font_path, font_runs
 from forms.wareki import to_wareki
 
 Size = Literal["small", "normal", "large", "huge"]
@@ -48,6 +49,11 @@ Part = Line | QrCode | Rule
 
 @cache
 def _pil_font(role: str, pixels: int) -> ImageFont.FreeTypeFont:
+    if role == OUTLINE:  # Noto Serif CJK JP: raqm draws its variation sequences itself
+        found = outline_glyphs.font_file()
+        assert found is not None  # the role is only given when the font is there
+        path, index = found
+        return ImageFont.truetype(str(path), pixels, index=index)
     return ImageFont.truetype(str(font_path(role)), pixels)
 
 
@@ -64,7 +70,7 @@ def wrap_lines(lines: Sequence[Line | Rule], width: int, role: str = "gothic") -
             out.append(line)
             continue
         current = ""
-        for char in line.text:
+        for char in clusters(line.text):  # a variation selector stays with its character
             candidate = Line(current + char, line.size, line.align)
             if current and _line_width(candidate, role) > width:
                 out.append(Line(current, line.size, line.align))

@@ -29,6 +29,6 @@ def test_dockerfile_is_multi_stage_and_non_root() -> None:
     text = (ROOT / "Dockerfile").read_text()
     assert text.count("FROM ") >= 2
     assert "USER madoguchi" in text
-    for package in ("fonts-ipaexfont", "fonts-ipamj-mincho", "libpcsclite1"):
+    for package in ("fonts-ipaexfont", "fonts-ipamj-mincho", "fonts-noto-cjk", "libpcsclite1"):
         assert package in text
     assert "uv sync --frozen" in text

@@ -15,6 +15,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from contracts.addresses import same_address
 from integrations.core.models import (
     CoreBenefits,
     CoreResident,
@@ -130,18 +131,21 @@ BENEFITS: dict[str, CoreBenefits] = {
 }
 
 
-def _same_text(a: str, b: str) -> bool:
-    """Exact, code point for code point, ignoring only spaces (ASCII or U+3000) between parts."""
+def _same_name(a: str, b: str) -> bool:
+    """Exact, code point for code point, ignoring only spaces (ASCII or U+3000) between parts:
+    a register name is never normalised (吉 is not 𠮷)."""
     return a.replace("\u3000", "").replace(" ", "") == b.replace("\u3000", "").replace(" ", "")
 
 
 def search(name: str, birth_date: str, address: str) -> list[CoreResident]:
+    """Name and birth date exactly; the address however it was typed (a card's
+    ``本町１－２－３`` is the record's ``本町一丁目２番３号``), compared as the counter compares."""
     return [
         r
         for r in RESIDENTS
-        if _same_text(r.name, name)
+        if _same_name(r.name, name)
         and r.birth_date.isoformat() == birth_date
-        and _same_text(r.address, address)
+        and same_address(r.address, address)
     ]
 
 

@@ -17,3 +17,14 @@ def poppler() -> None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"poppler-utils missing: {missing}")
         pytest.skip(f"poppler-utils not installed: {missing}")
+
+
+@pytest.fixture(scope="session")
+def adobe_japan1_font() -> None:
+    """Noto Serif CJK (fonts-noto-cjk): the Adobe-Japan1 variation sequences IPAmj明朝 lacks."""
+    from forms.outline_glyphs import font_file
+
+    if font_file() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("fonts-noto-cjk missing (scripts/bootstrap.sh installs it)")
+        pytest.skip("fonts-noto-cjk not installed")

@@ -107,10 +107,30 @@ def test_forms_render_input_errors(files: dict[str, Path], tmp_path: Path) -> No
 EVERY_FIELD = Path(__file__).parents[2] / "data" / "visit-every-field.json"
 
 
-def _render_sample(form: str, out: Path):  # type: ignore[no-untyped-def]
+# What the sample record file puts on the 住民異動届 (pdftotext prints U+3000 as a space).
+EVERY_NEW_FIELD = (
+    "試験県仮野市中央\n３丁目４番\n筆頭者 窓口 太郎",  # 本籍・筆頭者 (Member.domicile, _head)
+    "新世帯主（変わるとき）\n窓口 花子",
+    "届出人 住所\nデモ県窓口デモ市本町１－２－３",
+    "代理人 氏名\n代理 一郎\n届出人との関係\n知人\n代理人 住所\nデモ県窓口デモ市栄町９－８－７",
+    "ブラジル\n定住者 (令和11年3月31日まで)\nAB00000000CD",  # foreign resident: country name
+    "通称 葛\U000e0102西 アナ",  # 通称, with its variation sequence kept
+    "住民となった日 令和元年10月1日",
+    "受付番号 A-001 2026-12-02",  # the reception label, not the visit id
+    "✓ 継続利用 ✓ 特例転入",
+)
+
+
+def _render_sample(form: str, out: Path, *options: str):  # type: ignore[no-untyped-def]
     return _invoke(
-        "forms", "render", "--form", form, "--visit", str(EVERY_FIELD), "--out", str(out)
+        "forms", "render", "--form", form, "--visit", str(EVERY_FIELD), "--out", str(out), *options
     )
+
+
+def _pdf_text(path: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_forms_render_the_sample_with_every_new_field(tmp_path: Path) -> None:
@@ -119,13 +139,26 @@ def test_forms_render_the_sample_with_every_new_field(tmp_path: Path) -> None:
     out = tmp_path / "moving-notice.pdf"
     result = _render_sample("moving-notice", out)
     assert result.exit_code == 0, result.output
-    text = subprocess.run(
-        ["pdftotext", "-raw", str(out), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    for value in ("代理 一郎", "ブラジル", "筆頭者 窓口 太郎", "✓ 特例転入", "✓ 手続きあり"):
+    text = _pdf_text(out)
+    for value in (*EVERY_NEW_FIELD, "✓ 手続きあり", "見\n本"):  # unsigned: a 見本 preview
         assert value in text, value
+    assert "0b5e0e7c9d3a4f6e8a1b2c3d4e5f6a7b" not in text
     assert _render_sample("residence-certificate-request", tmp_path / "r.pdf").exit_code == 0
     assert _render_sample("tax-certificate-postal-request", tmp_path / "t.pdf").exit_code == 0
+
+
+def test_forms_render_signs_the_sample_with_the_given_guidance(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    """--signature and --guidance still work with a record carrying the new fields."""
+    out = tmp_path / "signed.pdf"
+    options = ("--signature", str(files["signature"]), "--guidance", str(files["guidance"]))
+    result = _render_sample("moving-notice", out, *options)
+    assert result.exit_code == 0, result.output
+    text = _pdf_text(out)
+    for value in EVERY_NEW_FIELD:
+        assert value in text, value
+    assert "見\n本" not in text  # a signed document never carries the watermark
 
 
 def test_forms_render_refuses_a_tax_form_this_town_cannot_issue(tmp_path: Path) -> None:

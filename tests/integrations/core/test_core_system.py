@@ -47,6 +47,36 @@ def test_lookup_by_name_birth_date_and_address(simulator: CoreSimulatorServer) -
     assert core.lookup(wrong_day) == []
 
 
+@pytest.mark.parametrize(
+    "card_address",
+    [
+        "窓口デモ市本町１－２－３",  # the card: 全角 算用数字 and hyphens
+        "窓口デモ市本町1-2-3",  # 半角
+        "窓口デモ市本町１丁目２番地３",  # 丁目 and 番地 written out, 算用数字
+        "窓口デモ市本町 1ー2ー3",  # ー typed for a hyphen, a space after the 町字
+    ],
+)
+def test_a_card_address_finds_the_record_however_each_was_typed(
+    simulator: CoreSimulatorServer, card_address: str
+) -> None:
+    assert DEMO_ADDRESS == "窓口デモ市本町一丁目２番３号"  # the record: 漢数字 and 丁目・番・号
+    core = HttpCoreSystem(simulator.url)
+    query = ResidentQuery(name="窓口　太郎", birth_date=dt.date(1985, 4, 1), address=card_address)
+    (resident,) = core.lookup(query)
+    assert resident.resident_code == "99100700011"
+    assert resident.address == DEMO_ADDRESS  # the record's own text comes back untouched
+
+
+def test_a_different_block_or_town_is_not_the_same_address(simulator: CoreSimulatorServer) -> None:
+    core = HttpCoreSystem(simulator.url)
+    query = ResidentQuery(
+        name="窓口　太郎", birth_date=dt.date(1985, 4, 1), address="窓口デモ市本町１－２－４"
+    )
+    assert core.lookup(query) == []
+    assert core.lookup(query.model_copy(update={"address": "窓口デモ市北町１－２－３"})) == []
+    assert core.lookup(query.model_copy(update={"address": "別デモ市本町１－２－３"})) == []
+
+
 def test_names_are_compared_code_point_for_code_point(simulator: CoreSimulatorServer) -> None:
     core = HttpCoreSystem(simulator.url)
     query = ResidentQuery(
