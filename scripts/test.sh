@@ -19,4 +19,6 @@ echo "[test] ruff"
 echo "[test] mypy"
 .venv/bin/mypy
 echo "[test] pytest"
-exec .venv/bin/pytest "$@"
+# In parallel, one worker per core (pytest-xdist); the card-reader and browser tests stay on one
+# worker (tests/conftest.py groups them). MADOGUCHI_TEST_WORKERS=0 runs everything in one process.
+exec .venv/bin/pytest -n "${MADOGUCHI_TEST_WORKERS:-auto}" --dist loadgroup "$@"

@@ -41,6 +41,21 @@ def require_service(available: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+# The tests that drive the virtual card reader (pcscd + vpcd) or Chromium run one after another on
+# one worker when the suite runs in parallel (pytest-xdist, ``--dist loadgroup``): they share the
+# reader's slots and would otherwise race for a card.
+SERIAL_DIRECTORIES = ("e2e", "hardware")
+SERIAL_MARKERS = ("pcsc", "browser")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        directory = Path(item.path).relative_to(Path(__file__).parent).parts[0]
+        serial = directory in SERIAL_DIRECTORIES
+        if serial or any(item.get_closest_marker(name) for name in SERIAL_MARKERS):
+            item.add_marker(pytest.mark.xdist_group(name="card-reader-and-browser"))
+
+
 def _backends() -> list[str]:
     return ["sqlite", "postgres"] if (POSTGRES_URL or IN_CI) else ["sqlite"]
 

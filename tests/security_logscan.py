@@ -91,9 +91,16 @@ def scan(text: str, needles: set[str]) -> list[str]:
     return hits + scan_sql_and_queries(text)
 
 
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")  # a pytest-xdist worker; the controller scans
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    # One run id for the controller and its workers (they inherit its environment), so the
+    # controller scans the log of every process of this run and none of an earlier one.
+    run = os.environ.setdefault("MADOGUCHI_TEST_RUN", f"{os.getpid()}")
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    path = LOG_DIR / f"pytest-{os.getpid()}.log"
+    path = LOG_DIR / f"pytest-{run}-{os.getpid()}.log"
     handler = logging.FileHandler(path, mode="w", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(MaskPersonalDataFilter())
@@ -121,10 +128,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if handler is None or path is None:
         return
     handler.flush()
-    hits = scan(path.read_text(encoding="utf-8", errors="replace"), synthetic_strings())
+    if _is_worker(session.config):
+        return
+    run = os.environ["MADOGUCHI_TEST_RUN"]
+    needles = synthetic_strings()
+    hits = [
+        f"{log.name}: {hit}"
+        for log in sorted(LOG_DIR.glob(f"pytest-{run}-*.log"))
+        for hit in scan(log.read_text(encoding="utf-8", errors="replace"), needles)
+    ]
     if hits:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        message = f"personal data found in the test logs ({path}):\n  " + "\n  ".join(hits[:20])
+        message = f"personal data found in the test logs ({LOG_DIR}):\n  " + "\n  ".join(hits[:20])
         if reporter is not None:
             reporter.write_line(message, red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

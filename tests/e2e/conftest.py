@@ -7,6 +7,7 @@ server that does not start is a failure, not a skip.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -130,24 +131,31 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
 
 # --- the clerk's effort per life event, printed at the end of a normal pytest run -----------
 
-CLERK_EFFORT: list[tuple[str, int, int, int]] = []  # (flow, actions, typed characters, members)
+# Rows go to a file of this run (tests may run in pytest-xdist workers; the summary is printed
+# by the controller, which reads the file).
+EFFORT_DIR = Path(__file__).resolve().parents[2] / "var" / "test-logs"
+
+
+def _effort_file() -> Path:
+    return EFFORT_DIR / f"clerk-effort-{os.environ.get('MADOGUCHI_TEST_RUN', os.getpid())}.jsonl"
 
 
 def record_effort(flow: str, actions: int, typed_characters: int, members: int) -> None:
-    CLERK_EFFORT.append((flow, actions, typed_characters, members))
+    EFFORT_DIR.mkdir(parents=True, exist_ok=True)
+    row = {"flow": flow, "actions": actions, "typed": typed_characters, "members": members}
+    with _effort_file().open("a", encoding="utf-8") as file:
+        file.write(json.dumps(row) + "\n")
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    # pytest loads this file as a conftest under its own module name; the tests import it as
-    # tests.e2e.conftest: read the list the tests wrote to.
-    shared = sys.modules.get("tests.e2e.conftest")
-    rows = getattr(shared, "CLERK_EFFORT", CLERK_EFFORT)
-    if not rows:
+    if not _effort_file().exists():
         return
+    rows = [json.loads(line) for line in _effort_file().read_text(encoding="utf-8").splitlines()]
     terminalreporter.write_sep("-", "clerk effort per life event (staff console, Chromium)")
-    for flow, actions, typed, members in rows:
+    for row in rows:
         terminalreporter.write_line(
-            f"{flow:<18} members {members}  clerk actions {actions:>3}  typed characters {typed:>4}"
+            f"{row['flow']:<18} members {row['members']}  clerk actions {row['actions']:>3}"
+            f"  typed characters {row['typed']:>4}"
         )
 
 
