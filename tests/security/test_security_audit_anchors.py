@@ -164,7 +164,7 @@ def test_cli_verify_with_anchors_finds_both_tamperings(
 
 
 def test_the_worker_job_anchors_the_chains_that_moved(
-    db: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     from backend.platform.settings import get_settings
 
@@ -172,11 +172,15 @@ def test_the_worker_job_anchors_the_chains_that_moved(
     settings = get_settings()
     monkeypatch.setattr(settings, "audit_anchor_key", KEY)
     monkeypatch.setattr(settings, "audit_anchor_file", str(file))
+    # No gate between runs: time.monotonic() counts from boot, and a machine booted minutes
+    # ago would otherwise be "too soon after" the patched last run at 0.
+    monkeypatch.setattr(settings, "audit_anchor_every_seconds", 0.0)
     monkeypatch.setattr(anchors, "_last_run", 0.0)
     monkeypatch.setattr(anchors, "_last_written", {})
     monkeypatch.setattr(anchors, "session_scope", lambda **_: _Reuse(db))
     tenant_id = _chain(db, 2)
     anchors.anchor_job()
+    assert file.exists(), caplog.text
     [written] = [a for a in anchors.read(file, KEY)[0] if a.tenant_id == tenant_id]
     assert written.seq == 2
     monkeypatch.setattr(anchors, "_last_run", 0.0)
