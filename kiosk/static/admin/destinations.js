@@ -8,7 +8,7 @@
       kinds: { webhook: "Webhook（HTTP 送信）", csv: "CSV（RPA 用フォルダー）", amqp: "メッセージキュー（AMQP）", pull: "取得型（基幹システムが取りに来る）" },
       enabled: "有効", paused: "停止中", lastSuccess: "最後に届いた日時", lastFailure: "最後の失敗",
       pending: "送信待ち", published: "受領待ち", dead: "送信をあきらめたもの", delivered: "届いた件数",
-      recent: "最近の送信", none: "なし", healthy: "正常", failing: "失敗が続いています", attention: "要確認",
+      recent: "最近の送信", none: "なし", healthy: "正常", unused: "まだ送信していません", failing: "失敗が続いています", attention: "要確認",
       status: { pending: "送信待ち", delivering: "送信中", published: "受領待ち", delivered: "届きました", dead: "送信をあきらめました", expired: "未受領のまま削除" },
       attempts: "回目", technical: "技術的な内容", empty: "連携先はまだありません。",
       purged: "未受領のまま削除", progress: "送信・受領",
@@ -17,7 +17,7 @@
       kinds: { webhook: "Webhook (HTTP)", csv: "CSV (RPA drop folder)", amqp: "Message queue (AMQP)", pull: "Pull (the core system fetches)" },
       enabled: "Enabled", paused: "Paused", lastSuccess: "Last delivered", lastFailure: "Last failure",
       pending: "Waiting to send", published: "Waiting for acknowledgement", dead: "Dead letters", delivered: "Delivered",
-      recent: "Recent deliveries", none: "none", healthy: "Healthy", failing: "Failing", attention: "Needs attention",
+      recent: "Recent deliveries", none: "none", healthy: "Healthy", unused: "Nothing sent yet", failing: "Failing", attention: "Needs attention",
       status: { pending: "waiting", delivering: "sending", published: "awaiting ack", delivered: "delivered", dead: "gave up", expired: "purged unread" },
       attempts: "attempt(s)", technical: "Technical detail", empty: "No destinations yet.",
       purged: "purged unread", progress: "Sent / acknowledged",
@@ -33,6 +33,7 @@
 
   function verdict(d) {
     if (d.dead) return ["attention", "health-bad"];
+    if (!d.last_success_at && !d.last_failure_at) return ["unused", "health-paused"];
     const failedLast = d.last_failure_at && (!d.last_success_at || d.last_failure_at > d.last_success_at);
     return failedLast ? ["failing", "health-bad"] : ["healthy", "health-ok"];
   }

@@ -12,7 +12,7 @@
       upload: "新しい版を登録", layoutFile: "項目の位置（YAML または JSON）", backgroundFile: "背景の PDF（A4 縦・5 MB まで、なくても可）",
       note: "メモ", submit: "下書きとして登録", chooseLayout: "項目の位置のファイルを選んでください",
       uploaded: "第{n}版を下書きとして登録しました。「見本を見る」で確かめてください。", activated: "第{n}版を使い始めました",
-      backToBuiltin: "組み込みの様式に戻しました", refused: "登録できませんでした。次の点を直してください:", by: "登録",
+      backToBuiltin: "組み込みの様式に戻しました", refused: "登録できませんでした。次の点を直してください:",
     },
     en: {
       tab: "Form layouts", intro: "Upload your municipality's own form (background PDF and field positions). An upload is a draft: check its sample, then press “Use this version”. Forms without a version of your own print with the built-in layout.",
@@ -21,7 +21,7 @@
       upload: "Upload a new version", layoutFile: "Field positions (YAML or JSON)", backgroundFile: "Background PDF (A4 portrait, up to 5 MB, optional)",
       note: "Note", submit: "Upload as draft", chooseLayout: "Choose the field positions file",
       uploaded: "Uploaded version {n} as a draft. Check its sample.", activated: "Now using version {n}",
-      backToBuiltin: "Back to the built-in layout", refused: "Could not upload. Please fix:", by: "by",
+      backToBuiltin: "Back to the built-in layout", refused: "Could not upload. Please fix:",
     },
   };
   const t = (key, n) => (TEXT[window.admin.lang()][key] || TEXT.ja[key]).replace("{n}", n);
@@ -54,7 +54,7 @@
   function versionItem(entry, v) {
     const li = el("li");
     li.dataset.version = String(v.number);
-    const who = [v.note, v.created_by && `${t("by")}: ${v.created_by}`, window.admin.when(v.created_at)];
+    const who = [v.note, window.admin.when(v.created_at)];
     li.append(el("strong", t("version", v.number)), " ", who.filter(Boolean).join(" — "), " ");
     li.append(previewLink(`${base}/${entry.form}/versions/${v.number}/preview`));
     if (v.active) li.append(" ", el("span", t("inUse"), { className: "health-ok" }));
