@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Body, Depends, Response
 
-from backend.layouts import service
+from backend.layouts import service, sharing
 from backend.layouts.schemas import FormLayoutsRead, LayoutUpload, LayoutVersionRead
 from backend.platform.access import Permission, Principal, require
 from backend.platform.deps import SessionDep
@@ -58,6 +59,29 @@ def _decoded(data: str | None) -> bytes | None:
         return base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
         raise ValidationFailed("背景 PDF の送信形式（base64）が正しくありません。") from None
+
+
+@router.get("/bundle", response_class=Response)
+def export_bundle(principal: LayoutAdmin, session: SessionDep) -> Response:
+    """共創: the active layouts as a signed file, to hand to another municipality."""
+    data = sharing.export_bundle(session, principal.tenant_id, principal.actor)
+    return Response(
+        data,
+        media_type="application/json",
+        headers={"content-disposition": 'attachment; filename="layout-bundle.json"'},
+    )
+
+
+@router.post("/bundle/upload", response_model=list[LayoutVersionRead], status_code=201)
+def import_bundle(
+    principal: LayoutAdmin,
+    session: SessionDep,
+    bundle: Annotated[dict[str, Any], Body(description="the bundle file's JSON as exported")],
+) -> list[LayoutVersionRead]:
+    """Each layout of another municipality's bundle as a draft here (never activated)."""
+    data = json.dumps(bundle, ensure_ascii=False).encode("utf-8")
+    created = sharing.import_bundle(session, principal.tenant_id, data, principal.actor)
+    return [LayoutVersionRead.model_validate(row) for row in created]
 
 
 @router.get("/{form}/preview", response_class=Response)

@@ -67,7 +67,7 @@ def upload(
         source=source,
         background=background,
         background_sha256=hashlib.sha256(background).hexdigest() if background else None,
-        digest=_digest(source, background),
+        digest=digest_of(source, background),
         note=note,
         created_by=actor,
     )
@@ -86,7 +86,8 @@ def _next_number(session: Session, tenant_id: str, form: str) -> int:
     return (last or 0) + 1
 
 
-def _digest(source: str, background: bytes | None) -> str:
+def digest_of(source: str, background: bytes | None) -> str:
+    """What a rendering with this layout depends on (also checks a shared layout arrived whole)."""
     digest = hashlib.sha256(source.encode("utf-8"))
     digest.update(b"\0" + (background or b""))
     return digest.hexdigest()
@@ -157,6 +158,18 @@ def _audit(session: Session, row: FormLayoutVersion, action: str, actor: str | N
 
 
 # --- what the counter renders with -------------------------------------------------------
+
+
+def active_rows(session: Session, tenant_id: str) -> list[FormLayoutVersion]:
+    """The active layouts with their backgrounds (for sharing them)."""
+    return list(
+        session.scalars(
+            select(FormLayoutVersion)
+            .options(undefer(FormLayoutVersion.background))
+            .where(FormLayoutVersion.tenant_id == tenant_id, FormLayoutVersion.active.is_(True))
+            .order_by(FormLayoutVersion.form)
+        )
+    )
 
 
 def active_versions(session: Session, tenant_id: str) -> tuple[tuple[str, str, str], ...]:

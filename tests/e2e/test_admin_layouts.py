@@ -51,6 +51,14 @@ def test_admin_uploads_previews_and_uses_a_layout_of_the_municipality(
     version.get_by_role("button", name="この版を使う").click()
     expect(page.locator("#status")).to_contain_text("を使い始めました")
     expect(row.locator("td").first).to_contain_text("第")
+    # 共創: the layouts in use as a signed file, imported back as a draft.
+    bundle = page.request.get(f"{live_server}/api/v1/forms/layouts/bundle")
+    assert bundle.ok
+    (tmp_path / "layout-bundle.json").write_bytes(bundle.body())
+    page.set_input_files("#layout-bundle", str(tmp_path / "layout-bundle.json"))
+    page.locator("#layout-bundle-form").get_by_role("button", name="取り込む").click()
+    expect(page.locator("#status")).to_have_text("1 件を下書きとして取り込みました")
+    expect(row.locator("li[data-version]").first).to_contain_text("共創: 窓口デモ市（991007）")
     page.screenshot(path=str(ARTIFACTS / "admin-layouts.png"))
     # Back to the built-in layout: the shared server's demo municipality stays as it was.
     row.get_by_role("button", name="組み込みに戻す").click()

@@ -13,6 +13,8 @@
       note: "メモ", submit: "下書きとして登録", chooseLayout: "項目の位置のファイルを選んでください",
       uploaded: "第{n}版を下書きとして登録しました。「見本を見る」で確かめてください。", activated: "第{n}版を使い始めました",
       backToBuiltin: "組み込みの様式に戻しました", refused: "登録できませんでした。次の点を直してください:",
+      share: "共創（ほかの自治体と様式を分け合う）", shareHelp: "使用中の様式を署名付きのファイルに書き出し、ほかの自治体に渡せます。受け取ったファイルを取り込むと下書きになります（自動では使われません）。",
+      export: "使用中の様式を書き出す", bundleFile: "共有ファイル", import: "取り込む", imported: "{n} 件を下書きとして取り込みました",
     },
     en: {
       tab: "Form layouts", intro: "Upload your municipality's own form (background PDF and field positions). An upload is a draft: check its sample, then press “Use this version”. Forms without a version of your own print with the built-in layout.",
@@ -22,6 +24,8 @@
       note: "Note", submit: "Upload as draft", chooseLayout: "Choose the field positions file",
       uploaded: "Uploaded version {n} as a draft. Check its sample.", activated: "Now using version {n}",
       backToBuiltin: "Back to the built-in layout", refused: "Could not upload. Please fix:",
+      share: "Sharing (共創) with other municipalities", shareHelp: "Export the layouts in use as a signed file for another municipality. An imported file becomes drafts (never used until you choose).",
+      export: "Export the layouts in use", bundleFile: "Shared file", import: "Import", imported: "Imported {n} draft(s)",
     },
   };
   const t = (key, n) => (TEXT[window.admin.lang()][key] || TEXT.ja[key]).replace("{n}", n);
@@ -127,6 +131,27 @@
     }
   }
 
+  function sharingForm() {
+    const form = el("form", undefined, { id: "layout-bundle-form", className: "card" });
+    form.append(el("h3", t("share")), el("p", t("shareHelp"), { className: "help" }));
+    form.append(el("a", t("export"), { href: `${base}/bundle`, download: "layout-bundle.json", className: "button-link", id: "layout-export" }));
+    form.append(labelled(t("bundleFile"), el("input", undefined, { type: "file", id: "layout-bundle", accept: ".json,application/json" })));
+    form.append(el("button", t("import"), { type: "submit" }));
+    form.addEventListener("submit", importBundle);
+    return form;
+  }
+
+  async function importBundle(event) {
+    event.preventDefault();
+    const file = document.getElementById("layout-bundle").files[0];
+    if (!file) return;
+    try {
+      const created = await window.admin.api("POST", `${base}/bundle/upload`, JSON.parse(await file.text()));
+      window.admin.say(t("imported", created.length));
+      await loadLayouts();
+    } catch (e) { window.admin.say(e.message, true); }
+  }
+
   async function loadLayouts() {
     const forms = await window.admin.api("GET", base);
     const panel = document.getElementById("tab-layouts");
@@ -138,7 +163,7 @@
     table.append(el("thead"), el("tbody"));
     table.tHead.append(head);
     for (const entry of forms) table.tBodies[0].append(formRow(entry));
-    panel.append(table, uploadForm(forms));
+    panel.append(table, uploadForm(forms), sharingForm());
   }
 
   function nameTheTab() { document.getElementById("t-layouts").textContent = t("tab"); }

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
@@ -18,10 +16,12 @@ from backend.identity.tenants.models import Tenant
 from backend.identity.tenants.service import create_tenant
 from backend.layouts import service
 from backend.platform.audit.models import AuditEvent
-from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE, seed_demo
+from tests.backend.addresses.test_area_import import admin
 from tests.backend.counter.conftest import Clerk
 from tests.backend.counter_documents.test_counter_flow_api import moving_in_visit
 from tests.forms.test_layout_upload import background_pdf, builtin
+
+__all__ = ["admin"]  # the demo admin's CSRF header (a fixture)
 
 OWN_TITLE = "住民異動届（市の様式）"
 
@@ -33,16 +33,6 @@ def own_notice() -> str:
 
 def text_of(pdf: bytes) -> str:
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-
-
-@pytest.fixture
-def admin(client: TestClient, db: Session) -> Iterator[dict[str, str]]:
-    seed_demo(db)
-    response = client.post(
-        "/api/v1/auth/login",
-        json={"tenant_code": DEMO_TENANT_CODE, "username": "admin", "password": DEMO_PASSWORD},
-    )
-    yield {"x-csrf-token": response.json()["csrf_token"]}
 
 
 def upload(client: TestClient, admin: dict[str, str], source: str, **extra: object):  # type: ignore[no-untyped-def]
