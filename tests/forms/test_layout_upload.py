@@ -5,6 +5,7 @@ A4 PDF — and a rendering with it is cached apart from the built-in layout's.""
 from __future__ import annotations
 
 import io
+import pickle
 
 import pytest
 from pypdf import PdfReader
@@ -115,3 +116,12 @@ def test_the_render_cache_keys_on_the_layout_used() -> None:
     assert first.content != second.content
     assert load_layout("checklist").title in text_of(first.content)
     rendering.clear_cache()
+
+
+def test_a_layout_with_its_background_crosses_to_the_render_pool() -> None:
+    """The render pool (counter.rendering) receives the layout pickled: the background too."""
+    background = background_pdf()
+    layout = checked_layout("checklist", builtin("checklist"), background)
+    stored = layout.model_copy(update={"source": "tenant-layout:1:abc"})
+    arrived = pickle.loads(pickle.dumps(stored))  # noqa: S301 (our own object)
+    assert arrived.background_pdf == background and arrived.source == stored.source
