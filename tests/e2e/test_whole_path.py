@@ -3,15 +3,15 @@ CLI, its admin logs in at /admin/, pairs a ticket machine and a tablet, imports 
 edits one procedure, tries it, activates it — and a clerk of that municipality sees the change
 at the counter. One Chromium test walks the whole path at 1366×768.
 
-The server starts the way ``make run`` starts it (migrate, seed the demo municipality, serve)
-on a database of its own; the second municipality is created beside the demo one.
+The server is the e2e session's (``live_system``): started the way ``make run`` starts it
+(migrate a new database, seed the demo municipality, serve); the second municipality is created
+beside the demo one, which the other admin tests use.
 """
 
 from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +19,12 @@ import pytest
 from playwright.sync_api import expect
 
 from backend.guidance.catalog import DEFAULT_CATALOG_PATH as SAMPLE_PATH
-from tests.conftest import require_service
 from tests.e2e.conftest import (
     ARTIFACTS,
     BIN,
     answer_shown_questions,
     server_env,
     settled,
-    start_server,
-    stop_server,
 )
 from tests.e2e.test_counter_screens import Counting
 
@@ -39,19 +36,6 @@ ADMIN, CLERK = "mihon-admin", "mihon-clerk"
 ADMIN_PASSWORD, CLERK_PASSWORD = "synthetic-admin-pass-01", "synthetic-clerk-pass-02"
 PROCEDURE_BEFORE = "name: 住民票の写しの交付"
 RENAMED = "住民票の写しの交付（見本市の手続き）"
-
-
-@pytest.fixture(scope="module")
-def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """(base URL, database URL) of a server started on a database of its own."""
-    database_url = f"sqlite:///{tmp_path_factory.mktemp('whole-path') / 'madoguchi.db'}"
-    try:
-        process, base_url = start_server(database_url)
-    except (RuntimeError, subprocess.CalledProcessError) as exc:
-        require_service(False, f"the backend server could not start: {exc}")
-        raise
-    yield base_url, database_url
-    stop_server(process)
 
 
 def shot(page: Any, name: str) -> None:
@@ -95,6 +79,13 @@ def add_clerk(page: Any) -> None:
     expect(page.locator("#staff-table tbody tr", has_text=CLERK)).to_contain_text("有効")
 
 
+def saved(page: Any, path_part: str, click: Any) -> None:
+    """Click, and check the admin screen's request for ``path_part`` was accepted."""
+    with page.expect_response(lambda r: path_part in r.url and r.request.method == "POST") as sent:
+        click()
+    assert sent.value.ok, sent.value.text()
+
+
 def add_queue_and_counter(page: Any) -> None:
     page.click("#t-setup")
     office = page.locator("#offices section").first
@@ -102,14 +93,14 @@ def add_queue_and_counter(page: Any) -> None:
     add_queue.locator("[name=prefix]").fill("A")
     add_queue.locator("[name=name_ja]").fill("証明書")
     add_queue.locator("[name=name_en]").fill("Certificates")
-    add_queue.get_by_role("button", name="番号札を追加").click()
-    expect(page.locator("#status")).to_have_text("保存しました")
+    saved(page, "/queues", add_queue.get_by_role("button", name="番号札を追加").click)
+    # The tab is drawn again with the new queue: only then is it offered to a new counter.
+    expect(page.locator("#offices input[name=name_ja][value=証明書]")).to_have_count(1)
     add_counter = office.locator("form.row-form", has=page.get_by_role("button", name="窓口を追加"))
     add_counter.locator("[name=code]").fill("1")
     add_counter.locator("[name=name]").fill("1番窓口")
     add_counter.get_by_label("A 証明書").check()
-    page.get_by_role("button", name="窓口を追加").click()
-    expect(page.locator("#status")).to_have_text("保存しました")
+    saved(page, "/counters", page.get_by_role("button", name="窓口を追加").click)
     expect(page.locator("#offices input[name=name][value='1番窓口']")).to_have_count(1)
     shot(page, "2-setup")
 
@@ -205,9 +196,9 @@ def clerk_sees_the_change(browser: Any, base_url: str) -> None:
 
 
 def test_a_second_municipality_runs_itself_from_the_cli_to_the_counter(
-    browser: Any, fresh: tuple[str, str], tmp_path: Path
+    browser: Any, live_system: tuple[str, str], tmp_path: Path
 ) -> None:
-    base_url, database_url = fresh
+    base_url, database_url = live_system
     create_municipality(base_url, database_url)
 
     admin = log_in_as_admin(browser, base_url)
