@@ -8,6 +8,7 @@ from backend.identity.security_models import IndividualNumber, OidcLogin, OidcPr
 from backend.identity.staff.models import StaffAccount, StaffSession
 from backend.identity.tenants.models import Counter, Office, Tenant
 from backend.identity.throttle import LoginFailure
+from backend.layouts.models import FormLayoutVersion
 from backend.platform.agentlink.models import AgentJob, AgentLink, AgentPin
 from backend.platform.audit.models import AuditEvent
 from backend.platform.db import Base
@@ -28,6 +29,7 @@ __all__ = [
     "Destination",
     "Device",
     "Document",
+    "FormLayoutVersion",
     "HouseholdMember",
     "IndividualNumber",
     "LoginFailure",

@@ -430,3 +430,97 @@ BINDINGS: dict[str, Callable[[VisitRecord, GuidanceResult | None], FormData]] = 
     "tax-certificate-postal-request": tax_postal_request,
     "checklist": checklist,
 }
+
+
+# --- the keys a layout may name (docs/forms.md); an uploaded layout naming another is refused
+
+COMMON_VALUES = frozenset(
+    [
+        "visit_id",
+        "reception_label",
+        "tenant_name",
+        "tenant_code",
+        "filed_on",
+        "event_date",
+        "event",
+        "previous_address",
+        "new_address",
+        "household_head",
+        "new_household_head",
+        "applicant_name",
+        "applicant_relationship",
+        "applicant_phone",
+        "applicant_address",
+        "representative_name",
+        "representative_relationship",
+        "representative_address",
+        "representative_phone",
+        "current_address",
+    ]
+)
+_REQUESTER_VALUES = frozenset(
+    ["requester_name", "requester_address", "requester_relationship", "requester_phone"]
+)
+_TAX_VALUES = _REQUESTER_VALUES | frozenset(
+    ["copies", "purpose", "fiscal_year", "income_year", "address_january_first"]
+)
+FORM_VALUES: dict[str, frozenset[str]] = {
+    "moving-notice": frozenset(),
+    "residence-certificate-request": _REQUESTER_VALUES
+    | frozenset(f"copies_{kind}" for kind in RESIDENCE_KINDS)
+    | frozenset({"copies", "purpose", "subject_address"}),
+    "tax-certificate-request": _TAX_VALUES,
+    "tax-certificate-postal-request": _TAX_VALUES | {"send_to"},
+    "checklist": frozenset({"totals"}),
+}
+FORM_CHECKS: dict[str, frozenset[str]] = {
+    "moving-notice": frozenset({"event_kind", "moving", "office", "representative"}),
+    "residence-certificate-request": frozenset(
+        {"requester", "representative", "kind", "include", "scope"}
+    ),
+    # The tax layout draws a 代理人 box that tax_request never ticks (yet): allowed, stays empty.
+    "tax-certificate-request": frozenset({"requester", "tax_kind", "representative"}),
+    "tax-certificate-postal-request": frozenset({"requester", "tax_kind", "representative"}),
+    "checklist": frozenset(),
+}
+MEMBER_ROW_KEYS = frozenset(
+    [
+        "number",
+        "name",
+        "kana",
+        "birth_date",
+        "birth_date_western",
+        "sex",
+        "relationship",
+        "resident_code",
+        "domicile",
+        "nationality",
+        "residence_status",
+        "residence_card_number",
+        "residence_period_end",
+        "common_name",
+        "resident_since",
+        "foreign",
+        "address",
+    ]
+)
+PROCEDURE_ROW_KEYS = frozenset(
+    [
+        "number",
+        "box",
+        "name",
+        "department",
+        "counter",
+        "where",
+        "items",
+        "reasons",
+        "fee",
+        "deadline",
+        "minutes",
+    ]
+)
+ROW_KEYS = {
+    "members": MEMBER_ROW_KEYS,
+    "subjects": MEMBER_ROW_KEYS,
+    "procedures": PROCEDURE_ROW_KEYS,
+}

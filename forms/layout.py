@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from contracts.parse_limits import DocumentRefused, check_yaml_events, read_text_file
 from forms.errors import LayoutError, UnknownFormError
@@ -136,12 +136,24 @@ class Layout(LayoutModel):
     signature: SignatureBox | None = None
     footer: bool = True
     source: str = Field(default="", exclude=True)
+    # A municipality's uploaded background (a tenant layout kept in the database, not a file).
+    _background_pdf: bytes | None = PrivateAttr(default=None)
 
     def background_path(self) -> Path | None:
         if self.background is None:
             return None
         path = Path(self.background)
         return path if path.is_absolute() else Path(self.source).parent / path
+
+    @property
+    def background_pdf(self) -> bytes | None:
+        return self._background_pdf
+
+    def with_background(self, pdf: bytes | None) -> Layout:
+        """This layout filled onto ``pdf`` (bytes held in memory) instead of a file."""
+        copy = self.model_copy(update={"background": None})
+        copy._background_pdf = pdf
+        return copy
 
 
 def layout_dirs() -> list[Path]:
@@ -174,9 +186,18 @@ def _parse_layout(path: str, mtime_ns: int) -> Layout:
     """Parsed once per file version (the mtime is part of the cache key, so edits apply)."""
     try:
         text = read_text_file(Path(path))
+    except DocumentRefused as exc:
+        raise LayoutError(f"様式レイアウト {path} が正しくありません: {exc}") from exc
+    return parse_layout_text(text, path)
+
+
+def parse_layout_text(text: str, source: str) -> Layout:
+    """A layout from YAML (or JSON, which YAML reads too); ``source`` names it in errors."""
+    try:
         check_yaml_events(yaml.parse(text, Loader=_LOADER))  # limits before building anything
         data = yaml.load(text, Loader=_LOADER)  # noqa: S506 (a safe loader)
-        layout = Layout.model_validate({**data, "source": path})
+        if not isinstance(data, dict):
+            raise TypeError("the layout must be a mapping (form, version, title, fields, …)")
+        return Layout.model_validate({**data, "source": source})
     except (yaml.YAMLError, ValidationError, TypeError, DocumentRefused) as exc:
-        raise LayoutError(f"様式レイアウト {path} が正しくありません: {exc}") from exc
-    return layout
+        raise LayoutError(f"様式レイアウト {source} が正しくありません: {exc}") from exc

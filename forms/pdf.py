@@ -432,9 +432,12 @@ def _overlay(
 
 def _merge_background(overlay: bytes, layout: Layout) -> bytes:
     path = layout.background_path()
-    if path is None:
+    if layout.background_pdf is not None:
+        template = PdfReader(io.BytesIO(layout.background_pdf))
+    elif path is not None:
+        template = PdfReader(str(path))
+    else:
         return overlay
-    template = PdfReader(str(path))
     writer = PdfWriter()
     for index, page in enumerate(PdfReader(io.BytesIO(overlay)).pages):
         writer.add_page(template.pages[min(index, len(template.pages) - 1)])
@@ -449,9 +452,11 @@ def render_form(
     record: VisitRecord,
     guidance: GuidanceResult | None = None,
     signature: Signature | None = None,
+    layout: Layout | None = None,
 ) -> Rendered:
-    """Render form ``name`` (a layout name) for ``record``; returns (filename, type, bytes)."""
-    layout = load_layout(name)
+    """Render form ``name`` for ``record``; returns (filename, type, bytes). ``layout`` is a
+    municipality's own layout of that form (else the one ``load_layout`` finds)."""
+    layout = layout or load_layout(name)
     data = BINDINGS.get(layout.form, moving_notice)(record, guidance)
     _check_printable(layout, data)
     digest = document_hash(layout.form, layout.version, record, guidance)

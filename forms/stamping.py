@@ -45,27 +45,38 @@ WATERMARK_XOBJECT = "MadoguchiWatermark"
 
 
 def render_unsigned(
-    name: str, record: VisitRecord, guidance: GuidanceResult | None = None
+    name: str,
+    record: VisitRecord,
+    guidance: GuidanceResult | None = None,
+    layout: Layout | None = None,
 ) -> Rendered:
-    """The form as the record fills it: no signature and no watermark (the shared base)."""
+    """The form as the record fills it: no signature and no watermark (the shared base).
+    ``layout``: a municipality's own layout of the form (else the one ``load_layout`` finds)."""
     keep_tables_of_loaded_fonts()
-    return render_form(name, record, guidance)
+    return render_form(name, record, guidance, layout=layout)
 
 
-def signed_of(base: Rendered, name: str, signature: Signature) -> Rendered:
+def signed_of(
+    base: Rendered, name: str, signature: Signature, layout: Layout | None = None
+) -> Rendered:
     """``base`` with ``signature`` in the layout's signature box on every sheet."""
-    layout = load_layout(name)
+    layout = layout or load_layout(name)
     if layout.signature is None:
         return base  # a form without a signature box is the same signed or not
     overlay = signature_overlay(layout, signature)
     return base._replace(content=lay_over(base.content, overlay, SIGNATURE_XOBJECT))
 
 
-def preview_of(base: Rendered, name: str) -> Rendered:
+def preview_of(base: Rendered, name: str, layout: Layout | None = None) -> Rendered:
     """``base`` with 見本 across every sheet of a form that is to be signed."""
-    layout = load_layout(name)
+    layout = layout or load_layout(name)
     if layout.signature is None:
         return base  # nothing to sign, so nothing to mistake for a signed form
+    return watermarked(base, layout)
+
+
+def watermarked(base: Rendered, layout: Layout) -> Rendered:
+    """``base`` with 見本 across every sheet, whatever the form."""
     overlay = watermark_overlay(layout)
     return base._replace(content=lay_over(base.content, overlay, WATERMARK_XOBJECT))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from backend.counter.models import Document, Signature, Visit
 from backend.counter.schemas import DocumentRead
 from backend.guidance import service as guidance_service
 from backend.guidance.schemas import GuidanceRequest
+from backend.layouts import service as layouts
 from backend.platform.access import Principal
 from backend.platform.agentlink import service as agent_service
 from backend.platform.agentlink.hub import get_hub
@@ -37,6 +38,7 @@ from forms.data import (
     notice_members,
     tax_certificates_issued_here,
 )
+from forms.layout import Layout
 
 MOVING_FORM = "moving-notice"
 RESIDENCE_FORM = "residence-certificate-request"
@@ -55,6 +57,11 @@ class Prepared:
     record: VisitRecord
     guidance: GuidanceResult
     forms: list[str]
+    layouts: dict[str, Layout] = field(default_factory=dict)  # the municipality's own
+
+    def layout(self, form: str) -> Layout:
+        """The layout this visit's ``form`` is drawn with: the municipality's, else built in."""
+        return self.layouts.get(form) or load_layout(form)
 
 
 class NoForms(BadRequest):
@@ -132,7 +139,8 @@ def prepare(session: Session, visit: Visit) -> Prepared:
 def build_prepared(session: Session, visit: Visit) -> Prepared:
     record = visits.build_record(session, visit)
     guidance = run_guidance(session, visit, record)
-    return Prepared(record, guidance, forms_for(record, guidance))
+    forms = forms_for(record, guidance)
+    return Prepared(record, guidance, forms, layouts.layouts_for(session, visit.tenant_id))
 
 
 def form_titles(names: list[str]) -> list[dict[str, str]]:
@@ -143,7 +151,9 @@ def preview(session: Session, visit: Visit, form: str) -> tuple[str, bytes]:
     prepared = prepare(session, visit)
     if form not in prepared.forms:
         raise FormNotInVisit()
-    rendered = rendering.preview(form, prepared.record, prepared.guidance)
+    rendered = rendering.preview(
+        form, prepared.record, prepared.guidance, prepared.layouts.get(form)
+    )
     return rendered.filename, rendered.content
 
 
@@ -215,9 +225,11 @@ def sign(
     documents: list[Document] = []
     bound: dict[str, str] = {}
     for form in prepared.forms:
-        layout = load_layout(form)
+        layout = prepared.layout(form)
         digest = document_hash(layout.form, layout.version, prepared.record, prepared.guidance)
-        rendered = rendering.signed(form, prepared.record, prepared.guidance, signature)
+        rendered = rendering.signed(
+            form, prepared.record, prepared.guidance, signature, prepared.layouts.get(form)
+        )
         document = Document(
             tenant_id=visit.tenant_id,
             visit_id=visit.id,

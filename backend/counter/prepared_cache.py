@@ -30,6 +30,7 @@ from backend.counter import service as visits
 from backend.counter.models import Visit
 from backend.guidance import service as guidance_service
 from backend.identity.tenants.models import Tenant
+from backend.layouts import service as layouts
 from forms.layout import layout_dirs
 
 T = TypeVar("T")
@@ -59,6 +60,7 @@ def visit_state(session: Session, visit: Visit) -> Hashable | None:
         number,
         catalog.digest,
         _layouts_state(),
+        layouts.active_versions(session, tenant.id),
     )
 
 

@@ -53,14 +53,19 @@ _cache_lock = threading.Lock()
 
 
 def _key(
-    kind: str, form: str, record: VisitRecord, guidance: GuidanceResult | None
+    kind: str,
+    form: str,
+    record: VisitRecord,
+    guidance: GuidanceResult | None,
+    layout: Layout | None,
 ) -> tuple[tuple[str, ...], Layout]:
     """What the rendering depends on: the document hash covers record, guidance, form and
-    layout version; the layout object (re-read when its file changes) covers an edit made
-    without raising the version."""
-    layout = load_layout(form)
+    layout version; the layout used (the municipality's own or the built-in one: its source
+    names the file or the stored version) and the layout object (re-read when its file
+    changes) cover two layouts of one version and an edit made without raising it."""
+    layout = layout or load_layout(form)
     digest = document_hash(layout.form, layout.version, record, guidance)
-    return (kind, form, digest, str(id(layout))), layout
+    return (kind, form, digest, layout.source, str(id(layout))), layout
 
 
 def _cached(key: tuple[str, ...]) -> Rendered | None:
@@ -92,31 +97,51 @@ def clear_cache() -> None:
 # --- the visit's documents ---------------------------------------------------------------
 
 
-def unsigned(form: str, record: VisitRecord, guidance: GuidanceResult | None) -> Rendered:
+# ``layout``: the municipality's own layout of the form (backend.layouts), None for the
+# built-in one.
+
+
+def unsigned(
+    form: str,
+    record: VisitRecord,
+    guidance: GuidanceResult | None,
+    layout: Layout | None = None,
+) -> Rendered:
     """The form filled from the record, without signature or watermark (rendered once)."""
-    key, layout = _key("unsigned", form, record, guidance)
+    key, used = _key("unsigned", form, record, guidance, layout)
     rendered = _cached(key)
     if rendered is None:
-        rendered = run(stamping.render_unsigned, form, record, guidance)
-        _store(key, layout, rendered)
+        rendered = run(stamping.render_unsigned, form, record, guidance, layout)
+        _store(key, used, rendered)
     return rendered
 
 
-def preview(form: str, record: VisitRecord, guidance: GuidanceResult | None) -> Rendered:
+def preview(
+    form: str,
+    record: VisitRecord,
+    guidance: GuidanceResult | None,
+    layout: Layout | None = None,
+) -> Rendered:
     """The form as the clerk previews it: the shared rendering with 見本 laid over it."""
-    key, layout = _key("preview", form, record, guidance)
+    key, used = _key("preview", form, record, guidance, layout)
     rendered = _cached(key)
     if rendered is None:
-        rendered = run(stamping.preview_of, unsigned(form, record, guidance), form)
-        _store(key, layout, rendered)
+        base = unsigned(form, record, guidance, layout)
+        rendered = run(stamping.preview_of, base, form, layout)
+        _store(key, used, rendered)
     return rendered
 
 
 def signed(
-    form: str, record: VisitRecord, guidance: GuidanceResult | None, signature: Signature
+    form: str,
+    record: VisitRecord,
+    guidance: GuidanceResult | None,
+    signature: Signature,
+    layout: Layout | None = None,
 ) -> Rendered:
     """The form as stored at signing: the shared rendering with the signature in its box."""
-    return run(stamping.signed_of, unsigned(form, record, guidance), form, signature)
+    base = unsigned(form, record, guidance, layout)
+    return run(stamping.signed_of, base, form, signature, layout)
 
 
 # --- the process pool --------------------------------------------------------------------

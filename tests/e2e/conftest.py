@@ -89,16 +89,23 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a running backend on its own migrated + seeded SQLite database."""
-    path = tmp_path_factory.mktemp("live") / "live.db"
+def live_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(base URL, database URL) of a running backend on its own migrated + seeded SQLite
+    database: started as ``make run`` starts it; operator commands run against the URL."""
+    database_url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}"
     try:
-        process, base_url = start_server(f"sqlite:///{path}")
+        process, base_url = start_server(database_url)
     except (RuntimeError, subprocess.CalledProcessError) as exc:
         require_service(False, f"the backend server could not start: {exc}")
         raise
-    yield base_url
+    yield base_url, database_url
     stop_server(process)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_system: tuple[str, str]) -> str:
+    """Base URL of the running backend (``live_system``)."""
+    return live_system[0]
 
 
 @pytest.fixture(scope="session")

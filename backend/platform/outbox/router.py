@@ -10,16 +10,18 @@ from fastapi import APIRouter, Depends, Query
 
 from backend.platform.access import Permission, Principal, require
 from backend.platform.deps import SessionDep
-from backend.platform.outbox import service
-from backend.platform.outbox.models import Destination
+from backend.platform.outbox import health, service
+from backend.platform.outbox.models import Destination, MessageStatus
 from backend.platform.outbox.schemas import (
     AckRequest,
     AckResponse,
     DeliveryDetail,
     DeliveryRead,
     DestinationCreate,
+    DestinationHealth,
     DestinationRead,
     FeedPage,
+    RecentDelivery,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["outbox"])
@@ -55,6 +57,32 @@ def _destination_read(
 def list_destinations(principal: Manager, session: SessionDep) -> list[DestinationRead]:
     listed = service.destinations_with_unread(session, principal.tenant_id)
     return [_destination_read(destination, unread) for destination, unread in listed]
+
+
+@router.get("/outbox/destinations/health", response_model=list[DestinationHealth])
+def destinations_health(principal: Manager, session: SessionDep) -> list[DestinationHealth]:
+    """Each destination's last success and failure (in words), outbox counts, last deliveries."""
+    return [_health_read(h) for h in health.health(session, principal.tenant_id)]
+
+
+def _health_read(found: health.Health) -> DestinationHealth:
+    destination, counts = found.destination, found.counts
+    return DestinationHealth(
+        id=destination.id,
+        name=destination.name,
+        kind=destination.kind,
+        enabled=destination.enabled,
+        last_success_at=found.last_success_at,
+        last_failure_at=found.last_failure_at,
+        last_failure=found.last_failure,
+        last_failure_in_words=health.in_words(found.last_failure),
+        pending=sum(counts.get(status, 0) for status in health.WAITING),
+        published=counts.get(MessageStatus.PUBLISHED, 0),
+        dead=counts.get(MessageStatus.DEAD, 0),
+        delivered=counts.get(MessageStatus.DELIVERED, 0),
+        expired=counts.get(MessageStatus.EXPIRED, 0),
+        recent=[RecentDelivery.model_validate(m, from_attributes=True) for m in found.recent],
+    )
 
 
 @router.post("/outbox/destinations", response_model=DestinationRead, status_code=201)

@@ -146,3 +146,29 @@ class AckResponse(BaseModel):
     destination: str
     acked_cursor: int
     acknowledged: int
+
+
+class RecentDelivery(BaseModel):
+    id: str
+    status: str
+    attempts: int
+    created_at: dt.datetime
+    delivered_at: dt.datetime | None
+    last_error: str | None
+
+
+class DestinationHealth(BaseModel):
+    id: str
+    name: str
+    kind: str
+    enabled: bool
+    last_success_at: dt.datetime | None
+    last_failure_at: dt.datetime | None
+    last_failure: str | None = Field(description="the adapter's own words (technical)")
+    last_failure_in_words: str | None = Field(description="what happened and what to check")
+    pending: int = Field(description="waiting for their next attempt, or being delivered")
+    published: int = Field(description="pull: in the feed, not yet acknowledged")
+    dead: int = Field(description="dead letters: gave up, an admin may replay them")
+    delivered: int
+    expired: int = Field(description="purged unread: retention passed before delivery")
+    recent: list[RecentDelivery] = Field(description="the last deliveries, newest first")

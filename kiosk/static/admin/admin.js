@@ -67,6 +67,9 @@
   };
   const state = { lang: localStorage.getItem("admin.lang") || "ja", csrf: null, roles: [] };
   const t = (key) => TEXT[state.lang][key] || TEXT.ja[key] || key;
+  // For the tabs in their own modules (layouts.js, destinations.js): they add to window.adminTabs.
+  window.admin = { api: (...args) => api(...args), say: (...args) => say(...args), when: (v) => when(v), lang: () => state.lang };
+  window.adminTabs = window.adminTabs || {};
 
   function applyLanguage() {
     document.documentElement.lang = state.lang;
@@ -388,23 +391,6 @@
 
   async function loadAreas() { /* the form is the whole tab */ }
 
-  // --- destinations ----------------------------------------------------------------------
-  async function loadDestinations() {
-    const rows = await api("GET", "/api/v1/outbox/destinations");
-    const body = $("destination-table").querySelector("tbody");
-    body.textContent = "";
-    for (const destination of rows) {
-      const row = document.createElement("tr");
-      cell(row, destination.name);
-      cell(row, destination.kind);
-      cell(row, destination.enabled ? t("enabled") : t("paused"));
-      let progress = `${destination.feed_cursor} / ${destination.acked_cursor}`;
-      if (destination.purged_unread) progress += ` (${t("purged")} ${destination.purged_unread})`;
-      cell(row, progress);
-      body.append(row);
-    }
-  }
-
   // --- catalog ---------------------------------------------------------------------------
   async function loadCatalog() {
     const versions = await api("GET", "/api/v1/catalog/versions");
@@ -482,7 +468,7 @@
   }
 
   // --- frame -----------------------------------------------------------------------------
-  const LOADERS = { staff: loadStaff, devices: loadDevices, setup: loadSetup, areas: loadAreas, destinations: loadDestinations, catalog: loadCatalog };
+  const LOADERS = { staff: loadStaff, devices: loadDevices, setup: loadSetup, areas: loadAreas, catalog: loadCatalog };
 
   function selectTab(name) {
     for (const tab of document.querySelectorAll("[role=tab]")) {
@@ -491,7 +477,8 @@
       tab.tabIndex = selected ? 0 : -1;
       $(tab.getAttribute("aria-controls")).hidden = !selected;
     }
-    LOADERS[name]().catch((e) => say(e.message, true));
+    const load = LOADERS[name] || window.adminTabs[name];  // a tab of its own module
+    load().catch((e) => say(e.message, true));
   }
 
   function onTabKey(event) {
