@@ -365,6 +365,7 @@ def test_keyboard_alone_and_the_code_remembered(env: Env, console: Any) -> None:
     press(page, "#walk-in")
     page.wait_for_selector("#visit:not([hidden])")
     settled(page, lambda: press(page, "#events button[data-event='moving-in']"))
+    assert page.evaluate("() => document.activeElement.dataset.event") == "moving-in"  # kept
     press(page, "#add-member")
     assert page.evaluate("() => document.activeElement.id") == "m-name"
     page.keyboard.type("黒桐　幹也")
@@ -384,6 +385,8 @@ def test_keyboard_alone_and_the_code_remembered(env: Env, console: Any) -> None:
     settled(page, lambda: page.keyboard.press("Enter"))
     assert "本人が不在のため" in page.inner_text("#unresolved-list")
     assert page.locator(f"#questions [data-question='{question}']").count() == 0
+    # the row left; the focus is on the question now in its place, ready for the next key
+    assert page.evaluate("() => document.activeElement.closest('#questions .question') !== null")
     press(page, "#abandon")
     assert page.inner_text("#confirm-yes") == "受付を中止する"
     assert page.inner_text("#confirm-no") == "戻る"

@@ -58,6 +58,7 @@ const T = {
     event_date_hint: "R8.11.20 / 2026-11-20", birth_hint: "H31.4.30 / 2019-04-30",
     unresolved_hint: "例：保険証を持参していない",
     signed_next: "署名されました。控えを印刷し、バックオフィスへ送ってください。",
+    questions_left: (n) => `まだ答えていない質問が ${n} 件あります（答えるか「確認できない」に）。`,
     choice_insurance: { national_health: "国民健康保険", employee: "職場の健康保険（社会保険）",
       late_elderly: "後期高齢者医療", welfare: "生活保護", none: "加入していない" },
   },
@@ -118,10 +119,50 @@ const T = {
     event_date_hint: "R8.11.20 / 2026-11-20", birth_hint: "H31.4.30 / 2019-04-30",
     unresolved_hint: "e.g. no insurance card with them",
     signed_next: "Signed. Print the slip and send the visit to the back office.",
+    questions_left: (n) => `${n} question${n === 1 ? "" : "s"} still open (answer or mark "Can't confirm").`,
     choice_insurance: { national_health: "National Health Insurance", employee: "Employer's health insurance",
       late_elderly: "Late-stage elderly medical care", welfare: "Public assistance", none: "None" },
   },
 };
+
+// The server words its errors in Japanese; the English screen says them by their stable code
+// (anything not listed keeps the server's words).
+const ERRORS_EN = {
+  no_reader: "No card reader found. Check the reader's cable.",
+  no_card: "No card on the reader. Place the My Number Card on the reader and read again.",
+  not_my_number_card: "This is not a My Number Card. Place the My Number Card on the reader.",
+  wrong_pin: (e) => (e.retries_left === undefined || e.retries_left === null ? "Wrong PIN."
+    : `Wrong PIN: ${e.retries_left} more wrong tries lock the card.`),
+  pin_blocked: "The card's PIN is locked. The resident can reset it at the My Number Card counter.",
+  last_try_refused: "One PIN try left: confirm before using it.",
+  card_removed: "The card was removed during the read. Place it again and read again.",
+  communication_error: "Could not talk to the card. Place it again and retry.",
+  data_malformed: "The card's data could not be read. Enter the details by hand and note it.",
+  integrity_failed: "The card's data failed its integrity check. Enter the details by hand and note it.",
+  invalid_pin_format: "The PIN must be 4 digits.",
+  agent_offline: "The counter agent is offline. Check the PC's power and network.",
+  visit_closed: "This visit is closed and can no longer be changed.",
+  visit_incomplete: "Choose the event first.",
+  applicant_not_allowed: "The deceased or the newborn cannot be the filer. Choose who files.",
+  questions_open: "Questions are still open: answer them or mark them \"Can't confirm\" before the tablet.",
+  visit_inconsistent: "The visit contradicts itself: fix what step 4 lists, then send again.",
+  no_forms: "There is no form to prepare for this visit.",
+  not_signed: "The resident has not signed yet.",
+  already_signed: "Already signed.",
+  date_invalid: "Not a date this screen can read (e.g. R2.4.1, 令和2年4月1日, 2020-04-01).",
+};
+
+// An error in the screen's language: {code, message, …} from the server, or a thrown Error.
+function errorText(error) {
+  const english = state.lang !== "ja" && error && ERRORS_EN[error.code];
+  if (!english) return (error && error.message) || String(error);
+  return typeof english === "function" ? english(error.body || error) : english;
+}
+
+function dateErrorText(error) {
+  error.code = "date_invalid";
+  return errorText(error);
+}
 
 // What each life event shows: the sections that do not apply are hidden. ``concerned`` names who
 // the event concerns (the legend of the check boxes on step ②).
@@ -199,7 +240,7 @@ function say(text, kind = "error") {
 
 function fail(error) {
   if (error instanceof ApiError && error.status === 401) { show("login"); }
-  say(error.message || String(error));
+  say(errorText(error));
 }
 
 function applyLanguage() {
@@ -253,6 +294,7 @@ function dateField(id) {
     return date;
   } catch (error) {
     input.setAttribute("aria-invalid", "true");
+    error.code = "date_invalid";  // said in the screen's language by errorText
     throw error;
   }
 }
@@ -476,16 +518,7 @@ async function refresh(reload = true) {
 function renderVisit() {
   const visit = state.visit;
   $("ticket-number").textContent = visit.ticket_number || "";
-  const events = $("events"); events.replaceChildren();
-  for (const { code } of state.lists.events) {
-    const button = document.createElement("button");
-    button.type = "button"; button.textContent = Lists.label("events", code, state.lang);
-    button.className = visit.event === code ? "chosen" : "secondary";
-    button.setAttribute("aria-pressed", String(visit.event === code));
-    button.dataset.event = code;
-    button.addEventListener("click", () => chooseEvent(code));
-    events.append(button);
-  }
+  keepFocus($("events"), renderEvents);
   $("event-title").textContent = visit.event ? Lists.label("events", visit.event, state.lang) : "";
   const view = EVENT_VIEW[visit.event] || { date: "date_move" };
   $("event-date").closest("label").hidden = !view.date;
@@ -524,14 +557,28 @@ function renderVisit() {
 }
 
 // Redrawing a list must not lose the keyboard's place: the control that had the focus (known by
-// its aria-label) gets it back.
+// its aria-label or its event) gets it back.
 function keepFocus(container, render) {
+  const key = (el) => el.getAttribute("aria-label") || el.dataset.event || null;
   const active = document.activeElement;
-  const label = container.contains(active) ? active.getAttribute("aria-label") : null;
+  const wanted = container.contains(active) ? key(active) : null;
   render();
-  if (!label) return;
-  const again = [...container.querySelectorAll("[aria-label]")].find((el) => el.getAttribute("aria-label") === label);
+  if (!wanted) return;
+  const again = [...container.querySelectorAll("button, input, select")].find((el) => key(el) === wanted);
   if (again) again.focus();
+}
+
+function renderEvents() {
+  const events = $("events"); events.replaceChildren();
+  for (const { code } of state.lists.events) {
+    const button = document.createElement("button");
+    button.type = "button"; button.textContent = Lists.label("events", code, state.lang);
+    button.className = state.visit.event === code ? "chosen" : "secondary";
+    button.setAttribute("aria-pressed", String(state.visit.event === code));
+    button.dataset.event = code;
+    button.addEventListener("click", () => chooseEvent(code));
+    events.append(button);
+  }
 }
 
 // A date as the clerk reads it: 和暦, with 西暦 beside.
@@ -700,7 +747,7 @@ async function changeRepresentative() {
 
 async function chooseEvent(code) {
   let date;
-  try { date = dateField("event-date"); } catch (error) { say(error.message); return; }
+  try { date = dateField("event-date"); } catch (error) { say(dateErrorText(error)); return; }
   // Without a typed date the server files it today, by the municipality's calendar.
   await patchVisit(date ? { event: code, event_date: date } : { event: code });
 }
@@ -709,7 +756,7 @@ async function changeEventDate() {
   try {
     const date = dateField("event-date");
     if (date) { say(""); await patchVisit({ event_date: date }); }
-  } catch (error) { say(error.message); }
+  } catch (error) { say(dateErrorText(error)); }
 }
 
 async function patchMember(id, changes) {
@@ -776,7 +823,7 @@ async function readCard(allowLastTry = false) {
     await cardFailed(done);
   } catch (error) {
     status.className = "status error";
-    status.textContent = error.code === "agent_offline" ? t("agent_offline") : error.message;
+    status.textContent = error.code === "agent_offline" ? t("agent_offline") : errorText(error);
   }
 }
 
@@ -784,12 +831,12 @@ async function cardFailed(job) {
   const status = $("card-status");
   const error = job.error || { code: "unknown", message: "" };
   if (error.code === "last_try_refused") {
-    status.textContent = error.message;
+    status.textContent = errorText(error);
     if (await confirmDialog(t("last_try"))) return readCard(true);
     return;
   }
   status.className = "status error";
-  status.textContent = error.message;
+  status.textContent = errorText(error);
   status.dataset.code = error.code;
 }
 
@@ -918,6 +965,10 @@ function renderQuestions(all) {
   const key = JSON.stringify([state.lang, state.visit.members.map(memberLabel), open]);
   if (key === state.questionsKey) return;
   state.questionsKey = key;
+  // The keyboard's place: an answered question leaves, the focus goes to the one now in its row.
+  const rows = [...box.querySelectorAll(".question")];
+  const inRow = rows.findIndex((row) => row.contains(document.activeElement));
+  const place = inRow >= 0 ? inRow : (box.contains(document.activeElement) ? 0 : -1);  // 0: from 「残りはすべて…」
   box.replaceChildren();
   $("no-questions").hidden = open.length > 0;
   const groups = new Map();
@@ -941,6 +992,12 @@ function renderQuestions(all) {
     allNo.type = "button"; allNo.className = "secondary"; allNo.id = "all-no"; allNo.textContent = t("all_no");
     allNo.addEventListener("click", () => answerAll(bools, false));
     box.append(allNo);
+  }
+  if (place >= 0) {
+    const now = [...box.querySelectorAll(".question")];
+    const row = now[Math.min(place, now.length - 1)];
+    const target = row ? row.querySelector("button, select, input") : $("step-next");
+    if (target) target.focus();
   }
 }
 
@@ -1007,7 +1064,7 @@ function renderQuestion(question) {
     input.addEventListener("change", () => {
       let value = question.type === "int" ? +input.value : input.value.trim();
       if (field === "birth_date") {
-        try { value = Lists.parseDate(input.value); } catch (error) { say(error.message); return; }
+        try { value = Lists.parseDate(input.value); } catch (error) { say(dateErrorText(error)); return; }
       }
       if (value !== "") answer(question, value);
     });
@@ -1059,8 +1116,9 @@ function renderUnresolved() {
 function updateSendButton() {
   if (!state.visit) return;
   const reasons = [];
-  for (const question of state.openQuestions || []) {
-    reasons.push([t("reason_question"), questionText(question), () => focusQuestion(question.id)]);
+  const open = state.openQuestions || [];
+  if (open.length) {  // one line, however many: step ③ lists them per member
+    reasons.push([t("reason_question"), t("questions_left")(open.length), () => focusQuestion(open[0].id)]);
   }
   for (const finding of blockingFindings()) {
     reasons.push([t("reason_finding"), findingText(finding, "message"), () => fixFinding(finding)]);
@@ -1255,12 +1313,12 @@ async function printSlip(reprintOf = null) {
       : await api("POST", `/api/v1/visits/${state.visit.id}/print`);
     const done = await waitForJob(job.id);
     if (done.status === "done") { status.textContent = t("printed"); return; }
-    status.className = "status error"; status.textContent = done.error ? done.error.message : "";
+    status.className = "status error"; status.textContent = done.error ? errorText(done.error) : "";
     status.dataset.code = done.error ? done.error.code : "";
     if (done.reprintable) { state.printJob = done.id; $("reprint").hidden = false; $("reprint").focus(); }
   } catch (error) {
     status.className = "status error";
-    status.textContent = error.code === "agent_offline" ? t("agent_offline") : error.message;
+    status.textContent = error.code === "agent_offline" ? t("agent_offline") : errorText(error);
   }
 }
 
