@@ -59,6 +59,8 @@ const T = {
     unresolved_hint: "例：保険証を持参していない",
     signed_next: "署名されました。控えを印刷し、バックオフィスへ送ってください。",
     questions_left: (n) => `まだ答えていない質問が ${n} 件あります（答えるか「確認できない」に）。`,
+    summary: "手続きの一覧（ご本人が確認する内容）",
+    totals: (x) => `手続き ${x.procedures} 件・窓口 ${x.counters} か所・約 ${x.minutes} 分・手数料 ${x.fee_yen.toLocaleString("ja-JP")} 円`,
     choice_insurance: { national_health: "国民健康保険", employee: "職場の健康保険（社会保険）",
       late_elderly: "後期高齢者医療", welfare: "生活保護", none: "加入していない" },
   },
@@ -120,6 +122,8 @@ const T = {
     unresolved_hint: "e.g. no insurance card with them",
     signed_next: "Signed. Print the slip and send the visit to the back office.",
     questions_left: (n) => `${n} question${n === 1 ? "" : "s"} still open (answer or mark "Can't confirm").`,
+    summary: "Procedures (what the resident checks)",
+    totals: (x) => `${x.procedures} procedures, ${x.counters} counters, about ${x.minutes} min, fees ¥${x.fee_yen.toLocaleString("en")}`,
     choice_insurance: { national_health: "National Health Insurance", employee: "Employer's health insurance",
       late_elderly: "Late-stage elderly medical care", welfare: "Public assistance", none: "None" },
   },
@@ -212,6 +216,9 @@ async function api(method, url, body, { poll = false } = {}) {
   if (body !== undefined) headers["content-type"] = "application/json";
   if (state.csrf && method !== "GET") headers["x-csrf-token"] = state.csrf;
   if (!poll) { state.pending = (state.pending || 0) + 1; document.body.dataset.busy = "1"; }
+  // A change to the visit makes the last findings stale: step ④ checks again when opened.
+  const changesVisit = url.startsWith("/api/v1/visits/") || url.startsWith("/api/v1/agent/card-reads");
+  if (method !== "GET" && changesVisit && !url.endsWith("/guidance")) state.checks = null;
   try {
     const response = await fetch(url, { method, headers, credentials: "same-origin",
       body: body === undefined ? undefined : JSON.stringify(body) });
@@ -376,6 +383,10 @@ function renderDevices() {
   const pill = $("agent-state");
   pill.textContent = `${t(state.agentOnline ? "agent_on" : "agent_off")} / ${t(state.tabletOnline ? "tablet_on" : "tablet_off")}`;
   pill.className = `pill ${state.agentOnline && state.tabletOnline ? "on" : "off"}`;
+  // A card read waiting on an agent that went away says so now, not when its long poll ends.
+  if (state.cardWaiting && !state.agentOnline) {
+    $("card-status").className = "status error"; $("card-status").textContent = t("agent_offline");
+  }
 }
 
 async function pollDevices() {
@@ -813,9 +824,10 @@ async function readCard(allowLastTry = false) {
       { visit_id: state.visit.id, pin_at: pinAt, allow_last_try: allowLastTry });
     state.cardJob = job.id;
     status.textContent = t(pinAt === "tablet" ? "enter_pin_tablet" : "enter_pin_reader");
+    state.cardWaiting = job.id;
     const done = await waitForJob(job.id, (j) => {
       if (j.status === "queued" || j.status === "sent") status.textContent = t("reading");
-    });
+    }).finally(() => { if (state.cardWaiting === job.id) state.cardWaiting = null; });
     if (state.cardJob !== job.id) return;
     if (done.status === "done") {
       status.textContent = t("card_done"); await refresh(); return;
@@ -945,6 +957,13 @@ function renderProcedures() {
     reason.textContent = (catalogText(p, "reasons") || []).join(" / ");
     li.append(name, where, reason); procedures.append(li);
   }
+  const summary = $("procedures-summary");
+  summary.replaceChildren(...all.map((p) => {
+    const li = document.createElement("li"); li.textContent = `${catalogText(p, "name")} — ${catalogText(p.counter, "name")}`;
+    return li;
+  }));
+  const totals = state.guidance && state.guidance.totals;
+  $("summary-totals").textContent = totals && all.length ? t("totals")(totals) : "";
   // English screen, Japanese-only catalog: said once, plainly, rather than half-translated.
   $("catalog-ja-only").hidden = state.lang === "ja" || !all.length || all.every((p) => hasEnglish(p, "name"));
 }
@@ -1193,7 +1212,7 @@ function findingStep(finding) {
   const field = finding.field || "";
   const member = /^members\.(\d+)/.exec(field);
   if (field === "event") return ["intake", "#events button"];
-  if (["event_date", "filed_on"].includes(field)) return ["intake", "#event-date"];
+  if (field === "event_date") return ["intake", "#event-date"];  // filed_on is the server's day: nothing to fix here
   if (member && field.endsWith(".deceased")) return ["roles", "#deceased"];
   if (member) {
     const name = (state.visit.members[+member[1]] || {}).name;
