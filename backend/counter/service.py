@@ -201,12 +201,25 @@ def update_visit(session: Session, visit_id: str, changes: VisitUpdate) -> Visit
             c.model_dump(mode="json", exclude_none=True) for c in changes.certificates
         ]
         changed.append("certificates")
+    if "event" in sent:
+        _date_defaults(session, visit)
     if changed:
         _unsign(session, visit)
         add_event(session, visit, "visit.updated", {"fields": changed})
     fill_defaults(visit)
     session.flush()
     return visit
+
+
+def _date_defaults(session: Session, visit: Visit) -> None:
+    """An event chosen without dates is filed today and happened today, by the municipality's
+    calendar: the server's clock in the tenant's time zone, not the browser's."""
+    if visit.event is None:
+        return
+    tenant = session.get(Tenant, visit.tenant_id)
+    assert tenant is not None
+    visit.filed_on = visit.filed_on or local_today(tenant)
+    visit.event_date = visit.event_date or visit.filed_on
 
 
 MOVES = roles.MOVES

@@ -187,11 +187,23 @@ def settled(page: Any, action: Any) -> None:
     )
 
 
-def answer_shown_questions(clerk: Any, limit: int = 60) -> None:
-    """Answer whatever the console asks until no question is open, through the clerk's
-    counted hands (``clerk.click``, ``clerk.type``, ``clerk.actions``): the catalog changes,
-    so the loop follows what is shown, not a fixed list."""
+def to_step(clerk: Any, step: str) -> None:
+    """Open a step of the visit (① intake … ⑥ done) from the step bar, as the clerk would:
+    one counted click, unless the console already shows it."""
     page = clerk.page
+    if page.is_visible(f"#step-{step}"):
+        return
+    settled(page, lambda: clerk.click(f"#steps button[data-step='{step}']"))
+    page.wait_for_selector(f"#step-{step}:not([hidden])")
+
+
+def answer_shown_questions(clerk: Any, limit: int = 60) -> None:
+    """On step ③, answer whatever the console asks until no question is open, through the
+    clerk's counted hands (``clerk.click``, ``clerk.type``, ``clerk.actions``): the catalog
+    changes, so the loop follows what is shown, not a fixed list. Then on to step ④, where
+    nothing may block 「タブレットで確認」 (no question open, no blocking finding)."""
+    page = clerk.page
+    to_step(clerk, "questions")
     for _ in range(limit):
         page.wait_for_function("() => document.body.dataset.busy !== '1'", timeout=20000)
         rows = page.locator("#questions .question")
@@ -202,7 +214,10 @@ def answer_shown_questions(clerk: Any, limit: int = 60) -> None:
         else:
             _answer_one(clerk, str(rows.first.get_attribute("data-question")))
     assert page.locator("#questions .question").count() == 0, "questions still open"
-    assert page.is_hidden("#open-block")
+    to_step(clerk, "forms")
+    reasons = page.inner_text("#open-list")
+    assert page.get_attribute("#open-block", "hidden") is not None, reasons
+    assert page.is_enabled("#send-tablet")
 
 
 def _answer_one(clerk: Any, question: str) -> None:

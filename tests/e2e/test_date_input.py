@@ -7,6 +7,7 @@ input is sent and the day the server stores is compared with the server's own re
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from playwright.sync_api import expect
 
 from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE
 from forms.wareki import WarekiError, parse_date
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, settled
 from tests.helpers.dates import DATE_INPUTS
 
 pytestmark = pytest.mark.browser
@@ -96,6 +97,38 @@ def test_staff_screen_accepts_and_refuses_dates_as_the_server(live_server: str, 
     expect(row).to_contain_text("2019-04-30")
     expect(row).to_contain_text("女")
     page.screenshot(path=str(ARTIFACTS / "date-input-member.png"), full_page=True)
+
+    page.click("#abandon")  # leave counter 1 free for the other browser tests
+    page.click("#confirm-yes")
+    page.wait_for_selector("#idle:not([hidden])")
+    assert not errors, errors
+
+
+def test_a_blocking_finding_is_listed_and_holds_the_tablet(live_server: str, page: Any) -> None:
+    """A birth dated after today: step ④ lists the finding in words with what to do, and
+    「タブレットで確認」 stays disabled with the reason beside it; 「直す」 opens the step where the
+    data is entered."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    open_walk_in_visit(page, live_server)
+    settled(page, lambda: page.click("#events button[data-event='birth']"))
+    future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    page.click("#add-newborn")
+    page.fill("#m-name", "試験　はる")
+    page.fill("#m-birth", future)
+    page.select_option("#m-sex", label="女")
+    settled(page, lambda: page.click("#member-form button[type='submit']"))
+    settled(page, lambda: page.click("#steps button[data-step='forms']"))
+    blocking = page.locator("#findings li.block")
+    expect(blocking.first).to_be_visible()
+    assert "要修正" in blocking.first.inner_text() and "→" in blocking.first.inner_text()
+    expect(page.locator("#open-block")).to_be_visible()
+    assert "要修正" in page.inner_text("#open-list")
+    expect(page.locator("#send-tablet")).to_be_disabled()
+    expect(page.locator("#steps button[data-step='forms'] .count")).to_have_text("!")
+    page.screenshot(path=str(ARTIFACTS / "console-blocking-finding.png"))
+    settled(page, lambda: blocking.first.locator("button").click())
+    expect(page.locator("#step-intake")).to_be_visible()
 
     page.click("#abandon")  # leave counter 1 free for the other browser tests
     page.click("#confirm-yes")

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from backend.seed import DEMO_PASSWORD
-from tests.e2e.conftest import ARTIFACTS, answer_shown_questions, record_effort, settled
+from tests.e2e.conftest import ARTIFACTS, answer_shown_questions, record_effort, settled, to_step
 from tests.e2e.test_counter_screens import (  # noqa: F401 (env is a fixture)
     CARD,
     Counting,
@@ -141,6 +141,7 @@ def set_relationship(clerk: Clerk, name: str, relationship: str) -> None:
 
 
 def answer_bool(clerk: Clerk, question: str, yes: bool) -> None:
+    to_step(clerk, "questions")
     word = "はい" if yes else "いいえ"
     button = f"#questions [data-question='{question}'] button:text-is('{word}')"
     clerk.page.wait_for_selector(button)
@@ -148,8 +149,8 @@ def answer_bool(clerk: Clerk, question: str, yes: bool) -> None:
 
 
 def answer_everything(clerk: Clerk) -> None:
+    """Every question answered (step ③), then step ④ with nothing blocking the tablet."""
     answer_shown_questions(clerk)
-    assert clerk.page.is_enabled("#send-tablet")
 
 
 def procedures(page: Any) -> str:
@@ -199,6 +200,7 @@ def test_birth(env: Env, console: Any, tablet: Any) -> None:  # noqa: F811
     assert console.input_value("#event-date") == "令和8年11月18日"
     assert console.inner_text("#event-date-shown") == "令和8年11月18日 (2026-11-18)"
     assert "令和8年11月18日" in console.inner_text("#member-rows")
+    to_step(clerk, "roles")
     clerk.settled(lambda: clerk.type("#birth-place", "窓口デモ市立病院"))
     clerk.settled(lambda: clerk.type("#domicile", "窓口県窓口デモ市中央一丁目２番"))
     clerk.settled(lambda: clerk.type("#domicile-head", CARD.name))
@@ -221,6 +223,7 @@ def test_death(env: Env, console: Any, tablet: Any) -> None:  # noqa: F811
     read_card(clerk, env, tablet, WIFE)
     set_relationship(clerk, WIFE.name, "妻")
     add_member(clerk, "黒桐　未那", "R2.4.1", "女", "子")
+    to_step(clerk, "roles")
     clerk.settled(lambda: clerk.pick("#deceased", "0"))
     assert console.is_visible("#new-head")
     assert filer(console)[0].startswith(WIFE.name) and filer(console)[1] == "妻"
@@ -240,6 +243,7 @@ def test_moving_within(env: Env, console: Any, tablet: Any) -> None:  # noqa: F8
     clerk = start(console, "moving-within")
     read_card(clerk, env, tablet, RESIDENT)
     add_member(clerk, "黒桐　未那", "R2.4.1", "女", "子")
+    to_step(clerk, "roles")
     clerk.settled(lambda: clerk.choose("#area", "桜台"))
     clerk.settled(lambda: clerk.type("#block", "5"))
     assert filer(console) == (f"{CARD.name}（世帯主） （自動）", "本人")
@@ -256,7 +260,8 @@ def answer_if_asked(clerk: Clerk, question: str, yes: bool) -> None:
 
 
 def mark_concerned(clerk: Clerk, name: str) -> None:
-    box = f"#member-rows input[aria-label='対象 {name}']"
+    to_step(clerk, "roles")
+    box = f"#concerned-list input[aria-label='対象 {name}']"
     if not clerk.page.is_checked(box):
         clerk.settled(lambda: clerk.check(box))
 
@@ -293,6 +298,7 @@ def test_moving_in_from_abroad(env: Env, console: Any, tablet: Any) -> None:  # 
     read_card(clerk, env, tablet, CARD)
     read_card(clerk, env, tablet, WIFE)
     set_relationship(clerk, WIFE.name, "妻")
+    to_step(clerk, "roles")
     clerk.settled(lambda: clerk.choose("#area", "中央一丁目"))
     clerk.settled(lambda: clerk.type("#block", "2-3"))
     answer_if_asked(clerk, "from_abroad", True)
@@ -306,6 +312,7 @@ def test_moving_out_abroad(env: Env, console: Any, tablet: Any) -> None:  # noqa
     clerk = start(console, "moving-out")
     read_card(clerk, env, tablet, RESIDENT)
     read_card(clerk, env, tablet, RESIDENT_WIFE)
+    to_step(clerk, "roles")
     assert console.is_hidden("#area") and console.is_visible("#address-free")
     clerk.settled(lambda: clerk.type("#address-free", "アメリカ合衆国"))
     answer_if_asked(clerk, "to_abroad", True)
@@ -322,7 +329,7 @@ def test_household_change(env: Env, console: Any, tablet: Any) -> None:  # noqa:
     set_relationship(clerk, GRANDMOTHER.name, "母")
     add_member(clerk, "黒桐　未那", "R2.4.1", "女", "子")
     mark_concerned(clerk, GRANDMOTHER.name)
-    assert console.is_visible("#new-head")
+    assert console.is_visible("#new-head")  # on step ②, beside who moves
     answer_everything(clerk)
     assert "世帯変更届" in procedures(console)
     sign_and_hand_off(clerk, tablet, "世帯変更 household")
@@ -332,7 +339,9 @@ def test_certificates_only(env: Env, console: Any, tablet: Any) -> None:  # noqa
     clerk = start(console, "certificate")
     read_card(clerk, env, tablet, CARD)
     read_card(clerk, env, tablet, WIFE)
-    assert console.is_hidden("#address-box") and console.is_hidden("#event-date")
+    assert console.is_visible("#read-card") and console.is_hidden("#event-date")
+    to_step(clerk, "roles")
+    assert console.is_hidden("#address-box") and console.is_visible("#applicant")
     clerk.settled(lambda: clerk.check("#cert-residence"))
     answer_everything(clerk)
     assert "住民票の写し" in procedures(console)
@@ -356,6 +365,7 @@ def test_keyboard_alone_and_the_code_remembered(env: Env, console: Any) -> None:
     press(page, "#walk-in")
     page.wait_for_selector("#visit:not([hidden])")
     settled(page, lambda: press(page, "#events button[data-event='moving-in']"))
+    assert page.evaluate("() => document.activeElement.dataset.event") == "moving-in"  # kept
     press(page, "#add-member")
     assert page.evaluate("() => document.activeElement.id") == "m-name"
     page.keyboard.type("黒桐　幹也")
@@ -365,6 +375,9 @@ def test_keyboard_alone_and_the_code_remembered(env: Env, console: Any) -> None:
     page.keyboard.type("S55.2.17")
     settled(page, lambda: page.keyboard.press("Enter"))  # Enter submits the member form
     assert "昭和55年2月17日" in page.inner_text("#member-rows")
+    settled(page, lambda: press(page, "#step-next"))  # ② 届出人・内容
+    settled(page, lambda: press(page, "#step-next"))  # ③ 質問: the focus is on its first question
+    assert page.evaluate("() => document.activeElement.closest('#questions') !== null")
     question = str(page.locator("#questions .question").first.get_attribute("data-question"))
     press(page, f"#questions [data-question='{question}'] button.unsure")
     page.wait_for_selector("#unresolved-dialog[open]")
@@ -372,6 +385,8 @@ def test_keyboard_alone_and_the_code_remembered(env: Env, console: Any) -> None:
     settled(page, lambda: page.keyboard.press("Enter"))
     assert "本人が不在のため" in page.inner_text("#unresolved-list")
     assert page.locator(f"#questions [data-question='{question}']").count() == 0
+    # the row left; the focus is on the question now in its place, ready for the next key
+    assert page.evaluate("() => document.activeElement.closest('#questions .question') !== null")
     press(page, "#abandon")
     assert page.inner_text("#confirm-yes") == "受付を中止する"
     assert page.inner_text("#confirm-no") == "戻る"

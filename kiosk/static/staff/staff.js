@@ -42,9 +42,25 @@ const T = {
     household_questions: "世帯について", undo: "取り消す", outside: "世帯外の方（氏名を入力）", choose: "選んでください",
     newborn: "生まれたお子さん", newborn_form: "生まれたお子さん（カードはまだありません）", auto: "（自動）",
     other_countries: "その他の国・地域",
-    open_block: (n) => `タブレットで確認する前に、次の ${n} 件に答えるか「確認できない」にしてください。`,
     date_birth: "出生日", date_death: "死亡日", date_marriage: "婚姻日", date_divorce: "離婚日", date_move: "異動日",
     date_change: "変更日", destination_legend: "転出先", new_address_legend: "新しい住所", address_change: "住所の変更（ある場合）",
+    steps: "手順", step_intake: "① 受付", step_roles: "② 届出人・内容", step_questions: "③ 質問",
+    step_forms: "④ 書類・確認", step_sign: "⑤ 署名", step_done: "⑥ 完了", step_back: "← 戻る", step_next: "次へ →",
+    step_sign_legend: "タブレットで確認・署名",
+    sign_hint: "内容を直すときは上の手順に戻ってください（タブレットの確認はやり直しになります）。",
+    concerned_moves: "引っ越す方", concerned_marriage: "婚姻する方", concerned_divorce: "離婚する方",
+    concerned_household: "世帯を移る方", concerned_legend: "対象の方", birth_data: "出生届の内容",
+    guidance_questions: "確認する質問", no_questions: "確認する質問はありません。", checks: "内容の確認",
+    no_findings: "矛盾や期限切れは見つかりませんでした。", severity_block: "要修正", severity_warn: "注意",
+    fix: "直す", answer_it: "答える", no_forms: "作成する届出書・申請書がありません（届出の種類と対象の方を確かめてください）。",
+    catalog_ja_only: "", reason_question: "質問", reason_finding: "要修正",
+    send_blocked: (n) => `タブレットで確認する前に、次の ${n} 件を済ませてください。`,
+    event_date_hint: "R8.11.20 / 2026-11-20", birth_hint: "H31.4.30 / 2019-04-30",
+    unresolved_hint: "例：保険証を持参していない",
+    signed_next: "署名されました。控えを印刷し、バックオフィスへ送ってください。",
+    questions_left: (n) => `まだ答えていない質問が ${n} 件あります（答えるか「確認できない」に）。`,
+    summary: "手続きの一覧（ご本人が確認する内容）",
+    totals: (x) => `手続き ${x.procedures} 件・窓口 ${x.counters} か所・約 ${x.minutes} 分・手数料 ${x.fee_yen.toLocaleString("ja-JP")} 円`,
     choice_insurance: { national_health: "国民健康保険", employee: "職場の健康保険（社会保険）",
       late_elderly: "後期高齢者医療", welfare: "生活保護", none: "加入していない" },
   },
@@ -87,28 +103,90 @@ const T = {
     household_questions: "Household", undo: "Undo", outside: "Someone outside the household (type the name)",
     choose: "Choose", newborn: "Newborn", newborn_form: "The newborn (no card yet)", auto: "(default)",
     other_countries: "Other countries and regions",
-    open_block: (n) => `Before confirming on the tablet, answer these ${n} questions or mark them "Can't confirm".`,
     date_birth: "Date of birth", date_death: "Date of death", date_marriage: "Date of marriage",
     date_divorce: "Date of divorce", date_move: "Date of the move", date_change: "Date of the change",
     destination_legend: "Destination", new_address_legend: "New address", address_change: "Change of address (if any)",
+    steps: "Steps", step_intake: "1 Intake", step_roles: "2 Filer & details", step_questions: "3 Questions",
+    step_forms: "4 Forms & checks", step_sign: "5 Signature", step_done: "6 Done", step_back: "← Back", step_next: "Next →",
+    step_sign_legend: "Confirmation and signature on the tablet",
+    sign_hint: "To change anything, go back to a step above (the tablet's confirmation starts again).",
+    concerned_moves: "Who moves", concerned_marriage: "Who marries", concerned_divorce: "Who divorces",
+    concerned_household: "Who changes household", concerned_legend: "Persons concerned", birth_data: "Birth registration details",
+    guidance_questions: "Questions to ask", no_questions: "Nothing left to ask.", checks: "Checks",
+    no_findings: "No contradiction or missed deadline found.", severity_block: "Must fix", severity_warn: "Note",
+    fix: "Fix", answer_it: "Answer", no_forms: "No form to prepare (check the event and the persons concerned).",
+    catalog_ja_only: "The catalog names its procedures, reasons and counters in Japanese only: they are shown as written there.",
+    reason_question: "Question", reason_finding: "Must fix",
+    send_blocked: (n) => `Before confirming on the tablet, settle these ${n} items.`,
+    event_date_hint: "R8.11.20 / 2026-11-20", birth_hint: "H31.4.30 / 2019-04-30",
+    unresolved_hint: "e.g. no insurance card with them",
+    signed_next: "Signed. Print the slip and send the visit to the back office.",
+    questions_left: (n) => `${n} question${n === 1 ? "" : "s"} still open (answer or mark "Can't confirm").`,
+    summary: "Procedures (what the resident checks)",
+    totals: (x) => `${x.procedures} procedures, ${x.counters} counters, about ${x.minutes} min, fees ¥${x.fee_yen.toLocaleString("en")}`,
     choice_insurance: { national_health: "National Health Insurance", employee: "Employer's health insurance",
       late_elderly: "Late-stage elderly medical care", welfare: "Public assistance", none: "None" },
   },
 };
 
-// What each life event shows: the sections that do not apply are hidden.
+// The server words its errors in Japanese; the English screen says them by their stable code
+// (anything not listed keeps the server's words).
+const ERRORS_EN = {
+  no_reader: "No card reader found. Check the reader's cable.",
+  no_card: "No card on the reader. Place the My Number Card on the reader and read again.",
+  not_my_number_card: "This is not a My Number Card. Place the My Number Card on the reader.",
+  wrong_pin: (e) => (e.retries_left === undefined || e.retries_left === null ? "Wrong PIN."
+    : `Wrong PIN: ${e.retries_left} more wrong tries lock the card.`),
+  pin_blocked: "The card's PIN is locked. The resident can reset it at the My Number Card counter.",
+  last_try_refused: "One PIN try left: confirm before using it.",
+  card_removed: "The card was removed during the read. Place it again and read again.",
+  communication_error: "Could not talk to the card. Place it again and retry.",
+  data_malformed: "The card's data could not be read. Enter the details by hand and note it.",
+  integrity_failed: "The card's data failed its integrity check. Enter the details by hand and note it.",
+  invalid_pin_format: "The PIN must be 4 digits.",
+  agent_offline: "The counter agent is offline. Check the PC's power and network.",
+  visit_closed: "This visit is closed and can no longer be changed.",
+  visit_incomplete: "Choose the event first.",
+  applicant_not_allowed: "The deceased or the newborn cannot be the filer. Choose who files.",
+  questions_open: "Questions are still open: answer them or mark them \"Can't confirm\" before the tablet.",
+  visit_inconsistent: "The visit contradicts itself: fix what step 4 lists, then send again.",
+  no_forms: "There is no form to prepare for this visit.",
+  not_signed: "The resident has not signed yet.",
+  already_signed: "Already signed.",
+  date_invalid: "Not a date this screen can read (e.g. R2.4.1, 令和2年4月1日, 2020-04-01).",
+};
+
+// An error in the screen's language: {code, message, …} from the server, or a thrown Error.
+function errorText(error) {
+  const english = state.lang !== "ja" && error && ERRORS_EN[error.code];
+  if (!english) return (error && error.message) || String(error);
+  return typeof english === "function" ? english(error.body || error) : english;
+}
+
+function dateErrorText(error) {
+  error.code = "date_invalid";
+  return errorText(error);
+}
+
+// What each life event shows: the sections that do not apply are hidden. ``concerned`` names who
+// the event concerns (the legend of the check boxes on step ②).
 const MOVES = ["moving-in", "moving-within", "moving-out"];
 const EVENT_VIEW = {
-  "moving-in": { date: "date_move", address: "local", concerned: true },
-  "moving-within": { date: "date_move", address: "local", concerned: true },
-  "moving-out": { date: "date_move", address: "free", concerned: true },
+  "moving-in": { date: "date_move", address: "local", concerned: "concerned_moves" },
+  "moving-within": { date: "date_move", address: "local", concerned: "concerned_moves" },
+  "moving-out": { date: "date_move", address: "free", concerned: "concerned_moves" },
   birth: { date: "date_birth", newborn: true },
   death: { date: "date_death", deceased: true, newHead: true },
-  marriage: { date: "date_marriage", address: "local", concerned: true },
-  divorce: { date: "date_divorce", address: "local", concerned: true },
-  "household-change": { date: "date_change", concerned: true, newHead: true },
+  marriage: { date: "date_marriage", address: "local", concerned: "concerned_marriage" },
+  divorce: { date: "date_divorce", address: "local", concerned: "concerned_divorce" },
+  "household-change": { date: "date_change", concerned: "concerned_household", newHead: true },
   certificate: { date: null },
 };
+// The steps of a visit, in order (the panels and the step bar carry the same names).
+const STEPS = ["intake", "roles", "questions", "forms", "sign", "done"];
+// Questions the console answers with its own control (a country list, a date field, a list of
+// choices): the catalog's typing hint in brackets (「日本は JP」, 「例 1980-02-17」) is left off.
+const OWN_CONTROL = new Set(["nationality", "birth_date", "insurance"]);
 // Countries offered first in the nationality picker (the most common at Japanese counters).
 const COMMON_COUNTRIES = ["JP", "CN", "KR", "VN", "PH", "BR", "NP", "ID", "TW", "US", "MM", "TH", "LK", "IN", "PE"];
 const ALL_COUNTRIES = ("AF AL DZ AD AO AG AR AM AU AT AZ BS BH BD BB BY BE BZ BJ BT BO BA BW BR BN BG BF BI CV KH CM CA "
@@ -138,6 +216,9 @@ async function api(method, url, body, { poll = false } = {}) {
   if (body !== undefined) headers["content-type"] = "application/json";
   if (state.csrf && method !== "GET") headers["x-csrf-token"] = state.csrf;
   if (!poll) { state.pending = (state.pending || 0) + 1; document.body.dataset.busy = "1"; }
+  // A change to the visit makes the last findings stale: step ④ checks again when opened.
+  const changesVisit = url.startsWith("/api/v1/visits/") || url.startsWith("/api/v1/agent/card-reads");
+  if (method !== "GET" && changesVisit && !url.endsWith("/guidance")) state.checks = null;
   try {
     const response = await fetch(url, { method, headers, credentials: "same-origin",
       body: body === undefined ? undefined : JSON.stringify(body) });
@@ -166,20 +247,28 @@ function say(text, kind = "error") {
 
 function fail(error) {
   if (error instanceof ApiError && error.status === 401) { show("login"); }
-  say(error.message || String(error));
+  say(errorText(error));
 }
 
 function applyLanguage() {
   document.documentElement.lang = state.lang;
   for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   $("lang-toggle").textContent = state.lang === "ja" ? "English" : "日本語";
+  for (const el of document.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", t(el.dataset.i18nLabel));
   $("m-kana").placeholder = t("kana_hint");
-  $("unresolved-reason").placeholder = state.lang === "ja" ? "例：保険証を持参していない" : "e.g. no insurance card with them";
+  $("m-birth").placeholder = t("birth_hint");
+  $("event-date").placeholder = t("event_date_hint");
+  $("unresolved-reason").placeholder = t("unresolved_hint");
   state.questionsKey = null;  // questions are drawn again in the new language
-  if (state.visit && state.guidance) { renderQuestions(state.guidance.questions); updateSendButton(); }
+  if (state.visit && state.guidance) { renderQuestions(state.guidance.questions); renderProcedures(); }
+  if (state.visit && state.checks) renderFindings();
   $("size-toggle").textContent = document.documentElement.classList.contains("large") ? t("smaller") : t("bigger");
   renderLists();
-  if (state.visit) renderVisit();
+  renderDevices();
+  if (state.visit) {
+    renderVisit();
+    document.body.dataset.rev = String((+document.body.dataset.rev || 0) + 1);  // redrawn in the new language
+  }
 }
 
 // The server's lists in the current language: the sex choices, 続柄 suggestions, certificate names.
@@ -212,18 +301,13 @@ function dateField(id) {
     return date;
   } catch (error) {
     input.setAttribute("aria-invalid", "true");
+    error.code = "date_invalid";  // said in the screen's language by errorText
     throw error;
   }
 }
 
 function typedDay(text) {
   try { return text.trim() ? Lists.parseDate(text) : null; } catch (error) { return null; }
-}
-
-function today() {
-  const now = new Date();
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
 
 function toKatakana(text) {
@@ -294,15 +378,24 @@ async function useCounter(counter) {
   show("idle");
 }
 
+function renderDevices() {
+  if (state.agentOnline === undefined) return;
+  const pill = $("agent-state");
+  pill.textContent = `${t(state.agentOnline ? "agent_on" : "agent_off")} / ${t(state.tabletOnline ? "tablet_on" : "tablet_off")}`;
+  pill.className = `pill ${state.agentOnline && state.tabletOnline ? "on" : "off"}`;
+  // A card read waiting on an agent that went away says so now, not when its long poll ends.
+  if (state.cardWaiting && !state.agentOnline) {
+    $("card-status").className = "status error"; $("card-status").textContent = t("agent_offline");
+  }
+}
+
 async function pollDevices() {
   if (!state.counter) return;
   try {
     const agent = await api("GET", `/api/v1/agent/status?counter_id=${state.counter.id}`, undefined, { poll: true });
     const tablet = await api("GET", `/api/v1/tablet/status?counter_id=${state.counter.id}`, undefined, { poll: true });
     state.agentOnline = agent.online; state.tabletOnline = tablet.online;
-    const pill = $("agent-state");
-    pill.textContent = `${t(agent.online ? "agent_on" : "agent_off")} / ${t(tablet.online ? "tablet_on" : "tablet_off")}`;
-    pill.className = `pill ${agent.online && tablet.online ? "on" : "off"}`;
+    renderDevices();
   } catch (error) { /* shown on the next action */ }
   clearTimeout(state.devicesTimer);
   state.devicesTimer = setTimeout(pollDevices, 3000);
@@ -322,13 +415,90 @@ async function openVisit(ticketId) {
   try {
     say("");
     state.visit = await api("POST", "/api/v1/visits", { ticket_id: ticketId, counter_id: state.counter.id });
+    resetVisitView("intake");
     show("visit"); await refresh(); $("events").querySelector("button").focus();
   } catch (error) { fail(error); }
 }
 
 async function loadVisit(id) {
   state.visit = await api("GET", `/api/v1/visits/${id}`);
+  resetVisitView(naturalStep());
   show("visit"); await refresh();
+  if (state.visit.status === "confirming") waitForSignature();
+  if (state.visit.status === "signed") await loadDocuments();
+}
+
+function resetVisitView(step) {
+  state.step = step; state.checks = null; state.forms = null; state.guidance = null; state.questionsKey = null;
+  $("tablet-status").textContent = ""; $("print-status").textContent = ""; $("reprint").hidden = true;
+}
+
+// --- steps: one screen each ---------------------------------------------------------------
+
+// Which steps the clerk can open: ① always, ②–④ once the event is chosen, ⑤ while the tablet
+// has the visit, ⑥ once it is signed.
+function stepAllowed(step) {
+  const { status, event } = state.visit;
+  if (step === "done") return ["signed", "closed"].includes(status);
+  if (step === "sign") return status === "confirming";
+  return step === "intake" || !!event;
+}
+
+// The step the visit's state calls for (a visit reopened after a reload, a signature arrived).
+function naturalStep() {
+  const status = state.visit.status;
+  if (status === "signed" || status === "closed") return "done";
+  return status === "confirming" ? "sign" : "intake";
+}
+
+// Back and Next walk ①–④; forward from ④ is 「タブレットで確認」, ⑤ and ⑥ follow the tablet.
+function neighbourStep(direction) {
+  const index = STEPS.indexOf(state.step) + direction;
+  const step = STEPS[index];
+  if (!step || (direction > 0 && index > STEPS.indexOf("forms"))) return null;
+  if (direction < 0 && state.step === "done") return null;
+  return stepAllowed(step) ? step : null;
+}
+
+function renderSteps() {
+  if (!stepAllowed(state.step)) state.step = naturalStep();
+  const current = STEPS.indexOf(state.step);
+  for (const button of $("steps").querySelectorAll("button")) {
+    const step = button.dataset.step;
+    button.disabled = !stepAllowed(step);
+    button.classList.toggle("done", STEPS.indexOf(step) < current);
+    if (step === state.step) button.setAttribute("aria-current", "step"); else button.removeAttribute("aria-current");
+  }
+  for (const panel of document.querySelectorAll("#visit .step")) panel.hidden = panel.dataset.step !== state.step;
+  $("step-back").hidden = !neighbourStep(-1);
+  $("step-next").hidden = !neighbourStep(1);
+  const open = (state.openQuestions || []).length;
+  $("questions-count").textContent = state.visit.event && open ? String(open) : "";
+  const blocking = blockingFindings().length;
+  $("forms-count").textContent = blocking ? "!" : "";
+  $("forms-count").setAttribute("aria-label", blocking ? t("severity_block") : "");
+}
+
+// Opening a step loads what it shows (the forms and the checks on ④), then puts the focus on its
+// first control, so the keyboard carries on where the eyes go.
+async function goStep(step) {
+  if (!step || !stepAllowed(step)) return;
+  say("");
+  state.step = step; renderSteps();
+  await refresh(false);
+  focusStep();
+}
+
+function focusStep() {
+  const panel = document.querySelector(`#visit .step[data-step="${state.step}"]`);
+  const preferred = { intake: "#events button.chosen", forms: "#send-tablet:not([disabled])", done: "#print" }[state.step];
+  const candidates = [preferred, "#questions button, #questions select, #questions input",
+    "button:not([disabled]), select, input, a[href]"].filter(Boolean);
+  for (const selector of candidates) {
+    const target = [...panel.querySelectorAll(selector)].find((el) => el.offsetParent !== null);
+    if (target) { target.focus(); return; }
+  }
+  $("steps").querySelector(`[data-step="${state.step}"]`).focus();  // ⑤: nothing to press, the bar keeps the place
 }
 
 async function patchVisit(changes) {
@@ -346,8 +516,12 @@ async function refresh(reload = true) {
     state.visit = visit;
   }
   renderVisit();
-  await Promise.all([loadGuidance(seq), loadForms(seq)]);
+  const loads = [loadGuidance(seq)];
+  if (state.step === "forms") loads.push(loadForms(seq), loadChecks(seq));  // audited reads: on ④ only
+  await Promise.all(loads);
   if (seq !== state.seq) return;
+  updateSendButton();
+  renderSteps();
   // Each finished render counts up: a test (or an assistive script) waits for it, not a timer.
   document.body.dataset.rev = String((+document.body.dataset.rev || 0) + 1);
 }
@@ -355,16 +529,7 @@ async function refresh(reload = true) {
 function renderVisit() {
   const visit = state.visit;
   $("ticket-number").textContent = visit.ticket_number || "";
-  const events = $("events"); events.replaceChildren();
-  for (const { code } of state.lists.events) {
-    const button = document.createElement("button");
-    button.type = "button"; button.textContent = Lists.label("events", code, state.lang);
-    button.className = visit.event === code ? "chosen" : "secondary";
-    button.setAttribute("aria-pressed", String(visit.event === code));
-    button.dataset.event = code;
-    button.addEventListener("click", () => chooseEvent(code));
-    events.append(button);
-  }
+  keepFocus($("events"), renderEvents);
   $("event-title").textContent = visit.event ? Lists.label("events", visit.event, state.lang) : "";
   const view = EVENT_VIEW[visit.event] || { date: "date_move" };
   $("event-date").closest("label").hidden = !view.date;
@@ -376,8 +541,9 @@ function renderVisit() {
     dateInput.value = Lists.wareki(visit.event_date);
   }
   $("event-date-shown").textContent = visit.event_date ? `${Lists.wareki(visit.event_date)} (${visit.event_date})` : "";
-  renderMembers(view);
+  keepFocus($("member-rows"), () => renderMembers(view));
   renderRoles(view);
+  keepFocus($("concerned-list"), () => renderConcerned(view));
   $("address-box").hidden = !view.address;
   $("address-local").hidden = view.address !== "local";
   $("address-free-field").hidden = view.address !== "free";
@@ -398,6 +564,32 @@ function renderVisit() {
   $("after-box").hidden = !["signed", "closed"].includes(visit.status);
   renderUnresolved();
   updateSendButton();
+  renderSteps();
+}
+
+// Redrawing a list must not lose the keyboard's place: the control that had the focus (known by
+// its aria-label or its event) gets it back.
+function keepFocus(container, render) {
+  const key = (el) => el.getAttribute("aria-label") || el.dataset.event || null;
+  const active = document.activeElement;
+  const wanted = container.contains(active) ? key(active) : null;
+  render();
+  if (!wanted) return;
+  const again = [...container.querySelectorAll("button, input, select")].find((el) => key(el) === wanted);
+  if (again) again.focus();
+}
+
+function renderEvents() {
+  const events = $("events"); events.replaceChildren();
+  for (const { code } of state.lists.events) {
+    const button = document.createElement("button");
+    button.type = "button"; button.textContent = Lists.label("events", code, state.lang);
+    button.className = state.visit.event === code ? "chosen" : "secondary";
+    button.setAttribute("aria-pressed", String(state.visit.event === code));
+    button.dataset.event = code;
+    button.addEventListener("click", () => chooseEvent(code));
+    events.append(button);
+  }
 }
 
 // A date as the clerk reads it: 和暦, with 西暦 beside.
@@ -411,12 +603,12 @@ function dateCell(iso) {
 
 function memberLabel(member) {
   const role = member.newborn ? t("newborn") : member.relationship;
-  return role ? `${member.name}（${role}）` : member.name;
+  if (!role) return member.name;
+  return state.lang === "ja" ? `${member.name}（${role}）` : `${member.name} (${role})`;
 }
 
 function renderMembers(view) {
   const rows = $("member-rows"); rows.replaceChildren();
-  $("concerned-head").hidden = !view.concerned;
   $("add-newborn").hidden = !view.newborn;
   state.visit.members.forEach((member, index) => {
     const tr = document.createElement("tr");
@@ -443,12 +635,6 @@ function renderMembers(view) {
     badge.className = `badge ${member.source === "card" ? "card-src" : ""}`;
     badge.textContent = t(member.source === "card" ? "card" : "staff");
     src.append(badge); tr.append(src);
-    const concerned = document.createElement("td"); concerned.hidden = !view.concerned;
-    const box = document.createElement("input"); box.type = "checkbox"; box.className = "concerned";
-    box.checked = member.concerned !== false && (member.concerned === true || MOVES.includes(state.visit.event));
-    box.setAttribute("aria-label", `${t("concerned")} ${member.name}`);
-    box.addEventListener("change", () => patchMember(member.id, { concerned: box.checked }));
-    concerned.append(box); tr.append(concerned);
     const actions = document.createElement("td");
     const remove = document.createElement("button");
     remove.type = "button"; remove.className = "secondary small"; remove.textContent = t("remove");
@@ -461,6 +647,24 @@ function renderMembers(view) {
 }
 
 // --- roles: who files, who is concerned -------------------------------------------------
+
+// Step ②: who the event concerns (the movers, the couple, who changes household), ticked.
+function renderConcerned(view) {
+  const members = state.visit.members;
+  $("concerned-box").hidden = !view.concerned || !members.length;
+  const list = $("concerned-list"); list.replaceChildren();
+  if (!view.concerned) return;
+  $("concerned-legend").textContent = t(view.concerned);
+  for (const member of members) {
+    const label = document.createElement("label"); label.className = "inline";
+    const box = document.createElement("input"); box.type = "checkbox"; box.className = "concerned";
+    box.checked = member.concerned !== false && (member.concerned === true || MOVES.includes(state.visit.event));
+    box.setAttribute("aria-label", `${t("concerned")} ${member.name}`);
+    box.addEventListener("change", () => patchMember(member.id, { concerned: box.checked }));
+    label.append(box, memberLabel(member));
+    list.append(label);
+  }
+}
 
 function fillSelect(select, options, chosen) {
   select.replaceChildren(...options.map(([value, label]) => new Option(label, value)));
@@ -502,7 +706,7 @@ function renderRoles(view) {
 // where the child was born, the 本籍 and 筆頭者 of the register the child enters.
 function renderBirthData(view) {
   const newborn = state.visit.members.find((m) => m.newborn);
-  for (const id of ["birth-place-field", "domicile-field", "domicile-head-field"]) $(id).hidden = !view.newborn || !newborn;
+  $("birth-box").hidden = !view.newborn || !newborn;
   if (!view.newborn || !newborn) return;
   const keep = (id, value) => { if (document.activeElement !== $(id)) $(id).value = value || ""; };
   keep("birth-place", state.visit.facts.birth_place);
@@ -554,15 +758,16 @@ async function changeRepresentative() {
 
 async function chooseEvent(code) {
   let date;
-  try { date = dateField("event-date") || today(); } catch (error) { say(error.message); return; }
-  await patchVisit({ event: code, event_date: date, filed_on: today() });
+  try { date = dateField("event-date"); } catch (error) { say(dateErrorText(error)); return; }
+  // Without a typed date the server files it today, by the municipality's calendar.
+  await patchVisit(date ? { event: code, event_date: date } : { event: code });
 }
 
 async function changeEventDate() {
   try {
     const date = dateField("event-date");
     if (date) { say(""); await patchVisit({ event_date: date }); }
-  } catch (error) { say(error.message); }
+  } catch (error) { say(dateErrorText(error)); }
 }
 
 async function patchMember(id, changes) {
@@ -619,9 +824,10 @@ async function readCard(allowLastTry = false) {
       { visit_id: state.visit.id, pin_at: pinAt, allow_last_try: allowLastTry });
     state.cardJob = job.id;
     status.textContent = t(pinAt === "tablet" ? "enter_pin_tablet" : "enter_pin_reader");
+    state.cardWaiting = job.id;
     const done = await waitForJob(job.id, (j) => {
       if (j.status === "queued" || j.status === "sent") status.textContent = t("reading");
-    });
+    }).finally(() => { if (state.cardWaiting === job.id) state.cardWaiting = null; });
     if (state.cardJob !== job.id) return;
     if (done.status === "done") {
       status.textContent = t("card_done"); await refresh(); return;
@@ -629,7 +835,7 @@ async function readCard(allowLastTry = false) {
     await cardFailed(done);
   } catch (error) {
     status.className = "status error";
-    status.textContent = error.code === "agent_offline" ? t("agent_offline") : error.message;
+    status.textContent = error.code === "agent_offline" ? t("agent_offline") : errorText(error);
   }
 }
 
@@ -637,12 +843,12 @@ async function cardFailed(job) {
   const status = $("card-status");
   const error = job.error || { code: "unknown", message: "" };
   if (error.code === "last_try_refused") {
-    status.textContent = error.message;
+    status.textContent = errorText(error);
     if (await confirmDialog(t("last_try"))) return readCard(true);
     return;
   }
   status.className = "status error";
-  status.textContent = error.message;
+  status.textContent = errorText(error);
   status.dataset.code = error.code;
 }
 
@@ -722,20 +928,50 @@ async function loadGuidance(seq) {
   state.guidance = result;
   state.questionTexts = Object.fromEntries(result.questions.map((q) => [q.id, questionText(q)]));
   renderQuestions(result.questions);
-  procedures.replaceChildren();
-  for (const p of result.procedures) {
-    const li = document.createElement("li");
-    const name = document.createElement("strong"); name.textContent = p.name;
-    const where = document.createElement("span"); where.textContent = ` — ${p.counter.name}`;
-    const reason = document.createElement("div"); reason.className = "reason"; reason.textContent = p.reasons.join(" / ");
-    li.append(name, where, reason); procedures.append(li);
-  }
+  renderProcedures();
   renderUnresolved();
   updateSendButton();
 }
 
+// A catalog text in the screen's language: a field ``name_en`` or a ``{ja, en}`` object when the
+// catalog has one; otherwise the Japanese as written.
+function catalogText(item, field) {
+  const value = item[field];
+  if (value && typeof value === "object") return value[state.lang] || value.ja;
+  return item[`${field}_${state.lang}`] || value;
+}
+
+function hasEnglish(item, field) {
+  const value = item[field];
+  return !!((value && typeof value === "object" && value.en) || item[`${field}_en`]);
+}
+
+function renderProcedures() {
+  const procedures = $("procedures"); procedures.replaceChildren();
+  const all = (state.guidance && state.guidance.procedures) || [];
+  for (const p of all) {
+    const li = document.createElement("li");
+    const name = document.createElement("strong"); name.textContent = catalogText(p, "name");
+    const where = document.createElement("span"); where.textContent = ` — ${catalogText(p.counter, "name")}`;
+    const reason = document.createElement("div"); reason.className = "reason";
+    reason.textContent = (catalogText(p, "reasons") || []).join(" / ");
+    li.append(name, where, reason); procedures.append(li);
+  }
+  const summary = $("procedures-summary");
+  summary.replaceChildren(...all.map((p) => {
+    const li = document.createElement("li"); li.textContent = `${catalogText(p, "name")} — ${catalogText(p.counter, "name")}`;
+    return li;
+  }));
+  const totals = state.guidance && state.guidance.totals;
+  $("summary-totals").textContent = totals && all.length ? t("totals")(totals) : "";
+  // English screen, Japanese-only catalog: said once, plainly, rather than half-translated.
+  $("catalog-ja-only").hidden = state.lang === "ja" || !all.length || all.every((p) => hasEnglish(p, "name"));
+}
+
 function questionText(question) {
-  return question.text[state.lang] || question.text.ja;
+  const text = question.text[state.lang] || question.text.ja;
+  const field = question.id.split(".").pop();
+  return OWN_CONTROL.has(field) ? text.replace(/\s*[（(][^（()）]*[)）]\s*$/, "") : text;
 }
 
 // Questions per member (the household's first), each answered where it is asked.
@@ -748,7 +984,12 @@ function renderQuestions(all) {
   const key = JSON.stringify([state.lang, state.visit.members.map(memberLabel), open]);
   if (key === state.questionsKey) return;
   state.questionsKey = key;
+  // The keyboard's place: an answered question leaves, the focus goes to the one now in its row.
+  const rows = [...box.querySelectorAll(".question")];
+  const inRow = rows.findIndex((row) => row.contains(document.activeElement));
+  const place = inRow >= 0 ? inRow : (box.contains(document.activeElement) ? 0 : -1);  // 0: from 「残りはすべて…」
   box.replaceChildren();
+  $("no-questions").hidden = open.length > 0;
   const groups = new Map();
   for (const q of open) {
     const key = q.member === null || q.member === undefined ? -1 : q.member;
@@ -770,6 +1011,12 @@ function renderQuestions(all) {
     allNo.type = "button"; allNo.className = "secondary"; allNo.id = "all-no"; allNo.textContent = t("all_no");
     allNo.addEventListener("click", () => answerAll(bools, false));
     box.append(allNo);
+  }
+  if (place >= 0) {
+    const now = [...box.querySelectorAll(".question")];
+    const row = now[Math.min(place, now.length - 1)];
+    const target = row ? row.querySelector("button, select, input") : $("step-next");
+    if (target) target.focus();
   }
 }
 
@@ -807,7 +1054,8 @@ function renderQuestion(question) {
   const row = document.createElement("div"); row.className = "question"; row.dataset.question = question.id;
   const text = document.createElement("span");
   text.textContent = questionText(question);
-  row.append(text);
+  const controls = document.createElement("span"); controls.className = "answer";
+  row.append(text, controls);
   const field = question.id.split(".").pop();
   if (question.type === "bool") {
     for (const [label, value] of [["yes", true], ["no", false]]) {
@@ -815,7 +1063,7 @@ function renderQuestion(question) {
       button.type = "button"; button.className = "secondary small"; button.textContent = t(label);
       button.setAttribute("aria-label", `${text.textContent}: ${t(label)}`);
       button.addEventListener("click", () => answer(question, value));
-      row.append(button);
+      controls.append(button);
     }
   } else if (field === "nationality" || question.type === "choice") {
     const select = field === "nationality" ? countrySelect() : document.createElement("select");
@@ -825,7 +1073,7 @@ function renderQuestion(question) {
     }
     select.setAttribute("aria-label", text.textContent);
     select.addEventListener("change", () => select.value && answer(question, select.value));
-    row.append(select);
+    controls.append(select);
   } else {
     const input = document.createElement("input");
     input.setAttribute("aria-label", text.textContent);
@@ -835,17 +1083,17 @@ function renderQuestion(question) {
     input.addEventListener("change", () => {
       let value = question.type === "int" ? +input.value : input.value.trim();
       if (field === "birth_date") {
-        try { value = Lists.parseDate(input.value); } catch (error) { say(error.message); return; }
+        try { value = Lists.parseDate(input.value); } catch (error) { say(dateErrorText(error)); return; }
       }
       if (value !== "") answer(question, value);
     });
-    row.append(input);
+    controls.append(input);
   }
   const unsure = document.createElement("button");
   unsure.type = "button"; unsure.className = "secondary small unsure"; unsure.textContent = t("unsure");
   unsure.setAttribute("aria-label", `${text.textContent}: ${t("unsure")}`);
   unsure.addEventListener("click", () => markUnresolved(question));
-  row.append(unsure);
+  controls.append(unsure);
   return row;
 }
 
@@ -883,23 +1131,107 @@ function renderUnresolved() {
 }
 
 // 「タブレットで確認」 waits until every question that changes the list is answered (or marked
-// 「確認できない」); the list says which.
+// 「確認できない」) and nothing contradicts the event; the list says what, each with a way there.
 function updateSendButton() {
+  if (!state.visit) return;
+  const reasons = [];
   const open = state.openQuestions || [];
-  const box = $("open-block"); const list = $("open-list"); list.replaceChildren();
-  box.hidden = !open.length || ["signed", "closed"].includes(state.visit.status);
-  $("open-block-text").textContent = t("open_block")(open.length);
-  for (const question of open) {
-    const li = document.createElement("li");
-    const link = document.createElement("a"); link.href = "#"; link.textContent = questionText(question);
-    link.addEventListener("click", (event) => {
-      event.preventDefault();
-      const target = document.querySelector(`[data-question="${CSS.escape(question.id)}"] button, [data-question="${CSS.escape(question.id)}"] select, [data-question="${CSS.escape(question.id)}"] input`);
-      if (target) { target.scrollIntoView({ block: "center" }); target.focus(); }
-    });
-    li.append(link); list.append(li);
+  if (open.length) {  // one line, however many: step ③ lists them per member
+    reasons.push([t("reason_question"), t("questions_left")(open.length), () => focusQuestion(open[0].id)]);
   }
-  $("send-tablet").disabled = state.visit.status === "signed" || open.length > 0;
+  for (const finding of blockingFindings()) {
+    reasons.push([t("reason_finding"), findingText(finding, "message"), () => fixFinding(finding)]);
+  }
+  if (state.forms && !state.forms.length && state.visit.event) reasons.push([t("reason_finding"), t("no_forms"), null]);
+  const list = $("open-list"); list.replaceChildren();
+  for (const [kind, text, go] of reasons) {
+    const li = document.createElement("li");
+    const label = document.createElement("span"); label.className = "strong"; label.textContent = `${kind}: `;
+    li.append(label);
+    if (go) {
+      const link = document.createElement("a"); link.href = "#"; link.textContent = text;
+      link.addEventListener("click", (event) => { event.preventDefault(); go(); });
+      li.append(link);
+    } else li.append(text);
+    list.append(li);
+  }
+  $("open-block").hidden = !reasons.length || ["signed", "closed"].includes(state.visit.status);
+  $("open-block-text").textContent = t("send_blocked")(reasons.length);
+  $("send-tablet").disabled = state.visit.status === "signed" || reasons.length > 0;
+}
+
+async function focusQuestion(id) {
+  if (state.step !== "questions") await goStep("questions");
+  const row = `[data-question="${CSS.escape(id)}"]`;
+  const target = document.querySelector(`${row} button, ${row} select, ${row} input`);
+  if (target) { target.scrollIntoView({ block: "center" }); target.focus(); }
+}
+
+// --- consistency findings (step ④) ----------------------------------------------------------
+
+async function loadChecks(seq) {
+  let checks = null;
+  try { checks = await api("GET", `/api/v1/visits/${state.visit.id}/checks`); } catch (error) { /* shown on sending */ }
+  if (seq !== undefined && seq !== state.seq) return;
+  state.checks = checks;
+  renderFindings();
+}
+
+function blockingFindings() {
+  return ((state.checks && state.checks.findings) || []).filter((f) => f.severity === "block");
+}
+
+function findingText(finding, field) {
+  return (state.lang !== "ja" && finding[`${field}_en`]) || finding[field];
+}
+
+function renderFindings() {
+  const list = $("findings"); list.replaceChildren();
+  const findings = (state.checks && state.checks.findings) || [];
+  $("no-findings").hidden = !state.checks || findings.length > 0;
+  for (const finding of findings) {
+    const li = document.createElement("li"); li.className = finding.severity; li.dataset.code = finding.code;
+    const severity = document.createElement("span"); severity.className = "severity";
+    severity.textContent = t(finding.severity === "block" ? "severity_block" : "severity_warn");
+    const how = document.createElement("span"); how.className = "how";
+    how.textContent = `→ ${findingText(finding, "how_to_proceed")}`;
+    li.append(severity, findingText(finding, "message"));
+    if (findingStep(finding)) {
+      const fix = document.createElement("button");
+      fix.type = "button"; fix.className = "secondary small"; fix.textContent = t("fix");
+      fix.setAttribute("aria-label", `${t("fix")}: ${findingText(finding, "message")}`);
+      fix.addEventListener("click", () => fixFinding(finding));
+      li.append(fix);
+    }
+    li.append(how); list.append(li);
+  }
+}
+
+// Where a finding's field is entered: [step, the control to focus].
+function findingStep(finding) {
+  const field = finding.field || "";
+  const member = /^members\.(\d+)/.exec(field);
+  if (field === "event") return ["intake", "#events button"];
+  if (field === "event_date") return ["intake", "#event-date"];  // filed_on is the server's day: nothing to fix here
+  if (member && field.endsWith(".deceased")) return ["roles", "#deceased"];
+  if (member) {
+    const name = (state.visit.members[+member[1]] || {}).name;
+    return ["intake", name ? `#member-rows input[aria-label="${CSS.escape(`${t("relationship")} ${name}`)}"]` : "#member-rows"];
+  }
+  if (field === "members" || field === "household_head") return ["intake", "#member-rows input"];
+  if (["new_address", "previous_address"].includes(field)) return ["roles", "#area:not([hidden]), #address-free, #block"];
+  if (field.startsWith("applicant")) return ["roles", "#applicant"];
+  if (field === "new_household_head") return ["roles", "#new-head"];
+  if (field.startsWith("certificates") || field === "address_on_january_first") return ["roles", "#cert-tax"];
+  return null;
+}
+
+async function fixFinding(finding) {
+  const where = findingStep(finding);
+  if (!where) return;
+  await goStep(where[0]);
+  const target = [...document.querySelectorAll(where[1])].find((el) => el.offsetParent !== null);
+  if (target) target.focus();
 }
 
 // A question's id is the key its answer is stored under (members.1.insurance is member 1's
@@ -928,6 +1260,7 @@ async function loadForms(seq) {
   let forms;
   try { forms = await api("GET", `/api/v1/visits/${state.visit.id}/forms`); } catch (error) { return; }
   if (seq !== undefined && seq !== state.seq) return;
+  state.forms = forms.forms;
   list.replaceChildren();
   for (const form of forms.forms) {
     const li = document.createElement("li");
@@ -943,11 +1276,15 @@ async function loadForms(seq) {
 async function sendToTablet() {
   try {
     await api("POST", `/api/v1/visits/${state.visit.id}/confirm`);
-    $("tablet-status").className = "status";
+    state.visit.status = "confirming"; await goStep("sign");
+    $("tablet-status").className = "status big-status";
     $("tablet-status").textContent = state.tabletOnline === false ? t("tablet_offline") : t("sent_tablet");
-    if (state.tabletOnline === false) $("tablet-status").className = "status error";
+    if (state.tabletOnline === false) $("tablet-status").className = "status big-status error";
     waitForSignature();
-  } catch (error) { fail(error); }
+  } catch (error) {
+    fail(error);  // questions_open or visit_inconsistent: the reasons, refreshed, say what to do
+    if (["questions_open", "visit_inconsistent"].includes(error.code)) await refresh();
+  }
 }
 
 async function waitForSignature() {
@@ -957,15 +1294,15 @@ async function waitForSignature() {
     for (;;) {
       const visit = await api("GET", `/api/v1/visits/${state.visit.id}`, undefined, { poll: true });
       if (visit.status === "signed") {
-        state.visit = visit; renderVisit();
-        $("tablet-status").textContent = t("signed"); await loadDocuments(); $("print").focus(); return;
+        state.visit = visit; $("tablet-status").textContent = t("signed");
+        await loadDocuments(); await goStep("done"); return;
       }
       if (visit.status !== "confirming") return;
       const tablet = await api("GET", `/api/v1/tablet/status?counter_id=${state.counter.id}`, undefined, { poll: true });
       if (!tablet.online) {
-        $("tablet-status").className = "status error"; $("tablet-status").textContent = t("tablet_offline");
+        $("tablet-status").className = "status big-status error"; $("tablet-status").textContent = t("tablet_offline");
       } else if ($("tablet-status").className.includes("error")) {
-        $("tablet-status").className = "status"; $("tablet-status").textContent = t("sent_tablet");
+        $("tablet-status").className = "status big-status"; $("tablet-status").textContent = t("sent_tablet");
       }
       await new Promise((r) => setTimeout(r, 1500));
     }
@@ -979,9 +1316,10 @@ async function loadDocuments() {
     const li = document.createElement("li");
     const link = document.createElement("a");
     link.href = `/api/v1/visits/${state.visit.id}/documents/${d.id}`;
-    link.textContent = `${d.title} (${d.filename})`;
-    const hash = document.createElement("small"); hash.textContent = ` SHA-256 ${d.sha256.slice(0, 16)}…`;
-    li.append(link, hash); list.append(li);
+    link.textContent = d.title;
+    const file = document.createElement("small"); file.textContent = d.filename;
+    file.title = `SHA-256 ${d.sha256}`;  // for machines and audits, not for reading aloud
+    li.append(link, file); list.append(li);
   }
 }
 
@@ -994,12 +1332,12 @@ async function printSlip(reprintOf = null) {
       : await api("POST", `/api/v1/visits/${state.visit.id}/print`);
     const done = await waitForJob(job.id);
     if (done.status === "done") { status.textContent = t("printed"); return; }
-    status.className = "status error"; status.textContent = done.error ? done.error.message : "";
+    status.className = "status error"; status.textContent = done.error ? errorText(done.error) : "";
     status.dataset.code = done.error ? done.error.code : "";
     if (done.reprintable) { state.printJob = done.id; $("reprint").hidden = false; $("reprint").focus(); }
   } catch (error) {
     status.className = "status error";
-    status.textContent = error.code === "agent_offline" ? t("agent_offline") : error.message;
+    status.textContent = error.code === "agent_offline" ? t("agent_offline") : errorText(error);
   }
 }
 
@@ -1058,6 +1396,11 @@ function bind() {
     $(id).addEventListener("change", changeCertificates);
   }
   $("send-tablet").addEventListener("click", sendToTablet);
+  $("step-next").addEventListener("click", () => goStep(neighbourStep(1)));
+  $("step-back").addEventListener("click", () => goStep(neighbourStep(-1)));
+  for (const button of $("steps").querySelectorAll("button")) {
+    button.addEventListener("click", () => goStep(button.dataset.step));
+  }
   $("print").addEventListener("click", () => printSlip());
   $("reprint").addEventListener("click", () => printSlip(state.printJob));
   $("handoff").addEventListener("click", handoff);

@@ -168,6 +168,20 @@ def test_record_needs_an_event(clerk: Clerk) -> None:
     assert response.json()["error"]["code"] == "visit_incomplete"
 
 
+def test_an_event_without_dates_is_dated_by_the_municipalitys_calendar(
+    clerk: Clerk, db: Session
+) -> None:
+    """The console sends no date it did not read from the clerk: the server files the event
+    today in the tenant's time zone (a browser on UTC would be a day behind Tokyo at night)."""
+    vid = open_visit(clerk)["id"]
+    today = service.local_today(clerk.tenant)
+    chosen = clerk.patch(f"/api/v1/visits/{vid}", {"event": "moving-in"}).json()
+    assert chosen["filed_on"] == chosen["event_date"] == today.isoformat()
+    typed = clerk.patch(f"/api/v1/visits/{vid}", {"event": "birth", "event_date": "2026-11-18"})
+    assert typed.json()["event_date"] == "2026-11-18"  # a typed day is kept
+    assert typed.json()["filed_on"] == today.isoformat()
+
+
 def test_a_closed_visit_is_read_only(clerk: Clerk) -> None:
     vid = open_visit(clerk)["id"]
     closed = clerk.post(f"/api/v1/visits/{vid}/close")
