@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, Path
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from backend.guidance import service, sharing
+from backend.guidance import service, sharing, wording
 from backend.guidance.schemas import CatalogVersionRead
 from backend.platform.access import Permission, Principal, require
 from backend.platform.deps import SessionDep
@@ -69,7 +69,7 @@ def import_bundle(
         upstream_code=fork.upstream_code,
         upstream_name=fork.upstream_name,
         signer_fingerprint=fork.signer_fingerprint,
-        changes=sharing.diff_in_words(before, draft.source),
+        changes=wording.diff_in_words(before, draft.source),
     )
 
 
@@ -79,7 +79,7 @@ def changes_in_words(
 ) -> list[str]:
     """What activating version ``number`` would change, in words (児童手当の期限を 15日 → 14日)."""
     target = service.get_version(session, number)
-    return sharing.diff_in_words(service.active_source(session), target.source)
+    return wording.diff_in_words(service.active_source(session), target.source)
 
 
 @router.get("/upstream/{code}", response_model=list[ProcedureThreeWayRead])

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from backend.guidance import service, sharing
+from backend.guidance import service, sharing, wording
 from backend.guidance.models import CatalogFork
 from backend.identity.tenants.models import Tenant
 from backend.identity.tenants.service import create_tenant
@@ -85,7 +85,7 @@ def test_import_is_a_draft_with_the_differences_in_words(
     draft, fork = sharing.import_bundle(db, ours.id, bundle, "test")
     assert not draft.active and service.active_catalog(db)[0] is None  # never activated
     assert fork.upstream_code == UPSTREAM_CODE
-    words = sharing.diff_in_words(
+    words = wording.diff_in_words(
         service.DEFAULT_CATALOG_PATH.read_text(encoding="utf-8"), draft.source
     )
     assert words == [f"{allowance['name']}の期限を {days}日 → {days - 1}日"]
