@@ -45,7 +45,7 @@ class FieldError:
         }
 
 
-# Pydantic's messages are English; the clerk reads Japanese (the English stays in brackets).
+# Pydantic's messages are English; the clerk reads Japanese.
 _MESSAGES: Final[dict[str, str]] = {
     "missing": "入力してください",
     "string_too_short": "入力してください",
@@ -67,9 +67,9 @@ _CONDITION_KEYS: Final = ("when", "member")
 
 
 def _message(error: Any) -> str:
-    japanese = _MESSAGES.get(error["type"])
-    text = error["msg"].removeprefix("Value error, ")
-    return f"{japanese}（{text}）" if japanese else text
+    """In Japanese where we know the error; else pydantic's own words (or the catalog's own
+    Japanese message from a validator)."""
+    return _MESSAGES.get(error["type"]) or error["msg"].removeprefix("Value error, ")
 
 
 def _form_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:

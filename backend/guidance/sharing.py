@@ -186,6 +186,25 @@ def forks_of(session: Session, upstream_code: str) -> list[CatalogFork]:
     )
 
 
+@dataclass(frozen=True)
+class Upstream:
+    code: str
+    name: str
+    imports: int
+    label: str  # of the latest bundle imported from it
+
+
+def upstreams(session: Session) -> list[Upstream]:
+    """Every municipality this tenant imported a catalog from, with its latest bundle."""
+    by_code: dict[str, list[CatalogFork]] = {}
+    for fork in session.scalars(select(CatalogFork).order_by(CatalogFork.created_at)):
+        by_code.setdefault(fork.upstream_code, []).append(fork)
+    return [
+        Upstream(code, forks[-1].upstream_name, len(forks), forks[-1].upstream_label)
+        for code, forks in sorted(by_code.items())
+    ]
+
+
 ChangeState = Literal[
     "same", "upstream_changed", "ours_changed", "both_changed", "upstream_added",
     "upstream_removed", "ours_only",
@@ -198,6 +217,7 @@ class ProcedureThreeWay:
     name: str
     state: ChangeState
     changes: list[str]  # upstream then → upstream now, in words
+    ours_to_upstream: list[str]  # what taking upstream's version now would change for us
 
 
 def three_way(session: Session, upstream_code: str) -> list[ProcedureThreeWay]:
@@ -215,7 +235,11 @@ def three_way(session: Session, upstream_code: str) -> list[ProcedureThreeWay]:
         if state == "same":
             continue
         name = (new or mine or old).name  # type: ignore[union-attr]
-        rows.append(ProcedureThreeWay(pid, name, state, describe_change(old, new)))
+        rows.append(
+            ProcedureThreeWay(
+                pid, name, state, describe_change(old, new), describe_change(mine, new)
+            )
+        )
     return rows
 
 

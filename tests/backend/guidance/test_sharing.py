@@ -120,6 +120,15 @@ def test_an_upstream_change_after_the_fork_shows_in_the_three_way_view(
     ]
     assert rows["residence-certificate"].state == "ours_changed"
     assert set(rows) == {"seal-registration", "residence-certificate"}
+    # what taking upstream's version would change for us, per procedure
+    assert rows["seal-registration"].ours_to_upstream == rows["seal-registration"].changes
+    minutes = _procedure(mine, "residence-certificate")["minutes"]
+    assert rows["residence-certificate"].ours_to_upstream == [
+        f"{_procedure(mine, 'residence-certificate')['name']}の所要時間を {minutes}分 → "
+        f"{minutes - 5}分"
+    ]
+    [known] = sharing.upstreams(db)
+    assert (known.code, known.imports, known.label) == (UPSTREAM_CODE, 2, "default@v2")
 
     adopted = sharing.adopt(db, ours.id, UPSTREAM_CODE, ["seal-registration"], "test")
     taken = yaml.safe_load(adopted.source)
