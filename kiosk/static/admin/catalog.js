@@ -59,6 +59,7 @@
   const tr = (key) => TEXT[lang()][key] || TEXT.ja[key] || key;
   const eventName = (e) => TEXT[lang()].eventNames[e] || TEXT.ja.eventNames[e] || e;
 
+  // Builds an element: properties and attributes from `attrs` (text, on: {event: handler}), then children.
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
     for (const [key, value] of Object.entries(attrs || {})) {
@@ -479,6 +480,7 @@
 
   // --- wiring --------------------------------------------------------------------------------
   admin.loaders.procedures = load;
+  admin.el = el;  // sharing.js builds its elements with it too
   function relabel() {
     $("t-procedures").textContent = tr("tab");
     if ($("cat-version") && !$("tab-procedures").hidden) { frame(); load().catch((e) => admin.say(e.message, true)); }

@@ -38,18 +38,7 @@
   const tr = (key) => TEXT[admin.lang()][key] || TEXT.ja[key] || key;
   const state = { code: null, lastImport: null };
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (value === undefined || value === null || value === false) continue;
-      if (key === "text") node.textContent = value;
-      else if (key === "on") for (const [name, fn] of Object.entries(value)) node.addEventListener(name, fn);
-      else if (key in node) node[key] = value;
-      else node.setAttribute(key, value === true ? "" : value);
-    }
-    node.append(...children.filter((c) => c !== null && c !== undefined));
-    return node;
-  }
+  const el = admin.el;  // catalog.js's element builder (loaded before this file)
 
   function lines(id, items, empty) {
     return el("ul", { id }, ...(items.length ? items : [empty]).map((text) => el("li", { text })));
