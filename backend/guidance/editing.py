@@ -265,14 +265,25 @@ def save_procedure(
     procedure_id: str,
     form: dict[str, Any],
     actor: str,
+    expected_digest: str | None = None,
 ) -> tuple[CatalogVersion, list[str]]:
-    """Write one procedure into draft ``number``; returns the draft and the change in words."""
+    """Write one procedure into draft ``number``; returns the draft and the change in words.
+
+    With ``expected_digest`` (the draft as the form was opened), a draft someone else saved in
+    the meantime is refused instead of silently overwritten.
+    """
     version = service.get_version(session, number)
     if not is_draft(version):
         raise Conflict(
             f"版 {number} は有効にしたことがあるため変更できません。"
             "下書きを作って編集してください。",
             code="catalog_version_not_draft",
+        )
+    if expected_digest is not None and expected_digest != version.digest:
+        raise Conflict(
+            f"版 {number} は、この画面を開いた後に他の方が変更しました。"
+            "画面を開き直してから編集してください。",
+            code="catalog_draft_changed",
         )
     procedure = validate_procedure(procedure_id, form)
     before = {p.id: p for p in parse_catalog(version.source, "draft").spec.procedures}

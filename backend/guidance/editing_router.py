@@ -34,6 +34,7 @@ class Named(BaseModel):
 class CatalogBrowse(BaseModel):
     number: int | None = Field(description="None: the built-in sample (no version stored)")
     label: str
+    digest: str = Field(description="send it back as expected_digest when saving a procedure")
     active: bool
     draft: bool = Field(description="never activated: its procedures can be edited in place")
     events: list[str]
@@ -53,6 +54,11 @@ class ProcedureForm(BaseModel):
         description="the procedure's fields as in the catalog; rules[].when / member and "
         "items[].when may be condition text such as {fact: from_abroad}"
     )
+    expected_digest: str | None = Field(
+        default=None,
+        max_length=64,
+        description="the digest the form was opened on; 409 catalog_draft_changed if it moved",
+    )
 
 
 class SavedProcedure(BaseModel):
@@ -71,6 +77,7 @@ def _browse(
     return CatalogBrowse(
         number=number,
         label=compiled.version_label,
+        digest=compiled.digest,
         active=active,
         draft=draft,
         events=list(EVENTS),
@@ -110,9 +117,16 @@ def save_procedure(
     session: SessionDep,
 ) -> SavedProcedure:
     """Write one procedure into a draft; 422 ``procedure_invalid`` with ``fields`` (loc,
-    message) for each field in error; 409 when the version has been active."""
+    message) for each field in error; 409 when the version has been active, or was saved by
+    someone else since ``expected_digest``."""
     version, changes = editing.save_procedure(
-        session, principal.tenant_id, number, procedure_id, body.procedure, principal.actor
+        session,
+        principal.tenant_id,
+        number,
+        procedure_id,
+        body.procedure,
+        principal.actor,
+        body.expected_digest,
     )
     return SavedProcedure(version=CatalogVersionRead.model_validate(version), changes=changes)
 

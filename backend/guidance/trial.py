@@ -40,6 +40,7 @@ class ListedProcedure(BaseModel):
 
 class ChangedProcedure(ListedProcedure):
     fields: list[str] = Field(description="what differs for this household: deadline, items, …")
+    before: ListedProcedure = Field(description="as the active catalog lists it")
 
 
 class TrialResult(BaseModel):
@@ -87,7 +88,8 @@ def _compare(draft: GuidanceResult, active: GuidanceResult) -> dict[str, Any]:
     for pid in new.keys() & old.keys():
         fields = _differences(old[pid], new[pid])
         if fields:
-            changed.append(ChangedProcedure(**_listed(new[pid]).model_dump(), fields=fields))
+            listed = _listed(new[pid]).model_dump()
+            changed.append(ChangedProcedure(**listed, fields=fields, before=_listed(old[pid])))
     return {
         "added": [_listed(p) for pid, p in new.items() if pid not in old],
         "removed": [_listed(p) for pid, p in old.items() if pid not in new],

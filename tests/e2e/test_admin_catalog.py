@@ -107,7 +107,8 @@ def test_admin_edits_tries_and_activates_a_deadline_a_clerk_then_sees(
 
     page.select_option("#cat-household", "moving-in-family")
     page.click("#cat-try")
-    expect(page.locator("#cat-trial-changed")).to_contain_text("転入届（期限 2026-12-05）")
+    changed = page.locator("#cat-trial-changed")
+    expect(changed).to_contain_text("転入届（期限 2026-12-04 → 2026-12-05）")
     expect(page.locator("#cat-trial-added")).to_have_text("なし")
     expect(page.locator("#cat-trial-removed")).to_have_text("なし")
     page.locator("#cat-review").scroll_into_view_if_needed()

@@ -380,7 +380,7 @@
     try {
       const number = await ensureDraft();
       if (number !== state.selected) { state.selected = number; await refreshVersionsOnly(); }
-      const saved = await admin.api("PUT", `/api/v1/catalog/versions/${number}/procedures/${encodeURIComponent(id)}`, { procedure });
+      const saved = await admin.api("PUT", `/api/v1/catalog/versions/${number}/procedures/${encodeURIComponent(id)}`, { procedure, expected_digest: state.browse.digest });
       admin.say(`${tr("saved")}（${number}）: ${saved.changes.join("、") || tr("noChanges")}`);
       state.selected = number;
       await load();
@@ -440,7 +440,8 @@
   function procedureLines(procedures, withFields) {
     return procedures.map((p) => {
       let line = p.name;
-      if (p.deadline) line += `（${tr("deadline")} ${p.deadline}）`;
+      const was = p.before && p.before.deadline !== p.deadline ? `${p.before.deadline || tr("none")} → ` : "";
+      if (p.deadline || was) line += `（${tr("deadline")} ${was}${p.deadline || tr("none")}）`;
       if (withFields && p.fields) line += ` — ${p.fields.map((f) => TEXT[lang()].fieldNames[f] || f).join("、")}`;
       return line;
     });

@@ -98,6 +98,24 @@ def test_browse_edit_in_a_draft_with_errors_per_field(client: TestClient, db: Se
     )
 
 
+def test_a_draft_saved_by_someone_else_meanwhile_is_not_overwritten(
+    client: TestClient, db: Session
+) -> None:
+    seed_demo(db)
+    headers = login(client, "admin")
+    number = client.post("/api/v1/catalog/drafts", json={}, headers=headers).json()["number"]
+    opened = client.get(f"/api/v1/catalog/procedures?version={number}", headers=headers).json()
+    notice = next(p for p in opened["procedures"] if p["id"] == "moving-in-notice")
+    url = f"/api/v1/catalog/versions/{number}/procedures/moving-in-notice"
+    first = {"procedure": dict(notice, minutes=25), "expected_digest": opened["digest"]}
+    assert client.put(url, json=first, headers=headers).status_code == 200
+    second = {"procedure": dict(notice, minutes=30), "expected_digest": opened["digest"]}
+    refused = client.put(url, json=second, headers=headers)
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "catalog_draft_changed"
+    assert form(client, headers, "moving-in-notice", number)["minutes"] == 25
+
+
 def test_a_version_once_active_is_not_edited_in_place(client: TestClient, db: Session) -> None:
     seed_demo(db)
     headers = login(client, "admin")
@@ -145,6 +163,7 @@ def test_trial_activate_and_roll_back_are_audited_with_the_change(
     [changed] = result["changed"]
     assert changed["id"] == "moving-in-notice" and changed["fields"] == ["deadline"]
     assert changed["deadline"] == "2026-11-30"  # 10 days after the move, not 14
+    assert changed["before"]["deadline"] == "2026-12-04"
     unknown = client.post(
         f"/api/v1/catalog/versions/{number}/trial", json={"household": "nobody"}, headers=headers
     )
