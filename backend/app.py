@@ -44,6 +44,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "backend.identity.tenants.router",
     "backend.identity.staff.router",
     "backend.guidance.sharing_router",
+    "backend.guidance.editing_router",
     "backend.queue.setup_router",
     "backend.layouts.router",
 )

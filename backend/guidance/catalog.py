@@ -171,6 +171,7 @@ class Deadline(CatalogModel):
 class Procedure(CatalogModel):
     id: Identifier
     name: Text
+    name_en: str | None = Field(default=None, description="the name on screens in English")
     department: Identifier
     counter: Identifier
     events: list[Event] = Field(default_factory=list, description="empty: every event")

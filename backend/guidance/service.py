@@ -30,6 +30,7 @@ from backend.guidance.schemas import (
     RuleDates,
     SectionDiff,
 )
+from backend.guidance.wording import diff_in_words
 from backend.identity.tenants.models import Tenant
 from backend.platform.audit import service as audit
 from backend.platform.db import utcnow
@@ -55,6 +56,14 @@ def _compiled(digest: str, load_source: Any) -> CompiledCatalog:
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return compiled
+
+
+def remember(compiled: CompiledCatalog) -> None:
+    """Keep a catalog just compiled (an upload, a saved draft): no second parse on first use."""
+    with _cache_lock:
+        _cache[compiled.digest] = compiled
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
 
 
 # --- validation and versions --------------------------------------------------------------
@@ -92,8 +101,7 @@ def upload(
     )
     session.add(version)
     session.flush()
-    with _cache_lock:
-        _cache[compiled.digest] = compiled
+    remember(compiled)
     audit.record(
         session,
         tenant_id=tenant_id,
@@ -115,6 +123,10 @@ def get_version(session: Session, number: int) -> CatalogVersion:
     return version
 
 
+def compiled_version(version: CatalogVersion) -> CompiledCatalog:
+    return _compiled(version.digest, lambda: version.source)
+
+
 def _active_row(session: Session) -> CatalogVersion | None:
     return session.scalar(select(CatalogVersion).where(CatalogVersion.active.is_(True)))
 
@@ -129,15 +141,32 @@ def _make_active(session: Session, version: CatalogVersion) -> None:
     session.flush()
 
 
+MAX_AUDITED_CHANGES = 100  # lines of the diff in words kept in one audit event
+
+
+def _changes(before: str, after: str) -> list[str]:
+    """What switching from ``before`` to ``after`` changes, in words, for the audit."""
+    lines = diff_in_words(before, after)
+    if len(lines) > MAX_AUDITED_CHANGES:
+        rest = len(lines) - MAX_AUDITED_CHANGES
+        lines = [*lines[:MAX_AUDITED_CHANGES], f"ほか {rest} 件"]
+    return lines
+
+
 def activate(session: Session, tenant_id: str, number: int, actor: str) -> CatalogVersion:
     version = get_version(session, number)
+    before = active_source(session)
     _make_active(session, version)
     audit.record(
         session,
         tenant_id=tenant_id,
         action="catalog.activate",
         actor=actor,
-        detail={"number": number, "digest": version.digest},
+        detail={
+            "number": number,
+            "digest": version.digest,
+            "changes": _changes(before, version.source),
+        },
     )
     return version
 
@@ -167,7 +196,11 @@ def rollback(session: Session, tenant_id: str, actor: str) -> CatalogVersion:
         tenant_id=tenant_id,
         action="catalog.rollback",
         actor=actor,
-        detail={"from": current.number, "to": previous.number},
+        detail={
+            "from": current.number,
+            "to": previous.number,
+            "changes": _changes(current.source, previous.source),
+        },
     )
     return previous
 

@@ -26,8 +26,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.guidance import service
-from backend.guidance.catalog import Catalog, Procedure, parse_catalog
+from backend.guidance.catalog import Catalog, Procedure
 from backend.guidance.models import CatalogFork, CatalogVersion
+from backend.guidance.wording import describe_change, procedures_by_id
 from backend.identity.tenants.models import Tenant
 from backend.platform import safe_parse
 from backend.platform.audit.service import record
@@ -185,6 +186,25 @@ def forks_of(session: Session, upstream_code: str) -> list[CatalogFork]:
     )
 
 
+@dataclass(frozen=True)
+class Upstream:
+    code: str
+    name: str
+    imports: int
+    label: str  # of the latest bundle imported from it
+
+
+def upstreams(session: Session) -> list[Upstream]:
+    """Every municipality this tenant imported a catalog from, with its latest bundle."""
+    by_code: dict[str, list[CatalogFork]] = {}
+    for fork in session.scalars(select(CatalogFork).order_by(CatalogFork.created_at)):
+        by_code.setdefault(fork.upstream_code, []).append(fork)
+    return [
+        Upstream(code, forks[-1].upstream_name, len(forks), forks[-1].upstream_label)
+        for code, forks in sorted(by_code.items())
+    ]
+
+
 ChangeState = Literal[
     "same", "upstream_changed", "ours_changed", "both_changed", "upstream_added",
     "upstream_removed", "ours_only",
@@ -197,10 +217,7 @@ class ProcedureThreeWay:
     name: str
     state: ChangeState
     changes: list[str]  # upstream then → upstream now, in words
-
-
-def _procedures(source: str) -> dict[str, Procedure]:
-    return {p.id: p for p in parse_catalog(source, "bundle").spec.procedures}
+    ours_to_upstream: list[str]  # what taking upstream's version now would change for us
 
 
 def three_way(session: Session, upstream_code: str) -> list[ProcedureThreeWay]:
@@ -208,9 +225,9 @@ def three_way(session: Session, upstream_code: str) -> list[ProcedureThreeWay]:
     forks = forks_of(session, upstream_code)
     if not forks:
         raise NotFound(f"団体コード {upstream_code} から取り込んだカタログはありません。")
-    then = _procedures(forks[0].upstream_source)
-    now = _procedures(forks[-1].upstream_source)
-    ours = _procedures(service.active_source(session))
+    then = procedures_by_id(forks[0].upstream_source)
+    now = procedures_by_id(forks[-1].upstream_source)
+    ours = procedures_by_id(service.active_source(session))
     rows = []
     for pid in dict.fromkeys([*then, *now, *ours]):
         old, new, mine = then.get(pid), now.get(pid), ours.get(pid)
@@ -218,7 +235,11 @@ def three_way(session: Session, upstream_code: str) -> list[ProcedureThreeWay]:
         if state == "same":
             continue
         name = (new or mine or old).name  # type: ignore[union-attr]
-        rows.append(ProcedureThreeWay(pid, name, state, describe_change(old, new)))
+        rows.append(
+            ProcedureThreeWay(
+                pid, name, state, describe_change(old, new), describe_change(mine, new)
+            )
+        )
     return rows
 
 
@@ -235,65 +256,6 @@ def _state(old: Procedure | None, new: Procedure | None, mine: Procedure | None)
     if upstream_moved:
         return "upstream_changed"
     return "ours_changed" if ours_moved else "same"
-
-
-# --- differences in words ------------------------------------------------------------------
-
-FIELD_WORDS: Final[dict[str, str]] = {
-    "name": "名称", "department": "担当課", "counter": "窓口", "events": "対象の届出",
-    "rules": "案内する条件", "items": "持ち物", "fee_yen": "手数料",
-    "fee_per_copy": "手数料の数え方",
-    "deadline": "期限", "minutes": "所要時間", "forms": "帳票", "notes": "注意書き",
-    "needs_individual_number": "個人番号の要否", "source": "出典",
-}  # fmt: skip
-
-
-def _value_words(field: str, value: Any) -> str:
-    if value is None or value == [] or value == "":
-        return "なし"
-    if field == "deadline":
-        return f"{value['days']}日"
-    if field == "fee_yen":
-        return f"{value:,}円"
-    if field == "minutes":
-        return f"{value}分"
-    if isinstance(value, bool):
-        return "要" if value else "不要"
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return "、".join(value)
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)[:80]
-
-
-def describe_change(before: Procedure | None, after: Procedure | None) -> list[str]:
-    """E.g. ["児童手当の期限を 15日 → 14日"]; one line per field that differs."""
-    if before is None and after is None:
-        return []
-    if before is None:
-        assert after is not None
-        return [f"{after.name}を追加"]
-    if after is None:
-        return [f"{before.name}を削除"]
-    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
-    lines = []
-    for field, word in FIELD_WORDS.items():
-        if old.get(field) != new.get(field):
-            lines.append(
-                f"{before.name}の{word}を {_value_words(field, old.get(field))} → "
-                f"{_value_words(field, new.get(field))}"
-            )
-    return lines
-
-
-def diff_in_words(base_source: str, target_source: str) -> list[str]:
-    """Every procedure-level difference from ``base`` to ``target``, in words."""
-    before, after = _procedures(base_source), _procedures(target_source)
-    lines: list[str] = []
-    for pid in dict.fromkeys([*before, *after]):
-        if before.get(pid) != after.get(pid):
-            lines.extend(describe_change(before.get(pid), after.get(pid)))
-    return lines
 
 
 # --- taking upstream changes one by one ------------------------------------------------------

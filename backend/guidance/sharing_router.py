@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, Path
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from backend.guidance import service, sharing
+from backend.guidance import service, sharing, wording
 from backend.guidance.schemas import CatalogVersionRead
 from backend.platform.access import Permission, Principal, require
 from backend.platform.deps import SessionDep
@@ -35,6 +35,16 @@ class ProcedureThreeWayRead(BaseModel):
     name: str
     state: str = Field(description="upstream_changed, ours_changed, both_changed, …")
     changes: list[str] = Field(description="upstream then → upstream now, in words")
+    ours_to_upstream: list[str] = Field(
+        default_factory=list, description="ours → upstream now: what adopting it changes"
+    )
+
+
+class UpstreamRead(BaseModel):
+    code: str
+    name: str
+    imports: int = Field(description="bundles imported from it")
+    label: str = Field(description="version label of the latest bundle imported")
 
 
 class AdoptRequest(BaseModel):
@@ -69,7 +79,7 @@ def import_bundle(
         upstream_code=fork.upstream_code,
         upstream_name=fork.upstream_name,
         signer_fingerprint=fork.signer_fingerprint,
-        changes=sharing.diff_in_words(before, draft.source),
+        changes=wording.diff_in_words(before, draft.source),
     )
 
 
@@ -79,7 +89,7 @@ def changes_in_words(
 ) -> list[str]:
     """What activating version ``number`` would change, in words (児童手当の期限を 15日 → 14日)."""
     target = service.get_version(session, number)
-    return sharing.diff_in_words(service.active_source(session), target.source)
+    return wording.diff_in_words(service.active_source(session), target.source)
 
 
 @router.get("/upstream/{code}", response_model=list[ProcedureThreeWayRead])
@@ -88,9 +98,21 @@ def upstream_view(
 ) -> list[ProcedureThreeWayRead]:
     """Per procedure: upstream then (at the fork), upstream now (latest import), ours."""
     return [
-        ProcedureThreeWayRead(id=r.id, name=r.name, state=r.state, changes=r.changes)
+        ProcedureThreeWayRead(
+            id=r.id,
+            name=r.name,
+            state=r.state,
+            changes=r.changes,
+            ours_to_upstream=r.ours_to_upstream,
+        )
         for r in sharing.three_way(session, code)
     ]
+
+
+@router.get("/upstreams", response_model=list[UpstreamRead])
+def upstreams(principal: CatalogAdmin, session: SessionDep) -> list[UpstreamRead]:
+    """The municipalities this one imported a catalog from (for the three-way view)."""
+    return [UpstreamRead(**vars(u)) for u in sharing.upstreams(session)]
 
 
 @router.post("/upstream/{code}/adopt", response_model=CatalogVersionRead, status_code=201)

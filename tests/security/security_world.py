@@ -124,8 +124,9 @@ def build_foreign(db: Session) -> tuple[Tenant, dict[str, str]]:
     attempt = DeliveryAttempt(tenant_id=t, message_id=message.id, ok=False)
     number = IndividualNumber(tenant_id=t, visit_id=visit.id, member_id=member.id, sealed="x")
     db.add_all([attempt, number])
+    # a number the walk's own drafts (POST /catalog/drafts numbers 1, 2, …) never reach
     catalog_version = CatalogVersion(
-        tenant_id=t, number=1, catalog_id="foreign", label="v1", digest="0" * 64, source="{}"
+        tenant_id=t, number=424_242, catalog_id="foreign", label="v1", digest="0" * 64, source="{}"
     )
     db.add(catalog_version)
     audit = record(db, tenant_id=t, action="test.foreign")

@@ -469,6 +469,8 @@
 
   // --- frame -----------------------------------------------------------------------------
   const LOADERS = { staff: loadStaff, devices: loadDevices, setup: loadSetup, areas: loadAreas, catalog: loadCatalog };
+  // Tabs in their own files (catalog.js, sharing.js) register a loader here and call the API through us.
+  window.MadoguchiAdmin = { api, say, lang: () => state.lang, loaders: LOADERS };
 
   function selectTab(name) {
     for (const tab of document.querySelectorAll("[role=tab]")) {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE
 from contracts import VisitRecord
 
 EVENT_DATE = dt.date(2026, 11, 20)
@@ -108,3 +109,13 @@ def visit(
             "certificates": certificates or [],
         }
     )
+
+
+def login(client: Any, username: str) -> dict[str, str]:
+    """Log a demo staff member in on a TestClient; returns the CSRF header for writes."""
+    response = client.post(
+        "/api/v1/auth/login",
+        json={"tenant_code": DEMO_TENANT_CODE, "username": username, "password": DEMO_PASSWORD},
+    )
+    assert response.status_code == 200, response.text
+    return {"x-csrf-token": response.json()["csrf_token"]}

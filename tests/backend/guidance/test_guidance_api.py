@@ -5,24 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from guidance_builders import person, visit
+from guidance_builders import login, person, visit
 from sqlalchemy.orm import Session
 
 from backend.guidance.catalog import DEFAULT_CATALOG_PATH
 from backend.guidance.models import CatalogVersion
 from backend.identity.tenants.models import Tenant
-from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE, seed_demo
+from backend.seed import DEMO_TENANT_CODE, seed_demo
 
 SAMPLE = DEFAULT_CATALOG_PATH.read_text(encoding="utf-8")
-
-
-def login(client: TestClient, username: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/auth/login",
-        json={"tenant_code": DEMO_TENANT_CODE, "username": username, "password": DEMO_PASSWORD},
-    )
-    assert response.status_code == 200, response.text
-    return {"x-csrf-token": response.json()["csrf_token"]}
 
 
 def demo_visit(**facts: Any) -> dict[str, Any]:

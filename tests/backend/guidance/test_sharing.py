@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from backend.guidance import service, sharing
+from backend.guidance import service, sharing, wording
 from backend.guidance.models import CatalogFork
 from backend.identity.tenants.models import Tenant
 from backend.identity.tenants.service import create_tenant
@@ -86,7 +86,7 @@ def test_import_is_a_draft_with_the_differences_in_words(
     draft, fork = sharing.import_bundle(db, ours.id, bundle, "test")
     assert not draft.active and service.active_catalog(db)[0] is None  # never activated
     assert fork.upstream_code == UPSTREAM_CODE
-    words = sharing.diff_in_words(
+    words = wording.diff_in_words(
         service.DEFAULT_CATALOG_PATH.read_text(encoding="utf-8"), draft.source
     )
     assert words == [f"{allowance['name']}の期限を {days}日 → {days - 1}日"]
@@ -121,6 +121,15 @@ def test_an_upstream_change_after_the_fork_shows_in_the_three_way_view(
     ]
     assert rows["residence-certificate"].state == "ours_changed"
     assert set(rows) == {"seal-registration", "residence-certificate"}
+    # what taking upstream's version would change for us, per procedure
+    assert rows["seal-registration"].ours_to_upstream == rows["seal-registration"].changes
+    minutes = _procedure(mine, "residence-certificate")["minutes"]
+    assert rows["residence-certificate"].ours_to_upstream == [
+        f"{_procedure(mine, 'residence-certificate')['name']}の所要時間を {minutes}分 → "
+        f"{minutes - 5}分"
+    ]
+    [known] = sharing.upstreams(db)
+    assert (known.code, known.imports, known.label) == (UPSTREAM_CODE, 2, "default@v2")
 
     adopted = sharing.adopt(db, ours.id, UPSTREAM_CODE, ["seal-registration"], "test")
     taken = yaml.safe_load(adopted.source)
