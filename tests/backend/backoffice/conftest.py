@@ -9,7 +9,12 @@ from sqlalchemy.orm import Session
 
 from backend.counter.handoff import enqueue_handoff
 from backend.counter.models import Visit
-from tests.backend.outbox.conftest import committed_db, handoff_helpers, receiver  # noqa: F401
+from tests.backend.outbox.conftest import (  # noqa: F401
+    committed_db,
+    handoff_helpers,
+    live_server,
+    receiver,
+)
 
 RECORD: dict[str, Any] = {
     "schema": "madoguchi.visit/1",
