@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from backend.backoffice.models import Case, WorkItem
@@ -492,3 +492,28 @@ def visit_work_items(session: Session, principal: Principal, visit_id: str) -> l
 def returned_items(session: Session, principal: Principal) -> list[CaseSummary]:
     """The cases with an item returned to the counter, newest return first."""
     return search_cases(session, principal, CaseFilters(state=WorkItemState.RETURNED))
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+
+def purge_case(session: Session, visit_id: str) -> int:
+    """Drop the personal data the visit's case holds (with the visit's, by the retention pass):
+    the record, the characters, the guidance result and the reasons of returns. The states,
+    dates and the 受付番号 stay, as the journey does. Returns 1 if there was a case."""
+    case_ids = list(session.scalars(select(Case.id).where(Case.visit_id == visit_id)))
+    if not case_ids:
+        return 0
+    session.execute(
+        update(Case)
+        .where(Case.id.in_(case_ids))
+        .values(record=None, characters=None, procedures=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(WorkItem)
+        .where(WorkItem.case_id.in_(case_ids))
+        .values(return_reason=None)
+        .execution_options(synchronize_session=False)
+    )
+    return len(case_ids)

@@ -138,3 +138,24 @@ def test_a_clerk_cannot_search_by_name_and_every_search_is_audited(
     ).all()
     assert [s.detail["by"] for s in searches][-3:] == [["name"], ["name"], ["birth_date"]]
     assert "髙橋" not in str([s.detail for s in searches])  # what was searched is not logged
+
+
+def test_retention_purges_the_cases_personal_data_and_keeps_its_states(
+    client: TestClient, db: Session
+) -> None:
+    from backend.backoffice.models import Case, WorkItem
+    from backend.counter.retention import purge_visit
+
+    tenant = seed_demo(db)
+    visit = hand_off(db, tenant.id)
+    item = db.scalars(select(WorkItem)).first()
+    assert item is not None
+    item.state, item.return_reason = "returned", "写しがありません"
+    counts = purge_visit(db, visit)
+    assert counts["backoffice_cases"] == 1
+    db.expire_all()
+    case = db.scalars(select(Case).where(Case.visit_id == visit.id)).one()
+    assert case.record is None and case.characters is None and case.procedures is None
+    assert case.reception_label == "A-001 2026-11-24"
+    assert {i.return_reason for i in db.scalars(select(WorkItem))} == {None}
+    assert {i.state for i in db.scalars(select(WorkItem))} == {"returned", "received"}
