@@ -21,7 +21,7 @@ const TEXT = {
     gaiji: "外字登録", decided: { substitute: "代替字で入力", gaiji: "外字登録" },
     undecided: "未判断", noCharacters: "文字セット外の文字はありません。",
     shown: (n) => `${n}件`, flagged: (n) => `外字 ${n}`, none_: "—",
-    returnedBecause: "差戻し理由", members: "世帯員", lang: "English",
+    returnedBecause: "差戻し理由", members: "世帯員", procedure: "手続き", lang: "English",
   },
   en: {
     title: "Case workbench", deliveries: "Deliveries", logout: "Log out", login: "Log in",
@@ -43,7 +43,7 @@ const TEXT = {
     decided: { substitute: "Substitute", gaiji: "外字 registered" }, undecided: "Undecided",
     noCharacters: "Every character is in the set.", shown: (n) => `${n} case(s)`,
     flagged: (n) => `${n} char.`, none_: "—", returnedBecause: "Returned because",
-    members: "Members", lang: "日本語",
+    members: "Member ", procedure: "Procedure", lang: "日本語",
   },
 };
 const STATES = {
@@ -209,7 +209,7 @@ function renderCase() {
 
 function workItemsTable(c) {
   return el("table", { class: "work" },
-    el("thead", {}, el("tr", {}, [t("department"), t("items"), t("state"), t("deadline"),
+    el("thead", {}, el("tr", {}, [t("department"), t("procedure"), t("state"), t("deadline"),
       t("assignee"), ""].map((h) => el("th", { scope: "col" }, h)))),
     el("tbody", {}, c.work_items.map((item) => el("tr", { "data-item": item.id },
       el("td", {}, item.department),
@@ -218,7 +218,7 @@ function workItemsTable(c) {
         ? el("div", { class: "reason" }, `${t("returnedBecause")}：${item.return_reason}`) : ""),
       el("td", {}, deadlineNode(item.deadline, item.deadline_state)),
       el("td", {}, [item.assignee_name, item.team].filter(Boolean).join("・") || t("none_")),
-      el("td", { class: "actions" }, itemActions(item))))));
+      el("td", {}, el("div", { class: "actions" }, itemActions(item)))))));
 }
 
 function itemActions(item) {
@@ -262,10 +262,10 @@ function charactersTable(c) {
       el("td", {}, fieldLabel(ch.field)),
       el("td", {}, el("span", { class: "glyph" }, ch.original), el("small", {}, ch.codepoints)),
       el("td", {}, el("span", { class: "glyph" }, ch.substitute)),
-      el("td", { class: "actions" }, ch.decision
+      el("td", {}, el("div", { class: "actions" }, ch.decision
         ? el("strong", {}, t("decided")[ch.decision])
         : [decisionButton(index, "substitute", t("useSubstitute")),
-          decisionButton(index, "gaiji", t("gaiji"))])))));
+          decisionButton(index, "gaiji", t("gaiji"))]))))));
 }
 
 function decisionButton(index, decision, label) {

@@ -71,6 +71,10 @@ def test_back_office_works_a_case_and_the_counter_sees_the_return(
         expect(insurance).to_contain_text("保険証の写しがありません")
         detail.locator("h3", has_text="届出の内容").scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / "backoffice-workbench-done-1366.png"))
+        page.click("#lang")  # English is there too
+        expect(page.locator("h1")).to_have_text("Case workbench")
+        expect(insurance.locator(".chip")).to_have_text("Returned")
+        page.screenshot(path=str(SHOTS / "backoffice-workbench-en-1366.png"))
         browser.close()
 
     with httpx.Client(base_url=live_server) as counter:
