@@ -33,6 +33,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "backend.platform.audit.router",
     "backend.platform.outbox.router",
     "backend.counter.backoffice_router",
+    "backend.backoffice.router",
     "backend.corelink.router",
     "backend.counter.router",
     "backend.counter.checks_router",

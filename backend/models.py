@@ -1,6 +1,7 @@
 """Every model, imported once so that alembic and the metadata see the whole schema."""
 
 from backend.addresses.models import AreaListRow
+from backend.backoffice.models import Case, WorkItem
 from backend.counter.models import Document, HouseholdMember, Signature, Visit, VisitEvent
 from backend.guidance.models import CatalogFork, CatalogVersion
 from backend.identity.devices.models import Device
@@ -22,6 +23,7 @@ __all__ = [
     "AreaListRow",
     "AuditEvent",
     "Base",
+    "Case",
     "CatalogFork",
     "CatalogVersion",
     "Counter",
@@ -47,5 +49,6 @@ __all__ = [
     "TicketSequence",
     "Visit",
     "VisitEvent",
+    "WorkItem",
     "counter_queues",
 ]

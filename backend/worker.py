@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 
+import backend.backoffice.service  # registers the outbox topic "workitem"
 import backend.counter.handoff  # registers the outbox topic "handoff"
 import backend.models  # noqa: F401 - every mapper configured before the first job
 from backend.platform.outbox.service import enqueued

@@ -14,6 +14,7 @@ import pika
 import pika.exceptions
 
 from contracts.handoff import Handoff
+from contracts.workitem import WorkItemEvent
 from integrations.base import DeliveryResult, canonical_body
 
 
@@ -32,7 +33,7 @@ class AmqpAdapter:
         params.connection_attempts = 1
         return params
 
-    def deliver(self, handoff: Handoff) -> DeliveryResult:
+    def deliver(self, handoff: Handoff | WorkItemEvent) -> DeliveryResult:
         try:
             connection = pika.BlockingConnection(self._parameters())
         except pika.exceptions.AMQPError as exc:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from contracts.handoff import Handoff
+from contracts.workitem import WorkItemEvent
 
 
 @dataclass(frozen=True)
@@ -21,10 +22,10 @@ class DeliveryResult:
 
 
 class Adapter(Protocol):
-    def deliver(self, handoff: Handoff) -> DeliveryResult: ...
+    def deliver(self, handoff: Handoff | WorkItemEvent) -> DeliveryResult: ...
 
 
-def canonical_body(handoff: Handoff) -> bytes:
+def canonical_body(handoff: Handoff | WorkItemEvent) -> bytes:
     """The exact bytes sent (and signed): compact UTF-8 JSON, keys in model order."""
     import json
 

@@ -2,7 +2,8 @@
 
 - Encoding per destination: ``cp932`` (what most Windows RPA and Excel set-ups read) or
   ``utf-8-sig`` (UTF-8 with a BOM, so Excel detects it).
-- Characters CP932 cannot hold (e.g. 𠮷, IVS sequences, many MJ characters) are never turned
+- Characters CP932 cannot hold (e.g. 𠮷, IVS sequences, many MJ characters; checked by the one
+  mechanism of every output, ``charset.py``) are never turned
   into a silent ``?``: each is replaced by the destination's substitution table entry, else by
   its replacement character (default 〓), and the row's ``substituted`` column says 1 and
   ``substituted_columns`` names the columns changed, so a clerk checks that row by hand.
@@ -28,25 +29,12 @@ from typing import Literal
 from contracts.guidance import ProcedureResult
 from contracts.handoff import Handoff
 from contracts.visit import Member
+from integrations import charset
 from integrations.base import DeliveryResult
 
 Encoding = Literal["cp932", "utf-8-sig"]
-DEFAULT_REPLACEMENT = (
-    "〓"  # 下駄記号 (U+3013): in CP932, and the customary mark for a missing glyph
-)
+DEFAULT_REPLACEMENT = charset.DEFAULT_REPLACEMENT
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-# The same character under the JIS X 0208 and the Microsoft mappings (〜 vs ～ …): mapped
-# without a flag, since nothing is lost.
-CP932_EQUIVALENTS: dict[str, str] = {
-    "\u301c": "\uff5e",  # WAVE DASH → FULLWIDTH TILDE
-    "\u2016": "\u2225",  # DOUBLE VERTICAL LINE → PARALLEL TO
-    "\u2212": "\uff0d",  # MINUS SIGN → FULLWIDTH HYPHEN-MINUS
-    "\u00a2": "\uffe0",  # CENT SIGN
-    "\u00a3": "\uffe1",  # POUND SIGN
-    "\u00ac": "\uffe2",  # NOT SIGN
-    "\u2014": "\u2015",  # EM DASH → HORIZONTAL BAR
-}
-
 DATA_COLUMNS: tuple[str, ...] = (
     "idempotency_key",
     "version",
@@ -151,36 +139,11 @@ def substitute_for_cp932(
 ) -> tuple[str, bool]:
     """Replace what CP932 cannot encode; return the text and whether anything was replaced.
 
-    Goes by code point, but keeps a base character with its variation selector together when
-    the table names the pair (e.g. an IVS sequence mapped to a plain ideograph).
+    The one mechanism of every output (``integrations/charset.py``): a base character and its
+    variation selector go together when the table names the pair.
     """
-    out: list[str] = []
-    changed = False
-    i = 0
-    while i < len(text):
-        pair = text[i : i + 2]
-        if len(pair) == 2 and pair in substitutions:
-            out.append(substitutions[pair])
-            changed = True
-            i += 2
-            continue
-        char = CP932_EQUIVALENTS.get(text[i], text[i])
-        try:
-            char.encode("cp932")
-            out.append(char)
-        except UnicodeEncodeError:
-            if _is_variation_selector(char):
-                pass  # the base character stays; the selector alone cannot be kept
-            else:
-                out.append(substitutions.get(char, replacement))
-            changed = True
-        i += 1
-    return "".join(out), changed
-
-
-def _is_variation_selector(char: str) -> bool:
-    code = ord(char)
-    return 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF
+    converted, outside = charset.convert(text, "cp932", substitutions, replacement)
+    return converted, bool(outside)
 
 
 def guard_formula(cell: str) -> str:

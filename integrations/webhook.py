@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import httpx
 
 from contracts.handoff import Handoff
+from contracts.workitem import WorkItemEvent
 from integrations.base import DeliveryResult, canonical_body
 
 DEFAULT_TOLERANCE_SECONDS = 300
@@ -95,7 +96,7 @@ class WebhookAdapter:
     secret: str
     timeout_seconds: float = 10.0
 
-    def deliver(self, handoff: Handoff) -> DeliveryResult:
+    def deliver(self, handoff: Handoff | WorkItemEvent) -> DeliveryResult:
         body = canonical_body(handoff)
         headers = signature_headers(self.secret, handoff.idempotency_key, body)
         try:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.backoffice import service as backoffice
 from backend.counter.models import Document, Visit
 from backend.identity.tenants.models import Tenant
 from backend.platform.access import Principal
@@ -92,6 +93,7 @@ def enqueue_handoff(
     - ``procedures`` are the guidance engine's chosen procedures (``ProcedureResult``).
     - Calling it again for the same visit makes a new version (v2, v3…) for every destination,
       with a new idempotency key: receivers treat it as a correction of the case.
+    - The back office's case (``backend.backoffice``) is opened, or brought up to date, here too.
     - Raises ``BadRequest`` (code ``handoff_invalid``) if the record does not validate.
     Returns the new outbox rows (empty when the tenant has no enabled destination).
     """
@@ -116,6 +118,7 @@ def enqueue_handoff(
     messages = outbox.enqueue(
         session, tenant_id=visit.tenant_id, topic=TOPIC, key=visit.id, payload=payload
     )
+    open_backoffice_case(session, visit, record, chosen, links)
     if not messages:
         log.warning(
             "visit %s handed off but tenant %s has no destination", visit.id, visit.tenant_id
@@ -132,6 +135,24 @@ def enqueue_handoff(
         },
     )
     return messages
+
+
+def open_backoffice_case(
+    session: Session,
+    visit: Visit,
+    record: VisitRecord,
+    procedures: list[ProcedureResult],
+    links: list[DocumentLink],
+) -> None:
+    """The back office's case for the visit, in the same transaction as the hand-off."""
+    backoffice.open_case(
+        session,
+        visit_id=visit.id,
+        tenant_id=visit.tenant_id,
+        record=record,
+        procedures=procedures,
+        documents=links,
+    )
 
 
 def fact_names_by_destination(session: Session, tenant_id: str) -> dict[str, frozenset[str]]:

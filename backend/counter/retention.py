@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.orm import Session
 
+from backend.backoffice import service as backoffice
 from backend.counter.handoff import TOPIC as HANDOFF_TOPIC
 from backend.counter.individual_number import purge_individual_numbers
 from backend.counter.models import Document, HouseholdMember, Signature, Visit
@@ -217,6 +218,7 @@ def purge_visit(
             .execution_options(synchronize_session=False)
         )
     )
+    counts["backoffice_cases"] = backoffice.purge_case(session, visit.id)
     visit.previous_address = visit.new_address = visit.household_head = None
     visit.applicant_name = visit.applicant_phone = None
     visit.facts = {}

@@ -63,15 +63,22 @@ class Permission(StrEnum):
     ADDRESS_MANAGE = "address.manage"
     OFFICE_MANAGE = "office.manage"
     AUDIT_READ = "audit.read"
+    CASE_READ = "case.read"
+    CASE_WORK = "case.work"
+    CASE_SEARCH_PERSONAL = "case.search_personal"
 
 
 P = Permission
 _CLERK = {
     P.VISIT_READ, P.VISIT_WRITE, P.GUIDANCE_USE, P.FORMS_RENDER, P.PRINT, P.QUEUE_CALL,
-    P.BOARD_READ, P.CORE_LOOKUP,
+    P.BOARD_READ, P.CORE_LOOKUP, P.CASE_READ,
 }  # fmt: skip
 # The back office checks what the counter prepared, the forms included.
-_BACK_OFFICE = {P.VISIT_READ, P.FORMS_RENDER, P.HANDOFF_READ, P.HANDOFF_ACK, P.BOARD_READ}
+# It works the cases (受付 → 入力 → 照合 → 完了, 差戻し) and may find one by name or birth date.
+_BACK_OFFICE = {
+    P.VISIT_READ, P.FORMS_RENDER, P.HANDOFF_READ, P.HANDOFF_ACK, P.BOARD_READ,
+    P.CASE_READ, P.CASE_WORK, P.CASE_SEARCH_PERSONAL,
+}  # fmt: skip
 _ADMIN = (
     _CLERK
     | _BACK_OFFICE
@@ -92,7 +99,9 @@ DEVICE_PERMISSIONS: dict[DeviceKind, frozenset[Permission]] = {
     DeviceKind.TICKET_MACHINE: frozenset({P.TICKET_ISSUE}),
     DeviceKind.TABLET: frozenset({P.TABLET_SESSION}),
     DeviceKind.AGENT: frozenset({P.AGENT_CONNECT}),
-    DeviceKind.BACK_OFFICE_SYSTEM: frozenset({P.HANDOFF_READ, P.HANDOFF_ACK}),
+    DeviceKind.BACK_OFFICE_SYSTEM: frozenset(
+        {P.HANDOFF_READ, P.HANDOFF_ACK, P.CASE_READ, P.CASE_WORK}
+    ),
 }
 
 

@@ -21,6 +21,16 @@ class DestinationConfig(BaseModel):
             "none by default: a fact not named here never leaves madoguchi"
         ),
     )
+    topics: list[str] = Field(
+        default_factory=list,
+        description="topics sent only on request, e.g. workitem (the back office's state "
+        "changes); hand-offs are always sent",
+    )
+    charset: Literal["jisx0208", "jisx0213", "cp932", "mj"] | None = Field(
+        default=None,
+        description="the characters the receiving (core) system holds; names and addresses "
+        "outside it are flagged with a substitute for the back office",
+    )
 
 
 class WebhookConfig(DestinationConfig):
@@ -35,6 +45,12 @@ class CsvConfig(DestinationConfig):
         default_factory=dict, description="character (or IVS pair) → CP932 replacement"
     )
     replacement: str = Field(default="〓", min_length=1, max_length=1)
+
+    @model_validator(mode="after")
+    def _handoffs_only(self) -> CsvConfig:
+        if self.topics:
+            raise ValueError("a CSV file holds hand-offs only: no further topics")
+        return self
 
 
 class AmqpConfig(DestinationConfig):
@@ -126,7 +142,8 @@ class DeliveryDetail(DeliveryRead):
 
 class FeedItem(BaseModel):
     cursor: int
-    handoff: dict[str, Any]
+    topic: str = Field("handoff", description="handoff, or a topic the destination asked for")
+    handoff: dict[str, Any] = Field(description="the payload; its schema field names its kind")
 
 
 class FeedPage(BaseModel):

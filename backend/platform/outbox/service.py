@@ -98,11 +98,15 @@ def enqueue(
       new version (receivers treat it as a correction), never a duplicate.
     - ``payload`` is a JSON object, or a function of the copy's ``Envelope`` returning one
       (to carry the idempotency key, version and destination inside the payload).
+    - A topic not sent ``by_default`` goes only to destinations whose ``config.topics`` name it.
     Returns the new rows (empty when the tenant has no enabled destination).
     """
     now = utcnow()
     messages = []
+    subscribed = topic_of(topic).sent_to
     for destination in enabled_destinations(session, tenant_id):
+        if not subscribed(destination.config):
+            continue
         version = _next_version(session, topic, key, destination.id)
         envelope = Envelope(
             idempotency_key(topic, key, destination.id, version), version, destination.name, now
@@ -366,7 +370,9 @@ def pull_page(
     target = pull_destination(session, tenant_id, destination_name)
     messages = feed(session, target, after, limit)
     start = target.acked_cursor if after is None else after
-    items = [FeedItem(cursor=m.feed_seq or 0, handoff=m.payload or {}) for m in messages]
+    items = [
+        FeedItem(cursor=m.feed_seq or 0, topic=m.topic, handoff=m.payload or {}) for m in messages
+    ]
     if items:
         audit.record(
             session,

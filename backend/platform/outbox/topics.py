@@ -10,6 +10,8 @@ sends messages registers its topic once, at import (e.g. ``backend/counter/hando
   purges it (the row, its key and its attempts stay); ``None``: kept until replaced.
 - ``key_is_visit`` puts the message key into the audit events' ``visit_id`` (the subject the
   audit trail is searched by).
+- ``by_default``: every enabled destination receives the topic; otherwise only destinations
+  whose ``config.topics`` name it (a receiver is never sent a payload it did not ask for).
 
 Audit events of a message are named after its topic: ``<topic>.delivered``,
 ``<topic>.replayed``.
@@ -39,6 +41,10 @@ class Topic:
     decode: Decoder = _as_is
     retention: Retention | None = None
     key_is_visit: bool = False
+    by_default: bool = True
+
+    def sent_to(self, config: dict[str, Any] | None) -> bool:
+        return self.by_default or self.name in ((config or {}).get("topics") or [])
 
     def audit_visit_id(self, key: str | None) -> str | None:
         return key if self.key_is_visit else None

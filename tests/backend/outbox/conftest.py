@@ -4,6 +4,9 @@ loopback webhook receiver that deduplicates by ``webhook-id``."""
 from __future__ import annotations
 
 import datetime as dt
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -11,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -129,3 +133,24 @@ def handoff_helpers() -> Any:
         require = staticmethod(require_service)
 
     return Helpers(record=RECORD)
+
+
+@pytest.fixture
+def live_server(committed_db: Any) -> Iterator[str]:
+    """The app served over HTTP on a free port, on the committed database (for Chromium)."""
+    from backend.app import create_app
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port,
+                                           log_level="warning"))  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

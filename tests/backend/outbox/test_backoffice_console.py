@@ -7,39 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 
 from backend.counter.models import Document
 from backend.platform.db import session_scope
 from backend.platform.outbox import delivery
 from backend.seed import DEMO_PASSWORD
-
-
-@pytest.fixture
-def live_server(committed_db: Any) -> Iterator[str]:
-    from backend.app import create_app
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port,
-                                           log_level="warning"))  # fmt: skip
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 @pytest.mark.browser
@@ -71,7 +46,7 @@ def test_back_office_sees_the_case_its_document_and_delivery_states(
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         page = browser.new_page()
-        page.goto(f"{live_server}/backoffice/")
+        page.goto(f"{live_server}/backoffice/deliveries.html")
         page.fill("input[name=username]", "backoffice")
         page.fill("input[name=password]", DEMO_PASSWORD)
         page.click("#login button[type=submit]")
