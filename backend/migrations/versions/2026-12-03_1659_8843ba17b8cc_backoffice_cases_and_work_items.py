@@ -1,7 +1,7 @@
 """backoffice cases and work items
 
 Revision ID: 8843ba17b8cc
-Revises: a7c3e5b19d42
+Revises: d59d5bc9ce31
 Create Date: 2026-12-03 16:59:52.582069+00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import backend.platform.db
 
 revision: str = "8843ba17b8cc"
-down_revision: str | None = "a7c3e5b19d42"
+down_revision: str | None = "d59d5bc9ce31"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
