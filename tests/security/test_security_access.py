@@ -200,8 +200,9 @@ def test_permission_tables_in_the_doc_match_the_code(client: TestClient) -> None
     assert "| `GET /api/v1/audit/verify` | `audit.read` |" in document
 
 
-# Checked outside a route's ``require``: the agents' WebSocket handshake.
-OUTSIDE_ROUTES = {access.Permission.AGENT_CONNECT}
+# Checked outside a route's ``require``: the agents' WebSocket handshake, and the case search
+# when it is asked by name or birth date (the same route serves a search by 受付番号 to clerks).
+OUTSIDE_ROUTES = {access.Permission.AGENT_CONNECT, access.Permission.CASE_SEARCH_PERSONAL}
 
 
 def test_every_granted_permission_guards_a_route(client: TestClient) -> None:
