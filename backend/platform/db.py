@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
@@ -186,7 +186,9 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
         state.statement = state.statement.options(_NO_TENANT_CRITERIA)
         return
     state.statement = state.statement.options(_TENANT_CRITERIA)
-    state.parameters = {**(state.parameters or {}), TENANT_PARAMETER: tenant_id}
+    given = state.parameters or {}
+    assert isinstance(given, Mapping), "a SELECT takes one set of parameters"
+    state.parameters = {**given, TENANT_PARAMETER: tenant_id}
 
 
 @event.listens_for(Session, "before_flush")
