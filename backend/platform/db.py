@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
@@ -25,6 +25,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    bindparam,
     create_engine,
     event,
 )
@@ -158,6 +159,21 @@ def set_session_tenant(session: Session, tenant_id: str | None) -> None:
     session.info["tenant_id"] = tenant_id
 
 
+TENANT_PARAMETER = "scope_tenant_id"
+# Built once: the session's tenant travels as a bound parameter of the statement, so the
+# criteria is the same object for every tenant and every request. A lambda that closed over
+# the tenant id was re-analysed and its value extracted on every statement (≈40 % of a simple
+# SELECT's CPU, issue 17); this way a scoped SELECT costs little more than an unscoped one.
+# (The name is spelt out in the lambda: SQLAlchemy would track a global as a variable.)
+_TENANT_CRITERIA = with_loader_criteria(
+    TenantOwned, lambda cls: cls.tenant_id == bindparam("scope_tenant_id"), include_aliases=True
+)
+# Fail closed: a request session must know its tenant before it reads tenant data.
+_NO_TENANT_CRITERIA = with_loader_criteria(
+    TenantOwned, lambda cls: cls.tenant_id.is_(None), include_aliases=True
+)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _scope_to_tenant(state: ORMExecuteState) -> None:
     if not state.is_select or state.execution_options.get("unscoped", False):
@@ -167,18 +183,12 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
         return
     tenant_id = info.get("tenant_id")
     if tenant_id is None:
-        # Fail closed: a request session must know its tenant before it reads tenant data.
-        state.statement = state.statement.options(
-            with_loader_criteria(
-                TenantOwned, lambda cls: cls.tenant_id.is_(None), include_aliases=True
-            )
-        )
+        state.statement = state.statement.options(_NO_TENANT_CRITERIA)
         return
-    state.statement = state.statement.options(
-        with_loader_criteria(
-            TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True
-        )
-    )
+    state.statement = state.statement.options(_TENANT_CRITERIA)
+    given = state.parameters or {}
+    assert isinstance(given, Mapping), "a SELECT takes one set of parameters"
+    state.parameters = {**given, TENANT_PARAMETER: tenant_id}
 
 
 @event.listens_for(Session, "before_flush")

@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from backend.counter.models import Document, Signature
 from backend.identity.devices.models import Device
@@ -55,6 +55,32 @@ def test_a_second_tenants_rows_are_invisible(db: Session) -> None:
     # joins and relationship loads are filtered too
     joined = db.scalars(select(VisitEvent).join(Visit, Visit.id == VisitEvent.visit_id)).all()
     assert {e.visit_id for e in joined} == {mine.id}
+
+
+def test_one_cached_statement_serves_each_tenant_its_own_rows(db: Session) -> None:
+    """The tenant is a bound parameter of a statement compiled once (issue 17): switching the
+    session's tenant must switch the rows, in plain selects and relationship loads alike."""
+    first = _tenant(db, "991007", "窓口デモ市")
+    second = _tenant(db, "991015", "隣デモ町")
+    mine = _visit_with_member(db, first, "試験　一郎")
+    theirs = _visit_with_member(db, second, "試験　二郎")
+    # A row of the second tenant pointing at the first's visit: only a filtered load hides it.
+    db.add(HouseholdMember(tenant_id=second.id, visit_id=mine.id, name="試験　三郎"))
+    db.flush()
+    for tenant, visit, names in (
+        (first, mine, ["試験　一郎"]),
+        (second, theirs, ["試験　二郎"]),
+        (first, mine, ["試験　一郎"]),
+    ):
+        db.expunge_all()
+        db.info.update(unscoped=False, tenant_id=tenant.id)
+        assert [v.id for v in db.scalars(select(Visit))] == [visit.id]
+        for load in (selectinload, joinedload):
+            db.expunge_all()
+            loaded = db.scalars(select(Visit).options(load(Visit.members))).unique().one()
+            assert [m.name for m in loaded.members] == names
+        members = select(HouseholdMember.visit_id).scalar_subquery()
+        assert db.scalars(select(Visit.id).where(Visit.id.in_(members))).all() == [visit.id]
 
 
 def test_a_session_without_tenant_sees_no_tenant_rows(db: Session) -> None:

@@ -51,6 +51,11 @@ def new_pairing_code() -> str:
     return f"{raw[:4]}-{raw[4:]}"
 
 
+DEVICE_SEEN_STEP = dt.timedelta(seconds=2)
+"""A device's ``last_seen_at`` is written at most this often: the tablet's every-second poll
+then writes every other time, well inside its 10-second presence window."""
+
+
 def device_by_token(session: Session, token: str) -> Device | None:
     """The active device holding ``token`` (its last-seen time updated), or None.
 
@@ -63,7 +68,10 @@ def device_by_token(session: Session, token: str) -> Device | None:
         .execution_options(unscoped=True)
     ).one_or_none()
     if device is not None:
-        device.last_seen_at = utcnow()
+        now = utcnow()
+        seen = device.last_seen_at
+        if seen is None or now - seen >= DEVICE_SEEN_STEP:
+            device.last_seen_at = now
     return device
 
 
