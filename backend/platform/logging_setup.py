@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import logging.config
 import re
+import sys
 from typing import Any
 
 from backend.platform.settings import Settings, get_settings
@@ -111,6 +112,23 @@ def _path_only(record: logging.LogRecord) -> None:
         record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
 
 
+class CurrentStderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a record is emitted, not when logging was set
+    up: a command run inside another program (a test's CliRunner) swaps stderr for a buffer it
+    closes afterwards, while background threads (websockets, the notifier) keep logging."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def logging_config(level: str = "INFO") -> dict[str, Any]:
     """One stderr handler with the filter; uvicorn's loggers propagate to it (``log_config``
     of ``uvicorn.run``, so worker processes configure themselves the same way)."""
@@ -121,10 +139,9 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
         "formatters": {"plain": {"format": FORMAT}},
         "handlers": {
             "stderr": {
-                "class": "logging.StreamHandler",
+                "class": "backend.platform.logging_setup.CurrentStderrHandler",
                 "formatter": "plain",
                 "filters": ["mask"],
-                "stream": "ext://sys.stderr",
             }
         },
         "root": {"handlers": ["stderr"], "level": level.upper()},
