@@ -21,4 +21,7 @@ echo "[test] mypy"
 echo "[test] pytest"
 # In parallel, one worker per core (pytest-xdist); the card-reader and browser tests stay on one
 # worker (tests/conftest.py groups them). MADOGUCHI_TEST_WORKERS=0 runs everything in one process.
-exec .venv/bin/pytest -n "${MADOGUCHI_TEST_WORKERS:-auto}" --dist loadgroup "$@"
+# --tb=native: pytest's own traceback formatting re-parses sources with `ast`, which on CPython
+# 3.11.7 can fail with "AST constructor recursion depth mismatch" and take the worker down
+# (pytest-dev/pytest#10874, python/cpython#106905).
+exec .venv/bin/pytest -n "${MADOGUCHI_TEST_WORKERS:-auto}" --dist loadgroup --tb=native "$@"
