@@ -8,6 +8,7 @@ from backend.identity.security_models import IndividualNumber, OidcLogin, OidcPr
 from backend.identity.staff.models import StaffAccount, StaffSession
 from backend.identity.tenants.models import Counter, Office, Tenant
 from backend.identity.throttle import LoginFailure
+from backend.journey.models import BaselineSurvey
 from backend.platform.agentlink.models import AgentJob, AgentLink, AgentPin
 from backend.platform.audit.models import AuditEvent
 from backend.platform.db import Base
@@ -21,6 +22,7 @@ __all__ = [
     "AreaListRow",
     "AuditEvent",
     "Base",
+    "BaselineSurvey",
     "CatalogFork",
     "CatalogVersion",
     "Counter",
