@@ -45,6 +45,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "backend.identity.staff.router",
     "backend.guidance.sharing_router",
     "backend.queue.setup_router",
+    "backend.journey.router",
 )
 
 

@@ -63,6 +63,8 @@ class Permission(StrEnum):
     ADDRESS_MANAGE = "address.manage"
     OFFICE_MANAGE = "office.manage"
     AUDIT_READ = "audit.read"
+    # The 窓口利用体験調査 report (no personal data: figures) and its baseline surveys.
+    JOURNEY_REPORT = "journey.report"
 
 
 P = Permission
@@ -76,7 +78,7 @@ _ADMIN = (
     _CLERK
     | _BACK_OFFICE
     | {P.OUTBOX_REPLAY, P.INTEGRATION_MANAGE, P.CATALOG_MANAGE, P.DEVICE_MANAGE, P.STAFF_MANAGE,
-       P.AUDIT_READ, P.ADDRESS_MANAGE, P.OFFICE_MANAGE}
+       P.AUDIT_READ, P.ADDRESS_MANAGE, P.OFFICE_MANAGE, P.JOURNEY_REPORT}
 )  # fmt: skip
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
