@@ -84,7 +84,7 @@ def one_visit(
     closed = opened + dt.timedelta(minutes=service_median * rng.lognormvariate(0, 0.35))
     first_counter = rng.choice(office.counter_ids)
     visit_id = new_id()
-    visit = {
+    visit: dict[str, Any] = {
         "id": visit_id,
         "tenant_id": office.tenant_id,
         "office_id": office.office_id,

@@ -33,7 +33,7 @@ def day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return first, after
 
 
-def _seconds_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[float]:
+def _seconds_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[Any]:
     if dialect == "postgresql":
         return func.extract("epoch", later - earlier)
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
@@ -52,6 +52,8 @@ def per_visit_query(dialect: str, tenant_id: str, start: dt.datetime, end: dt.da
     issued, called = _first("ticket.issued"), _first("ticket.called")
     opened, closed = _first("visit.opened"), _first("visit.closed")
     stored = VisitEvent.kind == "document.stored"
+    # Only the events that name a counter are read as JSON (a JSON read per row is the cost).
+    moves = VisitEvent.kind.in_(("ticket.called", "visit.opened", "visit.transferred"))
     prefilled = cast(VisitEvent.data["prefilled_fields"].as_string(), Integer)
     typed = (VisitEvent.kind == "member.added") & (
         VisitEvent.data["source"].as_string() == literal("staff")
@@ -63,7 +65,9 @@ def per_visit_query(dialect: str, tenant_id: str, start: dt.datetime, end: dt.da
             Visit.created_at,
             _seconds_between(dialect, called, issued).label("wait"),
             _seconds_between(dialect, closed, opened).label("service"),
-            func.count(distinct(VisitEvent.data["counter_id"].as_string())).label("counters"),
+            func.count(distinct(case((moves, VisitEvent.data["counter_id"].as_string())))).label(
+                "counters"
+            ),
             _count(stored).label("forms"),
             func.coalesce(func.sum(case((stored, prefilled), else_=0)), 0).label("prefilled"),
             _count(VisitEvent.kind == "card.read").label("cards"),
@@ -78,40 +82,34 @@ def per_visit_query(dialect: str, tenant_id: str, start: dt.datetime, end: dt.da
     )
 
 
+COUNTED = ("visits", "counters", "forms", "prefilled", "cards", "typed", "signatures", "handed_off")
+
+
 @dataclass
 class Group:
     """The per-visit rows of one group (an event, a counter, an hour…), added up."""
 
     waits: list[float] = field(default_factory=list)
     services: list[float] = field(default_factory=list)
-    visits: int = 0
-    counters: int = 0
-    forms: int = 0
-    prefilled: int = 0
-    cards: int = 0
-    typed: int = 0
-    signatures: int = 0
-    handed_off: int = 0
+    sums: list[int] = field(default_factory=lambda: [0] * len(COUNTED))
 
-    def add(self, row: Any) -> None:
-        self.visits += 1
-        if row.wait is not None:
-            self.waits.append(float(row.wait))
-        if row.service is not None:
-            self.services.append(float(row.service))
-        self.counters += row.counters or 0
-        self.forms += row.forms or 0
-        self.prefilled += row.prefilled or 0
-        self.cards += row.cards or 0
-        self.typed += row.typed or 0
-        self.signatures += row.signatures or 0
-        self.handed_off += row.handed_off or 0
+    def add(self, wait: float | None, service: float | None, counts: tuple[int, ...]) -> None:
+        if wait is not None:
+            self.waits.append(wait)
+        if service is not None:
+            self.services.append(service)
+        self.sums = [total + count for total, count in zip(self.sums, counts, strict=True)]
+
+    @property
+    def visits(self) -> int:
+        return self.sums[0]
 
     def _per_visit(self, total: int) -> float | None:
         return total / self.visits if self.visits else None
 
     def figures(self) -> dict[str, Any]:
         waits, services = sorted(self.waits), sorted(self.services)
+        _, counters, forms, prefilled, cards, typed, signatures, handed_off = self.sums
         return {
             "visits": self.visits,
             "wait_minutes": {
@@ -122,14 +120,14 @@ class Group:
                 "median": minutes(percentile(services, 0.5)),
                 "p90": minutes(percentile(services, 0.9)),
             },
-            "counters_per_visit": rounded(self._per_visit(self.counters)),
-            "forms": self.forms,
-            "fields_prefilled": self.prefilled,
-            "fields_prefilled_per_visit": rounded(self._per_visit(self.prefilled)),
-            "cards_read": self.cards,
-            "members_typed": self.typed,
-            "signatures": self.signatures,
-            "handed_off": self.handed_off,
+            "counters_per_visit": rounded(self._per_visit(counters)),
+            "forms": forms,
+            "fields_prefilled": prefilled,
+            "fields_prefilled_per_visit": rounded(self._per_visit(prefilled)),
+            "cards_read": cards,
+            "members_typed": typed,
+            "signatures": signatures,
+            "handed_off": handed_off,
         }
 
 
@@ -142,16 +140,20 @@ def live_figures(session: Session, tenant_id: str, start: dt.date, end: dt.date)
     by_hour: dict[int, Group] = defaultdict(Group)
     by_day: dict[dt.date, Group] = defaultdict(Group)
     total = Group()
-    for row in session.execute(per_visit_query(dialect, tenant_id, first, after)):
-        local = row.created_at.astimezone(TOKYO)
+    rows = session.execute(per_visit_query(dialect, tenant_id, first, after)).tuples()
+    for event, counter_id, created_at, wait, service, *counted in rows:
+        local = created_at.astimezone(TOKYO)
+        counts = (1, *(int(value or 0) for value in counted))
+        wait = None if wait is None else float(wait)
+        service = None if service is None else float(service)
         for group in (
             total,
-            by_event[row.event or "unknown"],
-            by_counter[row.counter_id or "none"],
+            by_event[event or "unknown"],
+            by_counter[counter_id or "none"],
             by_hour[local.hour],
             by_day[local.date()],
         ):
-            group.add(row)
+            group.add(wait, service, counts)
     return {
         "total": total.figures(),
         "events": {event: group.figures() for event, group in sorted(by_event.items())},

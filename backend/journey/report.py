@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from backend.identity.tenants.models import Tenant
 from backend.journey.baseline import baseline_figures, list_surveys
-from backend.journey.figures import event_label, rounded
+from backend.journey.figures import EVENTS, event_label, rounded
 from backend.journey.live import live_figures
 from backend.platform.errors import NotFound
 
@@ -59,12 +59,17 @@ def change(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _event_order(event: str) -> tuple[int, str]:
+    """転入 first, as the catalogs list the life events; unknown codes last."""
+    return (EVENTS.index(event) if event in EVENTS else len(EVENTS), event)
+
+
 def build_report(session: Session, tenant: Tenant, start: dt.date, end: dt.date) -> dict[str, Any]:
     session.info["tenant_id"] = tenant.id
     live = live_figures(session, tenant.id, start, end)
     baselines = baseline_figures(list_surveys(session, tenant.id))
     events: dict[str, Any] = {}
-    for event in sorted(set(live["events"]) | set(baselines)):
+    for event in sorted(set(live["events"]) | set(baselines), key=_event_order):
         figures = live["events"].get(event) or {"visits": 0}
         entry = {"label_ja": event_label(event), "label_en": event_label(event, "en"), **figures}
         if event in baselines:

@@ -89,11 +89,16 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URL of ``live_server``'s SQLite database (for commands run beside the server)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}"
+
+
+@pytest.fixture(scope="session")
+def live_server(live_database: str) -> Iterator[str]:
     """Base URL of a running backend on its own migrated + seeded SQLite database."""
-    path = tmp_path_factory.mktemp("live") / "live.db"
     try:
-        process, base_url = start_server(f"sqlite:///{path}")
+        process, base_url = start_server(live_database)
     except (RuntimeError, subprocess.CalledProcessError) as exc:
         require_service(False, f"the backend server could not start: {exc}")
         raise
