@@ -96,19 +96,22 @@ def slowest_procedures(report: dict[str, Any], lang: str = "ja") -> Chart:
 
 
 def writing_avoided(report: dict[str, Any], lang: str = "ja") -> Chart:
+    """Fields printed for the resident per visit; beside it, where surveyed, the fields the
+    old counter had them write by hand (two bars, not stacked: they are not a sum)."""
     t = TEXT[lang]
-    bars = tuple(
-        (
-            event_label(event, lang),
-            (
-                _num(entry.get("baseline", {}).get("fields_handwritten_per_visit")),
-                _num(entry.get("fields_prefilled_per_visit")),
-            ),
-        )
-        for event, entry in report["events"].items()
-        if entry.get("visits")
+    bars: list[tuple[str, tuple[float, ...]]] = []
+    for event, entry in report["events"].items():
+        label = event_label(event, lang)
+        before = entry.get("baseline", {}).get("fields_handwritten_per_visit")
+        if before is not None:
+            bars.append((f"{label}・{t['handwritten']}", (_num(before), 0.0)))
+        if entry.get("visits"):
+            bars.append(
+                (f"{label}・{t['prefilled']}", (0.0, _num(entry.get("fields_prefilled_per_visit"))))
+            )
+    return Chart(
+        "writing-avoided", t["writing"], (t["handwritten"], t["prefilled"]), tuple(bars), ""
     )
-    return Chart("writing-avoided", t["writing"], (t["handwritten"], t["prefilled"]), bars, "")
 
 
 def all_charts(report: dict[str, Any], lang: str = "ja") -> list[Chart]:
@@ -121,6 +124,12 @@ def all_charts(report: dict[str, Any], lang: str = "ja") -> list[Chart]:
         slowest_procedures(report, lang),
         writing_avoided(report, lang),
     ]
+
+
+def value_label(values: tuple[float, ...]) -> str:
+    """ "42.5 + 28.5" for stacked segments; an empty segment is not written."""
+    shown = [f"{v:g}" for v in values if v] or ["0"]
+    return " + ".join(shown)
 
 
 def _scale(chart: Chart) -> float:
@@ -156,7 +165,7 @@ def svg(chart: Chart) -> str:
                 f"{value:g}{escape(chart.unit)}</title></rect>"
             )
             x += w
-        total = " + ".join(f"{v:g}" for v in values)
+        total = value_label(values)
         parts.append(
             f'<text x="{x + 6:.1f}" y="{y + BAR - 6}" font-size="13">'
             f"{escape(total)}{escape(chart.unit)}</text>"

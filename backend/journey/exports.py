@@ -18,7 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
-from backend.journey.charts import COLOURS, Chart, all_charts
+from backend.journey.charts import COLOURS, Chart, all_charts, value_label
 from forms.fonts import registered_font
 from integrations.csv_rpa import guard_formula
 
@@ -90,7 +90,7 @@ class ChartFlowable(Flowable):
                 fill = colors.HexColor(COLOURS[index % len(COLOURS)])
                 drawing.add(Rect(x, y, w, 4.5 * mm, fillColor=fill, strokeColor=None))
                 x += w
-            text = " + ".join(f"{v:g}" for v in values) + self.chart.unit
+            text = value_label(values) + self.chart.unit
             drawing.add(String(x + 4, y + 3, text, fontName=self.font, fontSize=8))
         drawing.drawOn(self.canv, 0, 0)
 

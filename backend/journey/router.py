@@ -12,6 +12,7 @@ from backend.identity.tenants.models import Tenant
 from backend.journey import baseline, charts, exports
 from backend.journey.report import build_report
 from backend.journey.schemas import ImportResult, SurveyRead, SurveyWrite
+from backend.journey.supervisor import supervisor_view
 from backend.platform.access import Permission, Principal, require
 from backend.platform.deps import SessionDep
 from backend.platform.errors import ValidationFailed
@@ -121,3 +122,16 @@ def import_surveys(body: SurveyImport, principal: Manager, session: SessionDep) 
 def delete_survey(survey_id: str, principal: Manager, session: SessionDep) -> Response:
     baseline.delete_survey(session, survey_id)
     return Response(status_code=204)
+
+
+# --- the supervisor's view ----------------------------------------------------------------
+
+
+@router.get("/supervisor")
+def supervisor(
+    principal: Manager,
+    session: SessionDep,
+    threshold: Annotated[float, Query(gt=0, le=600, description="alert above (minutes)")] = 30,
+) -> Any:
+    """Queues' waiting count and longest wait, counters' state and current service time."""
+    return supervisor_view(session, threshold)

@@ -21,6 +21,9 @@
       importTitle: "表計算ソフトから取り込む（CSV）", import: "取り込む", remove: "削除", saved: "記録しました",
       imported: "件の調査を取り込みました", confirmDelete: "この調査を削除しますか？", deleted: "削除しました",
       importHelp: "列: survey, event, persona, surveyed_on, counter, wait_minutes, service_minutes, forms_written, fields_handwritten, floor_changes, notes（1行が1つの窓口、survey が同じ行が1回の調査）",
+      supervisorTab: "いまの窓口", threshold: "待ち時間がこれを超えたら知らせる（分）", queue: "番号札",
+      waiting: "待っている人", longestWait: "最長の待ち（分）", state: "状態", serviceNow: "いまの手続き（分）",
+      states: { serving: "対応中", open: "受付中", closed: "休止" }, alert: "{queue} の待ち時間が {minutes} 分を超えています",
       forbidden: "この画面は管理者だけが使えます。", loginFailed: "ログインできませんでした",
       events: { "moving-in": "転入", "moving-out": "転出", "moving-within": "転居", birth: "出生", death: "死亡", marriage: "婚姻", divorce: "離婚", "household-change": "世帯変更", certificate: "証明書" },
     },
@@ -40,6 +43,9 @@
       importTitle: "Import from a spreadsheet (CSV)", import: "Import", remove: "Delete", saved: "Saved",
       imported: "survey(s) imported", confirmDelete: "Delete this survey?", deleted: "Deleted",
       importHelp: "Columns: survey, event, persona, surveyed_on, counter, wait_minutes, service_minutes, forms_written, fields_handwritten, floor_changes, notes (one line per counter; lines with the same survey form one survey)",
+      supervisorTab: "Right now", threshold: "Alert when a wait passes (minutes)", queue: "Queue",
+      waiting: "Waiting", longestWait: "Longest wait (min)", state: "State", serviceNow: "Current service (min)",
+      states: { serving: "Serving", open: "Open", closed: "Closed" }, alert: "{queue}: a wait has passed {minutes} min",
       forbidden: "Only administrators can use this screen.", loginFailed: "Could not log in",
       events: { "moving-in": "Moving in", "moving-out": "Moving out", "moving-within": "Moving within", birth: "Birth", death: "Death", marriage: "Marriage", divorce: "Divorce", "household-change": "Household change", certificate: "Certificates" },
     },
@@ -220,6 +226,37 @@
     } catch (e) { say(e.message, true); }
   }
 
+  // --- the supervisor's view (refreshed every 15 s while shown) -----------------------------
+
+  let supervisorTimer = null;
+
+  async function showSupervisor() {
+    clearTimeout(supervisorTimer);
+    if (state.tab !== "supervisor" || $("console").hidden) return;
+    const threshold = $("threshold").value || "30";
+    try {
+      const view = await api("GET", `/api/v1/journey/supervisor?threshold=${encodeURIComponent(threshold)}`);
+      const name = (q) => (state.lang === "en" ? q.name_en : q.name_ja);
+      $("queue-table").tBodies[0].replaceChildren(...view.queues.map((q) => {
+        const row = document.createElement("tr");
+        cell(row, `${q.prefix} ${name(q)}`);
+        cell(row, String(q.waiting));
+        cell(row, num(q.longest_wait_minutes), q.alert ? "worse" : "");
+        return row;
+      }));
+      $("counter-table").tBodies[0].replaceChildren(...view.counters.map((c) => {
+        const row = document.createElement("tr");
+        cell(row, c.name);
+        cell(row, t("states")[c.state] || c.state);
+        cell(row, num(c.service_minutes));
+        return row;
+      }));
+      $("alerts").textContent = view.queues.filter((q) => q.alert)
+        .map((q) => t("alert").replace("{queue}", name(q)).replace("{minutes}", view.threshold_minutes)).join(" / ");
+    } catch (e) { say(e.message, true); }
+    supervisorTimer = setTimeout(showSupervisor, 15000);
+  }
+
   // --- tabs, login --------------------------------------------------------------------------
 
   function selectTab(name) {
@@ -229,7 +266,7 @@
       tab.setAttribute("aria-selected", String(selected));
       $(tab.getAttribute("aria-controls")).hidden = !selected;
     }
-    if (name === "report") showReport(); else showSurveys();
+    if (name === "report") showReport(); else if (name === "surveys") showSurveys(); else showSupervisor();
   }
 
   function showLogin() {
@@ -281,6 +318,9 @@
     $("survey-form").addEventListener("submit", saveSurvey);
     $("add-stop").addEventListener("click", addStop);
     $("import-form").addEventListener("submit", importSurveys);
+    $("threshold").value = localStorage.getItem("report.threshold") || "30";
+    $("threshold").addEventListener("change", () => { localStorage.setItem("report.threshold", $("threshold").value); showSupervisor(); });
+    $("threshold-form").addEventListener("submit", (event) => { event.preventDefault(); showSupervisor(); });
     for (const tab of document.querySelectorAll("[role=tab]")) tab.addEventListener("click", () => selectTab(tab.id.slice(2)));
     try {
       const me = await fetch("/api/v1/auth/me", { headers: { Accept: "application/json" } });
