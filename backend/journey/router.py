@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from backend.identity.tenants.models import Tenant
 from backend.journey import baseline, charts, exports
+from backend.journey.live import TOKYO
 from backend.journey.report import build_report
 from backend.journey.schemas import ImportResult, SurveyRead, SurveyWrite
 from backend.journey.supervisor import supervisor_view
@@ -25,7 +26,7 @@ MAX_DAYS = 3660
 
 
 def _period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
-    end = end or dt.date.today()
+    end = end or dt.datetime.now(TOKYO).date()
     start = start or end - dt.timedelta(days=29)
     if end < start or (end - start).days > MAX_DAYS:
         raise ValidationFailed("期間を確認してください（開始日は終了日以前、10年以内）。")
