@@ -48,6 +48,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "backend.guidance.editing_router",
     "backend.queue.setup_router",
     "backend.layouts.router",
+    "backend.journey.router",
 )
 
 

@@ -34,6 +34,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hardware.agent.cli",
     "backend.identity.cli",
     "backend.addresses.cli",
+    "backend.journey.cli",
 )
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import uvicorn
 
 from backend import worker
+from backend.journey.history import seed_history
 from backend.platform import migrate
 from backend.platform.db import get_engine, session_scope
 from backend.platform.settings import Settings
@@ -38,15 +39,20 @@ SCREENS = (
     ("発券機 / Ticket machine", "/ticket/"),
     ("呼出表示 / Display board", "/display/"),
     ("バックオフィス / Back office", "/backoffice/"),
+    ("窓口利用体験調査 / Journey report", "/report/"),
     ("API (OpenAPI)", "/openapi.json"),
     ("Health", "/healthz"),
 )
 
 
+DEMO_HISTORY_DAYS = 21  # three weeks of synthetic visits: the journey report shows at once
+
+
 def prepare_database() -> None:
     migrate.upgrade(get_engine())
     with session_scope(unscoped=True) as session:
-        seed_demo(session)
+        tenant = seed_demo(session)
+        seed_history(session, tenant.id, DEMO_HISTORY_DAYS)
 
 
 def start_devices(stop: threading.Event) -> list[str]:

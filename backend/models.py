@@ -9,6 +9,7 @@ from backend.identity.security_models import IndividualNumber, OidcLogin, OidcPr
 from backend.identity.staff.models import StaffAccount, StaffSession
 from backend.identity.tenants.models import Counter, Office, Tenant
 from backend.identity.throttle import LoginFailure
+from backend.journey.models import BaselineSurvey
 from backend.layouts.models import FormLayoutVersion
 from backend.platform.agentlink.models import AgentJob, AgentLink, AgentPin
 from backend.platform.audit.models import AuditEvent
@@ -23,6 +24,7 @@ __all__ = [
     "AreaListRow",
     "AuditEvent",
     "Base",
+    "BaselineSurvey",
     "Case",
     "CatalogFork",
     "CatalogVersion",

@@ -126,8 +126,13 @@ def register(app: typer.Typer) -> None:
         typer.echo("database at head")
 
     @app.command("seed")
-    def seed() -> None:
+    def seed(
+        history_days: int = typer.Option(
+            0, "--history-days", min=0, max=3660, help="add N past days of synthetic visits"
+        ),
+    ) -> None:
         """Create the fictional demo municipality, its counters, queues and staff."""
+        from backend.journey.history import seed_history
         from backend.platform.db import session_scope
         from backend.seed import seed_demo
 
@@ -135,6 +140,9 @@ def register(app: typer.Typer) -> None:
         with session_scope(unscoped=True) as session:
             tenant = seed_demo(session)
             typer.echo(f"seeded {tenant.code} {tenant.name}")
+            if history_days:
+                added = seed_history(session, tenant.id, history_days)
+                typer.echo(f"history: {added} visits over the last {history_days} days")
 
     @app.command("serve")
     def serve(

@@ -66,6 +66,8 @@ class Permission(StrEnum):
     CASE_READ = "case.read"
     CASE_WORK = "case.work"
     CASE_SEARCH_PERSONAL = "case.search_personal"
+    # The 窓口利用体験調査 report (no personal data: figures) and its baseline surveys.
+    JOURNEY_REPORT = "journey.report"
 
 
 P = Permission
@@ -83,7 +85,7 @@ _ADMIN = (
     _CLERK
     | _BACK_OFFICE
     | {P.OUTBOX_REPLAY, P.INTEGRATION_MANAGE, P.CATALOG_MANAGE, P.DEVICE_MANAGE, P.STAFF_MANAGE,
-       P.AUDIT_READ, P.ADDRESS_MANAGE, P.OFFICE_MANAGE}
+       P.AUDIT_READ, P.ADDRESS_MANAGE, P.OFFICE_MANAGE, P.JOURNEY_REPORT}
 )  # fmt: skip
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -109,6 +109,12 @@ def live_server(live_system: tuple[str, str]) -> str:
 
 
 @pytest.fixture(scope="session")
+def live_database(live_system: tuple[str, str]) -> str:
+    """The URL of the running backend's database (for commands run beside the server)."""
+    return live_system[1]
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     require_service(
         shutil.which(CHROMIUM) is not None or Path(CHROMIUM).exists(),
