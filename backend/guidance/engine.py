@@ -4,9 +4,10 @@ Pure and deterministic: the same visit, catalog and answers always give the same
 
 Three ideas keep the interview short (docs/guidance.md, "質問の選び方"):
 
-- **The event implies facts** (``_imply``): in a death visit exactly the members marked deceased
-  died; in a birth visit the newborn is the child born; in a move every member moves unless
-  marked otherwise. Nothing the event answers is asked.
+- **The event and the record imply facts** (``implied.py``): in a death visit exactly the members
+  marked deceased died; in a birth visit the newborn is the child born; in a move every member
+  moves unless marked otherwise; an address abroad answers 国外転出・国外からの転入; a 新世帯主
+  answers whether the head changes. Nothing the visit answers is asked.
 - **A question is asked only when an answer changes the guidance**: for each fact still open,
   the engine tries every answer (``CompiledCatalog.probes``) on the procedures that read it and
   keeps the question only when one answer adds, removes or changes a procedure (for whom, what
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,18 +33,12 @@ from backend.guidance.conditions import (
     HouseholdView,
     MemberView,
     Probe,
-    prefecture_changed,
     school_grade,
 )
+from backend.guidance.implied import IMPLYING, imply_from_facts, imply_household, imply_members
 from contracts import GuidanceResult, Member, QuestionResult, VisitRecord
 
-MOVES = frozenset({"moving-in", "moving-out", "moving-within"})
 HOUSEHOLD = -1  # the target of a rule without a member condition
-# per event, the facts from which _imply derives other members' values
-IMPLYING: dict[str, frozenset[str]] = {
-    "death": frozenset({"deceased", "concerned"}),
-    "birth": frozenset({"concerned", AGE_FACT}),
-}
 NOTHING: frozenset[str] = frozenset()
 UNRESOLVED_NOTE = "要確認（わからない）: "
 
@@ -106,20 +100,9 @@ def _normalised_facts(facts: Mapping[str, FactValue]) -> dict[str, FactValue]:
     return result
 
 
-# 東京都, 北海道, 京都府・大阪府 and the 43 県 (two or three characters before 県).
-_PREFECTURE = re.compile(r"^\s*(?:東京都|北海道|京都府|大阪府|[^\s\d]{2,3}県)")
-
-
-def _names_a_prefecture(address: str | None) -> bool:
-    return bool(address and _PREFECTURE.match(address))
-
-
 def build_view(visit: VisitRecord, catalog: CompiledCatalog) -> HouseholdView:
     facts = _normalised_facts(visit.facts)
-    if facts.get("prefecture_changed") is None:
-        facts["prefecture_changed"] = prefecture_changed(visit.previous_address, visit.new_address)
-    if facts.get("from_abroad") is None and _names_a_prefecture(visit.previous_address):
-        facts["from_abroad"] = False  # the previous address is in Japan: not from abroad
+    imply_household(visit, facts)
     names = set(MEMBER_FIELDS) | catalog.member_facts
     members = []
     for index, member in enumerate(visit.members):
@@ -129,7 +112,7 @@ def build_view(visit: VisitRecord, catalog: CompiledCatalog) -> HouseholdView:
         nationality = values.get("nationality")
         values["foreign"] = None if nationality is None else nationality != "JP"
         members.append(view)
-    _imply(visit.event, members, visit.event_date)
+    imply_members(visit.event, members, visit.event_date, _with_birth_date)
     for member, view in zip(visit.members, members, strict=True):
         view.label = _member_label(member, view.age)
     return HouseholdView(
@@ -139,45 +122,6 @@ def build_view(visit: VisitRecord, catalog: CompiledCatalog) -> HouseholdView:
         members=members,
         day=visit.event_date,
     )
-
-
-def _imply(event: str, members: list[MemberView], day: dt.date) -> None:
-    """Fill in what the event itself answers; only unknown values are ever filled."""
-    if event == "death":
-        for member in members:
-            if member.values.get("deceased") is None and member.values.get("concerned") is True:
-                member.values["deceased"] = True
-        unknown = [m for m in members if m.values.get("deceased") is None]
-        if len(unknown) == 1 and not any(m.values.get("deceased") for m in members):
-            unknown[0].values["deceased"] = True  # everyone else is marked alive: it is them
-        _only_the_marked(members, "deceased")
-        for member in members:
-            if member.values.get("concerned") is None:
-                member.values["concerned"] = member.values.get("deceased")
-        return
-    for member in members:  # nobody died in a visit about another event
-        if member.values.get("deceased") is None:
-            member.values["deceased"] = False
-    if event == "birth":
-        for member in members:
-            if member.values.get("concerned") is None and member.age is not None:
-                member.values["concerned"] = member.values.get(AGE_FACT) == day.isoformat()
-        _only_the_marked(members, "concerned")
-        for member in members:
-            if member.values.get("concerned") is True and member.age is None:
-                _with_birth_date(member, day, day)  # the child born on the event date
-    elif event in MOVES:
-        for member in members:  # the record's rule: no mark means the member moves
-            if member.values.get("concerned") is None:
-                member.values["concerned"] = True
-
-
-def _only_the_marked(members: list[MemberView], name: str) -> None:
-    """Once some member is marked, the members not marked are not the ones (exactly those)."""
-    if any(member.values.get(name) is True for member in members):
-        for member in members:
-            if member.values.get(name) is None:
-                member.values[name] = False
 
 
 def _probe_value(fact: str, probe: Probe, day: dt.date) -> FactValue:
@@ -200,6 +144,7 @@ def _with_answer(view: HouseholdView, key: str, value: FactValue) -> HouseholdVi
     facts = view.facts
     if member_index is None:
         facts = {**view.facts, fact: value}
+        imply_from_facts(facts)
     copy_all = fact in IMPLYING.get(view.event, NOTHING)
     members: list[MemberView] = []
     for member in view.members:
@@ -214,7 +159,7 @@ def _with_answer(view: HouseholdView, key: str, value: FactValue) -> HouseholdVi
             _set_member_value(copied, fact, value, view.day)
         members.append(copied)
     if copy_all:
-        _imply(view.event, members, view.day)
+        imply_members(view.event, members, view.day, _with_birth_date)
     return dataclasses.replace(view, facts=facts, members=members)
 
 
