@@ -12,8 +12,13 @@ predicates as the engine evaluates conditions (procedures × rules × members).
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
+
+# the repository first: bench/forms.py must not shadow the forms package the engine reads
+sys.path.insert(0, str(Path(__file__).parents[1]))
 
 import yaml
 

@@ -207,6 +207,9 @@ class CompiledRule:
     member: MemberFn | None
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None
+    # the facts each condition reads: a tried answer to another fact cannot change its outcome
+    when_reads: frozenset[str] = frozenset()
+    member_reads: frozenset[str] = frozenset()
 
     def in_force(self, day: dt.date | None) -> bool:
         if day is None:
@@ -445,21 +448,27 @@ class _Compiler:
         self.probes: dict[tuple[str, str], set[Probe]] = {}
 
     def condition(self, node: Any, path: Path_, *, member: bool) -> Any:
+        return self.condition_reading(node, path, member=member)[0]
+
+    def condition_reading(
+        self, node: Any, path: Path_, *, member: bool
+    ) -> tuple[Any, frozenset[str]]:
+        """The compiled condition and the names of the facts it reads (either scope)."""
         if node is None:
-            return None
+            return None, frozenset()
         try:
             compiled = (
                 compile_member_condition(node) if member else compile_household_condition(node)
             )
         except ConditionError as exc:
             self.problems.append(((*path, *exc.path), exc.message))
-            return None
+            return None, frozenset()
         for fact in sorted(compiled.facts, key=lambda f: (f.member, f.name)):
             self._check_fact(fact, path)
         for fact, values in compiled.probes.items():
             scope = "member" if fact.member else "household"
             self.probes.setdefault((scope, fact.name), set()).update(values)
-        return compiled.fn
+        return compiled.fn, frozenset(fact.name for fact in compiled.facts)
 
     def answer_values(self) -> dict[tuple[str, str], tuple[Probe, ...]]:
         """Per fact, the answers to try: a question's choices, else what conditions compare."""
@@ -546,13 +555,19 @@ def _compile_procedure(
     for rule_position, rule in enumerate(procedure.rules):
         rule_path = (*path, "rules", rule_position)
         _check_reason(rule, rule_path, problems)
+        when, when_reads = compiler.condition_reading(rule.when, (*rule_path, "when"), member=False)
+        member, member_reads = compiler.condition_reading(
+            rule.member, (*rule_path, "member"), member=True
+        )
         rules.append(
             CompiledRule(
                 reason=rule.reason,
-                when=compiler.condition(rule.when, (*rule_path, "when"), member=False),
-                member=compiler.condition(rule.member, (*rule_path, "member"), member=True),
+                when=when,
+                member=member,
                 valid_from=rule.valid_from,
                 valid_until=rule.valid_until,
+                when_reads=when_reads,
+                member_reads=member_reads,
             )
         )
     items = []

@@ -60,9 +60,17 @@ class MemberView:
     age: int | None
     school_grade: int | None
     values: dict[str, FactValue]
+    # "unknown, decided by members.N.fact" per fact, built once per member (copies share it)
+    unknown_outcomes: dict[str, Outcome] = field(default_factory=dict)
 
     def key(self, fact: str) -> str:
         return f"members.{self.index}.{fact}"
+
+    def unknown(self, fact: str) -> Outcome:
+        found = self.unknown_outcomes.get(fact)
+        if found is None:
+            found = self.unknown_outcomes[fact] = (None, frozenset((self.key(fact),)))
+        return found
 
 
 @dataclass(slots=True)
@@ -310,21 +318,44 @@ def _member_attribute(
     def evaluate(member: MemberView) -> Outcome:
         value = member.values.get(attribute)
         if value is None:
-            return (None, frozenset((member.key(unknown_key),)))
+            return member.unknown(unknown_key)
         return TRUE if test(value) else FALSE
 
     return evaluate
 
 
+def _member_flag(attribute: str, unknown_key: str, expected: bool) -> MemberFn:
+    """``_member_attribute`` for a true/false test, without a test function to call (the
+    commonest condition: flags such as ``deceased: true`` or ``fact: name_changes``)."""
+
+    def evaluate(member: MemberView) -> Outcome:
+        value = member.values.get(attribute)
+        if value is None:
+            return member.unknown(unknown_key)
+        return TRUE if value is expected else FALSE
+
+    return evaluate
+
+
+def _flag_expected(spec: Any) -> bool | None:
+    """The boolean a ``fact:`` condition compares with, when it is a plain flag test."""
+    if isinstance(spec, str):
+        return True
+    if isinstance(spec, dict) and set(spec) <= {"name", "is"}:
+        expected = spec.get("is", True)
+        return expected if isinstance(expected, bool) else None
+    return None
+
+
 def _member_number(attribute: str, test: Callable[[FactValue], bool]) -> MemberFn:
     def evaluate_age(member: MemberView) -> Outcome:
         if member.age is None:
-            return (None, frozenset((member.key(AGE_FACT),)))
+            return member.unknown(AGE_FACT)
         return TRUE if test(member.age) else FALSE
 
     def evaluate_grade(member: MemberView) -> Outcome:
         if member.school_grade is None:
-            return (None, frozenset((member.key(AGE_FACT),)))
+            return member.unknown(AGE_FACT)
         return TRUE if test(member.school_grade) else FALSE
 
     return evaluate_age if attribute == "age" else evaluate_grade
@@ -349,8 +380,7 @@ def compile_member(node: Any, path: tuple[str | int, ...], compiled: Compiled) -
         return _member_number(key, test)
     if key in ("care_certified", "disability_certificate", "deceased", "concerned"):
         compiled.read(FactRef(key, member=True), True, False)
-        expected = _bool_spec(value, here)
-        return _member_attribute(key, key, lambda v: v is expected)
+        return _member_flag(key, key, _bool_spec(value, here))
     if key in ("relationship", "nationality", "insurance"):
         test = _value_test(value, here)
         if key == "insurance":
@@ -359,11 +389,13 @@ def compile_member(node: Any, path: tuple[str | int, ...], compiled: Compiled) -
         return _member_attribute(key, key, test)
     if key == "foreign":
         compiled.read(FactRef("nationality", member=True), "JP", OTHER_TEXT)
-        expected = _bool_spec(value, here)
-        return _member_attribute(key, "nationality", lambda v: v is expected)
+        return _member_flag(key, "nationality", _bool_spec(value, here))
     if key == "fact":
         name, test = _fact_spec(value, here)
         compiled.read(FactRef(name, member=True), *_fact_literals(value))
+        flag = _flag_expected(value)
+        if flag is not None:
+            return _member_flag(name, name, flag)
         return _member_attribute(name, name, test)
     raise ConditionError(here, f"世帯員の条件として使えないキーです: {key}")
 
@@ -392,6 +424,18 @@ def _household_fact(name: str, test: Callable[[FactValue], bool]) -> HouseholdFn
         if value is None:
             return unknown
         return TRUE if test(value) else FALSE
+
+    return evaluate
+
+
+def _household_flag(name: str, expected: bool) -> HouseholdFn:
+    unknown: Outcome = (None, frozenset((name,)))
+
+    def evaluate(view: HouseholdView) -> Outcome:
+        value = view.facts.get(name)
+        if value is None:
+            return unknown
+        return TRUE if value is expected else FALSE
 
     return evaluate
 
@@ -454,11 +498,12 @@ def compile_household(node: Any, path: tuple[str | int, ...], compiled: Compiled
     if key == "prefecture_changed":
         compiled.read(FactRef("prefecture_changed", member=False), True, False)
         expected = _bool_spec(value, here)
-        return _household_fact("prefecture_changed", lambda v: v is expected)
+        return _household_flag("prefecture_changed", expected)
     if key == "fact":
         name, test = _fact_spec(value, here)
         compiled.read(FactRef(name, member=False), *_fact_literals(value))
-        return _household_fact(name, test)
+        flag = _flag_expected(value)
+        return _household_fact(name, test) if flag is None else _household_flag(name, flag)
     if key == "any_member":
         return _any_member(compile_member(value, here, compiled))
     if key == "count_members":

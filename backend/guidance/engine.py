@@ -4,9 +4,10 @@ Pure and deterministic: the same visit, catalog and answers always give the same
 
 Three ideas keep the interview short (docs/guidance.md, "質問の選び方"):
 
-- **The event implies facts** (``_imply``): in a death visit exactly the members marked deceased
-  died; in a birth visit the newborn is the child born; in a move every member moves unless
-  marked otherwise. Nothing the event answers is asked.
+- **The event and the record imply facts** (``implied.py``): in a death visit exactly the members
+  marked deceased died; in a birth visit the newborn is the child born; in a move every member
+  moves unless marked otherwise; an address abroad answers 国外転出・国外からの転入; a 新世帯主
+  answers whether the head changes. Nothing the visit answers is asked.
 - **A question is asked only when an answer changes the guidance**: for each fact still open,
   the engine tries every answer (``CompiledCatalog.probes``) on the procedures that read it and
   keeps the question only when one answer adds, removes or changes a procedure (for whom, what
@@ -17,34 +18,28 @@ Three ideas keep the interview short (docs/guidance.md, "質問の選び方"):
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from backend.guidance.answers import apply_answers, normalise_key
-from backend.guidance.catalog import CompiledCatalog, CompiledProcedure
+from backend.guidance.catalog import CompiledCatalog, CompiledProcedure, CompiledRule
 from backend.guidance.conditions import (
     AGE_FACT,
     MEMBER_FIELDS,
+    TRUE,
     FactValue,
     HouseholdView,
     MemberView,
+    Outcome,
     Probe,
-    prefecture_changed,
     school_grade,
 )
-from contracts import GuidanceResult, Member, QuestionResult, VisitRecord
+from backend.guidance.implied import IMPLYING, imply_from_facts, imply_household, imply_members
+from contracts import GuidanceResult, Member, VisitRecord
 
-MOVES = frozenset({"moving-in", "moving-out", "moving-within"})
 HOUSEHOLD = -1  # the target of a rule without a member condition
-# per event, the facts from which _imply derives other members' values
-IMPLYING: dict[str, frozenset[str]] = {
-    "death": frozenset({"deceased", "concerned"}),
-    "birth": frozenset({"concerned", AGE_FACT}),
-}
 NOTHING: frozenset[str] = frozenset()
 UNRESOLVED_NOTE = "要確認（わからない）: "
 
@@ -57,18 +52,23 @@ def _member_label(member: Member, age: int | None) -> str:
     return f"{who}（{age}歳）" if age is not None else who
 
 
-def _member_value(
-    name: str, member: Member, index: int, facts: Mapping[str, FactValue]
-) -> FactValue:
-    """Member field, then per-member fact, then derived value, then the household fact."""
-    value: FactValue = getattr(member, name, None) if name in MEMBER_FIELDS else None
-    if value is None:
-        value = facts.get(f"members.{index}.{name}")
-    if value is None and name == "has_my_number_card" and member.source == "card":
-        value = True  # the card was just read at the counter
-    if value is None:
-        value = facts.get(name)
-    return value
+def _member_values(
+    member: Member, index: int, facts: Mapping[str, FactValue], names: list[str]
+) -> dict[str, FactValue]:
+    """Per fact: the member's field, then the per-member fact, then a derived value, then the
+    household fact of the same name."""
+    prefix = f"members.{index}."
+    values: dict[str, FactValue] = {}
+    for name in (*MEMBER_FIELDS, *names):
+        value: FactValue = getattr(member, name, None) if name in MEMBER_FIELDS else None
+        if value is None:
+            value = facts.get(prefix + name)
+        if value is None and name == "has_my_number_card" and member.source == "card":
+            value = True  # the card was just read at the counter
+        if value is None:
+            value = facts.get(name)
+        values[name] = value
+    return values
 
 
 def _birth_date(member: Member, index: int, facts: Mapping[str, FactValue]) -> dt.date | None:
@@ -106,30 +106,19 @@ def _normalised_facts(facts: Mapping[str, FactValue]) -> dict[str, FactValue]:
     return result
 
 
-# 東京都, 北海道, 京都府・大阪府 and the 43 県 (two or three characters before 県).
-_PREFECTURE = re.compile(r"^\s*(?:東京都|北海道|京都府|大阪府|[^\s\d]{2,3}県)")
-
-
-def _names_a_prefecture(address: str | None) -> bool:
-    return bool(address and _PREFECTURE.match(address))
-
-
 def build_view(visit: VisitRecord, catalog: CompiledCatalog) -> HouseholdView:
     facts = _normalised_facts(visit.facts)
-    if facts.get("prefecture_changed") is None:
-        facts["prefecture_changed"] = prefecture_changed(visit.previous_address, visit.new_address)
-    if facts.get("from_abroad") is None and _names_a_prefecture(visit.previous_address):
-        facts["from_abroad"] = False  # the previous address is in Japan: not from abroad
-    names = set(MEMBER_FIELDS) | catalog.member_facts
+    imply_household(visit, facts)
+    names = sorted(catalog.member_facts - set(MEMBER_FIELDS))
     members = []
     for index, member in enumerate(visit.members):
-        values = {name: _member_value(name, member, index, facts) for name in names}
+        values = _member_values(member, index, facts, names)
         view = MemberView(index=index, label="", age=None, school_grade=None, values=values)
         _with_birth_date(view, _birth_date(member, index, facts), visit.event_date)
         nationality = values.get("nationality")
         values["foreign"] = None if nationality is None else nationality != "JP"
         members.append(view)
-    _imply(visit.event, members, visit.event_date)
+    imply_members(visit.event, members, visit.event_date, _with_birth_date)
     for member, view in zip(visit.members, members, strict=True):
         view.label = _member_label(member, view.age)
     return HouseholdView(
@@ -139,45 +128,6 @@ def build_view(visit: VisitRecord, catalog: CompiledCatalog) -> HouseholdView:
         members=members,
         day=visit.event_date,
     )
-
-
-def _imply(event: str, members: list[MemberView], day: dt.date) -> None:
-    """Fill in what the event itself answers; only unknown values are ever filled."""
-    if event == "death":
-        for member in members:
-            if member.values.get("deceased") is None and member.values.get("concerned") is True:
-                member.values["deceased"] = True
-        unknown = [m for m in members if m.values.get("deceased") is None]
-        if len(unknown) == 1 and not any(m.values.get("deceased") for m in members):
-            unknown[0].values["deceased"] = True  # everyone else is marked alive: it is them
-        _only_the_marked(members, "deceased")
-        for member in members:
-            if member.values.get("concerned") is None:
-                member.values["concerned"] = member.values.get("deceased")
-        return
-    for member in members:  # nobody died in a visit about another event
-        if member.values.get("deceased") is None:
-            member.values["deceased"] = False
-    if event == "birth":
-        for member in members:
-            if member.values.get("concerned") is None and member.age is not None:
-                member.values["concerned"] = member.values.get(AGE_FACT) == day.isoformat()
-        _only_the_marked(members, "concerned")
-        for member in members:
-            if member.values.get("concerned") is True and member.age is None:
-                _with_birth_date(member, day, day)  # the child born on the event date
-    elif event in MOVES:
-        for member in members:  # the record's rule: no mark means the member moves
-            if member.values.get("concerned") is None:
-                member.values["concerned"] = True
-
-
-def _only_the_marked(members: list[MemberView], name: str) -> None:
-    """Once some member is marked, the members not marked are not the ones (exactly those)."""
-    if any(member.values.get(name) is True for member in members):
-        for member in members:
-            if member.values.get(name) is None:
-                member.values[name] = False
 
 
 def _probe_value(fact: str, probe: Probe, day: dt.date) -> FactValue:
@@ -200,6 +150,7 @@ def _with_answer(view: HouseholdView, key: str, value: FactValue) -> HouseholdVi
     facts = view.facts
     if member_index is None:
         facts = {**view.facts, fact: value}
+        imply_from_facts(facts)
     copy_all = fact in IMPLYING.get(view.event, NOTHING)
     members: list[MemberView] = []
     for member in view.members:
@@ -209,13 +160,20 @@ def _with_answer(view: HouseholdView, key: str, value: FactValue) -> HouseholdVi
         if not (target or copy_all):
             members.append(member)
             continue
-        copied = dataclasses.replace(member, values=dict(member.values))
+        copied = MemberView(
+            member.index,
+            member.label,
+            member.age,
+            member.school_grade,
+            dict(member.values),
+            member.unknown_outcomes,  # the same member: the same question keys
+        )
         if target:
             _set_member_value(copied, fact, value, view.day)
         members.append(copied)
     if copy_all:
-        _imply(view.event, members, view.day)
-    return dataclasses.replace(view, facts=facts, members=members)
+        imply_members(view.event, members, view.day, _with_birth_date)
+    return HouseholdView(view.event, facts, view.certificates, members, view.day)
 
 
 def _set_member_value(member: MemberView, fact: str, value: FactValue, day: dt.date) -> None:
@@ -246,6 +204,23 @@ class Pending:
     unknowns: set[str] = field(default_factory=set)
 
 
+@dataclass(frozen=True, slots=True)
+class RuleOutcome:
+    """One rule on one view: its ``when``, and its member condition per member (None when
+    the rule has none, or its ``when`` is false so the members were not looked at)."""
+
+    when: Outcome
+    members: list[Outcome] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What a tried answer changed: the facts (by name) and the members (None: any)."""
+
+    facts: frozenset[str]
+    members: tuple[int, ...] | None
+
+
 @dataclass(slots=True)
 class ProcedureState:
     reasons: list[str] = field(default_factory=list)
@@ -253,6 +228,9 @@ class ProcedureState:
     pending: dict[int, Pending] = field(default_factory=dict)
     items: list[str] = field(default_factory=list)
     item_unknowns: set[str] = field(default_factory=set)
+    # per rule (None: not in force), kept so that a tried answer re-evaluates only what it reads
+    outcomes: list[RuleOutcome | None] = field(default_factory=list)
+    seen: tuple[Any, ...] | None = None  # the signature, once computed (compared per answer)
 
     @property
     def listed(self) -> bool:
@@ -266,7 +244,10 @@ class ProcedureState:
 
     def signature(self) -> tuple[Any, ...]:
         """What a clerk sees change: listed or not, for whom, what to bring, what is pending."""
-        return (self.listed, frozenset(self.members), frozenset(self.pending), tuple(self.items))
+        if self.seen is None:
+            pending, items = frozenset(self.pending), tuple(self.items)
+            self.seen = (self.listed, frozenset(self.members), pending, items)
+        return self.seen
 
 
 def _add(reasons: list[str], reason: str) -> None:
@@ -274,25 +255,75 @@ def _add(reasons: list[str], reason: str) -> None:
         reasons.append(reason)
 
 
-def _state(procedure: CompiledProcedure, view: HouseholdView) -> ProcedureState:
-    state = ProcedureState()
-    for rule in procedure.rules:
-        if not rule.in_force(view.day):
+def _rule_outcomes(
+    procedure: CompiledProcedure,
+    view: HouseholdView,
+    base: list[RuleOutcome | None] | None = None,
+    change: Change | None = None,
+) -> list[RuleOutcome | None]:
+    """Every rule's outcome on ``view``. Given the outcomes before ``change`` (a tried
+    answer), only the conditions that read a changed fact are evaluated again, and a member
+    condition only for the members that changed."""
+    if base is None or change is None:
+        return [_fresh_outcome(rule, view) for rule in procedure.rules]
+    outcomes: list[RuleOutcome | None] = []
+    for rule, before in zip(procedure.rules, base, strict=True):
+        if before is None:  # not in force on the event date, whatever the answer
+            outcomes.append(None)
             continue
-        when_value: bool | None = True
-        when_unknowns: Iterable[str] = ()
-        if rule.when is not None:
-            when_value, when_unknowns = rule.when(view)
-            if when_value is False:
-                continue
-        if rule.member is None:
+        when = before.when
+        if rule.when is not None and rule.when_reads & change.facts:
+            when = rule.when(view)
+        if rule.member is None or when[0] is False:
+            outcomes.append(RuleOutcome(when, None))
+        else:
+            outcomes.append(RuleOutcome(when, _members_after(rule, view, before.members, change)))
+    return outcomes
+
+
+def _members_after(
+    rule: CompiledRule, view: HouseholdView, before: list[Outcome] | None, change: Change
+) -> list[Outcome]:
+    assert rule.member is not None
+    if before is not None and not rule.member_reads & change.facts:
+        return before
+    if before is None or change.members is None:
+        return [rule.member(member) for member in view.members]
+    members = list(before)
+    for index in change.members:
+        members[index] = rule.member(view.members[index])
+    return members
+
+
+def _fresh_outcome(rule: CompiledRule, view: HouseholdView) -> RuleOutcome | None:
+    if not rule.in_force(view.day):
+        return None
+    when = TRUE if rule.when is None else rule.when(view)
+    if rule.member is None or when[0] is False:
+        return RuleOutcome(when, None)
+    return RuleOutcome(when, [rule.member(member) for member in view.members])
+
+
+def _state(
+    procedure: CompiledProcedure,
+    view: HouseholdView,
+    base: list[RuleOutcome | None] | None = None,
+    change: Change | None = None,
+) -> ProcedureState:
+    state = ProcedureState(outcomes=_rule_outcomes(procedure, view, base, change))
+    for rule, outcome in zip(procedure.rules, state.outcomes, strict=True):
+        if outcome is None:
+            continue
+        when_value, when_unknowns = outcome.when
+        if when_value is False:
+            continue
+        if outcome.members is None:
             if when_value:
                 _add(state.reasons, rule.reason)
             else:
                 _pend(state, HOUSEHOLD, rule.reason, when_unknowns)
             continue
-        for member in view.members:
-            value, unknowns = rule.member(member)
+        for member, (value, unknowns) in zip(view.members, outcome.members, strict=True):
             if value is False:
                 continue
             reason = rule.reason.replace("{member}", member.label)
@@ -309,6 +340,39 @@ def _state(procedure: CompiledProcedure, view: HouseholdView) -> ProcedureState:
         state.pending.pop(HOUSEHOLD, None)
         _items(procedure, view, state)
     return state
+
+
+def _signature(
+    procedure: CompiledProcedure, view: HouseholdView, outcomes: list[RuleOutcome | None]
+) -> tuple[Any, ...]:
+    """``_state(...).signature()`` from the rules' outcomes, without the reasons' texts:
+    what a tried answer is compared by, so it builds no more than it compares."""
+    listed = False
+    members: set[int] = set()
+    pending: set[int] = set()
+    for outcome in outcomes:
+        if outcome is None or outcome.when[0] is False:
+            continue
+        when_value = outcome.when[0]
+        if outcome.members is None:
+            listed = listed or bool(when_value)
+            if not when_value:
+                pending.add(HOUSEHOLD)
+            continue
+        for index, (value, _) in enumerate(outcome.members):
+            if value and when_value:
+                listed = True
+                members.add(index)
+            elif value is not False:
+                pending.add(index)
+    pending -= members
+    items: tuple[str, ...] = ()
+    if listed:
+        pending.discard(HOUSEHOLD)
+        items = tuple(
+            item.text for item in procedure.items if item.when is None or item.when(view)[0]
+        )
+    return (listed, frozenset(members), frozenset(pending), items)
 
 
 def _pend(state: ProcedureState, target: int, reason: str, unknowns: Iterable[str]) -> None:
@@ -401,20 +465,36 @@ def _decides(
     changed: set[int] = set()
     for probe in probes:
         answered = _with_answer(view, key, _probe_value(fact, probe, view.day))
+        change = _change(view, answered, member_index, fact)
         for position in affected:
             if position in changed:
                 continue
             procedure, state = evaluated[position]
-            if _state(procedure, answered).signature() != state.signature():
+            outcomes = _rule_outcomes(procedure, answered, state.outcomes, change)
+            if _signature(procedure, answered, outcomes) != state.signature():
                 changed.add(position)
         if len(changed) == len(affected):
             break
     return [evaluated[position][0].spec.id for position in sorted(changed)]
 
 
+def _change(
+    view: HouseholdView, answered: HouseholdView, member_index: int | None, fact: str
+) -> Change | None:
+    """What answering ``fact`` changed in the view; None when the event's implications may
+    have changed any member (a death's deceased, a birth's newborn): evaluate everything."""
+    if fact in IMPLYING.get(view.event, NOTHING):
+        return None
+    if member_index is not None:
+        return Change(frozenset((fact,)), (member_index,))
+    implied = {name for name, value in answered.facts.items() if view.facts.get(name) != value}
+    return Change(frozenset({fact, *implied}), None)
+
+
 def _question(
     key: str, decides: list[str], view: HouseholdView, catalog: CompiledCatalog
-) -> tuple[tuple[int, int], QuestionResult] | None:
+) -> tuple[tuple[int, int], dict[str, Any]] | None:
+    """The question as data (``QuestionResult``'s fields), validated with the whole result."""
     member_index, fact = _split(key)
     scope = "household" if member_index is None else "member"
     found = catalog.questions.get((scope, fact))
@@ -425,27 +505,30 @@ def _question(
     if member_index is not None:
         label = view.members[member_index].label
         text = {lang: value.replace("{member}", label) for lang, value in text.items()}
-    result = QuestionResult(
-        id=key,
-        text=text,
-        type=question.type,
-        choices=list(question.choices),
-        member=member_index,
-        decides=decides,
-    )
+    result = {
+        "id": key,
+        "text": text,
+        "type": question.type,
+        "choices": list(question.choices),
+        "member": member_index,
+        "decides": decides,
+    }
     return (position, HOUSEHOLD if member_index is None else member_index), result
 
 
-def _ordered(keyed: list[tuple[tuple[int, int], QuestionResult]]) -> list[QuestionResult]:
+Keyed = tuple[tuple[int, int], dict[str, Any]]
+
+
+def _ordered(keyed: list[Keyed]) -> list[dict[str, Any]]:
     """Grouped by member (household first on a tie), the group deciding most first; within a
     group, the question deciding most first, then catalog order."""
     best: dict[int, int] = {}
     for (_, group), question in keyed:
-        best[group] = max(best.get(group, 0), len(question.decides))
+        best[group] = max(best.get(group, 0), len(question["decides"]))
 
-    def order(pair: tuple[tuple[int, int], QuestionResult]) -> tuple[int, int, int, int]:
+    def order(pair: Keyed) -> tuple[int, int, int, int]:
         (position, group), question = pair
-        return (-best[group], group, -len(question.decides), position)
+        return (-best[group], group, -len(question["decides"]), position)
 
     return [question for _, question in sorted(keyed, key=order)]
 
@@ -480,7 +563,7 @@ def _uncertain(
         for key in sorted(state.pending[target].unknowns & unresolved):
             found = _question(key, [], view, catalog)
             if found is not None:
-                _add(notes, UNRESOLVED_NOTE + found[1].text["ja"])
+                _add(notes, UNRESOLVED_NOTE + found[1]["text"]["ja"])
     result = _result(procedure, reasons, (t for t in targets if t >= 0), [], visit)
     result["uncertain"] = True
     result["notes"] = [*notes, *result["notes"]]

@@ -62,6 +62,13 @@ def test_default_catalog_is_marked_sample_and_broad(catalog: CompiledCatalog) ->
     assert "見本" in DEFAULT_CATALOG_PATH.read_text(encoding="utf-8").splitlines()[0]
 
 
+def test_every_sample_procedure_names_its_source(catalog: CompiledCatalog) -> None:
+    """A clerk (and the municipality adapting the sample) can check each entry: a law, a
+    ministry or municipal page (issue 15)."""
+    unsourced = [p.id for p in catalog.spec.procedures if not (p.source or "").strip()]
+    assert unsourced == []
+
+
 def test_wrong_type_names_line_and_field() -> None:
     text = MINIMAL.replace("floor: 1, order: 1", "floor: one, order: 1")
     ((line, field, message),) = issues_of(text)

@@ -13,7 +13,17 @@ from hypothesis import strategies as st
 from hypothesis.strategies import DrawFn
 
 from backend.guidance.catalog import CompiledCatalog, load_default_catalog
-from backend.guidance.engine import evaluate
+from backend.guidance.engine import (  # the private ones: white-box check of the probing
+    _change,
+    _probe_value,
+    _rule_outcomes,
+    _signature,
+    _split,
+    _state,
+    _with_answer,
+    build_view,
+    evaluate,
+)
 from contracts import EVENTS, GuidanceResult, QuestionResult, VisitRecord
 
 CATALOG: CompiledCatalog = load_default_catalog()
@@ -28,6 +38,7 @@ MEMBER_FACTS = sorted(
     if question.scope == "member" and question.fact_name not in ("birth_date",)
 )
 maybe_bool = st.none() | st.booleans()
+ABROAD = "アメリカ合衆国カリフォルニア州サンノゼ市見本通り１２３"
 
 
 @st.composite
@@ -71,8 +82,10 @@ def visits(draw: DrawFn) -> VisitRecord:
             "event": draw(st.sampled_from(EVENTS)),
             "event_date": "2026-11-20",
             "filed_on": "2026-11-24",
-            "previous_address": draw(st.sampled_from([None, SAME_PREFECTURE, OTHER_PREFECTURE])),
-            "new_address": draw(st.sampled_from([None, HERE])),
+            "previous_address": draw(
+                st.sampled_from([None, SAME_PREFECTURE, OTHER_PREFECTURE, ABROAD])
+            ),
+            "new_address": draw(st.sampled_from([None, HERE, ABROAD])),
             "members": people,
             "facts": facts,
             "certificates": [{"kind": kind} for kind in kinds],
@@ -312,3 +325,24 @@ def test_nothing_the_event_implies_is_asked(record: VisitRecord) -> None:
             assert key % "concerned" not in asked  # no mark: the member moves
         if record.event == "birth" and member.birth_date is not None:
             assert key % "concerned" not in asked  # born on the event date or not
+
+
+@FAST
+@given(visits())
+def test_a_tried_answer_reevaluates_exactly_as_a_fresh_evaluation(record: VisitRecord) -> None:
+    """The engine re-evaluates, for a tried answer, only the conditions that read the changed
+    fact and only for the member it changed: the outcome equals evaluating everything again."""
+    view = build_view(record, CATALOG)
+    for procedure in CATALOG.by_event[record.event]:
+        state = _state(procedure, view)
+        for key in sorted(state.unknowns()):
+            member_index, fact = _split(key)
+            scope = "household" if member_index is None else "member"
+            for probe in CATALOG.probes.get((scope, fact), ()):
+                assert view.day is not None
+                answered = _with_answer(view, key, _probe_value(fact, probe, view.day))
+                change = _change(view, answered, member_index, fact)
+                outcomes = _rule_outcomes(procedure, answered, state.outcomes, change)
+                fresh = _state(procedure, answered)
+                assert outcomes == fresh.outcomes, (procedure.spec.id, key, probe)
+                assert _signature(procedure, answered, outcomes) == fresh.signature()

@@ -21,10 +21,6 @@ the scenario's answers; ``questions_before_answers``, the interview's size) and 
 end of the run by the ``pytest_terminal_summary`` hook of this directory's
 conftest. No scenario may ask about a fact its event implies (``implied_questions``).
 
-Scenarios that need the engine's issue-15 work (facts the event implies, relevance, rule fixes)
-are marked ``xfail(strict=True, reason="needs engine: …")``: they turn into a visible XPASS
-failure as soon as the engine does it, and the marks are removed at merge.
-
 Event date 2026-11-20 (school year 2026: grade 1 is born 2019-04-02 … 2020-04-01).
 """
 
@@ -62,7 +58,6 @@ class Household:
     certificates: list[dict[str, Any]] = field(default_factory=list)
     never_ask: set[str] = field(default_factory=set)
     extra: dict[str, Any] = field(default_factory=dict)
-    engine: str | None = None  # why the scenario waits for the engine's issue-15 work
 
     def record(self) -> VisitRecord:
         built = visit(
@@ -281,7 +276,6 @@ SCENARIOS: list[Household] = [
         never_ask={"from_abroad", "special_move_in"},
         previous=ABROAD,
         answers={**MOVE_NOS, "expecting": False},
-        engine="a previous address abroad implies from_abroad (and no special move-in)",
     ),
     Household(
         "mi-11-foreign-worker-from-abroad",
@@ -466,7 +460,6 @@ SCENARIOS: list[Household] = [
             "has_my_number_card": False,
             "paid_resident_tax": False,
         },
-        engine="a new address abroad implies to_abroad (国外転出)",
     ),
     Household(
         "mo-07-single-parent-with-fourth-grader",
@@ -1232,7 +1225,6 @@ SCENARIOS: list[Household] = [
             "leaves_dependent_insurance": False,
             "lives_in_public_housing": False,
         },
-        engine="in a divorce only the concerned spouse's surname changes (a child's needs 入籍届)",
     ),
     # ========================= 世帯変更 (household-change) ============================
     Household(
@@ -1271,7 +1263,6 @@ SCENARIOS: list[Household] = [
         never_ask={"head_changes"},
         extra={"household_head": "見本　世帯主", "new_household_head": "見本　長男"},
         answers={"lives_in_public_housing": False},
-        engine="a new_household_head other than household_head implies head_changes",
     ),
     Household(
         "hc-04-child-allowance-recipient-moves-out",
@@ -1354,6 +1345,8 @@ SCENARIOS: list[Household] = [
 # --- facts an event implies: never asked ---------------------------------------------------
 
 MOVE_IN_ONLY = ("from_abroad", "special_move_in")
+IN_JAPAN = (SAME_PREFECTURE, HERE, OTHER_PREFECTURE)
+ABROAD_ADDRESSES = (ABROAD, ABROAD_VN)
 
 
 def implied_questions(scenario: Household, record: VisitRecord) -> set[str]:
@@ -1369,22 +1362,34 @@ def implied_questions(scenario: Household, record: VisitRecord) -> set[str]:
         implied.add("special_move_in")
     if scenario.answers.get("from_abroad") is True:
         implied.add("special_move_in")
+    implied |= _implied_by_the_addresses(record)
+    if record.new_household_head:
+        implied.add("head_changes")
+    someone_concerned = any(member.concerned for member in record.members)
     for index, member in enumerate(record.members):
         if scenario.event == "death" and (member.concerned or member.deceased is not None):
             implied.add(f"members.{index}.deceased")
+        if scenario.event == "divorce" and someone_concerned and not member.concerned:
+            implied.add(f"members.{index}.name_changes")  # only the spouse concerned
         if member.birth_date is not None:
             implied.add(f"members.{index}.birth_date")
     return implied
 
 
-def _param(scenario: Household) -> Any:
-    marks = []
-    if scenario.engine:
-        marks.append(pytest.mark.xfail(strict=True, reason=f"needs engine: {scenario.engine}"))
-    return pytest.param(scenario, id=scenario.id, marks=marks)
+def _implied_by_the_addresses(record: VisitRecord) -> set[str]:
+    implied = set()
+    if record.previous_address in IN_JAPAN and record.new_address in IN_JAPAN:
+        implied.add("prefecture_changed")
+    if record.previous_address in IN_JAPAN or record.previous_address in ABROAD_ADDRESSES:
+        implied.add("from_abroad")
+    if record.previous_address in ABROAD_ADDRESSES:
+        implied.add("special_move_in")  # 特例転入 needs a 転出届 filed in Japan
+    if record.new_address in IN_JAPAN or record.new_address in ABROAD_ADDRESSES:
+        implied.add("to_abroad")
+    return implied
 
 
-@pytest.mark.parametrize("scenario", [_param(s) for s in SCENARIOS])
+@pytest.mark.parametrize("scenario", [pytest.param(s, id=s.id) for s in SCENARIOS])
 def test_household_scenario(
     scenario: Household,
     catalog: CompiledCatalog,
@@ -1415,11 +1420,6 @@ def test_table_covers_the_nine_events_with_sixty_households(catalog: CompiledCat
         assert scenario.must, scenario.id
         assert (scenario.must | scenario.must_not) <= known, scenario.id
         assert not scenario.must & scenario.must_not, scenario.id
-
-
-def test_every_event_has_households_that_need_no_engine_change() -> None:
-    for event in EVENTS:
-        assert any(s.event == event and s.engine is None for s in SCENARIOS), event
 
 
 # --- the catalog the scenarios run against ------------------------------------------------
