@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -23,11 +22,6 @@ import pytest
 
 from tests.conftest import require_service
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 BIN = Path(sys.executable).parent
 
@@ -106,20 +100,6 @@ def live_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
 def live_server(live_system: tuple[str, str]) -> str:
     """Base URL of the running backend (``live_system``)."""
     return live_system[0]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    require_service(
-        shutil.which(CHROMIUM) is not None or Path(CHROMIUM).exists(),
-        f"{CHROMIUM} is not installed",
-    )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture
