@@ -8,10 +8,12 @@ that is rolled back. With ``MADOGUCHI_TEST_POSTGRES_URL`` set (CI sets it), ever
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -39,6 +41,29 @@ def require_service(available: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"CI=true and a required service is missing: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium for every browser test of the process: Playwright's sync API allows one
+    instance per thread, so a test that started its own after the e2e tests would fail."""
+    require_service(
+        shutil.which(CHROMIUM) is not None or Path(CHROMIUM).exists(),
+        f"{CHROMIUM} is not installed",
+    )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
 
 
 # The tests that drive the virtual card reader (pcscd + vpcd) or Chromium run one after another on

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -23,11 +22,6 @@ import pytest
 
 from tests.conftest import require_service
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 BIN = Path(sys.executable).parent
 
@@ -112,20 +106,6 @@ def live_server(live_system: tuple[str, str]) -> str:
 def live_database(live_system: tuple[str, str]) -> str:
     """The URL of the running backend's database (for commands run beside the server)."""
     return live_system[1]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    require_service(
-        shutil.which(CHROMIUM) is not None or Path(CHROMIUM).exists(),
-        f"{CHROMIUM} is not installed",
-    )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture

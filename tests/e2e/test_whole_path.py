@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from backend.guidance.catalog import DEFAULT_CATALOG_PATH as SAMPLE_PATH
 from tests.e2e.conftest import (
     ARTIFACTS,
     BIN,
     answer_shown_questions,
     server_env,
     settled,
+    to_step,
 )
 from tests.e2e.test_counter_screens import Counting
 
@@ -34,7 +34,7 @@ SCREEN = {"width": 1366, "height": 768}
 CODE, NAME = "992003", "見本市"  # synthetic: a valid 団体コード (check digit 3) no town has
 ADMIN, CLERK = "mihon-admin", "mihon-clerk"
 ADMIN_PASSWORD, CLERK_PASSWORD = "synthetic-admin-pass-01", "synthetic-clerk-pass-02"
-PROCEDURE_BEFORE = "name: 住民票の写しの交付"
+PROCEDURE, BEFORE = "residence-certificate", "住民票の写しの交付"
 RENAMED = "住民票の写しの交付（見本市の手続き）"
 
 
@@ -133,36 +133,29 @@ def import_areas(page: Any, folder: Path) -> None:
     expect(page.locator("#areas-result")).to_contain_text("1 件を取り込みました / 0 件は")
 
 
-def edit_try_and_activate_one_procedure(page: Any, folder: Path) -> None:
-    # --- STAND-IN, to swap after merging helper a18's procedure editor -------------------------
-    # Until the editor lands, the procedure is edited the power user's way on the same tab:
-    # the sample catalog with one procedure renamed, uploaded as a draft YAML. After a18, do
-    # instead (selectors a18 is expected to provide; adjust to the merged screen):
-    #   page.click("#t-catalog")
-    #   page.click("#procedure-list [data-procedure='residence-certificate']")
-    #   page.fill("#procedure-form [name=name]", RENAMED)
-    #   page.click("#procedure-form [type=submit]")
-    #   page.click("#catalog-trial button[type=submit]")   # try it against the sample household
-    #   expect(page.locator("#catalog-trial-result")).to_contain_text(RENAMED)
-    # ---------------------------------------------------------------------------------------------
-    source = SAMPLE_PATH.read_text("utf-8")
-    assert source.count(PROCEDURE_BEFORE) == 1
-    draft = folder / "catalog.yaml"
-    draft.write_text(source.replace(PROCEDURE_BEFORE, f"name: {RENAMED}"), "utf-8")
-    page.click("#t-catalog")
-    expect(page.locator("#catalog-active")).to_contain_text("見本カタログ")
-    page.set_input_files("#catalog-file", str(draft))
-    page.fill("#catalog-form [name=note]", "住民票の手続き名を市の呼び方に")
-    page.get_by_role("button", name="下書きとして登録").click()
-    expect(page.locator("#status")).to_have_text("下書きとして登録しました")
-    draft_row = page.locator("#catalog-table tbody tr", has_text="下書き")
-    draft_row.get_by_role("button", name="違いを見る").click()
-    # The change as the admin reads it before activating (the trial of a18's screen goes here).
-    expect(page.locator("#catalog-diff-list")).to_contain_text("residence-certificate")
-    shot(page, "5-catalog-draft")
-    draft_row.get_by_role("button", name="有効にする").click()
-    expect(page.locator("#status")).to_have_text("有効にしました")
-    expect(page.locator("#catalog-active")).to_contain_text("有効な版: 1")
+def edit_try_and_activate_one_procedure(page: Any) -> None:
+    """On 「手続きの編集」: rename 住民票の写しの交付 in the form (saved into a draft), try the
+    draft on the sample household that asks for a 住民票, then activate it."""
+    page.click("#t-procedures")
+    page.fill("#cat-search", "住民票の写し")
+    row = page.locator(f"#cat-table tbody tr[data-id={PROCEDURE}]")
+    expect(row).to_contain_text(BEFORE)
+    row.get_by_role("button").click()
+    expect(page.locator("#f-name")).to_be_focused()
+    page.fill("#f-name", RENAMED)
+    page.keyboard.press("Enter")  # saves into a new draft; the active version is untouched
+    expect(page.locator("#status")).to_contain_text("下書きに保存しました")
+    expect(page.locator(f"#cat-table tbody tr[data-id={PROCEDURE}]")).to_contain_text(RENAMED)
+    page.select_option("#cat-household", "certificate-residence")
+    page.click("#cat-try")
+    expect(page.locator("#cat-trial-changed")).to_contain_text(f"{RENAMED} — 名称")
+    expect(page.locator("#cat-trial-added")).to_have_text("なし")
+    expect(page.locator("#cat-trial-removed")).to_have_text("なし")
+    page.locator("#cat-review").scroll_into_view_if_needed()
+    shot(page, "5-procedure-trial")
+    page.click("#cat-activate")
+    expect(page.locator("#status")).to_contain_text("有効にしました")
+    expect(page.locator("#cat-version option:checked")).to_contain_text("有効")
 
 
 def clerk_sees_the_change(browser: Any, base_url: str) -> None:
@@ -187,8 +180,11 @@ def clerk_sees_the_change(browser: Any, base_url: str) -> None:
     clerk.type("#m-birth", "S60.4.1")
     clerk.choose("#m-sex", "女")
     settled(page, lambda: clerk.click("#member-form button[type='submit']"))
+    to_step(clerk, "roles")  # ② 届出人・内容: the certificates asked for
     settled(page, lambda: clerk.check("#cert-residence"))
-    answer_shown_questions(clerk)
+    answer_shown_questions(clerk)  # ③ answered, on to ④
+    to_step(clerk, "questions")  # the guidance list sits beside the questions
+    expect(page.locator("#procedures")).to_be_visible()
     expect(page.locator("#procedures")).to_contain_text(RENAMED)
     shot(page, "6-counter")
     page.context.close()
@@ -215,7 +211,7 @@ def test_a_second_municipality_runs_itself_from_the_cli_to_the_counter(
     shot(admin, "3-devices")
     import_areas(admin, tmp_path)
     shot(admin, "4-areas")
-    edit_try_and_activate_one_procedure(admin, tmp_path)
+    edit_try_and_activate_one_procedure(admin)
     admin.context.close()
 
     clerk_sees_the_change(browser, base_url)

@@ -4,7 +4,6 @@ the counter's API shows the return."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +19,9 @@ SHOTS = Path(__file__).resolve().parents[2] / "e2e" / "artifacts"  # git-ignored
 
 @pytest.mark.browser
 def test_back_office_works_a_case_and_the_counter_sees_the_return(
-    committed_db: Any, live_server: str, handoff_helpers: Any
+    committed_db: Any, live_server: str, handoff_helpers: Any, browser: Any
 ) -> None:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    handoff_helpers.require(chromium is not None, "chromium is not installed")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     tenant_id = committed_db.tenant_id
     with session_scope(unscoped=True) as session:
@@ -32,9 +29,9 @@ def test_back_office_works_a_case_and_the_counter_sees_the_return(
         hand_off(session, tenant_id, "A-007 2026-11-24")
         visit_id = hand_off(session, tenant_id, "A-001 2026-11-24").id
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1366, "height": 768})
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    try:
+        page = context.new_page()
         page.goto(f"{live_server}/backoffice/")
         page.fill("input[name=username]", "backoffice")
         page.fill("input[name=password]", DEMO_PASSWORD)
@@ -75,7 +72,8 @@ def test_back_office_works_a_case_and_the_counter_sees_the_return(
         expect(page.locator("h1")).to_have_text("Case workbench")
         expect(insurance.locator(".chip")).to_have_text("Returned")
         page.screenshot(path=str(SHOTS / "backoffice-workbench-en-1366.png"))
-        browser.close()
+    finally:
+        context.close()
 
     with httpx.Client(base_url=live_server) as counter:
         login = {"tenant_code": DEMO_TENANT_CODE, "username": "clerk", "password": DEMO_PASSWORD}

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 from typing import Any
 
 import pytest
@@ -19,12 +18,8 @@ from backend.seed import DEMO_PASSWORD
 
 @pytest.mark.browser
 def test_back_office_sees_the_case_its_document_and_delivery_states(
-    committed_db: Any, live_server: str, handoff_helpers: Any
+    committed_db: Any, live_server: str, handoff_helpers: Any, browser: Any
 ) -> None:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    handoff_helpers.require(chromium is not None, "chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
     h = handoff_helpers
     with session_scope(unscoped=True) as session:
         h.add_destination(session, committed_db.tenant_id, name="feed", kind="pull")
@@ -43,9 +38,9 @@ def test_back_office_sees_the_case_its_document_and_delivery_states(
     while delivery.deliver_due():
         pass
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        page = browser.new_page()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
         page.goto(f"{live_server}/backoffice/deliveries.html")
         page.fill("input[name=username]", "backoffice")
         page.fill("input[name=password]", DEMO_PASSWORD)
@@ -61,4 +56,5 @@ def test_back_office_sees_the_case_its_document_and_delivery_states(
         row.locator("button", has_text="履歴").last.click()
         page.wait_for_selector("#attempts[open]")
         assert "失敗" in page.locator("#attempts-list").inner_text()
-        browser.close()
+    finally:
+        context.close()
