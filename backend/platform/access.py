@@ -114,6 +114,7 @@ class StaffRef:
     role: Role
     username: str
     display_name: str
+    session_id: str | None = None  # the login session; None outside a request
 
 
 @dataclass(frozen=True)
