@@ -11,7 +11,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from backend.counter import tablet
-from backend.counter.schemas import SignatureSubmit, Signed, TabletStatus, TabletView
+from backend.counter.schemas import (
+    SignatureSubmit,
+    SignatureWait,
+    Signed,
+    TabletStatus,
+    TabletView,
+)
 from backend.platform.access import Permission, Principal, hot_route, require, run_authorized
 from backend.platform.deps import SessionDep
 
@@ -28,6 +34,18 @@ async def tablet_status(counter_id: str, request: Request) -> TabletStatus:
         request,
         Permission.VISIT_READ,
         lambda session, _principal: tablet.tablet_status(session, counter_id),
+    )
+
+
+@router.get("/visits/{visit_id}/signature-wait", response_model=SignatureWait)
+@hot_route(Permission.VISIT_READ)
+async def signature_wait(visit_id: str, request: Request) -> SignatureWait:
+    """The visit's status and its counter's tablet in one poll (instead of GET visit, audited,
+    and GET tablet/status every 1.5 s); the console reads the visit once it is signed."""
+    return await run_authorized(
+        request,
+        Permission.VISIT_READ,
+        lambda session, _principal: tablet.signature_wait(session, visit_id),
     )
 
 

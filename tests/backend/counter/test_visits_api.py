@@ -300,3 +300,15 @@ def test_typed_dates_follow_the_staff_screens_rule(clerk: Clerk) -> None:
     )
     assert first_day.status_code == 201, first_day.text
     assert clerk.patch(f"/api/v1/visits/{vid}", {"event_date": "1800-01-01"}).status_code == 422
+
+
+def test_the_signature_wait_poll_shows_no_personal_data(clerk: Clerk, db: Session) -> None:
+    vid = open_visit(clerk)["id"]
+    add_card_member(db, vid)
+    response = clerk.get(f"/api/v1/tablet/visits/{vid}/signature-wait")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == VisitStatus.OPEN and set(body["tablet"]) == {"paired", "online"}
+    assert CARD_NAME not in response.text and _views(db, vid) == 0  # nothing to audit
+    missing = clerk.get("/api/v1/tablet/visits/0123456789abcdef0123456789abcdef/signature-wait")
+    assert missing.status_code == 404
