@@ -1,7 +1,7 @@
 """Server CPU-seconds per counter visit, played in-process through the ASGI app.
 
 Usage: .venv/bin/python bench/visit_cpu.py [--visits N] [--rounds N] [--healthz N]
-                                           [--database-url URL]
+                                           [--database-url URL] [--signature-polls N]
 Profile: uv tool run py-spy record --gil --format raw -o out.txt -- .venv/bin/python bench/...
 
 One visit is the requests the staff console, the tablet and the ticket machine send
@@ -98,10 +98,11 @@ def start_agent(stop: threading.Event) -> None:
 class Visitor:
     """The three screens' requests, as the browser would send them."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, signature_polls: int = 0) -> None:
         from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE, DEMO_TICKET_MACHINE_TOKEN
 
         self.client = client
+        self.signature_polls = signature_polls
         self.requests = RequestTally()
         login = client.post(
             "/api/v1/auth/login",
@@ -118,11 +119,13 @@ class Visitor:
         self.queue = next(q for q in queues if q["prefix"] == "A")["id"]
         self.wait_for_agent()
 
-    def ok(self, method: str, url: str, headers: dict[str, str], json: object = None) -> Any:
+    def ok(
+        self, method: str, url: str, headers: dict[str, str], json: object = None, note: str = ""
+    ) -> Any:
         spent, response = server_cpu(
             lambda: self.client.request(method, url, headers=headers, json=json)
         )
-        self.requests.add(f"{method} {_route(url)}", spent)
+        self.requests.add(f"{method} {_route(url)}{note}", spent)
         if response.status_code >= 400:
             raise RuntimeError(f"{method} {url}: {response.status_code} {response.text}")
         return response.json() if "json" in response.headers.get("content-type", "") else None
@@ -184,6 +187,8 @@ class Visitor:
         for _ in range(3):  # the tablet polls every second while the resident reads
             self.ok("GET", "/api/v1/tablet/current", self.tablet)
         self.ok("GET", f"/api/v1/visits/{vid}", self.staff)  # waitForSignature
+        for _ in range(self.signature_polls):  # …again every 1.5 s while the resident signs
+            self.ok("GET", f"/api/v1/visits/{vid}", self.staff, note=" (signature wait)")
         self.ok("GET", f"/api/v1/tablet/status?counter_id={self.counter}", self.staff)
         signature = {"signature": SIGNATURE}
         self.ok("POST", f"/api/v1/tablet/visits/{vid}/signature", self.tablet, signature)
@@ -303,6 +308,12 @@ def main() -> None:
     parser.add_argument("--healthz", type=int, default=500, help="health checks per round")
     parser.add_argument("--rounds", type=int, default=7, help="interleaved measurement rounds")
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
+    parser.add_argument(
+        "--signature-polls",
+        type=int,
+        default=0,
+        help="extra GET visit polls of the console while the resident signs (one per 1.5 s)",
+    )
     args = parser.parse_args()
 
     folder = tempfile.mkdtemp(prefix="madoguchi-bench-")
@@ -319,7 +330,7 @@ def main() -> None:
     stop = threading.Event()
     with TestClient(create_app()) as client:
         start_agent(stop)
-        visitor = Visitor(client)
+        visitor = Visitor(client, args.signature_polls)
         visitor.play()  # warm-up: imports, fonts, layouts, catalogs
         for _ in range(50):
             client.get("/healthz")

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy.orm import Session
 
 from backend.counter import documents as service
 from backend.counter.schemas import DocumentRead, FormRef, Forms, VisitRead
 from backend.counter.views import visit_read
-from backend.platform.access import Permission, Principal, require
+from backend.platform.access import Permission, Principal, hot_route, require, run_authorized
 from backend.platform.agentlink.schemas import AgentJobRead
 from backend.platform.deps import SessionDep
 from contracts import GuidanceResult
@@ -27,14 +28,23 @@ Renderer = Annotated[Principal, Depends(require(Permission.FORMS_RENDER))]
 
 
 @router.post("/{visit_id}/guidance", response_model=GuidanceResult)
-def guidance(visit_id: str, principal: Guide, session: SessionDep) -> GuidanceResult:
+@hot_route(Permission.GUIDANCE_USE)
+async def guidance(visit_id: str, request: Request) -> GuidanceResult:
     """The procedures this visit needs, with reasons and counters, and the questions still open."""
-    return service.visit_guidance(session, visit_id)
+    return await run_authorized(
+        request,
+        Permission.GUIDANCE_USE,
+        lambda session, _principal: service.visit_guidance(session, visit_id),
+    )
 
 
 @router.get("/{visit_id}/forms", response_model=Forms)
-def forms(visit_id: str, principal: Reader, session: SessionDep) -> Forms:
-    return Forms(forms=[FormRef(**f) for f in service.visit_forms(session, visit_id)])
+@hot_route(Permission.VISIT_READ)
+async def forms(visit_id: str, request: Request) -> Forms:
+    def listed(session: Session, _principal: Principal) -> Forms:
+        return Forms(forms=[FormRef(**f) for f in service.visit_forms(session, visit_id)])
+
+    return await run_authorized(request, Permission.VISIT_READ, listed)
 
 
 @router.get("/{visit_id}/forms/{form}/preview", response_class=Response)

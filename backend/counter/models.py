@@ -128,3 +128,19 @@ class Signature(IdMixin, TimestampMixin, TenantOwned, Base):
     bound_documents: Mapped[dict[str, Any]] = mapped_column(
         JSON, default=dict, comment="form → document hash the signature is bound to"
     )
+
+
+class VisitView(TenantOwned, Base):
+    """When a staff session last had its ``visit.view`` audited, so repeated reads of an
+    unchanged visit (the console refreshes it, polls it while the resident signs) are audited
+    once. The audit chain stays the record; this row only decides whether to add to it."""
+
+    __tablename__ = "visit_views"
+
+    visit_id: Mapped[str] = mapped_column(
+        ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True
+    )
+    session_id: Mapped[str] = mapped_column(String(32), primary_key=True, comment="staff session")
+    # The visit's last change as that audited view saw it (not the clock at the view: a change
+    # committed during the view must still be audited when it is first seen).
+    version_seen: Mapped[dt.datetime] = mapped_column()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.orm import Session
 
 from backend.counter import service
 from backend.counter.schemas import (
@@ -19,7 +20,7 @@ from backend.counter.schemas import (
     VisitUpdate,
 )
 from backend.counter.views import member_read, visit_read, visit_summary
-from backend.platform.access import Permission, Principal, require
+from backend.platform.access import Permission, Principal, hot_route, require, run_authorized
 from backend.platform.deps import SessionDep
 
 router = APIRouter(prefix="/api/v1/visits", tags=["visits"])
@@ -53,8 +54,12 @@ def list_visits(
 
 
 @router.get("/{visit_id}", response_model=VisitRead)
-def get_visit(visit_id: str, principal: Reader, session: SessionDep) -> VisitRead:
-    return visit_read(session, service.view_visit(session, visit_id, principal))
+@hot_route(Permission.VISIT_READ)
+async def get_visit(visit_id: str, request: Request) -> VisitRead:
+    def view(session: Session, principal: Principal) -> VisitRead:
+        return visit_read(session, service.view_visit(session, visit_id, principal))
+
+    return await run_authorized(request, Permission.VISIT_READ, view)
 
 
 @router.patch("/{visit_id}", response_model=VisitRead)

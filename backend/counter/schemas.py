@@ -240,3 +240,10 @@ class Signed(BaseModel):
 class TabletStatus(BaseModel):
     paired: bool
     online: bool
+
+
+class SignatureWait(BaseModel):
+    """What the console polls while the resident signs: no personal data, so no audit."""
+
+    status: str
+    tablet: TabletStatus

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from backend.counter import roles, states
@@ -26,7 +27,7 @@ from backend.counter.errors import (
     VisitNotFound,
 )
 from backend.counter.individual_number import refuse_in_free_text
-from backend.counter.models import HouseholdMember, Visit, VisitEvent
+from backend.counter.models import HouseholdMember, Visit, VisitEvent, VisitView
 from backend.counter.schemas import (
     CARD_FIELDS,
     Journey,
@@ -151,10 +152,44 @@ def ensure_open(visit: Visit) -> None:
 
 
 def view_visit(session: Session, visit_id: str, principal: Principal) -> Visit:
-    """The visit, for a clerk's screen: every view of personal data is audited."""
+    """The visit, for a clerk's screen: who saw which personal data is audited.
+
+    Once per staff session and version of the visit (docs/security.md, "Audit"): the console
+    re-reads an unchanged visit many times a visit, and each would otherwise append to the chain.
+    """
     visit = get_visit(session, visit_id)
-    audit_visit(session, principal, "visit.view", visit)
+    login = principal.staff.session_id if principal.staff is not None else None
+    if login is None or _first_view_of_version(session, visit, login):
+        audit_visit(session, principal, "visit.view", visit)
     return visit
+
+
+def _first_view_of_version(session: Session, visit: Visit, login: str) -> bool:
+    """Remember that ``login`` saw this version of ``visit``: True when it had not yet.
+
+    One upsert: a concurrent view of the same session waits for the row and then finds the
+    version recorded, so the view is audited exactly once.
+    """
+    version = _version(visit)
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    remember = (
+        dialect.insert(VisitView)
+        .values(
+            tenant_id=visit.tenant_id, visit_id=visit.id, session_id=login, version_seen=version
+        )
+        .on_conflict_do_update(
+            index_elements=[VisitView.visit_id, VisitView.session_id],
+            set_={"version_seen": version},
+            where=VisitView.version_seen < version,
+        )
+        .returning(VisitView.visit_id)
+    )
+    return session.execute(remember).first() is not None
+
+
+def _version(visit: Visit) -> dt.datetime:
+    """When the visit or one of its members last changed (what a view shows)."""
+    return max([visit.updated_at, *(member.updated_at for member in visit.members)])
 
 
 def audit_visit(

@@ -13,7 +13,7 @@ from backend.counter import documents
 from backend.counter import service as visits
 from backend.counter.errors import VisitNotFound
 from backend.counter.models import Visit
-from backend.counter.schemas import Signed, TabletStatus, TabletView, TabletVisit
+from backend.counter.schemas import SignatureWait, Signed, TabletStatus, TabletView, TabletVisit
 from backend.counter.states import ON_TABLET, VisitStatus
 from backend.identity.devices.models import Device, DeviceKind
 from backend.identity.tenants.models import Counter
@@ -31,6 +31,16 @@ TABLET_PRESENCE_SECONDS = 10.0
 def _counter_id(principal: Principal) -> str | None:
     assert principal.device is not None
     return principal.device.counter_id
+
+
+def signature_wait(session: Session, visit_id: str) -> SignatureWait:
+    # Scoped to the caller's tenant like every query (session.get would reuse a cached row).
+    visit = session.scalars(select(Visit).where(Visit.id == visit_id)).one_or_none()
+    if visit is None:
+        raise VisitNotFound()
+    if visit.counter_id is None:
+        return SignatureWait(status=visit.status, tablet=TabletStatus(paired=False, online=False))
+    return SignatureWait(status=visit.status, tablet=tablet_status(session, visit.counter_id))
 
 
 def tablet_status(session: Session, counter_id: str) -> TabletStatus:

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from backend.counter import tablet
-from backend.counter.schemas import SignatureSubmit, Signed, TabletStatus, TabletView
-from backend.platform.access import Permission, Principal, require
+from backend.counter.schemas import (
+    SignatureSubmit,
+    SignatureWait,
+    Signed,
+    TabletStatus,
+    TabletView,
+)
+from backend.platform.access import Permission, Principal, hot_route, require, run_authorized
 from backend.platform.deps import SessionDep
 
 router = APIRouter(prefix="/api/v1/tablet", tags=["tablet"])
@@ -21,19 +27,33 @@ Tablet = Annotated[Principal, Depends(require(Permission.TABLET_SESSION))]
 
 
 @router.get("/status", response_model=TabletStatus)
-def tablet_status(
-    counter_id: str,
-    principal: Annotated[Principal, Depends(require(Permission.VISIT_READ))],
-    session: SessionDep,
-) -> TabletStatus:
+@hot_route(Permission.VISIT_READ)
+async def tablet_status(counter_id: str, request: Request) -> TabletStatus:
     """Whether the counter's tablet is there: it polls every second or two while it runs."""
-    return tablet.tablet_status(session, counter_id)
+    return await run_authorized(
+        request,
+        Permission.VISIT_READ,
+        lambda session, _principal: tablet.tablet_status(session, counter_id),
+    )
+
+
+@router.get("/visits/{visit_id}/signature-wait", response_model=SignatureWait)
+@hot_route(Permission.VISIT_READ)
+async def signature_wait(visit_id: str, request: Request) -> SignatureWait:
+    """The visit's status and its counter's tablet in one poll (instead of GET visit, audited,
+    and GET tablet/status every 1.5 s); the console reads the visit once it is signed."""
+    return await run_authorized(
+        request,
+        Permission.VISIT_READ,
+        lambda session, _principal: tablet.signature_wait(session, visit_id),
+    )
 
 
 @router.get("/current", response_model=TabletView)
-def current(principal: Tablet, session: SessionDep) -> TabletView:
+@hot_route(Permission.TABLET_SESSION)
+async def current(request: Request) -> TabletView:
     """What the tablet shows now: a PIN pad, the data to confirm and sign, or a welcome."""
-    return tablet.current_view(session, principal)
+    return await run_authorized(request, Permission.TABLET_SESSION, tablet.current_view)
 
 
 @router.post("/visits/{visit_id}/signature", response_model=Signed)

@@ -7,10 +7,10 @@ back on any error. Services only ``flush()``. Who the caller is: ``backend.platf
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from typing import Annotated, TypeVar
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from backend.platform.db import session_scope, takes_writer_turns, writer_turns
@@ -42,6 +42,27 @@ def get_session(
 ) -> Iterator[Session]:
     """One transaction per request: committed when the handler returns, else rolled back."""
     yield from session_unit()
+
+
+T = TypeVar("T")
+
+
+def run_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
+    """Run ``work`` with the app's session provider (tests override it), committed at once.
+
+    For code that opens its own unit of work outside a route's dependencies (streams, the hot
+    routes of ``access.run_authorized``); the caller takes the writer turn if it needs one.
+    """
+    provider = request.app.dependency_overrides.get(get_session, session_unit)
+    sessions: Generator[Session, None, None] = provider()
+    session = next(sessions)
+    try:
+        result = work(session)
+    except BaseException as exc:
+        sessions.throw(exc)  # the provider rolls back, closes and raises it again
+        raise
+    next(sessions, None)  # the provider commits and closes
+    return result
 
 
 # scope="function": the commit happens before the response is sent, so a failed commit is an

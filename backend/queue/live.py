@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -18,30 +18,15 @@ from starlette.concurrency import run_in_threadpool
 
 from backend.platform import live as events
 from backend.platform.db import get_engine
-from backend.platform.deps import get_session, session_unit
+from backend.platform.deps import run_unit_of_work
 
 T = TypeVar("T")
 HEARTBEAT_SECONDS = 15.0
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
-def _run_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
-    """Run ``work`` with the app's session provider (tests override it) and close it at once."""
-    # Outside a route's dependencies there is no writer turn to take: a unit of its own.
-    provider = request.app.dependency_overrides.get(get_session, session_unit)
-    sessions: Generator[Session, None, None] = provider()
-    session = next(sessions)
-    try:
-        result = work(session)
-    except BaseException as exc:
-        sessions.throw(exc)  # the provider rolls back, closes and raises it again
-        raise
-    next(sessions, None)  # the provider commits and closes
-    return result
-
-
 async def unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
-    return await run_in_threadpool(_run_unit_of_work, request, work)
+    return await run_in_threadpool(run_unit_of_work, request, work)
 
 
 def format_event(kind: str, data: dict[str, Any]) -> bytes:

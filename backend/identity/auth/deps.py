@@ -71,13 +71,14 @@ CurrentDevice = Annotated[Device, Depends(current_device)]
 # --- the hooks of backend.platform.access ------------------------------------------------
 
 
-def staff_ref(staff: StaffAccount) -> access.StaffRef:
+def staff_ref(staff: StaffAccount, session_id: str | None = None) -> access.StaffRef:
     return access.StaffRef(
         id=staff.id,
         tenant_id=staff.tenant_id,
         role=Role(staff.role),
         username=staff.username,
         display_name=staff.display_name,
+        session_id=session_id,
     )
 
 
@@ -93,7 +94,8 @@ def device_ref(device: Device) -> access.DeviceRef:
 
 
 def authenticate_staff(request: Request, session: Session) -> access.StaffRef:
-    return staff_ref(current_staff(request, session).staff)
+    current = current_staff(request, session)
+    return staff_ref(current.staff, current.session_id)
 
 
 def authenticate_device(session: Session, token: str) -> access.DeviceRef | None:

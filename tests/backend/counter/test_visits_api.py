@@ -215,6 +215,30 @@ def test_views_of_personal_data_are_audited(clerk: Clerk, db: Session) -> None:
     assert list(actions) == ["visit.view", "visit.record.view"]
 
 
+def _views(db: Session, visit_id: str) -> int:
+    actions = db.scalars(select(AuditEvent.action).where(AuditEvent.visit_id == visit_id)).all()
+    return list(actions).count("visit.view")
+
+
+def test_a_view_is_audited_once_per_session_and_change(clerk: Clerk, db: Session) -> None:
+    vid = open_visit(clerk)["id"]
+    for _ in range(3):
+        assert clerk.get(f"/api/v1/visits/{vid}").status_code == 200
+    assert _views(db, vid) == 1
+    clerk.patch(f"/api/v1/visits/{vid}", {"event": "certificate"})
+    clerk.get(f"/api/v1/visits/{vid}")
+    clerk.get(f"/api/v1/visits/{vid}")
+    assert _views(db, vid) == 2  # the changed visit is a new view
+    add_card_member(db, vid)
+    db.commit()
+    clerk.get(f"/api/v1/visits/{vid}")
+    assert _views(db, vid) == 3  # so is a member added
+    clerk.csrf = login(clerk.client, "clerk")  # another login session
+    clerk.get(f"/api/v1/visits/{vid}")
+    clerk.get(f"/api/v1/visits/{vid}")
+    assert _views(db, vid) == 4
+
+
 def test_personal_fields_are_encrypted_at_rest(clerk: Clerk, db: Session) -> None:
     vid = open_visit(clerk)["id"]
     add_card_member(db, vid)
@@ -276,3 +300,15 @@ def test_typed_dates_follow_the_staff_screens_rule(clerk: Clerk) -> None:
     )
     assert first_day.status_code == 201, first_day.text
     assert clerk.patch(f"/api/v1/visits/{vid}", {"event_date": "1800-01-01"}).status_code == 422
+
+
+def test_the_signature_wait_poll_shows_no_personal_data(clerk: Clerk, db: Session) -> None:
+    vid = open_visit(clerk)["id"]
+    add_card_member(db, vid)
+    response = clerk.get(f"/api/v1/tablet/visits/{vid}/signature-wait")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == VisitStatus.OPEN and set(body["tablet"]) == {"paired", "online"}
+    assert CARD_NAME not in response.text and _views(db, vid) == 0  # nothing to audit
+    missing = clerk.get("/api/v1/tablet/visits/0123456789abcdef0123456789abcdef/signature-wait")
+    assert missing.status_code == 404
