@@ -1,7 +1,7 @@
 """visit views: audit visit.view once per staff session and version of the visit
 
 Revision ID: a17b0c1e2f3d
-Revises: 8843ba17b8cc
+Revises: e84ad5963201
 Create Date: 2026-12-03 18:10:00+00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import backend.platform.db
 
 revision: str = "a17b0c1e2f3d"
-down_revision: str | None = "8843ba17b8cc"
+down_revision: str | None = "e84ad5963201"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
