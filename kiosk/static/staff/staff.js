@@ -1292,14 +1292,16 @@ async function waitForSignature() {
   state.waitingSign = true;
   try {
     for (;;) {
-      const visit = await api("GET", `/api/v1/visits/${state.visit.id}`, undefined, { poll: true });
-      if (visit.status === "signed") {
-        state.visit = visit; $("tablet-status").textContent = t("signed");
+      // One cheap poll (status and tablet, no personal data, not audited); the visit itself is
+      // read once it is signed.
+      const wait = await api("GET", `/api/v1/tablet/visits/${state.visit.id}/signature-wait`, undefined, { poll: true });
+      if (wait.status === "signed") {
+        state.visit = await api("GET", `/api/v1/visits/${state.visit.id}`);
+        $("tablet-status").textContent = t("signed");
         await loadDocuments(); await goStep("done"); return;
       }
-      if (visit.status !== "confirming") return;
-      const tablet = await api("GET", `/api/v1/tablet/status?counter_id=${state.counter.id}`, undefined, { poll: true });
-      if (!tablet.online) {
+      if (wait.status !== "confirming") return;
+      if (!wait.tablet.online) {
         $("tablet-status").className = "status big-status error"; $("tablet-status").textContent = t("tablet_offline");
       } else if ($("tablet-status").className.includes("error")) {
         $("tablet-status").className = "status big-status"; $("tablet-status").textContent = t("sent_tablet");
