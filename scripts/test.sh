@@ -19,9 +19,23 @@ echo "[test] ruff"
 echo "[test] mypy"
 .venv/bin/mypy
 echo "[test] pytest"
-# In parallel, one worker per core (pytest-xdist); the card-reader and browser tests stay on one
-# worker (tests/conftest.py groups them). MADOGUCHI_TEST_WORKERS=0 runs everything in one process.
 # --tb=native: pytest's own traceback formatting re-parses sources with `ast`, which on CPython
-# 3.11.7 can fail with "AST constructor recursion depth mismatch" and take the worker down
+# 3.11.7 can fail with "AST constructor recursion depth mismatch" and stop the run
 # (pytest-dev/pytest#10874, python/cpython#106905).
-exec .venv/bin/pytest -n "${MADOGUCHI_TEST_WORKERS:-auto}" --dist loadgroup --tb=native "$@"
+if [ $# -gt 0 ] || [ "${MADOGUCHI_TEST_PROCESSES:-2}" = "1" ]; then
+  exec .venv/bin/pytest --tb=native "$@"
+fi
+# Two processes side by side: the tests that drive the card reader or Chromium (marked `serial`
+# in tests/conftest.py: they share the reader's slots) one after another, and everything else.
+mkdir -p var
+.venv/bin/pytest --tb=native -m serial > var/test-serial.out 2>&1 &
+serial=$!
+.venv/bin/pytest --tb=native -m "not serial" > var/test-rest.out 2>&1 &
+rest=$!
+serial_status=0; rest_status=0
+wait "$serial" || serial_status=$?
+wait "$rest" || rest_status=$?
+echo "[test] the card-reader and browser tests"; cat var/test-serial.out
+echo "[test] the other tests"; cat var/test-rest.out
+echo "[test] exit: card-reader and browser $serial_status, others $rest_status"
+[ "$serial_status" -eq 0 ] && [ "$rest_status" -eq 0 ]

@@ -50,10 +50,11 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One Chromium for every browser test of the process: Playwright's sync API allows one
-    instance per thread, so a test that started its own after the e2e tests would fail."""
+    """One Chromium per test module, shared by its tests and closed after them: Playwright's
+    sync API allows one instance per thread and, while one is open, keeps an event loop running
+    in it (a later test's ``asyncio.run`` would fail)."""
     require_service(
         shutil.which(CHROMIUM) is not None or Path(CHROMIUM).exists(),
         f"{CHROMIUM} is not installed",
@@ -66,19 +67,20 @@ def browser() -> Iterator[Any]:
         instance.close()
 
 
-# The tests that drive the virtual card reader (pcscd + vpcd) or Chromium run one after another on
-# one worker when the suite runs in parallel (pytest-xdist, ``--dist loadgroup``): they share the
-# reader's slots and would otherwise race for a card.
+# The tests that drive the virtual card reader (pcscd + vpcd) or Chromium are marked ``serial``:
+# `make test` runs them in one process and everything else in another, side by side (they share
+# the reader's slots and would race for a card; the rest have their own databases and ports).
 SERIAL_DIRECTORIES = ("e2e", "hardware")
 SERIAL_MARKERS = ("pcsc", "browser")
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects by marker
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         directory = Path(item.path).relative_to(Path(__file__).parent).parts[0]
         serial = directory in SERIAL_DIRECTORIES
         if serial or any(item.get_closest_marker(name) for name in SERIAL_MARKERS):
-            item.add_marker(pytest.mark.xdist_group(name="card-reader-and-browser"))
+            item.add_marker(pytest.mark.serial)
 
 
 def _backends() -> list[str]:
