@@ -86,7 +86,10 @@ def seed_demo(session: Session) -> Tenant:
 
 
 def _ensure_office(session: Session, tenant: Tenant) -> Office:
-    office = session.scalars(select(Office).where(Office.code == "main")).one_or_none()
+    # By tenant explicitly: the seed runs unscoped, beside the municipalities an operator added.
+    office = session.scalars(
+        select(Office).where(Office.tenant_id == tenant.id, Office.code == "main")
+    ).one_or_none()
     if office is None:
         # Open round the clock so that the demo issues tickets whenever it is tried.
         office = Office(
@@ -139,7 +142,9 @@ def _ensure_counter(
 
 def _ensure_staff(session: Session, tenant: Tenant, demo: DemoStaff) -> None:
     exists = session.scalars(
-        select(StaffAccount).where(StaffAccount.username == demo.username)
+        select(StaffAccount).where(
+            StaffAccount.tenant_id == tenant.id, StaffAccount.username == demo.username
+        )
     ).one_or_none()
     if exists is None:
         session.add(
