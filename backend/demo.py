@@ -39,6 +39,7 @@ SCREENS = (
     ("発券機 / Ticket machine", "/ticket/"),
     ("呼出表示 / Display board", "/display/"),
     ("バックオフィス / Back office", "/backoffice/"),
+    ("管理画面 / Admin console", "/admin/"),
     ("窓口利用体験調査 / Journey report", "/report/"),
     ("API (OpenAPI)", "/openapi.json"),
     ("Health", "/healthz"),
