@@ -17,10 +17,6 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 import yaml
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,11 +26,10 @@ from backend.guidance.catalog import Catalog, Procedure
 from backend.guidance.models import CatalogFork, CatalogVersion
 from backend.guidance.wording import describe_change, procedures_by_id
 from backend.identity.tenants.models import Tenant
-from backend.platform import safe_parse
+from backend.platform import crypto, safe_parse
 from backend.platform.audit.service import record
 from backend.platform.db import utcnow
 from backend.platform.errors import NotFound, ValidationFailed
-from backend.platform.settings import get_settings
 
 BUNDLE_FORMAT: Final = "madoguchi.catalog-bundle/1"
 MAX_BUNDLE_BYTES: Final = 2_000_000
@@ -66,19 +61,6 @@ class CatalogBundle(BaseModel):
         return hashlib.sha256(base64.b64decode(self.signer)).hexdigest()[:16]
 
 
-def _signing_key() -> Ed25519PrivateKey:
-    """This deployment's key, derived from its secret key (nothing more to configure)."""
-    seed = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"madoguchi catalog bundle"
-    ).derive(get_settings().secret_key.encode("utf-8"))
-    return Ed25519PrivateKey.from_private_bytes(seed)
-
-
-def _public_key_b64(key: Ed25519PrivateKey) -> str:
-    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return base64.b64encode(raw).decode("ascii")
-
-
 # --- export and reading -------------------------------------------------------------------
 
 
@@ -88,7 +70,6 @@ def export_bundle(session: Session, tenant_id: str, actor: str) -> bytes:
     assert tenant is not None
     number, compiled = service.active_catalog(session)
     source = service.active_source(session)
-    key = _signing_key()
     bundle = CatalogBundle(
         source_tenant_code=tenant.code,
         source_tenant_name=tenant.name,
@@ -97,10 +78,10 @@ def export_bundle(session: Session, tenant_id: str, actor: str) -> bytes:
         digest=hashlib.sha256(source.encode("utf-8")).hexdigest(),
         exported_at=utcnow().replace(microsecond=0),
         catalog=source,
-        signer=_public_key_b64(key),
+        signer=crypto.bundle_signer(),
         signature="",
     )
-    bundle.signature = base64.b64encode(key.sign(bundle.signed_bytes())).decode("ascii")
+    bundle.signature = crypto.sign_bundle(bundle.signed_bytes())
     record(
         session,
         tenant_id=tenant_id,
@@ -122,14 +103,11 @@ def read_bundle(data: bytes) -> CatalogBundle:
         raise BundleInvalid(
             "madoguchi の手続きカタログ共有ファイルではありません (not a catalog bundle)."
         ) from exc
-    try:
-        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(bundle.signer))
-        public.verify(base64.b64decode(bundle.signature), bundle.signed_bytes())
-    except (InvalidSignature, ValueError) as exc:
+    if not crypto.bundle_signature_holds(bundle.signer, bundle.signature, bundle.signed_bytes()):
         raise BundleInvalid(
             "共有ファイルの署名が一致しません。途中で書き換えられた可能性があります "
             "(signature does not match)."
-        ) from exc
+        )
     if hashlib.sha256(bundle.catalog.encode("utf-8")).hexdigest() != bundle.digest:
         raise BundleInvalid("共有ファイルの内容が壊れています (digest mismatch).")
     return bundle

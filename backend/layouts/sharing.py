@@ -1,7 +1,7 @@
 """共創 for form layouts: a municipality's layout set (its active layouts, backgrounds included)
 travels as a signed bundle file; another municipality imports it as drafts, never active.
 
-Signed like the catalog bundles (``backend.guidance.sharing``: this deployment's Ed25519 key,
+Signed like the catalog bundles (``backend.platform.crypto``: this deployment's Ed25519 key,
 the public key inside the bundle), so a file changed on the way is refused.
 """
 
@@ -13,16 +13,13 @@ import datetime as dt
 import json
 from typing import Final, Literal
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.orm import Session
 
-from backend.guidance import sharing as catalog_sharing
 from backend.identity.tenants.models import Tenant
 from backend.layouts import service
 from backend.layouts.models import FormLayoutVersion
-from backend.platform import safe_parse
+from backend.platform import crypto, safe_parse
 from backend.platform.audit.service import record
 from backend.platform.db import utcnow
 from backend.platform.errors import ValidationFailed
@@ -70,16 +67,15 @@ def export_bundle(session: Session, tenant_id: str, actor: str | None) -> bytes:
     rows = service.active_rows(session, tenant_id)
     if not rows:
         raise NothingToShare()
-    key = catalog_sharing._signing_key()
     bundle = LayoutBundle(
         source_tenant_code=tenant.code,
         source_tenant_name=tenant.name,
         exported_at=utcnow().replace(microsecond=0),
         layouts=[_shared(row) for row in rows],
-        signer=catalog_sharing._public_key_b64(key),
+        signer=crypto.bundle_signer(),
         signature="",
     )
-    bundle.signature = base64.b64encode(key.sign(bundle.signed_bytes())).decode("ascii")
+    bundle.signature = crypto.sign_bundle(bundle.signed_bytes())
     forms = {row.form: row.number for row in rows}
     record(session, tenant_id=tenant_id, action="forms.layouts_exported", actor=actor,
            detail={"layouts": forms})  # fmt: skip
@@ -107,14 +103,11 @@ def read_bundle(data: bytes) -> LayoutBundle:
         raise LayoutBundleInvalid(
             "madoguchi の様式共有ファイルではありません (not a layout bundle)."
         ) from exc
-    try:
-        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(bundle.signer))
-        public.verify(base64.b64decode(bundle.signature), bundle.signed_bytes())
-    except (InvalidSignature, ValueError, binascii.Error) as exc:
+    if not crypto.bundle_signature_holds(bundle.signer, bundle.signature, bundle.signed_bytes()):
         raise LayoutBundleInvalid(
             "様式の共有ファイルの署名が一致しません。途中で書き換えられた可能性があります "
             "(signature does not match)."
-        ) from exc
+        )
     return bundle
 
 

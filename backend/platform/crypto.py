@@ -9,10 +9,14 @@ rows at once.
 from __future__ import annotations
 
 import base64
+import binascii
 import os
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from backend.platform.errors import MadoguchiError
 from backend.platform.settings import get_settings, parse_encryption_keys
@@ -99,3 +103,39 @@ def set_keyring(keyring: Keyring | None) -> None:
     """Replace the process keyring (key rotation tests, settings reload)."""
     global _keyring
     _keyring = keyring
+
+
+# --- signed bundles (共創: catalogs and layout sets travel as files between deployments) --------
+
+
+def _bundle_signing_key() -> Ed25519PrivateKey:
+    """This deployment's Ed25519 key, derived from its secret key (nothing more to configure)."""
+    seed = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"madoguchi catalog bundle"
+    ).derive(get_settings().secret_key.encode("utf-8"))
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def bundle_signer() -> str:
+    """This deployment's public key, base64: the ``signer`` of the bundles it exports."""
+    raw = (
+        _bundle_signing_key()
+        .public_key()
+        .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    )
+    return base64.b64encode(raw).decode("ascii")
+
+
+def sign_bundle(payload: bytes) -> str:
+    """The base64 signature of ``payload`` with this deployment's key."""
+    return base64.b64encode(_bundle_signing_key().sign(payload)).decode("ascii")
+
+
+def bundle_signature_holds(signer: str, signature: str, payload: bytes) -> bool:
+    """Whether ``signature`` (base64) is ``signer``'s (a base64 public key) over ``payload``."""
+    try:
+        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(signer))
+        public.verify(base64.b64decode(signature), payload)
+    except (InvalidSignature, ValueError, binascii.Error):
+        return False
+    return True
