@@ -91,13 +91,9 @@ def scan(text: str, needles: set[str]) -> list[str]:
     return hits + scan_sql_and_queries(text)
 
 
-def _is_worker(config: pytest.Config) -> bool:
-    return hasattr(config, "workerinput")  # a pytest-xdist worker; the controller scans
-
-
 def pytest_configure(config: pytest.Config) -> None:
-    # One run id for the controller and its workers (they inherit its environment), so the
-    # controller scans the log of every process of this run and none of an earlier one.
+    # One run id for this process and any it starts with its environment: the scan reads the
+    # logs of this run and none of an earlier one.
     run = os.environ.setdefault("MADOGUCHI_TEST_RUN", f"{os.getpid()}")
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     path = LOG_DIR / f"pytest-{run}-{os.getpid()}.log"
@@ -128,8 +124,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if handler is None or path is None:
         return
     handler.flush()
-    if _is_worker(session.config):
-        return
     run = os.environ["MADOGUCHI_TEST_RUN"]
     needles = synthetic_strings()
     hits = [

@@ -124,8 +124,7 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
 
 # --- the clerk's effort per life event, printed at the end of a normal pytest run -----------
 
-# Rows go to a file of this run (tests may run in pytest-xdist workers; the summary is printed
-# by the controller, which reads the file).
+# Rows go to a file of this run, which the summary at the end reads.
 EFFORT_DIR = Path(__file__).resolve().parents[2] / "var" / "test-logs"
 
 
