@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from backend.platform.db import set_session_tenant
-from backend.platform.deps import SessionDep, run_unit_of_work, writer_turn
+from backend.platform.deps import SessionDep, database_turn, run_unit_of_work
 from backend.platform.errors import Forbidden, NotAuthenticated
 
 T = TypeVar("T")
@@ -281,7 +281,7 @@ async def run_authorized(
     cost four or five hand-offs between the event loop and the thread pool (open the session,
     check the caller, the route, validate the response, commit), each a wake-up of both.
     """
-    async with contextlib.asynccontextmanager(writer_turn)():
+    async with contextlib.asynccontextmanager(database_turn)():
         return await run_in_threadpool(_authorized_unit, request, permission, work)
 
 

@@ -231,7 +231,17 @@ def make_engine(url: str | None = None) -> Engine:
             conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
 
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    # The pool holds one connection per request turn (``request_turns``) and a margin for the
+    # work outside requests' turns (the agent hub's and long-polls' short looks, in
+    # asyncio.to_thread); a checkout never waits long, so its timeout is a plain error.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        hide_parameters=True,
+        pool_size=get_settings().database_pool_size,
+        max_overflow=POOL_OVERFLOW,
+        pool_timeout=TURN_SECONDS,
+    )
 
 
 _engine: Engine | None = None
@@ -294,22 +304,33 @@ def session_scope(
         session.close()
 
 
-# --- SQLite: writers take turns in asyncio -----------------------------------------------------
+# --- Turns at the database, queued in asyncio ----------------------------------------------------
 
-WRITER_TURN_SECONDS = 30.0  # as long as SQLite's own busy timeout
+TURN_SECONDS = 30.0  # as long as SQLite's own busy timeout and the pool's checkout timeout
+POOL_OVERFLOW = 10  # connections beyond the requests' turns: agent hub, long-poll looks, worker
 
 
-class WriterTurns:
-    """One writer at a time (SQLite's rule), queued as asyncio futures, not parked threads.
+class Turns:
+    """At most ``limit`` holders at once, queued as asyncio futures, not parked threads.
 
-    A request on SQLite waits for its turn here, on the event loop, before its thread opens the
-    ``BEGIN IMMEDIATE`` transaction; so sixteen counters at once hold one thread, not sixteen
-    blocked on the database lock or the pool. First come, first served, across event loops.
+    A request waits for its turn here, on the event loop, before any thread opens its unit of
+    work. Why it matters: a request's unit of work spans several hand-offs to the thread pool
+    (authenticate, the route, commit) and holds its database connection between them. Without
+    turns, forty threads could each wait for a pooled connection while the requests holding
+    all the connections wait for a thread: a deadlock until the pool times out (seen at 64
+    counters, issue 17). With turns, no more requests hold connections than the pool has, so a
+    thread never waits for one.
+
+    SQLite takes one writer at a time (``BEGIN IMMEDIATE``), so its limit is one; PostgreSQL's
+    is the pool's size. First come, first served, across event loops.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = 1) -> None:
+        if limit < 1:
+            raise ValueError("a turn needs at least one holder")
+        self.limit = limit
         self._lock = threading.Lock()
-        self._busy = False
+        self._holders = 0
         self._queue: collections.deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = (
             collections.deque()
         )
@@ -319,12 +340,17 @@ class WriterTurns:
         with self._lock:
             return len(self._queue)
 
-    async def acquire(self, timeout: float = WRITER_TURN_SECONDS) -> None:
+    @property
+    def holders(self) -> int:
+        with self._lock:
+            return self._holders
+
+    async def acquire(self, timeout: float = TURN_SECONDS) -> None:
         """Wait for the turn; after ``timeout`` seconds, 503 ``database_unavailable``."""
         loop = asyncio.get_running_loop()
         with self._lock:
-            if not self._busy:
-                self._busy = True
+            if self._holders < self.limit and not self._queue:
+                self._holders += 1
                 return
             turn: asyncio.Future[None] = loop.create_future()
             self._queue.append((loop, turn))
@@ -344,10 +370,10 @@ class WriterTurns:
                 loop, turn = self._queue.popleft()
                 try:
                     loop.call_soon_threadsafe(_grant, turn)
-                    return  # the turn passes on: still busy
+                    return  # the turn passes on: as many holders as before
                 except RuntimeError:  # that loop has closed: the next one
                     continue
-            self._busy = False
+            self._holders -= 1
 
     def _give_up(self, loop: asyncio.AbstractEventLoop, turn: asyncio.Future[None]) -> None:
         with self._lock:
@@ -363,16 +389,27 @@ def _grant(turn: asyncio.Future[None]) -> None:
         turn.set_result(None)
 
 
-def _pass_on(turns: WriterTurns, turn: asyncio.Future[None]) -> None:
+def _pass_on(turns: Turns, turn: asyncio.Future[None]) -> None:
     if turn.done() and not turn.cancelled():
         turns.release()
     else:
         turn.add_done_callback(lambda _done: turns.release())
 
 
-writer_turns = WriterTurns()
+_request_turns: dict[int, Turns] = {}
+_request_turns_lock = threading.Lock()
 
 
-def takes_writer_turns() -> bool:
-    """Whether requests queue for SQLite's one writer (``writer_turns``)."""
-    return get_engine().dialect.name == "sqlite"
+def request_turns() -> Turns:
+    """The turns requests take before their unit of work, for the engine in use: one writer on
+    SQLite, the pool's size on PostgreSQL (``database_pool_size``)."""
+    engine = get_engine()
+    if engine.dialect.name == "sqlite":
+        limit = 1
+    else:  # a test's engine may have a pool without a size (NullPool): the setting then
+        size = getattr(engine.pool, "size", None)
+        limit = size() if callable(size) else get_settings().database_pool_size
+    with _request_turns_lock:
+        if limit not in _request_turns:
+            _request_turns[limit] = Turns(limit)
+        return _request_turns[limit]

@@ -13,20 +13,19 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from backend.platform.db import session_scope, takes_writer_turns, writer_turns
+from backend.platform.db import request_turns, session_scope
 
 
-async def writer_turn() -> AsyncIterator[None]:
-    """On SQLite, the request's turn as the one writer, awaited on the event loop (no thread
-    is parked on the database lock); released after the commit. Nothing on PostgreSQL."""
-    if not takes_writer_turns():
-        yield
-        return
-    await writer_turns.acquire()
+async def database_turn() -> AsyncIterator[None]:
+    """The request's turn at the database, awaited on the event loop (``db.Turns``): on SQLite
+    the one writer's, on PostgreSQL one of the pool's connections; released after the commit.
+    No thread waits for the database lock or a pooled connection."""
+    turns = request_turns()
+    await turns.acquire()
     try:
         yield
     finally:
-        writer_turns.release()
+        turns.release()
 
 
 def session_unit() -> Iterator[Session]:
@@ -38,7 +37,7 @@ def session_unit() -> Iterator[Session]:
 
 
 def get_session(
-    _turn: Annotated[None, Depends(writer_turn, scope="function")],
+    _turn: Annotated[None, Depends(database_turn, scope="function")],
 ) -> Iterator[Session]:
     """One transaction per request: committed when the handler returns, else rolled back."""
     yield from session_unit()
@@ -51,7 +50,7 @@ def run_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
     """Run ``work`` with the app's session provider (tests override it), committed at once.
 
     For code that opens its own unit of work outside a route's dependencies (streams, the hot
-    routes of ``access.run_authorized``); the caller takes the writer turn if it needs one.
+    routes of ``access.run_authorized``); the caller takes its ``database_turn`` first.
     """
     provider = request.app.dependency_overrides.get(get_session, session_unit)
     sessions: Generator[Session, None, None] = provider()

@@ -32,6 +32,14 @@ class Settings(BaseSettings):
         default="sqlite:///var/madoguchi.db",
         description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db",
     )
+    database_pool_size: int = Field(
+        default=20,
+        ge=1,
+        le=200,
+        description="PostgreSQL: connections per process for requests (as many requests use the "
+        "database at once; the others queue without holding a thread); 10 more serve agents "
+        "and long-polls. Keep processes × (size + 10) under the server's max_connections",
+    )
     secret_key: str = Field(
         default=DEFAULT_SECRET_KEY, description="signs session cookies and one-time codes"
     )

@@ -7,6 +7,7 @@ streaming starts: no database session or transaction stays open while a screen l
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
@@ -18,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from backend.platform import live as events
 from backend.platform.db import get_engine
-from backend.platform.deps import run_unit_of_work
+from backend.platform.deps import database_turn, run_unit_of_work
 
 T = TypeVar("T")
 HEARTBEAT_SECONDS = 15.0
@@ -26,7 +27,8 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 async def unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
-    return await run_in_threadpool(run_unit_of_work, request, work)
+    async with contextlib.asynccontextmanager(database_turn)():
+        return await run_in_threadpool(run_unit_of_work, request, work)
 
 
 def format_event(kind: str, data: dict[str, Any]) -> bytes:

@@ -28,7 +28,7 @@ import httpx
 import pytest
 from security_logscan import scan, synthetic_strings
 
-from backend.platform.db import WriterTurns
+from backend.platform.db import Turns
 from backend.platform.errors import DatabaseUnavailable
 from backend.platform.settings import get_settings
 from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE
@@ -208,7 +208,7 @@ def test_serve_sets_tcp_nodelay_where_asyncio_does_not() -> None:
 
 def test_sqlite_writers_take_turns_on_the_event_loop() -> None:
     async def scenario() -> list[str]:
-        turns = WriterTurns()
+        turns = Turns(1)
         order: list[str] = []
         await turns.acquire()
 
