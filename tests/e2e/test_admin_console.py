@@ -103,6 +103,18 @@ def test_admin_pairs_a_ticket_machine_by_its_qr_link(browser: Any, live_server: 
     again.goto(link)
     expect(again.locator("#status")).to_contain_text("登録できませんでした")
     again.context.close()
+
+    # A tablet is registered at its counter: the form offers counters only, and says so.
+    page.select_option("#kind-select", "tablet")
+    expect(page.locator("#placement-hint")).to_contain_text("窓口を選んでください")
+    expect(page.locator("#placement-select option", has_text="庁舎全体")).to_have_count(0)
+    second = page.locator("#placement-select option", has_text="2番").first
+    page.select_option("#placement-select", second.get_attribute("value"))
+    page.fill("#device-form [name=name]", "2番窓口タブレット（試験）")
+    page.click("#device-form button[type=submit]")
+    tablet_row = page.locator("#device-table tbody tr", has_text="2番窓口タブレット（試験）")
+    expect(tablet_row).to_contain_text("2番")
+    page.screenshot(path=str(ARTIFACTS / "admin-device-placement.png"))
     page.context.close()
 
 

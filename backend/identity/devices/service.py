@@ -16,7 +16,7 @@ from backend.identity.devices.models import Device, DeviceKind
 from backend.identity.tenants.models import Counter, Office
 from backend.platform.audit.service import record
 from backend.platform.db import utcnow
-from backend.platform.errors import BadRequest, NotFound
+from backend.platform.errors import BadRequest, NotFound, ValidationFailed
 from backend.platform.settings import get_settings
 
 PAIRING_TTL = dt.timedelta(minutes=10)
@@ -87,6 +87,33 @@ def get_device(session: Session, device_id: str) -> Device:
     return device
 
 
+COUNTER_KINDS = frozenset({DeviceKind.AGENT, DeviceKind.TABLET})
+OFFICE_KINDS = frozenset({DeviceKind.TICKET_MACHINE, DeviceKind.DISPLAY})
+
+
+class PlacementNeeded(ValidationFailed):
+    code = "placement_needed"
+    default_message = "この端末を置く場所（窓口または庁舎）を選んでください。"
+
+
+def _place_by_kind(
+    session: Session, kind: DeviceKind, office_id: str | None, counter_id: str | None
+) -> str | None:
+    """A card reader or tablet belongs to one counter, a ticket machine or display to an
+    office: without one they pair but serve nothing (a tablet shows no visit). An office is
+    taken by default when the municipality has only one."""
+    if kind in COUNTER_KINDS and counter_id is None:
+        raise PlacementNeeded(
+            "カード読取端末と確認用タブレットは、置く窓口を選んでください。",
+        )
+    if kind in OFFICE_KINDS and office_id is None and counter_id is None:
+        offices = session.scalars(select(Office.id).limit(2)).all()
+        if len(offices) != 1:
+            raise PlacementNeeded("発券機と呼出表示は、置く庁舎を選んでください。")
+        office_id = offices[0]
+    return office_id
+
+
 def _check_placement(session: Session, office_id: str | None, counter_id: str | None) -> str | None:
     """Office and counter must be the caller's (the scoped session returns nothing else)."""
     if office_id is not None and session.get(Office, office_id) is None:
@@ -133,7 +160,9 @@ def create_device(
     counter_id: str | None,
     actor: str,
 ) -> tuple[Device, str]:
-    office_id = _check_placement(session, office_id, counter_id)
+    office_id = _check_placement(
+        session, _place_by_kind(session, kind, office_id, counter_id), counter_id
+    )
     device = Device(
         tenant_id=tenant_id, kind=kind.value, name=name, office_id=office_id, counter_id=counter_id
     )

@@ -11,6 +11,8 @@
       state: "状態", actions: "操作", addStaff: "職員アカウントの追加",
       initialPassword: "初期パスワード（12文字以上）", add: "追加する", deviceName: "名前",
       kind: "種類", lastContact: "最終通信", addDevice: "端末の登録",
+      placement: "設置場所", wholeOffice: "{office}（庁舎全体）", counterPlace: "{office} {code}番 {name}", noPlace: "なし",
+      placementHint: { agent: "窓口を選んでください（この窓口の PC で読み取ります）", tablet: "窓口を選んでください（この窓口の住民に表示します）", ticket_machine: "庁舎を選んでください", display: "庁舎を選んでください", back_office_api: "設置場所はありません" },
       issueCode: "登録コードを発行する", pairingCode: "登録コード",
       pairingHelp: "端末でこの QR コードを読み取るか、端末の /pair/ 画面でコードを入力してください（10分間有効・1回限り）。",
       destName: "連携先", progress: "送信・受領", version: "版", label: "名称", procedures: "手続き数",
@@ -41,6 +43,8 @@
       state: "State", actions: "Actions", addStaff: "Add a staff account",
       initialPassword: "Initial password (12+ characters)", add: "Add", deviceName: "Name",
       kind: "Kind", lastContact: "Last contact", addDevice: "Register a device",
+      placement: "Placement", wholeOffice: "{office} (whole office)", counterPlace: "{office} counter {code} {name}", noPlace: "none",
+      placementHint: { agent: "Choose the counter whose PC reads the cards", tablet: "Choose the counter whose residents it shows", ticket_machine: "Choose the office", display: "Choose the office", back_office_api: "No placement" },
       issueCode: "Issue a pairing code", pairingCode: "Pairing code",
       pairingHelp: "Scan this QR code on the device, or type the code on its /pair/ screen (valid 10 minutes, once).",
       destName: "Destination", progress: "Sent / acknowledged", version: "Version", label: "Label", procedures: "Procedures",
@@ -65,7 +69,7 @@
       kinds: { agent: "Card reader PC (agent)", tablet: "Resident tablet", ticket_machine: "Ticket machine", display: "Call display", back_office_api: "Core system / RPA" },
     },
   };
-  const state = { lang: localStorage.getItem("admin.lang") || "ja", csrf: null, roles: [] };
+  const state = { lang: localStorage.getItem("admin.lang") || "ja", csrf: null, roles: [], offices: [] };
   const t = (key) => TEXT[state.lang][key] || TEXT.ja[key] || key;
   // For the tabs in their own modules (layouts.js, destinations.js): they add to window.adminTabs.
   window.admin = { api: (...args) => api(...args), say: (...args) => say(...args), when: (v) => when(v), lang: () => state.lang };
@@ -77,6 +81,7 @@
     $("lang").textContent = state.lang === "ja" ? "English" : "日本語";
     $("lang").lang = state.lang === "ja" ? "en" : "ja";
     fillKinds();
+    fillPlacements();
     fillRoles();
   }
 
@@ -211,7 +216,43 @@
     if (current) select.value = current;
   }
 
+  // Where a device stands: a card reader or tablet at one counter, a ticket machine or display
+  // in an office. Without it a tablet pairs but never shows a visit.
+  const COUNTER_KINDS = ["agent", "tablet"];
+  const OFFICE_KINDS = ["ticket_machine", "display"];
+  const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, k) => values[k] ?? "");
+
+  function placeName(device) {
+    for (const office of state.offices) {
+      const counter = office.counters.find((c) => c.id === device.counter_id);
+      if (counter) return fill(t("counterPlace"), { office: office.name, code: counter.code, name: counter.name || "" });
+      if (office.id === device.office_id) return fill(t("wholeOffice"), { office: office.name });
+    }
+    return t("noPlace");
+  }
+
+  function fillPlacements() {
+    const kind = $("kind-select").value;
+    const select = $("placement-select");
+    const current = select.value;
+    select.textContent = "";
+    select.disabled = !COUNTER_KINDS.includes(kind) && !OFFICE_KINDS.includes(kind);
+    select.required = !select.disabled;
+    $("placement-hint").textContent = (t("placementHint") || {})[kind] || "";
+    if (select.disabled) return;
+    for (const office of state.offices) {
+      const group = document.createElement("optgroup");
+      group.label = office.name;
+      if (OFFICE_KINDS.includes(kind)) group.append(new Option(fill(t("wholeOffice"), { office: office.name }), `office:${office.id}`));
+      for (const c of office.counters) group.append(new Option(fill(t("counterPlace"), { office: office.name, code: c.code, name: c.name || "" }), `counter:${c.id}`));
+      select.append(group);
+    }
+    if ([...select.options].some((o) => o.value === current)) select.value = current;
+  }
+
   async function loadDevices() {
+    state.offices = await api("GET", "/api/v1/setup/offices").catch(() => state.offices);
+    fillPlacements();
     const rows = await api("GET", "/api/v1/devices");
     const body = $("device-table").querySelector("tbody");
     body.textContent = "";
@@ -219,6 +260,7 @@
       const row = document.createElement("tr");
       cell(row, device.name);
       cell(row, t("kinds")[device.kind] || device.kind);
+      cell(row, placeName(device));
       cell(row, when(device.last_seen_at));
       const status = device.revoked_at ? t("revoked") : device.paired ? t("paired") : t("waiting");
       cell(row, status).className = device.revoked_at ? "inactive" : "";
@@ -248,6 +290,10 @@
   async function addDevice(event) {
     event.preventDefault();
     const body = Object.fromEntries(new FormData(event.target));
+    const [where, id] = (body.placement || "").split(":");
+    delete body.placement;
+    if (where === "counter") body.counter_id = id;
+    if (where === "office") body.office_id = id;
     try {
       showPairing(await api("POST", "/api/v1/devices", body));
       event.target.reset();
@@ -534,6 +580,7 @@
     $("staff-form").addEventListener("submit", addStaff);
     $("role-select").addEventListener("change", showRoleHelp);
     $("device-form").addEventListener("submit", addDevice);
+    $("kind-select").addEventListener("change", fillPlacements);
     $("catalog-form").addEventListener("submit", uploadCatalog);
     $("areas-form").addEventListener("submit", importAreas);
     for (const tab of document.querySelectorAll("[role=tab]")) tab.addEventListener("click", () => selectTab(tab.id.slice(2)));
