@@ -3,6 +3,7 @@
 from contracts.guidance import (
     CounterRef,
     GuidanceResult,
+    LocalProcedure,
     ProcedureResult,
     QuestionResult,
     Totals,
@@ -31,6 +32,7 @@ __all__ = [
     "CounterRef",
     "GuidanceResult",
     "Member",
+    "LocalProcedure",
     "ProcedureResult",
     "QuestionResult",
     "Representative",
