@@ -100,7 +100,7 @@ LABELS: dict[str, dict[str, str | Messages]] = {
         "col_procedure": "手续",
         "col_where": "地点",
         "col_items": "需携带的物品",
-        "col_when": "期限・手续费",
+        "col_when": "期限/手续费",
         "counter_number": "{n} 号窗口",
         "information": "咨询",
         "fee": "{fee} 日元",

@@ -146,7 +146,10 @@ def test_counts_take_their_plural_form() -> None:
     assert plural("pt", 0) == "one" and plural("en", 0) == "other"
 
 
-def test_every_language_has_every_label() -> None:
+def test_every_language_has_every_label_and_no_japanese_in_it() -> None:
     keys = set(resident_checklist.LABELS["ja"])
     for lang, labels in resident_checklist.LABELS.items():
         assert set(labels) == keys, lang
+        if lang != "ja":
+            flat = str(labels)
+            assert not re.findall(r"[\u3040-\u30ff]", flat), lang

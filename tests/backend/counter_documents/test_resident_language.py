@@ -7,10 +7,11 @@ import re
 import subprocess
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.backend.counter.conftest import Clerk
-from tests.backend.counter_documents.test_counter_flow_api import moving_in_visit
+from tests.backend.counter_documents.test_counter_flow_api import moving_in_visit, tablet_headers
 
 
 def test_the_visits_guidance_in_vietnamese_keeps_the_japanese(clerk: Clerk, db: Session) -> None:
@@ -46,3 +47,18 @@ def test_the_residents_copy_of_the_checklist_in_korean(
     for wanted in ("절차체크리스트", "전입신고", "転入届", "주민표사본발급", "住民票の写しの交付"):
         assert wanted in flat, wanted
     assert clerk.get(f"/api/v1/visits/{vid}/checklist?lang=xx").status_code == 422
+
+
+def test_the_tablet_shows_the_procedures_in_the_residents_language(
+    clerk: Clerk, db: Session, client: TestClient
+) -> None:
+    vid = moving_in_visit(clerk, db)
+    headers = tablet_headers(db, clerk)
+    assert clerk.post(f"/api/v1/visits/{vid}/confirm").status_code == 200
+    plain = client.get("/api/v1/tablet/current", headers=headers).json()["visit"]
+    assert plain["procedures"] is None  # no language asked: as before
+    shown = client.get("/api/v1/tablet/current?lang=pt-BR", headers=headers).json()["visit"]
+    first = shown["procedures"][0]
+    assert first["name"] == "転入届"
+    assert first["local"]["name"] == "Notificação de mudança para a cidade"
+    assert first["local"]["counter"] == "Divisão de Cidadãos – Mudança de endereço"
