@@ -51,6 +51,7 @@ LABELS: dict[str, dict[str, str | Messages]] = {
         "counters": {"other": "窓口 {n}か所"},
         "minutes": "目安 約{n}分",
         "fee_total": "手数料 計{fee}円",
+        "no_fee": "手数料なし",
         "col_procedure": "手続き",
         "col_where": "担当・窓口",
         "col_items": "持ち物",
@@ -74,6 +75,7 @@ LABELS: dict[str, dict[str, str | Messages]] = {
         "counters": {"one": "{n} counter", "other": "{n} counters"},
         "minutes": "about {n} min",
         "fee_total": "fees ¥{fee}",
+        "no_fee": "no fees",
         "col_procedure": "Procedure",
         "col_where": "Where",
         "col_items": "What to bring",
@@ -97,6 +99,7 @@ LABELS: dict[str, dict[str, str | Messages]] = {
         "counters": {"other": "窗口 {n} 个"},
         "minutes": "约 {n} 分钟",
         "fee_total": "手续费合计 {fee} 日元",
+        "no_fee": "无手续费",
         "col_procedure": "手续",
         "col_where": "地点",
         "col_items": "需携带的物品",
@@ -120,6 +123,7 @@ LABELS: dict[str, dict[str, str | Messages]] = {
         "counters": {"other": "창구 {n}곳"},
         "minutes": "약 {n}분",
         "fee_total": "수수료 합계 {fee}엔",
+        "no_fee": "수수료 없음",
         "col_procedure": "절차",
         "col_where": "장소",
         "col_items": "준비물",
@@ -143,6 +147,7 @@ LABELS: dict[str, dict[str, str | Messages]] = {
         "counters": {"other": "{n} quầy"},
         "minutes": "khoảng {n} phút",
         "fee_total": "lệ phí {fee} yên",
+        "no_fee": "không mất lệ phí",
         "col_procedure": "Thủ tục",
         "col_where": "Nơi làm",
         "col_items": "Cần mang theo",
@@ -166,6 +171,7 @@ LABELS: dict[str, dict[str, str | Messages]] = {
         "counters": {"one": "{n} guichê", "other": "{n} guichês"},
         "minutes": "cerca de {n} min",
         "fee_total": "taxas ¥{fee}",
+        "no_fee": "sem taxas",
         "col_procedure": "Procedimento",
         "col_where": "Onde",
         "col_items": "O que levar",
@@ -344,7 +350,7 @@ def _totals(guidance: GuidanceResult, lang: str) -> str:
             count(lang, "procedures", n),
             count(lang, "counters", counters),
             label(lang, "minutes").format(n=minutes),
-            label(lang, "fee_total").format(fee=money(fee, lang)),
+            label(lang, "fee_total").format(fee=money(fee, lang)) if fee else label(lang, "no_fee"),
         ]
     )
 
@@ -360,9 +366,8 @@ def _table(guidance: GuidanceResult, lang: str) -> Table:
     ]
     rows: list[list[object]] = [header]
     box = _japanese("□", 14)
-    for number, procedure in enumerate(
-        sorted(guidance.procedures, key=lambda p: p.counter.order), start=1
-    ):
+    # the guidance's own order is the route (floor, then the counter's order on the floor)
+    for number, procedure in enumerate(guidance.procedures, start=1):
         rows.append(
             [
                 _local(str(number), lang, 9),
@@ -409,9 +414,12 @@ def _page_footer(lang: str) -> object:
 
 
 def texts(record: VisitRecord, guidance: GuidanceResult, lang: str, event: str) -> list[str]:
-    """Every text the document draws in the resident's language (for glyph checks)."""
-    out = [str(v) for k, v in LABELS[lang].items() if isinstance(v, str)]
-    out += [_totals(guidance, lang), event]
+    """The texts in the resident's language every copy draws (for glyph checks): the fixed
+    labels, the totals, the event, and each procedure's local texts."""
+    fixed = ("title", "name", "event", "filed", "instruction", "japanese_note")
+    fixed += ("col_procedure", "col_where", "col_items", "col_when")
+    out = [label(lang, key) for key in fixed]
+    out += [_totals(guidance, lang), event, local_date(record.filed_on, lang)]
     for p in guidance.procedures:
         local = p.local
         if local is not None:
