@@ -416,8 +416,8 @@ def _page_footer(lang: str) -> object:
 def texts(record: VisitRecord, guidance: GuidanceResult, lang: str, event: str) -> list[str]:
     """The texts in the resident's language every copy draws (for glyph checks): the fixed
     labels, the totals, the event, and each procedure's local texts."""
-    fixed = ("title", "name", "event", "filed", "instruction", "japanese_note")
-    fixed += ("col_procedure", "col_where", "col_items", "col_when")
+    fixed = ["title", "name", "event", "filed", "instruction", "japanese_note"]
+    fixed += ["col_procedure", "col_where", "col_items", "col_when"]
     out = [label(lang, key) for key in fixed]
     out += [_totals(guidance, lang), event, local_date(record.filed_on, lang)]
     for p in guidance.procedures:
