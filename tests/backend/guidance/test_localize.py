@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from backend.guidance.catalog import CompiledCatalog
-from backend.guidance.engine import evaluate
+from backend.guidance.engine import UNRESOLVED_NOTE, evaluate
 from backend.guidance.localize import localize, member_label
 from contracts import GuidanceResult
 from tests.backend.guidance.guidance_builders import person, visit
@@ -85,3 +85,19 @@ def test_japanese_or_no_language_leaves_the_result_and_its_hash_as_they_were(
     assert "lang" not in data
     assert all("local" not in p for p in data["procedures"])  # signed hashes stay as before
     assert "local" in localize(result, "pt", catalog).to_json_dict()["procedures"][0]
+
+
+def test_a_note_for_an_unanswerable_question_is_put_into_the_language(
+    catalog: CompiledCatalog,
+) -> None:
+    result = foreign_family_moving_in(catalog)
+    first = result.procedures[0]
+    noted = first.model_copy(
+        update={"notes": [UNRESOLVED_NOTE + "世帯主（46歳）は年金を受け取っていましたか"]}
+    )
+    result = result.model_copy(update={"procedures": [noted]})
+    local = localize(result, "en", catalog).procedures[0].local
+    assert local is not None
+    assert local.notes == [
+        "To be checked (not known): Was head of household (46) receiving a pension?"
+    ]
