@@ -21,7 +21,7 @@ RUN uv sync --frozen --no-dev
 FROM python:3.11-slim-bookworm AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libpcsclite1 pcscd fonts-ipaexfont fonts-ipamj-mincho fonts-noto-cjk poppler-utils curl \
+      libpcsclite1 pcscd fonts-ipaexfont fonts-ipamj-mincho fonts-noto-cjk fonts-wqy-microhei poppler-utils curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 madoguchi
 WORKDIR /app

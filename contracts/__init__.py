@@ -3,6 +3,7 @@
 from contracts.guidance import (
     CounterRef,
     GuidanceResult,
+    LocalProcedure,
     ProcedureResult,
     QuestionResult,
     Totals,
@@ -30,6 +31,7 @@ __all__ = [
     "Certificate",
     "CounterRef",
     "GuidanceResult",
+    "LocalProcedure",
     "Member",
     "ProcedureResult",
     "QuestionResult",

@@ -23,6 +23,20 @@ class CounterRef(GuidanceModel):
     order: int = 0
 
 
+class LocalProcedure(GuidanceModel):
+    """A procedure in the resident's language (``GuidanceResult.lang``), shown beside the
+    Japanese of ``ProcedureResult`` (the clerk points at the Japanese, the resident reads this).
+    A text the catalog's translation lacks is in English, else Japanese."""
+
+    name: str
+    department: str
+    counter: str
+    floor: str | None = Field(default=None, description="the counter's floor, e.g. 2F / 2층")
+    reasons: list[str] = Field(default_factory=list)
+    items: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
 class ProcedureResult(GuidanceModel):
     id: str
     name: str
@@ -44,6 +58,9 @@ class ProcedureResult(GuidanceModel):
         description="要確認: listed because a question the clerk could not answer (わからない) "
         "may make it needed; the reasons say what it depends on",
     )
+    local: LocalProcedure | None = Field(
+        default=None, description="in the resident's language, when one was asked for (lang)"
+    )
 
 
 class QuestionResult(GuidanceModel):
@@ -51,6 +68,9 @@ class QuestionResult(GuidanceModel):
     text: dict[str, str] = Field(description="by language: ja, en")
     type: Literal["bool", "choice", "int", "text"] = "bool"
     choices: list[str] = Field(default_factory=list)
+    choice_text: dict[str, str] = Field(
+        default_factory=dict, description="each choice in the resident's language, when asked for"
+    )
     member: int | None = Field(default=None, description="member index for per-member facts")
     decides: list[str] = Field(
         default_factory=list,
@@ -71,15 +91,26 @@ class GuidanceResult(GuidanceModel):
     questions: list[QuestionResult] = Field(default_factory=list)
     totals: Totals = Field(default_factory=Totals)
     catalog_version: str | None = None
+    lang: str | None = Field(
+        default=None,
+        description="the resident's language the local texts are in (en, zh, ko, vi, pt); "
+        "null: Japanese only",
+    )
 
     def to_json_dict(self) -> dict[str, object]:
         """JSON-ready, leaving out the fields added later while they hold their default, so a
         result that does not use them hashes as before (signed documents bind that hash)."""
         data = self.model_dump(mode="json")
+        if data.get("lang") is None:
+            del data["lang"]
         for procedure in data["procedures"]:
             if procedure.get("uncertain") is False:
                 del procedure["uncertain"]
+            if procedure.get("local") is None:
+                del procedure["local"]
         for question in data["questions"]:
             if question.get("decides") == []:
                 del question["decides"]
+            if question.get("choice_text") == {}:
+                del question["choice_text"]
         return data

@@ -55,9 +55,28 @@ _FONT_FILES: dict[str, tuple[str, ...]] = {
         "/usr/share/fonts/truetype/ipamj/ipamjm.ttf",
         "/usr/share/fonts/opentype/ipamj/ipamjm.ttf",
     ),
+    # The resident's languages other than Japanese (the resident's copy of the checklist):
+    # WenQuanYi Micro Hei has TrueType outlines (reportlab cannot embed the CFF outlines of
+    # Noto Sans CJK) and holds Simplified Chinese, Hangul and Vietnamese (Latin Extended
+    # Additional) in one file; Debian package fonts-wqy-microhei (scripts/bootstrap.sh).
+    "world": (
+        "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+        "/usr/share/fonts/wqy-microhei/wqy-microhei.ttc",
+    ),
 }
-_FILE_NAMES = {"gothic": "ipaexg.ttf", "mincho": "ipaexm.ttf", "fallback": "ipamjm.ttf"}
-PDF_FONT_NAMES = {"gothic": "IPAexGothic", "mincho": "IPAexMincho", "fallback": "IPAmjMincho"}
+_FILE_NAMES = {
+    "gothic": "ipaexg.ttf",
+    "mincho": "ipaexm.ttf",
+    "fallback": "ipamjm.ttf",
+    "world": "wqy-microhei.ttc",
+}
+PDF_FONT_NAMES = {
+    "gothic": "IPAexGothic",
+    "mincho": "IPAexMincho",
+    "fallback": "IPAmjMincho",
+    "world": "WenQuanYiMicroHei",
+}
+WORLD = "world"
 FALLBACK = "fallback"
 # Variation sequences IPAmj明朝 lacks, drawn as outlines (forms.outline_glyphs) over invisible
 # text in the fallback font: a role for runs, not a font reportlab knows.
@@ -126,7 +145,9 @@ def font_path(role: str) -> Path:
 def registered_font(role: str) -> str:
     """Register the TrueType font for ``role`` once; return its reportlab name."""
     name = PDF_FONT_NAMES[role]
-    pdfmetrics.registerFont(TTFont(name, str(font_path(role))))
+    path = font_path(role)
+    # a collection (.ttc): its first face (the proportional one, not the monospaced)
+    pdfmetrics.registerFont(TTFont(name, str(path), subfontIndex=0))
     return name
 
 

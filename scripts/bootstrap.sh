@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # pyscard has no Linux wheel: it is built from source (gcc, swig, libpcsclite-dev, python3-dev).
 SYSTEM_PACKAGES=(
   pcscd vsmartcard-vpcd swig libpcsclite-dev pkg-config gcc python3-dev
-  fonts-ipaexfont fonts-ipamj-mincho fonts-noto-cjk poppler-utils
+  fonts-ipaexfont fonts-ipamj-mincho fonts-noto-cjk fonts-wqy-microhei poppler-utils
   chromium chromium-driver
   python3 python3-pip python3-venv
   curl ca-certificates tzdata

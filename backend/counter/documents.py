@@ -22,6 +22,7 @@ from backend.counter.models import Document, Signature, Visit
 from backend.counter.schemas import DocumentRead
 from backend.guidance import service as guidance_service
 from backend.guidance.schemas import GuidanceRequest
+from backend.guidance.translations import resident_language, translate
 from backend.layouts import service as layouts
 from backend.platform.access import Principal
 from backend.platform.agentlink import service as agent_service
@@ -312,9 +313,30 @@ def enqueue(
 # --- one function per request of the counter flow (``backend.counter.documents_router``) --------
 
 
-def visit_guidance(session: Session, visit_id: str) -> GuidanceResult:
-    """The procedures the visit needs, with reasons and counters, and the questions still open."""
-    return prepare(session, visits.get_visit(session, visit_id)).guidance
+def visit_guidance(session: Session, visit_id: str, lang: str | None = None) -> GuidanceResult:
+    """The procedures the visit needs, with reasons and counters, and the questions still open;
+    with ``lang``, their texts in the resident's language beside the Japanese."""
+    guidance = prepare(session, visits.get_visit(session, visit_id)).guidance
+    return guidance_service.localized(session, guidance, lang)
+
+
+def resident_checklist(
+    session: Session, visit_id: str, lang: str, principal: Principal
+) -> tuple[str, bytes]:
+    """The resident's copy of the checklist in ``lang``, the Japanese under each line
+    (``forms.resident_checklist``); not signed, not stored, audited like a preview."""
+    from forms import resident_checklist  # reportlab's platypus, only when asked for
+
+    visit = visits.get_visit(session, visit_id)
+    prepared = prepare(session, visit)
+    resident = resident_language(lang) or "ja"
+    guidance = guidance_service.localized(session, prepared.guidance, resident)
+    event = translate(resident, "event", prepared.record.event, prepared.record.event)
+    rendered = resident_checklist.render(prepared.record, guidance, resident, event=event)
+    visits.audit_visit(
+        session, principal, "form.preview", visit, {"form": "checklist", "lang": resident}
+    )
+    return rendered.filename, rendered.content
 
 
 def visit_forms(session: Session, visit_id: str) -> list[dict[str, str]]:

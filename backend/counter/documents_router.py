@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from backend.counter import documents as service
 from backend.counter.schemas import DocumentRead, FormRef, Forms, VisitRead
 from backend.counter.views import visit_read
+from backend.guidance.schemas import ResidentLanguage
+from backend.guidance.translations import LANGUAGE_PATTERN
 from backend.platform.access import Permission, Principal, hot_route, require, run_authorized
 from backend.platform.agentlink.schemas import AgentJobRead
 from backend.platform.deps import SessionDep
@@ -29,12 +31,15 @@ Renderer = Annotated[Principal, Depends(require(Permission.FORMS_RENDER))]
 
 @router.post("/{visit_id}/guidance", response_model=GuidanceResult)
 @hot_route(Permission.GUIDANCE_USE)
-async def guidance(visit_id: str, request: Request) -> GuidanceResult:
-    """The procedures this visit needs, with reasons and counters, and the questions still open."""
+async def guidance(
+    visit_id: str, request: Request, lang: ResidentLanguage = None
+) -> GuidanceResult:
+    """The procedures this visit needs, with reasons and counters, and the questions still open;
+    with ``lang``, each procedure's texts in the resident's language (``local``)."""
     return await run_authorized(
         request,
         Permission.GUIDANCE_USE,
-        lambda session, _principal: service.visit_guidance(session, visit_id),
+        lambda session, _principal: service.visit_guidance(session, visit_id, lang),
     )
 
 
@@ -51,6 +56,19 @@ async def forms(visit_id: str, request: Request) -> Forms:
 def preview(visit_id: str, form: str, principal: Renderer, session: SessionDep) -> Response:
     """The form prefilled, not yet signed (PDF)."""
     filename, content = service.preview_form(session, visit_id, form, principal)
+    return _pdf(filename, content, inline=True)
+
+
+@router.get("/{visit_id}/checklist", response_class=Response)
+def resident_checklist(
+    visit_id: str,
+    principal: Renderer,
+    session: SessionDep,
+    lang: Annotated[str, Query(pattern=LANGUAGE_PATTERN)] = "ja",
+) -> Response:
+    """The resident's copy of the checklist (PDF) in their language, the Japanese under each
+    procedure, counter and item: to print and hand over. Not signed, not stored."""
+    filename, content = service.resident_checklist(session, visit_id, lang, principal)
     return _pdf(filename, content, inline=True)
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from backend.platform.agentlink.schemas import AgentJobRead
+from contracts.guidance import ProcedureResult
 from contracts.signature import Signature
 from contracts.visit import (
     Applicant,
@@ -219,6 +220,11 @@ class TabletVisit(BaseModel):
     status: str
     record: dict[str, Any]
     forms: list[dict[str, str]]
+    procedures: list[ProcedureResult] | None = Field(
+        default=None,
+        description="the visit's procedures with ``local`` texts in the resident's language "
+        "beside the Japanese, when the tablet asks with ``lang`` (the checklist to confirm)",
+    )
 
 
 class TabletView(BaseModel):

@@ -15,6 +15,8 @@ from backend.counter.errors import VisitNotFound
 from backend.counter.models import Visit
 from backend.counter.schemas import SignatureWait, Signed, TabletStatus, TabletView, TabletVisit
 from backend.counter.states import ON_TABLET, VisitStatus
+from backend.guidance import service as guidance_service
+from backend.guidance.translations import resident_language
 from backend.identity.devices.models import Device, DeviceKind
 from backend.identity.tenants.models import Counter
 from backend.platform.access import Principal
@@ -82,8 +84,9 @@ def _latest_visit(session: Session, counter_id: str | None) -> Visit | None:
     return session.scalars(query).unique().one_or_none()
 
 
-def current_view(session: Session, principal: Principal) -> TabletView:
-    """What the tablet shows now: a PIN pad, the data to confirm and sign, or a welcome."""
+def current_view(session: Session, principal: Principal, lang: str | None = None) -> TabletView:
+    """What the tablet shows now: a PIN pad, the data to confirm and sign, or a welcome; with
+    ``lang``, the visit's procedures in the resident's language beside the Japanese."""
     counter_id = _counter_id(principal)
     counter = session.get(Counter, counter_id) if counter_id else None
     hub = get_hub()
@@ -98,6 +101,9 @@ def current_view(session: Session, principal: Principal) -> TabletView:
             status=visit.status,
             record=prepared.record.to_json_dict(),
             forms=documents.form_titles(prepared.forms),
+            procedures=guidance_service.localized(session, prepared.guidance, lang).procedures
+            if resident_language(lang) not in (None, "ja")
+            else None,
         )
     return TabletView(
         counter=counter.name if counter else None,

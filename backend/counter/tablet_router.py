@@ -18,6 +18,7 @@ from backend.counter.schemas import (
     TabletStatus,
     TabletView,
 )
+from backend.guidance.schemas import ResidentLanguage
 from backend.platform.access import Permission, Principal, hot_route, require, run_authorized
 from backend.platform.deps import SessionDep
 
@@ -51,9 +52,14 @@ async def signature_wait(visit_id: str, request: Request) -> SignatureWait:
 
 @router.get("/current", response_model=TabletView)
 @hot_route(Permission.TABLET_SESSION)
-async def current(request: Request) -> TabletView:
-    """What the tablet shows now: a PIN pad, the data to confirm and sign, or a welcome."""
-    return await run_authorized(request, Permission.TABLET_SESSION, tablet.current_view)
+async def current(request: Request, lang: ResidentLanguage = None) -> TabletView:
+    """What the tablet shows now: a PIN pad, the data to confirm and sign, or a welcome; with
+    ``lang`` (the resident's choice on the tablet), the procedures in that language too."""
+    return await run_authorized(
+        request,
+        Permission.TABLET_SESSION,
+        lambda session, principal: tablet.current_view(session, principal, lang),
+    )
 
 
 @router.post("/visits/{visit_id}/signature", response_model=Signed)

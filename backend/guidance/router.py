@@ -16,6 +16,7 @@ from backend.guidance.schemas import (
     CatalogVersionDetail,
     CatalogVersionRead,
     GuidanceRequest,
+    ResidentLanguage,
 )
 from backend.platform.access import Permission, Principal, require
 from backend.platform.deps import SessionDep
@@ -34,11 +35,16 @@ Core = Annotated[CoreSystem, Depends(get_core_system)]
 
 @router.post("/guidance", response_model=GuidanceResult)
 def guidance(
-    body: GuidanceRequest, principal: GuidanceUser, session: SessionDep, core: Core
+    body: GuidanceRequest,
+    principal: GuidanceUser,
+    session: SessionDep,
+    core: Core,
+    lang: ResidentLanguage = None,
 ) -> GuidanceResult:
     """Every procedure the visit needs, in route order, with the questions still open; with
-    ``core_answers``, what the core system records is filled in (marked ``core``)."""
-    return service.guide(session, principal.tenant_id, body, core)
+    ``core_answers``, what the core system records is filled in (marked ``core``); with
+    ``lang``, each procedure's texts in that language beside the Japanese (``local``)."""
+    return service.guide(session, principal.tenant_id, body, core, lang)
 
 
 @router.get("/catalog/active", response_model=ActiveCatalog)

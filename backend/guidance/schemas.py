@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from backend.guidance.translations import LANGUAGE_PATTERN
 from contracts import VisitRecord
 
 Answer = bool | int | str
+ResidentLanguage = Annotated[
+    str | None,
+    Query(
+        pattern=LANGUAGE_PATTERN,
+        description="the resident's language (en, zh, ko, vi, pt; zh-Hans and pt-BR too): each "
+        "procedure gets ``local`` texts in it beside the Japanese; ja or none: Japanese only",
+    ),
+]
 
 
 class ApiModel(BaseModel):

@@ -20,6 +20,7 @@ from backend.guidance.catalog import (
 from backend.guidance.core_answers import with_core_answers
 from backend.guidance.engine import evaluate
 from backend.guidance.errors import CatalogInvalid
+from backend.guidance.localize import localize
 from backend.guidance.models import CatalogVersion
 from backend.guidance.schemas import (
     ActiveCatalog,
@@ -30,6 +31,7 @@ from backend.guidance.schemas import (
     RuleDates,
     SectionDiff,
 )
+from backend.guidance.translations import resident_language
 from backend.guidance.wording import diff_in_words
 from backend.identity.tenants.models import Tenant
 from backend.platform.audit import service as audit
@@ -330,7 +332,11 @@ def _with_core_answers(visit: VisitRecord, core: CoreSystem) -> VisitRecord:
 
 
 def guide(
-    session: Session, tenant_id: str, request: GuidanceRequest, core: CoreSystem | None = None
+    session: Session,
+    tenant_id: str,
+    request: GuidanceRequest,
+    core: CoreSystem | None = None,
+    lang: str | None = None,
 ) -> GuidanceResult:
     tenant = session.get(Tenant, tenant_id)
     if tenant is None or tenant.code != request.visit.tenant.code:
@@ -344,4 +350,13 @@ def guide(
     result = evaluate(visit, catalog, request.answers)
     if number is not None:
         result.catalog_version = f"{catalog.version_label}#v{number}"
-    return result
+    return localize(result, resident_language(lang), catalog)
+
+
+def localized(session: Session, result: GuidanceResult, lang: str | None) -> GuidanceResult:
+    """``result`` with the texts of the resident's language ``lang`` beside the Japanese
+    (``backend.guidance.localize``), from the tenant's active catalog; as it is for ja/none."""
+    resident = resident_language(lang)
+    if resident is None or resident == "ja":
+        return result
+    return localize(result, resident, active_catalog(session)[1])
