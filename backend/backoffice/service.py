@@ -74,14 +74,33 @@ def open_case(
     case.event, case.event_date, case.filed_on = record.event, record.event_date, record.filed_on
     case.handed_off_at = utcnow()
     case.charset = set_
-    case.record = record.to_json_dict()
     case.procedures = [p.model_dump(mode="json") for p in procedures]
     case.documents = [d.model_dump(mode="json") for d in documents]
-    case.characters = [f.model_dump() for f in check_characters(record, set_, table)]
+    decided = _decisions(case)
+    case.record = record.to_json_dict()
+    flags = check_characters(record, set_, table)
+    texts = dict(_names_and_addresses(record))
+    for flag in flags:
+        flag.decision = decided.get((texts.get(flag.field), flag.position, flag.original))
+    case.characters = [f.model_dump() for f in flags]
     session.add(case)
     session.flush()
     _add_work_items(session, case, procedures)
     return case
+
+
+def _decisions(case: Case) -> dict[tuple[str | None, int, str], Any]:
+    """The back office's decisions on the case's characters so far, by the text they are in,
+    their position and the character: a resend keeps them for the names and addresses it did
+    not change (a member added before another does not move that member's decisions)."""
+    if not case.record or not case.characters:
+        return {}
+    texts = dict(_names_and_addresses(VisitRecord.model_validate(case.record)))
+    return {
+        (texts.get(c["field"]), c["position"], c["original"]): c["decision"]
+        for c in case.characters
+        if c.get("decision")
+    }
 
 
 def _add_work_items(session: Session, case: Case, procedures: Sequence[ProcedureResult]) -> None:
