@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
@@ -506,6 +506,26 @@ def visit_work_items(session: Session, principal: Principal, visit_id: str) -> l
         return []
     day = today(session, principal.tenant_id)
     return [_item_read(i, day) for i in _items_of(session, [case.id])]
+
+
+def follow_outcome(
+    session: Session, tenant_id: str, ticket_id: str
+) -> Literal["processing", "done"] | None:
+    """What the resident's follow page may say of the back office's work on the ticket's
+    visit: None unless the municipality shows it (``Tenant.follow_shows_outcome``) and the
+    visit was handed off; ``done`` once every work item is 完了, else ``processing`` (a return
+    to the counter is the counter's business: still 処理中 for the resident)."""
+    tenant = session.get(Tenant, tenant_id)
+    if tenant is None or not tenant.follow_shows_outcome:
+        return None  # the default: one primary-key read, nothing else
+    visit = visits.visit_of_ticket(session, ticket_id)
+    if visit is None:
+        return None
+    case = session.scalars(select(Case).where(Case.visit_id == visit.id)).one_or_none()
+    items = _items_of(session, [case.id]) if case else []
+    if not items:
+        return None
+    return "done" if all(i.state == WorkItemState.DONE for i in items) else "processing"
 
 
 def returned_items(session: Session, principal: Principal) -> list[CaseSummary]:

@@ -268,9 +268,10 @@ def _same_person(member: HouseholdMember, entry: HouseholdEntry) -> bool:
 
 
 def _household_member(
-    visit: Visit, entry: HouseholdEntry, address: str | None, core: CoreSystem
+    visit: Visit, entry: HouseholdEntry, address: str | None, core: CoreSystem | None
 ) -> int:
-    """The household member on the visit (filled where it lacks), or added; 1 when added."""
+    """The household member on the visit (filled where it lacks), or added with ``source:
+    core`` (and, with ``core``, the benefits recorded); 1 when added."""
     for member in visit.members:
         if _same_person(member, entry):
             _fill_member(member, entry)
@@ -283,7 +284,8 @@ def _household_member(
         resident_code=entry.resident_code, source="core", attributes={"core_checked": True},
     )  # fmt: skip
     visit.members.append(member)
-    _fill_benefits(member, core, [])
+    if core is not None:
+        _fill_benefits(member, core, [])
     return 1
 
 
@@ -302,34 +304,12 @@ def _take_in(
         visit.previous_address = certificate.previous_address
     for other in certificate.members:
         if not _same_person(member, other):
-            result.added_members += _moved_member(visit, other, certificate.previous_address)
+            result.added_members += _household_member(
+                visit, other, certificate.previous_address, None
+            )
     return MovingOutSummary(
         from_municipality=certificate.from_municipality,
         previous_address=certificate.previous_address,
         planned_date=certificate.planned_date,
         members=len(certificate.members) or 1,
     )
-
-
-def _moved_member(visit: Visit, entry: HouseholdEntry, previous_address: str) -> int:
-    for member in visit.members:
-        if _same_person(member, entry):
-            _fill_member(member, entry)
-            return 0
-    visit.members.append(
-        HouseholdMember(
-            tenant_id=visit.tenant_id,
-            visit_id=visit.id,
-            position=visits.next_position(visit),
-            name=entry.name,
-            kana=entry.kana,
-            birth_date=entry.birth_date.isoformat() if entry.birth_date else None,
-            sex=entry.sex,
-            relationship_to_head=entry.relationship,
-            address=previous_address,
-            resident_code=entry.resident_code,
-            source="core",
-            attributes={"core_checked": True},
-        )
-    )
-    return 1

@@ -680,6 +680,12 @@ def visit_record(session: Session, visit_id: str, principal: Principal) -> Visit
     return record
 
 
+def visit_of_ticket(session: Session, ticket_id: str) -> Visit | None:
+    """The latest visit that served the ticket (the caller's tenant scoping applies)."""
+    query = select(Visit).where(Visit.ticket_id == ticket_id).order_by(Visit.created_at.desc())
+    return session.scalars(query.limit(1)).first()
+
+
 def ticket_number(session: Session, visit: Visit) -> str | None:
     ticket = queue_service.find_ticket(session, visit.ticket_id)
     return ticket.display_number if ticket else None

@@ -548,6 +548,7 @@ async function refresh(reload = true) {
 function renderVisit() {
   const visit = state.visit;
   $("ticket-number").textContent = visit.ticket_number || "";
+  $("abandon").hidden = visit.status === "closed";  // handed off: looked at, not abandoned
   keepFocus($("events"), renderEvents);
   $("event-title").textContent = visit.event ? Lists.label("events", visit.event, state.lang) : "";
   const view = EVENT_VIEW[visit.event] || { date: "date_move" };
