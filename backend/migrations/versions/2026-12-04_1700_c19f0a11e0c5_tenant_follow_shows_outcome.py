@@ -17,18 +17,19 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("tenants") as batch:
-        batch.add_column(
-            sa.Column(
-                "follow_shows_outcome",
-                sa.Boolean(),
-                server_default=sa.false(),
-                nullable=False,
-                comment="the resident's follow page shows 処理中／完了 of the back office's work",
-            )
-        )
+    # A plain ADD COLUMN, not batch mode: on SQLite a batch recreates the table, and dropping
+    # the old tenants table would cascade to every row that belongs to a tenant.
+    op.add_column(
+        "tenants",
+        sa.Column(
+            "follow_shows_outcome",
+            sa.Boolean(),
+            server_default=sa.false(),
+            nullable=False,
+            comment="the resident's follow page shows 処理中／完了 of the back office's work",
+        ),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("tenants") as batch:
-        batch.drop_column("follow_shows_outcome")
+    op.drop_column("tenants", "follow_shows_outcome")  # SQLite 3.35+: ALTER TABLE DROP COLUMN
