@@ -535,27 +535,6 @@ def test_printer_out_of_paper_keeps_the_job_for_a_reprint(
     staff.wait_for_selector("#idle:not([hidden])")
 
 
-def test_agent_offline_and_tablet_disconnected(env: Env, staff: Any, tablet: Any) -> None:
-    clerk = start_moving_in(staff)
-    env.stop_agent()
-    try:
-        clerk.click("#read-card")
-        card_status(staff, "接続できません")
-        shot(staff, "agent-offline")
-    finally:
-        env.restart_agent()
-    env.insert_card()
-    read_card(clerk, tablet)
-    staff.locator("#member-rows tr").first.wait_for(timeout=20000)
-    answer_shown_questions(clerk)
-    tablet.close()  # the tablet goes away
-    clerk.click("#send-tablet")
-    staff.wait_for_selector(
-        "#tablet-status:has-text('タブレットが接続されていません')", timeout=30000
-    )
-    shot(staff, "tablet-offline")
-
-
 def test_a_card_read_with_the_core_system_fills_kana_household_and_shows_differences(
     env: Env, staff: Any, tablet: Any
 ) -> None:
@@ -589,3 +568,24 @@ def test_a_card_read_with_the_core_system_fills_kana_household_and_shows_differe
     staff.click("#abandon")
     staff.click("#confirm-yes")
     staff.wait_for_selector("#idle:not([hidden])")
+
+
+def test_agent_offline_and_tablet_disconnected(env: Env, staff: Any, tablet: Any) -> None:
+    clerk = start_moving_in(staff)
+    env.stop_agent()
+    try:
+        clerk.click("#read-card")
+        card_status(staff, "接続できません")
+        shot(staff, "agent-offline")
+    finally:
+        env.restart_agent()
+    env.insert_card()
+    read_card(clerk, tablet)
+    staff.locator("#member-rows tr").first.wait_for(timeout=20000)
+    answer_shown_questions(clerk)
+    tablet.close()  # the tablet goes away
+    clerk.click("#send-tablet")
+    staff.wait_for_selector(
+        "#tablet-status:has-text('タブレットが接続されていません')", timeout=30000
+    )
+    shot(staff, "tablet-offline")

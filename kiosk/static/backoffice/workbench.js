@@ -73,11 +73,13 @@ const JOURNEY = {
   ja: { "ticket.issued": "発券", "ticket.called": "呼出", "visit.opened": "受付開始",
     "card.read": "カード読取", "member.added": "世帯員追加", "visit.updated": "内容変更",
     "visit.answered": "質問に回答", "tablet.sent": "タブレットで確認", "document.stored": "書類作成",
-    "document.printed": "印刷", handed_off: "バックオフィスへ引継", "visit.closed": "受付終了" },
+    "document.printed": "印刷", handed_off: "バックオフィスへ引継", "visit.closed": "受付終了",
+    "core.matched": "基幹システムに照会" },
   en: { "ticket.issued": "Ticket issued", "ticket.called": "Called", "visit.opened": "Opened",
     "card.read": "Card read", "member.added": "Member added", "visit.updated": "Updated",
     "visit.answered": "Answered", "tablet.sent": "Sent to tablet", "document.stored": "Document",
-    "document.printed": "Printed", handed_off: "Handed off", "visit.closed": "Closed" },
+    "document.printed": "Printed", handed_off: "Handed off", "visit.closed": "Closed",
+    "core.matched": "Core system asked" },
 };
 const CHARSETS = { jisx0208: "JIS X 0208", jisx0213: "JIS X 0213", cp932: "CP932", mj: "MJ" };
 // What the counter could not confirm, by the member field it concerns.

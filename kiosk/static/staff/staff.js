@@ -23,6 +23,9 @@ const T = {
     core_diffs: "カードと基幹システムの違い", core_diffs_hint: "どちらが正しいか、ご本人に確認してください（カードの記載は変わりません）。",
     diff_member: "世帯員", diff_field: "項目", diff_card: "カード", diff_core: "基幹システム",
     diff_name: "氏名", diff_birth_date: "生年月日", diff_sex: "性別", diff_address: "住所",
+    core_not_found: "基幹システムに該当する住民の記録がありません。カードと聞き取りで続けます。",
+    core_unavailable: "基幹システムに接続できません。照会せずに、これまでどおり続けます。",
+    core_not_configured: "基幹システムが設定されていないため、照会せずに続けます。",
     from_core: "基幹システムから", returns: "差戻し", returns_count: (n) => `差戻し ${n} 件`,
     open_visit: "開く", work: "バックオフィスの処理", work_open: "処理中", work_done: "完了",
     work_returned: "差戻し", back_to_list: "受付待ちに戻る", return_reason: "理由",
@@ -91,6 +94,9 @@ const T = {
     core_diffs: "Card and core system differ", core_diffs_hint: "Ask the resident which is right (the card's text does not change).",
     diff_member: "Member", diff_field: "Field", diff_card: "Card", diff_core: "Core system",
     diff_name: "Name", diff_birth_date: "Date of birth", diff_sex: "Sex", diff_address: "Address",
+    core_not_found: "The core system has no record of this resident: carry on with the card and questions.",
+    core_unavailable: "The core system does not answer: carry on as usual, without it.",
+    core_not_configured: "No core system is set up: carry on without it.",
     from_core: "from the core system", returns: "Returned", returns_count: (n) => `${n} returned`,
     open_visit: "Open", work: "Back office", work_open: "In progress", work_done: "Done",
     work_returned: "Returned", back_to_list: "Back to waiting", return_reason: "Reason",
@@ -891,7 +897,9 @@ async function matchCore() {
     const lines = [t("card_done")];
     if (result.status === "matched") lines.push(t("core_matched"));
     if (result.moving_out) lines.push(t("core_moving_out")(result.moving_out));
-    if (result.notice && state.coreNoticeFor !== visitId) { lines.push(result.notice); state.coreNoticeFor = visitId; }
+    if (result.notice && state.coreNoticeFor !== visitId) {
+      lines.push(T[state.lang][`core_${result.status}`] || result.notice); state.coreNoticeFor = visitId;
+    }
     status.textContent = lines.join(" ");
     status.dataset.core = result.status;
     if (result.status === "matched") await refresh();
