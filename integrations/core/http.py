@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -26,6 +27,13 @@ from integrations.core.models import (
 )
 
 
+@functools.cache
+def _client() -> httpx.Client:
+    """One pooled client for the process: a counter match makes several calls (lookups, each
+    member's benefits), and a new client per call (TLS context, connection) cost ~100 ms each."""
+    return httpx.Client()
+
+
 @dataclass(frozen=True)
 class HttpCoreSystem:
     base_url: str
@@ -34,7 +42,7 @@ class HttpCoreSystem:
     def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         url = self.base_url.rstrip("/") + path
         try:
-            response = httpx.request(method, url, json=body, timeout=self.timeout_seconds)
+            response = _client().request(method, url, json=body, timeout=self.timeout_seconds)
         except httpx.TimeoutException as exc:
             raise CoreTimeout() from exc
         except httpx.HTTPError as exc:
