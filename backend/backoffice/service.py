@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
@@ -74,14 +74,33 @@ def open_case(
     case.event, case.event_date, case.filed_on = record.event, record.event_date, record.filed_on
     case.handed_off_at = utcnow()
     case.charset = set_
-    case.record = record.to_json_dict()
     case.procedures = [p.model_dump(mode="json") for p in procedures]
     case.documents = [d.model_dump(mode="json") for d in documents]
-    case.characters = [f.model_dump() for f in check_characters(record, set_, table)]
+    decided = _decisions(case)
+    case.record = record.to_json_dict()
+    flags = check_characters(record, set_, table)
+    texts = dict(_names_and_addresses(record))
+    for flag in flags:
+        flag.decision = decided.get((texts.get(flag.field), flag.position, flag.original))
+    case.characters = [f.model_dump() for f in flags]
     session.add(case)
     session.flush()
     _add_work_items(session, case, procedures)
     return case
+
+
+def _decisions(case: Case) -> dict[tuple[str | None, int, str], Any]:
+    """The back office's decisions on the case's characters so far, by the text they are in,
+    their position and the character: a resend keeps them for the names and addresses it did
+    not change (a member added before another does not move that member's decisions)."""
+    if not case.record or not case.characters:
+        return {}
+    texts = dict(_names_and_addresses(VisitRecord.model_validate(case.record)))
+    return {
+        (texts.get(c["field"]), c["position"], c["original"]): c["decision"]
+        for c in case.characters
+        if c.get("decision")
+    }
 
 
 def _add_work_items(session: Session, case: Case, procedures: Sequence[ProcedureResult]) -> None:
@@ -487,6 +506,26 @@ def visit_work_items(session: Session, principal: Principal, visit_id: str) -> l
         return []
     day = today(session, principal.tenant_id)
     return [_item_read(i, day) for i in _items_of(session, [case.id])]
+
+
+def follow_outcome(
+    session: Session, tenant_id: str, ticket_id: str
+) -> Literal["processing", "done"] | None:
+    """What the resident's follow page may say of the back office's work on the ticket's
+    visit: None unless the municipality shows it (``Tenant.follow_shows_outcome``) and the
+    visit was handed off; ``done`` once every work item is 完了, else ``processing`` (a return
+    to the counter is the counter's business: still 処理中 for the resident)."""
+    tenant = session.get(Tenant, tenant_id)
+    if tenant is None or not tenant.follow_shows_outcome:
+        return None  # the default: one primary-key read, nothing else
+    visit = visits.visit_of_ticket(session, ticket_id)
+    if visit is None:
+        return None
+    case = session.scalars(select(Case).where(Case.visit_id == visit.id)).one_or_none()
+    items = _items_of(session, [case.id]) if case else []
+    if not items:
+        return None
+    return "done" if all(i.state == WorkItemState.DONE for i in items) else "processing"
 
 
 def returned_items(session: Session, principal: Principal) -> list[CaseSummary]:

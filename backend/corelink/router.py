@@ -10,7 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ValidationError
 
-from backend.corelink.service import as_api_error, get_core_system
+from backend.corelink import counter
+from backend.corelink.service import as_api_error, core_configured, get_core_system
 from backend.platform import uow
 from backend.platform.access import Permission, Principal, require
 from backend.platform.deps import SessionDep
@@ -28,6 +29,13 @@ router = APIRouter(prefix="/api/v1/core", tags=["core"])
 
 Clerk = Annotated[Principal, Depends(require(Permission.CORE_LOOKUP))]
 Core = Annotated[CoreSystem, Depends(get_core_system)]
+
+
+def get_configured_core(core: Core) -> CoreSystem | None:
+    return core if core_configured() else None
+
+
+ConfiguredCore = Annotated[CoreSystem | None, Depends(get_configured_core)]
 
 
 class LookupResponse(BaseModel):
@@ -102,3 +110,13 @@ def moving_out_certificate(
     with _audited_core_call(session, principal, "core.moving_out_certificate", {}):
         certificate = core.moving_out_certificate(body.resident_code)
     return certificate
+
+
+@router.post("/visits/{visit_id}/match", response_model=counter.CoreMatch)
+def match_visit(
+    visit_id: str, principal: Clerk, session: SessionDep, core: ConfiguredCore
+) -> counter.CoreMatch:
+    """After a card read: look the card's members up in the core system, fill what the card
+    lacks (marked ``core``) and list where card and core differ. Without a core system, or
+    when it does not answer, nothing changes and ``status``/``notice`` say so (not an error)."""
+    return counter.match_card_members(session, principal, visit_id, core)

@@ -23,6 +23,11 @@ def get_core_system() -> CoreSystem:
     return HttpCoreSystem(core_url(), get_settings().core_timeout_seconds)
 
 
+def core_configured() -> bool:
+    """An empty ``MADOGUCHI_CORE_URL``: this deployment has no core system to ask."""
+    return bool(core_url().strip())
+
+
 def as_api_error(error: CoreSystemError) -> MadoguchiError:
     if isinstance(error, CoreNotFound):
         return NotFound(error.message, code=error.code, manual_entry=True)

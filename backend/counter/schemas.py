@@ -128,6 +128,13 @@ class MemberRead(MemberAttributes):
     nationality: str | None = None
     address: str | None = None
     source: Literal["card", "staff", "core"]
+    field_sources: dict[str, str] = Field(
+        default_factory=dict, description="fields from elsewhere than the source, e.g. kana: core"
+    )
+    core_differences: list[dict[str, str | None]] = Field(
+        default_factory=list,
+        description="where the card and the core system disagree: field, card, core",
+    )
     read_only_fields: list[str] = Field(description="fields the API refuses to change")
     may_file: bool = Field(
         default=True, description="can be the 届出人 (not the deceased, not the newborn)"

@@ -432,7 +432,7 @@ def close_visit(
 # --- members ------------------------------------------------------------------------------
 
 
-def _next_position(visit: Visit) -> int:
+def next_position(visit: Visit) -> int:
     return max((m.position for m in visit.members), default=-1) + 1
 
 
@@ -458,7 +458,7 @@ def add_staff_member(session: Session, visit_id: str, body: MemberCreate) -> Hou
     member = HouseholdMember(
         tenant_id=visit.tenant_id,
         visit_id=visit.id,
-        position=_next_position(visit),
+        position=next_position(visit),
         name=body.name,
         kana=body.kana,
         birth_date=body.birth_date.isoformat() if body.birth_date else None,
@@ -499,7 +499,7 @@ def add_card_member(
     member = HouseholdMember(
         tenant_id=visit.tenant_id,
         visit_id=visit.id,
-        position=_next_position(visit),
+        position=next_position(visit),
         name=card.name,
         birth_date=birth_date.isoformat(),
         sex=card.sex,
@@ -558,8 +558,19 @@ def _update_member_fields(visit: Visit, member: HouseholdMember, body: MemberUpd
     if "relationship" in sent:
         member.relationship_to_head = sent["relationship"]
     _apply_attributes(member, sent)
+    _typed_by_clerk(member, sent)
     if sent.get("deceased") or sent.get("concerned"):
         _drop_impossible_filer(visit, member)
+
+
+def _typed_by_clerk(member: HouseholdMember, sent: Mapping[str, Any]) -> None:
+    """A field the clerk changed no longer comes from the core system (``field_sources``)."""
+    attributes = dict(member.attributes or {})
+    sources = attributes.get("field_sources") or {}
+    kept = {k: v for k, v in sources.items() if k not in sent}
+    if kept != sources:
+        attributes["field_sources"] = kept
+        member.attributes = attributes
 
 
 def _drop_impossible_filer(visit: Visit, member: HouseholdMember) -> None:
@@ -606,6 +617,7 @@ def member_record(member: HouseholdMember, visit: Visit | None = None) -> Member
             "source": member.source,
             "address": member.address,
             "resident_code": member.resident_code,
+            "field_sources": attributes.get("field_sources") or {},
             **{k: v for k, v in attributes.items() if k in ATTRIBUTE_FIELDS},
         }
     )
@@ -666,6 +678,12 @@ def visit_record(session: Session, visit_id: str, principal: Principal) -> Visit
     record = build_record(session, visit)
     audit_visit(session, principal, "visit.record.view", visit)
     return record
+
+
+def visit_of_ticket(session: Session, ticket_id: str) -> Visit | None:
+    """The latest visit that served the ticket (the caller's tenant scoping applies)."""
+    query = select(Visit).where(Visit.ticket_id == ticket_id).order_by(Visit.created_at.desc())
+    return session.scalars(query.limit(1)).first()
 
 
 def ticket_number(session: Session, visit: Visit) -> str | None:

@@ -26,6 +26,8 @@ def member_read(member: HouseholdMember, visit: Visit | None = None) -> MemberRe
             "nationality": member.nationality,
             "address": member.address,
             "source": member.source,
+            "field_sources": (member.attributes or {}).get("field_sources") or {},
+            "core_differences": (member.attributes or {}).get("core_differences") or [],
             "read_only_fields": list(CARD_FIELDS) if member.source == "card" else [],
             "may_file": roles.may_file(visit, member) if visit else True,
             "newborn": roles.is_newborn(visit, member) if visit else False,

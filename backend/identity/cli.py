@@ -96,6 +96,25 @@ def _register_tenant(app: typer.Typer) -> None:
 
         typer.echo(_run(work))
 
+    @tenant_app.command("follow-outcome")
+    def tenant_follow_outcome(
+        code: str = typer.Option(..., "--code", help="団体コード"),
+        shown: bool = typer.Option(
+            ..., "--show/--hide", help="the follow page shows 処理中／完了 (default: hidden)"
+        ),
+    ) -> None:
+        """Whether residents see the back office's 処理中／完了 on their follow page."""
+        from backend.identity.tenants.service import set_follow_shows_outcome
+
+        actor = _actor()
+
+        def work(session: Session) -> bool:
+            return set_follow_shows_outcome(
+                session, code=code, shown=shown, actor=actor
+            ).follow_shows_outcome
+
+        typer.echo("shown" if _run(work) else "hidden")
+
     @tenant_app.command("list")
     def tenant_list(
         as_json: bool = typer.Option(False, "--json", help="a JSON array on stdout"),

@@ -74,7 +74,8 @@ class Settings(BaseSettings):
     )
     core_url: str = Field(
         default="http://127.0.0.1:8790",
-        description="the core 住民記録 system's adapter endpoint (the demo runs a simulator here)",
+        description="the core 住民記録 system's adapter endpoint (the demo runs a simulator here); "
+        "empty: no core system, the counter does not ask",
     )
     core_timeout_seconds: float = Field(
         default=3.0, description="how long a core-system lookup may take before manual entry"

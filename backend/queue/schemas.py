@@ -131,3 +131,9 @@ class FollowStatus(Schema):
     counter_code: str | None
     counter_name: str | None
     office_id: str
+    outcome: Literal["processing", "done"] | None = Field(
+        default=None,
+        description="the back office's work on the visit, where the municipality shows it "
+        "(tenant setting follow_shows_outcome, default off): processing (処理中) until every "
+        "work item is done (完了); a return to the counter stays processing",
+    )

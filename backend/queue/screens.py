@@ -10,6 +10,7 @@ import qrcode.image.svg
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.backoffice import service as backoffice
 from backend.identity.tenants.models import Counter, Office
 from backend.platform.access import Principal
 from backend.platform.errors import BadRequest
@@ -220,6 +221,11 @@ def follow_status(session: Session, token: str) -> FollowStatus:
         counter_code=counter.code if counter else None,
         counter_name=counter.name if counter else None,
         office_id=ticket.office_id,
+        outcome=(
+            backoffice.follow_outcome(session, ticket.tenant_id, ticket.id)
+            if ticket.status == TicketStatus.DONE
+            else None
+        ),
     )
 
 

@@ -3,11 +3,14 @@
 ``POST {base}/v1/residents/search`` {name, birth_date, address} → {"residents": [...]}
 ``GET  {base}/v1/residents/{code}`` → resident (404: none)
 ``GET  {base}/v1/residents/{code}/moving-out-certificate`` → certificate (404: none)
+``POST {base}/v1/moving-out-certificates/search`` {name, birth_date} → {"certificates": [...]}
 ``GET  {base}/v1/residents/{code}/benefits`` → 国保・介護認定・障害者手帳・児童手当 (404: none)
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -24,6 +27,13 @@ from integrations.core.models import (
 )
 
 
+@functools.cache
+def _client() -> httpx.Client:
+    """One pooled client for the process: a counter match makes several calls (lookups, each
+    member's benefits), and a new client per call (TLS context, connection) cost ~100 ms each."""
+    return httpx.Client()
+
+
 @dataclass(frozen=True)
 class HttpCoreSystem:
     base_url: str
@@ -32,7 +42,7 @@ class HttpCoreSystem:
     def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         url = self.base_url.rstrip("/") + path
         try:
-            response = httpx.request(method, url, json=body, timeout=self.timeout_seconds)
+            response = _client().request(method, url, json=body, timeout=self.timeout_seconds)
         except httpx.TimeoutException as exc:
             raise CoreTimeout() from exc
         except httpx.HTTPError as exc:
@@ -71,6 +81,16 @@ class HttpCoreSystem:
             return MovingOutCertificate.model_validate(data)
         except ValidationError as exc:
             raise CoreBadResponse() from exc
+
+    def moving_out_for(self, name: str, birth_date: dt.date) -> MovingOutCertificate | None:
+        body = {"name": name, "birth_date": birth_date.isoformat()}
+        data = self._request("POST", "/v1/moving-out-certificates/search", body)
+        try:
+            found = [MovingOutCertificate.model_validate(c) for c in (data or {}).get(
+                "certificates", [])]  # fmt: skip
+        except ValidationError as exc:
+            raise CoreBadResponse() from exc
+        return found[0] if len(found) == 1 else None
 
     def benefits(self, resident_code: str) -> CoreBenefits:
         code = quote(resident_code, safe="")

@@ -21,6 +21,11 @@ class ResidentQuery(CoreModel):
     name: str | None = None
     birth_date: dt.date | None = None
     address: str | None = None
+    match_address: bool = Field(
+        default=True,
+        description="false: match by name and birth date only (the counter compares the "
+        "address itself, to show a card whose address differs from the record)",
+    )
 
     @model_validator(mode="after")
     def _one_way_to_search(self) -> ResidentQuery:

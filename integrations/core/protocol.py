@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Protocol
 
 from integrations.core.models import (
@@ -19,6 +20,11 @@ class CoreSystem(Protocol):
 
     def moving_out_certificate(self, resident_code: str) -> MovingOutCertificate:
         """The 転出証明書情報 for a 特例転入; CoreNotFound when there is none."""
+        ...
+
+    def moving_out_for(self, name: str, birth_date: dt.date) -> MovingOutCertificate | None:
+        """The 転出証明書情報 sent ahead for someone expected to move in (特例転入, 転入予約),
+        found by name and birth date; None when there is none (or several)."""
         ...
 
     def benefits(self, resident_code: str) -> CoreBenefits:

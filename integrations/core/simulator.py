@@ -25,6 +25,12 @@ from integrations.core.models import (
 
 DEMO_ADDRESS = "窓口デモ市本町一丁目２番３号"
 DEMO_DOMICILE = "窓口デモ市本町一丁目２番地"
+SHIMIN_ADDRESS = "窓口デモ市南町三丁目４番５号"
+DOMICILES = {
+    "H0001": DEMO_DOMICILE,
+    "H0002": "窓口デモ市北町５番地",
+    "H0003": "窓口県海辺市港町７番地",
+}
 
 
 def _entry(name: str, kana: str, born: str, sex: str, rel: str, code: str) -> HouseholdEntry:
@@ -42,6 +48,14 @@ _MADOGUCHI_HOUSEHOLD = [
     _entry("窓口　太郎", "マドグチ　タロウ", "1985-04-01", "1", "世帯主", "99100700011"),
     _entry("窓口　花子", "マドグチ　ハナコ", "1987-08-15", "2", "妻", "99100700022"),
     _entry("窓口　一郎", "マドグチ　イチロウ", "2015-06-10", "1", "子", "99100700033"),
+]
+# Three generations: a grandmother on 国保 with a 介護認定, parents on 社保, two children.
+_SHIMIN_HOUSEHOLD = [
+    _entry("市民　健一", "シミン　ケンイチ", "1978-09-09", "1", "世帯主", "99100700066"),
+    _entry("市民　洋子", "シミン　ヨウコ", "1980-03-03", "2", "妻", "99100700077"),
+    _entry("市民　さくら", "シミン　サクラ", "2012-04-04", "2", "子", "99100700088"),
+    _entry("市民　大地", "シミン　ダイチ", "2019-11-11", "1", "子", "99100700099"),
+    _entry("市民　トメ", "シミン　トメ", "1940-01-15", "2", "母", "99100700101"),
 ]
 _YOSHIDA_HOUSEHOLD = [
     # 𠮷 (U+20BB7) and 髙 are outside JIS X 0208: the CSV hand-off must flag them.
@@ -64,7 +78,7 @@ def _resident(
         household_id=hid,
         household_head=head.name,
         relationship=entry.relationship,
-        domicile=DEMO_DOMICILE if hid == "H0001" else "窓口デモ市北町５番地",
+        domicile=DOMICILES[hid],
         domicile_head=head.name,
         household=household,
     )
@@ -76,6 +90,7 @@ RESIDENTS: list[CoreResident] = [
         _resident(e, _YOSHIDA_HOUSEHOLD, "H0002", "窓口デモ市北町五丁目６番７号")
         for e in _YOSHIDA_HOUSEHOLD
     ),
+    *(_resident(e, _SHIMIN_HOUSEHOLD, "H0003", SHIMIN_ADDRESS) for e in _SHIMIN_HOUSEHOLD),
 ]
 
 # Someone who filed a 転出届 online (マイナポータル) at a fictional former municipality and now
@@ -97,7 +112,8 @@ MOVING_OUT: dict[str, MovingOutCertificate] = {
         domicile="転出デモ町中央１番地",
         domicile_head="転居　三郎",
         members=[
-            _entry("転居　三郎", "テンキョ　サブロウ", "1990-12-24", "1", "世帯主", "99100800055")
+            _entry("転居　三郎", "テンキョ　サブロウ", "1990-12-24", "1", "世帯主", "99100800055"),
+            _entry("転居　由美", "テンキョ　ユミ", "1992-05-05", "2", "妻", "99100800066"),
         ],
         issued_on=dt.date(2026, 11, 10),
     )
@@ -121,6 +137,15 @@ BENEFITS: dict[str, CoreBenefits] = {
         child_allowance_recipient=False,
     ),
     "99100700033": CoreBenefits(resident_code="99100700033", national_health=False),
+    "99100700066": CoreBenefits(
+        resident_code="99100700066", national_health=False, child_allowance_recipient=True
+    ),
+    "99100700101": CoreBenefits(
+        resident_code="99100700101",
+        national_health=True,
+        care_certified=True,
+        disability_certificate=False,
+    ),
     "99100700044": CoreBenefits(
         resident_code="99100700044",
         national_health=False,
@@ -137,15 +162,27 @@ def _same_name(a: str, b: str) -> bool:
     return a.replace("\u3000", "").replace(" ", "") == b.replace("\u3000", "").replace(" ", "")
 
 
-def search(name: str, birth_date: str, address: str) -> list[CoreResident]:
+def search(
+    name: str, birth_date: str, address: str, match_address: bool = True
+) -> list[CoreResident]:
     """Name and birth date exactly; the address however it was typed (a card's
-    ``本町１－２－３`` is the record's ``本町一丁目２番３号``), compared as the counter compares."""
+    ``本町１－２－３`` is the record's ``本町一丁目２番３号``), compared as the counter compares;
+    with ``match_address`` false, not at all (the counter compares it itself)."""
     return [
         r
         for r in RESIDENTS
         if _same_name(r.name, name)
         and r.birth_date.isoformat() == birth_date
-        and same_address(r.address, address)
+        and (not match_address or same_address(r.address, address))
+    ]
+
+
+def search_moving_out(name: str, birth_date: str) -> list[MovingOutCertificate]:
+    """The 転出証明書情報 sent ahead (転入予約) for this name and birth date."""
+    return [
+        c
+        for c in MOVING_OUT.values()
+        if _same_name(c.name, name) and c.birth_date.isoformat() == birth_date
     ]
 
 
@@ -232,8 +269,16 @@ class _Handler(BaseHTTPRequestHandler):
                 str(body.get("name") or ""),
                 str(body.get("birth_date") or ""),
                 str(body.get("address") or ""),
+                body.get("match_address") is not False,
             )
             self._send(200, {"residents": [r.model_dump(mode="json") for r in found]})
+            return
+        if self.path == "/v1/moving-out-certificates/search":
+            body = self._body()
+            certificates = search_moving_out(
+                str(body.get("name") or ""), str(body.get("birth_date") or "")
+            )
+            self._send(200, {"certificates": [c.model_dump(mode="json") for c in certificates]})
             return
         self._send(404, {"error": "not found"})
 

@@ -535,6 +535,41 @@ def test_printer_out_of_paper_keeps_the_job_for_a_reprint(
     staff.wait_for_selector("#idle:not([hidden])")
 
 
+def test_a_card_read_with_the_core_system_fills_kana_household_and_shows_differences(
+    env: Env, staff: Any, tablet: Any
+) -> None:
+    """The core simulator (the run's, ``MADOGUCHI_CORE_URL``) knows 窓口　花子 at 本町一丁目２番３号
+    with her husband and son; her card (deliberately) says another address."""
+    on_card = "窓口県窓口デモ市西町８－８"
+    clerk = start_moving_in(staff)
+    staff.set_viewport_size(CONSOLE)
+    env.insert_card(replace(CARD, name="窓口　花子", address=on_card, birth_date="19870815",
+                            sex="2"))  # fmt: skip
+    read_card(clerk, tablet)
+    rows = staff.locator("#member-rows tr")
+    expect(rows).to_have_count(3, timeout=20000)  # the card, then the household from the core
+    card_status(staff, "基幹システムの記録で補いました")
+    expect(rows.nth(0)).to_contain_text("マドグチ　ハナコ")  # the kana the card lacks
+    expect(rows.nth(0).locator(".kana.from-core")).to_have_count(1)
+    expect(rows.nth(0).locator(".badge")).to_have_text("カード")
+    for row, (name, kana) in zip(
+        [rows.nth(1), rows.nth(2)],
+        [("窓口　太郎", "マドグチ　タロウ"), ("窓口　一郎", "マドグチ　イチロウ")],
+        strict=True,
+    ):
+        expect(row).to_contain_text(name)
+        expect(row).to_contain_text(kana)
+        expect(row.locator(".badge")).to_have_text("基幹")
+    differences = staff.locator("#core-diff-rows tr")
+    expect(differences).to_have_count(1)
+    cells = [differences.first.locator("td").nth(i).inner_text() for i in range(4)]
+    assert cells == ["窓口　花子", "住所", on_card, "窓口デモ市本町一丁目２番３号"]
+    staff.screenshot(path=str(ARTIFACTS / "console-core-match-1366.png"))
+    staff.click("#abandon")
+    staff.click("#confirm-yes")
+    staff.wait_for_selector("#idle:not([hidden])")
+
+
 def test_agent_offline_and_tablet_disconnected(env: Env, staff: Any, tablet: Any) -> None:
     clerk = start_moving_in(staff)
     env.stop_agent()

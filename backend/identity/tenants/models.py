@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.platform.db import Base, IdMixin, TenantOwned, TimestampMixin
@@ -15,6 +16,11 @@ class Tenant(IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(100))
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Tokyo")
     retention_days: Mapped[int] = mapped_column(default=30)
+    follow_shows_outcome: Mapped[bool] = mapped_column(
+        default=False,
+        server_default=sa_false(),
+        comment="the resident's follow page shows 処理中／完了 of the back office's work",
+    )
 
 
 class Office(IdMixin, TimestampMixin, TenantOwned, Base):

@@ -73,3 +73,18 @@ def create_tenant(session: Session, *, code: str, name: str, actor: str) -> Tena
         detail={"code": code, "name": name},
     )
     return tenant
+
+
+def set_follow_shows_outcome(session: Session, *, code: str, shown: bool, actor: str) -> Tenant:
+    """Whether the resident's follow page shows the back office's 処理中／完了 (default off)."""
+    tenant = find_tenant(session, code)
+    tenant.follow_shows_outcome = shown
+    session.flush()
+    record(
+        session,
+        tenant_id=tenant.id,
+        action="tenant.follow_shows_outcome",
+        actor=actor,
+        detail={"shown": shown},
+    )
+    return tenant

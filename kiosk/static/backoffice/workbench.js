@@ -56,13 +56,15 @@ const FIELDS = {
     new_household_head: "新しい世帯主", "applicant.name": "届出人", "applicant.address": "届出人の住所",
     "representative.name": "代理人", "representative.address": "代理人の住所",
     name: "氏名", kana: "フリガナ", birth_date: "生年月日", sex: "性別", relationship: "続柄",
-    address: "住所", source: "出どころ", phone: "電話番号" },
+    address: "住所", source: "出どころ", phone: "電話番号", domicile: "本籍", domicile_head: "筆頭者",
+    from_core: "（基幹システムから）" },
   en: { previous_address: "Previous address", new_address: "New address",
     household_head: "Head of household", new_household_head: "New head of household",
     "applicant.name": "Filer", "applicant.address": "Filer's address",
     "representative.name": "Representative", "representative.address": "Representative's address",
     name: "Name", kana: "Kana", birth_date: "Birth date", sex: "Sex",
-    relationship: "Relationship", address: "Address", source: "Source", phone: "Phone" },
+    relationship: "Relationship", address: "Address", source: "Source", phone: "Phone",
+    domicile: "Domicile", domicile_head: "Head of the family register", from_core: " (from the core system)" },
 };
 const SOURCES = { ja: { card: "カード", staff: "職員入力", core: "基幹システム", resident: "本人" },
   en: { card: "card", staff: "typed", core: "core system", resident: "resident" } };
@@ -71,11 +73,13 @@ const JOURNEY = {
   ja: { "ticket.issued": "発券", "ticket.called": "呼出", "visit.opened": "受付開始",
     "card.read": "カード読取", "member.added": "世帯員追加", "visit.updated": "内容変更",
     "visit.answered": "質問に回答", "tablet.sent": "タブレットで確認", "document.stored": "書類作成",
-    "document.printed": "印刷", handed_off: "バックオフィスへ引継", "visit.closed": "受付終了" },
+    "document.printed": "印刷", handed_off: "バックオフィスへ引継", "visit.closed": "受付終了",
+    "core.matched": "基幹システムに照会" },
   en: { "ticket.issued": "Ticket issued", "ticket.called": "Called", "visit.opened": "Opened",
     "card.read": "Card read", "member.added": "Member added", "visit.updated": "Updated",
     "visit.answered": "Answered", "tablet.sent": "Sent to tablet", "document.stored": "Document",
-    "document.printed": "Printed", handed_off: "Handed off", "visit.closed": "Closed" },
+    "document.printed": "Printed", handed_off: "Handed off", "visit.closed": "Closed",
+    "core.matched": "Core system asked" },
 };
 const CHARSETS = { jisx0208: "JIS X 0208", jisx0213: "JIS X 0213", cp932: "CP932", mj: "MJ" };
 // What the counter could not confirm, by the member field it concerns.
@@ -291,6 +295,13 @@ function pairs(entries) {
     .flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
 }
 
+// A member's value, saying so where the counter took it from the core system (field_sources).
+function fromCore(member, field) {
+  const value = member[field];
+  if (!value || (member.field_sources || {})[field] !== "core") return value;
+  return `${value}${FIELDS[lang].from_core}`;
+}
+
 function recordNode(record) {
   const f = FIELDS[lang];
   const top = pairs([
@@ -301,8 +312,10 @@ function recordNode(record) {
   ]);
   const members = (record.members || []).map((m, i) => el("div", { class: "member" },
     el("h4", {}, `${t("members")}${i + 1}`),
-    pairs([[f.name, m.name], [f.kana, m.kana], [f.birth_date, m.birth_date],
-      [f.sex, SEXES[lang][m.sex]], [f.relationship, m.relationship], [f.address, m.address],
+    pairs([[f.name, m.name], [f.kana, fromCore(m, "kana")], [f.birth_date, m.birth_date],
+      [f.sex, SEXES[lang][m.sex]], [f.relationship, fromCore(m, "relationship")],
+      [f.address, m.address], [f.domicile, fromCore(m, "domicile")],
+      [f.domicile_head, fromCore(m, "domicile_head")],
       [f.source, SOURCES[lang][m.source] || m.source]])));
   return el("div", {}, top, el("div", { class: "members" }, members));
 }

@@ -35,6 +35,12 @@
       state.textContent = t(ja, en);
     }
     document.body.dataset.status = s.status;
+    // The back office's work, where the municipality shows it (absent otherwise).
+    const outcome = $("outcome");
+    outcome.hidden = !s.outcome;
+    outcome.dataset.outcome = s.outcome || "";
+    outcome.textContent = s.outcome === "done" ? t("届出の処理は完了しました。", "Your application has been processed.")
+      : s.outcome ? t("届出は市役所で処理中です。", "Your application is being processed.") : "";
     $("ahead-label").textContent = t("あなたの前", "Ahead of you");
     $("wait-label").textContent = t("待ち時間の目安", "Estimated wait");
     $("ahead").textContent = s.people_ahead === null ? "—" : t(`${s.people_ahead}人`, `${s.people_ahead}`);

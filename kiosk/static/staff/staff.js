@@ -17,6 +17,18 @@ const T = {
     certificates: "証明書", copies: "通数", fiscal_year: "年度", guidance: "手続きの案内", forms: "届出書・申請書", send_tablet: "タブレットで確認",
     documents: "署名済みの書類", print: "印刷", reprint: "再印刷", handoff: "バックオフィスへ送る",
     continue: "続ける", remove: "削除", yes: "はい", no: "いいえ", all_no: "残りはすべて「いいえ」",
+    core: "基幹", core_checking: "基幹システムに照会しています…",
+    core_matched: "基幹システムの記録で補いました（フリガナ・本籍・世帯員など）。",
+    core_moving_out: (m) => `転出証明書情報を取り込みました（${m.from_municipality}、転出予定 ${m.planned_date}、${m.members} 人）。`,
+    core_diffs: "カードと基幹システムの違い", core_diffs_hint: "どちらが正しいか、ご本人に確認してください（カードの記載は変わりません）。",
+    diff_member: "世帯員", diff_field: "項目", diff_card: "カード", diff_core: "基幹システム",
+    diff_name: "氏名", diff_birth_date: "生年月日", diff_sex: "性別", diff_address: "住所",
+    core_not_found: "基幹システムに該当する住民の記録がありません。カードと聞き取りで続けます。",
+    core_unavailable: "基幹システムに接続できません。照会せずに、これまでどおり続けます。",
+    core_not_configured: "基幹システムが設定されていないため、照会せずに続けます。",
+    from_core: "基幹システムから", returns: "差戻し", returns_count: (n) => `差戻し ${n} 件`,
+    open_visit: "開く", work: "バックオフィスの処理", work_open: "処理中", work_done: "完了",
+    work_returned: "差戻し", back_to_list: "受付待ちに戻る", return_reason: "理由",
     card: "カード", staff: "手入力", agent_on: "端末 接続中", agent_off: "端末 未接続",
     tablet_on: "タブレット 接続中", tablet_off: "タブレット 未接続",
     enter_pin_tablet: "タブレットで暗証番号を入力してもらってください。",
@@ -76,6 +88,18 @@ const T = {
     block: "Block / number", certificates: "Certificates", copies: "Copies", fiscal_year: "Fiscal year",
     guidance: "Procedures", forms: "Forms", send_tablet: "Confirm on tablet", documents: "Signed documents",
     print: "Print", reprint: "Reprint", handoff: "Send to back office", continue: "Continue", remove: "Remove",
+    core: "Core", core_checking: "Asking the core system…",
+    core_matched: "Filled from the core system's records (kana, domicile, household…).",
+    core_moving_out: (m) => `Moving-out certificate taken in (${m.from_municipality}, planned ${m.planned_date}, ${m.members} people).`,
+    core_diffs: "Card and core system differ", core_diffs_hint: "Ask the resident which is right (the card's text does not change).",
+    diff_member: "Member", diff_field: "Field", diff_card: "Card", diff_core: "Core system",
+    diff_name: "Name", diff_birth_date: "Date of birth", diff_sex: "Sex", diff_address: "Address",
+    core_not_found: "The core system has no record of this resident: carry on with the card and questions.",
+    core_unavailable: "The core system does not answer: carry on as usual, without it.",
+    core_not_configured: "No core system is set up: carry on without it.",
+    from_core: "from the core system", returns: "Returned", returns_count: (n) => `${n} returned`,
+    open_visit: "Open", work: "Back office", work_open: "In progress", work_done: "Done",
+    work_returned: "Returned", back_to_list: "Back to waiting", return_reason: "Reason",
     yes: "Yes", no: "No", all_no: "All remaining: No", card: "Card", staff: "Typed",
     agent_on: "Agent online", agent_off: "Agent offline", tablet_on: "Tablet online", tablet_off: "Tablet offline",
     enter_pin_tablet: "Ask the resident to enter the PIN on the tablet.",
@@ -236,6 +260,7 @@ function show(id) {
   const remembered = localStorage.getItem("staff.tenant_code");
   if (id === "login" && remembered && !$("tenant-code").value) $("tenant-code").value = remembered;
   const focus = { login: remembered ? "username" : "tenant-code", "pick-counter": null, idle: "call-next", visit: null }[id];
+  if (id === "idle") loadReturns();
   if (focus) $(focus).focus();
 }
 
@@ -415,7 +440,7 @@ async function openVisit(ticketId) {
   try {
     say("");
     state.visit = await api("POST", "/api/v1/visits", { ticket_id: ticketId, counter_id: state.counter.id });
-    resetVisitView("intake");
+    resetVisitView("intake"); $("work-box").hidden = true;
     show("visit"); await refresh(); $("events").querySelector("button").focus();
   } catch (error) { fail(error); }
 }
@@ -423,7 +448,7 @@ async function openVisit(ticketId) {
 async function loadVisit(id) {
   state.visit = await api("GET", `/api/v1/visits/${id}`);
   resetVisitView(naturalStep());
-  show("visit"); await refresh();
+  show("visit"); await refresh(); await loadWorkItems();
   if (state.visit.status === "confirming") waitForSignature();
   if (state.visit.status === "signed") await loadDocuments();
 }
@@ -529,6 +554,7 @@ async function refresh(reload = true) {
 function renderVisit() {
   const visit = state.visit;
   $("ticket-number").textContent = visit.ticket_number || "";
+  $("abandon").hidden = visit.status === "closed";  // handed off: looked at, not abandoned
   keepFocus($("events"), renderEvents);
   $("event-title").textContent = visit.event ? Lists.label("events", visit.event, state.lang) : "";
   const view = EVENT_VIEW[visit.event] || { date: "date_move" };
@@ -621,6 +647,11 @@ function renderMembers(view) {
     const birth = dateCell(member.birth_date);
     if (readonly.has("birth_date")) { birth.classList.add("readonly"); birth.title = t("as_on_card"); }
     const name = cell(member.name, "name");
+    if (member.kana) {
+      const kana = document.createElement("small"); kana.className = "kana"; kana.textContent = member.kana;
+      if ((member.field_sources || {}).kana === "core") { kana.classList.add("from-core"); kana.title = t("from_core"); }
+      name.append(kana);
+    }
     if (member.newborn) name.append(` (${t("newborn")})`);
     if (member.deceased) name.append(" †");
     tr.append(name, birth, cell(Lists.label("sexes", member.sex, state.lang), "sex"));
@@ -632,8 +663,8 @@ function renderMembers(view) {
     rel.append(input); tr.append(rel);
     const src = document.createElement("td");
     const badge = document.createElement("span");
-    badge.className = `badge ${member.source === "card" ? "card-src" : ""}`;
-    badge.textContent = t(member.source === "card" ? "card" : "staff");
+    badge.className = `badge ${{ card: "card-src", core: "core-src" }[member.source] || ""}`;
+    badge.textContent = t({ card: "card", core: "core" }[member.source] || "staff");
     src.append(badge); tr.append(src);
     const actions = document.createElement("td");
     const remove = document.createElement("button");
@@ -643,7 +674,22 @@ function renderMembers(view) {
     actions.append(remove); tr.append(actions);
     tr.dataset.index = index;
     rows.append(tr);
-  });
+  });  renderDifferences();
+}
+
+// Where the card and the core system disagree: both values, side by side; the clerk decides.
+function renderDifferences() {
+  const body = $("core-diff-rows"); body.replaceChildren();
+  for (const member of state.visit.members) {
+    for (const diff of member.core_differences || []) {
+      const tr = document.createElement("tr");
+      for (const text of [member.name, t(`diff_${diff.field}`), diff.card, diff.core]) {
+        const td = document.createElement("td"); td.textContent = text || "—"; tr.append(td);
+      }
+      body.append(tr);
+    }
+  }
+  $("core-diffs").hidden = !body.children.length;
 }
 
 // --- roles: who files, who is concerned -------------------------------------------------
@@ -830,12 +876,35 @@ async function readCard(allowLastTry = false) {
     }).finally(() => { if (state.cardWaiting === job.id) state.cardWaiting = null; });
     if (state.cardJob !== job.id) return;
     if (done.status === "done") {
-      status.textContent = t("card_done"); await refresh(); return;
+      status.textContent = t("card_done"); await refresh(); await matchCore(); return;
     }
     await cardFailed(done);
   } catch (error) {
     status.className = "status error";
     status.textContent = error.code === "agent_offline" ? t("agent_offline") : errorText(error);
+  }
+}
+
+// After a card read: what the core system records fills what the card lacks (marked 基幹), and
+// where they differ both show. Without a core system, or with it down, one calm line, once.
+async function matchCore() {
+  const status = $("card-status");
+  const visitId = state.visit.id;
+  status.textContent = `${t("card_done")} ${t("core_checking")}`;
+  try {
+    const result = await api("POST", `/api/v1/core/visits/${visitId}/match`);
+    if (!state.visit || state.visit.id !== visitId) return;
+    const lines = [t("card_done")];
+    if (result.status === "matched") lines.push(t("core_matched"));
+    if (result.moving_out) lines.push(t("core_moving_out")(result.moving_out));
+    if (result.notice && state.coreNoticeFor !== visitId) {
+      lines.push(T[state.lang][`core_${result.status}`] || result.notice); state.coreNoticeFor = visitId;
+    }
+    status.textContent = lines.join(" ");
+    status.dataset.core = result.status;
+    if (result.status === "matched") await refresh();
+  } catch (error) {
+    status.textContent = t("card_done");  // the card is read; the console carries on as before
   }
 }
 
@@ -1343,6 +1412,63 @@ async function printSlip(reprintOf = null) {
   }
 }
 
+// --- what the back office did: returns (差戻し) on the first screen, states on the visit ----
+
+function workState(item) {
+  if (item.state === "done") return "work_done";
+  return item.state === "returned" ? "work_returned" : "work_open";
+}
+
+async function loadReturns() {
+  const box = $("returns");
+  let cases = [];
+  try { cases = await api("GET", "/api/v1/work-items/returned", undefined, { poll: true }); }
+  catch (error) { box.hidden = true; return; }
+  const list = $("returns-list"); list.replaceChildren();
+  for (const found of cases) {
+    for (const item of found.work_items.filter((i) => i.state === "returned")) {
+      const li = document.createElement("li");
+      const label = document.createElement("span"); label.className = "ticket";
+      label.textContent = found.reception_label || "";
+      const what = document.createElement("span");
+      what.textContent = `${item.procedure_name}（${item.department}）`;
+      const reason = document.createElement("span"); reason.className = "reason";
+      reason.textContent = item.return_reason || "";
+      const open = document.createElement("button");
+      open.type = "button"; open.className = "secondary small"; open.textContent = t("open_visit");
+      open.setAttribute("aria-label", `${t("open_visit")} ${found.reception_label || ""}`);
+      open.addEventListener("click", () => loadVisit(found.visit_id).catch(fail));
+      li.append(label, what, reason, open);
+      list.append(li);
+    }
+  }
+  $("returns-count").textContent = t("returns_count")(list.children.length);
+  box.hidden = !list.children.length;
+}
+
+async function loadWorkItems() {
+  const box = $("work-box");
+  const visitId = state.visit && state.visit.id;
+  if (!visitId || state.visit.status !== "closed") { box.hidden = true; return; }
+  let items = [];
+  try { items = await api("GET", `/api/v1/visits/${visitId}/work-items`, undefined, { poll: true }); }
+  catch (error) { box.hidden = true; return; }
+  const list = $("work-list"); list.replaceChildren();
+  for (const item of items) {
+    const li = document.createElement("li"); li.dataset.state = item.state;
+    const chip = document.createElement("span"); chip.className = `chip ${item.state}`;
+    chip.textContent = t(workState(item));
+    li.append(chip, ` ${item.procedure_name}（${item.department}）`);
+    if (item.return_reason) {
+      const reason = document.createElement("span"); reason.className = "reason";
+      reason.textContent = `${t("return_reason")}: ${item.return_reason}`;
+      li.append(" ", reason);
+    }
+    list.append(li);
+  }
+  box.hidden = !items.length;
+}
+
 async function handoff() {
   try {
     await api("POST", `/api/v1/visits/${state.visit.id}/handoff`);
@@ -1407,6 +1533,7 @@ function bind() {
   $("reprint").addEventListener("click", () => printSlip(state.printJob));
   $("handoff").addEventListener("click", handoff);
   $("abandon").addEventListener("click", abandon);
+  $("work-back").addEventListener("click", () => { state.visit = null; show("idle"); });
 }
 
 document.addEventListener("DOMContentLoaded", async () => {

@@ -8,9 +8,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.counter.handoff import enqueue_handoff
 from backend.platform.audit.models import AuditEvent
 from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE, seed_demo
-from tests.backend.backoffice.conftest import hand_off
+from tests.backend.backoffice.conftest import PROCEDURES, RECORD, hand_off
 
 
 def _login(client: TestClient, username: str) -> dict[str, str]:
@@ -159,3 +160,32 @@ def test_retention_purges_the_cases_personal_data_and_keeps_its_states(
     assert case.reception_label == "A-001 2026-11-24"
     assert {i.return_reason for i in db.scalars(select(WorkItem))} == {None}
     assert {i.state for i in db.scalars(select(WorkItem))} == {"returned", "received"}
+
+
+def test_a_resent_hand_off_keeps_the_back_offices_character_decisions(
+    client: TestClient, db: Session
+) -> None:
+    tenant = seed_demo(db)
+    visit = hand_off(db, tenant.id)
+    headers = _login(client, "backoffice")
+    case = _case(client, "A-001")
+    flags = case["characters"]
+    assert [(c["field"], c["original"]) for c in flags] == [
+        ("members.0.name", "髙"), ("members.0.name", "𠮷"), ("members.1.name", "髙")]  # fmt: skip
+    chosen = {0: "gaiji", 2: "substitute"}  # 𠮷 of 髙橋　𠮷男 left open
+    for index, decision in chosen.items():
+        client.post(f"/api/v1/cases/{case['id']}/characters",
+                    json={"index": index, "decision": decision}, headers=headers)  # fmt: skip
+    # the counter resends the hand-off with a member put first: the decisions follow the names
+    newcomer = {"name": "髙田　一", "birth_date": "2020-01-01", "sex": "1", "source": "staff"}
+    members = [newcomer, *RECORD["members"]]
+    enqueue_handoff(db, visit, RECORD | {"members": members}, [], procedures=PROCEDURES)
+    again = _case(client, "A-001")
+    decisions = {(c["field"], c["original"]): c["decision"] for c in again["characters"]}
+    assert decisions == {
+        ("members.0.name", "髙"): None,  # the newcomer's: not decided yet
+        ("members.1.name", "髙"): "gaiji",
+        ("members.1.name", "𠮷"): None,
+        ("members.2.name", "髙"): "substitute",
+    }
+    assert again["characters_flagged"] == 2

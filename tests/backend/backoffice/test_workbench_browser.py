@@ -1,6 +1,6 @@
 """The case workbench in real Chromium (1366×768): find a case by ticket number, take the 入力
 item of 住民記録, decide the flagged 外字, complete it, return another item with a reason, and
-the counter's API shows the return."""
+the counter sees the return: on the staff console's first screen, and on the visit."""
 
 from __future__ import annotations
 
@@ -72,6 +72,7 @@ def test_back_office_works_a_case_and_the_counter_sees_the_return(
         expect(page.locator("h1")).to_have_text("Case workbench")
         expect(insurance.locator(".chip")).to_have_text("Returned")
         page.screenshot(path=str(SHOTS / "backoffice-workbench-en-1366.png"))
+        _the_counter_sees_the_return(browser, live_server)
     finally:
         context.close()
 
@@ -86,3 +87,39 @@ def test_back_office_works_a_case_and_the_counter_sees_the_return(
         assert [c["visit_id"] for c in counter.get("/api/v1/work-items/returned").json()] == [
             visit_id
         ]
+
+
+def _the_counter_sees_the_return(browser: Any, live_server: str) -> None:
+    """The staff console (1366×768): 「差戻し 1 件」 with the reason on its first screen; 開く
+    shows the visit's work items, 完了 and 差戻し with the reason."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="ja-JP")
+    try:
+        staff = context.new_page()
+        staff.goto(f"{live_server}/staff/")
+        staff.fill("#tenant-code", DEMO_TENANT_CODE)
+        staff.fill("#username", "clerk")
+        staff.fill("#password", DEMO_PASSWORD)
+        staff.click("#login-submit")
+        staff.click("#counter-list button:has-text('1番窓口')")
+        returns = staff.locator("#returns")
+        expect(returns).to_be_visible()
+        expect(staff.locator("#returns-count")).to_have_text("差戻し 1 件")
+        (line,) = staff.locator("#returns-list li").all()
+        expect(line).to_contain_text("A-001 2026-11-24")
+        expect(line).to_contain_text("国民健康保険の加入（保険年金課）")
+        expect(line.locator(".reason")).to_have_text("保険証の写しがありません")
+        staff.screenshot(path=str(SHOTS / "console-returns-1366.png"))
+        line.get_by_role("button", name="開く").click()
+        work = staff.locator("#work-box")
+        expect(work).to_be_visible()
+        expect(work.locator("li[data-state=returned]")).to_contain_text("保険証の写しがありません")
+        expect(work.locator("li[data-state=returned] .chip")).to_have_text("差戻し")
+        expect(work.locator("li[data-state=done] .chip")).to_have_text("完了")
+        expect(work.locator("li[data-state=received] .chip")).to_have_text("処理中")
+        staff.screenshot(path=str(SHOTS / "console-returned-visit-1366.png"))
+        staff.click("#work-back")
+        expect(returns).to_be_visible()
+    finally:
+        context.close()
