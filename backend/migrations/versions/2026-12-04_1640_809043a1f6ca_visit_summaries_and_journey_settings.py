@@ -17,7 +17,6 @@ from alembic import op
 
 import backend.platform.db
 
-
 revision: str = "809043a1f6ca"
 down_revision: str | None = "a17b0c1e2f3d"
 branch_labels: str | Sequence[str] | None = None
