@@ -65,7 +65,7 @@ def _key(column: Any) -> ColumnElement[Any]:
 
 
 def sums_query(column: Any, where: ColumnElement[bool], dialect: str) -> Select[Any]:
-    """Per group: visits, the sums, hand-offs completed and (PostgreSQL) the percentiles."""
+    """Per group: visits, the sums, hand-offs completed and the percentiles, one statement."""
     columns: list[Any] = [
         _key(column),
         func.count().label("visits"),
@@ -73,50 +73,57 @@ def sums_query(column: Any, where: ColumnElement[bool], dialect: str) -> Select[
         func.count(S.backoffice_seconds).label("handoffs_completed"),
         func.sum(case((S.handed_off > 0, 1), else_=0)).label("visits_handed_off"),
     ]
-    for measure in MEASURES:
-        value = getattr(S, measure)
-        if dialect != "postgresql":
-            columns.append(func.journey_percentiles(value).label(f"{measure}_pct"))
-            continue
-        for fraction in FRACTIONS:
-            ordered = func.percentile_cont(float(fraction)).within_group(value)
-            columns.append(ordered.label(f"{measure}_{fraction.numerator}"))
+    if dialect != "postgresql":
+        measured = (getattr(S, measure) for measure in MEASURES)
+        columns.append(func.journey_percentiles(*measured).label("percentiles"))
+    else:
+        for measure in MEASURES:
+            for fraction in FRACTIONS:
+                ordered = func.percentile_cont(float(fraction)).within_group(getattr(S, measure))
+                columns.append(ordered.label(f"{measure}_{fraction.numerator}"))
     query = select(*columns).where(where).execution_options(unscoped=True)
     return query if column is None else query.group_by(column)
 
 
 class _SqlitePercentiles:
-    """SQLite's aggregate ``journey_percentiles(x)``: PERCENTILE.INC at 0.5 and 0.9 of the
-    group's non-null values, exact, as text "median p90" (SQLite has no ordered-set aggregate;
-    its own percentile extension is not in Python's build). The GROUP BY stays in SQL: the
-    values are appended in C order of the scan and sorted once per group at the end."""
+    """SQLite's aggregate ``journey_percentiles(wait, service, backoffice)``: PERCENTILE.INC at
+    0.5 and 0.9 of each measure's non-null values in the group, exact, as text ("-" for none).
+    SQLite has no ordered-set aggregate (its percentile extension is not in Python's build);
+    the GROUP BY stays in SQL: the values are kept as SQLite scans the group and sorted once at
+    the group's end. One aggregate for the three measures: a third of the calls of three."""
 
     def __init__(self) -> None:
-        self.values: list[float] = []
+        self.values: tuple[list[float], ...] = tuple([] for _ in MEASURES)
 
-    def step(self, value: float | None) -> None:
-        if value is not None:
-            self.values.append(value)
+    def step(self, *values: float | None) -> None:
+        for kept, value in zip(self.values, values, strict=True):
+            if value is not None:
+                kept.append(value)
 
-    def finalize(self) -> str | None:
-        if not self.values:
-            return None
-        ordered = sorted(self.values)
-        return " ".join(repr(percentile(ordered, float(f))) for f in FRACTIONS)
+    def finalize(self) -> str:
+        out = []
+        for kept in self.values:
+            kept.sort()
+            for fraction in FRACTIONS:
+                value = percentile(kept, float(fraction))
+                out.append("-" if value is None else repr(value))
+        return " ".join(out)
 
 
 def _register_sqlite_percentiles(session: Session) -> None:
     """Add ``journey_percentiles`` to this session's SQLite connection (a few microseconds)."""
     raw = session.connection().connection.dbapi_connection
-    raw.create_aggregate("journey_percentiles", 1, _SqlitePercentiles)  # type: ignore[union-attr]
+    raw.create_aggregate(  # type: ignore[union-attr]
+        "journey_percentiles", len(MEASURES), _SqlitePercentiles
+    )
 
 
 def _split_sqlite_percentiles(row: dict[str, Any]) -> None:
+    values = iter(row.pop("percentiles").split())
     for measure in MEASURES:
-        text = row.pop(f"{measure}_pct", None)
-        values = text.split() if text else [None] * len(FRACTIONS)
-        for fraction, value in zip(FRACTIONS, values, strict=True):
-            row[f"{measure}_{fraction.numerator}"] = None if value is None else float(value)
+        for fraction in FRACTIONS:
+            value = next(values)
+            row[f"{measure}_{fraction.numerator}"] = None if value == "-" else float(value)
 
 
 def _pair(row: dict[str, Any], measure: str) -> dict[str, float | None]:
