@@ -1,17 +1,19 @@
 """Live figures ("after") from the visits' summary rows, for one tenant and a date range.
 
 Each visit is measured once from its journey events into a ``visit_summaries`` row
-(``backend/journey/summaries.py``); here the rows are added up in SQL, one GROUP BY per
-grouping (all, event, counter, hour of day, day), so the database returns a few rows per group
-and Python only arranges them. Purged visits keep their events and their summary.
+(``backend/journey/summaries.py``); here the rows are added up in SQL per grouping (all,
+event, counter, hour of day, day), so the database returns one row per group and Python only
+arranges them. Purged visits keep their events and their summary.
 
 Percentiles (linear interpolation between the closest ranks, PERCENTILE.INC), in the same
-GROUP BY as the sums, so each grouping is one statement and one scan:
-- PostgreSQL: ``percentile_cont(0.5)`` and ``(0.9) WITHIN GROUP (ORDER BY …)``;
-- SQLite (no ordered-set aggregates): ``journey_percentiles(…)``, an aggregate registered on the
-  connection that keeps the group's values and sorts them once (exact, as on PostgreSQL). A
-  window query (``row_number() OVER (PARTITION BY … ORDER BY …)``) was tried first: SQLite's
-  window machinery made it 3–4 times slower than this.
+GROUP BY as the sums:
+- PostgreSQL: one statement for every grouping (``GROUP BY GROUPING SETS``, one scan), each
+  measure's median and 90th percentile from one sort, ``percentile_cont(ARRAY[0.5, 0.9])
+  WITHIN GROUP (ORDER BY …)``;
+- SQLite (no ordered-set aggregates, no grouping sets): one statement per grouping with
+  ``journey_percentiles(…)``, an aggregate registered on the connection that keeps the group's
+  values and sorts them once (exact, as on PostgreSQL). A window query (``row_number() OVER
+  (PARTITION BY … ORDER BY …)``) was tried first: SQLite's window machinery was 3–4× slower.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, select
+from sqlalchemy import ColumnElement, Float, Select, case, func, literal, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from backend.journey.figures import minutes, percentile, rounded
@@ -64,25 +67,57 @@ def _key(column: Any) -> ColumnElement[Any]:
     return literal(0).label("key") if column is None else column.label("key")
 
 
-def sums_query(column: Any, where: ColumnElement[bool], dialect: str) -> Select[Any]:
-    """Per group: visits, the sums, hand-offs completed and the percentiles, one statement."""
-    columns: list[Any] = [
-        _key(column),
+def _sums() -> list[Any]:
+    return [
         func.count().label("visits"),
         *(func.coalesce(func.sum(getattr(S, name)), 0).label(name) for name in SUMMED),
         func.count(S.backoffice_seconds).label("handoffs_completed"),
         func.sum(case((S.handed_off > 0, 1), else_=0)).label("visits_handed_off"),
     ]
-    if dialect != "postgresql":
-        measured = (getattr(S, measure) for measure in MEASURES)
-        columns.append(func.journey_percentiles(*measured).label("percentiles"))
-    else:
-        for measure in MEASURES:
-            for fraction in FRACTIONS:
-                ordered = func.percentile_cont(float(fraction)).within_group(getattr(S, measure))
-                columns.append(ordered.label(f"{measure}_{fraction.numerator}"))
+
+
+def sqlite_query(column: Any, where: ColumnElement[bool]) -> Select[Any]:
+    """SQLite, one grouping: visits, the sums, hand-offs completed and the percentiles."""
+    measured = (getattr(S, measure) for measure in MEASURES)
+    columns = [
+        _key(column),
+        *_sums(),
+        func.journey_percentiles(*measured).label("percentiles"),
+    ]
     query = select(*columns).where(where).execution_options(unscoped=True)
     return query if column is None else query.group_by(column)
+
+
+# GROUPING(event, counter_id, hour, day): a bit set for each column a row is not grouped by.
+GROUPING_BITS = {"total": 0b1111, "events": 0b0111, "counters": 0b1011, "hours": 0b1101,
+                 "days": 0b1110}  # fmt: skip
+KEYED = (S.event, S.counter_id, S.hour, S.day)
+
+
+def postgresql_query(where: ColumnElement[bool]) -> Select[Any]:
+    """PostgreSQL, every grouping in one scan (GROUPING SETS), each measure's median and 90th
+    percentile from one sort (``percentile_cont(ARRAY[0.5, 0.9])``)."""
+    fractions = postgresql.array([float(f) for f in FRACTIONS])
+    columns = [
+        *(column.label(column.key) for column in KEYED),
+        func.grouping(*KEYED).label("grouping"),
+        *_sums(),
+        *(
+            func.percentile_cont(fractions, type_=postgresql.ARRAY(Float))
+            .within_group(getattr(S, measure))
+            .label(measure)
+            for measure in MEASURES
+        ),
+    ]
+    sets = func.grouping_sets(text("()"), *KEYED)
+    return select(*columns).where(where).group_by(sets).execution_options(unscoped=True)
+
+
+def _split_postgresql_percentiles(row: dict[str, Any]) -> None:
+    for measure in MEASURES:
+        values = row.pop(measure) or [None] * len(FRACTIONS)
+        for fraction, value in zip(FRACTIONS, values, strict=True):
+            row[f"{measure}_{fraction.numerator}"] = value
 
 
 class _SqlitePercentiles:
@@ -188,25 +223,39 @@ KEYS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def grouped(
-    session: Session, name: str, where: ColumnElement[bool], dialect: str
-) -> dict[Any, dict[str, Any]]:
-    column = GROUPINGS[name]
-    rows = [dict(row) for row in session.execute(sums_query(column, where, dialect)).mappings()]
-    if dialect != "postgresql":
-        for row in rows:
-            _split_sqlite_percentiles(row)
-    out = {KEYS[name](row["key"]): figures_of(row) for row in rows if row["visits"]}
-    return dict(sorted(out.items()))
+def _arranged(rows: dict[str, list[dict[str, Any]]]) -> dict[str, dict[Any, Any]]:
+    out: dict[str, dict[Any, Any]] = {}
+    for name, column in GROUPINGS.items():
+        keyed = {
+            KEYS[name](0 if column is None else row[column.key]): figures_of(row)
+            for row in rows.get(name, [])
+            if row["visits"]
+        }
+        out[name] = dict(sorted(keyed.items()))
+    return out
 
 
 def live_figures(session: Session, tenant_id: str, start: dt.date, end: dt.date) -> dict[str, Any]:
     """Per event, per counter, per hour of day (Tokyo) and per day: the measured figures."""
     dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        _register_sqlite_percentiles(session)
     where = _in_period(tenant_id, start, end)
-    figures: dict[str, Any] = {name: grouped(session, name, where, dialect) for name in GROUPINGS}
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in GROUPINGS}
+    if dialect == "postgresql":
+        by_bits = {bits: name for name, bits in GROUPING_BITS.items()}
+        for found in session.execute(postgresql_query(where)).mappings():
+            row = dict(found)
+            _split_postgresql_percentiles(row)
+            rows[by_bits[row["grouping"]]].append(row)
+    else:
+        _register_sqlite_percentiles(session)
+        for name, column in GROUPINGS.items():
+            for found in session.execute(sqlite_query(column, where)).mappings():
+                row = dict(found)
+                _split_sqlite_percentiles(row)
+                if column is not None:
+                    row[column.key] = row["key"]
+                rows[name].append(row)
+    figures = _arranged(rows)
     total = figures.pop("total")
     first, after = day_bounds(start, end)
     return {
