@@ -33,17 +33,22 @@ The journey events a summary reads (the names other packages record; see docs/jo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Connection,
     Date,
+    Delete,
+    Insert,
     Integer,
     Select,
     TableClause,
     and_,
+    bindparam,
     case,
     cast,
     delete,
@@ -172,16 +177,23 @@ def write(
     connection.execute(statement, execution_options={"unscoped": True})
 
 
+@functools.cache
+def _refresh_statements(dialect: str) -> tuple[Delete, Insert]:
+    """The two statements of ``refresh``, built once: building the measuring SELECT costs ten
+    times more than running it on one visit's events, and ``refresh`` runs with every event."""
+    table: TableClause = VisitSummary.__table__  # type: ignore[assignment]
+    visit_id: BindParameter[str] = bindparam("visit_id")
+    remove = delete(table).where(table.c.visit_id == visit_id)
+    add = insert(table).from_select(list(COLUMNS), per_visit_select(dialect, Visit.id == visit_id))
+    return remove, add
+
+
 def refresh(session: Session, visit_ids: Sequence[str]) -> None:
     """(Re)write the summaries of ``visit_ids``, in the caller's transaction."""
-    if not visit_ids:
-        return
-    session.execute(
-        delete(VisitSummary)
-        .where(VisitSummary.visit_id.in_(visit_ids))
-        .execution_options(synchronize_session=False)
-    )
-    write(session, Visit.id.in_(visit_ids))
+    remove, add = _refresh_statements(session.get_bind().dialect.name)
+    for visit_id in visit_ids:
+        session.execute(remove, {"visit_id": visit_id})
+        session.execute(add, {"visit_id": visit_id})
 
 
 def backfill(connection: Connection, table: TableClause) -> None:
