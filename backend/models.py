@@ -9,7 +9,7 @@ from backend.identity.security_models import IndividualNumber, OidcLogin, OidcPr
 from backend.identity.staff.models import StaffAccount, StaffSession
 from backend.identity.tenants.models import Counter, Office, Tenant
 from backend.identity.throttle import LoginFailure
-from backend.journey.models import BaselineSurvey
+from backend.journey.models import BaselineSurvey, JourneySettings, VisitSummary
 from backend.layouts.models import FormLayoutVersion
 from backend.platform.agentlink.models import AgentJob, AgentLink, AgentPin
 from backend.platform.audit.models import AuditEvent
@@ -36,6 +36,7 @@ __all__ = [
     "FormLayoutVersion",
     "HouseholdMember",
     "IndividualNumber",
+    "JourneySettings",
     "LoginFailure",
     "Office",
     "OidcLogin",
@@ -51,6 +52,7 @@ __all__ = [
     "TicketSequence",
     "Visit",
     "VisitEvent",
+    "VisitSummary",
     "WorkItem",
     "counter_queues",
 ]

@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from backend.backoffice.models import Case, WorkItem
@@ -200,6 +200,16 @@ def _items_of(session: Session, case_ids: list[str]) -> list[WorkItem]:
             .order_by(WorkItem.case_id, WorkItem.position)
         )
     )
+
+
+def work_item_count(session: Session, visit_id: str) -> int:
+    """How many work items the visit's case holds (the procedures the back office took)."""
+    query = (
+        select(func.count(WorkItem.id))
+        .join(Case, Case.id == WorkItem.case_id)
+        .where(Case.visit_id == visit_id)
+    )
+    return int(session.scalar(query) or 0)
 
 
 def _summary(case: Case, items: list[WorkItem], day: dt.date) -> CaseSummary:

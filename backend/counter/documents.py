@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.backoffice import service as backoffice
 from backend.counter import consistency, prepared_cache, rendering, states
 from backend.counter import service as visits
 from backend.counter.errors import QuestionsOpen
@@ -420,7 +421,13 @@ def hand_off(session: Session, visit_id: str, principal: Principal) -> Visit:
     prepared = prepare(session, visit)
     stored = list_documents(session, visit)
     messages = enqueue(session, visit, prepared, stored, actor=principal.actor)
-    visits.add_event(session, visit, "handed_off", {"messages": len(messages)})
+    # Suggested: what the guidance listed (要確認 included); taken: the back office's work items.
+    handed = {
+        "messages": len(messages),
+        "procedures_suggested": len(prepared.guidance.procedures),
+        "procedures_taken": backoffice.work_item_count(session, visit.id),
+    }
+    visits.add_event(session, visit, "handed_off", handed)
     return visits.close_visit(
         session, visit.id, actor=principal.actor, action=states.VisitAction.HAND_OFF
     )

@@ -31,7 +31,11 @@ from backend.platform.db import (
 class Visit(IdMixin, TimestampMixin, TenantOwned, Base):
     __tablename__ = "visits"
     # The retention pass asks for the unpurged visits closed before a cut-off, per tenant.
-    __table_args__ = (Index("ix_visits_retention", "tenant_id", "purged_at", "closed_at"),)
+    # The journey report and the history seeder ask for a tenant's visits opened in a period.
+    __table_args__ = (
+        Index("ix_visits_retention", "tenant_id", "purged_at", "closed_at"),
+        Index("ix_visits_tenant_created", "tenant_id", "created_at"),
+    )
 
     office_id: Mapped[str | None] = mapped_column(ForeignKey("offices.id", ondelete="SET NULL"))
     counter_id: Mapped[str | None] = mapped_column(ForeignKey("counters.id", ondelete="SET NULL"))

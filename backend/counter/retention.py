@@ -32,6 +32,7 @@ from backend.counter.individual_number import purge_individual_numbers
 from backend.counter.models import Document, HouseholdMember, Signature, Visit
 from backend.identity.security_models import IndividualNumber
 from backend.identity.tenants.models import Tenant
+from backend.journey import summaries
 from backend.platform.audit.service import record
 from backend.platform.db import session_scope, utcnow
 from backend.platform.outbox.models import MessageStatus, OutboxMessage
@@ -224,6 +225,7 @@ def purge_visit(
     visit.facts = {}
     visit.purged_at = now
     session.flush()
+    summaries.refresh(session, [visit.id])  # the journey stays, and so does its summary
     record(
         session,
         tenant_id=visit.tenant_id,

@@ -39,6 +39,7 @@ from backend.counter.schemas import (
 )
 from backend.counter.states import ON_TABLET, VisitAction, VisitStatus
 from backend.identity.tenants.models import Counter, Tenant
+from backend.journey import summaries
 from backend.platform.access import Principal
 from backend.platform.audit import service as audit
 from backend.platform.db import utcnow
@@ -75,6 +76,9 @@ def add_event(
         event.at = at
     session.add(event)
     session.flush()
+    # The report's row for this visit, in this transaction (backend/journey/summaries.py): a
+    # GROUP BY over this visit's few events, so the row is never behind its journey.
+    summaries.refresh(session, [visit.id])
     return event
 
 

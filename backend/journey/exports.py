@@ -30,7 +30,9 @@ CSV_HEADER = (
     "signatures", "handed_off", "baseline_surveys", "baseline_wait_median_min",
     "baseline_service_median_min", "baseline_counters_per_visit",
     "baseline_fields_handwritten_per_visit", "change_wait_median_min",
-    "change_wait_median_percent",
+    "change_wait_median_percent", "procedures_suggested", "procedures_taken",
+    "visits_handed_off", "handoffs_completed", "backoffice_hours_median",
+    "reservations_checked_in", "reservation_no_shows", "preentries_used",
 )  # fmt: skip
 
 
@@ -40,6 +42,7 @@ def _cell(value: Any) -> str:
 
 def csv_row(event: str, entry: dict[str, Any], lang: str) -> list[str]:
     base = entry.get("baseline", {})
+    backoffice = entry.get("backoffice", {})
     change = (entry.get("change") or {}).get("wait_minutes_median") or {}
     values = [
         event, entry["label_en" if lang == "en" else "label_ja"], entry.get("visits"),
@@ -50,6 +53,11 @@ def csv_row(event: str, entry: dict[str, Any], lang: str) -> list[str]:
         base.get("surveys"), base.get("wait_minutes", {}).get("median"),
         base.get("service_minutes", {}).get("median"), base.get("counters_per_visit"),
         base.get("fields_handwritten_per_visit"), change.get("difference"), change.get("percent"),
+        entry.get("procedures_suggested"), entry.get("procedures_taken"),
+        backoffice.get("visits_handed_off"), backoffice.get("handoffs_completed"),
+        backoffice.get("hours_to_complete", {}).get("median"),
+        entry.get("reservations_checked_in"), entry.get("reservation_no_shows"),
+        entry.get("preentries_used"),
     ]  # fmt: skip
     return [_cell(v) for v in values]
 
@@ -123,6 +131,33 @@ def _figures_table(report: dict[str, Any], font: str, lang: str) -> Table:
     return table
 
 
+def _operations_table(report: dict[str, Any], font: str, lang: str) -> Table:
+    """Procedures suggested and taken, the back office's completion, reservations, pre-entries."""
+    head = (
+        ["手続き", "提案", "受付", "引継ぎ", "完了", "完了まで(時間)", "予約", "予約不在",
+         "事前入力"]
+        if lang == "ja"
+        else ["Event", "Suggested", "Taken", "Handed off", "Completed", "Hours to done",
+              "Booked", "No-shows", "Pre-entry"]
+    )  # fmt: skip
+    rows = [head]
+    for event, entry in report["events"].items():
+        cells = csv_row(event, entry, lang)
+        rows.append([cells[1], *cells[20:28]])
+    table = Table(rows, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), font, 8),
+                ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef6")),
+                ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+            ]
+        )
+    )
+    return table
+
+
 def report_pdf(report: dict[str, Any], lang: str = "ja") -> Export:
     font = registered_font("gothic")
     title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22)
@@ -144,6 +179,8 @@ def report_pdf(report: dict[str, Any], lang: str = "ja") -> Export:
         Paragraph(_escape(summary), body),
         Spacer(1, 4 * mm),
         _figures_table(report, font, lang),
+        Spacer(1, 4 * mm),
+        _operations_table(report, font, lang),
         Spacer(1, 6 * mm),
     ]
     for chart in all_charts(report, lang):

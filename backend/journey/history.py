@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from backend.counter.models import Visit, VisitEvent
 from backend.identity.tenants.models import Counter
+from backend.journey import summaries
 from backend.journey.baseline import add_survey, list_surveys
 from backend.journey.live import TOKYO, day_bounds
 from backend.journey.schemas import SurveyWrite
@@ -112,13 +113,44 @@ def one_visit(
         steps.append(("visit.signed", signed, {"documents": forms}))
     for _ in range(max(1, forms + rng.randrange(-1, 2))):
         steps.append(("document.stored", signed, {"prefilled_fields": rng.randrange(8, 30)}))
-    steps.append(("handed_off", closed, {"messages": 1}))
+    steps += _arrangements(opened, rng)
+    steps += _backoffice(closed, forms, rng)
     steps.append(("visit.closed", closed, {}))
     return visit, [
         {"id": new_id(), "tenant_id": office.tenant_id, "visit_id": visit_id, "kind": kind,
          "at": at, "data": data}
         for kind, at, data in steps
     ]  # fmt: skip
+
+
+def _arrangements(
+    opened: dt.datetime, rng: random.Random
+) -> list[tuple[str, dt.datetime, dict[str, Any]]]:
+    """Some residents booked (予約) or filled in a pre-entry (事前入力) at home."""
+    steps: list[tuple[str, dt.datetime, dict[str, Any]]] = []
+    if rng.random() < 0.12:
+        steps.append(("reservation.checked_in", opened, {}))
+    if rng.random() < 0.08:
+        steps.append(("preentry.used", opened, {}))
+    return steps
+
+
+def _backoffice(
+    closed: dt.datetime, forms: int, rng: random.Random
+) -> list[tuple[str, dt.datetime, dict[str, Any]]]:
+    """The hand-off, and the back office's work items done over the following hours or days
+    (most within the day; some still open)."""
+    taken = max(1, forms - 1)
+    suggested = taken + (1 if rng.random() < 0.25 else 0)  # a 要確認 one not taken
+    steps: list[tuple[str, dt.datetime, dict[str, Any]]] = [
+        ("handed_off", closed, {"messages": 1, "procedures_suggested": suggested,
+                                "procedures_taken": taken}),
+    ]  # fmt: skip
+    done = taken if rng.random() < 0.9 else rng.randrange(0, taken)
+    for _ in range(done):
+        hours = rng.lognormvariate(0, 1.0) * 3
+        steps.append(("work_item.done", closed + dt.timedelta(hours=hours), {}))
+    return steps
 
 
 def _members(
@@ -170,6 +202,7 @@ def _flush(session: Session, visits: list[dict[str, Any]], events: list[dict[str
     if visits:
         session.execute(insert(Visit), visits)
         session.execute(insert(VisitEvent), events)
+        summaries.write(session, Visit.id.in_([visit["id"] for visit in visits]))
     return len(visits)
 
 

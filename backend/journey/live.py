@@ -1,29 +1,55 @@
-"""Live figures ("after") from the visits' journey events, for one tenant and a date range.
+"""Live figures ("after") from the visits' summary rows, for one tenant and a date range.
 
-The heavy part is SQL: one GROUP BY over ``visit_events`` turns every visit's events into one
-row (its wait and service in seconds, counters, forms, fields prefilled, cards, signatures…),
-the same statement on SQLite and PostgreSQL. Percentiles are not portable SQL (PostgreSQL has
-``percentile_cont``, SQLite has nothing), so the per-visit rows come back in one query and the
-grouping (per event, counter, hour, day) and percentiles are done here in one pass.
-Purged visits keep their events (backend/counter/retention.py), so they are counted too.
+Each visit is measured once from its journey events into a ``visit_summaries`` row
+(``backend/journey/summaries.py``); here the rows are added up in SQL per grouping (all,
+event, counter, hour of day, day), so the database returns one row per group and Python only
+arranges them. Purged visits keep their events and their summary.
+
+Percentiles (linear interpolation between the closest ranks, PERCENTILE.INC), in the same
+GROUP BY as the sums:
+- PostgreSQL: one statement for every grouping (``GROUP BY GROUPING SETS``, one scan), each
+  measure's median and 90th percentile from one sort, ``percentile_cont(ARRAY[0.5, 0.9])
+  WITHIN GROUP (ORDER BY …)``;
+- SQLite (no ordered-set aggregates, no grouping sets): one statement per grouping with
+  ``journey_percentiles(…)``, an aggregate registered on the connection that keeps the group's
+  values and sorts them once (exact, as on PostgreSQL). A window query (``row_number() OVER
+  (PARTITION BY … ORDER BY …)``) was tried first: SQLite's window machinery was 3–4× slower.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, case, cast, distinct, func, literal, select
+from sqlalchemy import ColumnElement, Float, Select, case, func, literal, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from backend.counter.models import Visit, VisitEvent
 from backend.journey.figures import minutes, percentile, rounded
+from backend.journey.models import VisitSummary
 from backend.queue.models import Ticket, TicketStatus
 
 TOKYO = ZoneInfo("Asia/Tokyo")
+S = VisitSummary
+FRACTIONS = (Fraction(1, 2), Fraction(9, 10))
+# The measures whose median and 90th percentile are reported (seconds).
+MEASURES = ("wait_seconds", "service_seconds", "backoffice_seconds")
+SUMMED = (
+    "counters", "forms", "prefilled", "cards", "typed", "signatures", "handed_off",
+    "procedures_suggested", "procedures_taken", "work_items_done", "reservations",
+    "reservation_no_shows", "preentries",
+)  # fmt: skip
+# The groupings: name → the column that keys it (None: everything in one group).
+GROUPINGS: dict[str, Any] = {
+    "total": None,
+    "events": S.event,
+    "counters": S.counter_id,
+    "hours": S.hour,
+    "days": S.day,
+}
 
 
 def day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -33,138 +59,217 @@ def day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return first, after
 
 
-def _seconds_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[Any]:
-    if dialect == "postgresql":
-        return func.extract("epoch", later - earlier)
-    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+def _in_period(tenant_id: str, start: dt.date, end: dt.date) -> ColumnElement[bool]:
+    return (S.tenant_id == tenant_id) & (S.day >= start) & (S.day <= end)
 
 
-def _first(kind: str) -> ColumnElement[Any]:
-    return func.min(case((VisitEvent.kind == kind, VisitEvent.at)))
+def _key(column: Any) -> ColumnElement[Any]:
+    return literal(0).label("key") if column is None else column.label("key")
 
 
-def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.sum(case((condition, 1), else_=0))
+def _sums() -> list[Any]:
+    return [
+        func.count().label("visits"),
+        *(func.coalesce(func.sum(getattr(S, name)), 0).label(name) for name in SUMMED),
+        func.count(S.backoffice_seconds).label("handoffs_completed"),
+        func.sum(case((S.handed_off > 0, 1), else_=0)).label("visits_handed_off"),
+    ]
 
 
-def per_visit_query(dialect: str, tenant_id: str, start: dt.datetime, end: dt.datetime) -> Any:
-    """One row per visit opened in [start, end): its journey measured from its events."""
-    issued, called = _first("ticket.issued"), _first("ticket.called")
-    opened, closed = _first("visit.opened"), _first("visit.closed")
-    stored = VisitEvent.kind == "document.stored"
-    # Only the events that name a counter are read as JSON (a JSON read per row is the cost).
-    moves = VisitEvent.kind.in_(("ticket.called", "visit.opened", "visit.transferred"))
-    prefilled = cast(VisitEvent.data["prefilled_fields"].as_string(), Integer)
-    typed = (VisitEvent.kind == "member.added") & (
-        VisitEvent.data["source"].as_string() == literal("staff")
+def sqlite_query(column: Any, where: ColumnElement[bool]) -> Select[Any]:
+    """SQLite, one grouping: visits, the sums, hand-offs completed and the percentiles."""
+    measured = (getattr(S, measure) for measure in MEASURES)
+    columns = [
+        _key(column),
+        *_sums(),
+        func.journey_percentiles(*measured).label("percentiles"),
+    ]
+    query = select(*columns).where(where).execution_options(unscoped=True)
+    return query if column is None else query.group_by(column)
+
+
+# GROUPING(event, counter_id, hour, day): a bit set for each column a row is not grouped by.
+GROUPING_BITS = {"total": 0b1111, "events": 0b0111, "counters": 0b1011, "hours": 0b1101,
+                 "days": 0b1110}  # fmt: skip
+KEYED = (S.event, S.counter_id, S.hour, S.day)
+
+
+def postgresql_query(where: ColumnElement[bool]) -> Select[Any]:
+    """PostgreSQL, every grouping in one scan (GROUPING SETS), each measure's median and 90th
+    percentile from one sort (``percentile_cont(ARRAY[0.5, 0.9])``)."""
+    fractions = postgresql.array([float(f) for f in FRACTIONS])
+    columns = [
+        *(column.label(column.key) for column in KEYED),
+        func.grouping(*KEYED).label("grouping"),
+        *_sums(),
+        *(
+            func.percentile_cont(fractions, type_=postgresql.ARRAY(Float))
+            .within_group(getattr(S, measure))
+            .label(measure)
+            for measure in MEASURES
+        ),
+    ]
+    sets = func.grouping_sets(text("()"), *KEYED)
+    return select(*columns).where(where).group_by(sets).execution_options(unscoped=True)
+
+
+def _split_postgresql_percentiles(row: dict[str, Any]) -> None:
+    for measure in MEASURES:
+        values = row.pop(measure) or [None] * len(FRACTIONS)
+        for fraction, value in zip(FRACTIONS, values, strict=True):
+            row[f"{measure}_{fraction.numerator}"] = value
+
+
+class _SqlitePercentiles:
+    """SQLite's aggregate ``journey_percentiles(wait, service, backoffice)``: PERCENTILE.INC at
+    0.5 and 0.9 of each measure's non-null values in the group, exact, as text ("-" for none).
+    SQLite has no ordered-set aggregate (its percentile extension is not in Python's build);
+    the GROUP BY stays in SQL: the values are kept as SQLite scans the group and sorted once at
+    the group's end. One aggregate for the three measures: a third of the calls of three."""
+
+    def __init__(self) -> None:
+        self.values: tuple[list[float], ...] = tuple([] for _ in MEASURES)
+
+    def step(self, *values: float | None) -> None:
+        for kept, value in zip(self.values, values, strict=True):
+            if value is not None:
+                kept.append(value)
+
+    def finalize(self) -> str:
+        out = []
+        for kept in self.values:
+            kept.sort()
+            for fraction in FRACTIONS:
+                value = percentile(kept, float(fraction))
+                out.append("-" if value is None else repr(value))
+        return " ".join(out)
+
+
+def _register_sqlite_percentiles(session: Session) -> None:
+    """Add ``journey_percentiles`` to this session's SQLite connection (a few microseconds)."""
+    raw = session.connection().connection.dbapi_connection
+    raw.create_aggregate(  # type: ignore[union-attr]
+        "journey_percentiles", len(MEASURES), _SqlitePercentiles
     )
-    return (
-        select(
-            Visit.event,
-            Visit.counter_id,
-            Visit.created_at,
-            _seconds_between(dialect, called, issued).label("wait"),
-            _seconds_between(dialect, closed, opened).label("service"),
-            func.count(distinct(case((moves, VisitEvent.data["counter_id"].as_string())))).label(
-                "counters"
-            ),
-            _count(stored).label("forms"),
-            func.coalesce(func.sum(case((stored, prefilled), else_=0)), 0).label("prefilled"),
-            _count(VisitEvent.kind == "card.read").label("cards"),
-            _count(typed).label("typed"),
-            _count(VisitEvent.kind == "visit.signed").label("signatures"),
-            _count(VisitEvent.kind == "handed_off").label("handed_off"),
-        )
-        .join(VisitEvent, VisitEvent.visit_id == Visit.id)
-        .where(Visit.tenant_id == tenant_id, Visit.created_at >= start, Visit.created_at < end)
-        .group_by(Visit.id, Visit.event, Visit.counter_id, Visit.created_at)
-        .execution_options(unscoped=True)  # filtered by tenant_id explicitly above
-    )
 
 
-COUNTED = ("visits", "counters", "forms", "prefilled", "cards", "typed", "signatures", "handed_off")
+def _split_sqlite_percentiles(row: dict[str, Any]) -> None:
+    values = iter(row.pop("percentiles").split())
+    for measure in MEASURES:
+        for fraction in FRACTIONS:
+            value = next(values)
+            row[f"{measure}_{fraction.numerator}"] = None if value == "-" else float(value)
 
 
-@dataclass
-class Group:
-    """The per-visit rows of one group (an event, a counter, an hour…), added up."""
+def _pair(row: dict[str, Any], measure: str) -> dict[str, float | None]:
+    def at(numerator: int) -> float | None:
+        value = row.get(f"{measure}_{numerator}")
+        return None if value is None else float(value)
 
-    waits: list[float] = field(default_factory=list)
-    services: list[float] = field(default_factory=list)
-    sums: list[int] = field(default_factory=lambda: [0] * len(COUNTED))
+    return {"median": at(1), "p90": at(9)}
 
-    def add(self, wait: float | None, service: float | None, counts: tuple[int, ...]) -> None:
-        if wait is not None:
-            self.waits.append(wait)
-        if service is not None:
-            self.services.append(service)
-        self.sums = [total + count for total, count in zip(self.sums, counts, strict=True)]
 
-    @property
-    def visits(self) -> int:
-        return self.sums[0]
+def _minutes_pair(row: dict[str, Any], measure: str) -> dict[str, float | None]:
+    return {name: minutes(value) for name, value in _pair(row, measure).items()}
 
-    def _per_visit(self, total: int) -> float | None:
-        return total / self.visits if self.visits else None
 
-    def figures(self) -> dict[str, Any]:
-        waits, services = sorted(self.waits), sorted(self.services)
-        _, counters, forms, prefilled, cards, typed, signatures, handed_off = self.sums
-        return {
-            "visits": self.visits,
-            "wait_minutes": {
-                "median": minutes(percentile(waits, 0.5)),
-                "p90": minutes(percentile(waits, 0.9)),
-            },
-            "service_minutes": {
-                "median": minutes(percentile(services, 0.5)),
-                "p90": minutes(percentile(services, 0.9)),
-            },
-            "counters_per_visit": rounded(self._per_visit(counters)),
-            "forms": forms,
-            "fields_prefilled": prefilled,
-            "fields_prefilled_per_visit": rounded(self._per_visit(prefilled)),
-            "cards_read": cards,
-            "members_typed": typed,
-            "signatures": signatures,
-            "handed_off": handed_off,
+def _hours_pair(row: dict[str, Any], measure: str) -> dict[str, float | None]:
+    return {
+        name: None if value is None else round(value / 3600, 1)
+        for name, value in _pair(row, measure).items()
+    }
+
+
+def figures_of(row: dict[str, Any]) -> dict[str, Any]:
+    """One group's figures, from its row of sums and percentiles."""
+    visits = int(row["visits"])
+
+    def per_visit(total: int) -> float | None:
+        return rounded(total / visits) if visits else None
+
+    n = {name: int(row[name] or 0) for name in SUMMED}
+    return {
+        "visits": visits,
+        "wait_minutes": _minutes_pair(row, "wait_seconds"),
+        "service_minutes": _minutes_pair(row, "service_seconds"),
+        "counters_per_visit": per_visit(n["counters"]),
+        "forms": n["forms"],
+        "fields_prefilled": n["prefilled"],
+        "fields_prefilled_per_visit": per_visit(n["prefilled"]),
+        "cards_read": n["cards"],
+        "members_typed": n["typed"],
+        "signatures": n["signatures"],
+        "handed_off": n["handed_off"],
+        "procedures_suggested": n["procedures_suggested"],
+        "procedures_taken": n["procedures_taken"],
+        "backoffice": {
+            "visits_handed_off": int(row["visits_handed_off"] or 0),
+            "handoffs_completed": int(row["handoffs_completed"] or 0),
+            "work_items_done": n["work_items_done"],
+            "hours_to_complete": _hours_pair(row, "backoffice_seconds"),
+        },
+        "reservations_checked_in": n["reservations"],
+        "reservation_no_shows": n["reservation_no_shows"],
+        "preentries_used": n["preentries"],
+    }
+
+
+KEYS: dict[str, Callable[[Any], Any]] = {
+    "total": lambda key: key,
+    "events": lambda key: key or "unknown",
+    "counters": lambda key: key or "none",
+    "hours": int,
+    "days": lambda key: key.isoformat() if isinstance(key, dt.date) else str(key),
+}
+
+
+def _arranged(rows: dict[str, list[dict[str, Any]]]) -> dict[str, dict[Any, Any]]:
+    out: dict[str, dict[Any, Any]] = {}
+    for name, column in GROUPINGS.items():
+        keyed = {
+            KEYS[name](0 if column is None else row[column.key]): figures_of(row)
+            for row in rows.get(name, [])
+            if row["visits"]
         }
+        out[name] = dict(sorted(keyed.items()))
+    return out
 
 
 def live_figures(session: Session, tenant_id: str, start: dt.date, end: dt.date) -> dict[str, Any]:
     """Per event, per counter, per hour of day (Tokyo) and per day: the measured figures."""
-    first, after = day_bounds(start, end)
     dialect = session.get_bind().dialect.name
-    by_event: dict[str, Group] = defaultdict(Group)
-    by_counter: dict[str, Group] = defaultdict(Group)
-    by_hour: dict[int, Group] = defaultdict(Group)
-    by_day: dict[dt.date, Group] = defaultdict(Group)
-    total = Group()
-    rows = session.execute(per_visit_query(dialect, tenant_id, first, after)).tuples()
-    for event, counter_id, created_at, wait, service, *counted in rows:
-        local = created_at.astimezone(TOKYO)
-        counts = (1, *(int(value or 0) for value in counted))
-        wait = None if wait is None else float(wait)
-        service = None if service is None else float(service)
-        for group in (
-            total,
-            by_event[event or "unknown"],
-            by_counter[counter_id or "none"],
-            by_hour[local.hour],
-            by_day[local.date()],
-        ):
-            group.add(wait, service, counts)
+    where = _in_period(tenant_id, start, end)
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in GROUPINGS}
+    if dialect == "postgresql":
+        by_bits = {bits: name for name, bits in GROUPING_BITS.items()}
+        for found in session.execute(postgresql_query(where)).mappings():
+            row = dict(found)
+            _split_postgresql_percentiles(row)
+            rows[by_bits[row["grouping"]]].append(row)
+    else:
+        _register_sqlite_percentiles(session)
+        for name, column in GROUPINGS.items():
+            for found in session.execute(sqlite_query(column, where)).mappings():
+                row = dict(found)
+                _split_sqlite_percentiles(row)
+                if column is not None:
+                    row[column.key] = row["key"]
+                rows[name].append(row)
+    figures = _arranged(rows)
+    total = figures.pop("total")
+    first, after = day_bounds(start, end)
     return {
-        "total": total.figures(),
-        "events": {event: group.figures() for event, group in sorted(by_event.items())},
-        "counters": {key: group.figures() for key, group in sorted(by_counter.items())},
-        "hours": {hour: group.figures() for hour, group in sorted(by_hour.items())},
-        "days": {day.isoformat(): group.figures() for day, group in sorted(by_day.items())},
+        "total": total.get(0) or figures_of({"visits": 0, **dict.fromkeys(SUMMED, 0)} | EMPTY),
+        **figures,
         "no_shows": no_shows(session, tenant_id, first, after),
     }
 
 
+EMPTY = {"handoffs_completed": 0, "visits_handed_off": 0}
+
+
 def no_shows(session: Session, tenant_id: str, first: dt.datetime, after: dt.datetime) -> int:
+    """Tickets issued and called in the period whose holder never came (呼出不在)."""
     query = (
         select(func.count())
         .select_from(Ticket)

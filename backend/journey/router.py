@@ -13,7 +13,7 @@ from backend.journey import baseline, charts, exports
 from backend.journey.live import TOKYO
 from backend.journey.report import build_report
 from backend.journey.schemas import ImportResult, SurveyRead, SurveyWrite
-from backend.journey.supervisor import supervisor_view
+from backend.journey.supervisor import alert_threshold, set_alert_threshold, supervisor_view
 from backend.platform.access import Permission, Principal, require
 from backend.platform.deps import SessionDep
 from backend.platform.errors import ValidationFailed
@@ -132,7 +132,35 @@ def delete_survey(survey_id: str, principal: Manager, session: SessionDep) -> Re
 def supervisor(
     principal: Manager,
     session: SessionDep,
-    threshold: Annotated[float, Query(gt=0, le=600, description="alert above (minutes)")] = 30,
+    threshold: Annotated[
+        float | None,
+        Query(gt=0, le=600, description="alert above (minutes); default: the municipality's"),
+    ] = None,
 ) -> Any:
     """Queues' waiting count and longest wait, counters' state and current service time."""
+    if threshold is None:
+        threshold = alert_threshold(session, principal.tenant_id)
     return supervisor_view(session, threshold)
+
+
+class JourneySettingsBody(BaseModel):
+    alert_wait_minutes: float = Field(
+        gt=0, le=600, description="the supervisor's view alerts when a wait passes this"
+    )
+
+
+@router.get("/settings", response_model=JourneySettingsBody)
+def settings(principal: Manager, session: SessionDep) -> JourneySettingsBody:
+    """The municipality's settings of the report and the supervisor's view."""
+    return JourneySettingsBody(alert_wait_minutes=alert_threshold(session, principal.tenant_id))
+
+
+@router.put("/settings", response_model=JourneySettingsBody)
+def update_settings(
+    body: JourneySettingsBody, principal: Manager, session: SessionDep
+) -> JourneySettingsBody:
+    """Set the alert threshold for every supervisor of the municipality (audited)."""
+    minutes = set_alert_threshold(
+        session, principal.tenant_id, body.alert_wait_minutes, principal.actor
+    )
+    return JourneySettingsBody(alert_wait_minutes=minutes)

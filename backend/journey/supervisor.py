@@ -1,15 +1,52 @@
 """The supervisor's view during the day: each queue's waiting count and longest wait, each
-counter's state and current service time, and an alert when a wait passes the threshold."""
+counter's state and current service time, and an alert when a wait passes the threshold.
+
+The threshold is the municipality's (``journey_settings``, one row per tenant, 30 minutes until
+someone sets it); changing it needs the report's permission and is audited."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.journey.models import JourneySettings
+from backend.platform.audit import service as audit
 from backend.queue.service import default_office
 from backend.queue.status import office_view
+
+DEFAULT_ALERT_MINUTES = 30.0
+
+
+def _settings(session: Session, tenant_id: str) -> JourneySettings | None:
+    query = select(JourneySettings).where(JourneySettings.tenant_id == tenant_id)
+    return session.scalars(query).one_or_none()
+
+
+def alert_threshold(session: Session, tenant_id: str) -> float:
+    """The wait (minutes) above which the supervisor's view raises an alert."""
+    settings = _settings(session, tenant_id)
+    return DEFAULT_ALERT_MINUTES if settings is None else settings.alert_wait_minutes
+
+
+def set_alert_threshold(session: Session, tenant_id: str, minutes: float, actor: str) -> float:
+    settings = _settings(session, tenant_id)
+    before = DEFAULT_ALERT_MINUTES if settings is None else settings.alert_wait_minutes
+    if settings is None:
+        settings = JourneySettings(tenant_id=tenant_id)
+        session.add(settings)
+    settings.alert_wait_minutes, settings.updated_by = minutes, actor
+    session.flush()
+    audit.record(
+        session,
+        tenant_id=tenant_id,
+        action="journey.alert_threshold",
+        actor=actor,
+        detail={"from": before, "to": minutes},
+    )
+    return minutes
 
 
 def _minutes(value: float | None) -> float | None:

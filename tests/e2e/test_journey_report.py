@@ -65,3 +65,39 @@ def test_manager_sees_before_after_and_downloads_pdf_and_csv(
     assert by_event["moving-in"][2:4] == [visits, wait_median]
     assert by_event["moving-in"][13] != ""  # the baseline surveys' count
     context.close()
+
+
+def test_the_alert_threshold_is_kept_by_the_server(
+    browser: Any, live_server: str, live_database: str
+) -> None:
+    """Set on one screen, the threshold is the municipality's: a fresh browser sees it."""
+    env = server_env(live_database, live_server)
+    seeded = subprocess.run(
+        [BIN / "madoguchi", "seed", "--history-days", "3"], env=env, capture_output=True
+    )
+    assert seeded.returncode == 0, seeded.stderr
+
+    def supervisor_tab() -> tuple[Any, Any]:
+        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="ja-JP")
+        page = context.new_page()
+        page.goto(f"{live_server}/report/")
+        page.fill("#tenant-code", DEMO_TENANT_CODE)
+        page.fill("#login [name=username]", "admin")
+        page.fill("#login [name=password]", DEMO_PASSWORD)
+        page.keyboard.press("Enter")
+        expect(page.locator("#operations tbody tr[data-event=moving-in]")).to_be_visible()
+        page.click("#t-supervisor")
+        expect(page.locator("#queue-table tbody tr").first).to_be_visible()
+        return context, page
+
+    first, page = supervisor_tab()
+    expect(page.locator("#threshold")).to_have_value("30")
+    page.fill("#threshold", "12")
+    page.locator("#threshold").press("Enter")
+    expect(page.locator("#status")).to_contain_text("保存しました")
+    page.screenshot(path=str(ARTIFACTS / "journey-supervisor-threshold.png"), full_page=True)
+    first.close()
+
+    second, page = supervisor_tab()  # another browser: no localStorage of the first
+    expect(page.locator("#threshold")).to_have_value("12")
+    second.close()

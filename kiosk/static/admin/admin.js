@@ -538,35 +538,19 @@
     selectTab(next.id.slice(2));
   }
 
-  function showLogin() {
-    $("console").hidden = true;
-    $("login").hidden = false;
-    $("tenant-code").value = localStorage.getItem("admin.tenantCode") || "";
-    ($("tenant-code").value ? $("login").elements.username : $("tenant-code")).focus();
-  }
-
-  async function start(me) {
-    state.csrf = me.csrf_token;
-    $("who").textContent = `${me.staff.display_name}（${me.staff.username}）`;
-    $("tenant-name").textContent = `${me.staff.tenant_name}（${me.staff.tenant_code}）`;
-    $("login").hidden = true;
-    $("console").hidden = false;
-    state.roles = await api("GET", "/api/v1/staff/roles").catch(() => []);
-    fillRoles();
-    selectTab("staff");
-  }
-
-  async function login(event) {
-    event.preventDefault();
-    const body = Object.fromEntries(new FormData(event.target));
-    $("login-error").textContent = "";
-    try {
-      const me = await api("POST", "/api/v1/auth/login", body);
-      localStorage.setItem("admin.tenantCode", body.tenant_code);
-      event.target.elements.password.value = "";
-      await start(me);
-    } catch (e) { $("login-error").textContent = e.message; }
-  }
+  // The login form, the session already open and the logout: /common/login.js.
+  const session = window.staffLogin({
+    storageKey: "admin.tenantCode",
+    api: (...args) => api(...args),
+    onStart: async (me) => {
+      state.csrf = me.csrf_token;
+      state.roles = await api("GET", "/api/v1/staff/roles").catch(() => []);
+      fillRoles();
+      selectTab("staff");
+    },
+    onLogout: () => { state.csrf = null; },
+  });
+  const showLogin = () => session.show();
 
   document.addEventListener("DOMContentLoaded", async () => {
     applyLanguage();
@@ -575,8 +559,6 @@
       localStorage.setItem("admin.lang", state.lang);
       applyLanguage();
     });
-    $("login").addEventListener("submit", login);
-    $("logout").addEventListener("click", async () => { await api("POST", "/api/v1/auth/logout").catch(() => {}); state.csrf = null; showLogin(); });
     $("staff-form").addEventListener("submit", addStaff);
     $("role-select").addEventListener("change", showRoleHelp);
     $("device-form").addEventListener("submit", addDevice);
@@ -585,10 +567,6 @@
     $("areas-form").addEventListener("submit", importAreas);
     for (const tab of document.querySelectorAll("[role=tab]")) tab.addEventListener("click", () => selectTab(tab.id.slice(2)));
     $("tabs").addEventListener("keydown", onTabKey);
-    try {
-      const me = await fetch("/api/v1/auth/me", { headers: { Accept: "application/json" } });
-      if (me.ok) { await start(await me.json()); return; }
-    } catch (e) { /* not logged in */ }
-    showLogin();
+    await session.begin();
   });
 })();

@@ -25,6 +25,10 @@
       waiting: "待っている人", longestWait: "最長の待ち（分）", state: "状態", serviceNow: "いまの手続き（分）",
       states: { serving: "対応中", open: "受付中", closed: "休止" }, alert: "{queue} の待ち時間が {minutes} 分を超えています",
       forbidden: "この画面は管理者だけが使えます。", loginFailed: "ログインできませんでした",
+      operationsTitle: "手続きの提案と受付・バックオフィス・予約", suggested: "提案した手続き", taken: "受け付けた手続き",
+      handedOff: "引継ぎ", completed: "処理完了", hoursToDone: "完了までの時間（中央値）", hours: "時間",
+      booked: "予約", noShows: "予約の不在", preentry: "事前入力",
+      thresholdSaved: "通知する待ち時間を保存しました（この自治体の全員に適用）", thresholdInvalid: "1〜600 分で入力してください",
       events: { "moving-in": "転入", "moving-out": "転出", "moving-within": "転居", birth: "出生", death: "死亡", marriage: "婚姻", divorce: "離婚", "household-change": "世帯変更", certificate: "証明書" },
     },
     en: {
@@ -47,10 +51,14 @@
       waiting: "Waiting", longestWait: "Longest wait (min)", state: "State", serviceNow: "Current service (min)",
       states: { serving: "Serving", open: "Open", closed: "Closed" }, alert: "{queue}: a wait has passed {minutes} min",
       forbidden: "Only administrators can use this screen.", loginFailed: "Could not log in",
+      operationsTitle: "Procedures suggested and taken, back office, reservations", suggested: "Procedures suggested",
+      taken: "Procedures taken", handedOff: "Handed off", completed: "Completed", hoursToDone: "Time to complete (median)",
+      hours: "h", booked: "Reservations", noShows: "Reservation no-shows", preentry: "Pre-entries",
+      thresholdSaved: "Alert threshold saved (for everyone in this municipality)", thresholdInvalid: "Enter 1 to 600 minutes",
       events: { "moving-in": "Moving in", "moving-out": "Moving out", "moving-within": "Moving within", birth: "Birth", death: "Death", marriage: "Marriage", divorce: "Divorce", "household-change": "Household change", certificate: "Certificates" },
     },
   };
-  const state = { lang: localStorage.getItem("report.lang") || "ja", csrf: null, tab: "report" };
+  const state = { lang: localStorage.getItem("report.lang") || "ja", csrf: null, tab: "report", threshold: null };
   const t = (key) => TEXT[state.lang][key] || TEXT.ja[key] || key;
   const num = (value) => (value === null || value === undefined ? "—" : String(value));
 
@@ -119,6 +127,23 @@
     return row;
   }
 
+  function operationsRow(event, entry) {
+    const row = document.createElement("tr");
+    row.dataset.event = event;
+    const backoffice = entry.backoffice || {};
+    const hours = backoffice.hours_to_complete && backoffice.hours_to_complete.median;
+    cell(row, t("events")[event] || event);
+    cell(row, num(entry.procedures_suggested));
+    cell(row, num(entry.procedures_taken));
+    cell(row, num(backoffice.visits_handed_off));
+    cell(row, num(backoffice.handoffs_completed));
+    cell(row, hours === null || hours === undefined ? "—" : `${hours}${t("hours")}`);
+    cell(row, num(entry.reservations_checked_in));
+    cell(row, num(entry.reservation_no_shows));
+    cell(row, num(entry.preentries_used));
+    return row;
+  }
+
   async function showReport() {
     const query = period();
     $("pdf").href = `/api/v1/journey/report.pdf?${query}`;
@@ -132,6 +157,7 @@
       $("summary").textContent = t("summary").replace("{visits}", total.visits)
         .replace("{wait}", num(total.wait_minutes.median)).replace("{fields}", total.fields_prefilled);
       $("figures").tBodies[0].replaceChildren(...Object.entries(report.events).map(([e, entry]) => figureRow(e, entry)));
+      $("operations").tBodies[0].replaceChildren(...Object.entries(report.events).filter(([, entry]) => entry.visits).map(([e, entry]) => operationsRow(e, entry)));
       // The SVG comes from our server with every text escaped (backend/journey/charts.py).
       $("charts").innerHTML = charts.map((c) => `<figure>${c.svg}</figure>`).join("");
       say("");
@@ -230,12 +256,27 @@
 
   let supervisorTimer = null;
 
+  // The threshold is the municipality's, kept by the server (every supervisor sees the same).
+  async function saveThreshold() {
+    const minutes = Number($("threshold").value);
+    if (!$("threshold").checkValidity() || !minutes) { say(t("thresholdInvalid"), true); return; }
+    if (minutes === state.threshold) return;  // Enter and the change event: saved (and audited) once
+    state.threshold = minutes;
+    try {
+      const saved = await api("PUT", "/api/v1/journey/settings", { alert_wait_minutes: minutes });
+      $("threshold").value = saved.alert_wait_minutes;
+      say(t("thresholdSaved"));
+      showSupervisor();
+    } catch (e) { state.threshold = null; say(e.message, true); }
+  }
+
   async function showSupervisor() {
     clearTimeout(supervisorTimer);
     if (state.tab !== "supervisor" || $("console").hidden) return;
-    const threshold = $("threshold").value || "30";
     try {
-      const view = await api("GET", `/api/v1/journey/supervisor?threshold=${encodeURIComponent(threshold)}`);
+      const view = await api("GET", "/api/v1/journey/supervisor");
+      state.threshold = view.threshold_minutes;
+      if (document.activeElement !== $("threshold")) $("threshold").value = view.threshold_minutes;
       const name = (q) => (state.lang === "en" ? q.name_en : q.name_ja);
       $("queue-table").tBodies[0].replaceChildren(...view.queues.map((q) => {
         const row = document.createElement("tr");
@@ -269,39 +310,24 @@
     if (name === "report") showReport(); else if (name === "surveys") showSurveys(); else showSupervisor();
   }
 
-  function showLogin() {
-    $("console").hidden = true;
-    $("login").hidden = false;
-    $("tenant-code").value = localStorage.getItem("report.tenantCode") || "";
-  }
-
   function isoDay(date) {
     return new Date(date.getTime() - date.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
   }
 
-  async function start(me) {
-    state.csrf = me.csrf_token;
-    $("who").textContent = `${me.staff.display_name}（${me.staff.username}）`;
-    $("tenant-name").textContent = `${me.staff.tenant_name}（${me.staff.tenant_code}）`;
-    $("login").hidden = true;
-    $("console").hidden = false;
-    const today = new Date();
-    if (!$("to").value) $("to").value = isoDay(today);
-    if (!$("from").value) $("from").value = isoDay(new Date(today.getTime() - 29 * 86400000));
-    selectTab("report");
-  }
-
-  async function login(event) {
-    event.preventDefault();
-    const body = Object.fromEntries(new FormData(event.target));
-    $("login-error").textContent = "";
-    try {
-      const me = await api("POST", "/api/v1/auth/login", body);
-      localStorage.setItem("report.tenantCode", body.tenant_code);
-      event.target.elements.password.value = "";
-      await start(me);
-    } catch (e) { $("login-error").textContent = e.message; }
-  }
+  // The login form, the session already open and the logout: /common/login.js.
+  const session = window.staffLogin({
+    storageKey: "report.tenantCode",
+    api: (...args) => api(...args),
+    onStart: async (me) => {
+      state.csrf = me.csrf_token;
+      const today = new Date();
+      if (!$("to").value) $("to").value = isoDay(today);
+      if (!$("from").value) $("from").value = isoDay(new Date(today.getTime() - 29 * 86400000));
+      selectTab("report");
+    },
+    onLogout: () => { state.csrf = null; },
+  });
+  const showLogin = () => session.show();
 
   document.addEventListener("DOMContentLoaded", async () => {
     applyLanguage();
@@ -312,20 +338,13 @@
       applyLanguage();
       if (!$("console").hidden) selectTab(state.tab);
     });
-    $("login").addEventListener("submit", login);
-    $("logout").addEventListener("click", async () => { await api("POST", "/api/v1/auth/logout").catch(() => {}); state.csrf = null; showLogin(); });
     $("period").addEventListener("submit", (event) => { event.preventDefault(); showReport(); });
     $("survey-form").addEventListener("submit", saveSurvey);
     $("add-stop").addEventListener("click", addStop);
     $("import-form").addEventListener("submit", importSurveys);
-    $("threshold").value = localStorage.getItem("report.threshold") || "30";
-    $("threshold").addEventListener("change", () => { localStorage.setItem("report.threshold", $("threshold").value); showSupervisor(); });
-    $("threshold-form").addEventListener("submit", (event) => { event.preventDefault(); showSupervisor(); });
+    $("threshold").addEventListener("change", saveThreshold);
+    $("threshold-form").addEventListener("submit", (event) => { event.preventDefault(); saveThreshold(); });
     for (const tab of document.querySelectorAll("[role=tab]")) tab.addEventListener("click", () => selectTab(tab.id.slice(2)));
-    try {
-      const me = await fetch("/api/v1/auth/me", { headers: { Accept: "application/json" } });
-      if (me.ok) { await start(await me.json()); return; }
-    } catch (e) { /* not logged in */ }
-    showLogin();
+    await session.begin();
   });
 })();

@@ -7,9 +7,11 @@ import io
 
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.journey.history import Office, demo_office, insert_history
+from backend.platform.audit.models import AuditEvent
 from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE, seed_demo
 
 DAYS = [dt.date(2026, 11, 24), dt.date(2026, 11, 25)]
@@ -106,3 +108,34 @@ def test_bad_period_is_refused(client: TestClient, db: Session) -> None:
     params = {"from": "2026-11-25", "to": "2026-11-24"}
     assert client.get("/api/v1/journey/report", params=params).status_code == 422
     assert client.get("/api/v1/journey/report", params={"from": "24/11"}).status_code == 422
+
+
+def test_the_alert_threshold_is_the_municipalitys_and_audited(
+    client: TestClient, db: Session
+) -> None:
+    history(db)
+    assert client.get("/api/v1/journey/settings").status_code == 401
+    login(client, "clerk")
+    assert client.get("/api/v1/journey/supervisor").status_code == 403
+    headers = login(client, "admin")
+    assert client.get("/api/v1/journey/settings").json() == {"alert_wait_minutes": 30.0}
+    assert client.get("/api/v1/journey/supervisor").json()["threshold_minutes"] == 30.0
+    refused = client.put(
+        "/api/v1/journey/settings", json={"alert_wait_minutes": 0}, headers=headers
+    )
+    assert refused.status_code == 422
+    saved = client.put(
+        "/api/v1/journey/settings", json={"alert_wait_minutes": 12.5}, headers=headers
+    )
+    assert saved.json() == {"alert_wait_minutes": 12.5}
+    # Every supervisor of the municipality now gets this threshold, from the server.
+    assert client.get("/api/v1/journey/supervisor").json()["threshold_minutes"] == 12.5
+    db.expire_all()
+    audited = db.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "journey.alert_threshold")
+        .execution_options(unscoped=True)
+    ).all()
+    assert [(e.actor.startswith("staff:"), e.detail) for e in audited] == [
+        (True, {"from": 30.0, "to": 12.5})
+    ]

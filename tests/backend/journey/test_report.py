@@ -4,6 +4,9 @@ Tokyo, Tue 2026-11-24 (UTC+9). Moving in: three visits waiting 10, 30 and 20 min
 20, 30 and 10 minutes (one purged, one at two counters); a certificate without a ticket (no
 wait, 5 minutes). One more visit outside the range, one in another municipality.
 Percentiles interpolate: median of 10, 20, 30 = 20, p90 = 20 + 0.8 × 10 = 28.
+The first moving-in visit is handed off with 3 procedures suggested and 2 taken; the back office
+finishes them at 11:11 and 13:11 (recorded after the visit closed): completed in 3 hours. The
+second came with a reservation, the third with a pre-entry.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ def make_visit(
 ) -> Visit:
     visit = Visit(tenant_id=tenant.id, event=event, status="closed", facts={}, certificates=[])
     visit.created_at = times["visit.opened"]
+    visit.closed_at = times.get("visit.closed")
     visit.purged_at = extra.get("purged_at")
     db.add(visit)
     db.flush()
@@ -42,6 +46,8 @@ def make_visit(
         visits.add_event(db, visit, kind, data, at=when)
     for kind, data in extra.get("events", []):
         visits.add_event(db, visit, kind, data, at=times["visit.opened"])
+    for kind, data, when in extra.get("later", []):  # after the close: the summary follows
+        visits.add_event(db, visit, kind, data, at=when)
     return visit
 
 
@@ -63,7 +69,12 @@ def fixed_history(db: Session, tenant: Tenant, other: Tenant) -> None:
             ("visit.signed", {}),
             ("document.stored", {"prefilled_fields": 10}),
             ("document.stored", {"prefilled_fields": 15}),
-            ("handed_off", {}),
+            ("handed_off", {"procedures_suggested": 3, "procedures_taken": 2}),
+        ],
+        later=[
+            ("work_item.input", {}, at(24, 10, 40)),
+            ("work_item.done", {}, at(24, 11, 11)),
+            ("work_item.done", {}, at(24, 13, 11)),
         ],
     )
     make_visit(
@@ -79,6 +90,7 @@ def fixed_history(db: Session, tenant: Tenant, other: Tenant) -> None:
         events=[
             ("visit.transferred", {"counter_id": "c2"}),
             ("document.stored", {"prefilled_fields": 20}),
+            ("reservation.checked_in", {}),
         ],
     )
     make_visit(
@@ -92,6 +104,7 @@ def fixed_history(db: Session, tenant: Tenant, other: Tenant) -> None:
             "visit.closed": at(24, 14, 30),
         },
         purged_at=at(25, 9, 0),
+        events=[("preentry.used", {})],
     )
     make_visit(
         db,
@@ -182,3 +195,20 @@ def test_range_tenant_hours_and_days(report: dict[str, Any]) -> None:
     assert report["total"]["visits"] == 4  # not the 27th, not the other municipality
     assert {hour: f["visits"] for hour, f in report["hours"].items()} == {10: 2, 14: 1, 15: 1}
     assert list(report["days"]) == ["2026-11-24"]
+
+
+def test_procedures_back_office_and_arrangements(report: dict[str, Any]) -> None:
+    moving_in = report["events"]["moving-in"]
+    assert (moving_in["procedures_suggested"], moving_in["procedures_taken"]) == (3, 2)
+    assert moving_in["backoffice"] == {
+        "visits_handed_off": 1,
+        "handoffs_completed": 1,
+        "work_items_done": 2,
+        "hours_to_complete": {"median": 3.0, "p90": 3.0},  # 10:11 → 13:11
+    }
+    assert moving_in["reservations_checked_in"] == 1
+    assert moving_in["preentries_used"] == 1
+    assert moving_in["reservation_no_shows"] == 0
+    certificate = report["events"]["certificate"]
+    assert certificate["backoffice"]["hours_to_complete"] == {"median": None, "p90": None}
+    assert report["total"]["backoffice"]["handoffs_completed"] == 1
