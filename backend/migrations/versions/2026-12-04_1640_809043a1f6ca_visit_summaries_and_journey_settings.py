@@ -6,7 +6,7 @@ backfilled here from their events, by the same statement the application uses, i
 copy of the table's columns (a later migration that adds a column backfills that column).
 
 Revision ID: 809043a1f6ca
-Revises: a17b0c1e2f3d
+Revises: c19f0a11e0c5
 Create Date: 2026-12-04 16:40:05.945325+00:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 import backend.platform.db
 
 revision: str = "809043a1f6ca"
-down_revision: str | None = "a17b0c1e2f3d"
+down_revision: str | None = "c19f0a11e0c5"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
