@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 AXE_JS = Path(__file__).resolve().parents[2] / "kiosk" / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -67,18 +67,30 @@ class _Switch:
     """Checks are skipped once a test has failed (its screen may be half-way anywhere)."""
 
     enabled = True
+    seen: ClassVar[set[tuple[str, str]]] = set()  # (path, state) checked once in this test
 
 
 def enable_checks(enabled: bool) -> None:
+    """Called by tests/conftest.py: on at each test's start, off once it has failed."""
     _Switch.enabled = enabled
+    if enabled:
+        _Switch.seen.clear()
 
 
-def assert_accessible(page: Any, state: str = "") -> None:
-    """Fail on any serious or critical axe violation of the page as it is now."""
+def assert_accessible(page: Any, state: str = "", *, once: bool = False) -> None:
+    """Fail on any serious or critical axe violation of the page as it is now.
+
+    ``once``: a helper that reaches the same state many times in a test (a step of the
+    visit, the PIN pad) checks it the first time only."""
     raw = getattr(page, "unchecked", page)
     url = str(raw.url)
     if not _Switch.enabled or not url.startswith("http") or raw.is_closed():
         return
+    if once:
+        key = (url.split("#")[0].split("?")[0], state)
+        if key in _Switch.seen:
+            return
+        _Switch.seen.add(key)
     raw.wait_for_load_state("domcontentloaded")
     found = failing(violations(raw))
     assert not found, describe(f"{url} {state}".strip(), found)
