@@ -30,7 +30,9 @@ from tests.helpers.glyphs import FONTS, missing_glyphs
 
 pytestmark = pytest.mark.browser
 
-STATIC = Path(__file__).resolve().parents[2] / "kiosk" / "static"
+ROOT = Path(__file__).resolve().parents[2]
+STATIC = ROOT / "kiosk" / "static"
+CATALOGS = ROOT / "backend" / "guidance" / "catalogs"
 RESIDENT_LANGUAGES = ["ja", "en", "zh", "ko", "vi", "pt"]
 # What each language is called on the screens' language buttons.
 LANGUAGE_NAMES = {
@@ -166,15 +168,19 @@ def test_staff_console_has_every_glyph(live_server: str, screen: Any, language: 
 
 
 def test_screen_sources_have_every_glyph() -> None:
-    """Every character written in a screen's files, shown in some state or message the other
-    tests may not reach, is drawn by the served fonts."""
+    """Every character written in a screen's files, or in the catalog and its translations
+    (procedure names, items and counters on the resident's screens and copy), shown in some
+    state or message the other tests may not reach, is drawn by the served fonts."""
+    files = [p for p in STATIC.rglob("*") if p.suffix in {".js", ".html", ".css"}]
+    files += list(CATALOGS.rglob("*.yaml"))
     found = []
-    for path in sorted(STATIC.rglob("*")):
-        if "vendor" in path.parts or path.suffix not in {".js", ".html", ".css"}:
+    for path in sorted(files):
+        if "vendor" in path.parts:
             continue
         missing = missing_glyphs(path.read_text(encoding="utf-8"))
         if missing:
-            found.append(f"{path.relative_to(STATIC)}: {', '.join(missing)}")
+            found.append(f"{path}: {', '.join(missing)}")
+    assert len(files) > 20
     assert not found, "\n".join(found)
 
 
