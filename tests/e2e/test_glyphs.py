@@ -258,9 +258,13 @@ def test_clerk_screen_at_1366(live_server: str, browser: Any, path: str) -> None
     context.close()
 
 
-def test_pair_screen_at_1366(live_server: str, browser: Any) -> None:
+def test_list_of_screens_and_pair_screen_at_1366(live_server: str, browser: Any) -> None:
+    """The two screens without a login: axe-checked (when the page leaves and closes)."""
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="ja-JP")
     page = context.new_page()
+    page.goto(f"{live_server}/")
+    page.wait_for_selector(".screen-list a")
+    assert_no_missing_glyph(page, "list of screens")
     page.goto(f"{live_server}/pair/")
     page.wait_for_selector("#code")
     assert_no_missing_glyph(page, "pair")
