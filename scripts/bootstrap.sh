@@ -63,7 +63,12 @@ install_system_packages
 ensure_uv
 say "Python packages (uv sync --frozen)"
 "$UV" sync --frozen --quiet
-if [ -f kiosk/package.json ] && [ ! -d kiosk/node_modules ]; then
+# npm ci again whenever the lock file changed since the last install (a package was added).
+npm_stale() {
+  [ -f kiosk/package-lock.json ] || return 1
+  ! cmp -s kiosk/package-lock.json kiosk/node_modules/.madoguchi-installed-lock.json
+}
+if [ -f kiosk/package.json ] && npm_stale; then
   if command -v npm >/dev/null 2>&1; then
     say "Screen assets (npm ci)"
     (cd kiosk && npm ci --no-audit --no-fund --silent)
@@ -78,6 +83,7 @@ if [ -f kiosk/package.json ] && [ ! -d kiosk/node_modules ]; then
     say "  sudo apt-get update && sudo apt-get install -y npm"
     exit 1
   fi
+  cp kiosk/package-lock.json kiosk/node_modules/.madoguchi-installed-lock.json
 fi
 if [ -f kiosk/package.json ]; then
   (cd kiosk && npm run --silent build)

@@ -26,6 +26,7 @@ os.environ.setdefault("MADOGUCHI_RENDER_PROCESSES", "0")  # forms render in the 
 
 from backend.platform import db as db_module
 from backend.platform import migrate
+from tests.helpers import axe
 
 # Captures every log record of the run and scans it for synthetic personal data at the end.
 pytest_plugins = ["security_logscan"]
@@ -54,17 +55,36 @@ CHROMIUM_ARGS = [
 def browser() -> Iterator[Any]:
     """One Chromium per test module, shared by its tests and closed after them: Playwright's
     sync API allows one instance per thread and, while one is open, keeps an event loop running
-    in it (a later test's ``asyncio.run`` would fail)."""
+    in it (a later test's ``asyncio.run`` would fail).
+
+    Every page made through it is checked by axe-core (tests/helpers/axe.py) before it
+    navigates away or closes: a serious or critical violation fails the test."""
     require_service(
         shutil.which(CHROMIUM) is not None or Path(CHROMIUM).exists(),
         f"{CHROMIUM} is not installed",
     )
+    require_service(axe.AXE_JS.exists(), f"{axe.AXE_JS} is missing (run scripts/bootstrap.sh)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
+        yield axe.CheckedBrowser(instance)
         instance.close()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    axe.enable_checks(True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Once a test has failed, its pages are not checked by axe at teardown (one failure at a
+    time: the screen may be anywhere)."""
+    report = yield
+    if report.when == "call" and report.failed:
+        axe.enable_checks(False)
+    return report
 
 
 # The tests that drive the virtual card reader (pcscd + vpcd) or Chromium are marked ``serial``:

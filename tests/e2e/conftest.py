@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from tests.conftest import require_service
+from tests.helpers.axe import assert_accessible
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 BIN = Path(sys.executable).parent
@@ -176,10 +177,10 @@ def to_step(clerk: Any, step: str) -> None:
     """Open a step of the visit (① intake … ⑥ done) from the step bar, as the clerk would:
     one counted click, unless the console already shows it."""
     page = clerk.page
-    if page.is_visible(f"#step-{step}"):
-        return
-    settled(page, lambda: clerk.click(f"#steps button[data-step='{step}']"))
-    page.wait_for_selector(f"#step-{step}:not([hidden])")
+    if not page.is_visible(f"#step-{step}"):
+        settled(page, lambda: clerk.click(f"#steps button[data-step='{step}']"))
+        page.wait_for_selector(f"#step-{step}:not([hidden])")
+    assert_accessible(page, f"step {step}", once=True)
 
 
 def answer_shown_questions(clerk: Any, limit: int = 60) -> None:

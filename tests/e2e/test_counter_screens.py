@@ -50,6 +50,7 @@ from tests.e2e.conftest import (
     stop_server,
     to_step,
 )
+from tests.helpers.axe import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.pcsc, pytest.mark.slow]
 
@@ -263,6 +264,7 @@ def tablet(browser: Any, env: Env, request: pytest.FixtureRequest) -> Iterator[A
 
 
 def shot(page: Any, name: str) -> None:
+    assert_accessible(page, name)  # each state worth a screenshot is worth an axe check
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"counter-{name}.png"), full_page=True)
 
@@ -280,6 +282,7 @@ def issue_ticket(env: Env, prefix: str = "A") -> str:
 def enter_pin(tablet: Any, pin: str) -> None:
     """The resident's taps on the tablet's PIN pad (not the clerk's actions)."""
     tablet.wait_for_selector("#pin:not([hidden])", timeout=15000)
+    assert_accessible(tablet, "PIN pad", once=True)
     for digit in pin:
         tablet.click(f"#pin-pad button[data-key='{digit}']")
 
@@ -287,6 +290,7 @@ def enter_pin(tablet: Any, pin: str) -> None:
 def sign(tablet: Any) -> None:
     """One signature, drawn with the pointer: the resident's only writing."""
     tablet.wait_for_selector("#confirm:not([hidden])", timeout=15000)
+    assert_accessible(tablet, "confirm and sign", once=True)
     tablet.locator("#signature").scroll_into_view_if_needed()
     box = tablet.locator("#signature").bounding_box()
     x, y = box["x"] + 40, box["y"] + box["height"] / 2

@@ -7,7 +7,7 @@
   const TEXT = {
     ja: {
       tab: "手続きの編集", version: "表示する版", newDraft: "有効な版から下書きを作る", event: "届出", department: "担当課",
-      all: "すべて", search: "名称で絞り込み", procedure: "手続き", counter: "窓口", deadline: "期限", fee: "手数料",
+      all: "すべて", search: "名称で絞り込み", actions: "操作", procedure: "手続き", counter: "窓口", deadline: "期限", fee: "手数料",
       edit: "編集", activeTag: "有効", draftTag: "下書き", oldTag: "過去の版", sample: "見本カタログ（組み込み）",
       count: "件", editing: "手続きの編集", nameJa: "名称（日本語）", nameEn: "名称（英語）", events: "対象の届出（選ばないと全部）",
       items: "持ち物", itemText: "持ち物", itemWhen: "条件（空欄は全員）", addItem: "持ち物を追加", remove: "削除",
@@ -30,7 +30,7 @@
     },
     en: {
       tab: "Edit procedures", version: "Version shown", newDraft: "New draft from the active version", event: "Event", department: "Department",
-      all: "All", search: "Filter by name", procedure: "Procedure", counter: "Counter", deadline: "Deadline", fee: "Fee",
+      all: "All", search: "Filter by name", actions: "Actions", procedure: "Procedure", counter: "Counter", deadline: "Deadline", fee: "Fee",
       edit: "Edit", activeTag: "active", draftTag: "draft", oldTag: "earlier version", sample: "Sample catalog (built in)",
       count: "procedures", editing: "Edit a procedure", nameJa: "Name (Japanese)", nameEn: "Name (English)", events: "Events (none: all)",
       items: "Items to bring", itemText: "Item", itemWhen: "Condition (blank: everyone)", addItem: "Add an item", remove: "Remove",
@@ -96,7 +96,8 @@
       ),
       el("p", { id: "cat-summary", className: "help" }),
       el("table", { id: "cat-table" }, el("thead", {}, el("tr", {},
-        ...["procedure", "department", "counter", "deadline", "fee", ""].map((k) => el("th", { scope: "col", text: k ? tr(k) : "" })))), el("tbody")),
+        ...["procedure", "department", "counter", "deadline", "fee"].map((k) => el("th", { scope: "col", text: tr(k) })),
+        el("th", { scope: "col" }, el("span", { className: "visually-hidden", text: tr("actions") })))), el("tbody")),
       el("form", { id: "cat-form", className: "card", hidden: true, noValidate: true, on: { submit: saveProcedure, keydown: (e) => { if (e.key === "Escape") closeForm(); } } }),
     );
   }
