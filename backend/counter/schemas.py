@@ -126,7 +126,7 @@ class MemberRead(MemberAttributes):
     relationship: str | None = None
     nationality: str | None = None
     address: str | None = None
-    source: Literal["card", "staff", "core"]
+    source: Literal["card", "staff", "core", "resident"]
     read_only_fields: list[str] = Field(description="fields the API refuses to change")
     may_file: bool = Field(
         default=True, description="can be the 届出人 (not the deceased, not the newborn)"
