@@ -633,7 +633,7 @@ function renderMembers(view) {
     const src = document.createElement("td");
     const badge = document.createElement("span");
     badge.className = `badge ${member.source === "card" ? "card-src" : ""}`;
-    badge.textContent = t(member.source === "card" ? "card" : "staff");
+    badge.textContent = t({ card: "card", resident: "resident" }[member.source] || "staff");
     src.append(badge); tr.append(src);
     const actions = document.createElement("td");
     const remove = document.createElement("button");

@@ -48,16 +48,12 @@ class World:
 def world(db: Session) -> World:
     tenant = seed_demo(db)
     db.info["tenant_id"] = tenant.id
-    db.add(
-        ResidentServiceSettings(
-            tenant_id=tenant.id,
-            preentry_enabled=True,
-            reservations_enabled=True,
-            preentry_retention_days=7,
-            no_show_grace_minutes=15,
-            reserved_first=True,
-        )
-    )
+    # the demo turns both services on; the rules are set here as the tests read them
+    switches = db.scalars(
+        select(ResidentServiceSettings).where(ResidentServiceSettings.tenant_id == tenant.id)
+    ).one()
+    switches.preentry_enabled = switches.reservations_enabled = switches.reserved_first = True
+    switches.preentry_retention_days, switches.no_show_grace_minutes = 7, 15
     office = db.scalars(select(Office).where(Office.tenant_id == tenant.id)).one()
     queue = db.scalars(select(Queue).where(Queue.office_id == office.id, Queue.prefix == "A")).one()
     counter = db.scalars(

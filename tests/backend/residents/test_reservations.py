@@ -119,7 +119,7 @@ def test_admin_creates_slots_and_switches(client: TestClient, world: World) -> N
     admin = staff_headers(client, "admin")
     start = dt.date.today() + dt.timedelta(days=1)
     body = {
-        "queue_id": world.queue.id, "purpose": "moving-in", "label": "転入（予約）",
+        "queue_id": world.queue.id, "purpose": "death", "label": "おくやみコーナー",
         "first_day": start.isoformat(), "last_day": (start + dt.timedelta(days=6)).isoformat(),
         "weekdays": [0, 1, 2, 3, 4], "times": ["09:00", "10:00"], "capacity": 3,
     }  # fmt: skip
