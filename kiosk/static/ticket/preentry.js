@@ -118,6 +118,8 @@
       const issued = await M.api(token, "POST", "/api/v1/ticket-machine/check-in", { code });
       form.classList.add("hidden");
       result.classList.remove("hidden");
+      const ja = document.documentElement.lang === "ja";
+      heading.textContent = ja ? issued.queue_name_ja : issued.queue_name_en;
       number.textContent = issued.ticket.display_number;
       note.textContent = issued.print.printed ? w("issued") : w("not_printed");
       if (!issued.print.printed) { qr.src = issued.qr_svg_url; qr.classList.remove("hidden"); }
