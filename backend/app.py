@@ -49,6 +49,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "backend.queue.setup_router",
     "backend.layouts.router",
     "backend.journey.router",
+    "backend.residents.router",
 )
 
 

@@ -16,6 +16,12 @@ from backend.platform.audit.models import AuditEvent
 from backend.platform.db import Base
 from backend.platform.outbox.models import DeliveryAttempt, Destination, OutboxMessage
 from backend.queue.models import Queue, Ticket, TicketEvent, TicketSequence, counter_queues
+from backend.residents.models import (
+    PreEntry,
+    Reservation,
+    ReservationSlot,
+    ResidentServiceSettings,
+)
 
 __all__ = [
     "AgentJob",
@@ -42,7 +48,11 @@ __all__ = [
     "OidcLogin",
     "OidcProvider",
     "OutboxMessage",
+    "PreEntry",
     "Queue",
+    "Reservation",
+    "ReservationSlot",
+    "ResidentServiceSettings",
     "Signature",
     "StaffAccount",
     "StaffSession",

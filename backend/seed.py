@@ -19,6 +19,7 @@ from backend.identity.tenants.codes import is_valid_local_government_code
 from backend.identity.tenants.models import Counter, Office, Tenant
 from backend.platform.outbox.seed import ensure_demo_destinations
 from backend.queue.models import Queue, counter_queues
+from backend.residents import demo as residents_demo
 
 DEMO_TENANT_CODE = "991007"
 DEMO_TENANT_NAME = "窓口デモ市"
@@ -81,6 +82,7 @@ def seed_demo(session: Session) -> Tenant:
     )
     _ensure_device(session, office, DeviceKind.DISPLAY, "呼出表示（1F）", DEMO_DISPLAY_TOKEN)
     ensure_demo_destinations(session, tenant.id)
+    residents_demo.ensure_demo(session, tenant, queues["A"])
     session.flush()
     return tenant
 

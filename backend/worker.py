@@ -27,6 +27,7 @@ JOB_MODULES: tuple[str, ...] = (
     "backend.platform.outbox.delivery",
     "backend.counter.retention",
     "backend.platform.audit.anchors",
+    "backend.residents.jobs",
 )
 
 

@@ -127,7 +127,7 @@ class MemberRead(MemberAttributes):
     relationship: str | None = None
     nationality: str | None = None
     address: str | None = None
-    source: Literal["card", "staff", "core"]
+    source: Literal["card", "staff", "core", "resident"]
     field_sources: dict[str, str] = Field(
         default_factory=dict, description="fields from elsewhere than the source, e.g. kana: core"
     )

@@ -455,7 +455,10 @@ def _apply_attributes(member: HouseholdMember, values: Mapping[str, Any]) -> Non
     member.attributes = attributes
 
 
-def add_staff_member(session: Session, visit_id: str, body: MemberCreate) -> HouseholdMember:
+def add_staff_member(
+    session: Session, visit_id: str, body: MemberCreate, *, source: str = "staff"
+) -> HouseholdMember:
+    """A member typed at the counter (``staff``), or before it by the resident (``resident``)."""
     visit = get_visit(session, visit_id)
     ensure_open(visit)
     refuse_in_free_text(body.model_dump(exclude_unset=True))
@@ -470,7 +473,7 @@ def add_staff_member(session: Session, visit_id: str, body: MemberCreate) -> Hou
         relationship_to_head=body.relationship,
         nationality=body.nationality,
         address=body.address,
-        source="staff",
+        source=source,
         attributes={},
     )
     _apply_attributes(member, body.model_dump(exclude_unset=True))
@@ -478,7 +481,7 @@ def add_staff_member(session: Session, visit_id: str, body: MemberCreate) -> Hou
     fill_defaults(visit)
     session.flush()
     _unsign(session, visit)
-    add_event(session, visit, "member.added", {"member_id": member.id, "source": "staff"})
+    add_event(session, visit, "member.added", {"member_id": member.id, "source": source})
     return member
 
 

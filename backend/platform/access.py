@@ -74,12 +74,15 @@ class Permission(StrEnum):
     CASE_SEARCH_PERSONAL = "case.search_personal"
     # The 窓口利用体験調査 report (no personal data: figures) and its baseline surveys.
     JOURNEY_REPORT = "journey.report"
+    # 来庁予約: the day's list and bookings by phone (clerk); slots and switches (admin).
+    RESERVATION_BOOK = "reservation.book"
+    RESERVATION_MANAGE = "reservation.manage"
 
 
 P = Permission
 _CLERK = {
     P.VISIT_READ, P.VISIT_WRITE, P.GUIDANCE_USE, P.FORMS_RENDER, P.PRINT, P.QUEUE_CALL,
-    P.BOARD_READ, P.CORE_LOOKUP, P.CASE_READ,
+    P.BOARD_READ, P.CORE_LOOKUP, P.CASE_READ, P.RESERVATION_BOOK,
 }  # fmt: skip
 # The back office checks what the counter prepared, the forms included.
 # It works the cases (受付 → 入力 → 照合 → 完了, 差戻し) and may find one by name or birth date.
@@ -91,7 +94,7 @@ _ADMIN = (
     _CLERK
     | _BACK_OFFICE
     | {P.OUTBOX_REPLAY, P.INTEGRATION_MANAGE, P.CATALOG_MANAGE, P.DEVICE_MANAGE, P.STAFF_MANAGE,
-       P.AUDIT_READ, P.ADDRESS_MANAGE, P.OFFICE_MANAGE, P.JOURNEY_REPORT}
+       P.AUDIT_READ, P.ADDRESS_MANAGE, P.OFFICE_MANAGE, P.JOURNEY_REPORT, P.RESERVATION_MANAGE}
 )  # fmt: skip
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

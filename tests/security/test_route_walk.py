@@ -38,6 +38,15 @@ PUBLIC: set[tuple[str, str]] = {
     ("GET", "/api/v1/follow/{token}"),
     ("GET", "/api/v1/follow/{token}/events"),
     ("GET", "/api/v1/follow/{token}/qr.svg"),
+    # the pre-entry and reservation page: scoped by the municipality's code, off unless the
+    # municipality turns it on, writes rate-limited (tests/backend/residents)
+    ("GET", "/api/v1/public/{tenant_code}/setup"),
+    ("GET", "/api/v1/public/{tenant_code}/areas"),
+    ("POST", "/api/v1/public/{tenant_code}/guidance"),
+    ("POST", "/api/v1/public/{tenant_code}/preentries"),
+    ("GET", "/api/v1/public/{tenant_code}/slots"),
+    ("POST", "/api/v1/public/{tenant_code}/reservations"),
+    ("POST", "/api/v1/public/{tenant_code}/reservations/cancel"),
 }
 # Routes for any authenticated caller, guarded by CurrentStaff / CurrentDevice, no permission.
 AUTHENTICATED: dict[tuple[str, str], str] = {

@@ -664,7 +664,7 @@ function renderMembers(view) {
     const src = document.createElement("td");
     const badge = document.createElement("span");
     badge.className = `badge ${{ card: "card-src", core: "core-src" }[member.source] || ""}`;
-    badge.textContent = t({ card: "card", core: "core" }[member.source] || "staff");
+    badge.textContent = t({ card: "card", core: "core", resident: "resident" }[member.source] || "staff");
     src.append(badge); tr.append(src);
     const actions = document.createElement("td");
     const remove = document.createElement("button");
