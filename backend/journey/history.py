@@ -131,7 +131,7 @@ def _arrangements(
     if rng.random() < 0.12:
         steps.append(("reservation.checked_in", opened, {}))
     if rng.random() < 0.08:
-        steps.append(("preentry.used", opened, {}))
+        steps.append(("preentry.applied", opened, {}))
     return steps
 
 

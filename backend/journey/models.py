@@ -71,7 +71,7 @@ class VisitSummary(TenantOwned, Base):
     )
     reservations: Mapped[int] = mapped_column(default=0, comment="reservation.checked_in")
     reservation_no_shows: Mapped[int] = mapped_column(default=0, comment="reservation.no_show")
-    preentries: Mapped[int] = mapped_column(default=0, comment="preentry.used")
+    preentries: Mapped[int] = mapped_column(default=0, comment="preentry.applied")
 
 
 class JourneySettings(TenantOwned, Base):

@@ -27,7 +27,7 @@ The journey events a summary reads (the names other packages record; see docs/jo
                            all taken are done (time: first ``handed_off`` → last done)
 ``reservation.checked_in`` a reservation used for this visit
 ``reservation.no_show``    a reservation nobody came for (recorded on a visit)
-``preentry.used``          a pre-entry (事前入力) used for this visit
+``preentry.applied``          a pre-entry (事前入力) used for this visit
 =========================  =================================================================
 """
 
@@ -135,7 +135,7 @@ def per_visit_select(dialect: str, where: ColumnElement[bool]) -> Select[Any]:
             ).label("backoffice_span"),
             _count(VisitEvent.kind == "reservation.checked_in").label("reservations"),
             _count(VisitEvent.kind == "reservation.no_show").label("reservation_no_shows"),
-            _count(VisitEvent.kind == "preentry.used").label("preentries"),
+            _count(VisitEvent.kind == "preentry.applied").label("preentries"),
         )
         .join(VisitEvent, VisitEvent.visit_id == Visit.id)
         .where(where)

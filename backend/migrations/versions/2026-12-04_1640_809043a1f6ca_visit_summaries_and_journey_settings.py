@@ -102,7 +102,7 @@ def upgrade() -> None:
         sa.Column(
             "reservation_no_shows", sa.Integer(), nullable=False, comment="reservation.no_show"
         ),
-        sa.Column("preentries", sa.Integer(), nullable=False, comment="preentry.used"),
+        sa.Column("preentries", sa.Integer(), nullable=False, comment="preentry.applied"),
         sa.Column("tenant_id", sa.String(length=32), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"],

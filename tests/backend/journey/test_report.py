@@ -104,7 +104,7 @@ def fixed_history(db: Session, tenant: Tenant, other: Tenant) -> None:
             "visit.closed": at(24, 14, 30),
         },
         purged_at=at(25, 9, 0),
-        events=[("preentry.used", {})],
+        events=[("preentry.applied", {})],
     )
     make_visit(
         db,

@@ -28,7 +28,12 @@ from backend.journey.models import VisitSummary
 from backend.seed import seed_demo
 
 DAYS = [dt.date(2026, 3, 30), dt.date(2026, 3, 31), dt.date(2026, 4, 1)]
-KINDS_LATER = ("work_item.done", "reservation.checked_in", "preentry.used", "reservation.no_show")
+KINDS_LATER = (
+    "work_item.done",
+    "reservation.checked_in",
+    "preentry.applied",
+    "reservation.no_show",
+)
 
 
 def _live_visit(db: Session, tenant: Tenant, rng: random.Random, opened: dt.datetime) -> None:
@@ -134,7 +139,7 @@ def measured(events: list[VisitEvent]) -> dict[str, Any]:
         "done": len(done),
         "reservations": count("reservation.checked_in"),
         "no_shows": count("reservation.no_show"),
-        "preentries": count("preentry.used"),
+        "preentries": count("preentry.applied"),
     }
 
 
