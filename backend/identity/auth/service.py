@@ -143,9 +143,7 @@ class Resumed:
     display_name: str
 
 
-def resume(
-    session: Session, token: str, *, csrf_token: str | None, safe_method: bool
-) -> Resumed:
+def resume(session: Session, token: str, *, csrf_token: str | None, safe_method: bool) -> Resumed:
     """The staff session of a cookie's token, its idle timer restarted (written at most once a
     ``LAST_SEEN_STEP``), in ONE statement: the session and its account's columns joined
     (every staff request starts here; two entity loads cost twice the statements and more).
