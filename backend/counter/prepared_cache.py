@@ -5,8 +5,12 @@ what it shows every second, and a preview, the confirmation, the signature and t
 each need the same three things: without a cache the record and the guidance were rebuilt
 about twenty times a visit. The key is everything they are built from:
 
-- the visit row and each member row, by ``updated_at`` (every ORM write stamps it, and a
-  rolled-back write leaves the stored stamp as it was, so its entry is simply never asked for);
+- the visit row by its content: a digest of every column but its status and time stamps (so
+  sending it to the tablet, signing or closing it, which change only those, keep the entry:
+  the record, the guidance and the forms do not depend on them; a column added later is in
+  the digest unless named in ``NOT_CONTENT``);
+- each member row by ``updated_at`` (every ORM write stamps it, and a rolled-back write leaves
+  the stored stamp as it was, so its entry is simply never asked for);
 - the tenant (code, name, time zone: by its ``updated_at``) and the filing date that applies
   (today in the tenant's time zone when none was given);
 - the active guidance catalog (its digest) and the form layouts on disk (their folders' mtimes).
@@ -21,13 +25,15 @@ builds the same values, so nothing depends on which process answers.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, inspect, select
 from sqlalchemy.orm import Session
 
 from backend.counter import service as visits
@@ -41,6 +47,12 @@ T = TypeVar("T")
 
 CACHE_SIZE = 256
 CACHE_SECONDS = 15 * 60.0
+
+# What the record, the guidance and the forms are never built from (``build_prepared``).
+NOT_CONTENT = frozenset({"status", "created_at", "updated_at", "closed_at"})
+_CONTENT_COLUMNS = tuple(
+    attr.key for attr in inspect(Visit).column_attrs if attr.key not in NOT_CONTENT
+)
 
 _entries: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
 _lock = threading.Lock()
@@ -56,12 +68,20 @@ def visit_state(session: Session, visit: Visit) -> Hashable | None:
     timezone, stamp = tenant
     return (
         visit.id,
-        visit.updated_at,
+        visit_content(visit),
         tuple((member.id, member.updated_at) for member in visit.members),
         visit.filed_on or visits.local_today_in(timezone),
         stamp,
         _layouts_state(),
     )
+
+
+def visit_content(visit: Visit) -> str:
+    """A digest of the visit's own columns but ``NOT_CONTENT`` (a digest: the key holds no
+    personal data)."""
+    values = {name: getattr(visit, name) for name in _CONTENT_COLUMNS}
+    canonical = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def tenant_state(session: Session, tenant_id: str) -> tuple[str, Hashable] | None:

@@ -82,3 +82,25 @@ def test_a_catalog_or_tenant_change_builds_again(
     db.flush()
     record = documents.prepare(db, service.get_visit(db, vid)).record
     assert record.tenant.name == "改名市" and len(builds) == 3
+
+
+def test_a_status_change_keeps_the_entry_a_content_change_does_not(
+    clerk: Clerk, db: Session, builds: list[str]
+) -> None:
+    """Sending the visit to the tablet changes its status, not what its forms say: the tablet's
+    next poll uses the entry the previews built. A change after that (which voids the
+    confirmation) is built again and shows at once."""
+    vid = moving_in_visit(clerk, db)
+    builds.clear()
+    prepared_cache.clear()
+    before = documents.prepare(db, service.get_visit(db, vid))
+    assert clerk.post(f"/api/v1/visits/{vid}/confirm").status_code == 200
+    db.expire_all()
+    visit = service.get_visit(db, vid)
+    assert visit.status == "confirming"
+    assert documents.prepare(db, visit) is before and builds == [vid]
+    clerk.patch(f"/api/v1/visits/{vid}", {"new_address": "窓口デモ市中央一丁目９番９号"})
+    db.expire_all()
+    after = documents.prepare(db, service.get_visit(db, vid))
+    assert after.record.new_address == "窓口デモ市中央一丁目９番９号"
+    assert builds == [vid, vid]
