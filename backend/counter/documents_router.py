@@ -21,10 +21,7 @@ from contracts import GuidanceResult
 router = APIRouter(prefix="/api/v1/visits", tags=["counter flow"])
 
 Reader = Annotated[Principal, Depends(require(Permission.VISIT_READ))]
-Writer = Annotated[Principal, Depends(require(Permission.VISIT_WRITE))]
 Printer = Annotated[Principal, Depends(require(Permission.PRINT))]
-Guide = Annotated[Principal, Depends(require(Permission.GUIDANCE_USE))]
-Renderer = Annotated[Principal, Depends(require(Permission.FORMS_RENDER))]
 
 
 @router.post("/{visit_id}/guidance", response_model=GuidanceResult)
