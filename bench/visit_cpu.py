@@ -14,6 +14,10 @@ Server CPU is the process's CPU time minus the client thread's own (TestClient b
 parses requests in the calling thread; the app, its worker threads and the agent run in
 others). The baseline is N ``/healthz`` requests measured the same way in the same run, so the
 ratio "one visit = R health checks" is comparable between machines.
+``--count-calls``: also count the Python (and C) function calls the server's threads make per
+visit (a profile hook on every thread the app starts): a figure the machine's load does not
+change, for comparing two versions on a busy machine (the hook slows everything down, so the
+CPU figures of such a run are not comparable with others).
 Target (issue 17): ≤ 0.09 CPU-s per visit; done at ≤ 0.15.
 """
 
@@ -265,6 +269,22 @@ def count_statements() -> list[int]:
     return count
 
 
+class CallCounter:
+    """Function calls on the threads started after ``install`` (the app's, not the client's),
+    counted while ``on``."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.calls = 0
+
+    def install(self) -> None:
+        def profile(_frame: object, event: str, _arg: object) -> None:
+            if self.on and event in ("call", "c_call"):
+                self.calls += 1
+
+        threading.setprofile(profile)
+
+
 def server_cpu(action: Callable[[], T]) -> tuple[float, T]:
     """CPU seconds spent outside the calling thread while ``action`` runs, render pool
     processes included; and what ``action`` returned."""
@@ -314,6 +334,11 @@ def main() -> None:
         default=0,
         help="extra GET visit polls of the console while the resident signs (one per 1.5 s)",
     )
+    parser.add_argument(
+        "--count-calls",
+        action="store_true",
+        help="also count the server threads' function calls per visit (slows the run down)",
+    )
     args = parser.parse_args()
 
     folder = tempfile.mkdtemp(prefix="madoguchi-bench-")
@@ -327,6 +352,9 @@ def main() -> None:
     from backend.app import create_app
 
     prepare_database(url)
+    counter = CallCounter()
+    if args.count_calls:
+        counter.install()
     stop = threading.Event()
     with TestClient(create_app()) as client:
         start_agent(stop)
@@ -349,7 +377,9 @@ def main() -> None:
         for _ in range(args.rounds):
             per_check.append(server_cpu(health_checks)[0] / args.healthz)
             before = statements[0]
+            counter.on = True
             per_visit.append(server_cpu(visits)[0] / args.visits)
+            counter.on = False
             sql_per_visit = (statements[0] - before) / args.visits
         stop.set()
 
@@ -363,6 +393,8 @@ def main() -> None:
     print(f"  rounds              {rounds}")
     print(f"server CPU /healthz   {check_s * 1000:.3f} ms best")
     print(f"SQL statements/visit  {sql_per_visit:.0f}")
+    if args.count_calls:
+        print(f"calls/visit           {counter.calls / (args.visits * args.rounds) / 1000:.0f}k")
     print(f"one visit =           {visit_s / check_s:.0f} /healthz requests")
     visitor.requests.print(args.visits * args.rounds)
     verdict = "target met" if visit_s <= 0.09 else "done" if visit_s <= 0.15 else "above 0.15"

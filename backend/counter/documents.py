@@ -24,6 +24,7 @@ from backend.counter.schemas import DocumentRead
 from backend.guidance import service as guidance_service
 from backend.guidance.schemas import GuidanceRequest
 from backend.guidance.translations import resident_language, translate
+from backend.identity.tenants.models import Tenant
 from backend.layouts import service as layouts
 from backend.platform.access import Principal
 from backend.platform.agentlink import service as agent_service
@@ -139,6 +140,9 @@ def prepare(session: Session, visit: Visit) -> Prepared:
 
 
 def build_prepared(session: Session, visit: Visit) -> Prepared:
+    # Held while building: the record and the guidance each ask the session for the tenant,
+    # which keeps only weak references (two more SELECTs if nobody holds it).
+    _tenant = session.get(Tenant, visit.tenant_id)
     record = visits.build_record(session, visit)
     guidance = run_guidance(session, visit, record)
     forms = forms_for(record, guidance)

@@ -606,7 +606,11 @@ def remove_member(session: Session, visit_id: str, member_id: str) -> None:
 
 
 def local_today(tenant: Tenant) -> dt.date:
-    return dt.datetime.now(ZoneInfo(tenant.timezone)).date()
+    return local_today_in(tenant.timezone)
+
+
+def local_today_in(timezone: str) -> dt.date:
+    return dt.datetime.now(ZoneInfo(timezone)).date()
 
 
 def member_record(member: HouseholdMember, visit: Visit | None = None) -> Member:

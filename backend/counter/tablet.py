@@ -22,7 +22,7 @@ from backend.identity.tenants.models import Counter
 from backend.platform.access import Principal
 from backend.platform.agentlink import service as agent_service
 from backend.platform.agentlink.hub import get_hub
-from backend.platform.agentlink.models import AgentJob, JobKind
+from backend.platform.agentlink.models import JobKind
 from backend.platform.audit import service as audit
 from backend.platform.db import utcnow
 from contracts import Signature
@@ -61,15 +61,6 @@ def tablet_status(session: Session, counter_id: str) -> TabletStatus:
     return TabletStatus(paired=True, online=online)
 
 
-def _latest_card_read(session: Session, counter_id: str | None) -> AgentJob | None:
-    return session.scalars(
-        select(AgentJob)
-        .where(AgentJob.counter_id == counter_id, AgentJob.kind == JobKind.READ_CARD.value)
-        .order_by(AgentJob.created_at.desc())
-        .limit(1)
-    ).one_or_none()
-
-
 def _latest_visit(session: Session, counter_id: str | None) -> Visit | None:
     """The counter's latest open visit with its members, in one statement (polled every
     second by the tablet)."""
@@ -90,8 +81,7 @@ def current_view(session: Session, principal: Principal, lang: str | None = None
     counter_id = _counter_id(principal)
     counter = session.get(Counter, counter_id) if counter_id else None
     hub = get_hub()
-    pin_job = agent_service.pending_pin_job(session, counter_id)
-    latest_read = _latest_card_read(session, counter_id)
+    pin_job, latest_read = agent_service.pin_job_and_latest(session, counter_id, JobKind.READ_CARD)
     visit = _latest_visit(session, counter_id)
     shown = None
     if visit is not None and visit.status in ON_TABLET:
@@ -105,11 +95,18 @@ def current_view(session: Session, principal: Principal, lang: str | None = None
             if resident_language(lang) not in (None, "ja")
             else None,
         )
+    pin_request = agent_service.job_read(session, hub, pin_job) if pin_job else None
+    if latest_read is None:
+        card_read = None
+    elif latest_read is pin_job:  # the read waiting for this PIN: read once
+        card_read = pin_request
+    else:
+        card_read = agent_service.job_read(session, hub, latest_read)
     return TabletView(
         counter=counter.name if counter else None,
         visit=shown,
-        pin_request=agent_service.job_read(session, hub, pin_job) if pin_job else None,
-        card_read=agent_service.job_read(session, hub, latest_read) if latest_read else None,
+        pin_request=pin_request,
+        card_read=card_read,
     )
 
 

@@ -237,3 +237,28 @@ def test_device_token_lookup_is_shared_and_ignores_revoked(client: TestClient, d
     row.revoked_at = row.created_at
     db.flush()
     assert access.authenticate_device_token(db, token) is None
+
+
+def test_a_staff_session_is_checked_on_every_request(client: TestClient, db: Session) -> None:
+    """The one-statement session check (``auth.service.resume``) keeps every refusal, on the
+    very next request: a write without the CSRF token, a deactivated account, a logged-out
+    session. Nothing of the session is cached between requests."""
+    from backend.identity.staff.models import StaffAccount
+
+    seed_demo(db)
+    headers = login(client, "clerk")
+    counters = client.get("/api/v1/counters", headers={"cookie": headers["cookie"]})
+    assert counters.status_code == 200
+    counter = counters.json()[0]["id"]
+    no_csrf = client.post(f"/api/v1/counters/{counter}/open", headers={"cookie": headers["cookie"]})
+    assert no_csrf.status_code == 403 and no_csrf.json()["error"]["code"] == "csrf_failed"
+    assert client.post(f"/api/v1/counters/{counter}/open", headers=headers).status_code == 200
+    account = db.scalars(select(StaffAccount).where(StaffAccount.username == "clerk")).one()
+    account.active = False
+    db.flush()
+    assert client.get("/api/v1/counters", headers=headers).status_code == 401
+    account.active = True
+    db.flush()
+    assert client.get("/api/v1/counters", headers=headers).status_code == 200
+    assert client.post("/api/v1/auth/logout", headers=headers).status_code == 204
+    assert client.get("/api/v1/counters", headers=headers).status_code == 401

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend.identity.auth.passwords import verify_password
@@ -130,32 +131,71 @@ def end_session(session: Session, session_id: str) -> None:
         )
 
 
-def resume_session(
-    session: Session, token: str, *, csrf_token: str | None, safe_method: bool
-) -> tuple[StaffAccount, StaffSession]:
-    """The staff member and session of a cookie's token, its idle timer restarted (written
-    at most once a ``LAST_SEEN_STEP``).
+@dataclass(frozen=True)
+class Resumed:
+    """A staff session a cookie resumed: who, of which tenant, in which login session."""
+
+    session_id: str
+    staff_id: str
+    tenant_id: str
+    role: str
+    username: str
+    display_name: str
+
+
+def resume(session: Session, token: str, *, csrf_token: str | None, safe_method: bool) -> Resumed:
+    """The staff session of a cookie's token, its idle timer restarted (written at most once a
+    ``LAST_SEEN_STEP``), in ONE statement: the session and its account's columns joined
+    (every staff request starts here; two entity loads cost twice the statements and more).
 
     Writing requests (not ``safe_method``) must echo the session's CSRF token.
     """
     # Looking up the session itself crosses tenants by design: the token decides the tenant.
-    row = session.scalars(
-        select(StaffSession)
+    row = session.execute(
+        select(
+            StaffSession.id,
+            StaffSession.csrf_token,
+            StaffSession.last_seen_at,
+            StaffAccount.id,
+            StaffAccount.tenant_id,
+            StaffAccount.role,
+            StaffAccount.username,
+            StaffAccount.display_name,
+            StaffAccount.active,
+        )
+        .join(StaffAccount, StaffAccount.id == StaffSession.staff_id)
         .where(StaffSession.token_hash == hash_token(token), StaffSession.ended_at.is_(None))
         .execution_options(unscoped=True)
     ).one_or_none()
     now = utcnow()
-    if row is None or now - row.last_seen_at > IDLE_TIMEOUT:
+    if row is None or now - row[2] > IDLE_TIMEOUT:
         raise NotAuthenticated("ログインの有効期限が切れました。もう一度ログインしてください。")
-    if not safe_method and csrf_token != row.csrf_token:
+    session_id, csrf, last_seen, staff_id, tenant_id, role, username, display_name, active = row
+    if not safe_method and csrf_token != csrf:
         raise Forbidden("画面を再読み込みしてから操作してください (CSRF)。", code="csrf_failed")
-    staff = session.scalars(
-        select(StaffAccount).where(StaffAccount.id == row.staff_id).execution_options(unscoped=True)
-    ).one()
-    if not staff.active:
+    if not active:
         raise NotAuthenticated()
-    if now - row.last_seen_at >= LAST_SEEN_STEP:
-        row.last_seen_at = now
+    if now - last_seen >= LAST_SEEN_STEP:
+        # An ORM UPDATE: a StaffSession already in this session sees the new time too.
+        session.execute(
+            update(StaffSession)
+            .where(StaffSession.id == session_id)
+            .values(last_seen_at=now)
+            .execution_options(unscoped=True)
+        )
+    return Resumed(session_id, staff_id, tenant_id, role, username, display_name)
+
+
+def resume_session(
+    session: Session, token: str, *, csrf_token: str | None, safe_method: bool
+) -> tuple[StaffAccount, StaffSession]:
+    """The staff member and session rows of a cookie's token (``resume``), for the routes
+    that work on them (log out, who am I)."""
+    resumed = resume(session, token, csrf_token=csrf_token, safe_method=safe_method)
+    unscoped = {"unscoped": True}  # the session's tenant is set by the caller, after this
+    row = session.get(StaffSession, resumed.session_id, execution_options=unscoped)
+    staff = session.get(StaffAccount, resumed.staff_id, execution_options=unscoped)
+    assert row is not None and staff is not None
     return staff, row
 
 

@@ -171,6 +171,38 @@ def pending_pin_job(session: Session, counter_id: str | None) -> AgentJob | None
     ).one_or_none()
 
 
+def pin_job_and_latest(
+    session: Session, counter_id: str | None, kind: JobKind
+) -> tuple[AgentJob | None, AgentJob | None]:
+    """``pending_pin_job`` and ``latest_job(kind)`` of the counter in ONE statement (the tablet
+    asks for both every second): often the same row."""
+    if counter_id is None:
+        return None, None
+    newest = AgentJob.created_at.desc()
+    pin = (
+        select(AgentJob.id)
+        .where(AgentJob.counter_id == counter_id, AgentJob.status == JobStatus.AWAITING_PIN.value)
+        .order_by(newest)
+        .limit(1)
+        .scalar_subquery()
+    )
+    latest = (
+        select(AgentJob.id)
+        .where(AgentJob.counter_id == counter_id, AgentJob.kind == kind.value)
+        .order_by(newest)
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(AgentJob, AgentJob.id == pin, AgentJob.id == latest).where(
+            AgentJob.id.in_([pin, latest])
+        )
+    ).all()
+    pin_job = next((job for job, is_pin, _ in rows if is_pin), None)
+    latest_job = next((job for job, _, is_latest in rows if is_latest), None)
+    return pin_job, latest_job
+
+
 def latest_job(session: Session, counter_id: str | None, kind: JobKind) -> AgentJob | None:
     """The counter's most recent job of ``kind`` (whatever its status)."""
     return session.scalars(

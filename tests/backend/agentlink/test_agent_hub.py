@@ -16,7 +16,7 @@ from backend.counter.models import HouseholdMember, VisitEvent
 from backend.platform.agentlink import pins, service
 from backend.platform.agentlink.errors import AgentOffline, InvalidPin, JobNotAwaitingPin
 from backend.platform.agentlink.hub import Hub
-from backend.platform.agentlink.models import AgentJob, AgentPin
+from backend.platform.agentlink.models import AgentJob, AgentPin, JobKind
 from backend.platform.db import session_scope, utcnow
 from hardware.agent.fakes import SYNTHETIC_CARD
 from tests.backend.agentlink.conftest import LiveDb
@@ -292,3 +292,40 @@ def test_every_replica_sees_where_the_agent_is_connected(live_db: LiveDb, hub: H
     assert seen_by_other() == (True, ["read_card", "print"])
     hub.detach(live_db.agent, link)
     assert seen_by_other() == (False, [])
+
+
+def test_the_tablet_s_pin_job_and_latest_read_in_one_statement(live_db: LiveDb) -> None:
+    """``pin_job_and_latest`` answers what ``pending_pin_job`` and ``latest_job`` would: an
+    older read still waiting for its PIN beside a newer finished one, then one row for both."""
+    start = utcnow()
+
+    def job(session: Any, kind: str, status: str, seconds: int) -> str:
+        row = AgentJob(
+            tenant_id=live_db.tenant_id,
+            device_id=live_db.agent.device_id,
+            counter_id=live_db.counter_id,
+            kind=kind,
+            status=status,
+            params={},
+            created_at=start + dt.timedelta(seconds=seconds),
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+    with session_scope(tenant_id=live_db.tenant_id) as session:
+        assert service.pin_job_and_latest(session, live_db.counter_id, JobKind.READ_CARD) == (
+            None,
+            None,
+        )
+        waiting = job(session, JobKind.READ_CARD.value, "awaiting_pin", 1)
+        finished = job(session, JobKind.READ_CARD.value, "done", 2)
+        job(session, JobKind.PRINT.value, "done", 3)
+        pin, latest = service.pin_job_and_latest(session, live_db.counter_id, JobKind.READ_CARD)
+        assert pin is service.pending_pin_job(session, live_db.counter_id)
+        assert latest is service.latest_job(session, live_db.counter_id, JobKind.READ_CARD)
+        assert (pin and pin.id, latest and latest.id) == (waiting, finished)
+        newest = job(session, JobKind.READ_CARD.value, "awaiting_pin", 4)
+        pin, latest = service.pin_job_and_latest(session, live_db.counter_id, JobKind.READ_CARD)
+        assert pin is latest and pin is not None and pin.id == newest
+        assert service.pin_job_and_latest(session, None, JobKind.READ_CARD) == (None, None)
