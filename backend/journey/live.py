@@ -154,7 +154,10 @@ def _register_sqlite_percentiles(session: Session) -> None:
 
 
 def _split_sqlite_percentiles(row: dict[str, Any]) -> None:
-    values = iter(row.pop("percentiles").split())
+    # NULL when no row matched: Python's sqlite3 never calls finalize for an aggregate whose
+    # step never ran (the whole period empty, e.g. a new municipality's first day).
+    found = row.pop("percentiles")
+    values = iter(found.split() if found is not None else ["-"] * len(MEASURES) * len(FRACTIONS))
     for measure in MEASURES:
         for fraction in FRACTIONS:
             value = next(values)

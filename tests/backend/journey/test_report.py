@@ -212,3 +212,11 @@ def test_procedures_back_office_and_arrangements(report: dict[str, Any]) -> None
     certificate = report["events"]["certificate"]
     assert certificate["backoffice"]["hours_to_complete"] == {"median": None, "p90": None}
     assert report["total"]["backoffice"]["handoffs_completed"] == 1
+
+
+def test_a_period_without_visits_reports_zeros(db: Session) -> None:
+    """SQLite's percentile aggregate gives NULL when no row matched (finalize never runs)."""
+    tenant = seed_demo(db)
+    empty = build_report(db, tenant, dt.date(2031, 1, 6), dt.date(2031, 1, 6))
+    assert empty["total"]["visits"] == 0
+    assert empty["total"]["wait_minutes"] == {"median": None, "p90": None}
