@@ -46,9 +46,15 @@ class TicketRead(Schema):
     transfer_count: int
 
 
+ResidentLanguage = Literal["ja", "en", "zh-Hans", "ko", "vi", "pt"]
+
+
 class TicketCreate(Schema):
     queue_id: str
     priority: bool = Field(False, description="e.g. a resident who cannot wait standing")
+    lang: ResidentLanguage = Field(
+        "ja", description="the language chosen on the ticket machine: slip and phone page"
+    )
 
 
 class PrintResult(Schema):
