@@ -158,7 +158,9 @@ def queue_ticket(
 def _japanese_ticket_lines(
     issued_at: dt.datetime, ahead: int | None, wait_minutes: int | None
 ) -> list[Part]:
-    lines = [Line(f"発券 {to_wareki(issued_at.date())} {issued_at:%H:%M}", "small", "center")]
+    lines: list[Part] = [
+        Line(f"発券 {to_wareki(issued_at.date())} {issued_at:%H:%M}", "small", "center")
+    ]
     if ahead is not None:
         lines.append(Line(f"お待ちの方 {ahead}人", "normal", "center"))
     if wait_minutes is not None:
@@ -169,7 +171,7 @@ def _japanese_ticket_lines(
 def _english_ticket_lines(
     issued_at: dt.datetime, ahead: int | None, wait_minutes: int | None
 ) -> list[Part]:
-    lines = [Line(f"Issued {issued_at:%Y-%m-%d %H:%M}", "small", "center")]
+    lines: list[Part] = [Line(f"Issued {issued_at:%Y-%m-%d %H:%M}", "small", "center")]
     if ahead is not None:
         people = "1 person" if ahead == 1 else f"{ahead} people"
         lines.append(Line(f"{people} ahead of you", "normal", "center"))
