@@ -123,6 +123,10 @@ class Board(Schema):
     office_name: str
     calls: list[BoardCall]
     queues: list[BoardQueue]
+    languages: list[str] = Field(
+        description="the board's languages (MADOGUCHI_DISPLAY_LANGUAGES): the first always "
+        "shown, the others in turn"
+    )
 
 
 class FollowStatus(Schema):

@@ -194,7 +194,14 @@ def board(session: Session, principal: Principal, office_id: str | None) -> Boar
         )
         for q in view.queues
     ]
-    return Board(office_id=office.id, office_name=office.name, calls=calls, queues=queues)
+    languages = get_settings().display_languages.split(",")
+    return Board(
+        office_id=office.id,
+        office_name=office.name,
+        calls=calls,
+        queues=queues,
+        languages=languages,
+    )
 
 
 # --- the phone page (public, by follow token only) ----------------------------------------

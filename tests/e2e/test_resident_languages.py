@@ -375,3 +375,45 @@ def test_ticket_machine_and_follow_page_in_each_language(
     )
     phone.screenshot(path=str(ARTIFACTS / f"resident-follow-{lang}.png"))
     phone_context.close()
+
+
+# --- the display board ------------------------------------------------------------------------
+
+
+def test_the_display_board_shows_japanese_and_the_other_languages_in_turn(
+    live_server: str, browser: Any
+) -> None:
+    """MADOGUCHI_DISPLAY_LANGUAGES (all six here): Japanese always, the others take turns."""
+    from backend.seed import DEMO_DISPLAY_TOKEN
+
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="ja-JP")
+    page = context.new_page()
+    page.goto(f"{live_server}/display/#token={DEMO_DISPLAY_TOKEN}")
+    page.wait_for_selector("body[data-live='on']")
+    headers = {"authorization": f"Bearer {DEMO_TICKET_MACHINE_TOKEN}"}
+    with httpx.Client(base_url=live_server, headers=headers, trust_env=False, timeout=10) as http:
+        queues = http.get("/api/v1/ticket-machine/queues").json()["queues"]
+        queue = next(q for q in queues if q["prefix"] == "C")
+        http.post("/api/v1/tickets", json={"queue_id": queue["id"]}).raise_for_status()
+    clerk = Clerk(live_server)
+    called = clerk.call_next("5")
+    expect(page.locator("#latest-number")).to_have_text(called["display_number"])
+    expect(page.locator("#latest-counter")).to_contain_text("へお越しください")
+    seen: dict[str, str] = {}
+    expected = {
+        "en": "Please go to counter 5",
+        "zh-Hans": "请到5号窗口",
+        "ko": "5번 창구로 와 주십시오",
+        "vi": "Vui lòng đến quầy số 5",
+        "pt": "Dirija-se ao guichê 5",
+    }
+    for _ in range(5):
+        second = page.get_attribute("body", "data-second") or ""
+        expect(page.locator("#latest-counter-2")).to_have_text(expected[second])
+        seen[second] = page.inner_text("main")
+        if second in ("ko", "vi", "zh-Hans"):
+            shot(page, f"display-{second}")
+        # the page's CSP forbids eval (wait_for_function): poll from Python
+        expect(page.locator("body")).not_to_have_attribute("data-second", second, timeout=12000)
+    assert set(seen) == set(expected), seen
+    context.close()
