@@ -417,3 +417,13 @@ def test_the_display_board_shows_japanese_and_the_other_languages_in_turn(
         expect(page.locator("body")).not_to_have_attribute("data-second", second, timeout=12000)
     assert set(seen) == set(expected), seen
     context.close()
+
+
+@pytest.mark.parametrize("screen", ["tablet", "ticket", "follow", "display"])
+def test_every_message_is_in_the_six_languages(live_server: str, page: Any, screen: str) -> None:
+    """No string of a resident screen falls back to English or Japanese in another language."""
+    page.goto(f"{live_server}/{screen}/")
+    page.wait_for_load_state("load")
+    missing = page.evaluate("() => I18n.missing(window.madoguchiMessages)")
+    assert missing == [], missing
+    assert page.evaluate("() => I18n.CODES") == list(LANGUAGES)

@@ -25,6 +25,7 @@
       waiting: "{n, plural, one {# pessoa esperando} other {# pessoas esperando}}", wait: "cerca de {minutes} min" },
   };
   const message = I18n.catalogue(T);
+  window.madoguchiMessages = T;  // for the completeness test
   const ROTATE_SECONDS = 8;
   let languages = ["ja", "en"];
   let turn = 0;

@@ -54,6 +54,7 @@
       not_found: "Senha não encontrada.", from_qr: "Abra esta página pelo código QR da sua senha." },
   };
   const message = I18n.catalogue(T);
+  window.madoguchiMessages = T;  // for the completeness test
   let lang = I18n.fromPage("ja");
   let last = null;
   let alerted = null;  // the status last announced with sound and vibration

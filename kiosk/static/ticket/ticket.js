@@ -51,6 +51,7 @@
       qr: "Código QR", not_registered: "Este aparelho não está registrado (#token=…).", separator: " · " },
   };
   const message = I18n.catalogue(T);
+  window.madoguchiMessages = T;  // for the completeness test
   let lang = "ja";
   let resetTimer = null;
   const $ = (id) => document.getElementById(id);
