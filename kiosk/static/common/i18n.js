@@ -109,6 +109,36 @@ const I18n = (() => {
     return gaps;
   }
 
-  return { LANGS, CODES, normalize, fromPage, format, number, date, catalogue, missing };
+  // One button per language in ``nav`` (aria-pressed marks the current one); ``choose(code)``
+  // on a tap.
+  function languageButtons(nav, current, choose) {
+    nav.replaceChildren();
+    for (const [code, label] of LANGS) {
+      const button = document.createElement("button");
+      button.type = "button"; button.className = "secondary"; button.lang = code;
+      button.dataset.lang = code; button.textContent = label;
+      button.addEventListener("click", () => { markLanguage(nav, code); choose(code); });
+      nav.appendChild(button);
+    }
+    markLanguage(nav, current);
+  }
+
+  function markLanguage(nav, current) {
+    for (const button of nav.children) button.setAttribute("aria-pressed", String(button.dataset.lang === current));
+  }
+
+  // A queue's name (queues are named in ja and en only): the English name with the Japanese
+  // below it for the other languages, so the resident and the signs agree.
+  function queueName(element, lang, nameJa, nameEn) {
+    element.textContent = lang === "ja" ? nameJa : nameEn;
+    if (lang !== "ja" && lang !== "en") {
+      const other = document.createElement("span");
+      other.className = "other-name"; other.lang = "ja"; other.textContent = nameJa;
+      element.appendChild(other);
+    }
+  }
+
+  return { LANGS, CODES, normalize, fromPage, format, number, date, catalogue, missing,
+    languageButtons, markLanguage, queueName };
 })();
 window.I18n = I18n;

@@ -91,20 +91,12 @@
   }
 
   function renderLanguages() {
-    const nav = $("languages");
-    nav.replaceChildren();
-    for (const [code, label] of I18n.LANGS) {
-      const button = document.createElement("button");
-      button.type = "button"; button.className = "secondary"; button.lang = code;
-      button.dataset.lang = code; button.textContent = label;
-      button.addEventListener("click", () => { lang = code; applyLanguage(); if (last) render(last); });
-      nav.appendChild(button);
-    }
+    I18n.languageButtons($("languages"), lang, (code) => { lang = code; applyLanguage(); if (last) render(last); });
   }
 
   function applyLanguage() {
     document.documentElement.lang = lang;
-    for (const button of $("languages").children) button.setAttribute("aria-pressed", String(button.dataset.lang === lang));
+    I18n.markLanguage($("languages"), lang);
     $("title").textContent = t("title");
     document.title = t("title");
     $("ahead-label").textContent = t("ahead_label");
@@ -115,13 +107,7 @@
 
   function render(s) {
     last = s;
-    const queue = $("queue");
-    queue.textContent = lang === "ja" ? s.queue_name_ja : s.queue_name_en;
-    if (lang !== "ja" && lang !== "en") {
-      const other = document.createElement("span");
-      other.className = "other-name"; other.lang = "ja"; other.textContent = s.queue_name_ja;
-      queue.appendChild(other);
-    }
+    I18n.queueName($("queue"), lang, s.queue_name_ja, s.queue_name_en);
     $("number").textContent = s.display_number;
     const state = $("state");
     const counter = counterText(s);

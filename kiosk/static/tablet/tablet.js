@@ -3,7 +3,6 @@
 // events, sexes and certificates and the 和暦 eras come from the server (/common/lists.js).
 "use strict";
 
-const LANGS = I18n.LANGS;
 const T = {
   ja: { pair_title: "端末の登録", pair_token: "端末トークン", pair_save: "登録する", welcome: "ようこそ",
     welcome_text: "係員がご案内します。しばらくお待ちください。",
@@ -158,7 +157,7 @@ function applyLanguage() {
   $("signature").setAttribute("aria-label", t("signature_box"));
   $("languages").setAttribute("aria-label", t("languages"));
   showFailure();
-  for (const button of $("languages").children) button.setAttribute("aria-pressed", String(button.dataset.lang === state.lang));
+  I18n.markLanguage($("languages"), state.lang);
   if (state.lastView && state.lastView.visit) renderRecord(state.lastView.visit);
   renderPad();
 }
@@ -306,8 +305,11 @@ async function tick() {
   setTimeout(tick, 1000);
 }
 
+const FAILURE_SHOWN_MS = 3 * 60 * 1000;  // then the next resident must not read it
+
 function route(view) {
   const read = view.card_read;
+  if (state.lastFailure && Date.now() - state.failedAt > FAILURE_SHOWN_MS) { state.lastFailure = null; showFailure(); }
   if (view.pin_request) {
     if (state.pinJob !== view.pin_request.id) { state.pinJob = view.pin_request.id; state.pin = ""; renderPad(); }
     if (state.screen !== "pin") { showFailure(); show("pin"); }
@@ -317,6 +319,7 @@ function route(view) {
     if (read.status === "queued" || read.status === "sent") { show("reading"); return; }
     state.submittedPin = null;
     state.lastFailure = read.status === "failed" ? read : null;
+    state.failedAt = Date.now();
     showFailure();
   }
   if (view.visit && view.visit.status === "confirming") {
@@ -334,12 +337,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const hash = new URLSearchParams(location.hash.slice(1));
   if (hash.get("token")) { localStorage.setItem("tablet.token", hash.get("token")); history.replaceState(null, "", location.pathname); }
   state.token = localStorage.getItem("tablet.token");
-  for (const [code, label] of LANGS) {
-    const button = document.createElement("button");
-    button.type = "button"; button.className = "secondary"; button.textContent = label; button.dataset.lang = code;
-    button.addEventListener("click", () => { state.lang = code; applyLanguage(); });
-    $("languages").append(button);
-  }
+  I18n.languageButtons($("languages"), state.lang, (code) => { state.lang = code; applyLanguage(); });
   $("size-toggle").addEventListener("click", () => document.documentElement.classList.toggle("large"));
   $("clear").addEventListener("click", () => state.pad && state.pad.clear());
   $("submit-signature").addEventListener("click", submitSignature);

@@ -57,35 +57,15 @@
   const $ = (id) => document.getElementById(id);
   const t = (key, params) => message(lang, key, params);
 
-  // The queue's name: Japanese or English as registered; for the other languages the English
-  // name with the Japanese below it (queues are named in ja and en only).
-  function queueName(element, nameJa, nameEn) {
-    element.textContent = lang === "ja" ? nameJa : nameEn;
-    if (lang !== "ja" && lang !== "en") {
-      const other = document.createElement("span");
-      other.className = "other-name"; other.lang = "ja"; other.textContent = nameJa;
-      element.appendChild(other);
-    }
-  }
-
   function renderLanguages() {
-    const nav = $("languages");
-    nav.replaceChildren();
-    for (const [code, label] of I18n.LANGS) {
-      const button = document.createElement("button");
-      button.type = "button"; button.className = "secondary"; button.lang = code;
-      button.dataset.lang = code; button.textContent = label;
-      button.setAttribute("aria-pressed", String(code === lang));
-      button.addEventListener("click", () => { lang = code; applyLanguage(); loadQueues(); });
-      nav.appendChild(button);
-    }
+    I18n.languageButtons($("languages"), lang, (code) => { lang = code; applyLanguage(); loadQueues(); });
   }
 
   function applyLanguage() {
     document.documentElement.lang = lang;
     document.querySelectorAll("[data-t]").forEach((el) => { el.textContent = t(el.dataset.t); });
     $("qr").alt = t("qr");
-    for (const button of $("languages").children) button.setAttribute("aria-pressed", String(button.dataset.lang === lang));
+    I18n.markLanguage($("languages"), lang);
   }
 
   function waitText(minutes, waiting) {
@@ -106,7 +86,7 @@
         button.className = "purpose";
         button.dataset.queueId = queue.id;
         button.dataset.prefix = queue.prefix;
-        queueName(button, queue.name_ja, queue.name_en);
+        I18n.queueName(button, lang, queue.name_ja, queue.name_en);
         const small = document.createElement("small");
         small.textContent = queue.issuing_open
           ? waitText(queue.estimated_wait_minutes, queue.waiting)
@@ -134,7 +114,7 @@
   function showIssued(result) {
     $("choose").classList.add("hidden");
     $("issued").classList.remove("hidden");
-    queueName($("issued-queue"), result.queue_name_ja, result.queue_name_en);
+    I18n.queueName($("issued-queue"), lang, result.queue_name_ja, result.queue_name_en);
     $("issued-number").textContent = result.ticket.display_number;
     const minutes = result.estimated_wait_minutes;
     $("issued-wait").textContent = [t("ahead", { ahead: result.people_ahead }),
