@@ -117,27 +117,67 @@ def queue_ticket(
     ahead: int | None = None,
     wait_minutes: int | None = None,
     tenant_name: str | None = None,
+    *,
+    lang: str = "ja",
+    queue_en: str | None = None,
 ) -> list[Part]:
+    """The ticket slip in the language chosen on the ticket machine: Japanese, English, or for
+    the other resident languages (zh-Hans, ko, vi, pt: no font for them on the slip) English with
+    the Japanese beside it, so the resident and a clerk can both read it."""
+    english = lang != "ja"
+    japanese = lang != "en"
     parts: list[Part] = []
     if tenant_name:
         parts.append(Line(tenant_name, "normal", "center"))
+    label = " / ".join(
+        t for t, wanted in (("Your number", english), ("受付番号", japanese)) if wanted
+    )
+    names = [n for n, wanted in ((queue_en, english), (queue, japanese)) if wanted and n]
     parts += [
-        Line("受付番号", "normal", "center"),
+        Line(label, "normal", "center"),
         Line(number, "huge", "center"),
-        Line(queue, "large", "center"),
-        Line(f"発券 {to_wareki(issued_at.date())} {issued_at:%H:%M}", "small", "center"),
+        *(Line(name, "large", "center") for name in (names or [queue])),
+    ]
+    if english:
+        parts += _english_ticket_lines(issued_at, ahead, wait_minutes)
+    if japanese:
+        parts += _japanese_ticket_lines(issued_at, ahead, wait_minutes)
+    parts.append(Rule())
+    if english:
+        parts.append(Line("Scan to follow your number on your phone", "small", "center"))
+    if japanese:
+        parts.append(Line("スマートフォンで呼び出し状況を確認できます", "small", "center"))
+    parts.append(QrCode(follow_url))
+    if english:
+        parts.append(Line("When called, go to the counter shown", "small", "center"))
+    if japanese:
+        parts.append(Line("番号が呼ばれたら表示の窓口へお越しください", "small", "center"))
+    return parts
+
+
+def _japanese_ticket_lines(
+    issued_at: dt.datetime, ahead: int | None, wait_minutes: int | None
+) -> list[Part]:
+    lines: list[Part] = [
+        Line(f"発券 {to_wareki(issued_at.date())} {issued_at:%H:%M}", "small", "center")
     ]
     if ahead is not None:
-        parts.append(Line(f"お待ちの方 {ahead}人", "normal", "center"))
+        lines.append(Line(f"お待ちの方 {ahead}人", "normal", "center"))
     if wait_minutes is not None:
-        parts.append(Line(f"待ち時間の目安 約{wait_minutes}分", "normal", "center"))
-    parts += [
-        Rule(),
-        Line("スマートフォンで呼び出し状況を確認できます", "small", "center"),
-        QrCode(follow_url),
-        Line("番号が呼ばれたら表示の窓口へお越しください", "small", "center"),
-    ]
-    return parts
+        lines.append(Line(f"待ち時間の目安 約{wait_minutes}分", "normal", "center"))
+    return lines
+
+
+def _english_ticket_lines(
+    issued_at: dt.datetime, ahead: int | None, wait_minutes: int | None
+) -> list[Part]:
+    lines: list[Part] = [Line(f"Issued {issued_at:%Y-%m-%d %H:%M}", "small", "center")]
+    if ahead is not None:
+        people = "1 person" if ahead == 1 else f"{ahead} people"
+        lines.append(Line(f"{people} ahead of you", "normal", "center"))
+    if wait_minutes is not None:
+        lines.append(Line(f"Estimated wait: about {wait_minutes} min", "normal", "center"))
+    return lines
 
 
 def checklist_slip(record: VisitRecord, guidance: GuidanceResult | None) -> list[Part]:

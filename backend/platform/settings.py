@@ -22,6 +22,9 @@ DEFAULT_ENCRYPTION_KEYS = "dev:" + base64.b64encode(b"madoguchi-dev-key-not-for-
 Environment = Literal["development", "test", "staging", "production"]
 
 
+RESIDENT_LANGUAGES = ("ja", "en", "zh-Hans", "ko", "vi", "pt")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MADOGUCHI_", env_file=None, extra="ignore")
 
@@ -72,6 +75,11 @@ class Settings(BaseSettings):
         description="receipt printer of the ticket machines (tcp://host:9100, …); empty: the "
         "machine shows a QR code instead (make run points it at the emulator)",
     )
+    display_languages: str = Field(
+        default="ja,en,zh-Hans,ko,vi,pt",
+        description="languages of the waiting-room display, comma-separated: the first is "
+        "always shown, the others take turns beside it (ja,en,zh-Hans,ko,vi,pt)",
+    )
     core_url: str = Field(
         default="http://127.0.0.1:8790",
         description="the core 住民記録 system's adapter endpoint (the demo runs a simulator here); "
@@ -105,6 +113,17 @@ class Settings(BaseSettings):
         description="reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs, "
         "comma-separated); empty: none, the peer's address is the client's",
     )
+
+    @field_validator("display_languages")
+    @classmethod
+    def _display_languages_known(cls, value: str) -> str:
+        codes = [code.strip() for code in value.split(",") if code.strip()]
+        unknown = [code for code in codes if code not in RESIDENT_LANGUAGES]
+        if not codes or unknown:
+            raise ValueError(
+                f"MADOGUCHI_DISPLAY_LANGUAGES: {unknown or 'empty'}; use {RESIDENT_LANGUAGES}"
+            )
+        return ",".join(codes)
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -33,6 +33,8 @@ class EscposTicketPrinter:
             job.people_ahead,
             job.estimated_minutes,
             tenant_name=job.office_name,
+            lang=job.lang,
+            queue_en=job.queue_name_en,
         )
         try:
             print_job(self.url, build_job(parts, TICKET_PAPER_DOTS), timeout=self.timeout_seconds)

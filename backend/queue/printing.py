@@ -35,6 +35,7 @@ class TicketPrintJob:
     people_ahead: int
     estimated_minutes: int | None
     follow_url: str
+    lang: str = "ja"  # chosen on the ticket machine: the slip's language (forms.receipt)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from backend.queue.schemas import (
     FollowStatus,
     IssuedTicket,
     QueueList,
+    ResidentLanguage,
     TicketCreate,
     TicketEventRead,
     TicketRead,
@@ -213,10 +214,11 @@ async def follow_events(request: Request, token: str) -> StreamingResponse:
     response_class=Response,
     responses={200: {"content": {"image/svg+xml": {}}}},
 )
-def follow_qr(token: str, session: SessionDep) -> Response:
-    """The QR code of the phone page, shown on the ticket machine when nothing was printed."""
+def follow_qr(token: str, session: SessionDep, lang: ResidentLanguage = "ja") -> Response:
+    """The QR code of the phone page, shown on the ticket machine when nothing was printed;
+    the page opens in ``lang``, the language the ticket was issued in."""
     return Response(
-        content=screens.follow_qr_svg(session, token),
+        content=screens.follow_qr_svg(session, token, lang),
         media_type="image/svg+xml",
         headers={"Cache-Control": "no-store"},
     )

@@ -46,9 +46,15 @@ class TicketRead(Schema):
     transfer_count: int
 
 
+ResidentLanguage = Literal["ja", "en", "zh-Hans", "ko", "vi", "pt"]
+
+
 class TicketCreate(Schema):
     queue_id: str
     priority: bool = Field(False, description="e.g. a resident who cannot wait standing")
+    lang: ResidentLanguage = Field(
+        "ja", description="the language chosen on the ticket machine: slip and phone page"
+    )
 
 
 class PrintResult(Schema):
@@ -117,6 +123,10 @@ class Board(Schema):
     office_name: str
     calls: list[BoardCall]
     queues: list[BoardQueue]
+    languages: list[str] = Field(
+        description="the board's languages (MADOGUCHI_DISPLAY_LANGUAGES): the first always "
+        "shown, the others in turn"
+    )
 
 
 class FollowStatus(Schema):

@@ -48,9 +48,11 @@ def office_of(session: Session, principal: Principal, office_id: str | None) -> 
     return office
 
 
-def follow_url(token: str) -> str:
+def follow_url(token: str, lang: str = "ja") -> str:
     # The token travels in the fragment: never sent to the server in logs or Referer headers.
-    return f"{get_settings().public_url.rstrip('/')}/follow/#{token}"
+    # The language (not secret) is a query parameter, so the page opens in the ticket's language.
+    query = "" if lang == "ja" else f"?lang={lang}"
+    return f"{get_settings().public_url.rstrip('/')}/follow/{query}#{token}"
 
 
 # --- ticket machine -----------------------------------------------------------------------
@@ -93,7 +95,7 @@ def issue_and_print(session: Session, principal: Principal, body: TicketCreate) 
     ahead = view.people_ahead(ticket)
     minutes = status.round_minutes(view.estimates().get(ticket.id))
     office = session.scalars(select(Office).where(Office.id == ticket.office_id)).one()
-    url = follow_url(ticket.follow_token)
+    url = follow_url(ticket.follow_token, body.lang)
     job = TicketPrintJob(
         display_number=ticket.display_number,
         queue_name_ja=queue.name_ja,
@@ -103,6 +105,7 @@ def issue_and_print(session: Session, principal: Principal, body: TicketCreate) 
         people_ahead=ahead,
         estimated_minutes=minutes,
         follow_url=url,
+        lang=body.lang,
     )
     outcome = print_safely(get_ticket_printer(), principal.device, job)
     return IssuedTicket(
@@ -110,7 +113,7 @@ def issue_and_print(session: Session, principal: Principal, body: TicketCreate) 
         people_ahead=ahead,
         estimated_wait_minutes=minutes,
         follow_url=url,
-        qr_svg_url=f"/api/v1/follow/{ticket.follow_token}/qr.svg",
+        qr_svg_url=f"/api/v1/follow/{ticket.follow_token}/qr.svg?lang={body.lang}",
         print=PrintResult(
             status=outcome.status.value, printed=outcome.printed, message=outcome.message
         ),
@@ -192,7 +195,14 @@ def board(session: Session, principal: Principal, office_id: str | None) -> Boar
         )
         for q in view.queues
     ]
-    return Board(office_id=office.id, office_name=office.name, calls=calls, queues=queues)
+    languages = get_settings().display_languages.split(",")
+    return Board(
+        office_id=office.id,
+        office_name=office.name,
+        calls=calls,
+        queues=queues,
+        languages=languages,
+    )
 
 
 # --- the phone page (public, by follow token only) ----------------------------------------
@@ -229,10 +239,12 @@ def follow_status(session: Session, token: str) -> FollowStatus:
     )
 
 
-def follow_qr_svg(session: Session, token: str) -> bytes:
+def follow_qr_svg(session: Session, token: str, lang: str = "ja") -> bytes:
     """The QR code of the phone page, while the ticket is still in the queue."""
     ticket = service.find_by_follow_token(session, token)
     if ticket.status in FINISHED:
         raise TicketNotFound()
-    image = qrcode.make(follow_url(token), image_factory=qrcode.image.svg.SvgPathImage, box_size=12)
+    image = qrcode.make(
+        follow_url(token, lang), image_factory=qrcode.image.svg.SvgPathImage, box_size=12
+    )
     return bytes(image.to_string())

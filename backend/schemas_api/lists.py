@@ -18,7 +18,7 @@ from forms.wareki import ERAS, FIRST_DAY, era_end
 
 LISTS_ID: Final = "madoguchi.lists/1"
 
-Labels = dict[str, str]  # language tag (ja, en, zh-Hans, ko, vi, pt) → label; ja and en always
+Labels = dict[str, str]  # language tag (ja, en, zh-Hans, ko, vi, pt) → label; all six (a test)
 
 # In the order the screens offer them; the codes are contracts.visit.EVENTS (a test checks).
 EVENT_LABELS: Final[dict[str, Labels]] = {
@@ -46,17 +46,66 @@ EVENT_LABELS: Final[dict[str, Labels]] = {
         "vi": "Chuyển đi",
         "pt": "Mudança para fora",
     },
-    "birth": {"ja": "出生", "en": "Birth"},
-    "death": {"ja": "死亡", "en": "Death"},
-    "marriage": {"ja": "婚姻", "en": "Marriage"},
-    "divorce": {"ja": "離婚", "en": "Divorce"},
-    "household-change": {"ja": "世帯変更", "en": "Household change"},
-    "certificate": {"ja": "証明書", "en": "Certificates"},
+    "birth": {
+        "ja": "出生",
+        "en": "Birth",
+        "zh-Hans": "出生",
+        "ko": "출생",
+        "vi": "Khai sinh",
+        "pt": "Nascimento",
+    },
+    "death": {
+        "ja": "死亡",
+        "en": "Death",
+        "zh-Hans": "死亡",
+        "ko": "사망",
+        "vi": "Khai tử",
+        "pt": "Óbito",
+    },
+    "marriage": {
+        "ja": "婚姻",
+        "en": "Marriage",
+        "zh-Hans": "结婚",
+        "ko": "혼인",
+        "vi": "Kết hôn",
+        "pt": "Casamento",
+    },
+    "divorce": {
+        "ja": "離婚",
+        "en": "Divorce",
+        "zh-Hans": "离婚",
+        "ko": "이혼",
+        "vi": "Ly hôn",
+        "pt": "Divórcio",
+    },
+    "household-change": {
+        "ja": "世帯変更",
+        "en": "Household change",
+        "zh-Hans": "户主变更",
+        "ko": "세대 변경",
+        "vi": "Thay đổi hộ gia đình",
+        "pt": "Alteração do domicílio",
+    },
+    "certificate": {
+        "ja": "証明書",
+        "en": "Certificates",
+        "zh-Hans": "证明书",
+        "ko": "증명서",
+        "vi": "Giấy chứng nhận",
+        "pt": "Certidões",
+    },
 }
 SEX_LABELS: Final[dict[str, Labels]] = {
     "1": {"ja": "男", "en": "Male", "zh-Hans": "男", "ko": "남", "vi": "Nam", "pt": "Masculino"},
     "2": {"ja": "女", "en": "Female", "zh-Hans": "女", "ko": "여", "vi": "Nữ", "pt": "Feminino"},
-    "9": {"ja": "適用不能", "en": "Not applicable"},
+    "9": {
+        "ja": "適用不能",
+        "en": "Not applicable",
+        "zh-Hans": "不适用",
+        "ko": "해당 없음",
+        "vi": "Không áp dụng",
+        "pt": "Não se aplica",
+    },
 }
 CERTIFICATE_LABELS: Final[dict[str, Labels]] = {
     "residence": {
@@ -91,15 +140,82 @@ CERTIFICATE_LABELS: Final[dict[str, Labels]] = {
         "vi": "Giấy chứng nhận thu nhập và thuế",
         "pt": "Certidão de renda e impostos",
     },
-    "seal": {"ja": "印鑑登録証明書", "en": "Seal registration certificate"},
+    "seal": {
+        "ja": "印鑑登録証明書",
+        "en": "Seal registration certificate",
+        "zh-Hans": "印章登记证明书",
+        "ko": "인감 등록 증명서",
+        "vi": "Giấy chứng nhận đăng ký con dấu",
+        "pt": "Certidão de registro de carimbo",
+    },
 }
 TAX_KIND_LABELS: Final[dict[str, Labels]] = {
-    "income": {"ja": "所得証明書", "en": "Income certificate"},
-    "taxation": {"ja": "課税証明書", "en": "Taxation certificate"},
-    "income_taxation": {"ja": "所得課税証明書", "en": "Income and taxation certificate"},
+    "income": {
+        "ja": "所得証明書",
+        "en": "Income certificate",
+        "zh-Hans": "所得证明书",
+        "ko": "소득 증명서",
+        "vi": "Giấy chứng nhận thu nhập",
+        "pt": "Certidão de renda",
+    },
+    "taxation": {
+        "ja": "課税証明書",
+        "en": "Taxation certificate",
+        "zh-Hans": "课税证明书",
+        "ko": "과세 증명서",
+        "vi": "Giấy chứng nhận thuế",
+        "pt": "Certidão de tributação",
+    },
+    "income_taxation": {
+        "ja": "所得課税証明書",
+        "en": "Income and taxation certificate",
+        "zh-Hans": "所得课税证明书",
+        "ko": "소득과세 증명서",
+        "vi": "Giấy chứng nhận thu nhập và thuế",
+        "pt": "Certidão de renda e tributação",
+    },
 }
 # 続柄 offered as suggestions; the field stays free text (the record takes any 続柄).
 RELATIONSHIPS: Final = ("世帯主", "妻", "夫", "子", "父", "母", "同居人")
+# The suggestions in the resident's language (the code is the Japanese 続柄 itself; a typed
+# 続柄 outside this list is shown as typed).
+RELATIONSHIP_LABELS: Final[dict[str, Labels]] = {
+    "世帯主": {
+        "ja": "世帯主",
+        "en": "Head of household",
+        "zh-Hans": "户主",
+        "ko": "세대주",
+        "vi": "Chủ hộ",
+        "pt": "Chefe do domicílio",
+    },
+    "妻": {"ja": "妻", "en": "Wife", "zh-Hans": "妻子", "ko": "처", "vi": "Vợ", "pt": "Esposa"},
+    "夫": {
+        "ja": "夫",
+        "en": "Husband",
+        "zh-Hans": "丈夫",
+        "ko": "남편",
+        "vi": "Chồng",
+        "pt": "Marido",
+    },
+    "子": {
+        "ja": "子",
+        "en": "Child",
+        "zh-Hans": "子女",
+        "ko": "자녀",
+        "vi": "Con",
+        "pt": "Filho(a)",
+    },
+    "父": {"ja": "父", "en": "Father", "zh-Hans": "父亲", "ko": "부", "vi": "Cha", "pt": "Pai"},
+    "母": {"ja": "母", "en": "Mother", "zh-Hans": "母亲", "ko": "모", "vi": "Mẹ", "pt": "Mãe"},
+    "同居人": {
+        "ja": "同居人",
+        "en": "Cohabitant",
+        "zh-Hans": "同住人",
+        "ko": "동거인",
+        "vi": "Người ở cùng",
+        "pt": "Coabitante",
+    },
+}
 
 
 class EraItem(BaseModel):
@@ -121,6 +237,7 @@ class Lists(BaseModel):
     events: list[Choice]
     sexes: list[Choice]
     relationships: list[str]
+    relationship_labels: list[Choice] = Field(description="the 続柄 suggestions, code = 続柄")
     certificate_kinds: list[Choice]
     tax_kinds: list[Choice]
 
@@ -143,6 +260,7 @@ def published_lists() -> Lists:
         events=_choices(tuple(EVENT_LABELS), EVENT_LABELS),  # the screens' order
         sexes=_choices(get_args(SexCode), SEX_LABELS),
         relationships=list(RELATIONSHIPS),
+        relationship_labels=_choices(RELATIONSHIPS, RELATIONSHIP_LABELS),
         certificate_kinds=_choices(
             get_args(Certificate.model_fields["kind"].annotation), CERTIFICATE_LABELS
         ),

@@ -21,6 +21,7 @@ TOP_KEYS = {
     "events",
     "sexes",
     "relationships",
+    "relationship_labels",
     "certificate_kinds",
     "tax_kinds",
 }
@@ -45,6 +46,17 @@ def test_shape(lists: dict[str, Any]) -> None:
             assert all(isinstance(v, str) and v for v in choice["labels"].values()), choice
     assert all(isinstance(r, str) and r for r in lists["relationships"])
     assert "世帯主" in lists["relationships"]
+    assert [c["code"] for c in lists["relationship_labels"]] == lists["relationships"]
+
+
+RESIDENT_LANGUAGES = {"ja", "en", "zh-Hans", "ko", "vi", "pt"}
+
+
+def test_every_label_is_in_the_six_resident_languages(lists: dict[str, Any]) -> None:
+    """The tablet shows these to the resident: no fallback to English or Japanese."""
+    for name in ("events", "sexes", "relationship_labels", "certificate_kinds", "tax_kinds"):
+        for choice in lists[name]:
+            assert set(choice["labels"]) == RESIDENT_LANGUAGES, (name, choice["code"])
 
 
 def test_the_era_table_is_forms_wareki(lists: dict[str, Any]) -> None:

@@ -30,6 +30,13 @@ def test_production_starts_with_real_keys() -> None:
     assert settings.environment == "production"
 
 
+def test_display_languages_are_resident_languages() -> None:
+    assert Settings(display_languages=" ja , ko ").display_languages == "ja,ko"
+    for wrong in ("", "ja,fr", "zh"):
+        with pytest.raises(ValidationError, match="MADOGUCHI_DISPLAY_LANGUAGES"):
+            Settings(display_languages=wrong)
+
+
 def test_reads_prefixed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MADOGUCHI_DATABASE_URL", "postgresql+psycopg://u@h/db")
     assert Settings().database_url == "postgresql+psycopg://u@h/db"

@@ -65,9 +65,9 @@ def test_ticket_machine_shows_a_qr_when_nothing_is_printed(live_server: str, pag
 def test_ticket_machine_in_english(live_server: str, page: Any) -> None:
     # the pairing link carries the token in the fragment, which no server log ever sees
     page.goto(f"{live_server}/ticket/#token={DEMO_TICKET_MACHINE_TOKEN}")
-    page.click("#lang")
+    page.click("#languages button[data-lang='en']")
     page.get_by_role("button", name="Health insurance / Pension").wait_for()
-    assert page.text_content("h1") == "Please choose your purpose"
+    assert page.text_content("h1") == "Please choose what you came for"
     assert "token" not in page.url
     # a reload works from localStorage alone
     page.reload()

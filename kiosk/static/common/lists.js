@@ -23,7 +23,7 @@ const Lists = (() => {
   // A choice's label in ``lang``; falls back to English (for a language other than Japanese),
   // then Japanese, then the code itself.
   function label(list, code, lang = "ja") {
-    const choice = data && data[list].find((c) => c.code === code);
+    const choice = data && (data[list] || []).find((c) => c.code === code);
     if (!choice) return code || "";
     const labels = choice.labels;
     return labels[lang] || (lang !== "ja" && labels.en) || labels.ja;

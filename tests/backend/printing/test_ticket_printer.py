@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from backend.printing.tickets import EscposTicketPrinter
 from backend.queue.printing import PrintStatus, TicketPrintJob
+from forms.receipt import Line, queue_ticket
 from hardware.printer.emulator import PrinterEmulator, start_emulator
 
 JOB = TicketPrintJob(
@@ -56,3 +58,49 @@ def test_unreachable_printer_is_a_failed_outcome_not_an_error() -> None:
     outcome = printer.print_ticket(None, JOB)
     assert outcome.status is PrintStatus.FAILED
     assert "printer.unreachable" in outcome.message
+
+
+def _texts(lang: str) -> list[str]:
+    parts = queue_ticket(
+        "B-007",
+        "証明書",
+        "http://127.0.0.1:8000/follow/?lang=en#abc",
+        JOB.issued_at_local,
+        1,
+        12,
+        tenant_name="Kita City",
+        lang=lang,
+        queue_en="Certificates",
+    )
+    return [p.text for p in parts if isinstance(p, Line)]
+
+
+def test_an_english_ticket_prints_an_english_slip() -> None:
+    texts = _texts("en")
+    assert texts[:4] == ["Kita City", "Your number", "B-007", "Certificates"]
+    assert "1 person ahead of you" in texts
+    assert "Estimated wait: about 12 min" in texts
+    assert all(text.isascii() for text in texts), texts  # not a Japanese word on it
+
+
+def test_other_languages_print_english_with_the_japanese_beside_it() -> None:
+    for lang in ("zh-Hans", "ko", "vi", "pt"):
+        texts = _texts(lang)
+        assert "Your number / 受付番号" in texts and "Certificates" in texts and "証明書" in texts
+        assert "お待ちの方 1人" in texts and "1 person ahead of you" in texts
+
+
+def test_the_japanese_slip_is_unchanged() -> None:
+    assert _texts("ja")[:4] == ["Kita City", "受付番号", "B-007", "証明書"]
+    assert not any("Your number" in text for text in _texts("ja"))
+
+
+def test_an_english_job_reaches_the_printer(emulator: PrinterEmulator) -> None:
+    job = replace(JOB, lang="en", follow_url="http://127.0.0.1:8000/follow/?lang=en#abc")
+    outcome = EscposTicketPrinter(f"tcp://127.0.0.1:{emulator.port}").print_ticket(None, job)
+    assert outcome.status is PrintStatus.PRINTED
+    deadline = time.monotonic() + 5
+    while not emulator.receipts and time.monotonic() < deadline:
+        time.sleep(0.05)
+    qr = [e.text for e in emulator.receipts[0].elements if e.kind == "qr"]
+    assert qr == ["http://127.0.0.1:8000/follow/?lang=en#abc"], qr

@@ -55,6 +55,26 @@ def test_ticket_machine_issues_and_prints(
     assert "/follow/#" in body["follow_url"]
 
 
+def test_a_ticket_in_english_prints_and_follows_in_english(
+    client: TestClient,
+    db: Session,
+    always_open: DemoOffice,
+    fake_printer: printing.FakeTicketPrinter,
+) -> None:
+    machine = _bearer(make_device(db, always_open, DeviceKind.TICKET_MACHINE))
+    queue_id = always_open.queues["B"].id
+    body = client.post(
+        "/api/v1/tickets", json={"queue_id": queue_id, "lang": "en"}, headers=machine
+    ).json()
+    assert fake_printer.jobs[-1].lang == "en"
+    assert "/follow/?lang=en#" in body["follow_url"] == fake_printer.jobs[-1].follow_url
+    assert body["qr_svg_url"].endswith("?lang=en")
+    refused = client.post(
+        "/api/v1/tickets", json={"queue_id": queue_id, "lang": "xx"}, headers=machine
+    )
+    assert refused.status_code == 422
+
+
 def test_paper_out_falls_back_to_a_qr_code(
     client: TestClient,
     db: Session,
