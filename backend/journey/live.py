@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from backend.journey.figures import minutes, percentile, rounded
 from backend.journey.models import VisitSummary
 from backend.queue.models import Ticket, TicketStatus
+from backend.residents.models import Reservation, ReservationSlot, ReservationStatus
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 S = VisitSummary
@@ -261,11 +262,35 @@ def live_figures(session: Session, tenant_id: str, start: dt.date, end: dt.date)
     figures = _arranged(rows)
     total = figures.pop("total")
     first, after = day_bounds(start, end)
-    return {
-        "total": total.get(0) or figures_of({"visits": 0, **dict.fromkeys(SUMMED, 0)} | EMPTY),
-        **figures,
-        "no_shows": no_shows(session, tenant_id, first, after),
-    }
+    overall = total.get(0) or figures_of({"visits": 0, **dict.fromkeys(SUMMED, 0)} | EMPTY)
+    # A reservation is checked in at the ticket machine, before any visit exists, and a
+    # no-show never has one: the period's reservations are counted where they are kept.
+    checked_in, not_come = reservations_kept(session, tenant_id, first, after)
+    overall["reservations_checked_in"] = max(overall["reservations_checked_in"], checked_in)
+    overall["reservation_no_shows"] = max(overall["reservation_no_shows"], not_come)
+    return {"total": overall, **figures, "no_shows": no_shows(session, tenant_id, first, after)}
+
+
+def reservations_kept(
+    session: Session, tenant_id: str, first: dt.datetime, after: dt.datetime
+) -> tuple[int, int]:
+    """Reservations (来庁予約) of slots in the period: (checked in, no-shows)."""
+    query = (
+        select(
+            func.count().filter(Reservation.status == ReservationStatus.CHECKED_IN.value),
+            func.count().filter(Reservation.status == ReservationStatus.NO_SHOW.value),
+        )
+        .select_from(Reservation)
+        .join(ReservationSlot, ReservationSlot.id == Reservation.slot_id)
+        .where(
+            Reservation.tenant_id == tenant_id,
+            ReservationSlot.starts_at >= first,
+            ReservationSlot.starts_at < after,
+        )
+        .execution_options(unscoped=True)
+    )
+    checked_in, not_come = session.execute(query).one()
+    return int(checked_in or 0), int(not_come or 0)
 
 
 EMPTY = {"handoffs_completed": 0, "visits_handed_off": 0}

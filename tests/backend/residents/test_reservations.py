@@ -143,3 +143,25 @@ def test_another_municipality_cannot_book_or_check_in_our_slots(
     foreign = _book(client, slot, base="/api/v1/public/131016")
     assert foreign.status_code == 404 and foreign.json()["error"]["code"] == "slot_not_found"
     assert client.get("/api/v1/public/131016/slots").json() == []
+
+
+def test_the_journey_report_counts_checked_in_and_no_show_reservations(
+    client: TestClient, db: Session, world: World, fake_printer: object
+) -> None:
+    from backend.journey.live import live_figures
+
+    machine = ticket_machine(db, world)
+    came = _book(client, world.slot(SOON)).json()
+    assert (
+        client.post(
+            "/api/v1/ticket-machine/check-in", json={"code": came["code"]}, headers=machine
+        ).status_code
+        == 201
+    )
+    _book(client, world.slot(dt.timedelta(hours=1)))
+    reservations.mark_no_shows(db, dt.datetime.now(dt.UTC) + dt.timedelta(hours=2))
+    today = dt.datetime.now(TOKYO).date()
+    total = live_figures(
+        db, world.tenant.id, today - dt.timedelta(days=1), today + dt.timedelta(days=1)
+    )["total"]
+    assert (total["reservations_checked_in"], total["reservation_no_shows"]) == (1, 1)
