@@ -343,6 +343,11 @@ def test_one_person_moving_in_from_another_prefecture(env: Env, staff: Any, tabl
     answer_shown_questions(clerk)
     staff.wait_for_selector("#forms li:has-text('所得')")
     assert staff.locator("#procedures li").count() > 0
+    # The resident's copy in their language, Japanese beside it: a PDF for the clerk to print.
+    vietnamese = staff.locator("#foreign-checklists a[lang=vi]")
+    expect(vietnamese).to_have_text("Tiếng Việt")
+    copy = staff.request.get(vietnamese.get_attribute("href") or "")
+    assert copy.ok and copy.body().startswith(b"%PDF")
     shot(staff, "3-interview-done")
     clerk.click("#send-tablet")  # 10
     sign(tablet)  # the resident: one signature

@@ -72,6 +72,7 @@ const T = {
     signed_next: "署名されました。控えを印刷し、バックオフィスへ送ってください。",
     questions_left: (n) => `まだ答えていない質問が ${n} 件あります（答えるか「確認できない」に）。`,
     summary: "手続きの一覧（ご本人が確認する内容）",
+    checklist_foreign: "ご本人用の手続き一覧（外国語・日本語併記）",
     totals: (x) => `手続き ${x.procedures} 件・窓口 ${x.counters} か所・約 ${x.minutes} 分・手数料 ${x.fee_yen.toLocaleString("ja-JP")} 円`,
     choice_insurance: { national_health: "国民健康保険", employee: "職場の健康保険（社会保険）",
       late_elderly: "後期高齢者医療", welfare: "生活保護", none: "加入していない" },
@@ -147,6 +148,7 @@ const T = {
     signed_next: "Signed. Print the slip and send the visit to the back office.",
     questions_left: (n) => `${n} question${n === 1 ? "" : "s"} still open (answer or mark "Can't confirm").`,
     summary: "Procedures (what the resident checks)",
+    checklist_foreign: "Resident's checklist in their language (with Japanese)",
     totals: (x) => `${x.procedures} procedures, ${x.counters} counters, about ${x.minutes} min, fees ¥${x.fee_yen.toLocaleString("en")}`,
     choice_insurance: { national_health: "National Health Insurance", employee: "Employer's health insurance",
       late_elderly: "Late-stage elderly medical care", welfare: "Public assistance", none: "None" },
@@ -1338,6 +1340,21 @@ async function loadForms(seq) {
     link.target = "_blank"; link.rel = "noopener"; link.textContent = `${form.title}（${t("preview")}）`;
     li.append(link); list.append(li);
   }
+  $("foreign-checklists").replaceChildren(...foreignChecklists());
+}
+
+// The resident's copy of the procedures in their language, Japanese beside each line (PDF).
+const CHECKLIST_LANGUAGES = [["en", "English"], ["zh", "中文"], ["ko", "한국어"], ["vi", "Tiếng Việt"], ["pt", "Português"]];
+
+function foreignChecklists() {
+  const parts = [`${t("checklist_foreign")}: `];
+  for (const [code, name] of CHECKLIST_LANGUAGES) {
+    const link = document.createElement("a");
+    link.href = `/api/v1/visits/${state.visit.id}/checklist?lang=${code}`;
+    link.target = "_blank"; link.rel = "noopener"; link.lang = code; link.textContent = name;
+    parts.push(link, " ");
+  }
+  return parts;
 }
 
 // --- tablet, documents, print, hand-off -----------------------------------------------
