@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from backend.counter.models import Document
 from backend.identity.devices.models import Device
-from backend.models import Tenant
 from backend.platform import migrate
 from backend.platform.agentlink.models import AgentJob
 from backend.platform.db import make_engine
@@ -56,21 +55,26 @@ def _raw(engine: Engine) -> tuple[bytes, bytes]:
 def test_existing_plain_bytes_are_sealed_and_unsealed(fresh_engine: Engine) -> None:
     _migrate(fresh_engine, "upgrade", BEFORE)
     with Session(fresh_engine, info={"unscoped": True}) as session:
-        tenant = Tenant(code="991007", name="窓口デモ市")
-        session.add(tenant)
-        session.flush()
-        # The visit as the schema of BEFORE holds it (today's model encrypts facts, a later step).
+        # The tenant and the visit as the schema of BEFORE holds them (today's models have
+        # later columns: the tenant's follow_shows_outcome, the visit's encrypted facts).
+        tenant_id = "t" * 32
+        now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC).isoformat()
+        session.execute(
+            text("INSERT INTO tenants (id, code, name, timezone, retention_days, created_at,"
+                 " updated_at) VALUES (:t, '991007', '窓口デモ市', 'Asia/Tokyo', 30, :n, :n)"),
+            {"t": tenant_id, "n": now},
+        )  # fmt: skip
         session.execute(
             text("INSERT INTO visits (id, tenant_id, status, facts, certificates, created_at,"
                  " updated_at) VALUES ('v1', :t, 'open', '{}', '[]', :n, :n)"),
-            {"t": tenant.id, "n": dt.datetime(2026, 12, 1, tzinfo=dt.UTC).isoformat()},
+            {"t": tenant_id, "n": now},
         )  # fmt: skip
-        device = Device(tenant_id=tenant.id, kind="printer", name="p1")
+        device = Device(tenant_id=tenant_id, kind="printer", name="p1")
         session.add(device)
         session.flush()
         session.add(
             Document(
-                tenant_id=tenant.id,
+                tenant_id=tenant_id,
                 visit_id="v1",
                 form="f",
                 filename="f.pdf",
@@ -78,7 +82,7 @@ def test_existing_plain_bytes_are_sealed_and_unsealed(fresh_engine: Engine) -> N
                 sha256="0" * 64,
             )
         )
-        session.add(AgentJob(tenant_id=tenant.id, device_id=device.id, kind="print"))
+        session.add(AgentJob(tenant_id=tenant_id, device_id=device.id, kind="print"))
         session.commit()
     with fresh_engine.begin() as connection:  # rows as the old code wrote them: plain bytes
         connection.execute(text("UPDATE documents SET content = :v"), {"v": PDF})

@@ -26,7 +26,8 @@
   };
   const message = I18n.catalogue(T);
   window.madoguchiMessages = T;  // for the completeness test
-  const ROTATE_SECONDS = 8;
+  // Seconds each further language stays beside the first; ?rotate=N on the board's URL changes it.
+  const ROTATE_SECONDS = Math.max(1, Number(new URLSearchParams(window.location.search).get("rotate")) || 8);
   let languages = ["ja", "en"];
   let turn = 0;
   let last = null;

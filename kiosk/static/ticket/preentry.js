@@ -31,7 +31,8 @@
       pre_hint: "Leia o QR code com o celular e preencha enquanto espera: nada para escrever no balcão.",
       not_printed: "Não foi possível imprimir a senha. Leia o QR code para acompanhar." },
   };
-  const w = (key) => (W[document.documentElement.lang] || W.en)[key] || W.ja[key];
+  const pageLanguage = () => (document.documentElement.lang.startsWith("zh") ? "zh" : document.documentElement.lang);
+  const w = (key) => (W[pageLanguage()] || W.en)[key] || W.ja[key];
   const $ = (id) => document.getElementById(id);
 
   function el(tag, attrs = {}, text) {
@@ -140,7 +141,8 @@
     pre.addEventListener("click", () => open("pre"));
     back.addEventListener("click", close);
     form.addEventListener("submit", checkIn);
-    $("lang").addEventListener("click", () => setTimeout(texts, 0));
+    // The machine's language buttons (ticket.js) set <html lang>: follow it.
+    new MutationObserver(texts).observe(document.documentElement, { attributes: true, attributeFilter: ["lang"] });
     texts();
     loadLinks();
   });
