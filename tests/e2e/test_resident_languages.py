@@ -388,7 +388,7 @@ def test_the_display_board_shows_japanese_and_the_other_languages_in_turn(
 
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="ja-JP")
     page = context.new_page()
-    page.goto(f"{live_server}/display/#token={DEMO_DISPLAY_TOKEN}")
+    page.goto(f"{live_server}/display/?rotate=2#token={DEMO_DISPLAY_TOKEN}")  # 2 s a turn
     page.wait_for_selector("body[data-live='on']")
     headers = {"authorization": f"Bearer {DEMO_TICKET_MACHINE_TOKEN}"}
     with httpx.Client(base_url=live_server, headers=headers, trust_env=False, timeout=10) as http:
