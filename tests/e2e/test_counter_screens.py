@@ -346,7 +346,7 @@ def test_one_person_moving_in_from_another_prefecture(env: Env, staff: Any, tabl
     # The resident's copy in their language, Japanese beside it: a PDF for the clerk to print.
     vietnamese = staff.locator("#foreign-checklists a[lang=vi]")
     expect(vietnamese).to_have_text("Tiếng Việt")
-    copy = staff.request.get(vietnamese.get_attribute("href") or "")
+    copy = staff.request.get(str(vietnamese.evaluate("link => link.href")))
     assert copy.ok and copy.body().startswith(b"%PDF")
     shot(staff, "3-interview-done")
     clerk.click("#send-tablet")  # 10

@@ -544,9 +544,10 @@
     api: (...args) => api(...args),
     onStart: async (me) => {
       state.csrf = me.csrf_token;
+      // The first tab at once: an admin who picks another tab while the roles load stays there.
+      selectTab("staff");
       state.roles = await api("GET", "/api/v1/staff/roles").catch(() => []);
       fillRoles();
-      selectTab("staff");
     },
     onLogout: () => { state.csrf = null; },
   });

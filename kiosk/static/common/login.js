@@ -11,7 +11,8 @@ window.staffLogin = function (options) {
   function show() {
     $("console").hidden = true;
     $("login").hidden = false;
-    $("tenant-code").value = localStorage.getItem(options.storageKey) || "";
+    // What was typed stays; otherwise the 団体コード last used on this screen.
+    $("tenant-code").value = $("tenant-code").value || localStorage.getItem(options.storageKey) || "";
     ($("tenant-code").value ? $("login").elements.username : $("tenant-code")).focus();
   }
 
