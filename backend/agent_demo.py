@@ -34,7 +34,7 @@ DEMO_AGENT_NAME = "1番窓口 内蔵エージェント"
 
 def ensure_demo_agent(counter_code: str = DEMO_COUNTER_CODE) -> AgentIdentity:
     """The demo counter's agent device (created once; it connects in-process, no token)."""
-    with session_scope(unscoped=True) as session:
+    with session_scope(unscoped=True, write=True) as session:
         tenant = session.scalars(select(Tenant).where(Tenant.code == DEMO_TENANT_CODE)).one()
         counter = session.scalars(
             select(Counter).where(Counter.tenant_id == tenant.id, Counter.code == counter_code)
@@ -67,7 +67,7 @@ def ensure_demo_tablet(counter_code: str = DEMO_COUNTER_CODE) -> str | None:
     """A tablet paired with the demo counter, with a fixed token (development only)."""
     if get_settings().environment != "development":
         return None
-    with session_scope(unscoped=True) as session:
+    with session_scope(unscoped=True, write=True) as session:
         tenant = session.scalars(select(Tenant).where(Tenant.code == DEMO_TENANT_CODE)).one()
         counter = session.scalars(
             select(Counter).where(Counter.tenant_id == tenant.id, Counter.code == counter_code)

@@ -51,7 +51,7 @@ DEMO_HISTORY_DAYS = 21  # three weeks of synthetic visits: the journey report sh
 
 def prepare_database() -> None:
     migrate.upgrade(get_engine())
-    with session_scope(unscoped=True) as session:
+    with session_scope(unscoped=True, write=True) as session:
         tenant = seed_demo(session)
         seed_history(session, tenant.id, DEMO_HISTORY_DAYS)
 
