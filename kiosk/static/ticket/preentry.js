@@ -16,7 +16,7 @@
       number: "Reservation number", ok: "Check in", back: "Back", issued: "Please take your ticket. Reservations are called first.",
       pre_hint: "Scan the QR code with your phone and fill in the form while you wait: nothing to write at the counter.",
       not_printed: "The ticket could not be printed. Scan the QR code to follow your ticket." },
-    zh: { reserved: "已预约", pre: "用手机事先填写", scan: "请出示预约二维码或输入预约号码", number: "预约号码", ok: "签到",
+    "zh-Hans": { reserved: "已预约", pre: "用手机事先填写", scan: "请出示预约二维码或输入预约号码", number: "预约号码", ok: "签到",
       back: "返回", issued: "请取号码牌。预约者优先叫号。", pre_hint: "用手机扫描二维码，等候时即可填写，窗口无需书写。",
       not_printed: "无法打印号码牌。请扫描二维码查看叫号状况。" },
     ko: { reserved: "예약하신 분", pre: "휴대폰으로 사전 입력", scan: "예약 QR 코드를 대거나 예약 번호를 입력하세요", number: "예약 번호",
@@ -31,8 +31,7 @@
       pre_hint: "Leia o QR code com o celular e preencha enquanto espera: nada para escrever no balcão.",
       not_printed: "Não foi possível imprimir a senha. Leia o QR code para acompanhar." },
   };
-  const pageLanguage = () => (document.documentElement.lang.startsWith("zh") ? "zh" : document.documentElement.lang);
-  const w = (key) => (W[pageLanguage()] || W.en)[key] || W.ja[key];
+  const w = (key) => (W[I18n.normalize(document.documentElement.lang)] || W.en)[key] || W.ja[key];
   const $ = (id) => document.getElementById(id);
 
   function el(tag, attrs = {}, text) {
