@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-# the repository first: bench/forms.py must not shadow the forms package the engine reads
+# the repository first: a bench script must never shadow a package of the project
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
 import yaml

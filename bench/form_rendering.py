@@ -1,6 +1,6 @@
 """Render the three forms for a 4-person household; compare with bare reportlab in the same run.
 
-Usage: .venv/bin/python bench/forms.py [--runs N]
+Usage: .venv/bin/python bench/form_rendering.py [--runs N]
 Baseline: one reportlab canvas per form drawing the same strings (values, labels, static texts)
 with the same embedded TrueType fonts, without layout, boxes, footer or QR code.
 Targets: median ≤ 150 ms for the three forms, ratio ≤ 1.5.
