@@ -332,6 +332,7 @@ async def measure(
     await asyncio.sleep(args.warmup)
 
     recorder.measuring = True
+    node = load_server.NodeAccount()
     cpu_before = load_server.tree_cpu_seconds(pids)
     worker_before = load_server.tree_cpu_seconds(workers)
     window_start = time.perf_counter()
@@ -339,6 +340,7 @@ async def measure(
     window_end = time.perf_counter()
     cpu = load_server.tree_cpu_seconds(pids) - cpu_before
     worker_cpu = load_server.tree_cpu_seconds(workers) - worker_before
+    node_account = node.finish()
     measured = load_server.with_children(pids)
     recorder.measuring = False
 
@@ -360,7 +362,32 @@ async def measure(
     recorder.samples["webhook"] = [
         store.arrived[vid] - at for vid, at in in_window.items() if vid in store.arrived
     ]
-    return result(args, state, in_window, measured, cpu, worker_cpu if workers else None, missing)
+    worker_part = worker_cpu if workers else None
+    outcome = result(args, state, in_window, measured, cpu, worker_part, missing)
+    outcome["node"] = node_summary(node_account, cpu, worker_cpu, len(in_window))
+    return outcome
+
+
+def node_summary(
+    account: dict[str, float], server: float, worker: float, visits: int
+) -> dict[str, Any]:
+    """The node's CPU in the window, per visit by who used it: on a node shared with the bench,
+    a run whose node was busy ≥ 95 % is bounded by the node, not by the server."""
+    busy = account["node_busy_seconds"]
+    parts = {
+        "server": server,
+        "bench": account["bench_seconds"],
+        "database": account["database_seconds"],
+        "worker": worker,
+    }
+    parts["other"] = max(0.0, busy - sum(parts.values()))
+    return {
+        # clock ticks and the wall clock differ by a tick or two: a saturated node reads 100
+        "busy_percent": min(100.0, round(100 * busy / account["node_capacity_seconds"], 1)),
+        "cpu_seconds_per_visit": {
+            name: (round(value / visits, 4) if visits else None) for name, value in parts.items()
+        },
+    }
 
 
 def result(

@@ -66,6 +66,62 @@ def tree_cpu_seconds(roots: Iterable[int]) -> float:
     return total
 
 
+def database_pids() -> list[int]:
+    """PostgreSQL's server processes on this machine (the bench's node), for the node's account."""
+    found = []
+    for process in psutil.process_iter(["name"]):
+        if (process.info.get("name") or "").startswith("postgres"):
+            found.append(process.pid)
+    return found
+
+
+def processes_cpu_seconds(pids: Iterable[int]) -> float:
+    """User + system CPU seconds of these processes only (connections come and go: a backend
+    that ended inside the window is not counted, so the database's share is a lower bound)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+class NodeAccount:
+    """Where the node's CPU went during the window: the server, the bench itself, PostgreSQL,
+    the worker and everything else. On a 2-core node shared with the load generator this says
+    whether the server or the node ran out of CPU (the ratio between 1 and 2 processes cannot
+    exceed what the node has left after the bench and the database)."""
+
+    def __init__(self) -> None:
+        self.database = database_pids()
+        self.node_before = _node_busy_seconds()
+        self.bench_before = _own_cpu_seconds()
+        self.database_before = processes_cpu_seconds(self.database)
+        self.started = time.perf_counter()
+
+    def finish(self) -> dict[str, float]:
+        wall = time.perf_counter() - self.started
+        return {
+            "node_busy_seconds": _node_busy_seconds() - self.node_before,
+            "node_capacity_seconds": wall * (psutil.cpu_count() or 1),
+            "bench_seconds": _own_cpu_seconds() - self.bench_before,
+            "database_seconds": processes_cpu_seconds(self.database) - self.database_before,
+        }
+
+
+def _node_busy_seconds() -> float:
+    times = psutil.cpu_times()  # guest time is already inside user on Linux
+    busy = ("user", "nice", "system", "irq", "softirq", "steal")
+    return sum(getattr(times, name, 0.0) for name in busy)
+
+
+def _own_cpu_seconds() -> float:
+    times = psutil.Process().cpu_times()
+    return times.user + times.system
+
+
 def with_children(pids: Iterable[int]) -> list[int]:
     """The processes and all their descendants, for the report."""
     found: set[int] = set()

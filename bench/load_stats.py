@@ -109,6 +109,10 @@ def format_report(result: dict[str, Any]) -> str:
         f"  server CPU        {_fmt(result['server_cpu_seconds_per_visit'])} s a visit "
         f"({_fmt(result['server_cpu_seconds'])} s over pids {result['server_pids']})",
     ]
+    node = result.get("node")
+    if node:
+        shares = ", ".join(f"{k} {_fmt(v)}" for k, v in node["cpu_seconds_per_visit"].items())
+        lines.append(f"  node              {node['busy_percent']} % busy; CPU-s a visit: {shares}")
     if result.get("worker_cpu_seconds_per_visit") is not None:
         lines.append(f"  worker CPU        {result['worker_cpu_seconds_per_visit']} s a visit")
     cards = result["card_reads"]

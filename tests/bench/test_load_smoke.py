@@ -95,6 +95,10 @@ def test_two_counters_complete_visits_and_the_json_has_every_figure(
     }
     assert result["card_reads"]["lost"] == 0
     assert result["card_reads"]["done"] >= result["visits_total"]
+    # The node's account: the bench itself used CPU, and the node was busy for some of it.
+    node = result["node"]
+    assert 0 < node["busy_percent"] <= 100
+    assert set(node["cpu_seconds_per_visit"]) == {"server", "bench", "database", "worker", "other"}
     # Steps are timed inside the window only: the first requests of a visit and the probe.
     assert {"staff.call_next", "ticket.issue", "healthz"} <= result["steps"].keys()
     for summary in result["steps"].values():
@@ -106,7 +110,9 @@ def test_the_text_report_names_the_headline_figures(server: tuple[str, int]) -> 
     url, _ = server
     done = run_load(url, "--counters", "1", "--seconds", "1", "--warmup", "0")
     assert done.returncode == 0, done.stderr
-    for words in ("visits", "server CPU", "webhooks", "/healthz ratio", "staff.call_next"):
+    words_expected = ("visits", "server CPU", "webhooks", "/healthz ratio", "staff.call_next")
+    words_expected += ("node",)
+    for words in words_expected:
         assert words in done.stdout
 
 
