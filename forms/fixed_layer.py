@@ -17,36 +17,23 @@ be called ``AAAAAA+IPAexGothic``).
 
 from __future__ import annotations
 
-import hashlib
 import io
-import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from pypdf import PdfReader
-from pypdf.generic import (
-    ArrayObject,
-    DictionaryObject,
-    IndirectObject,
-    NameObject,
-    NullObject,
-    PdfObject,
-    StreamObject,
-)
+from pypdf.generic import DictionaryObject
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase.pdfdoc import PDFObject, xObjectName
 from reportlab.pdfgen.canvas import Canvas
 
+from forms.pdf_objects import Pieces, Serialiser, joined
+
 FORM_NAME = "MadoguchiFixed"
 CACHE_SIZE = 64  # layouts (built-in forms and a few municipalities' own versions)
-_SUBSET_TAG = re.compile(r"^/[A-Z]{6}\+")
-
-# A serialised object: bytes, with an int wherever it refers to another object of the layer
-# (its index in FixedLayer.objects); resolved to that object's number in each document.
-Pieces = tuple[bytes | int, ...]
 
 
 class FixedParts(Protocol):
@@ -119,10 +106,7 @@ class _Serialised(PDFObject):
 
     def format(self, document: object) -> bytes:
         numbers = document.idToObjectNumberAndVersion  # type: ignore[attr-defined]
-        return b"".join(
-            piece if isinstance(piece, bytes) else b"%d 0 R" % numbers[self.names[piece]][0]
-            for piece in self.pieces
-        )
+        return joined(self.pieces, lambda index: numbers[self.names[index]][0])
 
 
 _cache: OrderedDict[str, FixedLayer] = OrderedDict()
@@ -144,12 +128,6 @@ def fixed_layer(key: str, font: str, draw: Callable[[Canvas, FixedParts], None])
     return layer
 
 
-def _tag(seed: str) -> str:
-    """Six capital letters naming one of the layer's font subsets (PDF's subset tag)."""
-    digest = hashlib.sha256(seed.encode()).digest()
-    return "".join(chr(ord("A") + byte % 26) for byte in digest[:6])
-
-
 def _build(font: str, draw: Callable[[Canvas, FixedParts], None], key: str) -> FixedLayer:
     buffer = io.BytesIO()
     canvas = Canvas(
@@ -168,77 +146,6 @@ def _build(font: str, draw: Callable[[Canvas, FixedParts], None], key: str) -> F
     xobjects = resources["/XObject"].get_object()
     assert isinstance(xobjects, DictionaryObject)
     forms = [xobjects.raw_get(f"/{xObjectName(part_name(n))}") for n in range(recorder.count)]
-    return _Serialiser(key).layer(forms)
-
-
-class _Serialiser:
-    """A page of a PDF as a Form XObject and the objects it uses, in ``Pieces``."""
-
-    def __init__(self, key: str) -> None:
-        self.key = key  # seeds the subset tags
-        self.indices: dict[int, int] = {}  # object number in the template → index in the layer
-        self.pending: list[PdfObject] = []
-
-    def layer(self, forms: list[IndirectObject]) -> FixedLayer:
-        parts = tuple(self.pieces(form)[0] for form in forms)
-        objects: list[Pieces] = []
-        while len(objects) < len(self.pending):
-            objects.append(_merged(self.pieces(self.pending[len(objects)], top=True)))
-        return FixedLayer(tuple(objects), parts)  # type: ignore[arg-type]
-
-    def pieces(self, obj: PdfObject, top: bool = False) -> list[bytes | int]:
-        if isinstance(obj, IndirectObject):
-            index = self.indices.get(obj.idnum)
-            if index is None:
-                index = self.indices[obj.idnum] = len(self.pending)
-                self.pending.append(obj.get_object() or NullObject())
-            return [index]
-        if isinstance(obj, StreamObject):
-            assert top, "a stream is always an indirect object"
-            return self._stream_tail(obj, [b"<<"])
-        if isinstance(obj, DictionaryObject):
-            return [*self._dictionary(obj, [b"<<"]), b" >>"]
-        if isinstance(obj, ArrayObject):
-            out: list[bytes | int] = [b"["]
-            for value in obj:
-                out += [b" ", *self.pieces(value)]
-            return [*out, b" ]"]
-        return [_written(obj)]
-
-    def _dictionary(
-        self, obj: DictionaryObject, out: list[bytes | int], skip: tuple[str, ...] = ()
-    ) -> list[bytes | int]:
-        for key, value in obj.items():
-            if key in skip:
-                continue
-            if key in ("/BaseFont", "/FontName") and isinstance(value, NameObject):
-                value = NameObject(_SUBSET_TAG.sub(self._retagged, value))
-            out += [b" ", _written(NameObject(key)), b" ", *self.pieces(value)]
-        return out
-
-    def _retagged(self, tag: re.Match[str]) -> str:
-        """reportlab's tag (AAAAAA, AAAAAB, … per subset) replaced by one of the layer's."""
-        return f"/{_tag(self.key + tag.group(0))}+"
-
-    def _stream_tail(self, stream: StreamObject, out: list[bytes | int]) -> list[bytes | int]:
-        """The stream's own entries (still encoded: its /Filter is kept) and its data."""
-        data = stream._data
-        out = self._dictionary(stream, out, skip=("/Length",))
-        return [*out, b" /Length %d >>\nstream\n" % len(data), data, b"\nendstream"]
-
-
-def _written(obj: PdfObject) -> bytes:
-    buffer = io.BytesIO()
-    obj.write_to_stream(buffer)
-    return buffer.getvalue()
-
-
-def _merged(pieces: Sequence[bytes | int]) -> Pieces:
-    """Adjacent bytes joined, so formatting joins few pieces."""
-    out: list[bytes | int] = []
-    for piece in pieces:
-        if isinstance(piece, bytes) and out and isinstance(out[-1], bytes):
-            out[-1] += piece
-        else:
-            out.append(piece)
-    return tuple(out)
+    serialiser = Serialiser(key)
+    parts = tuple(serialiser.reference(form) for form in forms)
+    return FixedLayer(serialiser.objects(), parts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -20,7 +21,7 @@ def _builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     built: list[str] = []
     build = fixed_layer._build
 
-    def counting(font, draw, key):  # type: ignore[no-untyped-def]
+    def counting(font: str, draw: Any, key: str) -> fixed_layer.FixedLayer:
         built.append(key)
         return build(font, draw, key)
 
