@@ -44,6 +44,7 @@ PDF = "application/pdf"
 LINE = 0.6
 FOOTER_QR_MM = 16
 INVISIBLE = 3  # text render mode: in the text layer, not on paper
+SHEET_XOBJECT = "MadoguchiSheet"
 
 
 class Rendered(NamedTuple):
@@ -484,7 +485,13 @@ def _overlay(
             lookup_uri(record.visit_id, layout.form, digest),
             f"{page + 1}/{pages}",
         )
+        # The sheet as one Form XObject of its own: the page then lists one XObject instead
+        # of every fixed part, and laying the signature over it (forms.stamping) reads and
+        # rewrites a page dictionary of a few entries.
+        canvas.beginForm(f"{SHEET_XOBJECT}{page + 1}")
         _draw_sheet(sheet, layout, fixed.placed(canvas), visit)
+        canvas.endForm()
+        canvas.doForm(f"{SHEET_XOBJECT}{page + 1}")
         canvas.showPage()  # 見本 is laid over previews by forms.stamping, never drawn here
     canvas.save()
     return buffer.getvalue()

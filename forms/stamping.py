@@ -36,7 +36,7 @@ from reportlab.pdfgen.canvas import Canvas
 from contracts import GuidanceResult, Signature, VisitRecord
 from forms.font_tables import keep_tables_of_loaded_fonts
 from forms.fonts import registered_font
-from forms.layout import Layout, load_layout
+from forms.layout import Layout, SignatureBox, load_layout
 from forms.pdf import PAGE_H, PAGE_W, Rendered, draw_signature_marks, render_form
 from forms.pdf_objects import (
     Pieces,
@@ -72,7 +72,8 @@ def signed_of(
     layout = layout or load_layout(name)
     if layout.signature is None:
         return base  # a form without a signature box is the same signed or not
-    overlay = signature_overlay(layout, signature)
+    marks = _stroke_marks(layout.signature, signature) if signature.strokes else None
+    overlay = marks or signature_overlay(layout, signature)
     return base._replace(content=lay_over(base.content, overlay, SIGNATURE_XOBJECT))
 
 
@@ -153,6 +154,20 @@ def _marks(overlay: bytes) -> _Marks:
             head += [b" ", written(NameObject(key)), b" ", *serialiser.pieces(stream[key])]
     form = merged(stream_tail(stream, head))
     return _Marks((*serialiser.objects(), form), len(serialiser.pending))
+
+
+def _stroke_marks(box: SignatureBox, signature: Signature) -> _Marks:
+    """Strokes need no resources: their Form XObject is the operators reportlab draws them
+    with, taken from the canvas without writing a PDF and reading it back (a drawn image,
+    which needs an image object, goes through ``signature_overlay``)."""
+    canvas = Canvas(io.BytesIO(), pagesize=A4)
+    draw_signature_marks(canvas, box, signature)
+    operators = "\n".join(canvas._code).encode()
+    form = (
+        f"<< /Type /XObject /Subtype /Form /BBox [0 0 {PAGE_W:.4f} {PAGE_H:.4f}] "
+        f"/Resources << >> /Length {len(operators)} >>\nstream\n"
+    ).encode()
+    return _Marks(((form + operators + b"\nendstream",),), 0)
 
 
 @lru_cache(maxsize=8)

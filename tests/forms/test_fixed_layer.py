@@ -10,6 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from forms import fixed_layer, load_layout, render_form
+from forms.pdf import SHEET_XOBJECT
 from tests.helpers.forms_samples import signature, visit
 from tests.helpers.pdf import pdf_text, run_tool
 
@@ -39,9 +40,14 @@ def test_a_layout_is_drawn_once_for_every_visit_and_every_sheet(
     assert len(built) == 1
     pages = PdfReader(io.BytesIO(first.content)).pages
     assert len(pages) == 2
-    for page in pages:  # both sheets place the same parts
-        names = set(page["/Resources"]["/XObject"])  # type: ignore[index]
-        assert f"/FormXob.{fixed_layer.part_name(0)}" in names
+    parts = []
+    for number, page in enumerate(pages, start=1):  # each sheet one XObject on its page
+        (sheet,) = page["/Resources"]["/XObject"].values()  # type: ignore[index]
+        assert sheet.get_object()["/Subtype"] == "/Form"
+        placed = sheet.get_object()["/Resources"]["/XObject"]
+        parts.append(placed.raw_get(f"/FormXob.{fixed_layer.part_name(0)}"))
+        assert f"/FormXob.{SHEET_XOBJECT}{number}" in page["/Resources"]["/XObject"]  # type: ignore[index]
+    assert parts[0] == parts[1]  # both sheets place the same drawn part
 
 
 def test_a_changed_layout_gets_a_layer_of_its_own(
