@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
-import qrcode
+import zxingcpp
 from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -439,17 +439,21 @@ def _qr_path(content: str, x: float, y: float, side: float) -> PDFPathObject:
 
 @lru_cache(maxsize=256)
 def _qr_matrix(content: str) -> tuple[tuple[bool, ...], ...]:
-    """Each page of a document repeats its footer QR code: encoded once.
+    """The QR code's modules (True: dark), row by row, without quiet zone; each page of a
+    document repeats its footer QR code, so it is encoded once.
 
-    A fixed mask pattern skips qrcode's search for the best of eight (most of its time); any
-    mask is valid, the search only tunes contrast for cameras. (segno encodes no faster:
-    both about 1.4 ms a code, pure Python.)
+    zxing-cpp (C++) encodes one in about 0.45 ms where the pure-Python encoders took 1.5 ms
+    (qrcode, even with a fixed mask pattern; segno the same): the encoder was a fifth of a
+    form's rendering. Error correction M, as before.
     """
-    code = qrcode.QRCode(
-        border=0, error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=0
+    code = zxingcpp.create_barcode(content, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    image = code.to_image(scale=1, add_quiet_zones=False)  # one byte a module, 0 is dark
+    height, width = image.shape
+    pixels = bytes(memoryview(image))  # type: ignore[arg-type]  # a buffer; the stubs omit it
+    return tuple(
+        tuple(pixel == 0 for pixel in pixels[row * width : (row + 1) * width])
+        for row in range(height)
     )
-    code.add_data(content)
-    return tuple(tuple(row) for row in code.get_matrix())
 
 
 def _page_count(layout: Layout, data: FormData) -> int:
