@@ -4,6 +4,11 @@ Usage: .venv/bin/python bench/form_rendering.py [--runs N]
 Baseline: one reportlab canvas per form drawing the same strings (values, labels, static texts)
 with the same embedded TrueType fonts, without layout, boxes, footer or QR code.
 Targets: median ≤ 150 ms for the three forms, ratio ≤ 1.5.
+
+Then each step a visit costs the render pool, per form (process CPU, median of the runs, each
+run a new visit id so that nothing of the previous visit is reused): ``unsigned`` (the form
+drawn, forms.stamping.render_unsigned), ``preview`` (見本 laid over it) and ``signed`` (the
+signature laid into its box).
 """
 
 from __future__ import annotations
@@ -13,7 +18,10 @@ import io
 import statistics
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
@@ -23,8 +31,10 @@ from reportlab.pdfgen.canvas import Canvas
 from forms import load_layout, render_form
 from forms.data import BINDINGS
 from forms.fonts import FALLBACK, has_glyph, registered_font
+from forms.stamping import preview_of, render_unsigned, signed_of
 from tests.helpers.forms_samples import signature, visit
 
+T = TypeVar("T")
 FORMS = ("moving-notice", "residence-certificate-request", "tax-certificate-request")
 # A 転居: this town issues its tax certificate (a 転入 after 1 January gets the 郵送請求書).
 SAMPLE = visit(4, "moving-within")
@@ -61,6 +71,35 @@ def timed(action) -> float:  # type: ignore[no-untyped-def]
     return (time.perf_counter() - start) * 1000
 
 
+def cpu_ms(action: Callable[[], T]) -> tuple[T, float]:
+    """What ``action`` returns and the process CPU it took, in milliseconds."""
+    start = time.process_time()
+    result = action()
+    return result, (time.process_time() - start) * 1000
+
+
+def steps(runs: int) -> None:
+    """Milliseconds of process CPU per form for each step of a visit's documents."""
+    sig = signature()
+    times: dict[tuple[str, str], list[float]] = {}
+    for run in range(runs + 1):  # the first run warms the layouts up and is left out
+        record = SAMPLE.model_copy(update={"visit_id": f"V-20261124-{run:04d}"})
+        for name in FORMS:
+            base, unsigned = cpu_ms(partial(render_unsigned, name, record))
+            _, preview = cpu_ms(partial(preview_of, base, name))
+            _, signed = cpu_ms(partial(signed_of, base, name, sig))
+            if run:
+                for step, ms in (("unsigned", unsigned), ("preview", preview), ("signed", signed)):
+                    times.setdefault((name, step), []).append(ms)
+    print("per form, process CPU, median (min) ms:")
+    for name in FORMS:
+        cells = [
+            f"{step} {statistics.median(times[name, step]):5.2f} ({min(times[name, step]):5.2f})"
+            for step in ("unsigned", "preview", "signed")
+        ]
+        print(f"  {name:30s} " + "   ".join(cells))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=21)
@@ -88,6 +127,7 @@ def main() -> None:
     print(f"  madoguchi forms : median {median_ours:7.1f} ms  (target <= 150)")
     print(f"  bare reportlab  : median {median_bare:7.1f} ms")
     print(f"  ratio           : {ratio:7.2f}     (target <= 1.5)")
+    steps(runs)
 
 
 if __name__ == "__main__":

@@ -14,9 +14,11 @@ so a signed document visibly contains the very page the resident was shown.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Callable
 from functools import lru_cache
+from typing import NamedTuple
 
 from pypdf import PdfReader
 from pypdf.generic import (
@@ -25,9 +27,7 @@ from pypdf.generic import (
     DictionaryObject,
     IndirectObject,
     NameObject,
-    NullObject,
     NumberObject,
-    PdfObject,
     StreamObject,
 )
 from reportlab.lib.pagesizes import A4
@@ -36,8 +36,17 @@ from reportlab.pdfgen.canvas import Canvas
 from contracts import GuidanceResult, Signature, VisitRecord
 from forms.font_tables import keep_tables_of_loaded_fonts
 from forms.fonts import registered_font
-from forms.layout import Layout, load_layout
+from forms.layout import Layout, SignatureBox, load_layout
 from forms.pdf import PAGE_H, PAGE_W, Rendered, draw_signature_marks, render_form
+from forms.pdf_objects import (
+    Pieces,
+    Serialiser,
+    joined,
+    merged,
+    stream_tail,
+    written,
+    written_as_is,
+)
 
 WATERMARK = "見本"
 SIGNATURE_XOBJECT = "MadoguchiSignature"
@@ -63,7 +72,8 @@ def signed_of(
     layout = layout or load_layout(name)
     if layout.signature is None:
         return base  # a form without a signature box is the same signed or not
-    overlay = signature_overlay(layout, signature)
+    marks = _stroke_marks(layout.signature, signature) if signature.strokes else None
+    overlay = marks or signature_overlay(layout, signature)
     return base._replace(content=lay_over(base.content, overlay, SIGNATURE_XOBJECT))
 
 
@@ -77,8 +87,8 @@ def preview_of(base: Rendered, name: str, layout: Layout | None = None) -> Rende
 
 def watermarked(base: Rendered, layout: Layout) -> Rendered:
     """``base`` with 見本 across every sheet, whatever the form."""
-    overlay = watermark_overlay(layout)
-    return base._replace(content=lay_over(base.content, overlay, WATERMARK_XOBJECT))
+    marks = _watermark_marks(watermark_overlay(layout))
+    return base._replace(content=lay_over(base.content, marks, WATERMARK_XOBJECT))
 
 
 def signature_overlay(layout: Layout, signature: Signature) -> bytes:
@@ -105,42 +115,84 @@ def _watermark(font_role: str) -> bytes:
         canvas.drawCentredString(0, -60, WATERMARK)
         canvas.restoreState()
 
-    return _one_page(draw)
+    return _one_page(draw, registered_font(font_role))
 
 
-def _one_page(draw: Callable[[Canvas], None]) -> bytes:
+def _one_page(draw: Callable[[Canvas], None], font: str | None = None) -> bytes:
+    """``font``: the watermark's, so that the page lists no Helvetica (never embedded)."""
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1, initialFontName=font)
     draw(canvas)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
 
 
-def lay_over(base: bytes, overlay: bytes, name: str) -> bytes:
+class _Marks(NamedTuple):
+    """An overlay's first page as a Form XObject: serialised objects, ``form`` the XObject."""
+
+    objects: tuple[Pieces, ...]
+    form: int
+
+
+def _marks(overlay: bytes) -> _Marks:
+    page = PdfReader(io.BytesIO(overlay)).pages[0]
+    serialiser = Serialiser(hashlib.sha256(overlay).hexdigest())
+    contents = page.get("/Contents")
+    stream = contents.get_object() if contents is not None else None
+    if isinstance(stream, ArrayObject):  # reportlab writes one stream; others may not
+        stream = _stream(b"".join(part.get_object().get_data() for part in stream))
+    if not isinstance(stream, StreamObject):
+        stream = _stream(b"")
+    box = b" ".join(written(value) for value in page.mediabox)
+    head: list[bytes | int] = [
+        b"<< /Type /XObject /Subtype /Form /BBox [" + box + b"] /Resources ",
+        *serialiser.pieces(page.get("/Resources", DictionaryObject())),
+    ]
+    for key in ("/Filter", "/DecodeParms"):
+        if key in stream:
+            head += [b" ", written(NameObject(key)), b" ", *serialiser.pieces(stream[key])]
+    form = merged(stream_tail(stream, head))
+    return _Marks((*serialiser.objects(), form), len(serialiser.pending))
+
+
+def _stroke_marks(box: SignatureBox, signature: Signature) -> _Marks:
+    """Strokes need no resources: their Form XObject is the operators reportlab draws them
+    with, taken from the canvas without writing a PDF and reading it back (a drawn image,
+    which needs an image object, goes through ``signature_overlay``)."""
+    canvas = Canvas(io.BytesIO(), pagesize=A4)
+    draw_signature_marks(canvas, box, signature)
+    operators = "\n".join(canvas._code).encode()
+    form = (
+        f"<< /Type /XObject /Subtype /Form /BBox [0 0 {PAGE_W:.4f} {PAGE_H:.4f}] "
+        f"/Resources << >> /Length {len(operators)} >>\nstream\n"
+    ).encode()
+    return _Marks(((form + operators + b"\nendstream",),), 0)
+
+
+@lru_cache(maxsize=8)
+def _watermark_marks(overlay: bytes) -> _Marks:
+    """The 見本 overlay read once per process (the signatures are not kept: personal data)."""
+    return _marks(overlay)
+
+
+def lay_over(base: bytes, overlay: bytes | _Marks, name: str) -> bytes:
     """Every page of ``base`` with the first page of ``overlay`` drawn on top of it, as the
     Form XObject ``name``, written as an incremental update.
 
     Only the page dictionaries of ``base`` are read (pypdf reads objects lazily); the new
-    objects are the overlay's (renumbered after the base's last one), two small content
+    objects are the overlay's (numbered after the base's last one), two small content
     streams and the updated pages, followed by their cross-reference section and a trailer
     pointing back to the base's (``/Prev``). Copying the whole document instead (pypdf's
     writer) cost as much as rendering the form again.
     """
+    marks = _marks(overlay) if isinstance(overlay, bytes) else overlay
     reader = PdfReader(io.BytesIO(base))
     update = _Update(int(reader.trailer["/Size"]))  # type: ignore[call-overload]
-    marks = PdfReader(io.BytesIO(overlay)).pages[0]
-    form = DecodedStreamObject()
-    contents = marks.get_contents()
-    form.set_data(contents.get_data() if contents is not None else b"")
-    form[NameObject("/Type")] = NameObject("/XObject")
-    form[NameObject("/Subtype")] = NameObject("/Form")
-    form[NameObject("/BBox")] = ArrayObject(marks.mediabox)
-    form[NameObject("/Resources")] = update.copied(marks.get("/Resources", DictionaryObject()))
-    form_ref = update.add(form)
+    form_ref = update.add_marks(marks)
     xobject = NameObject(f"/{name}")
-    save = update.add(_stream(b"q\n"))
-    draw = update.add(_stream(b"Q\nq " + xobject.encode() + b" Do Q\n"))
+    save = update.add_stream(b"q\n")
+    draw = update.add_stream(b"Q\nq " + xobject.encode() + b" Do Q\n")
     for page in reader.pages:
         changed = DictionaryObject(page)
         resources = DictionaryObject(page.get("/Resources", DictionaryObject()).get_object())
@@ -154,7 +206,7 @@ def lay_over(base: bytes, overlay: bytes, name: str) -> bytes:
             streams = ArrayObject([own])
         changed[NameObject("/Contents")] = ArrayObject([save, *streams, draw])
         assert page.indirect_reference is not None
-        update.replace(page.indirect_reference.idnum, changed)
+        update.replace(page.indirect_reference.idnum, written_as_is(changed))
     return update.appended_to(base, reader.trailer)
 
 
@@ -163,35 +215,23 @@ class _Update:
 
     def __init__(self, size: int) -> None:
         self.next = size
-        self.objects: dict[int, PdfObject] = {}
-        self._renumbered: dict[tuple[int, int], IndirectObject] = {}
+        self.objects: dict[int, bytes] = {}
 
-    def add(self, obj: PdfObject) -> IndirectObject:
+    def add_stream(self, data: bytes) -> IndirectObject:
         number, self.next = self.next, self.next + 1
-        self.objects[number] = obj
+        self.objects[number] = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(data), data)
         return IndirectObject(number, 0, None)
 
-    def replace(self, number: int, obj: PdfObject) -> None:
-        self.objects[number] = obj
+    def add_marks(self, marks: _Marks) -> IndirectObject:
+        """The overlay's objects, numbered here; a reference to its Form XObject."""
+        first = self.next
+        self.next += len(marks.objects)
+        for index, pieces in enumerate(marks.objects):
+            self.objects[first + index] = joined(pieces, lambda taken: first + taken)
+        return IndirectObject(first + marks.form, 0, None)
 
-    def copied(self, obj: PdfObject) -> PdfObject:
-        """``obj`` from another document, with the objects it refers to added here."""
-        if isinstance(obj, IndirectObject):
-            key = (id(obj.pdf), obj.idnum)
-            if key not in self._renumbered:
-                self._renumbered[key] = placeholder = self.add(NullObject())
-                self.objects[placeholder.idnum] = self.copied(obj.get_object() or NullObject())
-            return self._renumbered[key]
-        if isinstance(obj, StreamObject):
-            stream = StreamObject()
-            stream._data = obj._data  # still encoded: its /Filter is copied below
-            stream.update({key: self.copied(value) for key, value in obj.items()})
-            return stream
-        if isinstance(obj, DictionaryObject):
-            return DictionaryObject({key: self.copied(value) for key, value in obj.items()})
-        if isinstance(obj, ArrayObject):
-            return ArrayObject(self.copied(value) for value in obj)
-        return obj
+    def replace(self, number: int, obj: bytes) -> None:
+        self.objects[number] = obj
 
     def appended_to(self, base: bytes, trailer: DictionaryObject) -> bytes:
         out = io.BytesIO()
@@ -199,13 +239,13 @@ class _Update:
         offsets = {}
         for number, obj in sorted(self.objects.items()):
             offsets[number] = out.tell()
-            out.write(f"{number} 0 obj\n".encode())
-            obj.write_to_stream(out)
+            out.write(b"%d 0 obj\n" % number)
+            out.write(obj)
             out.write(b"\nendobj\n")
         xref = out.tell()
         out.write(b"xref\n0 1\n0000000000 65535 f \n")  # readers expect the free-list head
         for number, offset in sorted(offsets.items()):
-            out.write(f"{number} 1\n{offset:010d} 00000 n \n".encode())
+            out.write(b"%d 1\n%010d 00000 n \n" % (number, offset))
         new_trailer = DictionaryObject(
             {key: value for key, value in trailer.items() if key in ("/Root", "/Info", "/ID")}
         )
@@ -213,7 +253,7 @@ class _Update:
         new_trailer[NameObject("/Prev")] = NumberObject(_startxref(base))
         out.write(b"trailer\n")
         new_trailer.write_to_stream(out)
-        out.write(f"\nstartxref\n{xref}\n%%EOF\n".encode())
+        out.write(b"\nstartxref\n%d\n%%%%EOF\n" % xref)
         return out.getvalue()
 
 

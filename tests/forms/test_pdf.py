@@ -261,3 +261,21 @@ def test_municipality_layout_and_background(
     assert "住民異動届（千代田区様式）" in text and "Anna SMITH" in text
     assert len(PdfReader(str(path)).pages) == 2
     assert all(row[-5] == "yes" for row in _fonts(path))
+
+
+def test_the_footer_qr_code_reads_back_as_the_lookup_uri(tmp_path: Path) -> None:
+    """Read off the printed sheet as a scanner would: the visit, the form and the hash."""
+    import zxingcpp
+
+    from forms.pdf import lookup_uri
+
+    record = visit(2)
+    path = _write(tmp_path, "moving-notice", record)
+    image = tmp_path / "p"
+    run_tool("pdftoppm", "-r", "150", "-gray", "-png", "-singlefile", str(path), str(image))
+    page = Image.open(tmp_path / "p.png")
+    footer = page.crop((0, int(page.height * 0.85), page.width, page.height))
+    found = zxingcpp.read_barcodes(footer)
+    digest = document_hash("moving-notice", load_layout("moving-notice").version, record, None)
+    assert [code.text for code in found] == [lookup_uri(record.visit_id, "moving-notice", digest)]
+    assert found[0].ec_level == "M"

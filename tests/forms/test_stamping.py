@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 
+from contracts import Signature
 from forms import load_layout, render_form
 from forms.stamping import WATERMARK, preview_of, render_unsigned, signed_of
 from tests.helpers.forms_samples import guidance, signature, visit
@@ -71,6 +73,26 @@ def test_laying_on_looks_like_drawing_the_signature_in(tmp_path: Path) -> None:
         _image(tmp_path, "stamped", stamped.content), _image(tmp_path, "drawn", drawn.content)
     )
     assert sum(difference.histogram()[65:]) < 20
+
+
+def test_a_drawn_image_signature_is_laid_on_as_it_is_drawn_in(tmp_path: Path) -> None:
+    """A signature sent as an image (not strokes) goes through a rendered overlay."""
+    image = Image.new("RGBA", (200, 80), (255, 255, 255, 0))
+    for x in range(10, 190):
+        for y in range(36, 44):
+            image.putpixel((x, y), (0, 0, 0, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    sig = Signature(width=200, height=80, png_base64=base64.b64encode(buffer.getvalue()).decode())
+    record = visit(2)
+    stamped = signed_of(render_unsigned("moving-notice", record), "moving-notice", sig)
+    drawn = render_form("moving-notice", record, signature=sig)
+    stamped_image = _image(tmp_path, "stamped", stamped.content)
+    difference = ImageChops.difference(stamped_image, _image(tmp_path, "drawn", drawn.content))
+    assert sum(difference.histogram()[65:]) < 20
+    box = load_layout("moving-notice").signature
+    assert box is not None
+    assert _dark_pixels(stamped_image, (box.x, box.y, box.w, box.h)) > 20
 
 
 def test_every_sheet_of_a_long_form_is_signed() -> None:

@@ -1,0 +1,141 @@
+"""PDF objects read with pypdf, written back as bytes without pypdf's writer.
+
+Objects taken from one PDF into another (a layout's fixed layer into every document, the 見本
+or signature marks into a rendered form) are serialised once into ``Pieces``: bytes, with an
+int wherever an object refers to another object taken along (its index in the list of taken
+objects). The receiving document gives each taken object a number and joins the pieces
+(``joined``); nothing is parsed or copied again.
+
+pypdf's own writing is slow for this (every name is escaped character by character); the
+names reportlab writes are plain, so they are written as they are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections.abc import Callable, Sequence
+
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    NullObject,
+    NumberObject,
+    PdfObject,
+    StreamObject,
+)
+
+Pieces = tuple[bytes | int, ...]
+_SUBSET_TAG = re.compile(r"^/[A-Z]{6}\+")
+_PLAIN_NAME = re.compile(r"/[A-Za-z0-9_.+\-]*")
+
+
+class Serialiser:
+    """Objects of one PDF as ``Pieces``, following the references from what is asked for.
+
+    ``key`` seeds new subset tags for the fonts taken along: reportlab tags every document's
+    first subset of a font AAAAAA, so a taken subset would otherwise share its name with the
+    receiving document's own subset of the same font.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.indices: dict[int, int] = {}  # object number in the source → index taken
+        self.pending: list[PdfObject] = []
+
+    def reference(self, obj: IndirectObject) -> int:
+        """Take the object ``obj`` refers to (and all it refers to); its index."""
+        index = self.indices.get(obj.idnum)
+        if index is None:
+            index = self.indices[obj.idnum] = len(self.pending)
+            self.pending.append(obj.get_object() or NullObject())
+        return index
+
+    def objects(self) -> tuple[Pieces, ...]:
+        """Every object taken, serialised (taking the ones they refer to as well)."""
+        done: list[Pieces] = []
+        while len(done) < len(self.pending):
+            done.append(merged(self.pieces(self.pending[len(done)], top=True)))
+        return tuple(done)
+
+    def pieces(self, obj: PdfObject, top: bool = False) -> list[bytes | int]:
+        if isinstance(obj, IndirectObject):
+            return [self.reference(obj)]
+        if isinstance(obj, StreamObject):
+            assert top, "a stream is always an indirect object"
+            return stream_tail(obj, self._dictionary(obj, [b"<<"], skip=("/Length",)))
+        if isinstance(obj, DictionaryObject):
+            return [*self._dictionary(obj, [b"<<"]), b" >>"]
+        if isinstance(obj, ArrayObject):
+            out: list[bytes | int] = [b"["]
+            for value in obj:
+                out += [b" ", *self.pieces(value)]
+            return [*out, b" ]"]
+        return [written(obj)]
+
+    def _dictionary(
+        self, obj: DictionaryObject, out: list[bytes | int], skip: tuple[str, ...] = ()
+    ) -> list[bytes | int]:
+        for key, value in obj.items():
+            if key in skip:
+                continue
+            if key in ("/BaseFont", "/FontName") and isinstance(value, NameObject):
+                value = NameObject(_SUBSET_TAG.sub(self._retagged, value))
+            out += [b" ", written(NameObject(key)), b" ", *self.pieces(value)]
+        return out
+
+    def _retagged(self, tag: re.Match[str]) -> str:
+        """reportlab's tag (AAAAAA, AAAAAB, … per subset) replaced by one of our own."""
+        digest = hashlib.sha256((self.key + tag.group(0)).encode()).digest()
+        return "/" + "".join(chr(ord("A") + byte % 26) for byte in digest[:6]) + "+"
+
+
+def stream_tail(stream: StreamObject, head: list[bytes | int]) -> list[bytes | int]:
+    """A stream's dictionary (``head``, its entries but /Length) closed, then its data, still
+    encoded (its /Filter is among the entries)."""
+    data = stream._data
+    return [*head, b" /Length %d >>\nstream\n" % len(data), data, b"\nendstream"]
+
+
+def written(obj: PdfObject) -> bytes:
+    """One direct object (a name, number, string, …) as PDF bytes."""
+    if isinstance(obj, NameObject) and _PLAIN_NAME.fullmatch(obj):
+        return obj.encode()
+    if isinstance(obj, NumberObject):
+        return b"%d" % obj
+    buffer = io.BytesIO()
+    obj.write_to_stream(buffer)
+    return buffer.getvalue()
+
+
+def written_as_is(obj: PdfObject) -> bytes:
+    """``obj`` with its references kept as they are (for objects of the same document)."""
+    if isinstance(obj, IndirectObject):
+        return b"%d %d R" % (obj.idnum, obj.generation)
+    if isinstance(obj, DictionaryObject):
+        entries = (written(NameObject(k)) + b" " + written_as_is(v) for k, v in obj.items())
+        return b"<< " + b" ".join(entries) + b" >>"
+    if isinstance(obj, ArrayObject):
+        return b"[" + b" ".join(written_as_is(value) for value in obj) + b"]"
+    return written(obj)
+
+
+def merged(pieces: Sequence[bytes | int]) -> Pieces:
+    """Adjacent bytes joined, so that joining them later is quick."""
+    out: list[bytes | int] = []
+    for piece in pieces:
+        if isinstance(piece, bytes) and out and isinstance(out[-1], bytes):
+            out[-1] += piece
+        else:
+            out.append(piece)
+    return tuple(out)
+
+
+def joined(pieces: Pieces, number: Callable[[int], int]) -> bytes:
+    """The object's bytes, each reference to taken object ``i`` written as ``number(i) 0 R``."""
+    return b"".join(
+        piece if isinstance(piece, bytes) else b"%d 0 R" % number(piece) for piece in pieces
+    )
