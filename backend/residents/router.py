@@ -20,7 +20,7 @@ from backend.identity.tenants.models import Tenant
 from backend.identity.throttle import FailureWindow, client_address
 from backend.platform.access import Permission, Principal, require
 from backend.platform.deps import SessionDep
-from backend.queue.schemas import IssuedTicket, PrintResult
+from backend.queue.schemas import IssuedTicket, PrintResult, ResidentLanguage
 from backend.residents import preentry, reservations, service, slips
 from backend.residents.errors import ServiceOff, TooManyRequests
 from backend.residents.schemas import (
@@ -244,11 +244,14 @@ def check_in(body: CheckIn, principal: Issuer, session: SessionDep) -> IssuedTic
 
 
 @router.get("/ticket-machine/resident-links", response_model=ResidentLinks)
-def resident_links(principal: Issuer, session: SessionDep) -> ResidentLinks:
-    """The pre-entry page of this municipality, as a QR to show or print."""
+def resident_links(
+    principal: Issuer, session: SessionDep, lang: ResidentLanguage = "ja"
+) -> ResidentLinks:
+    """The pre-entry page of this municipality, as a QR to show or print; the page opens in
+    ``lang`` (the language chosen on the machine)."""
     tenant = _principal_tenant(session, principal)
     switches = service.settings_of(session, tenant.id)
-    url = slips.page_url(tenant)
+    url = slips.page_url(tenant, lang)
     return ResidentLinks(
         preentry=switches.preentry_enabled,
         reservations=switches.reservations_enabled,

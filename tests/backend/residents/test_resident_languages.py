@@ -138,6 +138,16 @@ def test_the_ticket_machine_prints_the_preentry_page_in_the_residents_language(
     assert slip.qr_content.endswith(f"/pre/?lang=zh#{DEMO_TENANT_CODE}")
 
 
+def test_the_machines_onscreen_qr_opens_the_page_in_the_chosen_language(
+    client: TestClient, db: Session, world: World
+) -> None:
+    machine = ticket_machine(db, world)
+    links = client.get("/api/v1/ticket-machine/resident-links?lang=ko", headers=machine).json()
+    assert links["url"].endswith(f"/pre/?lang=ko#{DEMO_TENANT_CODE}")
+    plain = client.get("/api/v1/ticket-machine/resident-links", headers=machine).json()
+    assert plain["url"].endswith(f"/pre/#{DEMO_TENANT_CODE}")
+
+
 def test_a_preentry_finished_on_the_machine_prints_its_code_once_usable(
     client: TestClient, db: Session, world: World, fake_printer: printing.FakeTicketPrinter
 ) -> None:
