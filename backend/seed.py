@@ -50,6 +50,24 @@ DEMO_QUEUES = (
     ("C", "国保・年金", "Health insurance / Pension", 12.0),
 )
 
+# The same names in the other resident languages (the ticket machine's buttons, the slip, the
+# phone page and the board); the migration 5a7c3e91d2b4 gave existing demo queues the same.
+DEMO_QUEUE_TRANSLATIONS: dict[str, dict[str, str]] = {
+    "A": {
+        "zh-Hans": "迁入・迁出・迁居",
+        "ko": "전입・전출・전거",
+        "vi": "Chuyển đến / Chuyển đi",
+        "pt": "Mudança (entrada / saída)",
+    },
+    "B": {"zh-Hans": "证明书", "ko": "증명서", "vi": "Giấy chứng nhận", "pt": "Certidões"},
+    "C": {
+        "zh-Hans": "国民健康保险・年金",
+        "ko": "국민건강보험・연금",
+        "vi": "Bảo hiểm y tế / Lương hưu",
+        "pt": "Seguro de saúde / Pensão",
+    },
+}
+
 # (code, name, floor, queue prefixes served)
 DEMO_COUNTERS = (
     ("1", "1番窓口（市民課）", "1F", ("A", "B")),
@@ -119,7 +137,9 @@ def _ensure_queue(
             default_service_minutes=minutes,
         )
         session.add(queue)
-        session.flush()
+    if not queue.name_translations:  # a demo seeded before the names were translated
+        queue.name_translations = dict(DEMO_QUEUE_TRANSLATIONS.get(prefix, {}))
+    session.flush()
     return queue
 
 

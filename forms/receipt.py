@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 from contracts import GuidanceResult, VisitRecord
 from forms import outline_glyphs
 from forms.data import EVENT_LABEL, route_order
-from forms.fonts import OUTLINE, clusters, font_path, font_runs
+from forms.fonts import OUTLINE, WORLD, clusters, font_path, font_runs
 from forms.wareki import to_wareki
 
 Size = Literal["small", "normal", "large", "huge"]
@@ -32,6 +32,9 @@ class Line:
     text: str
     size: Size = "normal"
     align: Align = "left"
+    # The font role drawing this line when not the receipt's own (``WORLD`` for a line in the
+    # resident's language: Hangul, Simplified Chinese and Vietnamese are not in IPAex).
+    font: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,8 @@ def _pil_font(role: str, pixels: int) -> ImageFont.FreeTypeFont:
 
 def _line_width(line: Line, role: str) -> float:
     pixels = PIXELS[line.size]
-    return sum(_pil_font(r.role, pixels).getlength(r.text) for r in font_runs(line.text, role))
+    runs = font_runs(line.text, line.font or role)
+    return sum(_pil_font(r.role, pixels).getlength(r.text) for r in runs)
 
 
 def wrap_lines(lines: Sequence[Line | Rule], width: int, role: str = "gothic") -> list[Line | Rule]:
@@ -71,13 +75,13 @@ def wrap_lines(lines: Sequence[Line | Rule], width: int, role: str = "gothic") -
             continue
         current = ""
         for char in clusters(line.text):  # a variation selector stays with its character
-            candidate = Line(current + char, line.size, line.align)
+            candidate = Line(current + char, line.size, line.align, line.font)
             if current and _line_width(candidate, role) > width:
-                out.append(Line(current, line.size, line.align))
+                out.append(Line(current, line.size, line.align, line.font))
                 current = char
             else:
                 current += char
-        out.append(Line(current, line.size, line.align))
+        out.append(Line(current, line.size, line.align, line.font))
     return out
 
 
@@ -101,7 +105,7 @@ def rasterize(lines: Sequence[Line | Rule], width: int, role: str = "gothic") ->
         total = _line_width(line, role)
         x = {"left": 0.0, "center": (width - total) / 2, "right": width - total}[line.align]
         baseline = y + int(pixels * 1.0)
-        for run in font_runs(line.text, role):
+        for run in font_runs(line.text, line.font or role):
             font = _pil_font(run.role, pixels)
             draw.text((x, baseline), run.text, font=font, fill=0, anchor="ls")
             x += font.getlength(run.text)
@@ -120,10 +124,12 @@ def queue_ticket(
     *,
     lang: str = "ja",
     queue_en: str | None = None,
+    queue_local: str | None = None,
 ) -> list[Part]:
     """The ticket slip in the language chosen on the ticket machine: Japanese, English, or for
-    the other resident languages (zh-Hans, ko, vi, pt: no font for them on the slip) English with
-    the Japanese beside it, so the resident and a clerk can both read it."""
+    the other resident languages (zh-Hans, ko, vi, pt) the queue's name in that language
+    (``queue_local``, the municipality's translation) and the rest in English, each with the
+    Japanese beside it, so the resident and a clerk can both read it."""
     english = lang != "ja"
     japanese = lang != "en"
     parts: list[Part] = []
@@ -132,12 +138,8 @@ def queue_ticket(
     label = " / ".join(
         t for t, wanted in (("Your number", english), ("受付番号", japanese)) if wanted
     )
-    names = [n for n, wanted in ((queue_en, english), (queue, japanese)) if wanted and n]
-    parts += [
-        Line(label, "normal", "center"),
-        Line(number, "huge", "center"),
-        *(Line(name, "large", "center") for name in (names or [queue])),
-    ]
+    parts += [Line(label, "normal", "center"), Line(number, "huge", "center")]
+    parts += _queue_name_lines(lang, queue, queue_en, queue_local)
     if english:
         parts += _english_ticket_lines(issued_at, ahead, wait_minutes)
     if japanese:
@@ -152,6 +154,85 @@ def queue_ticket(
         parts.append(Line("When called, go to the counter shown", "small", "center"))
     if japanese:
         parts.append(Line("番号が呼ばれたら表示の窓口へお越しください", "small", "center"))
+    return parts
+
+
+def _queue_name_lines(
+    lang: str, queue: str, queue_en: str | None, queue_local: str | None
+) -> list[Part]:
+    """The queue's name in the slip's language, then the Japanese (never the same one twice)."""
+    if lang == "ja":
+        return [Line(queue, "large", "center")]
+    own = (queue_local if lang != "en" else None) or queue_en or queue
+    lines: list[Part] = [Line(own, "large", "center", WORLD if own == queue_local else None)]
+    if lang != "en" and own != queue:
+        lines.append(Line(queue, "large", "center"))
+    return lines
+
+
+# The words of a QR slip printed on the ticket machine, per kind and resident language:
+# (title, what to do with the code). The Japanese is printed under any other language.
+QR_SLIP_TEXTS: dict[str, dict[str, tuple[str, str]]] = {
+    "page": {
+        "ja": (
+            "事前入力・手続きナビ",
+            "スマートフォンで読み取ると、必要な手続きと持ち物を確かめ、窓口で書かずに済むよう"
+            "事前に入力できます。",
+        ),
+        "en": (
+            "Pre-entry & procedure guide",
+            "Scan with your phone: see the procedures and what to bring, and fill in the form "
+            "so there is nothing to write at the counter.",
+        ),
+        "zh-Hans": (
+            "事先填写・手续指南",
+            "用手机扫描：查看所需手续和携带物品，事先填写后在窗口无需书写。",
+        ),
+        "ko": (
+            "사전 입력・절차 안내",
+            "휴대폰으로 읽으면 필요한 절차와 준비물을 확인하고, 창구에서 쓰지 않도록 미리 "
+            "입력할 수 있습니다.",
+        ),
+        "vi": (
+            "Nhập trước & hướng dẫn thủ tục",
+            "Quét bằng điện thoại: xem thủ tục, giấy tờ cần mang và nhập trước để không phải "
+            "viết tại quầy.",
+        ),
+        "pt": (
+            "Pré-cadastro e guia de procedimentos",
+            "Leia com o celular: veja os procedimentos e o que levar, e preencha antes para "
+            "não escrever nada no balcão.",
+        ),
+    },
+    "preentry": {
+        "ja": ("事前入力のQRコード", "窓口でこのQRコードを職員にお見せください。"),
+        "en": ("Your pre-entry QR code", "Show this QR code to the clerk at the counter."),
+        "zh-Hans": ("事先填写的二维码", "请在窗口向工作人员出示此二维码。"),
+        "ko": ("사전 입력 QR 코드", "창구에서 직원에게 이 QR 코드를 보여 주세요."),
+        "vi": ("Mã QR nhập trước của bạn", "Vui lòng đưa mã QR này cho nhân viên tại quầy."),
+        "pt": ("Seu QR code do pré-cadastro", "Mostre este QR code ao atendente no balcão."),
+    },
+}
+
+
+def qr_slip(kind: str, content: str, lang: str, tenant_name: str | None = None) -> list[Part]:
+    """A slip with one QR code (the pre-entry page, or a finished pre-entry's code) and its
+    words in the resident's language, the Japanese under them; a language without words (or
+    an unknown one) prints English. Lines in Chinese, Korean, Vietnamese or Portuguese are
+    drawn with the world font (``WORLD``)."""
+    texts = QR_SLIP_TEXTS[kind]
+    own = lang if lang in texts else "en"
+    title, hint = texts[own]
+    font = None if own in ("ja", "en") else WORLD
+    parts: list[Part] = []
+    if tenant_name:
+        parts.append(Line(tenant_name, "normal", "center"))
+    parts.append(Line(title, "large", "center", font))
+    if own != "ja":
+        parts.append(Line(texts["ja"][0], "normal", "center"))
+    parts += [Rule(), QrCode(content), Line(hint, "normal", "left", font)]
+    if own != "ja":
+        parts.append(Line(texts["ja"][1], "small", "left"))
     return parts
 
 

@@ -46,6 +46,10 @@ class Visit(IdMixin, TimestampMixin, TenantOwned, Base):
     )
     event: Mapped[str | None] = mapped_column(String(32))
     event_date: Mapped[dt.date | None] = mapped_column()
+    resident_lang: Mapped[str | None] = mapped_column(
+        String(8),
+        comment="the pre-entry's or the ticket's language: the tablet opens in it",
+    )
     filed_on: Mapped[dt.date | None] = mapped_column()
     previous_address: Mapped[str | None] = mapped_column(EncryptedText)
     new_address: Mapped[str | None] = mapped_column(EncryptedText)

@@ -21,6 +21,8 @@ from backend.counter.schemas import MemberCreate, VisitUpdate
 from contracts.visit import Certificate
 
 RESIDENT = "resident"
+# The pre-entry page names Chinese "zh" (the catalog's name); the screens say "zh-Hans".
+SCREEN_LANGUAGE = {"zh": "zh-Hans"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ def prefill_visit(session: Session, visit_id: str, prefill: ResidentPrefill) -> 
         fields.append("certificates")
     service.update_visit(session, visit.id, VisitUpdate.model_validate(changes))
     members = [_add_member(session, visit, m).id for m in prefill.members]
+    # The tablet opens in the pre-entry's language (backend.counter.tablet).
+    visit.resident_lang = SCREEN_LANGUAGE.get(prefill.lang, prefill.lang)
     if prefill.phone:
         visit.applicant_phone = prefill.phone
         fields.append("phone")

@@ -239,6 +239,15 @@ class TabletView(BaseModel):
     visit: TabletVisit | None
     pin_request: AgentJobRead | None
     card_read: AgentJobRead | None = None
+    resident_lang: str | None = Field(
+        default=None,
+        description="the language of the counter's open visit (its pre-entry's, else its "
+        "ticket's): the tablet starts in it for that visit; the resident can still switch",
+    )
+    visit_id: str | None = Field(
+        default=None,
+        description="the counter's open visit (any state), so the tablet knows a new resident",
+    )
 
 
 class SignatureSubmit(BaseModel):

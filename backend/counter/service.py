@@ -125,6 +125,7 @@ def open_visit(
         ticket_id=ticket.id if ticket else None,
         counter_id=counter.id if counter else None,
         office_id=counter.office_id if counter else None,
+        resident_lang=ticket.lang if ticket else None,  # the tablet opens in it
         status=VisitStatus.OPEN,
         facts={},
         certificates=[],

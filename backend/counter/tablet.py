@@ -107,6 +107,8 @@ def current_view(session: Session, principal: Principal, lang: str | None = None
         visit=shown,
         pin_request=pin_request,
         card_read=card_read,
+        resident_lang=visit.resident_lang if visit else None,
+        visit_id=visit.id if visit else None,
     )
 
 

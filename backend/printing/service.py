@@ -22,7 +22,13 @@ def _big_ascii(line: Line) -> bool:
 
 
 def _use_kanji_rom(line: Line, kanji: bool) -> bool:
-    return kanji and line.size in ("small", "normal") and kanji_rom_can_print(line.text)
+    # A line in the resident's own font (Chinese, Korean…) is drawn, never the ROM's Japanese.
+    return (
+        kanji
+        and line.font is None
+        and line.size in ("small", "normal")
+        and kanji_rom_can_print(line.text)
+    )
 
 
 def build_job(parts: Sequence[Part], paper_dots: int, kanji: bool = False) -> ReceiptJob:

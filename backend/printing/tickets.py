@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from backend.platform.access import DeviceRef
 from backend.printing.service import build_job
-from backend.queue.printing import PrintOutcome, PrintStatus, TicketPrintJob
-from forms.receipt import queue_ticket
+from backend.queue.printing import PrintOutcome, PrintStatus, QrSlipJob, TicketPrintJob
+from forms.receipt import Part, qr_slip, queue_ticket
 from hardware.printer import PrinterError, print_job
 from hardware.printer.errors import PaperOutError
 
@@ -35,7 +35,14 @@ class EscposTicketPrinter:
             tenant_name=job.office_name,
             lang=job.lang,
             queue_en=job.queue_name_en,
+            queue_local=job.queue_name_local,
         )
+        return self._print(parts)
+
+    def print_qr_slip(self, device: DeviceRef | None, job: QrSlipJob) -> PrintOutcome:
+        return self._print(qr_slip(job.kind, job.qr_content, job.lang, job.office_name))
+
+    def _print(self, parts: list[Part]) -> PrintOutcome:
         try:
             print_job(self.url, build_job(parts, TICKET_PAPER_DOTS), timeout=self.timeout_seconds)
         except PaperOutError:

@@ -37,6 +37,13 @@ WAITING_STATUSES = (TicketStatus.WAITING.value, TicketStatus.TRANSFERRED.value)
 ACTIVE_AT_COUNTER = (TicketStatus.CALLED.value, TicketStatus.SERVING.value)
 
 
+# The resident's languages (ticket machine, slip, phone page, board, tablet), in the order the
+# screens offer them. Japanese and English are columns of their own (every queue has them);
+# the others are ``Queue.name_translations``.
+RESIDENT_LANGUAGES = ("ja", "en", "zh-Hans", "ko", "vi", "pt")
+TRANSLATED_LANGUAGES = RESIDENT_LANGUAGES[2:]
+
+
 class Queue(IdMixin, TimestampMixin, TenantOwned, Base):
     __tablename__ = "queues"
     __table_args__ = (UniqueConstraint("office_id", "prefix"),)
@@ -45,6 +52,12 @@ class Queue(IdMixin, TimestampMixin, TenantOwned, Base):
     prefix: Mapped[str] = mapped_column(String(2), comment="letter printed before the number")
     name_ja: Mapped[str] = mapped_column(String(64))
     name_en: Mapped[str] = mapped_column(String(64))
+    name_translations: Mapped[dict[str, str]] = mapped_column(
+        JSON,
+        default=dict,
+        server_default="{}",
+        comment="the name in zh-Hans, ko, vi, pt (language → name); missing: English",
+    )
     sort_order: Mapped[int] = mapped_column(default=0)
     default_service_minutes: Mapped[float] = mapped_column(default=10.0)
     active: Mapped[bool] = mapped_column(default=True, server_default="1")
@@ -57,6 +70,21 @@ class Queue(IdMixin, TimestampMixin, TenantOwned, Base):
     issue_closes_at: Mapped[str | None] = mapped_column(
         String(5), comment="HH:MM local; e.g. 転入 stops issuing earlier than the office closes"
     )
+
+    def name_in(self, lang: str) -> str:
+        """The name a resident reads in ``lang``: the municipality's own words in that language,
+        else English, else Japanese (a name left empty is never shown as a blank button)."""
+        if lang == "ja":
+            own = self.name_ja
+        elif lang == "en":
+            own = self.name_en
+        else:
+            own = (self.name_translations or {}).get(lang, "")
+        return (own or "").strip() or (self.name_en or "").strip() or self.name_ja
+
+    def resident_names(self) -> dict[str, str]:
+        """The name in every resident language, each already fallen back (for the screens)."""
+        return {lang: self.name_in(lang) for lang in RESIDENT_LANGUAGES}
 
 
 class Ticket(IdMixin, TimestampMixin, TenantOwned, Base):
@@ -85,6 +113,12 @@ class Ticket(IdMixin, TimestampMixin, TenantOwned, Base):
     call_count: Mapped[int] = mapped_column(default=0)
     transfer_count: Mapped[int] = mapped_column(default=0, server_default="0")
     follow_token: Mapped[str] = mapped_column(String(32), unique=True, comment="phone status URL")
+    lang: Mapped[str] = mapped_column(
+        String(8),
+        default="ja",
+        server_default="ja",
+        comment="the language chosen on the ticket machine: slip, phone page, tablet",
+    )
 
 
 class TicketSequence(Base):

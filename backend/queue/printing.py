@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Literal, Protocol
 
 from backend.platform.access import DeviceRef
 
@@ -36,6 +36,19 @@ class TicketPrintJob:
     estimated_minutes: int | None
     follow_url: str
     lang: str = "ja"  # chosen on the ticket machine: the slip's language (forms.receipt)
+    queue_name_local: str | None = None  # the queue's name in ``lang`` (Queue.name_in)
+
+
+@dataclass(frozen=True)
+class QrSlipJob:
+    """A slip with one QR code and a few words in the resident's language (forms.receipt
+    ``qr_slip``): the pre-entry page / 手続きナビ (``page``), or a pre-entry finished on the
+    ticket machine (``preentry``), whose code the clerk scans. No personal data."""
+
+    kind: Literal["page", "preentry"]
+    qr_content: str
+    lang: str
+    office_name: str
 
 
 @dataclass(frozen=True)
@@ -51,11 +64,16 @@ class PrintOutcome:
 class TicketPrinter(Protocol):
     def print_ticket(self, device: DeviceRef | None, job: TicketPrintJob) -> PrintOutcome: ...
 
+    def print_qr_slip(self, device: DeviceRef | None, job: QrSlipJob) -> PrintOutcome: ...
+
 
 class NoTicketPrinter:
     """The default until a printer is wired: the machine shows the QR instead."""
 
     def print_ticket(self, device: DeviceRef | None, job: TicketPrintJob) -> PrintOutcome:
+        return PrintOutcome(PrintStatus.NOT_CONFIGURED, "プリンターが設定されていません。")
+
+    def print_qr_slip(self, device: DeviceRef | None, job: QrSlipJob) -> PrintOutcome:
         return PrintOutcome(PrintStatus.NOT_CONFIGURED, "プリンターが設定されていません。")
 
 
@@ -65,9 +83,17 @@ class FakeTicketPrinter:
 
     status: PrintStatus = PrintStatus.PRINTED
     jobs: list[TicketPrintJob] = field(default_factory=list)
+    slips: list[QrSlipJob] = field(default_factory=list)
 
     def print_ticket(self, device: DeviceRef | None, job: TicketPrintJob) -> PrintOutcome:
         self.jobs.append(job)
+        return self._outcome()
+
+    def print_qr_slip(self, device: DeviceRef | None, job: QrSlipJob) -> PrintOutcome:
+        self.slips.append(job)
+        return self._outcome()
+
+    def _outcome(self) -> PrintOutcome:
         messages = {
             PrintStatus.PRINTED: "",
             PrintStatus.PAPER_OUT: "用紙切れです。係員に連絡してください。",
@@ -92,9 +118,11 @@ def set_ticket_printer(printer: TicketPrinter) -> TicketPrinter:
 
 
 def print_safely(
-    printer: TicketPrinter, device: DeviceRef | None, job: TicketPrintJob
+    printer: TicketPrinter, device: DeviceRef | None, job: TicketPrintJob | QrSlipJob
 ) -> PrintOutcome:
     try:
+        if isinstance(job, QrSlipJob):
+            return printer.print_qr_slip(device, job)
         return printer.print_ticket(device, job)
     except Exception:  # a printer problem must never lose the resident's ticket
         return PrintOutcome(

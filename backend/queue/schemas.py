@@ -17,6 +17,11 @@ class QueueRead(Schema):
     prefix: str
     name_ja: str
     name_en: str
+    names: dict[str, str] = Field(
+        default_factory=dict,
+        description="the name in each resident language (ja, en, zh-Hans, ko, vi, pt), a missing "
+        "translation already replaced by English, then Japanese",
+    )
     waiting: int = Field(description="tickets waiting now")
     estimated_wait_minutes: int | None = Field(
         description="what a ticket taken now would be told, rounded to 5 minutes"
@@ -72,6 +77,10 @@ class IssuedTicket(Schema):
     print: PrintResult
     queue_name_ja: str
     queue_name_en: str
+    queue_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="the queue's name in each resident language (see QueueRead.names)",
+    )
 
 
 class TicketTransfer(Schema):
@@ -114,6 +123,11 @@ class BoardQueue(Schema):
     prefix: str
     name_ja: str
     name_en: str
+    names: dict[str, str] = Field(
+        default_factory=dict,
+        description="the name in each resident language (ja, en, zh-Hans, ko, vi, pt), a missing "
+        "translation already replaced by English, then Japanese",
+    )
     waiting: int
     estimated_wait_minutes: int | None
 
@@ -136,6 +150,11 @@ class FollowStatus(Schema):
     status: str
     queue_name_ja: str
     queue_name_en: str
+    queue_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="the queue's name in each resident language (see QueueRead.names)",
+    )
+    lang: str = Field("ja", description="the language the ticket was issued in")
     people_ahead: int | None
     estimated_wait_minutes: int | None
     counter_code: str | None

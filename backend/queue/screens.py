@@ -73,6 +73,7 @@ def queue_list(session: Session, principal: Principal, office_id: str | None) ->
                 prefix=queue.prefix,
                 name_ja=queue.name_ja,
                 name_en=queue.name_en,
+                names=queue.resident_names(),
                 waiting=view.waiting_count(queue.id),
                 estimated_wait_minutes=status.round_minutes(view.estimate_new(queue.id)),
                 issuing_open=hours.is_open(local),
@@ -89,7 +90,7 @@ def issue_and_print(session: Session, principal: Principal, body: TicketCreate) 
     if principal.device and principal.device.office_id not in (None, queue.office_id):
         raise BadRequest("この発券機の庁舎の受付ではありません。")
     ticket = service.issue_ticket(
-        session, queue_id=queue.id, priority=body.priority, actor=principal.actor
+        session, queue_id=queue.id, priority=body.priority, actor=principal.actor, lang=body.lang
     )
     view = status.office_view(session, ticket.office_id)
     ahead = view.people_ahead(ticket)
@@ -100,6 +101,7 @@ def issue_and_print(session: Session, principal: Principal, body: TicketCreate) 
         display_number=ticket.display_number,
         queue_name_ja=queue.name_ja,
         queue_name_en=queue.name_en,
+        queue_name_local=queue.name_in(body.lang),
         office_name=office.name,
         issued_at_local=ticket.issued_at.astimezone(service.tenant_zone(session, ticket.tenant_id)),
         people_ahead=ahead,
@@ -119,6 +121,7 @@ def issue_and_print(session: Session, principal: Principal, body: TicketCreate) 
         ),
         queue_name_ja=queue.name_ja,
         queue_name_en=queue.name_en,
+        queue_names=queue.resident_names(),
     )
 
 
@@ -190,6 +193,7 @@ def board(session: Session, principal: Principal, office_id: str | None) -> Boar
             prefix=q.prefix,
             name_ja=q.name_ja,
             name_en=q.name_en,
+            names=q.resident_names(),
             waiting=view.waiting_count(q.id),
             estimated_wait_minutes=status.round_minutes(view.estimate_new(q.id)),
         )
@@ -224,6 +228,8 @@ def follow_status(session: Session, token: str) -> FollowStatus:
         status=ticket.status,
         queue_name_ja=queue.name_ja,
         queue_name_en=queue.name_en,
+        queue_names=queue.resident_names(),
+        lang=ticket.lang,
         people_ahead=view.people_ahead(ticket) if waiting else None,
         estimated_wait_minutes=(
             status.round_minutes(view.estimates().get(ticket.id)) if waiting else None

@@ -261,7 +261,10 @@ def issue_ticket(
     priority: bool = False,
     actor: str | None = None,
     now: dt.datetime | None = None,
+    lang: str = "ja",
 ) -> Ticket:
+    """A numbered ticket; ``lang`` is the resident's language on the machine (the phone page and
+    the tablet of the visit it opens start in it)."""
     now = now or utcnow()
     queue = get_queue(session, queue_id)
     if not queue.active:
@@ -285,6 +288,7 @@ def issue_ticket(
         call_count=0,
         transfer_count=0,
         follow_token=secrets.token_urlsafe(24),
+        lang=lang,
     )
     session.add(ticket)
     session.flush()

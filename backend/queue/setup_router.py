@@ -5,16 +5,35 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from backend.platform.access import Permission, Principal, require
 from backend.platform.deps import SessionDep
 from backend.queue import setup
+from backend.queue.models import TRANSLATED_LANGUAGES
 
 router = APIRouter(prefix="/api/v1/setup", tags=["setup"])
 
 Admin = Annotated[Principal, Depends(require(Permission.OFFICE_MANAGE))]
 Hours = Annotated[str, Field(min_length=5, max_length=5, description="HH:MM local time")]
+TranslatedName = Annotated[str, Field(max_length=64)]
+
+
+def _known_languages(names: dict[str, str] | None) -> dict[str, str] | None:
+    """Only the resident languages beyond ja / en, blanks dropped (a blank reads English)."""
+    if names is None:
+        return None
+    unknown = sorted(set(names) - set(TRANSLATED_LANGUAGES))
+    if unknown:
+        raise ValueError(f"unknown languages {unknown}: use {list(TRANSLATED_LANGUAGES)}")
+    return {lang: name.strip() for lang, name in names.items() if name.strip()}
+
+
+Translations = Annotated[
+    dict[str, TranslatedName],
+    AfterValidator(_known_languages),
+    Field(description="the name in zh-Hans, ko, vi, pt; a language left out is shown in English"),
+]
 
 
 class OfficeWrite(BaseModel):
@@ -34,6 +53,7 @@ class QueueWrite(BaseModel):
     prefix: str = Field(min_length=1, max_length=2, description="printed before the number")
     name_ja: str = Field(min_length=1, max_length=64, description="the button's words")
     name_en: str = Field(min_length=1, max_length=64)
+    name_translations: Translations = Field(default_factory=dict)
     sort_order: int = Field(default=0, ge=0, le=1000)
     default_service_minutes: float = Field(default=10.0, gt=0, le=240)
     issue_opens_at: Hours | None = None
@@ -43,6 +63,7 @@ class QueueWrite(BaseModel):
 class QueueChange(BaseModel):
     name_ja: str | None = Field(default=None, min_length=1, max_length=64)
     name_en: str | None = Field(default=None, min_length=1, max_length=64)
+    name_translations: Translations | None = None
     sort_order: int | None = Field(default=None, ge=0, le=1000)
     default_service_minutes: float | None = Field(default=None, gt=0, le=240)
     active: bool | None = None
@@ -68,6 +89,7 @@ class QueueSetup(BaseModel):
     prefix: str
     name_ja: str
     name_en: str
+    name_translations: dict[str, str]
     sort_order: int
     default_service_minutes: float
     active: bool
@@ -101,6 +123,7 @@ def _office(session: SessionDep, office_id: str) -> OfficeSetup:
         queues=[
             QueueSetup(
                 id=q.id, prefix=q.prefix, name_ja=q.name_ja, name_en=q.name_en,
+                name_translations=dict(q.name_translations or {}),
                 sort_order=q.sort_order, default_service_minutes=q.default_service_minutes,
                 active=q.active, issue_opens_at=q.issue_opens_at, issue_closes_at=q.issue_closes_at,
             )

@@ -221,7 +221,8 @@ def create(
 # --- the counter --------------------------------------------------------------------------
 
 
-def _usable(session: Session, code: str, now: dt.datetime) -> PreEntry:
+def usable(session: Session, code: str, now: dt.datetime) -> PreEntry:
+    """The pre-entry of ``code``, locked; refused when unknown, used or expired."""
     entry = session.scalars(
         select(PreEntry).where(PreEntry.code == normalise_code(code)).with_for_update()
     ).one_or_none()
@@ -239,7 +240,7 @@ def apply(
 ) -> Visit:
     """Open the visit's fields from the pre-entry, once; its payload is then deleted."""
     now = now or utcnow()
-    entry = _usable(session, code, now)
+    entry = usable(session, code, now)
     payload = dict(entry.payload or {})
     prefill = ResidentPrefill(
         event=entry.event,

@@ -388,9 +388,9 @@ def check_in(
     if slot.starts_at.astimezone(zone).date() != now.astimezone(zone).date():
         raise ReservationClosed("予約の日ではありません。", code="reservation_not_today")
     rules = settings_of(session, tenant.id)
-    issued = queue_screens.issue_and_print(
-        session, principal, TicketCreate(queue_id=slot.queue_id, priority=rules.reserved_first)
-    )
+    # The ticket in the reservation's language: its slip, phone page and tablet follow it.
+    ticket = {"queue_id": slot.queue_id, "priority": rules.reserved_first, "lang": reservation.lang}
+    issued = queue_screens.issue_and_print(session, principal, TicketCreate.model_validate(ticket))
     reservation.status = R.CHECKED_IN.value
     reservation.checked_in_at = now
     reservation.ticket_id = issued.ticket.id

@@ -20,9 +20,8 @@ from backend.identity.tenants.models import Tenant
 from backend.identity.throttle import FailureWindow, client_address
 from backend.platform.access import Permission, Principal, require
 from backend.platform.deps import SessionDep
-from backend.platform.settings import get_settings
-from backend.queue.schemas import IssuedTicket
-from backend.residents import preentry, reservations, service
+from backend.queue.schemas import IssuedTicket, PrintResult, ResidentLanguage
+from backend.residents import preentry, reservations, service, slips
 from backend.residents.errors import ServiceOff, TooManyRequests
 from backend.residents.schemas import (
     ApplyPreEntry,
@@ -33,6 +32,7 @@ from backend.residents.schemas import (
     PreEntryIssued,
     PublicGuidance,
     PublicSetup,
+    QrSlipPrint,
     ReservationCreate,
     ReservationIssued,
     ReservationRead,
@@ -244,14 +244,26 @@ def check_in(body: CheckIn, principal: Issuer, session: SessionDep) -> IssuedTic
 
 
 @router.get("/ticket-machine/resident-links", response_model=ResidentLinks)
-def resident_links(principal: Issuer, session: SessionDep) -> ResidentLinks:
-    """The pre-entry page of this municipality, as a QR to show or print."""
+def resident_links(
+    principal: Issuer, session: SessionDep, lang: ResidentLanguage = "ja"
+) -> ResidentLinks:
+    """The pre-entry page of this municipality, as a QR to show or print; the page opens in
+    ``lang`` (the language chosen on the machine)."""
     tenant = _principal_tenant(session, principal)
     switches = service.settings_of(session, tenant.id)
-    url = f"{get_settings().public_url.rstrip('/')}/pre/#{tenant.code}"
+    url = slips.page_url(tenant, lang)
     return ResidentLinks(
         preentry=switches.preentry_enabled,
         reservations=switches.reservations_enabled,
         url=url,
         qr_svg=service.qr_svg(url),
     )
+
+
+@router.post("/ticket-machine/resident-links/print", response_model=PrintResult)
+def print_resident_link(body: QrSlipPrint, principal: Issuer, session: SessionDep) -> PrintResult:
+    """Print the pre-entry page's QR (手続きナビ), or with ``code`` the QR of a pre-entry the
+    resident finished on the machine, with a few words in ``lang``. Not printed (no printer,
+    paper out) is an answer, not an error: the screen keeps showing the QR."""
+    tenant = _principal_tenant(session, principal)
+    return slips.print_qr_slip(session, principal, tenant, body.lang, body.code)

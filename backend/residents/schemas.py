@@ -188,6 +188,14 @@ class ServiceSettings(Schema):
     reserved_first: bool = True
 
 
+class QrSlipPrint(Schema):
+    """What the ticket machine asks to print: the pre-entry page's QR, or with ``code`` the QR
+    of a pre-entry just finished on the machine; the words in ``lang``."""
+
+    lang: Literal["ja", "en", "zh-Hans", "ko", "vi", "pt"] = "ja"
+    code: Annotated[str, StringConstraints(min_length=4, max_length=40)] | None = None
+
+
 class ResidentLinks(Schema):
     """What the ticket machine offers: the pre-entry page's address and its QR."""
 

@@ -128,14 +128,20 @@ def test_admin_adds_a_ticket_button_and_imports_town_names(
     add_queue.locator("[name=prefix]").fill("D")
     add_queue.locator("[name=name_ja]").fill("おくやみ")
     add_queue.locator("[name=name_en]").fill("Bereavement")
+    add_queue.get_by_label("表示名（韓国語）").fill("사망 신고")  # the other languages: optional
     add_queue.get_by_role("button", name="番号札を追加").click()
     expect(page.locator("#status")).to_have_text("保存しました")
     expect(page.locator("#offices input[name=name_ja][value=おくやみ]")).to_have_count(1)
+    expect(page.locator("#offices input[name=name_ko][value='사망 신고']")).to_have_count(1)
     page.screenshot(path=str(ARTIFACTS / "admin-setup.png"), full_page=True)
 
     kiosk = page.context.browser.new_context(viewport={"width": 1080, "height": 1920}).new_page()
     kiosk.goto(f"{live_server}/ticket/#token={DEMO_TICKET_MACHINE_TOKEN}")
     expect(kiosk.get_by_role("button", name="おくやみ")).to_be_visible()
+    kiosk.click("#languages button[data-lang='ko']")
+    expect(kiosk.locator("#purposes button[data-prefix='D']")).to_contain_text("사망 신고")
+    kiosk.click("#languages button[data-lang='vi']")  # left empty: the English name
+    expect(kiosk.locator("#purposes button[data-prefix='D']")).to_contain_text("Bereavement")
     kiosk.context.close()
 
     page.click("#t-areas")

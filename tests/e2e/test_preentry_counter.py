@@ -121,6 +121,7 @@ def test_vietnamese_preentry_opens_the_visit_with_nothing_retyped(
     shot(staff, "console-ready-for-tablet")
     clerk.click("#send-tablet")
     tablet.wait_for_selector("#confirm:not([hidden]), #pin:not([hidden])", timeout=20000)
+    expect(tablet.locator("html")).to_have_attribute("lang", "vi")  # the pre-entry's language
     shot(tablet, "tablet-confirm")
     entered = [m[0] for m in MEMBERS] + [m[1] for m in MEMBERS] + [PHONE, "2-3", "２－３"]
     retyped = [value for _field, value in clerk.typed if any(value in e for e in entered)]

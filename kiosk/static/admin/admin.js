@@ -31,7 +31,7 @@
       setupTab: "窓口・番号札", areasTab: "町字", areasHelp: "デジタル庁のアドレス・ベース・レジストリ（町字マスター）の CSV、または id,name,kana の CSV を選んでください。取り込むと町字の一覧が置き換わります。",
       csvFile: "CSV ファイル", importAreas: "取り込む", areasAdded: "件を取り込みました", areasRefused: "件は取り込めませんでした",
       hours: "開庁時間", queues: "番号札（発券機のボタン）", counters: "窓口", prefix: "頭文字", nameJa: "表示名（日本語）",
-      nameEn: "表示名（英語）", issueHours: "発券時間", inUse: "使用中", save: "保存", addQueue: "番号札を追加",
+      nameEn: "表示名（英語）", nameOther: "表示名（{lang}）", otherNames: "住民の言語での表示名（空欄は英語で表示）", issueHours: "発券時間", inUse: "使用中", save: "保存", addQueue: "番号札を追加",
       addCounter: "窓口を追加", counterNo: "窓口番号", floor: "階", serves: "受け付ける番号札", saved: "保存しました",
       line: "行",
       kinds: { agent: "カード読取端末（窓口PC）", tablet: "確認用タブレット", ticket_machine: "発券機", display: "呼出表示", back_office_api: "基幹システム・RPA 連携" },
@@ -63,7 +63,7 @@
       setupTab: "Counters & queues", areasTab: "Town names", areasHelp: "Choose the Digital Agency's address base registry CSV (町字マスター) or an id,name,kana CSV. Importing replaces the list.",
       csvFile: "CSV file", importAreas: "Import", areasAdded: "imported", areasRefused: "refused",
       hours: "Opening hours", queues: "Queues (ticket machine buttons)", counters: "Counters", prefix: "Prefix", nameJa: "Label (Japanese)",
-      nameEn: "Label (English)", issueHours: "Issuing hours", inUse: "In use", save: "Save", addQueue: "Add a queue",
+      nameEn: "Label (English)", nameOther: "Label ({lang})", otherNames: "Labels in the residents' languages (empty: shown in English)", issueHours: "Issuing hours", inUse: "In use", save: "Save", addQueue: "Add a queue",
       addCounter: "Add a counter", counterNo: "Counter no.", floor: "Floor", serves: "Queues served", saved: "Saved",
       line: "line",
       kinds: { agent: "Card reader PC (agent)", tablet: "Resident tablet", ticket_machine: "Ticket machine", display: "Call display", back_office_api: "Core system / RPA" },
@@ -350,6 +350,25 @@
     return b;
   }
 
+  // The resident languages beyond Japanese and English (ticket machine, slip, phone page,
+  // board): each queue's label in them, optional (an empty one is shown in English).
+  const OTHER_LANGUAGES = { ja: [["zh-Hans", "中国語"], ["ko", "韓国語"], ["vi", "ベトナム語"], ["pt", "ポルトガル語"]],
+    en: [["zh-Hans", "Chinese"], ["ko", "Korean"], ["vi", "Vietnamese"], ["pt", "Portuguese"]] };
+
+  function translationInputs(names) {
+    const box = document.createElement("span");
+    box.className = "translations";
+    box.title = t("otherNames");
+    const inputs = {};
+    for (const [code, label] of OTHER_LANGUAGES[state.lang === "en" ? "en" : "ja"]) {
+      inputs[code] = input(`name_${code}`, (names || {})[code] || "", { maxLength: 64, lang: code });
+      box.append(labelled(t("nameOther").replace("{lang}", label), inputs[code]), " ");
+    }
+    const values = () => Object.fromEntries(Object.entries(inputs)
+      .map(([code, el]) => [code, el.value.trim()]).filter(([, value]) => value));
+    return { box, values };
+  }
+
   function queueTable(office) {
     const wrap = document.createElement("div");
     const h = document.createElement("h4");
@@ -360,9 +379,10 @@
       form.className = "row-form";
       const ja = input("name_ja", q.name_ja, { required: true, maxLength: 64 });
       const en = input("name_en", q.name_en, { required: true, maxLength: 64 });
+      const others = translationInputs(q.name_translations);
       const active = input("active", "", { type: "checkbox", checked: q.active });
-      form.append(`${q.prefix}  `, labelled(t("nameJa"), ja), labelled(t("nameEn"), en), labelled(t("inUse"), active), submitButton(t("save")));
-      form.addEventListener("submit", (e) => { e.preventDefault(); save("PATCH", `/api/v1/setup/queues/${q.id}`, { name_ja: ja.value, name_en: en.value, active: active.checked }, loadSetup); });
+      form.append(`${q.prefix}  `, labelled(t("nameJa"), ja), labelled(t("nameEn"), en), others.box, labelled(t("inUse"), active), submitButton(t("save")));
+      form.addEventListener("submit", (e) => { e.preventDefault(); save("PATCH", `/api/v1/setup/queues/${q.id}`, { name_ja: ja.value, name_en: en.value, name_translations: others.values(), active: active.checked }, loadSetup); });
       wrap.append(form);
     }
     const add = document.createElement("form");
@@ -370,8 +390,9 @@
     const prefix = input("prefix", "", { required: true, maxLength: 2, size: 2, pattern: "[A-Z]{1,2}" });
     const ja = input("name_ja", "", { required: true, maxLength: 64 });
     const en = input("name_en", "", { required: true, maxLength: 64 });
-    add.append(labelled(t("prefix"), prefix), labelled(t("nameJa"), ja), labelled(t("nameEn"), en), submitButton(t("addQueue")));
-    add.addEventListener("submit", (e) => { e.preventDefault(); save("POST", `/api/v1/setup/offices/${office.id}/queues`, { prefix: prefix.value.toUpperCase(), name_ja: ja.value, name_en: en.value, sort_order: 100 }, loadSetup); });
+    const others = translationInputs({});
+    add.append(labelled(t("prefix"), prefix), labelled(t("nameJa"), ja), labelled(t("nameEn"), en), others.box, submitButton(t("addQueue")));
+    add.addEventListener("submit", (e) => { e.preventDefault(); save("POST", `/api/v1/setup/offices/${office.id}/queues`, { prefix: prefix.value.toUpperCase(), name_ja: ja.value, name_en: en.value, name_translations: others.values(), sort_order: 100 }, loadSetup); });
     wrap.append(add);
     return wrap;
   }

@@ -127,18 +127,24 @@ const I18n = (() => {
     for (const button of nav.children) button.setAttribute("aria-pressed", String(button.dataset.lang === current));
   }
 
-  // A queue's name (queues are named in ja and en only): the English name with the Japanese
-  // below it for the other languages, so the resident and the signs agree.
-  function queueName(element, lang, nameJa, nameEn) {
-    element.textContent = lang === "ja" ? nameJa : nameEn;
-    if (lang !== "ja" && lang !== "en") {
+  // A queue's name in ``lang`` from ``names`` (the API's six-language map, a missing
+  // translation already English, then Japanese), with the Japanese below it for the languages
+  // other than ja and en, so the resident and the signs agree.
+  function nameIn(names, lang) {
+    return (names && (names[lang] || names.en || names.ja)) || "";
+  }
+
+  function queueName(element, lang, names) {
+    element.textContent = nameIn(names, lang);
+    element.lang = lang;
+    if (lang !== "ja" && lang !== "en" && names && names.ja && names.ja !== element.textContent) {
       const other = document.createElement("span");
-      other.className = "other-name"; other.lang = "ja"; other.textContent = nameJa;
+      other.className = "other-name"; other.lang = "ja"; other.textContent = names.ja;
       element.appendChild(other);
     }
   }
 
   return { LANGS, CODES, normalize, fromPage, format, number, date, catalogue, missing,
-    languageButtons, markLanguage, queueName };
+    languageButtons, markLanguage, nameIn, queueName };
 })();
 window.I18n = I18n;

@@ -42,7 +42,7 @@
   }
 
   function queueText(lang, queue) {
-    const name = lang === "ja" ? queue.name_ja : queue.name_en;
+    const name = I18n.nameIn(queue.names, lang);
     const wait = queue.estimated_wait_minutes === null ? "—" : message(lang, "wait", { minutes: queue.estimated_wait_minutes });
     return `${name}: ${message(lang, "waiting", { n: queue.waiting })}, ${wait}`;
   }

@@ -113,7 +113,7 @@
 
   function render(s) {
     last = s;
-    I18n.queueName($("queue"), lang, s.queue_name_ja, s.queue_name_en);
+    I18n.queueName($("queue"), lang, s.queue_names);
     $("number").textContent = s.display_number;
     const state = $("state");
     const counter = counterText(s);

@@ -129,7 +129,7 @@ const FORM_TITLES = {
 };
 
 const state = { lang: "ja", token: null, pad: null, shownVisit: null, pinJob: null, submittedPin: null,
-  pin: "", lastFailure: null };
+  pin: "", lastFailure: null, languageVisit: null, languageKnown: "|" };
 const $ = (id) => document.getElementById(id);
 const message = I18n.catalogue(T);
 window.madoguchiMessages = T;  // for the completeness test
@@ -307,7 +307,23 @@ async function tick() {
 
 const FAILURE_SHOWN_MS = 3 * 60 * 1000;  // then the next resident must not read it
 
+// The tablet starts each visit in the resident's language when the counter knows it (the
+// pre-entry's, else the ticket's: view.resident_lang), and follows it when it becomes known
+// later (a pre-entry scanned after the visit opened); the resident can still switch with the
+// buttons. A visit without one keeps what is chosen (a resident may tap before the clerk opens
+// it); once the visit ends the tablet goes back to Japanese for the next resident.
+function followResidentLanguage(view) {
+  const visitId = view.visit_id || null;
+  const known = `${visitId || ""}|${view.resident_lang || ""}`;
+  if (known === state.languageKnown) return;
+  const ended = Boolean(state.languageVisit) && !visitId;
+  state.languageKnown = known; state.languageVisit = visitId;
+  const wanted = visitId ? I18n.normalize(view.resident_lang) : (ended ? "ja" : null);
+  if (wanted && wanted !== state.lang) { state.lang = wanted; applyLanguage(); }
+}
+
 function route(view) {
+  followResidentLanguage(view);
   const read = view.card_read;
   if (state.lastFailure && Date.now() - state.failedAt > FAILURE_SHOWN_MS) { state.lastFailure = null; showFailure(); }
   if (view.pin_request) {

@@ -86,7 +86,7 @@
         button.className = "purpose";
         button.dataset.queueId = queue.id;
         button.dataset.prefix = queue.prefix;
-        I18n.queueName(button, lang, queue.name_ja, queue.name_en);
+        I18n.queueName(button, lang, queue.names);
         const small = document.createElement("small");
         small.textContent = queue.issuing_open
           ? waitText(queue.estimated_wait_minutes, queue.waiting)
@@ -114,7 +114,7 @@
   function showIssued(result) {
     $("choose").classList.add("hidden");
     $("issued").classList.remove("hidden");
-    I18n.queueName($("issued-queue"), lang, result.queue_name_ja, result.queue_name_en);
+    I18n.queueName($("issued-queue"), lang, result.queue_names);
     $("issued-number").textContent = result.ticket.display_number;
     const minutes = result.estimated_wait_minutes;
     $("issued-wait").textContent = [t("ahead", { ahead: result.people_ahead }),
