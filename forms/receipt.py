@@ -126,35 +126,111 @@ def queue_ticket(
     queue_en: str | None = None,
     queue_local: str | None = None,
 ) -> list[Part]:
-    """The ticket slip in the language chosen on the ticket machine: Japanese, English, or for
-    the other resident languages (zh-Hans, ko, vi, pt) the queue's name in that language
-    (``queue_local``, the municipality's translation) and the rest in English, each with the
-    Japanese beside it, so the resident and a clerk can both read it."""
-    english = lang != "ja"
+    """The ticket slip in the language chosen on the ticket machine: Japanese; English; or
+    Chinese, Korean, Vietnamese or Portuguese (drawn with the world font) with the queue's name
+    in that language (``queue_local``, the municipality's translation, else English). Every
+    language but Japanese and English carries the Japanese under it, so a clerk reads it too."""
+    own = SLIP_WORDS.get(lang) if lang not in ("ja", "en") else None
+    english = lang == "en" or (lang != "ja" and own is None)
     japanese = lang != "en"
+    font = WORLD if own else None
     parts: list[Part] = []
     if tenant_name:
         parts.append(Line(tenant_name, "normal", "center"))
-    label = " / ".join(
-        t for t, wanted in (("Your number", english), ("受付番号", japanese)) if wanted
-    )
-    parts += [Line(label, "normal", "center"), Line(number, "huge", "center")]
+    if own:
+        parts += [
+            Line(own.your_number, "normal", "center", font),
+            Line("受付番号", "normal", "center"),
+        ]
+    else:
+        label = " / ".join(
+            t for t, wanted in (("Your number", english), ("受付番号", japanese)) if wanted
+        )
+        parts.append(Line(label, "normal", "center"))
+    parts.append(Line(number, "huge", "center"))
     parts += _queue_name_lines(lang, queue, queue_en, queue_local)
-    if english:
+    if own:
+        parts += _own_ticket_lines(own, issued_at, ahead, wait_minutes)
+    elif english:
         parts += _english_ticket_lines(issued_at, ahead, wait_minutes)
     if japanese:
         parts += _japanese_ticket_lines(issued_at, ahead, wait_minutes)
     parts.append(Rule())
-    if english:
+    if own:
+        parts.append(Line(own.follow_hint, "small", "center", font))
+    elif english:
         parts.append(Line("Scan to follow your number on your phone", "small", "center"))
     if japanese:
         parts.append(Line("スマートフォンで呼び出し状況を確認できます", "small", "center"))
     parts.append(QrCode(follow_url))
-    if english:
+    if own:
+        parts.append(Line(own.when_called, "small", "center", font))
+    elif english:
         parts.append(Line("When called, go to the counter shown", "small", "center"))
     if japanese:
         parts.append(Line("番号が呼ばれたら表示の窓口へお越しください", "small", "center"))
     return parts
+
+
+@dataclass(frozen=True)
+class SlipWords:
+    """A ticket slip's words in one resident language. Counts are written as "label: n", the
+    receipt's usual form, so no language needs plural forms here."""
+
+    your_number: str
+    issued: str  # {when}
+    ahead: str  # {n}
+    wait: str  # {minutes}
+    follow_hint: str
+    when_called: str
+
+
+SLIP_WORDS: dict[str, SlipWords] = {
+    "zh-Hans": SlipWords(
+        "您的号码",
+        "发券 {when}",
+        "前面等候：{n}人",
+        "预计等候：约{minutes}分钟",
+        "用手机扫描可查看叫号情况",
+        "叫到号码时请前往显示的窗口",
+    ),
+    "ko": SlipWords(
+        "대기 번호",
+        "발권 {when}",
+        "앞 대기 인원: {n}명",
+        "예상 대기 시간: 약 {minutes}분",
+        "휴대폰으로 스캔하면 호출 상황을 확인할 수 있습니다",
+        "번호가 호출되면 표시된 창구로 가 주세요",
+    ),
+    "vi": SlipWords(
+        "Số thứ tự của bạn",
+        "Phát lúc {when}",
+        "Số người chờ trước bạn: {n}",
+        "Thời gian chờ dự kiến: khoảng {minutes} phút",
+        "Quét bằng điện thoại để theo dõi số của bạn",
+        "Khi được gọi, hãy đến quầy được hiển thị",
+    ),
+    "pt": SlipWords(
+        "Sua senha",
+        "Emitida em {when}",
+        "Pessoas à sua frente: {n}",
+        "Espera estimada: cerca de {minutes} min",
+        "Leia com o celular para acompanhar sua senha",
+        "Quando chamado, dirija-se ao balcão indicado",
+    ),
+}
+
+
+def _own_ticket_lines(
+    words: SlipWords, issued_at: dt.datetime, ahead: int | None, wait_minutes: int | None
+) -> list[Part]:
+    when = f"{issued_at:%Y-%m-%d %H:%M}"
+    lines: list[Part] = [Line(words.issued.format(when=when), "small", "center", WORLD)]
+    if ahead is not None:
+        lines.append(Line(words.ahead.format(n=ahead), "normal", "center", WORLD))
+    if wait_minutes is not None:
+        lines.append(Line(words.wait.format(minutes=wait_minutes), "normal", "center", WORLD))
+    return lines
 
 
 def _queue_name_lines(

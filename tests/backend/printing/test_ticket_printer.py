@@ -64,6 +64,10 @@ def test_unreachable_printer_is_a_failed_outcome_not_an_error() -> None:
 
 
 def _texts(lang: str) -> list[str]:
+    return [p.text for p in _parts(lang)]
+
+
+def _parts(lang: str) -> list[Line]:
     parts = queue_ticket(
         "B-007",
         "証明書",
@@ -75,7 +79,7 @@ def _texts(lang: str) -> list[str]:
         lang=lang,
         queue_en="Certificates",
     )
-    return [p.text for p in parts if isinstance(p, Line)]
+    return [p for p in parts if isinstance(p, Line)]
 
 
 def test_an_english_ticket_prints_an_english_slip() -> None:
@@ -86,11 +90,24 @@ def test_an_english_ticket_prints_an_english_slip() -> None:
     assert all(text.isascii() for text in texts), texts  # not a Japanese word on it
 
 
-def test_other_languages_print_english_with_the_japanese_beside_it() -> None:
-    for lang in ("zh-Hans", "ko", "vi", "pt"):
-        texts = _texts(lang)
-        assert "Your number / 受付番号" in texts and "Certificates" in texts and "証明書" in texts
-        assert "お待ちの方 1人" in texts and "1 person ahead of you" in texts
+def test_other_languages_print_their_own_words_with_the_japanese_under_them() -> None:
+    expected = {
+        "zh-Hans": ("您的号码", "前面等候：1人", "预计等候：约12分钟"),
+        "ko": ("대기 번호", "앞 대기 인원: 1명", "예상 대기 시간: 약 12분"),
+        "vi": ("Số thứ tự của bạn", "Số người chờ trước bạn: 1", "khoảng 12 phút"),
+        "pt": ("Sua senha", "Pessoas à sua frente: 1", "cerca de 12 min"),
+    }
+    for lang, (label, ahead, wait) in expected.items():
+        parts = _parts(lang)
+        texts = [p.text for p in parts]
+        assert label in texts and ahead in texts, (lang, texts)
+        assert any(wait in text for text in texts), (lang, texts)
+        assert "受付番号" in texts and "お待ちの方 1人" in texts and "証明書" in texts
+        assert not any("Your number" in t or "ahead of you" in t for t in texts), texts
+        own = [p for p in parts if p.font == WORLD]
+        assert len(own) >= 5  # label, issued, ahead, wait, both hints: the world font
+        for line in own:
+            assert missing_glyphs(line.text, WORLD) == [], (lang, line.text)
 
 
 def test_the_japanese_slip_is_unchanged() -> None:
