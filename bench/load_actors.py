@@ -277,12 +277,13 @@ class CounterPlayer:
         return None
 
     async def _interview(self, vid: str) -> None:
-        await self.staff.call("get_visit", "GET", f"/api/v1/visits/{vid}")  # openVisit → refresh
+        """openVisit shows the POST's answer; each change's answer is the visit and its
+        guidance, shown without asking again (staff.js showChange)."""
         today = dt.date.today().isoformat()
         change = {"event": "moving-in", "event_date": today, "filed_on": today}
-        guidance = await self._patch(vid, change)  # chooseEvent
+        await self._patch(vid, change)  # chooseEvent
         await self._read_card_until_read(vid)
-        guidance = await self._patch(vid, {"new_address": self.state.area_full_name + BLOCK})
+        await self._patch(vid, {"new_address": self.state.area_full_name + BLOCK})
         residence = {"kind": "residence", "copies": 1, "scope": "household"}
         tax = {
             "kind": "tax",
@@ -291,10 +292,9 @@ class CounterPlayer:
             "tax_kind": "income_taxation",
         }
         await self._patch(vid, {"certificates": [residence]})  # one checkbox, then the other
-        guidance = await self._patch(vid, {"certificates": [residence, tax]})
-        guidance = await self._answer_questions(vid, guidance)
-        visit = await self.staff.call("get_visit", "GET", f"/api/v1/visits/{vid}")
-        if visit["members"]:
+        visit = await self._patch(vid, {"certificates": [residence, tax]})
+        visit = await self._answer_questions(vid, visit)
+        if visit["members"]:  # the 続柄, typed on the member's row
             member = visit["members"][0]["id"]
             await self.staff.call(
                 "patch_member",
@@ -302,7 +302,6 @@ class CounterPlayer:
                 f"/api/v1/visits/{vid}/members/{member}",
                 {"relationship": "世帯主"},
             )
-            await self._refresh(vid, reload=True)
         forms = await self.staff.call("forms", "GET", f"/api/v1/visits/{vid}/forms")
         for form in forms["forms"][:PREVIEWED_FORMS]:  # the clerk opens the preview links
             await self.staff.call(
@@ -310,36 +309,32 @@ class CounterPlayer:
             )
 
     async def _patch(self, vid: str, change: dict[str, Any]) -> dict[str, Any]:
-        """patchVisit: the change, then guidance and forms reloaded together."""
-        await self.staff.call("patch_visit", "PATCH", f"/api/v1/visits/{vid}", change)
-        return await self._refresh(vid, reload=False)
+        """patchVisit: the change; its answer is the visit with its guidance."""
+        return dict(await self.staff.call("patch_visit", "PATCH", f"/api/v1/visits/{vid}", change))
 
-    async def _refresh(self, vid: str, *, reload: bool) -> dict[str, Any]:
-        if reload:
-            await self.staff.call("get_visit", "GET", f"/api/v1/visits/{vid}")
-        guidance, _ = await asyncio.gather(
-            self.staff.call("guidance", "POST", f"/api/v1/visits/{vid}/guidance"),
-            self.staff.call("forms", "GET", f"/api/v1/visits/{vid}/forms"),
-        )
-        return dict(guidance)
+    async def _refresh(self, vid: str) -> None:
+        """staff.js refresh() on steps ①–③ (after a card read): the visit, then its guidance
+        (the forms and checks only on ④)."""
+        await self.staff.call("get_visit", "GET", f"/api/v1/visits/{vid}")
+        await self.staff.call("guidance", "POST", f"/api/v1/visits/{vid}/guidance")
 
-    async def _answer_questions(self, vid: str, guidance: dict[str, Any]) -> dict[str, Any]:
-        """As staff.js does: every open question answered by its ``id`` through
-        ``POST /visits/{id}/answers`` (いいえ for yes/no, the first choice, nationality JP),
-        then guidance and forms reloaded; again while answers open new questions."""
+    async def _answer_questions(self, vid: str, visit: dict[str, Any]) -> dict[str, Any]:
+        """As staff.js does: every open question of the last answer's guidance answered by its
+        ``id`` through ``POST /visits/{id}/answers`` (いいえ for yes/no, the first choice,
+        nationality JP); again while answers open new questions. The last answer (the visit
+        and its guidance) is returned."""
         for _ in range(MAX_ANSWER_ROUNDS):
             answers = {
                 q["id"]: value
-                for q in guidance.get("questions") or []
+                for q in (visit.get("guidance") or {}).get("questions") or []
                 if (value := _answer(q)) is not None
             }
             if not answers:
                 break
-            await self.staff.call(
+            visit = await self.staff.call(
                 "answers", "POST", f"/api/v1/visits/{vid}/answers", {"answers": answers}
             )
-            guidance = await self._refresh(vid, reload=False)
-        return guidance
+        return visit
 
     async def _read_card_until_read(self, vid: str) -> None:
         """The clerk presses カードを読む again after a failed read (each failure counted)."""
@@ -370,7 +365,7 @@ class CounterPlayer:
             if job["status"] == "done":
                 reads["done"] += 1
                 self.state.recorder.record("card", time.perf_counter() - started)
-                await self._refresh(vid, reload=True)
+                await self._refresh(vid)
                 return
             if job["status"] == "failed":
                 reads["failed"] += 1

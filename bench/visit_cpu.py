@@ -7,7 +7,8 @@ Profile: uv tool run py-spy record --gil --format raw -o out.txt -- .venv/bin/py
 One visit is the requests the staff console, the tablet and the ticket machine send
 (kiosk/static/*): ticket → call → visit opened → card read (the synthetic card through the
 in-process agent, PIN on the tablet) → event, address, answers, certificates (each change
-followed by the console's guidance + forms refresh) → the three forms previewed → sent to the
+answered with the visit and its guidance, which the console shows without asking again) → the
+three forms previewed → sent to the
 tablet (which polls /tablet/current) → signed → documents listed → hand-off.
 
 Server CPU is the process's CPU time minus the client thread's own (TestClient builds and
@@ -142,18 +143,16 @@ class Visitor:
                 raise RuntimeError("the in-process agent did not connect")
             time.sleep(0.05)
 
-    def refresh(self, vid: str, reload: bool = True) -> dict[str, Any]:
-        """staff.js refresh(): the visit (unless just patched), then guidance and forms once
-        the event is chosen."""
-        if reload and not self.ok("GET", f"/api/v1/visits/{vid}", self.staff)["event"]:
+    def refresh(self, vid: str) -> dict[str, Any]:
+        """staff.js refresh() on steps ①–③: the visit, then its guidance once the event is
+        chosen (the forms and checks only on ④)."""
+        if not self.ok("GET", f"/api/v1/visits/{vid}", self.staff)["event"]:
             return {}
-        guidance = self.ok("POST", f"/api/v1/visits/{vid}/guidance", self.staff)
-        self.ok("GET", f"/api/v1/visits/{vid}/forms", self.staff)
-        return guidance
+        return dict(self.ok("POST", f"/api/v1/visits/{vid}/guidance", self.staff))
 
     def patch(self, vid: str, changes: dict[str, Any]) -> dict[str, Any]:
-        self.ok("PATCH", f"/api/v1/visits/{vid}", self.staff, changes)
-        return self.refresh(vid, reload=False)
+        """patchVisit: the change's answer is the visit and its guidance (nothing reloaded)."""
+        return dict(self.ok("PATCH", f"/api/v1/visits/{vid}", self.staff, changes)["guidance"])
 
     def play(self) -> None:
         self.ok("POST", "/api/v1/tickets", self.machine, {"queue_id": self.queue})
@@ -162,8 +161,7 @@ class Visitor:
         visit = self.ok(
             "POST", "/api/v1/visits", self.staff, {"ticket_id": ticket, "counter_id": self.counter}
         )
-        vid = visit["id"]
-        self.ok("GET", f"/api/v1/visits/{vid}", self.staff)
+        vid = visit["id"]  # openVisit shows the POST's answer
         self.read_card(vid)
         self.refresh(vid)
         moving_in = {"event": "moving-in", "event_date": "2026-11-20", "filed_on": "2026-11-24"}
@@ -202,16 +200,16 @@ class Visitor:
         self.ok("POST", f"/api/v1/visits/{vid}/handoff", self.staff)
 
     def answer_questions(self, vid: str, guidance: dict[str, Any]) -> None:
-        """staff.js: the open questions answered by id (POST /answers), then the refresh;
-        again while answers open new questions."""
+        """staff.js: the open questions answered by id (POST /answers, answered with the
+        guidance); again while answers open new questions."""
         for _ in range(6):
             answers = {
                 q["id"]: value for q in guidance["questions"] if (value := _answer(q)) is not None
             }
             if not answers:
                 return
-            self.ok("POST", f"/api/v1/visits/{vid}/answers", self.staff, {"answers": answers})
-            guidance = self.refresh(vid, reload=False)
+            url = f"/api/v1/visits/{vid}/answers"
+            guidance = self.ok("POST", url, self.staff, {"answers": answers})["guidance"]
 
     def read_card(self, vid: str) -> None:
         job = self.ok(

@@ -325,6 +325,13 @@ def visit_guidance(session: Session, visit_id: str, lang: str | None = None) -> 
     return guidance_service.localized(session, guidance, lang)
 
 
+def changed_visit_guidance(session: Session, visit: Visit) -> GuidanceResult:
+    """The guidance of a visit this request just changed (the change's answer): built from the
+    rows the change already loaded and flushed, and kept in ``prepared_cache`` under their
+    state, where the next preview, confirmation or guidance of the same state finds it."""
+    return prepare(session, visit).guidance
+
+
 def resident_checklist(
     session: Session, visit_id: str, lang: str, principal: Principal
 ) -> tuple[str, bytes]:

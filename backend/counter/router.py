@@ -7,21 +7,24 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from backend.counter import service
+from backend.counter import documents, service
+from backend.counter.models import HouseholdMember, Visit
 from backend.counter.schemas import (
     Answers,
     Journey,
+    MemberChanged,
     MemberCreate,
-    MemberRead,
     MemberUpdate,
+    VisitChanged,
     VisitCreate,
     VisitRead,
     VisitSummary,
     VisitUpdate,
 )
-from backend.counter.views import member_read, visit_read, visit_summary
+from backend.counter.views import member_changed, visit_changed, visit_read, visit_summary
 from backend.platform.access import Permission, Principal, hot_route, require, run_authorized
 from backend.platform.deps import SessionDep
+from contracts import GuidanceResult
 
 router = APIRouter(prefix="/api/v1/visits", tags=["visits"])
 
@@ -62,34 +65,62 @@ async def get_visit(visit_id: str, request: Request) -> VisitRead:
     return await run_authorized(request, Permission.VISIT_READ, view)
 
 
-@router.patch("/{visit_id}", response_model=VisitRead)
+# The change routes answer with what the staff console shows next: the visit as GET shows it
+# and its guidance as POST …/guidance returns it, built from the rows the change already
+# loaded. Before, each change was followed by a POST guidance (and, for a member, a GET of the
+# visit): two or three requests where one does.
+
+
+@router.patch("/{visit_id}", response_model=VisitChanged)
 def update_visit(
     visit_id: str, body: VisitUpdate, principal: Writer, session: SessionDep
-) -> VisitRead:
-    return visit_read(session, service.update_visit(session, visit_id, body))
+) -> VisitChanged:
+    visit = service.update_visit(session, visit_id, body)
+    return visit_changed(session, visit, _guidance(session, visit, principal))
 
 
-@router.post("/{visit_id}/answers", response_model=VisitRead)
+@router.post("/{visit_id}/answers", response_model=VisitChanged)
 def answer_questions(
     visit_id: str, body: Answers, principal: Writer, session: SessionDep
-) -> VisitRead:
+) -> VisitChanged:
     """Answers to the guidance's open questions, keyed by the question ``id`` as returned
     (``members.1.nationality`` is member 1's nationality; never prefixed again)."""
-    return visit_read(session, service.answer_questions(session, visit_id, body.answers))
+    visit = service.answer_questions(session, visit_id, body.answers)
+    return visit_changed(session, visit, _guidance(session, visit, principal))
 
 
-@router.post("/{visit_id}/members", response_model=MemberRead, status_code=201)
+@router.post("/{visit_id}/members", response_model=MemberChanged, status_code=201)
 def add_member(
     visit_id: str, body: MemberCreate, principal: Writer, session: SessionDep
-) -> MemberRead:
-    return member_read(service.add_staff_member(session, visit_id, body))
+) -> MemberChanged:
+    member = service.add_staff_member(session, visit_id, body)
+    # Appended to the visit's members, the member holds the loaded visit.
+    return _member_changed(session, member.visit, member, principal)
 
 
-@router.patch("/{visit_id}/members/{member_id}", response_model=MemberRead)
+@router.patch("/{visit_id}/members/{member_id}", response_model=MemberChanged)
 def update_member(
     visit_id: str, member_id: str, body: MemberUpdate, principal: Writer, session: SessionDep
-) -> MemberRead:
-    return member_read(service.update_member(session, visit_id, member_id, body))
+) -> MemberChanged:
+    visit = service.update_member(session, visit_id, member_id, body)
+    return _member_changed(session, visit, service.get_member(visit, member_id), principal)
+
+
+def _member_changed(
+    session: Session, visit: Visit, member: HouseholdMember, principal: Principal
+) -> MemberChanged:
+    """The member, and the whole visit: a view of the visit, audited as GET audits it (the
+    console read it with a GET after each member change before)."""
+    service.audit_view(session, visit, principal)
+    return member_changed(session, visit, member, _guidance(session, visit, principal))
+
+
+def _guidance(session: Session, visit: Visit, principal: Principal) -> GuidanceResult | None:
+    """None before an event is chosen (the console shows no guidance then), or for a caller
+    without ``guidance.use`` (POST …/guidance would refuse them)."""
+    if visit.event is None or Permission.GUIDANCE_USE not in principal.permissions:
+        return None
+    return documents.changed_visit_guidance(session, visit)
 
 
 @router.delete("/{visit_id}/members/{member_id}", status_code=204)

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from backend.platform.agentlink.schemas import AgentJobRead
-from contracts.guidance import ProcedureResult
+from contracts.guidance import GuidanceResult, ProcedureResult
 from contracts.signature import Signature
 from contracts.visit import (
     Applicant,
@@ -166,6 +166,30 @@ class VisitRead(Schema):
     members: list[MemberRead]
     created_at: dt.datetime
     closed_at: dt.datetime | None
+
+
+# --- a change's answer: what the staff console would otherwise fetch right after ----------
+
+CHANGE_GUIDANCE = (
+    "the visit's guidance, exactly as POST /api/v1/visits/{id}/guidance returns it (without "
+    "lang); null while no event is chosen or when the caller may not use the guidance"
+)
+
+
+class VisitChanged(VisitRead):
+    """``PATCH /visits/{id}`` and ``POST …/answers``: the visit as ``GET /visits/{id}`` shows
+    it (the fields of ``VisitRead``, as before) and its guidance, so the console re-renders
+    without a second round trip."""
+
+    guidance: GuidanceResult | None = Field(default=None, description=CHANGE_GUIDANCE)
+
+
+class MemberChanged(MemberRead):
+    """A member added or changed (the fields of ``MemberRead``, as before), with the whole
+    visit as ``GET /visits/{id}`` shows it and its guidance."""
+
+    visit: VisitRead
+    guidance: GuidanceResult | None = Field(default=None, description=CHANGE_GUIDANCE)
 
 
 class VisitSummary(Schema):

@@ -163,10 +163,16 @@ def view_visit(session: Session, visit_id: str, principal: Principal) -> Visit:
     re-reads an unchanged visit many times a visit, and each would otherwise append to the chain.
     """
     visit = get_visit(session, visit_id)
+    audit_view(session, visit, principal)
+    return visit
+
+
+def audit_view(session: Session, visit: Visit, principal: Principal) -> None:
+    """Audit that ``principal`` saw ``visit`` as it now is (``view_visit``'s rule: once per
+    staff session and version)."""
     login = principal.staff.session_id if principal.staff is not None else None
     if login is None or _first_view_of_version(session, visit, login):
         audit_visit(session, principal, "visit.view", visit)
-    return visit
 
 
 def _first_view_of_version(session: Session, visit: Visit, login: str) -> bool:
@@ -532,9 +538,8 @@ def get_member(visit: Visit, member_id: str) -> HouseholdMember:
     raise MemberNotFound()
 
 
-def update_member(
-    session: Session, visit_id: str, member_id: str, body: MemberUpdate
-) -> HouseholdMember:
+def update_member(session: Session, visit_id: str, member_id: str, body: MemberUpdate) -> Visit:
+    """The member changed; the visit is returned (its answer shows the whole visit)."""
     visit = get_visit(session, visit_id)
     member = get_member(visit, member_id)
     ensure_open(visit)
@@ -548,7 +553,7 @@ def update_member(
         "member.updated",
         {"member_id": member.id, "fields": sorted(body.model_fields_set)},
     )
-    return member
+    return visit
 
 
 def _update_member_fields(visit: Visit, member: HouseholdMember, body: MemberUpdate) -> None:

@@ -2,43 +2,77 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from backend.counter import roles, service
 from backend.counter.models import HouseholdMember, Visit
-from backend.counter.schemas import CARD_FIELDS, MemberRead, VisitRead, VisitSummary
+from backend.counter.schemas import (
+    CARD_FIELDS,
+    MemberChanged,
+    MemberRead,
+    VisitChanged,
+    VisitRead,
+    VisitSummary,
+)
+from contracts import GuidanceResult
 
 
 def member_read(member: HouseholdMember, visit: Visit | None = None) -> MemberRead:
     """A member as the console shows it; with ``visit``, also whether they may file."""
-    attributes = {
-        k: v for k, v in (member.attributes or {}).items() if k in service.ATTRIBUTE_FIELDS
-    }
-    return MemberRead.model_validate(
+    return MemberRead.model_validate(_member_fields(member, visit))
+
+
+def member_changed(
+    session: Session, visit: Visit, member: HouseholdMember, guidance: GuidanceResult | None
+) -> MemberChanged:
+    """A member route's answer: the member, the whole visit and its guidance."""
+    return MemberChanged.model_validate(
         {
-            "id": member.id,
-            "position": member.position,
-            "name": member.name,
-            "kana": member.kana,
-            "birth_date": member.birth_date,
-            "sex": member.sex,
-            "relationship": member.relationship_to_head,
-            "nationality": member.nationality,
-            "address": member.address,
-            "source": member.source,
-            "field_sources": (member.attributes or {}).get("field_sources") or {},
-            "core_differences": (member.attributes or {}).get("core_differences") or [],
-            "read_only_fields": list(CARD_FIELDS) if member.source == "card" else [],
-            "may_file": roles.may_file(visit, member) if visit else True,
-            "newborn": roles.is_newborn(visit, member) if visit else False,
-            **attributes,
+            **_member_fields(member, visit),
+            "visit": visit_read(session, visit),
+            "guidance": guidance,
         }
     )
 
 
+def _member_fields(member: HouseholdMember, visit: Visit | None) -> dict[str, object]:
+    attributes = {
+        k: v for k, v in (member.attributes or {}).items() if k in service.ATTRIBUTE_FIELDS
+    }
+    return {
+        "id": member.id,
+        "position": member.position,
+        "name": member.name,
+        "kana": member.kana,
+        "birth_date": member.birth_date,
+        "sex": member.sex,
+        "relationship": member.relationship_to_head,
+        "nationality": member.nationality,
+        "address": member.address,
+        "source": member.source,
+        "field_sources": (member.attributes or {}).get("field_sources") or {},
+        "core_differences": (member.attributes or {}).get("core_differences") or [],
+        "read_only_fields": list(CARD_FIELDS) if member.source == "card" else [],
+        "may_file": roles.may_file(visit, member) if visit else True,
+        "newborn": roles.is_newborn(visit, member) if visit else False,
+        **attributes,
+    }
+
+
 def visit_read(session: Session, visit: Visit) -> VisitRead:
+    return VisitRead(**_visit_fields(session, visit))
+
+
+def visit_changed(session: Session, visit: Visit, guidance: GuidanceResult | None) -> VisitChanged:
+    """A visit change's answer: the visit as ``visit_read`` shows it, and its guidance."""
+    return VisitChanged(**_visit_fields(session, visit), guidance=guidance)
+
+
+def _visit_fields(session: Session, visit: Visit) -> dict[str, Any]:
     stored = roles.stored_roles(visit)
-    return VisitRead(
+    return dict(
         id=visit.id,
         status=visit.status,
         counter_id=visit.counter_id,

@@ -443,14 +443,14 @@ async function openVisit(ticketId) {
     say("");
     state.visit = await api("POST", "/api/v1/visits", { ticket_id: ticketId, counter_id: state.counter.id });
     resetVisitView("intake"); $("work-box").hidden = true;
-    show("visit"); await refresh(); $("events").querySelector("button").focus();
+    show("visit"); await refresh(false); $("events").querySelector("button").focus();
   } catch (error) { fail(error); }
 }
 
 async function loadVisit(id) {
   state.visit = await api("GET", `/api/v1/visits/${id}`);
   resetVisitView(naturalStep());
-  show("visit"); await refresh(); await loadWorkItems();
+  show("visit"); await refresh(false); await loadWorkItems();  // just read: not read again
   if (state.visit.status === "confirming") waitForSignature();
   if (state.visit.status === "signed") await loadDocuments();
 }
@@ -530,12 +530,21 @@ function focusStep() {
 
 async function patchVisit(changes) {
   try {
-    state.visit = await api("PATCH", `/api/v1/visits/${state.visit.id}`, changes);
-    await refresh(false);
+    await showChange(await api("PATCH", `/api/v1/visits/${state.visit.id}`, changes));
   } catch (error) { fail(error); }
 }
 
-async function refresh(reload = true) {
+// A change's answer carries what the console shows next: the visit as GET returns it (the answer
+// itself, or its ``visit`` for a member's change) and its guidance as POST …/guidance returns it
+// (null before an event is chosen): rendered without asking the server again.
+async function showChange(answer) {
+  const { guidance, visit, ...rest } = answer;
+  state.visit = visit || rest;
+  await refresh(false, guidance);
+}
+
+// ``guidance``: the guidance a change just answered with; otherwise it is asked for.
+async function refresh(reload = true, guidance = null) {
   const seq = state.seq = (state.seq || 0) + 1;
   if (reload) {
     const visit = await api("GET", `/api/v1/visits/${state.visit.id}`);
@@ -543,7 +552,7 @@ async function refresh(reload = true) {
     state.visit = visit;
   }
   renderVisit();
-  const loads = [loadGuidance(seq)];
+  const loads = [loadGuidance(seq, guidance)];
   if (state.step === "forms") loads.push(loadForms(seq), loadChecks(seq));  // audited reads: on ④ only
   await Promise.all(loads);
   if (seq !== state.seq) return;
@@ -820,8 +829,7 @@ async function changeEventDate() {
 
 async function patchMember(id, changes) {
   try {
-    await api("PATCH", `/api/v1/visits/${state.visit.id}/members/${id}`, changes);
-    await refresh();
+    await showChange(await api("PATCH", `/api/v1/visits/${state.visit.id}/members/${id}`, changes));
   } catch (error) { fail(error); }
 }
 
@@ -850,14 +858,14 @@ async function addMember(event) {
     if ($("m-sex").value) body.sex = $("m-sex").value;
     if ($("m-rel").value.trim()) body.relationship = $("m-rel").value.trim();
     if (state.newbornMode) body.concerned = true;
-    await api("POST", `/api/v1/visits/${state.visit.id}/members`, body);
+    let answer = await api("POST", `/api/v1/visits/${state.visit.id}/members`, body);
     // A birth's date is the newborn's date of birth: typed once.
     if (state.newbornMode && birth && birth !== state.visit.event_date) {
-      await api("PATCH", `/api/v1/visits/${state.visit.id}`, { event_date: birth });
+      answer = await api("PATCH", `/api/v1/visits/${state.visit.id}`, { event_date: birth });
     }
     const again = state.newbornMode ? "add-newborn" : "add-member";
     $("member-form").reset(); $("member-form").hidden = true; state.newbornMode = false; say("");
-    await refresh(); $(again).focus();
+    await showChange(answer); $(again).focus();
   } catch (error) { fail(error); }
 }
 
@@ -987,14 +995,16 @@ async function changeCertificates() {
 
 // --- guidance and forms ---------------------------------------------------------------
 
-async function loadGuidance(seq) {
+async function loadGuidance(seq, answered = null) {
   const questions = $("questions"); const procedures = $("procedures");
   if (!state.visit.event) {
     state.openQuestions = []; questions.replaceChildren(); procedures.replaceChildren(); updateSendButton(); return;
   }
-  let result;
-  try { result = await api("POST", `/api/v1/visits/${state.visit.id}/guidance`); }
-  catch (error) { questions.textContent = error.message; return; }
+  let result = answered;
+  if (!result) {
+    try { result = await api("POST", `/api/v1/visits/${state.visit.id}/guidance`); }
+    catch (error) { questions.textContent = error.message; return; }
+  }
   if (seq !== undefined && seq !== state.seq) return;  // stale: a later answer is rendering
   state.guidance = result;
   state.questionTexts = Object.fromEntries(result.questions.map((q) => [q.id, questionText(q)]));
@@ -1320,8 +1330,7 @@ async function answerAll(questions, value) {
 
 async function postAnswers(answers) {
   try {
-    state.visit = await api("POST", `/api/v1/visits/${state.visit.id}/answers`, { answers });
-    await refresh(false);
+    await showChange(await api("POST", `/api/v1/visits/${state.visit.id}/answers`, { answers }));
   } catch (error) { fail(error); }
 }
 
