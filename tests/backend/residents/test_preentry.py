@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import World, staff_headers
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 from backend.residents import preentry
 from backend.residents.models import PreEntry, ResidentServiceSettings
 from backend.seed import DEMO_TENANT_CODE
+from tests.helpers.residents import World, staff_headers
 
 BASE = f"/api/v1/public/{DEMO_TENANT_CODE}"
 MEMBERS = [

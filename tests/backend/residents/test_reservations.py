@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from conftest import World, staff_headers, ticket_machine
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +14,7 @@ from backend.queue import service as queue_service
 from backend.residents import reservations
 from backend.residents.models import Reservation
 from backend.seed import DEMO_TENANT_CODE
+from tests.helpers.residents import World, staff_headers, ticket_machine
 
 BASE = f"/api/v1/public/{DEMO_TENANT_CODE}"
 SOON = dt.timedelta(minutes=5)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import World, staff_headers, ticket_machine
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +16,7 @@ from backend.queue import printing
 from backend.queue.models import Queue, Ticket
 from backend.residents.models import PreEntry, ResidentServiceSettings
 from backend.seed import DEMO_TENANT_CODE
+from tests.helpers.residents import World, staff_headers, ticket_machine
 
 BASE = f"/api/v1/public/{DEMO_TENANT_CODE}"
 TABLET_TOKEN = "dev_tablet_for_language_tests_0123456789"
