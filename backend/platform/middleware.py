@@ -15,11 +15,11 @@ import re
 from typing import Any
 
 from fastapi import FastAPI
-from starlette.datastructures import MutableHeaders, QueryParams
+from starlette.datastructures import QueryParams
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contracts.parse_limits import DocumentRefused, ParseLimits, check_json
+from contracts.parse_limits import MAX_INT_DIGITS, DocumentRefused, ParseLimits, check_json
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -42,13 +42,49 @@ _STATIC_HEADERS = (
 )
 
 
+def _encoded(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[bytes, bytes], ...]:
+    return tuple((name.encode("latin-1"), value.encode("latin-1")) for name, value in headers)
+
+
+# Encoded once: every response adds the ones its route did not set itself.
+_STATIC_RAW = _encoded(_STATIC_HEADERS)
+_HSTS_RAW = _encoded((("strict-transport-security", HSTS),))
+_NO_STORE_RAW = _encoded((("cache-control", "no-store"),))
+
+
 def _is_https(scope: Scope) -> bool:
     # Behind the municipality's TLS terminator, uvicorn's --proxy-headers sets the scheme.
     return scope.get("scheme") in ("https", "wss")
 
 
 def body_limit_for(path: str) -> int:
-    return UPLOAD_BODY_LIMIT if any(m in path for m in UPLOAD_PATH_MARKERS) else DEFAULT_BODY_LIMIT
+    for marker in UPLOAD_PATH_MARKERS:
+        if marker in path:
+            return UPLOAD_BODY_LIMIT
+    return DEFAULT_BODY_LIMIT
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    """The value of a request header (``name`` lower-case; the last one when repeated)."""
+    found = None
+    for key, value in scope.get("headers") or ():
+        if key == name:
+            found = value
+    return found
+
+
+def with_security_headers(
+    headers: list[tuple[bytes, bytes]], *, https: bool, api: bool
+) -> list[tuple[bytes, bytes]]:
+    """``headers`` (a response's raw list) plus every security header it does not set itself,
+    in a fixed order: a header the route chose (a download's own cache-control) is kept."""
+    present = {name for name, _ in headers}
+    added = [header for header in _STATIC_RAW if header[0] not in present]
+    if https and _HSTS_RAW[0][0] not in present:
+        added.extend(_HSTS_RAW)
+    if api and _NO_STORE_RAW[0][0] not in present:
+        added.extend(_NO_STORE_RAW)
+    return [*headers, *added]
 
 
 class SecurityHeadersMiddleware:
@@ -60,16 +96,13 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         https = _is_https(scope)
+        api = scope["path"].startswith("/api/")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in _STATIC_HEADERS:
-                    headers.setdefault(name, value)
-                if https:
-                    headers.setdefault("strict-transport-security", HSTS)
-                if scope["path"].startswith("/api/"):
-                    headers.setdefault("cache-control", "no-store")
+                message["headers"] = with_security_headers(
+                    list(message.get("headers") or ()), https=https, api=api
+                )
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -84,7 +117,7 @@ class BodySizeLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = body_limit_for(scope["path"])
-        declared = dict(scope.get("headers") or []).get(b"content-length")
+        declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _refuse(send, limit)
             return
@@ -203,8 +236,13 @@ def _path_problems(scope: Scope, templates: _PathTemplates) -> list[dict[str, st
 
 
 def _query_problems(scope: Scope) -> list[dict[str, str]]:
+    query = scope.get("query_string", b"")
+    if b"%" not in query and forbidden_character(query.decode("latin-1")) is None:
+        # Without a %-escape the parsed names and values are pieces of this text (as
+        # QueryParams decodes it), so none can hold a character the text does not.
+        return []
     problems = []
-    for key, value in QueryParams(scope.get("query_string", b"")).multi_items():
+    for key, value in QueryParams(query).multi_items():
         character = forbidden_character(key) or forbidden_character(value)
         if character is not None:
             field = "query" if forbidden_character(key) else f"query.{key}"
@@ -214,7 +252,7 @@ def _query_problems(scope: Scope) -> list[dict[str, str]]:
 
 def _is_json(scope: Scope) -> bool:
     """Whether FastAPI will parse this body as JSON: no content type, or ``application/*json``."""
-    value = dict(scope.get("headers") or []).get(b"content-type")
+    value = _header(scope, b"content-type")
     if not value:
         return True
     maintype, _, subtype = value.split(b";", 1)[0].strip().lower().partition(b"/")
@@ -252,13 +290,29 @@ def _may_hold_forbidden_character(body: bytes) -> bool:
         return True  # not UTF-8: let the parse decide, as before
 
 
+_LONG_DIGIT_RUN = re.compile(rb"[0-9]{%d}" % (MAX_INT_DIGITS + 1))
+
+
+def _may_be_refused_by_limits(body: bytes) -> bool:
+    """Whether ``check_json`` could refuse the body (its token walk runs in Python): only if
+    the body is too large, has more brackets than the depth allowed, or a digit run longer
+    than an integer may be — each counted over the whole text, strings included, so a body
+    that passes these cannot fail the walk."""
+    return (
+        len(body) > JSON_BODY_LIMITS.max_bytes
+        or body.count(b"[") + body.count(b"{") > JSON_BODY_LIMITS.max_depth
+        or _LONG_DIGIT_RUN.search(body) is not None
+    )
+
+
 def _json_body_error(body: bytes) -> dict[str, Any] | None:
     """The error for a JSON body refused before FastAPI parses it, or None to let it through.
 
     Malformed JSON goes through: FastAPI reports it in its own way.
     """
     try:
-        check_json(body, JSON_BODY_LIMITS)
+        if _may_be_refused_by_limits(body):
+            check_json(body, JSON_BODY_LIMITS)
     except DocumentRefused as exc:
         return {"code": exc.code, "message": exc.message}
     if not _may_hold_forbidden_character(body):

@@ -32,7 +32,13 @@ from backend.platform.db import Turns
 from backend.platform.errors import DatabaseUnavailable
 from backend.platform.settings import get_settings
 from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE
-from backend.server_cli import NoDelayH11Protocol, set_nodelay, uvicorn_options
+from backend.server_cli import (
+    HTTP_PROTOCOL,
+    NoDelayH11Protocol,
+    NoDelayHttpToolsProtocol,
+    set_nodelay,
+    uvicorn_options,
+)
 from hardware.agent.fakes import FakeCardReader, MemoryPrinter
 from hardware.agent.handlers import Handlers
 from tests.backend.agentlink.conftest import TABLET_TOKEN, LiveDb, seed_live
@@ -188,22 +194,80 @@ class _Transport:
         return self.sock if name == "socket" else None
 
 
-def test_serve_sets_tcp_nodelay_where_asyncio_does_not() -> None:
-    """The socket uvicorn binds for ``--workers N`` has proto 0; asyncio then leaves Nagle on."""
-    listener = socket.socket(socket.AF_INET)  # as uvicorn's Config.bind_socket makes it
+def _accepted_without_nodelay() -> tuple[socket.socket, list[socket.socket]]:
+    """A connection accepted on a listener made as uvicorn's ``Config.bind_socket`` makes it
+    for ``--workers N`` (proto 0): asyncio's own ``_set_nodelay`` skips such a socket."""
+    listener = socket.socket(socket.AF_INET)
     listener.bind(("127.0.0.1", 0))
     listener.listen()
     client = socket.create_connection(listener.getsockname())
     accepted, _ = listener.accept()
+    assert accepted.proto == 0
+    assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+    return accepted, [client, accepted, listener]
+
+
+def test_serve_sets_tcp_nodelay_where_asyncio_does_not() -> None:
+    accepted, sockets = _accepted_without_nodelay()
     try:
-        assert accepted.proto == 0  # asyncio's own _set_nodelay skips such a socket
-        assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
         set_nodelay(_Transport(accepted))  # type: ignore[arg-type]
         assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
     finally:
-        for sock in (client, accepted, listener):
+        for sock in sockets:
             sock.close()
-    assert uvicorn_options(get_settings())["http"] is NoDelayH11Protocol
+
+
+@pytest.mark.parametrize("protocol", [NoDelayH11Protocol, NoDelayHttpToolsProtocol])
+def test_each_http_protocol_of_serve_sets_tcp_nodelay(protocol: type[asyncio.Protocol]) -> None:
+    """Whichever parser serves (httptools, or h11 where it is missing), every connection it
+    is handed gets TCP_NODELAY, the ``--workers N`` ones included."""
+    import uvicorn
+    from uvicorn.server import ServerState
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        pass
+
+    config = uvicorn.Config(app, log_config=None)
+    config.load()
+    loop = asyncio.new_event_loop()
+    accepted, sockets = _accepted_without_nodelay()
+    try:
+        handler = protocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)  # type: ignore[call-arg]
+        handler.connection_made(_Transport(accepted))  # type: ignore[arg-type]
+        assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        loop.close()
+        for sock in sockets:
+            sock.close()
+
+
+def test_serve_uses_httptools_and_uvloop_when_installed() -> None:
+    """The C parser and event loop (dependencies of the project) serve by default."""
+    import uvicorn
+    import uvloop
+
+    options = uvicorn_options(get_settings())
+    assert options["http"] is HTTP_PROTOCOL is NoDelayHttpToolsProtocol
+    config = uvicorn.Config("backend.app:create_app", loop=options["loop"])
+    loop = config.get_loop_factory()()  # type: ignore[misc]
+    try:
+        assert isinstance(loop, uvloop.Loop)
+    finally:
+        loop.close()
+
+
+def test_serve_falls_back_to_h11_without_httptools() -> None:
+    script = (
+        "import sys; sys.modules['httptools'] = None\n"  # as if it were not installed
+        "from backend.server_cli import HTTP_PROTOCOL, uvicorn_options\n"
+        "from backend.platform.settings import get_settings\n"
+        "assert uvicorn_options(get_settings())['http'] is HTTP_PROTOCOL\n"
+        "print(HTTP_PROTOCOL.__name__)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "NoDelayH11Protocol"
 
 
 def test_sqlite_writers_take_turns_on_the_event_loop() -> None:
