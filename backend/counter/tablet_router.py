@@ -70,10 +70,12 @@ async def current(request: Request, lang: ResidentLanguage = None) -> Response:
     answer carries the resident's data, so the tablet keeps it in memory, not the browser."""
 
     def answer(session: Session, principal: Principal) -> Response:
-        polled = tablet.polled_view(session, principal, lang)
-        return conditional.answer(
-            request, polled.etag, lambda: conditional.to_json(polled.build()), conditional.NO_STORE
-        )
+        etag = tablet.view_etag(session, principal, lang)  # first: see its docstring
+
+        def view() -> bytes:  # built only for a 200
+            return conditional.to_json(tablet.current_view(session, principal, lang))
+
+        return conditional.answer(request, etag, view, conditional.NO_STORE)
 
     return await run_authorized(request, Permission.TABLET_SESSION, answer)
 

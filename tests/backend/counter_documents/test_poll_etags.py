@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.counter.models import HouseholdMember
 from backend.identity.auth.tokens import hash_token
 from backend.identity.devices.models import Device, DeviceKind
 from backend.platform.agentlink.models import AgentJob, JobKind, JobStatus
@@ -82,7 +84,7 @@ def test_the_tablet_view_is_304_until_the_visit_is_sent_then_changes_again(
     # The clerk changes the visit: the tablet must not keep showing the old data.
     clerk.patch(f"/api/v1/visits/{vid}", {"new_address": "窓口デモ市中央一丁目９番９号"})
     changed = revalidate(client, CURRENT, tablet, confirming)
-    assert first_answer(changed, "no-store") == etag  # the welcome again, as at first:
+    assert first_answer(changed, "no-store") != confirming
     assert changed.json()["visit"] is None  # a change voids the confirmation
     clerk.post(f"/api/v1/visits/{vid}/confirm")
     resent = revalidate(client, CURRENT, tablet, confirming)
@@ -167,3 +169,19 @@ def test_the_device_polls_are_304_until_a_device_changes(
     add_agent(db, clerk)
     agent = revalidate(client, agent_url, {}, agent_etag)
     assert first_answer(agent, "no-cache") != agent_etag and agent.json()["paired"] is True
+
+
+def test_a_member_changed_while_on_the_tablet_is_shown_at_once(
+    clerk: Clerk, db: Session, client: TestClient
+) -> None:
+    """Written behind the API (the visit stays on the tablet): only the member's row changes."""
+    vid = moving_in_visit(clerk, db)
+    tablet = tablet_headers(db, clerk)
+    clerk.post(f"/api/v1/visits/{vid}/confirm")
+    etag = first_answer(client.get(CURRENT, headers=tablet), "no-store")
+    member = db.scalars(select(HouseholdMember).where(HouseholdMember.visit_id == vid)).one()
+    member.name = "黒桐　幹也子"
+    db.flush()
+    changed = revalidate(client, CURRENT, tablet, etag)
+    assert first_answer(changed, "no-store") != etag
+    assert changed.json()["visit"]["record"]["members"][0]["name"] == "黒桐　幹也子"
