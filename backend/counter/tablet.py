@@ -98,7 +98,7 @@ def view_etag(session: Session, principal: Principal, lang: str | None = None) -
     catalog and layouts, today's date there, the layouts on disk) and the resident's language.
     """
     counter_id = _counter_id(principal)
-    rows = sorted(session.execute(_version_statement(counter_id)).all())
+    rows = sorted(session.execute(_version_statement(counter_id)).all(), key=repr)  # any order
     parts = [TABLET_VIEW_FORMAT, repr(rows)]
     hub = get_hub()
     for kind, device_id, *_ in rows:
@@ -143,7 +143,7 @@ def _version_statement(counter_id: str | None) -> CompoundSelect:
         select(_text("counter"), Counter.id, Counter.name, _text("")).where(
             Counter.id == counter_id
         ),
-        # The job's own id is in its stamp column's row: (kind, device, job id + status, stamp).
+        # (kind, the agent's device for _agent_online, the job's id and status, its stamp)
         select(
             _text("job"),
             AgentJob.device_id,
