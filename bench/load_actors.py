@@ -110,6 +110,7 @@ class Screen:
             trust_env=False,
         )
         self.csrf: str | None = None
+        self.held: dict[tuple[str, str], tuple[str, Any]] = {}  # poll → (ETag, its answer)
 
     async def call(
         self, step: str, method: str, path: str, body: Any = None, *, params: Any = None
@@ -135,6 +136,33 @@ class Screen:
         ):
             return None
         return response.json()
+
+    async def poll(self, step: str, path: str, *, params: Any = None) -> Any:
+        """A GET the screen repeats, revalidated as the browser does: with the ETag of the last
+        answer in ``If-None-Match``, and that answer again on 304 (the staff console's through
+        the browser's cache, the tablet's own copy in memory)."""
+        key = (path, repr(params))
+        held = self.held.get(key)
+        headers = {"if-none-match": held[0]} if held else None
+        recorder = self.state.recorder
+        name = f"{self.name}.{step}"
+        started = time.perf_counter()
+        try:
+            response = await self.client.get(path, params=params, headers=headers)
+        except httpx.HTTPError as exc:
+            recorder.error(f"{name}: {type(exc).__name__}")
+            raise StepFailed(name) from exc
+        recorder.record(name, time.perf_counter() - started)
+        if response.status_code == 304 and held:
+            return held[1]
+        if response.status_code >= 400:
+            recorder.error(f"{name}: {response.status_code} {_error_code(response)}")
+            raise StepFailed(name)
+        data = response.json()
+        etag = response.headers.get("etag")
+        if etag:
+            self.held[key] = (etag, data)
+        return data
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -382,16 +410,17 @@ class CounterPlayer:
         started = time.perf_counter()
         await self.staff.call("confirm", "POST", f"/api/v1/visits/{vid}/confirm")
         while time.perf_counter() - started < GIVE_UP_SECONDS:
-            visit = await self.staff.call("get_visit", "GET", f"/api/v1/visits/{vid}")
-            if visit["status"] == "signed":
+            # staff.js: one signature-wait poll (status and tablet), the visit once signed.
+            wait = await self.staff.poll(
+                "signature_wait", f"/api/v1/tablet/visits/{vid}/signature-wait"
+            )
+            if wait["status"] == "signed":
+                await self.staff.call("get_visit", "GET", f"/api/v1/visits/{vid}")
                 self.state.recorder.record("signature", time.perf_counter() - started)
                 return
-            if visit["status"] != "confirming":
-                self.state.recorder.error(f"signature: visit became {visit['status']}")
+            if wait["status"] != "confirming":
+                self.state.recorder.error(f"signature: visit became {wait['status']}")
                 raise StepFailed("signature")
-            await self.staff.call(
-                "tablet_status", "GET", "/api/v1/tablet/status", params={"counter_id": self.counter}
-            )
             await asyncio.sleep(SIGNATURE_POLL_SECONDS)
         self.state.recorder.error("signature: not seen within 60 s")
         raise StepFailed("signature")
@@ -406,7 +435,7 @@ class CounterPlayer:
             await asyncio.sleep(TABLET_TICK_SECONDS)
 
     async def _tablet_tick(self) -> None:
-        view = await self.tablet.call("current", "GET", "/api/v1/tablet/current")
+        view = await self.tablet.poll("current", "/api/v1/tablet/current")
         pin_request = view.get("pin_request")
         if pin_request and pin_request["id"] not in self.pinned:
             self.pinned.add(pin_request["id"])
@@ -429,10 +458,8 @@ class CounterPlayer:
         params = {"counter_id": self.counter}
         while True:
             with contextlib.suppress(StepFailed):
-                await self.staff.call("agent_status", "GET", "/api/v1/agent/status", params=params)
-                await self.staff.call(
-                    "tablet_status", "GET", "/api/v1/tablet/status", params=params
-                )
+                await self.staff.poll("agent_status", "/api/v1/agent/status", params=params)
+                await self.staff.poll("tablet_status", "/api/v1/tablet/status", params=params)
             await asyncio.sleep(DEVICES_POLL_SECONDS)
 
 

@@ -72,7 +72,7 @@ def visit_state(session: Session, visit: Visit) -> Hashable | None:
         tuple((member.id, member.updated_at) for member in visit.members),
         visit.filed_on or visits.local_today_in(timezone),
         stamp,
-        _layouts_state(),
+        layouts_state(),
     )
 
 
@@ -117,7 +117,7 @@ def tenant_state(session: Session, tenant_id: str) -> tuple[str, Hashable] | Non
     return timezone, (tenant_id, updated_at, number, digest or "default", active_layouts)
 
 
-def _layouts_state() -> tuple[tuple[str, int], ...]:
+def layouts_state() -> tuple[tuple[str, int], ...]:
     """A layout added or removed changes its folder's mtime (edits are caught by load_layout)."""
     state = []
     for directory in layout_dirs():

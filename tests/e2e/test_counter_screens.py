@@ -308,7 +308,23 @@ def read_card(clerk: Counting, tablet: Any, pin: str = "1234") -> None:
     enter_pin(tablet, pin)
 
 
+class Polls:
+    """The screens' polls as the network saw them: status, and the If-None-Match sent."""
+
+    def __init__(self, *pages: Any) -> None:
+        self.responses: list[Any] = []
+        for page in pages:
+            page.on("response", lambda response: self.responses.append(response))
+
+    def of(self, path: str) -> list[Any]:
+        return [r for r in self.responses if path in r.url]
+
+    def revalidated(self, path: str) -> list[Any]:
+        return [r for r in self.of(path) if "if-none-match" in r.request.all_headers()]
+
+
 def test_one_person_moving_in_from_another_prefecture(env: Env, staff: Any, tablet: Any) -> None:
+    polls = Polls(staff, tablet)  # with ETags on: welcome → PIN → confirm → thanks below
     env.insert_card()
     number = issue_ticket(env)
     clerk = Counting(staff)
@@ -352,6 +368,12 @@ def test_one_person_moving_in_from_another_prefecture(env: Env, staff: Any, tabl
     clerk.click("#send-tablet")  # 10
     sign(tablet)  # the resident: one signature
     shot(tablet, "4-tablet-thanks")
+    # The tablet sent its ETag and got 304s while nothing changed (and still moved on each time
+    # something did); the console's browser revalidated its device polls by itself.
+    current = polls.of("/api/v1/tablet/current")
+    assert {r.status for r in current} <= {200, 304} and polls.revalidated("/api/v1/tablet/current")
+    assert sum(r.status == 304 for r in current) > 0, [r.status for r in current]
+    assert polls.revalidated("/api/v1/agent/status"), [r.status for r in polls.of("agent/status")]
     staff.wait_for_selector("#after-box:not([hidden]) #documents li", timeout=20000)
     documents = staff.locator("#documents li")
     assert documents.count() >= 3

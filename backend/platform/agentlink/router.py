@@ -12,11 +12,12 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Query, Request, Response, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
 
 import contracts.agent as protocol
-from backend.platform.access import Permission, Principal, require
+from backend.platform import conditional
+from backend.platform.access import Permission, Principal, hot_route, require, run_authorized
 from backend.platform.agentlink import service
 from backend.platform.agentlink.connection import serve_agent
 from backend.platform.agentlink.hub import get_hub
@@ -34,8 +35,17 @@ MAX_WAIT_SECONDS = 25.0
 
 
 @router.get("/status", response_model=AgentStatus)
-def agent_status(counter_id: str, principal: Reader, session: SessionDep) -> AgentStatus:
-    return service.status(session, counter_id)
+@hot_route(Permission.VISIT_READ)
+async def agent_status(counter_id: str, request: Request) -> Response:
+    """Whether the counter's agent is there: the staff console polls it every 3 s, so it is
+    a hot route, and 304 while the console holds the answer (its ETag)."""
+    return await run_authorized(
+        request,
+        Permission.VISIT_READ,
+        lambda session, _principal: conditional.answer_model(
+            request, service.status(session, counter_id), conditional.NO_CACHE
+        ),
+    )
 
 
 @router.post("/jobs/{job_id}/reprint", response_model=AgentJobRead, status_code=201)

@@ -1388,7 +1388,9 @@ async function waitForSignature() {
   try {
     for (;;) {
       // One cheap poll (status and tablet, no personal data, not audited); the visit itself is
-      // read once it is signed.
+      // read once it is signed. Sent "no-cache" with an ETag: the browser revalidates it with
+      // If-None-Match and turns the server's 304 into the 200 it kept (so, like pollDevices,
+      // this code sees an ordinary answer; no "no-store" here, or every poll is answered in full).
       const wait = await api("GET", `/api/v1/tablet/visits/${state.visit.id}/signature-wait`, undefined, { poll: true });
       if (wait.status === "signed") {
         state.visit = await api("GET", `/api/v1/visits/${state.visit.id}`);

@@ -142,12 +142,33 @@ function show(id) {
 
 function say(text) { $("message").textContent = text || ""; $("message").hidden = !text; }
 
+function apiError(status, data) {
+  const e = new Error((data && data.error && data.error.message) || status);
+  e.status = status; e.code = data && data.error && data.error.code;
+  return e;
+}
+
 async function api(method, url, body) {
   const headers = { authorization: `Bearer ${state.token}`, accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const data = response.status === 204 ? null : await response.json();
-  if (!response.ok) { const e = new Error((data && data.error && data.error.message) || response.status); e.status = response.status; e.code = data && data.error && data.error.code; throw e; }
+  if (!response.ok) throw apiError(response.status, data);
+  return data;
+}
+
+// The view, polled every second: the server answers 304 (no body) while it has not changed.
+// It carries the resident's data, so it is sent "no-store" (never in the browser's cache): the
+// tablet keeps the last view in memory and sends its ETag itself (fetch() then hands the 304
+// to this code instead of answering from a cache).
+async function currentView() {
+  const headers = { authorization: `Bearer ${state.token}`, accept: "application/json" };
+  if (state.viewTag && state.lastView) headers["if-none-match"] = state.viewTag;
+  const response = await fetch("/api/v1/tablet/current", { headers, cache: "no-store" });
+  if (response.status === 304) return state.lastView;
+  const data = await response.json();
+  if (!response.ok) throw apiError(response.status, data);
+  state.viewTag = response.headers.get("etag");
   return data;
 }
 
@@ -294,7 +315,7 @@ async function submitSignature() {
 async function tick() {
   try {
     await Lists.load();  // once; until it answers the tablet says it is offline and retries
-    const view = await api("GET", "/api/v1/tablet/current");
+    const view = await currentView();
     state.lastView = view; say("");
     $("counter-name").textContent = view.counter || "";
     route(view);
