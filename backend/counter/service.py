@@ -69,16 +69,24 @@ def add_event(
     data: Mapping[str, Any] | None = None,
     at: dt.datetime | None = None,
 ) -> VisitEvent:
+    # Stamped now, not at the flush: the event happened at this step of the request.
     event = VisitEvent(
-        tenant_id=visit.tenant_id, visit_id=visit.id, kind=kind, data=dict(data or {})
+        tenant_id=visit.tenant_id,
+        visit_id=visit.id,
+        kind=kind,
+        data=dict(data or {}),
+        at=at if at is not None else utcnow(),
     )
-    if at is not None:
-        event.at = at
+    # No flush here: the request's events go to the database together, in one INSERT, at its
+    # next flush (a later query in this request flushes them first, so it sees them). The
+    # report's row for this visit is rewritten once for all of them, at the commit or before
+    # the transaction reads a summary (backend/journey/summaries.py): never behind its journey.
     session.add(event)
-    session.flush()
-    # The report's row for this visit, in this transaction (backend/journey/summaries.py): a
-    # GROUP BY over this visit's few events, so the row is never behind its journey.
-    summaries.refresh(session, [visit.id])
+    summaries.refresh_later(session, visit.id)
+    if session.info.get("tenant_id") is None:
+        # An unscoped unit (a seeder, the CLI) may write for several tenants in turn, and a
+        # flush after it scopes itself refuses another tenant's rows: flush them while it can.
+        session.flush()
     return event
 
 
