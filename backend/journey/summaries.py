@@ -59,7 +59,9 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    true,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql.util import find_tables
 
@@ -224,7 +226,25 @@ def refresh_stale(session: Session) -> None:
     stale = session.info.pop(_STALE_KEY, None)
     if stale:
         session.flush()
-        refresh(session, list(stale))
+        upsert = _upsert_statement(session.get_bind().dialect.name)
+        for visit_id in stale:
+            session.execute(upsert, {"visit_id": visit_id})
+
+
+@functools.cache
+def _upsert_statement(dialect: str) -> Insert:
+    """``refresh`` in one statement (INSERT … SELECT … ON CONFLICT DO UPDATE), for a visit
+    that has events — ``refresh_later`` is only called with one."""
+    table: TableClause = VisitSummary.__table__  # type: ignore[assignment]
+    visit_id: BindParameter[str] = bindparam("visit_id")
+    # SQLite reads "ON CONFLICT" after a SELECT without WHERE as a join's ON: give it a WHERE.
+    measured = per_visit_select(dialect, Visit.id == visit_id).where(true())
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = dialect_insert(table).from_select(list(COLUMNS), measured)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.visit_id],
+        set_={name: statement.excluded[name] for name in COLUMNS if name != "visit_id"},
+    )
 
 
 @event.listens_for(Session, "before_commit")
@@ -239,12 +259,16 @@ def _refresh_before_read(state: ORMExecuteState) -> None:
 
 
 def _reads_summaries(state: ORMExecuteState) -> bool:
-    """Whether the SELECT reads ``visit_summaries`` (ORM entity or Core table, joins and
-    subqueries included). Walked only while a summary waits to be rewritten."""
-    table = VisitSummary.__table__
+    """Whether the SELECT reads ``visit_summaries``: an ORM query of ``VisitSummary`` (its
+    mappers are known without walking the statement), or a Core query of the table (walked:
+    rare, and only while a summary waits to be rewritten)."""
+    mappers = state.all_mappers
+    if mappers:
+        return any(mapper.class_ is VisitSummary for mapper in mappers)
     statement = state.statement
     if not isinstance(statement, ClauseElement):
         return False
+    table = VisitSummary.__table__
     return any(t is table for t in find_tables(statement, check_columns=True))
 
 
