@@ -128,10 +128,11 @@ class Visitor:
     def ok(
         self, method: str, url: str, headers: dict[str, str], json: object = None, note: str = ""
     ) -> Any:
+        before = STATEMENTS[0]
         spent, response = server_cpu(
             lambda: self.client.request(method, url, headers=headers, json=json)
         )
-        self.requests.add(f"{method} {_route(url)}{note}", spent)
+        self.requests.add(f"{method} {_route(url)}{note}", spent, STATEMENTS[0] - before)
         if response.status_code >= 400:
             raise RuntimeError(f"{method} {url}: {response.status_code} {response.text}")
         return response.json() if "json" in response.headers.get("content-type", "") else None
@@ -274,18 +275,19 @@ def children_cpu() -> float:
     return total
 
 
+STATEMENTS = [0]  # a running count of the SQL statements the server sends, once counted
+
+
 def count_statements() -> list[int]:
-    """A running count of the SQL statements the server sends (one-element list)."""
+    """Start counting the SQL statements the server sends into ``STATEMENTS``."""
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    count = [0]
-
     @event.listens_for(Engine, "before_cursor_execute")
     def _counted(*_: object) -> None:
-        count[0] += 1
+        STATEMENTS[0] += 1
 
-    return count
+    return STATEMENTS
 
 
 class CallCounter:
@@ -319,22 +321,26 @@ class RequestTally:
     def __init__(self) -> None:
         self.cpu: dict[str, float] = collections.defaultdict(float)
         self.count: dict[str, int] = collections.defaultdict(int)
+        self.statements: dict[str, int] = collections.defaultdict(int)
 
-    def add(self, kind: str, seconds: float) -> None:
+    def add(self, kind: str, seconds: float, statements: int) -> None:
         self.cpu[kind] += seconds
         self.count[kind] += 1
+        self.statements[kind] += statements
 
     def clear(self) -> None:
         self.cpu.clear()
         self.count.clear()
+        self.statements.clear()
 
     def print(self, visits: int) -> None:
         print(f"requests/visit        {sum(self.count.values()) / visits:.1f}")
-        print("  per request kind    ms each   count/visit  ms/visit")
+        print("  per request kind    ms each   count/visit  ms/visit  SQL each")
         for kind in sorted(self.cpu, key=self.cpu.__getitem__, reverse=True):
             each = self.cpu[kind] / self.count[kind] * 1000
             per_visit = self.count[kind] / visits
-            print(f"  {kind:<52} {each:7.2f} {per_visit:6.1f} {each * per_visit:9.1f}")
+            sql = self.statements[kind] / self.count[kind]
+            print(f"  {kind:<52} {each:7.2f} {per_visit:6.1f} {each * per_visit:9.1f} {sql:6.1f}")
 
 
 def _route(url: str) -> str:

@@ -41,6 +41,7 @@ from backend.counter.models import Visit
 from backend.guidance.models import CatalogVersion
 from backend.identity.tenants.models import Tenant
 from backend.layouts.models import FormLayoutVersion
+from backend.platform import request_memo
 from forms.layout import layout_dirs
 
 T = TypeVar("T")
@@ -98,6 +99,7 @@ def tenant_state(session: Session, tenant_id: str) -> tuple[str, Hashable] | Non
             Tenant.updated_at,
             CatalogVersion.number,
             CatalogVersion.digest,
+            CatalogVersion.id,
             FormLayoutVersion.form,
             FormLayoutVersion.id,
             FormLayoutVersion.digest,
@@ -112,8 +114,12 @@ def tenant_state(session: Session, tenant_id: str) -> tuple[str, Hashable] | Non
     ).all()
     if not rows:
         return None
-    timezone, updated_at, number, digest = rows[0][:4]
-    active_layouts = tuple((r[4], r[5], r[6]) for r in rows if r[4] is not None)
+    timezone, updated_at, number, digest, catalog_id = rows[0][:5]
+    active_layouts = tuple((r[5], r[6], r[7]) for r in rows if r[5] is not None)
+    # The guidance and the forms read these again in this request: one statement for all.
+    active = (catalog_id, number, digest) if catalog_id is not None else None
+    request_memo.remember(session, ("active_catalog", tenant_id), active)
+    request_memo.remember(session, ("active_layouts", tenant_id), active_layouts)
     return timezone, (tenant_id, updated_at, number, digest or "default", active_layouts)
 
 

@@ -44,6 +44,7 @@ from backend.platform.access import Principal
 from backend.platform.audit import service as audit
 from backend.platform.db import utcnow
 from backend.queue import service as queue_service
+from backend.queue.models import Ticket
 from contracts import Applicant, Member, TenantRef, VisitRecord
 
 ATTRIBUTE_FIELDS: tuple[str, ...] = tuple(MemberAttributes.model_fields)
@@ -69,16 +70,24 @@ def add_event(
     data: Mapping[str, Any] | None = None,
     at: dt.datetime | None = None,
 ) -> VisitEvent:
+    # Stamped now, not at the flush: the event happened at this step of the request.
     event = VisitEvent(
-        tenant_id=visit.tenant_id, visit_id=visit.id, kind=kind, data=dict(data or {})
+        tenant_id=visit.tenant_id,
+        visit_id=visit.id,
+        kind=kind,
+        data=dict(data or {}),
+        at=at if at is not None else utcnow(),
     )
-    if at is not None:
-        event.at = at
+    # No flush here: the request's events go to the database together, in one INSERT, at its
+    # next flush (a later query in this request flushes them first, so it sees them). The
+    # report's row for this visit is rewritten once for all of them, at the commit or before
+    # the transaction reads a summary (backend/journey/summaries.py): never behind its journey.
     session.add(event)
-    session.flush()
-    # The report's row for this visit, in this transaction (backend/journey/summaries.py): a
-    # GROUP BY over this visit's few events, so the row is never behind its journey.
-    summaries.refresh(session, [visit.id])
+    summaries.refresh_later(session, visit.id)
+    if session.info.get("tenant_id") is None:
+        # An unscoped unit (a seeder, the CLI) may write for several tenants in turn, and a
+        # flush after it scopes itself refuses another tenant's rows: flush them while it can.
+        session.flush()
     return event
 
 
@@ -95,11 +104,27 @@ def list_events(session: Session, visit: Visit) -> list[VisitEvent]:
 # --- visits -------------------------------------------------------------------------------
 
 
+# The visit's ticket number and service day, as ``get_visit`` read them with the visit: kept
+# in the instance's own dict (not a mapped attribute, so never written back); a visit's ticket
+# never changes once it is opened.
+_TICKET_LABEL = "_ticket_label"
+
+
 def get_visit(session: Session, visit_id: str) -> Visit:
     # One statement for the visit and its few members (selectinload took two): most requests
     # of the counter flow start here.
-    query = select(Visit).where(Visit.id == visit_id).options(joinedload(Visit.members))
-    visit = session.scalars(query).unique().one_or_none()
+    # The ticket's number and day come in the same statement (an outer join): every visit
+    # answer shows the number, the canonical record its reception label.
+    query = (
+        select(Visit, Ticket.display_number, Ticket.service_day)
+        .outerjoin(Ticket, Ticket.id == Visit.ticket_id)
+        .where(Visit.id == visit_id)
+        .options(joinedload(Visit.members))
+    )
+    row = session.execute(query).unique().one_or_none()
+    visit = row[0] if row is not None else None
+    if visit is not None and row is not None and row[1] is not None:
+        visit.__dict__[_TICKET_LABEL] = (row[1], row[2])
     if visit is None:
         raise VisitNotFound()
     return visit
@@ -672,6 +697,10 @@ def build_record(session: Session, visit: Visit) -> VisitRecord:
 
 def reception_label(session: Session, visit: Visit) -> str | None:
     """The visit as people name it on paper: ticket number and day, e.g. ``A-001 2026-12-02``."""
+    if visit.ticket_id is None:
+        return None
+    if (label := visit.__dict__.get(_TICKET_LABEL)) is not None:  # read with the visit
+        return f"{label[0]} {label[1].isoformat()}"
     ticket = queue_service.find_ticket(session, visit.ticket_id)
     return f"{ticket.display_number} {ticket.service_day.isoformat()}" if ticket else None
 
@@ -704,6 +733,10 @@ def visit_of_ticket(session: Session, ticket_id: str) -> Visit | None:
 
 
 def ticket_number(session: Session, visit: Visit) -> str | None:
+    if visit.ticket_id is None:
+        return None
+    if (label := visit.__dict__.get(_TICKET_LABEL)) is not None:  # read with the visit
+        return str(label[0])
     ticket = queue_service.find_ticket(session, visit.ticket_id)
     return ticket.display_number if ticket else None
 

@@ -34,6 +34,7 @@ from backend.guidance.schemas import (
 from backend.guidance.translations import resident_language
 from backend.guidance.wording import diff_in_words
 from backend.identity.tenants.models import Tenant
+from backend.platform import request_memo
 from backend.platform.audit import service as audit
 from backend.platform.db import utcnow
 from backend.platform.errors import Conflict, Forbidden, NotFound
@@ -209,11 +210,15 @@ def rollback(session: Session, tenant_id: str, actor: str) -> CatalogVersion:
 
 def active_catalog(session: Session) -> tuple[int | None, CompiledCatalog]:
     """The tenant's active catalog, or the built-in sample when none has been activated."""
-    row = session.execute(
-        select(CatalogVersion.id, CatalogVersion.number, CatalogVersion.digest).where(
-            CatalogVersion.active.is_(True)
-        )
-    ).first()
+    tenant_id = session.info.get("tenant_id")
+    # Read already in this request with the prepared key (counter/prepared_cache.py)?
+    row = request_memo.recall(session, ("active_catalog", tenant_id))
+    if row is request_memo.MISSING or tenant_id is None or session.info.get("unscoped"):
+        row = session.execute(
+            select(CatalogVersion.id, CatalogVersion.number, CatalogVersion.digest).where(
+                CatalogVersion.active.is_(True)
+            )
+        ).first()
     if row is None:
         return None, _default()
     version_id, number, digest = row

@@ -39,6 +39,7 @@ from typing import Any
 
 from sqlalchemy import (
     BindParameter,
+    ClauseElement,
     ColumnElement,
     Connection,
     Date,
@@ -53,12 +54,16 @@ from sqlalchemy import (
     cast,
     delete,
     distinct,
+    event,
     func,
     insert,
     literal,
     select,
+    true,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.sql.util import find_tables
 
 from backend.counter.models import Visit, VisitEvent
 from backend.journey.models import VisitSummary
@@ -199,3 +204,75 @@ def refresh(session: Session, visit_ids: Sequence[str]) -> None:
 def backfill(connection: Connection, table: TableClause) -> None:
     """Every visit without a summary yet (the migration's backfill)."""
     write(connection, Visit.id.not_in(select(table.c.visit_id)), table)
+
+
+# --- once per unit of work, not once per event ----------------------------------------------
+#
+# A request records some twenty journey events a visit, several at a time. ``add_event`` only
+# marks the visit; its summary is rewritten once, when the transaction commits — or earlier,
+# when something in the same transaction reads the summaries (the report), so a read sees the
+# row exactly as when it was rewritten with every event.
+
+_STALE_KEY = "journey_stale_summaries"
+
+
+def refresh_later(session: Session, visit_id: str) -> None:
+    """Rewrite ``visit_id``'s summary before ``session`` commits or reads a summary."""
+    session.info.setdefault(_STALE_KEY, {})[visit_id] = None  # a dict keeps the order
+
+
+def refresh_stale(session: Session) -> None:
+    """Rewrite the summaries marked by ``refresh_later`` (their events flushed first)."""
+    stale = session.info.pop(_STALE_KEY, None)
+    if stale:
+        session.flush()
+        upsert = _upsert_statement(session.get_bind().dialect.name)
+        for visit_id in stale:
+            session.execute(upsert, {"visit_id": visit_id})
+
+
+@functools.cache
+def _upsert_statement(dialect: str) -> Insert:
+    """``refresh`` in one statement (INSERT … SELECT … ON CONFLICT DO UPDATE), for a visit
+    that has events — ``refresh_later`` is only called with one."""
+    table: TableClause = VisitSummary.__table__  # type: ignore[assignment]
+    visit_id: BindParameter[str] = bindparam("visit_id")
+    # SQLite reads "ON CONFLICT" after a SELECT without WHERE as a join's ON: give it a WHERE.
+    measured = per_visit_select(dialect, Visit.id == visit_id).where(true())
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = dialect_insert(table).from_select(list(COLUMNS), measured)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.visit_id],
+        set_={name: statement.excluded[name] for name in COLUMNS if name != "visit_id"},
+    )
+
+
+@event.listens_for(Session, "before_commit")
+def _refresh_before_commit(session: Session) -> None:
+    refresh_stale(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refresh_before_read(state: ORMExecuteState) -> None:
+    if _STALE_KEY in state.session.info and state.is_select and _reads_summaries(state):
+        refresh_stale(state.session)
+
+
+def _reads_summaries(state: ORMExecuteState) -> bool:
+    """Whether the SELECT reads ``visit_summaries``: an ORM query of ``VisitSummary`` (its
+    mappers are known without walking the statement), or a Core query of the table (walked:
+    rare, and only while a summary waits to be rewritten)."""
+    mappers = state.all_mappers
+    if mappers:
+        return any(mapper.class_ is VisitSummary for mapper in mappers)
+    statement = state.statement
+    if not isinstance(statement, ClauseElement):
+        return False
+    table = VisitSummary.__table__
+    return any(t is table for t in find_tables(statement, check_columns=True))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_stale(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:  # the unit of work is over, its events are gone
+        session.info.pop(_STALE_KEY, None)

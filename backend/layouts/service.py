@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, undefer
 
 from backend.identity.tenants.models import Tenant
 from backend.layouts.models import FormLayoutVersion
+from backend.platform import request_memo
 from backend.platform.audit.service import record as audit
 from backend.platform.errors import NotFound, ValidationFailed
 from forms import form_names, load_layout
@@ -174,6 +175,10 @@ def active_rows(session: Session, tenant_id: str) -> list[FormLayoutVersion]:
 
 def active_versions(session: Session, tenant_id: str) -> tuple[tuple[str, str, str], ...]:
     """(form, version id, digest) of each active layout: what a visit's forms are drawn with."""
+    # Read already in this request with the prepared key (counter/prepared_cache.py)?
+    remembered = request_memo.recall(session, ("active_layouts", tenant_id))
+    if remembered is not request_memo.MISSING:
+        return remembered
     rows = session.execute(
         select(FormLayoutVersion.form, FormLayoutVersion.id, FormLayoutVersion.digest)
         .where(FormLayoutVersion.tenant_id == tenant_id, FormLayoutVersion.active.is_(True))

@@ -156,6 +156,12 @@ class TenantNotSet(MadoguchiError):
 
 
 def set_session_tenant(session: Session, tenant_id: str | None) -> None:
+    previous = session.info.get("tenant_id")
+    if previous is not None and previous != tenant_id and session.new:
+        # Audit and journey events wait for the next flush (issue 17): write those recorded
+        # for the previous tenant while the session is still its own (the flush after the
+        # switch would refuse them as another tenant's).
+        session.flush()
     session.info["tenant_id"] = tenant_id
 
 

@@ -15,11 +15,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import event as orm_event
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from backend.platform.audit.models import AuditEvent
-from backend.platform.db import utcnow
+from backend.platform.db import new_id, utcnow
 
 GENESIS = "0" * 64
 
@@ -52,6 +53,66 @@ def record(
     visit_id: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
+    """Append an event to the tenant's chain, in the caller's transaction.
+
+    The event is written with the session's next flush (any later query in the transaction
+    flushes first, so it sees the event; the commit flushes the rest): the events of one flush
+    are chained there together, in the order recorded — one lock of the chain, one read of its
+    last hash, one INSERT (``_chain_pending``). ``seq``, ``prev_hash`` and ``hash`` are set then.
+    """
+    now = utcnow()
+    event = AuditEvent(
+        id=new_id(),
+        tenant_id=tenant_id,
+        # Milliseconds only, so the chained ISO text is the same on SQLite and PostgreSQL.
+        at=now.replace(microsecond=now.microsecond // 1000 * 1000),
+        actor=actor,
+        device=device,
+        action=action,
+        visit_id=visit_id,
+        detail=detail or {},
+        hash="",
+    )
+    session.add(event)
+    session.info.setdefault(_PENDING_KEY, []).append(event)
+    if session.info.get("tenant_id") is None:
+        # An unscoped unit (a seeder, the CLI, the worker) may write for several tenants in
+        # turn, and a flush after it scopes itself refuses another tenant's rows: write now.
+        session.flush()
+    return event
+
+
+_PENDING_KEY = "audit_pending"
+
+
+@orm_event.listens_for(Session, "before_flush")
+def _chain_pending(session: Session, _flush_context: Any, _instances: Any) -> None:
+    """Give the events recorded since the last flush their place in their tenant's chain."""
+    pending = session.info.pop(_PENDING_KEY, None)
+    if not pending:
+        return
+    by_tenant: dict[str, list[AuditEvent]] = {}
+    for audit_event in pending:
+        if audit_event in session.new:  # not expunged, nor dropped by a savepoint's rollback
+            by_tenant.setdefault(audit_event.tenant_id, []).append(audit_event)
+    with session.no_autoflush:
+        for tenant_id, chain in by_tenant.items():
+            seq, prev_hash = _chain_end(session, tenant_id)
+            for audit_event in chain:
+                seq += 1
+                audit_event.seq, audit_event.prev_hash = seq, prev_hash
+                audit_event.hash = prev_hash = event_digest(prev_hash, chained_fields(audit_event))
+
+
+@orm_event.listens_for(Session, "after_soft_rollback")
+def _forget_pending(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:  # the unit of work is over, its events are gone
+        session.info.pop(_PENDING_KEY, None)
+
+
+def _chain_end(session: Session, tenant_id: str) -> tuple[int, str]:
+    """The last seq and hash of the tenant's chain (0 and GENESIS when empty), locked until
+    the transaction ends."""
     _lock_chain(session, tenant_id)
     last = session.execute(
         select(AuditEvent.seq, AuditEvent.hash)
@@ -60,25 +121,7 @@ def record(
         .limit(1)
         .execution_options(unscoped=True)
     ).first()
-    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    now = utcnow()
-    event = AuditEvent(
-        tenant_id=tenant_id,
-        seq=seq,
-        # Milliseconds only, so the chained ISO text is the same on SQLite and PostgreSQL.
-        at=now.replace(microsecond=now.microsecond // 1000 * 1000),
-        actor=actor,
-        device=device,
-        action=action,
-        visit_id=visit_id,
-        detail=detail or {},
-        prev_hash=prev_hash,
-        hash="",
-    )
-    event.hash = event_digest(prev_hash, chained_fields(event))
-    session.add(event)
-    session.flush()
-    return event
+    return (last[0], last[1]) if last else (0, GENESIS)
 
 
 def count(session: Session, tenant_id: str) -> int:
