@@ -27,7 +27,8 @@ from hardware.agent.handlers import Handlers
 from hardware.agent.transport import WebSocketTransport
 
 CARD_PIN = "1234"  # the synthetic card's PIN (hardware.agent.fakes)
-TABLET_TICK_SECONDS = 1.0  # tablet.js: setTimeout(tick, 1000)
+TABLET_TICK_SECONDS = 1.0  # tablet.js: MIN_TICK_MS, no more than one look a second
+TABLET_WAIT_SECONDS = 25  # tablet.js: WAIT_SECONDS, the long-poll once it holds a view
 SIGNATURE_POLL_SECONDS = 1.5  # staff.js: waitForSignature
 DEVICES_POLL_SECONDS = 3.0  # staff.js: pollDevices
 JOB_WAIT_SECONDS = 20  # staff.js: /agent/jobs/{id}?wait=20
@@ -137,13 +138,18 @@ class Screen:
             return None
         return response.json()
 
-    async def poll(self, step: str, path: str, *, params: Any = None) -> Any:
+    async def poll(
+        self, step: str, path: str, *, params: Any = None, wait: int | None = None
+    ) -> Any:
         """A GET the screen repeats, revalidated as the browser does: with the ETag of the last
         answer in ``If-None-Match``, and that answer again on 304 (the staff console's through
         the browser's cache, the tablet's own copy in memory)."""
         key = (path, repr(params))
         held = self.held.get(key)
         headers = {"if-none-match": held[0]} if held else None
+        if held and wait:  # the long-poll: the server answers when something changed
+            params = {**(params or {}), "wait": wait}
+            step = f"{step}_wait"
         recorder = self.state.recorder
         name = f"{self.name}.{step}"
         started = time.perf_counter()
@@ -428,14 +434,16 @@ class CounterPlayer:
     # --- the tablet and the staff console's device poll ------------------------------------
 
     async def _tablet_loop(self) -> None:
-        """tablet.js tick(): the view every second; the PIN when asked, the signature when shown."""
+        """tablet.js tick(): the view (long-polled once held, never more than one look a second);
+        the PIN when asked, the signature when shown."""
         while True:
+            started = time.perf_counter()
             with contextlib.suppress(StepFailed):
                 await self._tablet_tick()
-            await asyncio.sleep(TABLET_TICK_SECONDS)
+            await asyncio.sleep(max(0.0, TABLET_TICK_SECONDS - (time.perf_counter() - started)))
 
     async def _tablet_tick(self) -> None:
-        view = await self.tablet.poll("current", "/api/v1/tablet/current")
+        view = await self.tablet.poll("current", "/api/v1/tablet/current", wait=TABLET_WAIT_SECONDS)
         pin_request = view.get("pin_request")
         if pin_request and pin_request["id"] not in self.pinned:
             self.pinned.add(pin_request["id"])

@@ -14,7 +14,7 @@ from typing import Any
 
 SLOW_SECONDS = 5.0
 """A request (not a long-poll) slower than this is counted as a stall."""
-LONG_POLLS = frozenset({"card_wait"})
+LONG_POLLS = frozenset({"card_wait", "tablet.current_wait"})
 """Steps that wait by design (the job long-poll); never counted as stalls."""
 COMPOSITE_STEPS = frozenset({"visit", "card", "signature", "webhook", "healthz"})
 """Steps that are not one request of a screen (a whole visit, a card read, a probe…)."""

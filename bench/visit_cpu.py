@@ -143,10 +143,10 @@ class Visitor:
         cache, the tablet's from its memory: kiosk/static)."""
         held = self.held.get(url)
         sent = {**headers, "if-none-match": held[0]} if held else headers
+        before = STATEMENTS[0]
         spent, response = server_cpu(lambda: self.client.get(url, headers=sent))
-        self.requests.add(
-            f"GET {_route(url)}{note}{' (304)' if response.status_code == 304 else ''}", spent
-        )
+        kind = f"GET {_route(url)}{note}{' (304)' if response.status_code == 304 else ''}"
+        self.requests.add(kind, spent, STATEMENTS[0] - before)
         if response.status_code == 304 and held:
             return held[1]
         if response.status_code >= 400:

@@ -31,7 +31,8 @@ from backend.platform.conditional import strong_etag
 from backend.platform.db import utcnow
 from contracts import Signature
 
-TABLET_PRESENCE_SECONDS = 10.0
+# A long-polling tablet is authenticated again, so seen, every wake.RECHECK_SECONDS.
+TABLET_PRESENCE_SECONDS = 20.0
 
 
 def _counter_id(principal: Principal) -> str | None:

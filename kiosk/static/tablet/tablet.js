@@ -157,14 +157,21 @@ async function api(method, url, body) {
   return data;
 }
 
-// The view, polled every second: the server answers 304 (no body) while it has not changed.
-// It carries the resident's data, so it is sent "no-store" (never in the browser's cache): the
-// tablet keeps the last view in memory and sends its ETag itself (fetch() then hands the 304
-// to this code instead of answering from a cache).
+// The view, long-polled: holding the last answer's ETag, the tablet asks the server to wait
+// (up to WAIT_SECONDS) until something at the counter changes, so a PIN pad or a visit to sign
+// appears at once, with one request per change instead of one a second. The server answers 304
+// (no body) while nothing changed. The view carries the resident's data, so it is sent
+// "no-store" (never in the browser's cache): the tablet keeps the last view in memory and sends
+// its ETag itself (fetch() then hands the 304 to this code instead of answering from a cache).
+const WAIT_SECONDS = 25;
 async function currentView() {
   const headers = { authorization: `Bearer ${state.token}`, accept: "application/json" };
-  if (state.viewTag && state.lastView) headers["if-none-match"] = state.viewTag;
-  const response = await fetch("/api/v1/tablet/current", { headers, cache: "no-store" });
+  let url = "/api/v1/tablet/current";
+  if (state.viewTag && state.lastView) {
+    headers["if-none-match"] = state.viewTag;
+    url += `?wait=${WAIT_SECONDS}`;
+  }
+  const response = await fetch(url, { headers, cache: "no-store" });
   if (response.status === 304) return state.lastView;
   const data = await response.json();
   if (!response.ok) throw apiError(response.status, data);
@@ -312,18 +319,22 @@ async function submitSignature() {
 
 // --- the loop -------------------------------------------------------------------------
 
+const MIN_TICK_MS = 1000;  // never more than one look a second, whatever the server answers
 async function tick() {
+  const started = Date.now();
+  let delay = MIN_TICK_MS;
   try {
     await Lists.load();  // once; until it answers the tablet says it is offline and retries
     const view = await currentView();
     state.lastView = view; say("");
     $("counter-name").textContent = view.counter || "";
     route(view);
+    delay = Math.max(0, MIN_TICK_MS - (Date.now() - started));  // a long wait: look again now
   } catch (error) {
     if (error.status === 401 || error.status === 403) { say(t("not_paired")); show("pair"); return; }
     say(t("offline"));
   }
-  setTimeout(tick, 1000);
+  setTimeout(tick, delay);
 }
 
 const FAILURE_SHOWN_MS = 3 * 60 * 1000;  // then the next resident must not read it
