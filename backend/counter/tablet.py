@@ -6,6 +6,7 @@ per request of ``backend.counter.tablet_router``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import CompoundSelect, String, cast, func, literal, select, union_all
@@ -99,20 +100,34 @@ def view_etag(session: Session, principal: Principal, lang: str | None = None) -
     catalog and layouts, today's date there, the layouts on disk) and the resident's language.
     """
     counter_id = _counter_id(principal)
-    rows = sorted(session.execute(_version_statement(counter_id)).all(), key=repr)  # any order
+    rows = _shown_parts(session.execute(_version_statement(counter_id)).all())
     parts = [TABLET_VIEW_FORMAT, repr(rows)]
     hub = get_hub()
     for kind, device_id, *_ in rows:
         if kind == "job":
             parts.append(f"{device_id}:{_agent_online(session, hub, device_id)}")
     visit = next((row for row in rows if row[0] == "visit"), None)
-    if visit is not None and visit[2] in ON_TABLET:
+    if visit is not None and visit[2].split(":")[0] in ON_TABLET:
         tenant = prepared_cache.tenant_state(session, principal.tenant_id)
         if tenant is not None:
             timezone, stamp = tenant
             parts += [repr(stamp), str(visits.local_today_in(timezone))]
         parts += [repr(prepared_cache.layouts_state()), resident_language(lang) or ""]
     return strong_etag(*parts)
+
+
+def _shown_parts(rows: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The version rows in a stable order, without what the tablet does not show: while the
+    open visit is still with the clerk (not on the tablet) its view is a welcome that names only
+    the visit and its language, so the clerk's every change does not make the tablet fetch it."""
+    visit = next((row for row in rows if row[0] == "visit"), None)
+    with_clerk = visit is not None and visit[2].split(":")[0] not in ON_TABLET
+    kept = [
+        tuple(row) if not (with_clerk and row[0] == "visit") else (*row[:3], "")
+        for row in rows
+        if not (with_clerk and row[0] == "members")
+    ]
+    return sorted(kept, key=repr)  # the union's rows come in any order
 
 
 def _version_statement(counter_id: str | None) -> CompoundSelect:
@@ -151,9 +166,13 @@ def _version_statement(counter_id: str | None) -> CompoundSelect:
             AgentJob.id + ":" + AgentJob.status,
             cast(AgentJob.updated_at, String),
         ).where(AgentJob.id.in_([pin_job, latest_read])),
-        select(_text("visit"), Visit.id, Visit.status, cast(Visit.updated_at, String)).where(
-            Visit.id == open_visit
-        ),
+        # (kind, id, status and the resident's language, stamp)
+        select(
+            _text("visit"),
+            Visit.id,
+            Visit.status + ":" + func.coalesce(Visit.resident_lang, ""),
+            cast(Visit.updated_at, String),
+        ).where(Visit.id == open_visit),
         select(
             _text("members"),
             _text(""),
