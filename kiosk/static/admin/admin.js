@@ -584,7 +584,10 @@
     $("staff-form").addEventListener("submit", addStaff);
     $("role-select").addEventListener("change", showRoleHelp);
     $("device-form").addEventListener("submit", addDevice);
-    $("kind-select").addEventListener("change", fillPlacements);
+    $("kind-select").addEventListener("change", () => {
+      fillPlacements();
+      if (!state.offices.length) loadDevices().catch((e) => say(e.message, true));  // not loaded yet, or it failed: ask again
+    });
     $("catalog-form").addEventListener("submit", uploadCatalog);
     $("areas-form").addEventListener("submit", importAreas);
     for (const tab of document.querySelectorAll("[role=tab]")) tab.addEventListener("click", () => selectTab(tab.id.slice(2)));
