@@ -26,7 +26,7 @@ from backend.platform.access import Principal
 from backend.platform.agentlink import hooks
 from backend.platform.agentlink import service as agent_service
 from backend.platform.agentlink.hub import Hub, get_hub
-from backend.platform.agentlink.models import AgentJob, JobKind, JobStatus
+from backend.platform.agentlink.models import AgentJob, JobKind
 from backend.platform.audit import service as audit
 from backend.platform.conditional import strong_etag
 from backend.platform.db import utcnow
@@ -133,21 +133,7 @@ def _shown_parts(rows: Sequence[Any]) -> list[tuple[Any, ...]]:
 def _version_statement(counter_id: str | None) -> CompoundSelect:
     """One row per thing ``current_view`` shows, as (kind, id or device, state, stamp): the
     statement ``view_etag`` reads."""
-    newest_job = AgentJob.created_at.desc()
-    pin_job = (
-        select(AgentJob.id)
-        .where(AgentJob.counter_id == counter_id, AgentJob.status == JobStatus.AWAITING_PIN.value)
-        .order_by(newest_job)
-        .limit(1)
-        .scalar_subquery()
-    )
-    latest_read = (
-        select(AgentJob.id)
-        .where(AgentJob.counter_id == counter_id, AgentJob.kind == JobKind.READ_CARD.value)
-        .order_by(newest_job)
-        .limit(1)
-        .scalar_subquery()
-    )
+    pin_job, latest_read = agent_service.pin_and_latest_ids(counter_id, JobKind.READ_CARD)
     open_visit = (
         select(Visit.id)
         .where(Visit.counter_id == counter_id, Visit.status != VisitStatus.CLOSED)

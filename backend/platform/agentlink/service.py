@@ -171,13 +171,9 @@ def pending_pin_job(session: Session, counter_id: str | None) -> AgentJob | None
     ).one_or_none()
 
 
-def pin_job_and_latest(
-    session: Session, counter_id: str | None, kind: JobKind
-) -> tuple[AgentJob | None, AgentJob | None]:
-    """``pending_pin_job`` and ``latest_job(kind)`` of the counter in ONE statement (the tablet
-    asks for both every second): often the same row."""
-    if counter_id is None:
-        return None, None
+def pin_and_latest_ids(counter_id: str | None, kind: JobKind) -> tuple[Any, Any]:
+    """Scalar subqueries of the counter's job waiting for a PIN and its latest job of ``kind``
+    (what the tablet shows): for ``pin_job_and_latest`` and the tablet's ETag statement."""
     newest = AgentJob.created_at.desc()
     pin = (
         select(AgentJob.id)
@@ -193,6 +189,17 @@ def pin_job_and_latest(
         .limit(1)
         .scalar_subquery()
     )
+    return pin, latest
+
+
+def pin_job_and_latest(
+    session: Session, counter_id: str | None, kind: JobKind
+) -> tuple[AgentJob | None, AgentJob | None]:
+    """``pending_pin_job`` and ``latest_job(kind)`` of the counter in ONE statement (the tablet
+    asks for both every second): often the same row."""
+    if counter_id is None:
+        return None, None
+    pin, latest = pin_and_latest_ids(counter_id, kind)
     rows = session.execute(
         select(AgentJob, AgentJob.id == pin, AgentJob.id == latest).where(
             AgentJob.id.in_([pin, latest])
