@@ -129,44 +129,29 @@ def queue_ticket(
     """The ticket slip in the language chosen on the ticket machine: Japanese; English; or
     Chinese, Korean, Vietnamese or Portuguese (drawn with the world font) with the queue's name
     in that language (``queue_local``, the municipality's translation, else English). Every
-    language but Japanese and English carries the Japanese under it, so a clerk reads it too."""
-    own = SLIP_WORDS.get(lang) if lang not in ("ja", "en") else None
-    english = lang == "en" or (lang != "ja" and own is None)
+    language but Japanese and English carries the Japanese under it, so a clerk reads it too;
+    a language without words prints English with the Japanese."""
+    own = None if lang == "ja" else SLIP_WORDS.get(lang, SLIP_WORDS["en"])
     japanese = lang != "en"
-    font = WORLD if own else None
+    font = WORLD if lang in SLIP_WORDS and lang != "en" else None
     parts: list[Part] = []
     if tenant_name:
         parts.append(Line(tenant_name, "normal", "center"))
-    if own:
-        parts += [
-            Line(own.your_number, "normal", "center", font),
-            Line("受付番号", "normal", "center"),
-        ]
-    else:
-        label = " / ".join(
-            t for t, wanted in (("Your number", english), ("受付番号", japanese)) if wanted
-        )
-        parts.append(Line(label, "normal", "center"))
+    parts += _number_label(own, font, japanese)
     parts.append(Line(number, "huge", "center"))
     parts += _queue_name_lines(lang, queue, queue_en, queue_local)
     if own:
-        parts += _own_ticket_lines(own, issued_at, ahead, wait_minutes)
-    elif english:
-        parts += _english_ticket_lines(issued_at, ahead, wait_minutes)
+        parts += _own_ticket_lines(own, font, issued_at, ahead, wait_minutes)
     if japanese:
         parts += _japanese_ticket_lines(issued_at, ahead, wait_minutes)
     parts.append(Rule())
     if own:
         parts.append(Line(own.follow_hint, "small", "center", font))
-    elif english:
-        parts.append(Line("Scan to follow your number on your phone", "small", "center"))
     if japanese:
         parts.append(Line("スマートフォンで呼び出し状況を確認できます", "small", "center"))
     parts.append(QrCode(follow_url))
     if own:
         parts.append(Line(own.when_called, "small", "center", font))
-    elif english:
-        parts.append(Line("When called, go to the counter shown", "small", "center"))
     if japanese:
         parts.append(Line("番号が呼ばれたら表示の窓口へお越しください", "small", "center"))
     return parts
@@ -175,7 +160,8 @@ def queue_ticket(
 @dataclass(frozen=True)
 class SlipWords:
     """A ticket slip's words in one resident language. Counts are written as "label: n", the
-    receipt's usual form, so no language needs plural forms here."""
+    receipt's usual form, so no language needs plural forms here; English, whose sentence needs
+    its singular, gives it in ``ahead_one``."""
 
     your_number: str
     issued: str  # {when}
@@ -183,9 +169,19 @@ class SlipWords:
     wait: str  # {minutes}
     follow_hint: str
     when_called: str
+    ahead_one: str | None = None  # exactly one person ahead, where the language needs it
 
 
 SLIP_WORDS: dict[str, SlipWords] = {
+    "en": SlipWords(
+        "Your number",
+        "Issued {when}",
+        "{n} people ahead of you",
+        "Estimated wait: about {minutes} min",
+        "Scan to follow your number on your phone",
+        "When called, go to the counter shown",
+        ahead_one="1 person ahead of you",
+    ),
     "zh-Hans": SlipWords(
         "您的号码",
         "发券 {when}",
@@ -221,15 +217,31 @@ SLIP_WORDS: dict[str, SlipWords] = {
 }
 
 
+def _number_label(own: SlipWords | None, font: str | None, japanese: bool) -> list[Part]:
+    """「受付番号」 in the slip's language: one line when one font draws both, else the
+    resident's words over the Japanese."""
+    if own is None:
+        return [Line("受付番号", "normal", "center")]
+    if font is None:
+        label = " / ".join([own.your_number, *(["受付番号"] if japanese else [])])
+        return [Line(label, "normal", "center")]
+    return [Line(own.your_number, "normal", "center", font), Line("受付番号", "normal", "center")]
+
+
 def _own_ticket_lines(
-    words: SlipWords, issued_at: dt.datetime, ahead: int | None, wait_minutes: int | None
+    words: SlipWords,
+    font: str | None,
+    issued_at: dt.datetime,
+    ahead: int | None,
+    wait_minutes: int | None,
 ) -> list[Part]:
     when = f"{issued_at:%Y-%m-%d %H:%M}"
-    lines: list[Part] = [Line(words.issued.format(when=when), "small", "center", WORLD)]
+    lines: list[Part] = [Line(words.issued.format(when=when), "small", "center", font)]
     if ahead is not None:
-        lines.append(Line(words.ahead.format(n=ahead), "normal", "center", WORLD))
+        text = words.ahead_one if ahead == 1 and words.ahead_one else words.ahead.format(n=ahead)
+        lines.append(Line(text, "normal", "center", font))
     if wait_minutes is not None:
-        lines.append(Line(words.wait.format(minutes=wait_minutes), "normal", "center", WORLD))
+        lines.append(Line(words.wait.format(minutes=wait_minutes), "normal", "center", font))
     return lines
 
 
@@ -322,18 +334,6 @@ def _japanese_ticket_lines(
         lines.append(Line(f"お待ちの方 {ahead}人", "normal", "center"))
     if wait_minutes is not None:
         lines.append(Line(f"待ち時間の目安 約{wait_minutes}分", "normal", "center"))
-    return lines
-
-
-def _english_ticket_lines(
-    issued_at: dt.datetime, ahead: int | None, wait_minutes: int | None
-) -> list[Part]:
-    lines: list[Part] = [Line(f"Issued {issued_at:%Y-%m-%d %H:%M}", "small", "center")]
-    if ahead is not None:
-        people = "1 person" if ahead == 1 else f"{ahead} people"
-        lines.append(Line(f"{people} ahead of you", "normal", "center"))
-    if wait_minutes is not None:
-        lines.append(Line(f"Estimated wait: about {wait_minutes} min", "normal", "center"))
     return lines
 
 
