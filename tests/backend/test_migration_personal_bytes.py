@@ -7,17 +7,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from backend.counter.models import Document
 from backend.identity.devices.models import Device
-from backend.platform import migrate
 from backend.platform.agentlink.models import AgentJob
-from backend.platform.db import make_engine
-from tests.conftest import POSTGRES_URL, scratch_postgres_url
+from tests.helpers.migrations import fresh_engine as migration_engine
+from tests.helpers.migrations import run_alembic
 
 BEFORE = "8117fb05ddfd"
 SEALED = "3c9e2d7a41f0"  # this migration; later ones change other columns
@@ -27,22 +25,8 @@ RECEIPT = b"\x1b@" + "黒桐　幹也".encode("cp932")
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def fresh_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'migrate.db'}")
+    with migration_engine(request.param, tmp_path, "madoguchi_bytes") as engine:
         yield engine
-        engine.dispose()
-        return
-    if not POSTGRES_URL:
-        pytest.skip("MADOGUCHI_TEST_POSTGRES_URL is not set")
-    with scratch_postgres_url("madoguchi_bytes") as url:
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
-
-
-def _migrate(engine: Engine, action: str, revision: str) -> None:
-    with engine.begin() as connection:
-        getattr(command, action)(migrate.alembic_config(connection=connection), revision)
 
 
 def _raw(engine: Engine) -> tuple[bytes, bytes]:
@@ -53,7 +37,7 @@ def _raw(engine: Engine) -> tuple[bytes, bytes]:
 
 
 def test_existing_plain_bytes_are_sealed_and_unsealed(fresh_engine: Engine) -> None:
-    _migrate(fresh_engine, "upgrade", BEFORE)
+    run_alembic(fresh_engine, "upgrade", BEFORE)
     with Session(fresh_engine, info={"unscoped": True}) as session:
         # The tenant and the visit as the schema of BEFORE holds them (today's models have
         # later columns: the tenant's follow_shows_outcome, the visit's encrypted facts).
@@ -89,7 +73,7 @@ def test_existing_plain_bytes_are_sealed_and_unsealed(fresh_engine: Engine) -> N
         connection.execute(text("UPDATE agent_jobs SET data = :v"), {"v": RECEIPT})
     assert _raw(fresh_engine) == (PDF, RECEIPT)
 
-    _migrate(fresh_engine, "upgrade", SEALED)
+    run_alembic(fresh_engine, "upgrade", SEALED)
     content, data = _raw(fresh_engine)
     assert content.startswith(b"v1:") and data.startswith(b"v1:")
     assert b"%PDF" not in content and "黒桐".encode("cp932") not in data
@@ -97,8 +81,8 @@ def test_existing_plain_bytes_are_sealed_and_unsealed(fresh_engine: Engine) -> N
         assert session.scalars(select(Document.content)).one() == PDF
         assert session.scalars(select(AgentJob.data)).one() == RECEIPT
 
-    _migrate(fresh_engine, "downgrade", BEFORE)
+    run_alembic(fresh_engine, "downgrade", BEFORE)
     assert _raw(fresh_engine) == (PDF, RECEIPT)
-    _migrate(fresh_engine, "upgrade", SEALED)  # and up again: sealed once, not twice
+    run_alembic(fresh_engine, "upgrade", SEALED)  # and up again: sealed once, not twice
     with Session(fresh_engine, info={"unscoped": True}) as session:
         assert session.scalars(select(Document.content)).one() == PDF

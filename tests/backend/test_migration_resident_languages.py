@@ -8,13 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
-from backend.platform import migrate
-from backend.platform.db import make_engine
-from tests.conftest import POSTGRES_URL, scratch_postgres_url
+from tests.helpers.migrations import fresh_engine as migration_engine
+from tests.helpers.migrations import run_alembic
 
 BEFORE = "487f0bc2625b"
 LANGUAGES = "5a7c3e91d2b4"
@@ -23,22 +21,8 @@ NOW = "2026-12-04T12:00:00+00:00"
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def fresh_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'migrate.db'}")
+    with migration_engine(request.param, tmp_path, "madoguchi_langs") as engine:
         yield engine
-        engine.dispose()
-        return
-    if not POSTGRES_URL:
-        pytest.skip("MADOGUCHI_TEST_POSTGRES_URL is not set")
-    with scratch_postgres_url("madoguchi_langs") as url:
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
-
-
-def _migrate(engine: Engine, action: str, revision: str) -> None:
-    with engine.begin() as connection:
-        getattr(command, action)(migrate.alembic_config(connection=connection), revision)
 
 
 def _queue(connection, queue_id: str, prefix: str, name_ja: str, name_en: str) -> None:  # type: ignore[no-untyped-def]
@@ -57,7 +41,7 @@ def _names(engine: Engine) -> dict[str, object]:
 
 
 def test_the_demo_queues_get_their_names_and_others_stay_empty(fresh_engine: Engine) -> None:
-    _migrate(fresh_engine, "upgrade", BEFORE)
+    run_alembic(fresh_engine, "upgrade", BEFORE)
     with fresh_engine.begin() as connection:
         connection.execute(
             text("INSERT INTO tenants (id, code, name, timezone, retention_days, created_at,"
@@ -72,7 +56,7 @@ def test_the_demo_queues_get_their_names_and_others_stay_empty(fresh_engine: Eng
         )  # fmt: skip
         _queue(connection, "qb", "B", "証明書", "Certificates")
         _queue(connection, "qd", "D", "税", "Taxes")
-    _migrate(fresh_engine, "upgrade", LANGUAGES)
+    run_alembic(fresh_engine, "upgrade", LANGUAGES)
     names = _names(fresh_engine)
     assert names["qb"] == {"zh-Hans": "证明书", "ko": "증명서", "vi": "Giấy chứng nhận",
                            "pt": "Certidões"}  # fmt: skip
@@ -80,7 +64,7 @@ def test_the_demo_queues_get_their_names_and_others_stay_empty(fresh_engine: Eng
     with fresh_engine.connect() as connection:
         assert connection.execute(text("SELECT lang FROM tickets")).all() == []
 
-    _migrate(fresh_engine, "downgrade", BEFORE)
+    run_alembic(fresh_engine, "downgrade", BEFORE)
     columns = {c["name"] for c in inspect(fresh_engine).get_columns("queues")}
     assert "name_translations" not in columns and "name_ja" in columns
     assert "resident_lang" not in {c["name"] for c in inspect(fresh_engine).get_columns("visits")}
