@@ -8,10 +8,7 @@ never in the next transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from sqlalchemy import event, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from backend.counter import prepared_cache
@@ -21,21 +18,7 @@ from backend.layouts import service as layouts
 from backend.layouts.models import FormLayoutVersion
 from backend.platform import request_memo
 from backend.seed import seed_demo
-
-
-@contextmanager
-def counted(db: Session) -> Iterator[list[str]]:
-    sent: list[str] = []
-    engine = db.connection().engine
-
-    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        sent.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+from tests.helpers.sql import statements
 
 
 def _scoped(db: Session) -> str:
@@ -70,7 +53,7 @@ def test_the_prepared_keys_read_serves_the_catalog_and_layouts(db: Session) -> N
     fresh_layouts = layouts.active_versions(db, tenant_id)
     assert fresh_layouts
     prepared_cache.tenant_state(db, tenant_id)
-    with counted(db) as sent:
+    with statements(db) as sent:
         assert layouts.active_versions(db, tenant_id) == fresh_layouts
         # None active in the demo: the built-in sample, as without the memo.
         assert guidance.active_catalog(db)[0] is None
@@ -95,7 +78,7 @@ def test_another_tenant_and_the_next_transaction_read_afresh(db: Session) -> Non
     prepared_cache.tenant_state(db, tenant_id)
     assert request_memo.recall(db, ("active_layouts", "another")) is request_memo.MISSING
     db.info["tenant_id"] = "another"
-    with counted(db) as sent:
+    with statements(db) as sent:
         guidance.active_catalog(db)
     assert len(sent) == 1  # read for "another", not taken from tenant_id's
     db.info["tenant_id"] = tenant_id

@@ -10,10 +10,8 @@ seeing what was recorded, and nothing written for a transaction that rolled back
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.counter import service as visits
@@ -22,22 +20,7 @@ from backend.journey.models import VisitSummary
 from backend.platform.audit import service as audit
 from backend.platform.audit.models import AuditEvent
 from backend.seed import seed_demo
-
-
-@contextmanager
-def statements(db: Session) -> Iterator[list[str]]:
-    """The SQL statements ``db`` sends inside the block."""
-    sent: list[str] = []
-    engine = db.connection().engine
-
-    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        sent.append(" ".join(statement.split()))
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+from tests.helpers.sql import statements
 
 
 def _scoped(db: Session) -> str:

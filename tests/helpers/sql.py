@@ -1,0 +1,25 @@
+"""The SQL statements a test's session sends, for tests that count or inspect them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+
+@contextmanager
+def statements(db: Session) -> Iterator[list[str]]:
+    """The SQL statements ``db`` sends inside the block, whitespace collapsed to single spaces."""
+    sent: list[str] = []
+    engine = db.connection().engine
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
