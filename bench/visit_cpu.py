@@ -133,6 +133,7 @@ class Visitor:
             lambda: self.client.request(method, url, headers=headers, json=json)
         )
         self.requests.add(f"{method} {_route(url)}{note}", spent, STATEMENTS[0] - before)
+        _log_request(f"{method} {_route(url)}{note}", STATEMENTS[0] - before)
         if response.status_code >= 400:
             raise RuntimeError(f"{method} {url}: {response.status_code} {response.text}")
         return response.json() if "json" in response.headers.get("content-type", "") else None
@@ -147,6 +148,7 @@ class Visitor:
         spent, response = server_cpu(lambda: self.client.get(url, headers=sent))
         kind = f"GET {_route(url)}{note}{' (304)' if response.status_code == 304 else ''}"
         self.requests.add(kind, spent, STATEMENTS[0] - before)
+        _log_request(kind, STATEMENTS[0] - before)
         if response.status_code == 304 and held:
             return held[1]
         if response.status_code >= 400:
@@ -276,6 +278,7 @@ def children_cpu() -> float:
 
 
 STATEMENTS = [0]  # a running count of the SQL statements the server sends, once counted
+SQL_LOG: list[str] | None = None  # with --sql-log: each statement, then the request that sent it
 
 
 def count_statements() -> list[int]:
@@ -284,8 +287,10 @@ def count_statements() -> list[int]:
     from sqlalchemy.engine import Engine
 
     @event.listens_for(Engine, "before_cursor_execute")
-    def _counted(*_: object) -> None:
+    def _counted(_conn: object, _cursor: object, statement: str, *_: object) -> None:
         STATEMENTS[0] += 1
+        if SQL_LOG is not None:
+            SQL_LOG.append("    " + " ".join(statement.split())[:200])
 
     return STATEMENTS
 
@@ -343,6 +348,12 @@ class RequestTally:
             print(f"  {kind:<52} {each:7.2f} {per_visit:6.1f} {each * per_visit:9.1f} {sql:6.1f}")
 
 
+def _log_request(kind: str, statements: int) -> None:
+    """Close the SQL log's block of statements with the request that sent them."""
+    if SQL_LOG is not None:
+        SQL_LOG.append(f"=== {kind}: {statements} statements")
+
+
 def _route(url: str) -> str:
     return re.sub(r"[0-9a-f]{32}", "{id}", url.split("?")[0])
 
@@ -363,6 +374,10 @@ def main() -> None:
         "--count-calls",
         action="store_true",
         help="also count the server threads' function calls per visit (slows the run down)",
+    )
+    parser.add_argument(
+        "--sql-log",
+        help="write the last round's SQL statements to this file, grouped by request",
     )
     args = parser.parse_args()
 
@@ -399,7 +414,10 @@ def main() -> None:
         statements = count_statements()
         visitor.requests.clear()
         per_visit, per_check = [], []
-        for _ in range(args.rounds):
+        global SQL_LOG
+        for round_number in range(args.rounds):
+            if args.sql_log and round_number == args.rounds - 1:
+                SQL_LOG = []
             per_check.append(server_cpu(health_checks)[0] / args.healthz)
             before = statements[0]
             counter.on = True
@@ -407,6 +425,9 @@ def main() -> None:
             counter.on = False
             sql_per_visit = (statements[0] - before) / args.visits
         stop.set()
+    if args.sql_log and SQL_LOG is not None:
+        with open(args.sql_log, "w", encoding="utf-8") as log:
+            log.write("\n".join(SQL_LOG) + "\n")
 
     # Other processes on the machine only ever add CPU time (cache misses, switches): the
     # best round is the steadiest figure; the median is printed beside it.
