@@ -95,8 +95,7 @@ def tenant_state(session: Session, tenant_id: str) -> tuple[str, Hashable] | Non
     layout = and_(FormLayoutVersion.tenant_id == Tenant.id, FormLayoutVersion.active.is_(True))
     rows = session.execute(
         select(
-            Tenant.timezone,
-            Tenant.updated_at,
+            Tenant,  # the row itself: build_record's session.get(Tenant) then reads no more
             CatalogVersion.number,
             CatalogVersion.digest,
             CatalogVersion.id,
@@ -114,8 +113,9 @@ def tenant_state(session: Session, tenant_id: str) -> tuple[str, Hashable] | Non
     ).all()
     if not rows:
         return None
-    timezone, updated_at, number, digest, catalog_id = rows[0][:5]
-    active_layouts = tuple((r[5], r[6], r[7]) for r in rows if r[5] is not None)
+    tenant, number, digest, catalog_id = rows[0][:4]
+    timezone, updated_at = tenant.timezone, tenant.updated_at
+    active_layouts = tuple((r[4], r[5], r[6]) for r in rows if r[4] is not None)
     # The guidance and the forms read these again in this request: one statement for all.
     active = (catalog_id, number, digest) if catalog_id is not None else None
     request_memo.remember(session, ("active_catalog", tenant_id), active)

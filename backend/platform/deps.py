@@ -13,6 +13,7 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from backend.platform import request_memo
 from backend.platform.db import request_turns, session_scope
 
 
@@ -33,6 +34,7 @@ def session_unit() -> Iterator[Session]:
     # Every authenticated request writes (last_seen_at), so it is a writing unit of work.
     # The tenant is set once the caller is authenticated.
     with session_scope(write=True) as session:
+        request_memo.keep_loaded_rows(session)
         yield session
 
 

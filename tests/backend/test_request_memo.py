@@ -8,12 +8,15 @@ never in the next transaction.
 
 from __future__ import annotations
 
+import gc
+
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from backend.counter import prepared_cache
 from backend.guidance import service as guidance
 from backend.guidance.models import CatalogVersion
+from backend.identity.tenants.models import Tenant
 from backend.layouts import service as layouts
 from backend.layouts.models import FormLayoutVersion
 from backend.platform import request_memo
@@ -84,3 +87,41 @@ def test_another_tenant_and_the_next_transaction_read_afresh(db: Session) -> Non
     db.info["tenant_id"] = tenant_id
     db.commit()
     assert request_memo.recall(db, ("active_layouts", tenant_id)) is request_memo.MISSING
+
+
+def test_a_request_session_reads_a_row_once_though_nothing_holds_it(db: Session) -> None:
+    """SQLAlchemy holds loaded rows weakly: without ``keep_loaded_rows`` the tenant read for
+    today's date was gone when the record was built, and ``session.get`` read it again."""
+    tenant_id = _scoped(db)
+    db.commit()
+    request_memo.keep_loaded_rows(db)
+    with statements(db) as sent:
+        assert db.get(Tenant, tenant_id) is not None
+        gc.collect()
+        assert db.get(Tenant, tenant_id) is not None
+    assert len([s for s in sent if "FROM tenants" in s]) == 1
+    db.commit()  # the transaction's end lets them go: the next one reads afresh
+    with statements(db) as sent:
+        db.get(Tenant, tenant_id)
+    assert len([s for s in sent if "FROM tenants" in s]) == 1
+
+
+def test_other_sessions_hold_rows_weakly_as_before(db: Session) -> None:
+    tenant_id = _scoped(db)
+    db.commit()
+    with statements(db) as sent:
+        db.get(Tenant, tenant_id)
+        gc.collect()
+        db.get(Tenant, tenant_id)
+    assert len([s for s in sent if "FROM tenants" in s]) == 2
+
+
+def test_the_prepared_key_loads_the_tenant_row_for_the_record(db: Session) -> None:
+    tenant_id = _scoped(db)
+    db.commit()
+    request_memo.keep_loaded_rows(db)
+    prepared_cache.tenant_state(db, tenant_id)
+    gc.collect()
+    with statements(db) as sent:
+        assert db.get(Tenant, tenant_id) is not None
+    assert sent == []
