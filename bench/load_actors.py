@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+from load_http import HttpError, LeanClient, Reply
 from load_stats import Recorder
 
 from hardware.agent.client import AgentClient
@@ -103,12 +103,8 @@ class Screen:
         headers = {"accept": "application/json"}
         if token:
             headers["authorization"] = f"Bearer {token}"
-        self.client = httpx.AsyncClient(
-            base_url=state.url,
-            headers=headers,
-            timeout=httpx.Timeout(90.0),
-            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS),
-            trust_env=False,
+        self.client = LeanClient(
+            state.url, headers=headers, timeout=90.0, keepalive_seconds=KEEPALIVE_SECONDS
         )
         self.csrf: str | None = None
         self.held: dict[tuple[str, str], tuple[str, Any]] = {}  # poll → (ETag, its answer)
@@ -125,7 +121,7 @@ class Screen:
             response = await self.client.request(
                 method, path, json=body, params=params, headers=headers
             )
-        except httpx.HTTPError as exc:
+        except HttpError as exc:
             recorder.error(f"{name}: {type(exc).__name__}")
             raise StepFailed(name) from exc
         recorder.record(name, time.perf_counter() - started)
@@ -155,7 +151,7 @@ class Screen:
         started = time.perf_counter()
         try:
             response = await self.client.get(path, params=params, headers=headers)
-        except httpx.HTTPError as exc:
+        except HttpError as exc:
             recorder.error(f"{name}: {type(exc).__name__}")
             raise StepFailed(name) from exc
         recorder.record(name, time.perf_counter() - started)
@@ -174,7 +170,7 @@ class Screen:
         await self.client.aclose()
 
 
-def _error_code(response: httpx.Response) -> str:
+def _error_code(response: Reply) -> str:
     try:
         return str(response.json()["error"]["code"])
     except (ValueError, KeyError, TypeError):

@@ -1,0 +1,95 @@
+"""bench/load_http.py: the load generator's lean client gets whole answers (Content-Length and
+chunked), keeps the staff session's cookie, reuses a kept-alive connection, opens a new one when
+the server closes it, and turns a dead server into HttpError."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+from load_http import HttpError, LeanClient
+
+ANSWERS = {
+    b"/json": b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 12\r\n"
+    b'set-cookie: session=abc; HttpOnly; Path=/\r\n\r\n{"ok": true}',
+    b"/chunked": b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+    b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+    b"/close": b'HTTP/1.1 304 Not Modified\r\netag: "v1"\r\nconnection: close\r\n\r\n',
+    b"/logout": b"HTTP/1.1 204 No Content\r\nset-cookie: session=; Max-Age=0; Path=/\r\n\r\n",
+}
+
+
+async def _serve(seen: list[tuple[int, bytes]]) -> asyncio.Server:
+    connections = 0
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        number = connections
+        while True:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except asyncio.IncompleteReadError:  # the client closed its connection
+                return
+            seen.append((number, head))
+            length = [
+                int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            ]  # fmt: skip
+            if length and length[0]:
+                seen.append((number, await reader.readexactly(length[0])))
+            path = head.split(b" ")[1].split(b"?")[0]
+            writer.write(ANSWERS[path])
+            await writer.drain()
+            if path == b"/close":
+                writer.close()
+                return
+
+    return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+
+def test_answers_cookies_and_kept_connections() -> None:
+    async def scenario() -> None:
+        seen: list[tuple[int, bytes]] = []
+        server = await _serve(seen)
+        port = server.sockets[0].getsockname()[1]
+        client = LeanClient(f"http://127.0.0.1:{port}", headers={"accept": "application/json"})
+        reply = await client.request("POST", "/json", json={"name": "テスト"})
+        assert reply.status_code == 200 and reply.json() == {"ok": True}
+        assert client.cookies == {"session": "abc"}
+        chunked = await client.get("/chunked", params={"wait": 25})
+        assert chunked.content == b"hello world"
+        closed = await client.get("/close", headers={"if-none-match": '"v1"'})
+        assert closed.status_code == 304 and closed.headers["etag"] == '"v1"'
+        await client.get("/logout")
+        assert client.cookies == {}
+        await client.aclose()
+        server.close()
+        heads = [(number, data) for number, data in seen if data.endswith(b"\r\n\r\n")]
+        assert [number for number, _ in heads] == [1, 1, 1, 2]  # closed → a new connection
+        assert b"GET /chunked?wait=25 HTTP/1.1" in heads[1][1]
+        assert b"cookie: session=abc" in heads[1][1]
+        assert b'if-none-match: "v1"' in heads[2][1]
+        assert (1, b'{"name": "\\u30c6\\u30b9\\u30c8"}') in seen
+
+    asyncio.run(scenario())
+
+
+def test_a_dead_server_is_an_http_error() -> None:
+    async def scenario() -> None:
+        server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        client = LeanClient(f"http://127.0.0.1:{port}", timeout=5)
+        with pytest.raises(HttpError):
+            await client.get("/json")
+        server.close()
+        await server.wait_closed()
+        with pytest.raises(HttpError):
+            await client.get("/json")
+
+    asyncio.run(scenario())
