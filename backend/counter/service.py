@@ -81,9 +81,10 @@ def add_event(
     # No flush here: the request's events go to the database together, in one INSERT, at its
     # next flush (a later query in this request flushes them first, so it sees them). The
     # report's row for this visit is rewritten once for all of them, at the commit or before
-    # the transaction reads a summary (backend/journey/summaries.py): never behind its journey.
+    # the transaction reads a summary, when one of them is an event the row measures
+    # (backend/journey/summaries.py): never behind its journey.
     session.add(event)
-    summaries.refresh_later(session, visit.id)
+    summaries.event_recorded(session, visit.id, kind)
     if session.info.get("tenant_id") is None:
         # An unscoped unit (a seeder, the CLI) may write for several tenants in turn, and a
         # flush after it scopes itself refuses another tenant's rows: flush them while it can.

@@ -57,6 +57,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     literal,
     select,
     true,
@@ -215,6 +216,36 @@ def backfill(connection: Connection, table: TableClause) -> None:
 
 _STALE_KEY = "journey_stale_summaries"
 
+MEASURED_KINDS = frozenset(
+    {
+        "ticket.issued", "ticket.called", "visit.opened", "visit.closed", "visit.transferred",
+        "document.stored", "member.added", "card.read", "visit.signed", "handed_off",
+        "work_item.done", "reservation.checked_in", "reservation.no_show", "preentry.applied",
+    }
+)  # fmt: skip
+"""The journey events ``per_visit_select`` reads (the table above). Every visit is opened with
+``visit.opened``, so each has its row from its first request."""
+MEASURED_VISIT_COLUMNS = ("event", "counter_id")  # the visit's own columns on the row
+
+
+def event_recorded(session: Session, visit_id: str, kind: str) -> None:
+    """A journey event of ``visit_id`` is on its way to the database: the row is rewritten
+    when the summary reads that kind of event. The others (``visit.updated``,
+    ``visit.answered``, ``tablet.sent``, …: six of a visit's fourteen requests record only
+    those) leave the row as it is — it would be rewritten identically."""
+    if kind in MEASURED_KINDS:
+        refresh_later(session, visit_id)
+
+
+@event.listens_for(Session, "before_flush")
+def _measured_columns_changed(session: Session, _context: Any, _instances: Any) -> None:
+    """A visit's life event or counter changed: its row shows them, so it is rewritten."""
+    for instance in session.dirty:
+        if isinstance(instance, Visit) and any(
+            inspect(instance).attrs[name].history.has_changes() for name in MEASURED_VISIT_COLUMNS
+        ):
+            refresh_later(session, instance.id)
+
 
 def refresh_later(session: Session, visit_id: str) -> None:
     """Rewrite ``visit_id``'s summary before ``session`` commits or reads a summary."""
@@ -223,9 +254,11 @@ def refresh_later(session: Session, visit_id: str) -> None:
 
 def refresh_stale(session: Session) -> None:
     """Rewrite the summaries marked by ``refresh_later`` (their events flushed first)."""
+    if _STALE_KEY not in session.info and not session.dirty:
+        return
+    session.flush()  # first: the flush marks the visits whose measured columns changed
     stale = session.info.pop(_STALE_KEY, None)
     if stale:
-        session.flush()
         upsert = _upsert_statement(session.get_bind().dialect.name)
         for visit_id in stale:
             session.execute(upsert, {"visit_id": visit_id})
@@ -254,8 +287,10 @@ def _refresh_before_commit(session: Session) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _refresh_before_read(state: ORMExecuteState) -> None:
-    if _STALE_KEY in state.session.info and state.is_select and _reads_summaries(state):
-        refresh_stale(state.session)
+    session = state.session
+    pending = _STALE_KEY in session.info or session.dirty  # dirty: a visit's event may change
+    if pending and state.is_select and _reads_summaries(state):
+        refresh_stale(session)
 
 
 def _reads_summaries(state: ORMExecuteState) -> bool:

@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session
 
 from backend.counter import service as visits
 from backend.counter.models import Visit, VisitEvent
-from backend.identity.tenants.models import Tenant
+from backend.identity.tenants.models import Counter, Tenant
 from backend.journey import history, summaries
 from backend.journey.figures import percentile, rounded
 from backend.journey.live import TOKYO, day_bounds, live_figures
 from backend.journey.models import VisitSummary
 from backend.seed import seed_demo
+from tests.helpers.sql import statements
 
 DAYS = [dt.date(2026, 3, 30), dt.date(2026, 3, 31), dt.date(2026, 4, 1)]
 KINDS_LATER = (
@@ -67,6 +68,15 @@ def _live_visit(db: Session, tenant: Tenant, rng: random.Random, opened: dt.date
             "visit.transferred": {"counter_id": rng.choice(counters)},
         }.get(kind, {})
         visits.add_event(db, visit, kind, data, at=moment)
+    if rng.random() < 0.5:  # the row does not measure these: it is rewritten only when needed
+        visits.add_event(db, visit, rng.choice(["tablet.sent", "visit.answered"]), {}, at=moment)
+    if rng.random() < 0.4:  # a PATCH: the life event changes, recorded as visit.updated only
+        visit.event = rng.choice(["moving-out", "birth", "death"])
+        visits.add_event(db, visit, "visit.updated", {"fields": ["event"]}, at=moment)
+    if rng.random() < 0.2:  # the counter changes with no event at all
+        visit.counter_id = db.scalars(
+            select(Counter.id).where(Counter.tenant_id == tenant.id)
+        ).first()
     if rng.random() < 0.85:
         taken = rng.randrange(0, 4)
         handed = {"procedures_suggested": taken + rng.randrange(0, 2), "procedures_taken": taken}
@@ -278,3 +288,45 @@ def test_an_event_after_the_close_updates_the_summary(db: Session) -> None:
     assert row.backoffice_seconds == pytest.approx(7200)  # SQLite's julianday: to 0.1 ms
     assert (row.day, row.hour) == (dt.date(2026, 3, 31), 10)
     assert row.service_seconds == pytest.approx(600)
+
+
+def _opened_visit(db: Session) -> Visit:
+    tenant = seed_demo(db)
+    db.info["tenant_id"] = tenant.id
+    visit = Visit(tenant_id=tenant.id, event="birth", status="open", facts={}, certificates=[])
+    db.add(visit)
+    db.flush()
+    visits.add_event(db, visit, "visit.opened", {})
+    assert _summary_event(db, visit) == "birth"
+    return visit
+
+
+def _summary_event(db: Session, visit: Visit) -> str | None:
+    db.flush()  # before expire_all, which would drop a change not yet flushed
+    db.expire_all()
+    return db.scalars(select(VisitSummary.event).where(VisitSummary.visit_id == visit.id)).one()
+
+
+def test_an_event_the_row_does_not_measure_leaves_it_alone(db: Session) -> None:
+    visit = _opened_visit(db)
+    with statements(db) as sent:
+        visits.add_event(db, visit, "visit.answered", {})
+        summaries.refresh_stale(db)  # what the commit runs
+    assert [s for s in sent if "visit_summaries" in s] == []
+    with statements(db) as sent:
+        visits.add_event(db, visit, "card.read", {})
+        summaries.refresh_stale(db)
+    assert len([s for s in sent if "INSERT INTO visit_summaries" in s]) == 1
+
+
+def test_a_changed_life_event_or_counter_rewrites_the_row(db: Session) -> None:
+    visit = _opened_visit(db)
+    visit.event = "death"  # a PATCH: recorded only as visit.updated, which the row does not read
+    visits.add_event(db, visit, "visit.updated", {"fields": ["event"]})
+    assert _summary_event(db, visit) == "death"
+    counter = db.scalars(select(Counter).where(Counter.tenant_id == visit.tenant_id)).first()
+    assert counter is not None
+    visit.counter_id = counter.id  # no event at all
+    summaries.refresh_stale(db)
+    row = db.get(VisitSummary, visit.id)
+    assert row is not None and row.counter_id == counter.id
