@@ -118,16 +118,19 @@ def office_view(session: Session, office_id: str, now: dt.datetime | None = None
     queues = office_queues(session, office_id)
     tenant_id = queues[0].tenant_id if queues else session.info.get("tenant_id") or ""
     day = service_day(now, tenant_zone(session, tenant_id))
-    counters = list(
-        session.scalars(
-            select(Counter).where(Counter.office_id == office_id).order_by(Counter.code)
-        )
-    )
-    links = session.execute(
-        select(counter_queues.c.counter_id, counter_queues.c.queue_id).where(
-            counter_queues.c.counter_id.in_([c.id for c in counters])
-        )
-    ).all()
+    # The counters with the queues each serves: one statement (a row per counter and queue).
+    counters: list[Counter] = []
+    links: list[tuple[str, str]] = []
+    for counter, queue_id in session.execute(
+        select(Counter, counter_queues.c.queue_id)
+        .outerjoin(counter_queues, counter_queues.c.counter_id == Counter.id)
+        .where(Counter.office_id == office_id)
+        .order_by(Counter.code, Counter.id)
+    ):
+        if not counters or counters[-1] is not counter:
+            counters.append(counter)
+        if queue_id is not None:
+            links.append((counter.id, queue_id))
     tickets = list(
         session.scalars(
             select(Ticket).where(
