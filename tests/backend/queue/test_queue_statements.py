@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from backend.counter import service as visits
 from backend.identity.devices.models import DeviceKind
 from backend.queue import printing, screens, service, status
-from backend.queue.errors import InvalidTransition
+from backend.queue.errors import InvalidTransition, QueueNotFound
 from backend.queue.models import Ticket, TicketStatus
 from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE
 from tests.backend.queue.conftest import DemoOffice, make_device
@@ -235,3 +235,19 @@ def test_the_held_rows_are_released_with_the_transaction(
 
 class _NoDevice:
     device = None
+
+
+def test_a_queue_or_office_of_another_tenant_is_not_found_by_its_id(
+    db: Session, open_all_day: DemoOffice
+) -> None:
+    """``session.get`` reads a row not yet in the session with the tenant scoping applied."""
+    queue_id, office_id = open_all_day.queues["A"].id, open_all_day.office.id
+    db.expunge_all()
+    db.info["unscoped"], db.info["tenant_id"] = False, "another-tenant"
+    try:
+        with pytest.raises(QueueNotFound):
+            service.get_queue(db, queue_id)
+        assert service.get_office(db, office_id) is None
+    finally:
+        db.info["unscoped"] = True
+    assert service.get_queue(db, queue_id).id == queue_id
