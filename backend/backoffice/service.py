@@ -34,11 +34,13 @@ from backend.backoffice.schemas import (
 from backend.backoffice.states import OPEN_STATES, WorkItemAction, WorkItemState, next_state
 from backend.counter import service as visits
 from backend.identity.tenants.models import Tenant
+from backend.platform import request_memo
 from backend.platform.access import Permission, Principal
 from backend.platform.audit import service as audit
 from backend.platform.db import utcnow
 from backend.platform.errors import Conflict, Forbidden, NotFound
 from backend.platform.outbox import service as outbox
+from backend.platform.outbox.models import Destination
 from backend.platform.outbox.topics import Topic, register_topic
 from contracts.guidance import ProcedureResult
 from contracts.handoff import DocumentLink
@@ -51,6 +53,7 @@ register_topic(Topic(TOPIC, decode=WorkItemEvent.model_validate, by_default=Fals
 
 DEFAULT_CHARSET = "jisx0208"  # most core systems: JIS X 0208 plus their own 外字
 PERSONAL_SCAN = 2000  # recent cases decrypted for a search by name or birth date
+WORK_ITEM_COUNT = "backoffice.work_item_count"  # request_memo key, with the visit id
 
 
 # --- the hand-off opens the case -------------------------------------------------------------
@@ -64,10 +67,13 @@ def open_case(
     record: VisitRecord,
     procedures: Sequence[ProcedureResult],
     documents: Sequence[DocumentLink],
+    destinations: Sequence[Destination] | None = None,
 ) -> Case:
-    """The visit's case, opened at its first hand-off and brought up to date at a resend."""
-    set_, table = destination_charset(session, tenant_id)
+    """The visit's case, opened at its first hand-off and brought up to date at a resend.
+    ``destinations``: the tenant's enabled outbox destinations, if the caller read them."""
+    set_, table = destination_charset(session, tenant_id, destinations)
     case = session.scalars(select(Case).where(Case.visit_id == visit_id)).one_or_none()
+    opened = case is None
     if case is None:
         case = Case(tenant_id=tenant_id, visit_id=visit_id)
     case.reception_label = record.reception_label
@@ -85,7 +91,9 @@ def open_case(
     case.characters = [f.model_dump() for f in flags]
     session.add(case)
     session.flush()
-    _add_work_items(session, case, procedures)
+    items = _add_work_items(session, case, procedures, opened=opened)
+    # Until the next write, the hand-off's count of work items needs no statement.
+    request_memo.remember(session, (WORK_ITEM_COUNT, visit_id), items)
     return case
 
 
@@ -103,8 +111,14 @@ def _decisions(case: Case) -> dict[tuple[str | None, int, str], Any]:
     }
 
 
-def _add_work_items(session: Session, case: Case, procedures: Sequence[ProcedureResult]) -> None:
-    have = {(i.procedure_id, i.department) for i in _items_of(session, [case.id])}
+def _add_work_items(
+    session: Session, case: Case, procedures: Sequence[ProcedureResult], *, opened: bool
+) -> int:
+    """The procedures' work items the case lacks; returns how many the case holds now. A case
+    ``opened`` in this transaction has none yet (nothing to read)."""
+    existing = [] if opened else _items_of(session, [case.id])
+    have = {(i.procedure_id, i.department) for i in existing}
+    added = 0
     for position, procedure in enumerate(procedures):
         if (procedure.id, procedure.department) in have:
             continue
@@ -121,15 +135,22 @@ def _add_work_items(session: Session, case: Case, procedures: Sequence[Procedure
                 deadline=procedure.deadline,
             )
         )
+        added += 1
     session.flush()
+    return len(existing) + added
 
 
-def destination_charset(session: Session, tenant_id: str) -> tuple[str, dict[str, str]]:
+def destination_charset(
+    session: Session, tenant_id: str, destinations: Sequence[Destination] | None = None
+) -> tuple[str, dict[str, str]]:
     """The strictest character set the tenant's destinations name, and the substitution
-    table: the known variants, then each destination's own (the CSV's table included)."""
+    table: the known variants, then each destination's own (the CSV's table included).
+    ``destinations``: the tenant's enabled ones, if already read."""
     named: list[str] = []
     table = dict(charset.KNOWN_SUBSTITUTES)
-    for destination in outbox.enabled_destinations(session, tenant_id):
+    if destinations is None:
+        destinations = outbox.enabled_destinations(session, tenant_id)
+    for destination in destinations:
         config = destination.config or {}
         if config.get("charset"):
             named.append(config["charset"])
@@ -204,6 +225,9 @@ def _items_of(session: Session, case_ids: list[str]) -> list[WorkItem]:
 
 def work_item_count(session: Session, visit_id: str) -> int:
     """How many work items the visit's case holds (the procedures the back office took)."""
+    remembered = request_memo.recall(session, (WORK_ITEM_COUNT, visit_id))
+    if remembered is not request_memo.MISSING:
+        return int(remembered)
     query = (
         select(func.count(WorkItem.id))
         .join(Case, Case.id == WorkItem.case_id)

@@ -25,7 +25,7 @@ from backend.platform.access import Principal
 from backend.platform.audit import service as audit
 from backend.platform.errors import BadRequest, NotFound
 from backend.platform.outbox import service as outbox
-from backend.platform.outbox.models import OutboxMessage
+from backend.platform.outbox.models import Destination, OutboxMessage
 from backend.platform.outbox.schemas import DeliveryRead, DestinationConfig
 from backend.platform.outbox.topics import Topic, register_topic
 from backend.platform.settings import get_settings
@@ -100,7 +100,9 @@ def enqueue_handoff(
     record = _validated_record(record_json, visit.id)
     links = [_document_link(document) for document in documents]
     chosen = [ProcedureResult.model_validate(p) for p in procedures]
-    named = fact_names_by_destination(session, visit.tenant_id)
+    # Read once for the copies, their facts and the back office's character set.
+    destinations = outbox.enabled_destinations(session, visit.tenant_id)
+    named = fact_names_by_destination(session, visit.tenant_id, destinations)
 
     def payload(envelope: outbox.Envelope) -> dict[str, Any]:
         return Handoff(
@@ -116,9 +118,14 @@ def enqueue_handoff(
         ).to_json_dict()
 
     messages = outbox.enqueue(
-        session, tenant_id=visit.tenant_id, topic=TOPIC, key=visit.id, payload=payload
+        session,
+        tenant_id=visit.tenant_id,
+        topic=TOPIC,
+        key=visit.id,
+        payload=payload,
+        destinations=destinations,
     )
-    open_backoffice_case(session, visit, record, chosen, links)
+    open_backoffice_case(session, visit, record, chosen, links, destinations)
     if not messages:
         log.warning(
             "visit %s handed off but tenant %s has no destination", visit.id, visit.tenant_id
@@ -143,6 +150,7 @@ def open_backoffice_case(
     record: VisitRecord,
     procedures: list[ProcedureResult],
     links: list[DocumentLink],
+    destinations: Sequence[Destination] | None = None,
 ) -> None:
     """The back office's case for the visit, in the same transaction as the hand-off."""
     backoffice.open_case(
@@ -152,19 +160,24 @@ def open_backoffice_case(
         record=record,
         procedures=procedures,
         documents=links,
+        destinations=destinations,
     )
 
 
-def fact_names_by_destination(session: Session, tenant_id: str) -> dict[str, frozenset[str]]:
+def fact_names_by_destination(
+    session: Session, tenant_id: str, destinations: Sequence[Destination] | None = None
+) -> dict[str, frozenset[str]]:
     """The facts each enabled destination's contract names (its ``config.facts``; none by
-    default)."""
+    default). ``destinations``: the tenant's enabled ones, if already read."""
+    if destinations is None:
+        destinations = outbox.enabled_destinations(session, tenant_id)
     return {
         destination.name: frozenset(
             DestinationConfig.model_validate(
                 {"facts": (destination.config or {}).get("facts") or []}
             ).facts
         )
-        for destination in outbox.enabled_destinations(session, tenant_id)
+        for destination in destinations
     }
 
 

@@ -42,7 +42,7 @@ def office_of(session: Session, principal: Principal, office_id: str | None) -> 
     wanted = office_id or (principal.device.office_id if principal.device else None)
     if wanted is None:
         return service.default_office(session)
-    office = session.scalars(select(Office).where(Office.id == wanted)).one_or_none()
+    office = service.get_office(session, wanted)
     if office is None:
         raise service.NotFoundOffice()
     return office
@@ -95,7 +95,8 @@ def issue_and_print(session: Session, principal: Principal, body: TicketCreate) 
     view = status.office_view(session, ticket.office_id)
     ahead = view.people_ahead(ticket)
     minutes = status.round_minutes(view.estimates().get(ticket.id))
-    office = session.scalars(select(Office).where(Office.id == ticket.office_id)).one()
+    office = service.get_office(session, ticket.office_id)
+    assert office is not None  # the ticket's office, read when the ticket was numbered
     url = follow_url(ticket.follow_token, body.lang)
     job = TicketPrintJob(
         display_number=ticket.display_number,

@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, SessionTransaction, aliased
 
 from backend.identity.tenants.models import Counter, Office, Tenant
 from backend.platform import live as events
@@ -41,6 +42,26 @@ from backend.queue.models import (
 )
 
 S = TicketStatus
+T = TypeVar("T")
+
+# The rows a unit of work looked up by key (tenant, office, queue), held until its transaction
+# ends: the session's identity map holds rows weakly, so a row nobody kept (the tenant read for
+# its time zone) was read again by the next ``session.get``. Held, the next lookup in the same
+# transaction is answered from the identity map, without a statement (issue 17).
+_HELD = "queue.held"
+
+
+def _held_get(session: Session, model: type[T], key: str) -> T | None:
+    row = session.get(model, key)
+    if row is not None:
+        session.info.setdefault(_HELD, {})[(model, key)] = row
+    return row
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _release_held(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_HELD, None)
 
 
 def office_topic(office_id: str) -> str:
@@ -51,7 +72,7 @@ def office_topic(office_id: str) -> str:
 
 
 def tenant_zone(session: Session, tenant_id: str) -> ZoneInfo:
-    tenant = session.get(Tenant, tenant_id)
+    tenant = _held_get(session, Tenant, tenant_id)
     return ZoneInfo(tenant.timezone if tenant else "Asia/Tokyo")
 
 
@@ -105,10 +126,15 @@ def check_issuing_hours(hours: IssuingHours, local: dt.datetime) -> None:
 
 
 def get_queue(session: Session, queue_id: str) -> Queue:
-    queue = session.scalars(select(Queue).where(Queue.id == queue_id)).one_or_none()
+    """The queue (of the session's tenant: a row not yet in the session is read scoped)."""
+    queue = _held_get(session, Queue, queue_id)
     if queue is None:
         raise QueueNotFound()
     return queue
+
+
+def get_office(session: Session, office_id: str) -> Office | None:
+    return _held_get(session, Office, office_id)
 
 
 def get_counter(session: Session, counter_id: str) -> Counter:
@@ -123,17 +149,50 @@ def find_ticket(session: Session, ticket_id: str | None) -> Ticket | None:
     return session.get(Ticket, ticket_id) if ticket_id else None
 
 
+def _transition(
+    session: Session, ticket_id: str, from_statuses: tuple[str, ...], **values: object
+) -> Ticket | None:
+    """One statement: ``UPDATE tickets SET … WHERE id = ? AND status IN (…) RETURNING *``.
+
+    The row lock and the status check of a ``SELECT … FOR UPDATE`` then ``UPDATE``, without the
+    read: the ticket changed only if it still was in ``from_statuses`` (a concurrent change
+    made first wins, and this one changes nothing). The session's copy is refreshed from the
+    returned row."""
+    changed = (
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.status.in_(from_statuses))
+        .values(**values)
+        .returning(Ticket)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    return session.scalars(changed).one_or_none()
+
+
 def start_serving_if_called(session: Session, ticket: Ticket, *, actor: str | None) -> None:
     """A visit opened for a called ticket: the clerk now serves it."""
-    if ticket.status == TicketStatus.CALLED:
-        start_serving(session, ticket.id, actor=actor)
+    if ticket.status != TicketStatus.CALLED:
+        return
+    now = utcnow()
+    served = _transition(
+        session, ticket.id, (S.CALLED.value,), status=S.SERVING.value, serving_started_at=now
+    )
+    if served is None:  # no longer called: another request changed it since it was read
+        raise InvalidTransition()
+    record_event(session, served, "serving", at=now, actor=actor)
+    _announce(session, served, "serving")
 
 
 def finish_if_active(session: Session, ticket_id: str | None, *, actor: str | None) -> None:
     """A visit ended: its ticket, if still called or served at the counter, is done."""
-    ticket = find_ticket(session, ticket_id)
-    if ticket is not None and ticket.status in ACTIVE_AT_COUNTER:
-        finish(session, ticket.id, actor=actor)
+    if not ticket_id:
+        return
+    now = utcnow()
+    done = _transition(
+        session, ticket_id, tuple(ACTIVE_AT_COUNTER), status=S.DONE.value, finished_at=now
+    )
+    if done is not None:
+        record_event(session, done, "done", at=now, actor=actor)
+        _announce(session, done, "done")
 
 
 def get_ticket(session: Session, ticket_id: str, *, for_update: bool = False) -> Ticket:
@@ -269,7 +328,8 @@ def issue_ticket(
     queue = get_queue(session, queue_id)
     if not queue.active:
         raise QueueInactive()
-    office = session.scalars(select(Office).where(Office.id == queue.office_id)).one()
+    office = get_office(session, queue.office_id)
+    assert office is not None
     zone = tenant_zone(session, queue.tenant_id)
     check_issuing_hours(issuing_hours(office, queue), now.astimezone(zone))
     day = service_day(now, zone)
@@ -332,10 +392,9 @@ def call_next(
     if not queue_ids:
         return None
     day = service_day(now, tenant_zone(session, counter.tenant_id))
-    ticket_id = _claim_oldest(session, counter, queue_ids, day, now)
-    if ticket_id is None:
+    ticket = _claim_oldest(session, counter, queue_ids, day, now)
+    if ticket is None:
         return None
-    ticket = get_ticket(session, ticket_id)
     record_event(session, ticket, "called", at=now, actor=actor, call=1)
     _announce(session, ticket, "called", counter)
     return ticket
@@ -354,7 +413,7 @@ def _clear_counter_before_call(
 
 def _claim_oldest(
     session: Session, counter: Counter, queue_ids: list[str], day: dt.date, now: dt.datetime
-) -> str | None:
+) -> Ticket | None:
     candidate = aliased(Ticket)
     oldest = (
         select(candidate.id)
@@ -379,11 +438,11 @@ def _claim_oldest(
             call_count=1,
             updated_at=now,
         )
-        .returning(Ticket.id)
-        .execution_options(synchronize_session=False)
+        .returning(Ticket)  # the claimed ticket, without reading it again
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
     try:
-        return session.execute(claim).scalar_one_or_none()
+        return session.scalars(claim).one_or_none()
     except OperationalError as exc:
         if "locked" in str(exc).lower():  # SQLite: another counter's write won the race
             raise CallContention() from exc

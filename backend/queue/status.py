@@ -9,7 +9,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.identity.tenants.models import Counter
@@ -40,21 +40,40 @@ def _minutes_before(now: dt.datetime, moment: dt.datetime) -> float:
     return -(now - moment).total_seconds() / 60.0
 
 
-def _recent_service_minutes(session: Session, queue_id: str, day: dt.date) -> tuple[float, ...]:
-    rows = session.execute(
-        select(Ticket.called_at, Ticket.finished_at)
+def _recent_service_minutes(
+    session: Session, queue_ids: list[str], day: dt.date
+) -> dict[str, tuple[float, ...]]:
+    """Each queue's last ``RECENT_SERVICES`` services of ``day`` in minutes, oldest first: one
+    statement for all the queues (a window numbers each queue's services, newest first)."""
+    if not queue_ids:
+        return {}
+    recent = (
+        func.row_number()
+        .over(partition_by=Ticket.queue_id, order_by=Ticket.finished_at.desc())
+        .label("recent")
+    )
+    numbered = (
+        select(Ticket.queue_id, Ticket.called_at, Ticket.finished_at, recent)
         .where(
-            Ticket.queue_id == queue_id,
+            Ticket.queue_id.in_(queue_ids),
             Ticket.status == TicketStatus.DONE.value,
             Ticket.service_day == day,
             Ticket.called_at.is_not(None),
             Ticket.finished_at.is_not(None),
         )
-        .order_by(Ticket.finished_at.desc())
-        .limit(RECENT_SERVICES)
+        .subquery()
+    )
+    rows = session.execute(
+        select(numbered.c.queue_id, numbered.c.called_at, numbered.c.finished_at)
+        .where(numbered.c.recent <= RECENT_SERVICES)
+        .order_by(numbered.c.queue_id, numbered.c.recent.desc())
     ).all()
-    durations = [(done - called).total_seconds() / 60.0 for called, done in rows if called and done]
-    return tuple(reversed(durations))
+    durations: dict[str, list[float]] = {}
+    for queue_id, called, done in rows:
+        if called and done:
+            minutes = (done - called).total_seconds() / 60.0
+            durations.setdefault(queue_id, []).append(minutes)
+    return {queue_id: tuple(minutes) for queue_id, minutes in durations.items()}
 
 
 @dataclass(frozen=True)
@@ -99,16 +118,19 @@ def office_view(session: Session, office_id: str, now: dt.datetime | None = None
     queues = office_queues(session, office_id)
     tenant_id = queues[0].tenant_id if queues else session.info.get("tenant_id") or ""
     day = service_day(now, tenant_zone(session, tenant_id))
-    counters = list(
-        session.scalars(
-            select(Counter).where(Counter.office_id == office_id).order_by(Counter.code)
-        )
-    )
-    links = session.execute(
-        select(counter_queues.c.counter_id, counter_queues.c.queue_id).where(
-            counter_queues.c.counter_id.in_([c.id for c in counters])
-        )
-    ).all()
+    # The counters with the queues each serves: one statement (a row per counter and queue).
+    counters: list[Counter] = []
+    links: list[tuple[str, str]] = []
+    for counter, queue_id in session.execute(
+        select(Counter, counter_queues.c.queue_id)
+        .outerjoin(counter_queues, counter_queues.c.counter_id == Counter.id)
+        .where(Counter.office_id == office_id)
+        .order_by(Counter.code, Counter.id)
+    ):
+        if not counters or counters[-1] is not counter:
+            counters.append(counter)
+        if queue_id is not None:
+            links.append((counter.id, queue_id))
     tickets = list(
         session.scalars(
             select(Ticket).where(
@@ -121,13 +143,11 @@ def office_view(session: Session, office_id: str, now: dt.datetime | None = None
     waiting = [t for t in tickets if t.status in WAITING_STATUSES]
     busy = {t.counter_id: t for t in tickets if t.status in ACTIVE_AT_COUNTER and t.counter_id}
     active_queue_ids = {q.id for q in queues}
+    recent = _recent_service_minutes(session, [q.id for q in queues], day)
     snapshot = QueueSnapshot(
         now=0.0,
         queues={
-            q.id: QueueStats(
-                q.id, q.default_service_minutes, _recent_service_minutes(session, q.id, day)
-            )
-            for q in queues
+            q.id: QueueStats(q.id, q.default_service_minutes, recent.get(q.id, ())) for q in queues
         },
         counters=[
             _counter_state(

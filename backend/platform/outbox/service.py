@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,21 +71,38 @@ def enabled_destinations(session: Session, tenant_id: str) -> list[Destination]:
     )
 
 
-def _next_version(session: Session, topic: str, key: str, destination_id: str) -> int:
-    current = session.scalar(
-        select(func.max(OutboxMessage.version))
-        .where(
-            OutboxMessage.topic == topic,
-            OutboxMessage.key == key,
-            OutboxMessage.destination_id == destination_id,
-        )
-        .execution_options(unscoped=True)
+def _next_versions(
+    session: Session, topic: str, key: str, destination_ids: list[str]
+) -> dict[str, int]:
+    """The next ``version`` of (topic, key, destination) for each destination: one statement.
+
+    Two writers of the same key may both take the same number; the unique idempotency key
+    (which carries it) lets only the first commit."""
+    if not destination_ids:
+        return {}
+    current = dict(
+        session.execute(
+            select(OutboxMessage.destination_id, func.max(OutboxMessage.version))
+            .where(
+                OutboxMessage.topic == topic,
+                OutboxMessage.key == key,
+                OutboxMessage.destination_id.in_(destination_ids),
+            )
+            .group_by(OutboxMessage.destination_id)
+            .execution_options(unscoped=True)
+        ).all()
     )
-    return int(current or 0) + 1
+    return {d: int(current.get(d) or 0) + 1 for d in destination_ids}
 
 
 def enqueue(
-    session: Session, *, tenant_id: str, topic: str, key: str, payload: Payload
+    session: Session,
+    *,
+    tenant_id: str,
+    topic: str,
+    key: str,
+    payload: Payload,
+    destinations: Sequence[Destination] | None = None,
 ) -> list[OutboxMessage]:
     """Write a message into the outbox: one row per enabled destination of the tenant.
 
@@ -99,15 +116,19 @@ def enqueue(
     - ``payload`` is a JSON object, or a function of the copy's ``Envelope`` returning one
       (to carry the idempotency key, version and destination inside the payload).
     - A topic not sent ``by_default`` goes only to destinations whose ``config.topics`` name it.
+    - ``destinations``: the tenant's ``enabled_destinations``, when the caller read them
+      already in this transaction (read here otherwise).
     Returns the new rows (empty when the tenant has no enabled destination).
     """
     now = utcnow()
     messages = []
     subscribed = topic_of(topic).sent_to
-    for destination in enabled_destinations(session, tenant_id):
-        if not subscribed(destination.config):
-            continue
-        version = _next_version(session, topic, key, destination.id)
+    if destinations is None:
+        destinations = enabled_destinations(session, tenant_id)
+    targets = [d for d in destinations if subscribed(d.config)]
+    versions = _next_versions(session, topic, key, [d.id for d in targets])
+    for destination in targets:
+        version = versions[destination.id]
         envelope = Envelope(
             idempotency_key(topic, key, destination.id, version), version, destination.name, now
         )
