@@ -213,11 +213,13 @@ def pg_db(postgres_engine: Engine) -> Iterator[Session]:
 def client(db: Session, engine: Engine) -> Iterator[TestClient]:
     """The app with every request using the test's session (flushed, never committed)."""
     from backend.app import create_app
+    from backend.platform import request_memo
     from backend.platform.deps import get_session
 
     def test_session() -> Iterator[Session]:
         db.info["tenant_id"] = None
         db.info["unscoped"] = False
+        request_memo.keep_loaded_rows(db)  # as deps.session_unit does for a request
         try:
             yield db
             db.flush()

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, SessionTransaction, aliased
+from sqlalchemy.orm import Session, aliased
 
 from backend.identity.tenants.models import Counter, Office, Tenant
 from backend.platform import live as events
@@ -44,26 +44,6 @@ from backend.queue.models import (
 S = TicketStatus
 T = TypeVar("T")
 
-# The rows a unit of work looked up by key (tenant, office, queue), held until its transaction
-# ends: the session's identity map holds rows weakly, so a row nobody kept (the tenant read for
-# its time zone) was read again by the next ``session.get``. Held, the next lookup in the same
-# transaction is answered from the identity map, without a statement (issue 17).
-_HELD = "queue.held"
-
-
-def _held_get(session: Session, model: type[T], key: str) -> T | None:
-    row = session.get(model, key)
-    if row is not None:
-        session.info.setdefault(_HELD, {})[(model, key)] = row
-    return row
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _release_held(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(_HELD, None)
-
-
 def office_topic(office_id: str) -> str:
     return f"office:{office_id}"
 
@@ -72,7 +52,7 @@ def office_topic(office_id: str) -> str:
 
 
 def tenant_zone(session: Session, tenant_id: str) -> ZoneInfo:
-    tenant = _held_get(session, Tenant, tenant_id)
+    tenant = session.get(Tenant, tenant_id)
     return ZoneInfo(tenant.timezone if tenant else "Asia/Tokyo")
 
 
@@ -127,14 +107,14 @@ def check_issuing_hours(hours: IssuingHours, local: dt.datetime) -> None:
 
 def get_queue(session: Session, queue_id: str) -> Queue:
     """The queue (of the session's tenant: a row not yet in the session is read scoped)."""
-    queue = _held_get(session, Queue, queue_id)
+    queue = session.get(Queue, queue_id)
     if queue is None:
         raise QueueNotFound()
     return queue
 
 
 def get_office(session: Session, office_id: str) -> Office | None:
-    return _held_get(session, Office, office_id)
+    return session.get(Office, office_id)
 
 
 def get_counter(session: Session, counter_id: str) -> Counter:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from backend.counter import service as visits
 from backend.identity.devices.models import DeviceKind
+from backend.platform import request_memo
 from backend.queue import printing, screens, service, status
 from backend.queue.errors import InvalidTransition, QueueNotFound
 from backend.queue.models import Ticket, TicketStatus
@@ -216,6 +217,7 @@ def test_the_held_rows_are_released_with_the_transaction(
     db: Session, open_all_day: DemoOffice
 ) -> None:
     db.info["tenant_id"] = open_all_day.tenant.id
+    request_memo.keep_loaded_rows(db)  # as a request's session does
     db.expunge_all()
     with statements(db) as sent:
         screens.office_of(db, _NoDevice(), open_all_day.office.id)
@@ -225,9 +227,9 @@ def test_the_held_rows_are_released_with_the_transaction(
     assert len(_reads(sent, "tenants")) == 1 and len(_reads(sent, "offices")) == 1
     nested = db.begin_nested()  # a savepoint (the first ticket of a day's numbering)
     nested.commit()
-    assert db.info.get("queue.held")  # still held: the transaction goes on
+    assert db.info.get("kept_rows")  # still held: the transaction goes on
     db.commit()
-    assert db.info.get("queue.held") is None
+    assert db.info.get("kept_rows") is None
     with statements(db) as again:
         service.tenant_zone(db, open_all_day.tenant.id)
     assert len(_reads(again, "tenants")) <= 1  # a new transaction may read it again
