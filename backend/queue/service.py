@@ -44,6 +44,7 @@ from backend.queue.models import (
 S = TicketStatus
 T = TypeVar("T")
 
+
 def office_topic(office_id: str) -> str:
     return f"office:{office_id}"
 
