@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from backend.counter import card_reading, wake
@@ -199,6 +200,12 @@ def test_a_transactions_wake_ups_go_once_at_commit_and_never_on_rollback(
             if postgres():
                 assert delivered() == []
         assert delivered() == ["job:d"]
+
+        # A key published by a commit hook that runs after the keys went out: sent too.
+        with session_scope(unscoped=True) as session:
+            _published(session, "job:e")
+            event.listen(session, "before_commit", lambda s: _published(s, "job:f"))
+        assert delivered() == ["job:e", "job:f"]
     finally:
         if postgres():
             listener.close()
