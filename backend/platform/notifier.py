@@ -3,8 +3,9 @@
 A wait for a card result, a PIN or a job is an ``asyncio`` wait on an event, never a parked
 thread. What wakes it is the database, so it works whichever replica made the change:
 
-- PostgreSQL: ``publish`` runs ``pg_notify`` in the writer's transaction; PostgreSQL delivers it
-  at commit to every process that LISTENs (this one included). One listener connection per
+- PostgreSQL: ``publish`` notes the key in the writer's transaction, whose keys go out as one
+  ``pg_notify`` statement just before it commits; PostgreSQL delivers them at commit to every
+  process that LISTENs (this one included). One listener connection per
   process (psycopg 3 ``AsyncConnection.notifies()``, a task on the event loop) fans each key out
   to the asyncio events watching it.
 - SQLite (one process by design): ``publish`` hands the key to the same fan-out after commit.
@@ -17,13 +18,15 @@ also looks again after a few seconds (``RECHECK_SECONDS``).
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -35,6 +38,7 @@ log = logging.getLogger(__name__)
 PG_CHANNEL = "madoguchi_wake"
 RECHECK_SECONDS = 5.0  # a waiter looks again this often even without a notification
 RECONNECT_SECONDS = 2.0
+RECENT_KEYS = 4096  # keys ``published_since`` remembers; older ones count as published
 MAX_WAITS = 2000  # concurrent long waits one process holds (events, not threads)
 
 
@@ -44,6 +48,14 @@ def job_key(job_id: str) -> str:
 
 def device_key(device_id: str) -> str:
     return f"device:{device_id}"
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Where publishing stood in this process (``Notifier.mark``)."""
+
+    seq: int
+    generation: int  # the PostgreSQL listener's connection counted on (0: SQLite, none)
 
 
 @dataclass(eq=False)
@@ -60,6 +72,15 @@ class Notifier:
         self._lock = threading.Lock()
         self._watches: dict[str, set[_Watch]] = {}
         self._listener: _PostgresListener | None = None
+        # What was published lately, for ``published_since``: a running number per publish,
+        # the last number of each recent key, and the newest number of the keys forgotten.
+        self._seq = 0
+        self._recent: collections.OrderedDict[str, int] = collections.OrderedDict()
+        self._forgotten = 0
+        # The listener's connection: its number changes whenever it starts or stops listening
+        # (what was committed meanwhile may not have reached this process).
+        self._generation = 0
+        self._listening = False
 
     # --- fan-out ----------------------------------------------------------------------------
 
@@ -86,10 +107,45 @@ class Notifier:
 
     def publish_local(self, key: str) -> None:
         with self._lock:
+            self._seq += 1
+            self._recent[key] = self._seq
+            self._recent.move_to_end(key)
+            if len(self._recent) > RECENT_KEYS:
+                _, self._forgotten = self._recent.popitem(last=False)
             watches = list(self._watches.get(key, ()))
         for watch in watches:
             with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits there
                 watch.loop.call_soon_threadsafe(watch.event.set)
+
+    def mark(self, dialect: str) -> Mark | None:
+        """Where publishing stands now (``published_since``); None when what is committed from
+        now on might not reach this process (PostgreSQL, with its listener not listening)."""
+        with self._lock:
+            if dialect != "postgresql":
+                return Mark(self._seq, 0)
+            listener = self._listener
+            if not self._listening or listener is None or not listener.alive():
+                return None
+            return Mark(self._seq, self._generation)
+
+    def published_since(self, key: str, mark: Mark | None) -> bool:
+        """Whether ``key`` may have been published in this process since ``mark`` (True when
+        not known: no mark, a key forgotten since, or the listener's connection changed)."""
+        if mark is None:
+            return True
+        with self._lock:
+            if mark.generation and (not self._listening or self._generation != mark.generation):
+                return True
+            return self._recent.get(key, 0) > mark.seq or self._forgotten > mark.seq
+
+    def _listening_changed(
+        self, listening: bool, listener: _PostgresListener | None = None
+    ) -> None:
+        with self._lock:
+            if listener is not None and self._listener is not listener:
+                return  # a listener replaced meanwhile speaks no more for this process
+            self._listening = listening
+            self._generation += 1
 
     def watchers(self, key: str) -> int:
         """How many waiters watch ``key`` in this process (tests, diagnostics)."""
@@ -112,6 +168,8 @@ class Notifier:
             if current is None or not current.alive() or current.url != url:
                 if current is not None:
                     current.stop()
+                    self._listening = False
+                    self._generation += 1
                 current = self._listener = _PostgresListener(url, self)
                 current.start()
         with contextlib.suppress(TimeoutError):
@@ -122,6 +180,7 @@ class Notifier:
             listener, self._listener = self._listener, None
         if listener is not None:
             listener.stop()
+        self._listening_changed(False)
 
 
 class _PostgresListener:
@@ -154,13 +213,16 @@ class _PostgresListener:
             try:
                 async with await psycopg.AsyncConnection.connect(self.url, autocommit=True) as conn:
                     await conn.execute(f"LISTEN {PG_CHANNEL}")
+                    self._notifier._listening_changed(True, self)
                     self._ready.set()
                     async for notify in conn.notifies():
                         self._notifier.publish_local(notify.payload)
             except asyncio.CancelledError:
+                self._notifier._listening_changed(False, self)
                 raise
             except Exception as exc:  # the database restarted: waiters recheck meanwhile
                 log.warning("notifier lost its PostgreSQL connection (%s)", type(exc).__name__)
+            self._notifier._listening_changed(False, self)
             self._ready.clear()
             await asyncio.sleep(RECONNECT_SECONDS)
 
@@ -168,12 +230,67 @@ class _PostgresListener:
 notifier = Notifier()
 
 
+_PENDING_KEY = "notifier_pending"  # session.info: the keys a PostgreSQL transaction publishes
+_SENT_KEY = "notifier_sent"  # session.info: the transaction's keys have gone out (committing)
+_MARK_KEY = "notifier_mark"  # session.info: ``notifier.mark()`` when its transaction began
+
+
 def publish(session: Session, key: str) -> None:
-    """Wake whoever watches ``key``, in any process, once ``session``'s transaction commits."""
+    """Wake whoever watches ``key``, in any process, once ``session``'s transaction commits.
+
+    PostgreSQL: the key is noted, and the transaction's keys go out just before it commits, in
+    ONE statement (``pg_notify`` per distinct key); PostgreSQL delivers them at commit, or not
+    at all on rollback, as a ``pg_notify`` sent at once would be. SQLite: handed to this
+    process's fan-out after commit (never on rollback).
+    """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_notify(PG_CHANNEL, key)))
+        if session.info.get(_SENT_KEY):  # the keys went out already (a later commit hook's
+            session.execute(select(func.pg_notify(PG_CHANNEL, key)))  # flush): at once
+            return
+        pending: dict[str, None] | None = session.info.get(_PENDING_KEY)
+        if pending is None:
+            pending = session.info[_PENDING_KEY] = {}
+        pending[key] = None  # an ordered set: each key once per transaction
         return
     uow.after_commit(session, lambda: notifier.publish_local(key))
+
+
+@event.listens_for(Session, "before_commit")
+def _send_pending(session: Session) -> None:
+    """The transaction's keys, in one statement, as its last statement before COMMIT."""
+    if session.in_nested_transaction():
+        return  # a savepoint: the transaction goes on
+    if not (session.info.get(_PENDING_KEY) or session.new or session.dirty or session.deleted):
+        return  # nothing noted, and no flush left that could note one (``counter.wake``)
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.flush()  # what the commit would flush first: its before_flush hooks may publish
+    pending = session.info.pop(_PENDING_KEY, None)
+    session.info[_SENT_KEY] = True  # another before_commit hook may still flush and publish
+    if pending:
+        session.execute(select(*(func.pg_notify(PG_CHANNEL, key) for key in pending)))
+
+
+@event.listens_for(Session, "after_begin")
+def _mark_begin(session: Session, _transaction: Any, connection: Any) -> None:
+    # Before the transaction's first statement, so before any snapshot it reads from: whatever
+    # it cannot see was committed later, and published here after this mark.
+    if _MARK_KEY not in session.info:
+        session.info[_MARK_KEY] = notifier.mark(connection.dialect.name)
+
+
+def transaction_mark(session: Session) -> Mark | None:
+    """``Notifier.mark`` as it stood when ``session``'s transaction began (None: unknown)."""
+    mark = session.info.get(_MARK_KEY)
+    return mark if isinstance(mark, Mark) else None
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_pending(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the outermost transaction: sent, or rolled back
+        session.info.pop(_PENDING_KEY, None)
+        session.info.pop(_SENT_KEY, None)
+        session.info.pop(_MARK_KEY, None)
 
 
 # --- the budget of long waits --------------------------------------------------------------

@@ -6,14 +6,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 
 @contextmanager
 def statements(db: Session) -> Iterator[list[str]]:
     """The SQL statements ``db`` sends inside the block, whitespace collapsed to single spaces."""
+    with engine_statements(db.connection().engine) as sent:
+        yield sent
+
+
+@contextmanager
+def engine_statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements sent on ``engine`` inside the block, by any session or thread."""
     sent: list[str] = []
-    engine = db.connection().engine
 
     def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
         sent.append(" ".join(statement.split()))

@@ -35,7 +35,7 @@ import contracts.agent as protocol
 from backend.platform import notifier
 from backend.platform.agentlink import hooks, pins
 from backend.platform.agentlink.hooks import AgentDevice, FinishedJob
-from backend.platform.agentlink.models import AgentJob, AgentLink, JobKind, JobStatus
+from backend.platform.agentlink.models import AgentJob, AgentLink, AgentPin, JobKind, JobStatus
 from backend.platform.db import new_id, session_scope, utcnow
 from backend.platform.errors import MadoguchiError
 
@@ -98,6 +98,19 @@ class Hub:
         row = session.get(AgentLink, device_id)
         return list(row.kinds) if row is not None else []
 
+    def device_online(
+        self, session: Session, device_id: str, device: AgentDevice | None = None
+    ) -> bool:
+        """``is_online`` by id: the device row is read only when needed (not connected here,
+        connected elsewhere) and not given."""
+        if self.connected(device_id):
+            return True
+        if session.get(AgentLink, device_id) is None:
+            return False
+        if device is None or device.id != device_id:
+            device = hooks.devices().get(session, device_id)
+        return device is not None and _seen_lately(device)
+
     def is_online(self, session: Session, device: AgentDevice) -> bool:
         """Connected here; or connected to another replica, and seen there within the last
         seconds (a replica that died leaves its row behind, not its pings)."""
@@ -105,8 +118,7 @@ class Hub:
             return True
         if session.get(AgentLink, device.id) is None:
             return False  # not connected anywhere (its connection's row went with it)
-        seen = device.last_seen_at
-        return seen is not None and (utcnow() - seen).total_seconds() < PRESENCE_SECONDS
+        return _seen_lately(device)
 
     # --- connection lifecycle -------------------------------------------------------------
 
@@ -172,13 +184,15 @@ class Hub:
             messages: list[protocol.ReadCardJob | protocol.PrintJob] = []
             with session_scope(tenant_id=identity.tenant_id, write=True) as session:
                 pins.purge_expired(session)
-                jobs = session.scalars(
-                    select(AgentJob)
+                # Each job with its sealed PIN, if any, in one statement.
+                rows = session.execute(
+                    select(AgentJob, AgentPin)
+                    .outerjoin(AgentPin, AgentPin.job_id == AgentJob.id)
                     .where(AgentJob.device_id == identity.device_id, AgentJob.status.in_(statuses))
                     .order_by(AgentJob.created_at)
                 ).all()
-                for job in jobs:
-                    message = self._job_message(session, job)
+                for job, sealed in rows:
+                    message = self._job_message(session, job, sealed)
                     if message is not None:
                         messages.append(message)
             for sent in messages:
@@ -186,11 +200,11 @@ class Hub:
         return len(messages)
 
     def _job_message(
-        self, session: Session, job: AgentJob
+        self, session: Session, job: AgentJob, sealed: AgentPin | None
     ) -> protocol.ReadCardJob | protocol.PrintJob | None:
         pin = None
-        if job.kind == JobKind.READ_CARD and (job.params or {}).get("pin_at") == "tablet":
-            pin = pins.peek(session, job.id)
+        if _takes_pin(job):
+            pin = pins.unseal(session, job.id, sealed)
             if pin is None:
                 self._fail(session, job, PIN_LOST)
                 return None
@@ -250,7 +264,8 @@ class Hub:
         job.finished_at = utcnow()
         job.error_code = job.error_message = None
         job.data = None  # done: bytes to print are not kept
-        pins.drop(session, job.id)
+        if _takes_pin(job):
+            pins.drop(session, job.id)
         notifier.publish(session, notifier.job_key(job.id))
 
     def _fail(self, session: Session, job: AgentJob, error: protocol.JobError) -> None:
@@ -260,7 +275,8 @@ class Hub:
         job.error_message = error.message or DEFAULT_FAILURE
         retries = error.retries_left
         job.error_detail = {} if retries is None else {"retries_left": retries}
-        pins.drop(session, job.id)
+        if _takes_pin(job):
+            pins.drop(session, job.id)
         notifier.publish(session, notifier.job_key(job.id))
         handler = hooks.result_handler(job.kind)
         if handler is None or handler.failed is None:
@@ -291,6 +307,17 @@ class Hub:
     def _touch(self, identity: AgentIdentity) -> None:
         with session_scope(tenant_id=identity.tenant_id, write=True) as session:
             hooks.devices().touch(session, identity.device_id)
+
+
+def _takes_pin(job: AgentJob) -> bool:
+    """A card read whose PIN comes from the tablet: the only jobs with a PIN in custody
+    (``service.submit_pin`` takes one only for a job waiting for it)."""
+    return job.kind == JobKind.READ_CARD and (job.params or {}).get("pin_at") == "tablet"
+
+
+def _seen_lately(device: AgentDevice) -> bool:
+    seen = device.last_seen_at
+    return seen is not None and (utcnow() - seen).total_seconds() < PRESENCE_SECONDS
 
 
 def _job_to_message(job: AgentJob, pin: str | None) -> protocol.ReadCardJob | protocol.PrintJob:

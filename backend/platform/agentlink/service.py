@@ -226,8 +226,7 @@ def submit_pin(session: Session, hub: Hub, job: AgentJob, pin: str) -> AgentJob:
         raise JobNotAwaitingPin()
     if not PIN_PATTERN.fullmatch(pin):
         raise InvalidPin()
-    device = hooks.devices().get(session, job.device_id)
-    if device is None or not hub.is_online(session, device):
+    if not hub.device_online(session, job.device_id):
         raise AgentOffline()
     pins.put(session, job.id, pin)
     job.status = JobStatus.QUEUED.value
@@ -306,8 +305,10 @@ def reprint_job(session: Session, principal: Principal, job_id: str) -> AgentJob
 # --- jobs out -------------------------------------------------------------------------------
 
 
-def job_read(session: Session, hub: Hub, job: AgentJob) -> AgentJobRead:
-    device = hooks.devices().get(session, job.device_id)
+def job_read(
+    session: Session, hub: Hub, job: AgentJob, device: AgentDevice | None = None
+) -> AgentJobRead:
+    """The job as its readers see it; ``device``: its agent, when the caller has it at hand."""
     error = None
     if job.error_code:
         retries = (job.error_detail or {}).get("retries_left")
@@ -326,7 +327,7 @@ def job_read(session: Session, hub: Hub, job: AgentJob) -> AgentJobRead:
         result=job.result,
         error=error,
         attempts=job.attempts,
-        agent_online=device is not None and hub.is_online(session, device),
+        agent_online=hub.device_online(session, job.device_id, device),
         reprintable=job.kind == JobKind.PRINT
         and job.status == JobStatus.FAILED
         and job.data is not None,
@@ -337,11 +338,16 @@ def job_read(session: Session, hub: Hub, job: AgentJob) -> AgentJobRead:
 
 @dataclass(frozen=True)
 class JobWait:
-    """A long-poll still to do, after the request's transaction has ended."""
+    """A long-poll still to do, after the request's transaction has ended; ``read``: the job as
+    the request saw it, ``mark``: where this process's notifications stood before it looked
+    (``notifier.transaction_mark``), so the wait need not look again at once if nothing about
+    the job was published since."""
 
     tenant_id: str
     job_id: str
     seconds: float
+    read: AgentJobRead | None = None
+    mark: notifier.Mark | None = None
 
 
 def read_job(
@@ -356,7 +362,7 @@ def read_job(
     if wait <= 0 or read.status in FINAL:
         return read
     notifier.waits.ensure_room()
-    return JobWait(principal.tenant_id, job_id, wait)
+    return JobWait(principal.tenant_id, job_id, wait, read, notifier.transaction_mark(session))
 
 
 def _look(tenant_id: str, job_id: str) -> AgentJobRead:
@@ -374,10 +380,17 @@ async def wait_for_job(pending: JobWait) -> AgentJobRead:
     await notifier.notifier.ensure_listening(get_engine())
     deadline = deadline_after(pending.seconds)
     key = notifier.job_key(pending.job_id)
+    seen = pending.read
     with notifier.waits.slot() as granted, notifier.notifier.watch(key) as changed:
         while True:
             changed.clear()
-            read = await asyncio.to_thread(_look, pending.tenant_id, pending.job_id)
+            # Watching now: the request's own look still stands unless the job's key was
+            # published since its transaction began (then, or on any doubt, look again).
+            if seen is not None and not notifier.notifier.published_since(key, pending.mark):
+                read = seen
+            else:
+                read = await asyncio.to_thread(_look, pending.tenant_id, pending.job_id)
+            seen = None
             left = seconds_left(deadline)
             if read.status in FINAL or left <= 0 or not granted:
                 return read
