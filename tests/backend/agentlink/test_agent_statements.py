@@ -94,8 +94,7 @@ def test_a_card_read_its_pin_dispatch_and_look(
             "SELECT devices",
             "SELECT agent_jobs",
             "INSERT agent_jobs",
-            "INSERT visit_events",
-            "INSERT visit_summaries",  # by a commit hook of the journey's, after the wake-up
+            "INSERT visit_events",  # card.read_requested: the journey's summary does not read it
             *notify,
         ]
     )
