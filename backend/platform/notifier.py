@@ -12,15 +12,20 @@ thread. What wakes it is the database, so it works whichever replica made the ch
 A notification carries a key only (``job:<id>``, ``device:<id>``), never data: the woken side
 reads the rows afresh. Notifications can be lost (the listener reconnecting), so every waiter
 also looks again after a few seconds (``RECHECK_SECONDS``).
+
+Besides the asyncio waiters, a plain callback may ``subscribe`` to every key this process
+receives (the credential cache drops what a key names); ``listening()`` tells it whether every
+notification published since a given moment reached this process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -36,6 +41,8 @@ PG_CHANNEL = "madoguchi_wake"
 RECHECK_SECONDS = 5.0  # a waiter looks again this often even without a notification
 RECONNECT_SECONDS = 2.0
 MAX_WAITS = 2000  # concurrent long waits one process holds (events, not threads)
+
+_connections = itertools.count(1)  # an id for each connection a listener opens
 
 
 def job_key(job_id: str) -> str:
@@ -59,6 +66,7 @@ class Notifier:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._watches: dict[str, set[_Watch]] = {}
+        self._subscribers: tuple[Callable[[str], None], ...] = ()
         self._listener: _PostgresListener | None = None
 
     # --- fan-out ----------------------------------------------------------------------------
@@ -90,6 +98,22 @@ class Notifier:
         for watch in watches:
             with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits there
                 watch.loop.call_soon_threadsafe(watch.event.set)
+        for subscriber in self._subscribers:
+            try:
+                subscriber(key)
+            except Exception:  # one subscriber's failure must not hide the key from the others
+                log.exception("a notifier subscriber failed")
+
+    def subscribe(self, callback: Callable[[str], None]) -> None:
+        """Call ``callback(key)`` for every key this process receives, in the receiving thread
+        (it must be quick and thread-safe). Subscribing twice is subscribing once."""
+        with self._lock:
+            if callback not in self._subscribers:
+                self._subscribers = (*self._subscribers, callback)
+
+    def unsubscribe(self, callback: Callable[[str], None]) -> None:
+        with self._lock:
+            self._subscribers = tuple(s for s in self._subscribers if s != callback)
 
     def watchers(self, key: str) -> int:
         """How many waiters watch ``key`` in this process (tests, diagnostics)."""
@@ -117,6 +141,17 @@ class Notifier:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(current.ready_event()), timeout=ready_timeout)
 
+    def listening(self) -> int | None:
+        """The id of this process's PostgreSQL listener connection while it is up, else None.
+
+        While the id stays the same, every key published since it was first seen has reached
+        (or is about to reach) ``publish_local`` here; a new id means some may have been lost.
+        """
+        listener = self._listener
+        if listener is None or not listener.alive():
+            return None
+        return listener.connection_id
+
     def stop_listening(self) -> None:
         with self._lock:
             listener, self._listener = self._listener, None
@@ -131,6 +166,7 @@ class _PostgresListener:
         self._loop = asyncio.get_running_loop()
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.connection_id: int | None = None  # set while LISTENing (``Notifier.listening``)
 
     def start(self) -> None:
         self._task = self._loop.create_task(self._run(), name="notifier-listener")
@@ -154,13 +190,16 @@ class _PostgresListener:
             try:
                 async with await psycopg.AsyncConnection.connect(self.url, autocommit=True) as conn:
                     await conn.execute(f"LISTEN {PG_CHANNEL}")
+                    self.connection_id = next(_connections)
                     self._ready.set()
                     async for notify in conn.notifies():
                         self._notifier.publish_local(notify.payload)
             except asyncio.CancelledError:
+                self.connection_id = None
                 raise
             except Exception as exc:  # the database restarted: waiters recheck meanwhile
                 log.warning("notifier lost its PostgreSQL connection (%s)", type(exc).__name__)
+            self.connection_id = None
             self._ready.clear()
             await asyncio.sleep(RECONNECT_SECONDS)
 
