@@ -26,6 +26,7 @@ from backend.platform.errors import NotAuthenticated
 
 SESSION_COOKIE = "madoguchi_session"
 CSRF_HEADER = "x-csrf-token"
+CSRF_HEADER_RAW = CSRF_HEADER.encode("latin-1")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 IDLE_TIMEOUT = service.IDLE_TIMEOUT
 
@@ -89,11 +90,12 @@ def authenticate_staff(request: Request, session: Session) -> access.StaffRef:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise NotAuthenticated()
+    safe_method = request.method in SAFE_METHODS  # then the CSRF header is not read
     staff = credentials.staff_of_token(
         session,
         token,
-        csrf_token=request.headers.get(CSRF_HEADER),
-        safe_method=request.method in SAFE_METHODS,
+        csrf_token=None if safe_method else access.header(request, CSRF_HEADER_RAW),
+        safe_method=safe_method,
     )
     set_session_tenant(session, staff.tenant_id)
     return staff
