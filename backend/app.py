@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -153,8 +155,20 @@ def install_agent_link() -> None:
     card_reading.register()
 
 
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """On PostgreSQL, listen for other processes' changes from the start: the credential cache
+    believes its entries beyond two seconds only while it hears them (identity/auth/cache.py)."""
+    from backend.platform.db import get_engine
+    from backend.platform.notifier import notifier
+
+    await notifier.ensure_listening(get_engine())
+    yield
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
+        lifespan=_lifespan,
         title="madoguchi",
         # Swagger UI and ReDoc load from a CDN: closed counter networks have none, and the CSP
         # forbids it. The spec stays at /openapi.json for integrators' own tools.

@@ -216,8 +216,18 @@ def tenant_code(session: Session, tenant_id: str) -> str | None:
     return _installed().tenant_code(session, tenant_id)
 
 
-def _authenticate_device(request: Request, session: Session) -> DeviceRef:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+def header(request: Request, name: bytes) -> str | None:
+    """A request header by its lower-case name, None without one: ``request.headers.get``
+    raises and catches a KeyError for a missing header (every staff request has no
+    Authorization, every GET no CSRF header) — a cost on every request."""
+    for key, value in request.headers.raw:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def _device_of(authorization: str, session: Session) -> DeviceRef:
+    scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise NotAuthenticated("端末の認証情報がありません。端末を登録し直してください。")
     device = _installed().authenticate_device(session, token)
@@ -226,10 +236,15 @@ def _authenticate_device(request: Request, session: Session) -> DeviceRef:
     return device
 
 
+def _authenticate_device(request: Request, session: Session) -> DeviceRef:
+    return _device_of(header(request, b"authorization") or "", session)
+
+
 def authenticate(request: Request, session: Session) -> Principal:
     """The caller (device token or staff cookie), with the session scoped to its tenant."""
-    if request.headers.get("authorization", "").lower().startswith("bearer "):
-        device = _authenticate_device(request, session)
+    authorization = header(request, b"authorization") or ""
+    if authorization.lower().startswith("bearer "):
+        device = _device_of(authorization, session)
         principal = Principal(tenant_id=device.tenant_id, device=device)
     else:
         staff = _installed().authenticate_staff(request, session)

@@ -13,6 +13,10 @@ thread. What wakes it is the database, so it works whichever replica made the ch
 A notification carries a key only (``job:<id>``, ``device:<id>``), never data: the woken side
 reads the rows afresh. Notifications can be lost (the listener reconnecting), so every waiter
 also looks again after a few seconds (``RECHECK_SECONDS``).
+
+Besides the asyncio waiters, a plain callback may ``subscribe`` to every key this process
+receives (the credential cache drops what a key names); ``listening()`` tells it whether every
+notification published since a given moment reached this process.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import collections
 import contextlib
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +75,7 @@ class Notifier:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._watches: dict[str, set[_Watch]] = {}
+        self._subscribers: tuple[Callable[[str], None], ...] = ()
         self._listener: _PostgresListener | None = None
         # What was published lately, for ``published_since``: a running number per publish,
         # the last number of each recent key, and the newest number of the keys forgotten.
@@ -116,6 +121,22 @@ class Notifier:
         for watch in watches:
             with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits there
                 watch.loop.call_soon_threadsafe(watch.event.set)
+        for subscriber in self._subscribers:
+            try:
+                subscriber(key)
+            except Exception:  # one subscriber's failure must not hide the key from the others
+                log.exception("a notifier subscriber failed")
+
+    def subscribe(self, callback: Callable[[str], None]) -> None:
+        """Call ``callback(key)`` for every key this process receives, in the receiving thread
+        (it must be quick and thread-safe). Subscribing twice is subscribing once."""
+        with self._lock:
+            if callback not in self._subscribers:
+                self._subscribers = (*self._subscribers, callback)
+
+    def unsubscribe(self, callback: Callable[[str], None]) -> None:
+        with self._lock:
+            self._subscribers = tuple(s for s in self._subscribers if s != callback)
 
     def mark(self, dialect: str) -> Mark | None:
         """Where publishing stands now (``published_since``); None when what is committed from
@@ -174,6 +195,18 @@ class Notifier:
                 current.start()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(current.ready_event()), timeout=ready_timeout)
+
+    def listening(self) -> int | None:
+        """The id of this process's PostgreSQL listener connection while it is up, else None.
+
+        While the id stays the same, every key published since it was first seen has reached
+        (or is about to reach) ``publish_local`` here; a new id means some may have been lost.
+        """
+        with self._lock:
+            listener = self._listener
+            if not self._listening or listener is None or not listener.alive():
+                return None
+            return self._generation  # a new connection is a new generation (_listening_changed)
 
     def stop_listening(self) -> None:
         with self._lock:

@@ -13,9 +13,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from backend.identity.auth import cache as credentials
 from backend.identity.auth import service
 from backend.identity.devices import service as devices
-from backend.identity.devices.models import Device, DeviceKind
+from backend.identity.devices.models import Device
 from backend.identity.staff.models import Role, StaffAccount
 from backend.identity.tenants import service as tenants
 from backend.platform import access
@@ -25,6 +26,7 @@ from backend.platform.errors import NotAuthenticated
 
 SESSION_COOKIE = "madoguchi_session"
 CSRF_HEADER = "x-csrf-token"
+CSRF_HEADER_RAW = CSRF_HEADER.encode("latin-1")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 IDLE_TIMEOUT = service.IDLE_TIMEOUT
 
@@ -82,48 +84,28 @@ def staff_ref(staff: StaffAccount, session_id: str | None = None) -> access.Staf
     )
 
 
-def device_ref(device: Device) -> access.DeviceRef:
-    return access.DeviceRef(
-        id=device.id,
-        tenant_id=device.tenant_id,
-        kind=DeviceKind(device.kind),
-        name=device.name,
-        office_id=device.office_id,
-        counter_id=device.counter_id,
-    )
-
-
 def authenticate_staff(request: Request, session: Session) -> access.StaffRef:
-    """The hook every staff request goes through: one statement, no account row loaded."""
+    """The hook every staff request goes through: from the credential cache, else one
+    statement (no account row loaded)."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise NotAuthenticated()
-    resumed = service.resume(
+    safe_method = request.method in SAFE_METHODS  # then the CSRF header is not read
+    staff = credentials.staff_of_token(
         session,
         token,
-        csrf_token=request.headers.get(CSRF_HEADER),
-        safe_method=request.method in SAFE_METHODS,
+        csrf_token=None if safe_method else access.header(request, CSRF_HEADER_RAW),
+        safe_method=safe_method,
     )
-    set_session_tenant(session, resumed.tenant_id)
-    return access.StaffRef(
-        id=resumed.staff_id,
-        tenant_id=resumed.tenant_id,
-        role=Role(resumed.role),
-        username=resumed.username,
-        display_name=resumed.display_name,
-        session_id=resumed.session_id,
-    )
-
-
-def authenticate_device(session: Session, token: str) -> access.DeviceRef | None:
-    device = devices.device_by_token(session, token)
-    return None if device is None else device_ref(device)
+    set_session_tenant(session, staff.tenant_id)
+    return staff
 
 
 def configure_access() -> None:
     """Install identity as the authority of ``backend.platform.access`` (at application start)."""
+    credentials.configure()
     access.configure(
         authenticate_staff=authenticate_staff,
-        authenticate_device=authenticate_device,
+        authenticate_device=credentials.device_of_token,
         tenant_code=tenants.tenant_code,
     )

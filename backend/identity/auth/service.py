@@ -143,6 +143,16 @@ class Resumed:
     display_name: str
 
 
+@dataclass(frozen=True)
+class LiveSession:
+    """What ``resume`` read of a session, for the credential cache (``auth.cache``) to check
+    later requests against: immutable, no ORM object."""
+
+    resumed: Resumed
+    csrf_token: str
+    last_seen_at: dt.datetime  # as the database has it after this request
+
+
 def resume(session: Session, token: str, *, csrf_token: str | None, safe_method: bool) -> Resumed:
     """The staff session of a cookie's token, its idle timer restarted (written at most once a
     ``LAST_SEEN_STEP``), in ONE statement: the session and its account's columns joined
@@ -150,6 +160,13 @@ def resume(session: Session, token: str, *, csrf_token: str | None, safe_method:
 
     Writing requests (not ``safe_method``) must echo the session's CSRF token.
     """
+    return resume_live(session, token, csrf_token=csrf_token, safe_method=safe_method).resumed
+
+
+def resume_live(
+    session: Session, token: str, *, csrf_token: str | None, safe_method: bool
+) -> LiveSession:
+    """``resume``, with what the credential cache keeps of the session."""
     # Looking up the session itself crosses tenants by design: the token decides the tenant.
     row = session.execute(
         select(
@@ -171,8 +188,7 @@ def resume(session: Session, token: str, *, csrf_token: str | None, safe_method:
     if row is None or now - row[2] > IDLE_TIMEOUT:
         raise NotAuthenticated("ログインの有効期限が切れました。もう一度ログインしてください。")
     session_id, csrf, last_seen, staff_id, tenant_id, role, username, display_name, active = row
-    if not safe_method and csrf_token != csrf:
-        raise Forbidden("画面を再読み込みしてから操作してください (CSRF)。", code="csrf_failed")
+    check_csrf(csrf, csrf_token=csrf_token, safe_method=safe_method)
     if not active:
         raise NotAuthenticated()
     if now - last_seen >= LAST_SEEN_STEP:
@@ -183,7 +199,15 @@ def resume(session: Session, token: str, *, csrf_token: str | None, safe_method:
             .values(last_seen_at=now)
             .execution_options(unscoped=True)
         )
-    return Resumed(session_id, staff_id, tenant_id, role, username, display_name)
+        last_seen = now
+    resumed = Resumed(session_id, staff_id, tenant_id, role, username, display_name)
+    return LiveSession(resumed, csrf, last_seen)
+
+
+def check_csrf(expected: str, *, csrf_token: str | None, safe_method: bool) -> None:
+    """Writing requests (not ``safe_method``) must echo the session's CSRF token."""
+    if not safe_method and csrf_token != expected:
+        raise Forbidden("画面を再読み込みしてから操作してください (CSRF)。", code="csrf_failed")
 
 
 def resume_session(

@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from backend.identity.auth.tokens import hash_token, new_token
@@ -73,6 +73,27 @@ def device_by_token(session: Session, token: str) -> Device | None:
         if seen is None or now - seen >= DEVICE_SEEN_STEP:
             device.last_seen_at = now
     return device
+
+
+def touch_live(session: Session, device_id: str, token_hash: str, now: dt.datetime) -> bool:
+    """Write a known device's ``last_seen_at`` (its step is due) in one statement, which also
+    checks the token is still live: True when this wrote it; False when the device was
+    revoked or re-paired, or another process wrote the time within the step (then read it).
+
+    The credential cache's check of a device it holds, once every ``DEVICE_SEEN_STEP``.
+    """
+    result = session.execute(
+        update(Device)
+        .where(
+            Device.id == device_id,
+            Device.token_hash == token_hash,
+            Device.revoked_at.is_(None),
+            or_(Device.last_seen_at.is_(None), Device.last_seen_at <= now - DEVICE_SEEN_STEP),
+        )
+        .values(last_seen_at=now)
+        .execution_options(unscoped=True)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
 def list_devices(session: Session) -> list[Device]:

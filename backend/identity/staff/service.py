@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from backend.identity.auth import cache as credentials
 from backend.identity.auth.passwords import hash_password
 from backend.identity.staff.models import Role, StaffAccount, StaffSession
 from backend.platform.audit.service import record
@@ -130,6 +131,7 @@ def add_staff(
 
 def end_sessions(session: Session, staff: StaffAccount) -> int:
     """End every open session of the account; returns how many were open."""
+    credentials.invalidate(session, [credentials.staff_key(staff.id)])  # a bulk UPDATE: no flush
     result = session.execute(
         update(StaffSession)
         .where(StaffSession.staff_id == staff.id, StaffSession.ended_at.is_(None))
