@@ -279,3 +279,27 @@ def test_the_footer_qr_code_reads_back_as_the_lookup_uri(tmp_path: Path) -> None
     digest = document_hash("moving-notice", load_layout("moving-notice").version, record, None)
     assert [code.text for code in found] == [lookup_uri(record.visit_id, "moving-notice", digest)]
     assert found[0].ec_level == "M"
+
+
+def test_font_subsets_hold_only_the_characters_drawn(tmp_path: Path) -> None:
+    """reportlab's default puts all of ASCII into every document's first subset of a font,
+    drawn or not; each subset holds what the page shows (and the space reportlab keeps)."""
+    path = _write(tmp_path, "moving-notice", visit(2))
+    shown = set(run_tool("pdftotext", "-raw", str(path), "-")) | {"\x00"}
+    fonts = 0
+
+    def subsets(resources: object) -> list[object]:
+        found = list(resources.get("/Font", {}).values())  # type: ignore[attr-defined]
+        for xobject in resources.get("/XObject", {}).values():  # type: ignore[attr-defined]
+            found += subsets(xobject.get_object().get("/Resources", {}).get_object())
+        return found
+
+    for font in subsets(PdfReader(str(path)).pages[0]["/Resources"]):
+        to_unicode = font.get_object()["/ToUnicode"].get_object().get_data().decode()  # type: ignore[attr-defined]
+        chars = to_unicode.split("beginbfchar", 1)[1]
+        entries = re.findall(r"<[0-9A-F]+> <([0-9A-F]+)>", chars)
+        held = {bytes.fromhex(target).decode("utf-16-be") for target in entries}
+        held = {char for char in held if not char.isspace()}  # pdftotext writes U+3000 as " "
+        assert held <= shown, sorted(held - shown)
+        fonts += 1
+    assert fonts >= 2  # the fixed layer's subset and the visit's values' own
