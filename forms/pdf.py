@@ -38,6 +38,7 @@ from forms.layout import (
     Table,
     load_layout,
 )
+from forms.pdf_objects import fast_flate
 
 PAGE_W, PAGE_H = A4
 PDF = "application/pdf"
@@ -498,7 +499,8 @@ def _overlay(
         canvas.endForm()
         canvas.doForm(f"{SHEET_XOBJECT}{page + 1}")
         canvas.showPage()  # 見本 is laid over previews by forms.stamping, never drawn here
-    canvas.save()
+    with fast_flate():
+        canvas.save()
     return buffer.getvalue()
 
 

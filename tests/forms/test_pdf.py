@@ -303,3 +303,23 @@ def test_font_subsets_hold_only_the_characters_drawn(tmp_path: Path) -> None:
         assert held <= shown, sorted(held - shown)
         fonts += 1
     assert fonts >= 2  # the fixed layer's subset and the visit's values' own
+
+
+def test_a_documents_own_streams_are_compressed_fast_and_the_fixed_layer_well(
+    tmp_path: Path,
+) -> None:
+    """zlib level 1 for what each document compresses anew (its font subsets, its page), the
+    default level for the fixed layer, compressed once and copied into every document (the
+    zlib header's second byte tells the level: 0x01 fastest, 0x9C default)."""
+    page = PdfReader(str(_write(tmp_path, "moving-notice", visit(2)))).pages[0]
+    own = page["/Resources"]["/Font"]
+    sheet = page["/Resources"]["/XObject"]["/FormXob.MadoguchiSheet1"].get_object()
+    fixed = sheet["/Resources"]["/XObject"]["/FormXob.MadoguchiFixed0"].get_object()
+
+    def font_file(font: object) -> bytes:
+        descriptor = font.get_object()["/FontDescriptor"]  # type: ignore[attr-defined]
+        return descriptor["/FontFile2"].get_object()._data  # type: ignore[no-any-return]
+
+    assert {font_file(font)[:2] for font in own.values()} == {b"\x78\x01"}
+    fixed_fonts = fixed["/Resources"]["/Font"].values()
+    assert {font_file(font)[:2] for font in fixed_fonts} == {b"\x78\x9c"}
