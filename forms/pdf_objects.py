@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 
 from pypdf.generic import (
     ArrayObject,
@@ -47,6 +48,9 @@ class _Flate(pdfdoc.PDFStreamFilterZCompress):
 
 
 pdfdoc.PDFZCompress = _Flate()
+# A name's escaping goes character by character in Python, for every key of every dictionary
+# of every document (a sheet lists some fifty parts of the fixed layer): the names recur.
+pdfdoc.PDFName = lru_cache(maxsize=4096)(pdfdoc.PDFName)
 
 
 @contextmanager

@@ -323,3 +323,27 @@ def test_a_documents_own_streams_are_compressed_fast_and_the_fixed_layer_well(
     assert {font_file(font)[:2] for font in own.values()} == {b"\x78\x01"}
     fixed_fonts = fixed["/Resources"]["/Font"].values()
     assert {font_file(font)[:2] for font in fixed_fonts} == {b"\x78\x9c"}
+
+
+def test_each_subsets_widths_are_the_fonts_widths(tmp_path: Path) -> None:
+    """/Widths (written by forms.fonts._Widths, ten to a line) give each code its glyph's
+    width in the font, so that readers place the text where reportlab measured it."""
+    from reportlab.pdfbase import pdfmetrics
+
+    page = PdfReader(str(_write(tmp_path, "moving-notice", visit(4)))).pages[0]
+    faces = {
+        "IPAexGothic": pdfmetrics.getFont(registered_font("gothic")).face,
+        "IPAmjMincho": pdfmetrics.getFont(registered_font("fallback")).face,
+    }
+    checked = 0
+    for font in page["/Resources"]["/Font"].values():
+        font = font.get_object()
+        face = faces[font["/BaseFont"].split("+")[1]]
+        to_unicode = font["/ToUnicode"].get_object().get_data().decode()
+        chars = to_unicode.split("beginbfchar", 1)[1]
+        for code, target in re.findall(r"<([0-9A-F]+)> <([0-9A-F]+)>", chars):
+            char = bytes.fromhex(target).decode("utf-16-be")
+            width = font["/Widths"][int(code, 16) - font["/FirstChar"]]
+            assert width == pytest.approx(face.getCharWidth(ord(char)), abs=0.001), char
+            checked += 1
+    assert checked > 20
