@@ -8,7 +8,7 @@ Targets: median ≤ 150 ms for the three forms, ratio ≤ 1.5.
 Then each step a visit costs the render pool, per form (process CPU, median of the runs, each
 run a new visit id so that nothing of the previous visit is reused): ``unsigned`` (the form
 drawn, forms.stamping.render_unsigned), ``preview`` (見本 laid over it) and ``signed`` (the
-signature laid into its box).
+signature laid into its box), and the size of the unsigned PDF.
 """
 
 from __future__ import annotations
@@ -82,10 +82,12 @@ def steps(runs: int) -> None:
     """Milliseconds of process CPU per form for each step of a visit's documents."""
     sig = signature()
     times: dict[tuple[str, str], list[float]] = {}
+    sizes: dict[str, int] = {}
     for run in range(runs + 1):  # the first run warms the layouts up and is left out
         record = SAMPLE.model_copy(update={"visit_id": f"V-20261124-{run:04d}"})
         for name in FORMS:
             base, unsigned = cpu_ms(partial(render_unsigned, name, record))
+            sizes[name] = len(base.content)
             _, preview = cpu_ms(partial(preview_of, base, name))
             _, signed = cpu_ms(partial(signed_of, base, name, sig))
             if run:
@@ -97,7 +99,7 @@ def steps(runs: int) -> None:
             f"{step} {statistics.median(times[name, step]):5.2f} ({min(times[name, step]):5.2f})"
             for step in ("unsigned", "preview", "signed")
         ]
-        print(f"  {name:30s} " + "   ".join(cells))
+        print(f"  {name:30s} " + "   ".join(cells) + f"   {sizes[name] / 1024:5.1f} KB")
 
 
 def main() -> None:

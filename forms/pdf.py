@@ -38,6 +38,7 @@ from forms.layout import (
     Table,
     load_layout,
 )
+from forms.pdf_objects import fast_flate
 
 PAGE_W, PAGE_H = A4
 PDF = "application/pdf"
@@ -447,12 +448,14 @@ def _qr_code(content: str) -> _QrCode:
     image = code.to_image(scale=1, add_quiet_zones=False)
     height, width = image.shape
     pixels = bytes(memoryview(image))  # type: ignore[arg-type]  # a buffer; the stubs omit it
-    runs = [
-        f"{run.start() - row * width} {row} {run.end() - run.start()} 1 re"
-        for row in range(height)
-        for run in _DARK_RUN.finditer(pixels, row * width, (row + 1) * width)
-    ]
-    return _QrCode(width, " ".join(runs))
+    numbers: list[int] = []  # column, row, length of each run: formatted in one go below
+    for row in range(height):
+        start = row * width
+        for run in _DARK_RUN.finditer(pixels, start, start + width):
+            left, right = run.span()
+            numbers += (left - start, row, right - left)
+    operators = (b"%d %d %d 1 re " * (len(numbers) // 3)) % tuple(numbers)
+    return _QrCode(width, operators[:-1].decode())
 
 
 def _page_count(layout: Layout, data: FormData) -> int:
@@ -496,7 +499,8 @@ def _overlay(
         canvas.endForm()
         canvas.doForm(f"{SHEET_XOBJECT}{page + 1}")
         canvas.showPage()  # 見本 is laid over previews by forms.stamping, never drawn here
-    canvas.save()
+    with fast_flate():
+        canvas.save()
     return buffer.getvalue()
 
 

@@ -53,7 +53,6 @@ _cache_lock = threading.Lock()
 
 
 def _key(
-    kind: str,
     form: str,
     record: VisitRecord,
     guidance: GuidanceResult | None,
@@ -62,10 +61,11 @@ def _key(
     """What the rendering depends on: the document hash covers record, guidance, form and
     layout version; the layout used (the municipality's own or the built-in one: its source
     names the file or the stored version) and the layout object (re-read when its file
-    changes) cover two layouts of one version and an edit made without raising it."""
+    changes) cover two layouts of one version and an edit made without raising it.
+    The kind of rendering (unsigned, preview) goes in front: ``(kind, *key)``."""
     layout = layout or load_layout(form)
     digest = document_hash(layout.form, layout.version, record, guidance)
-    return (kind, form, digest, layout.source, str(id(layout))), layout
+    return (form, digest, layout.source, str(id(layout))), layout
 
 
 def _cached(key: tuple[str, ...]) -> Rendered | None:
@@ -108,11 +108,11 @@ def unsigned(
     layout: Layout | None = None,
 ) -> Rendered:
     """The form filled from the record, without signature or watermark (rendered once)."""
-    key, used = _key("unsigned", form, record, guidance, layout)
-    rendered = _cached(key)
+    key, used = _key(form, record, guidance, layout)
+    rendered = _cached(("unsigned", *key))
     if rendered is None:
         rendered = run(stamping.render_unsigned, form, record, guidance, layout)
-        _store(key, used, rendered)
+        _store(("unsigned", *key), used, rendered)
     return rendered
 
 
@@ -122,13 +122,23 @@ def preview(
     guidance: GuidanceResult | None,
     layout: Layout | None = None,
 ) -> Rendered:
-    """The form as the clerk previews it: the shared rendering with 見本 laid over it."""
-    key, used = _key("preview", form, record, guidance, layout)
-    rendered = _cached(key)
-    if rendered is None:
-        base = unsigned(form, record, guidance, layout)
-        rendered = run(stamping.preview_of, base, form, layout)
-        _store(key, used, rendered)
+    """The form as the clerk previews it: the shared rendering with 見本 laid over it.
+
+    Not yet rendered, the form and its watermark come from one call to the render pool; the
+    worker sends back the rendering and only the bytes that 見本 appends to it (no second
+    round trip carrying the whole form there and back)."""
+    key, used = _key(form, record, guidance, layout)
+    rendered = _cached(("preview", *key))
+    if rendered is not None:
+        return rendered
+    base = _cached(("unsigned", *key))
+    if base is None:
+        base, update = run(stamping.render_with_watermark, form, record, guidance, layout)
+        _store(("unsigned", *key), used, base)
+    else:
+        update = run(stamping.watermark_update, base.content, form, layout)
+    rendered = stamping.appended(base, update)
+    _store(("preview", *key), used, rendered)
     return rendered
 
 
@@ -139,9 +149,12 @@ def signed(
     signature: Signature,
     layout: Layout | None = None,
 ) -> Rendered:
-    """The form as stored at signing: the shared rendering with the signature in its box."""
+    """The form as stored at signing: the shared rendering with the signature in its box
+    (the worker sends back only the bytes the signature appends)."""
     base = unsigned(form, record, guidance, layout)
-    return run(stamping.signed_of, base, form, signature, layout)
+    return stamping.appended(
+        base, run(stamping.signature_update, base.content, form, signature, layout)
+    )
 
 
 # --- the process pool --------------------------------------------------------------------

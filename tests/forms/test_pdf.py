@@ -279,3 +279,71 @@ def test_the_footer_qr_code_reads_back_as_the_lookup_uri(tmp_path: Path) -> None
     digest = document_hash("moving-notice", load_layout("moving-notice").version, record, None)
     assert [code.text for code in found] == [lookup_uri(record.visit_id, "moving-notice", digest)]
     assert found[0].ec_level == "M"
+
+
+def test_font_subsets_hold_only_the_characters_drawn(tmp_path: Path) -> None:
+    """reportlab's default puts all of ASCII into every document's first subset of a font,
+    drawn or not; each subset holds what the page shows (and the space reportlab keeps)."""
+    path = _write(tmp_path, "moving-notice", visit(2))
+    shown = set(run_tool("pdftotext", "-raw", str(path), "-")) | {"\x00"}
+    fonts = 0
+
+    def subsets(resources: object) -> list[object]:
+        found = list(resources.get("/Font", {}).values())  # type: ignore[attr-defined]
+        for xobject in resources.get("/XObject", {}).values():  # type: ignore[attr-defined]
+            found += subsets(xobject.get_object().get("/Resources", {}).get_object())
+        return found
+
+    for font in subsets(PdfReader(str(path)).pages[0]["/Resources"]):
+        to_unicode = font.get_object()["/ToUnicode"].get_object().get_data().decode()  # type: ignore[attr-defined]
+        chars = to_unicode.split("beginbfchar", 1)[1]
+        entries = re.findall(r"<[0-9A-F]+> <([0-9A-F]+)>", chars)
+        held = {bytes.fromhex(target).decode("utf-16-be") for target in entries}
+        held = {char for char in held if not char.isspace()}  # pdftotext writes U+3000 as " "
+        assert held <= shown, sorted(held - shown)
+        fonts += 1
+    assert fonts >= 2  # the fixed layer's subset and the visit's values' own
+
+
+def test_a_documents_own_streams_are_compressed_fast_and_the_fixed_layer_well(
+    tmp_path: Path,
+) -> None:
+    """zlib level 1 for what each document compresses anew (its font subsets, its page), the
+    default level for the fixed layer, compressed once and copied into every document (the
+    zlib header's second byte tells the level: 0x01 fastest, 0x9C default)."""
+    page = PdfReader(str(_write(tmp_path, "moving-notice", visit(2)))).pages[0]
+    own = page["/Resources"]["/Font"]
+    sheet = page["/Resources"]["/XObject"]["/FormXob.MadoguchiSheet1"].get_object()
+    fixed = sheet["/Resources"]["/XObject"]["/FormXob.MadoguchiFixed0"].get_object()
+
+    def font_file(font: object) -> bytes:
+        descriptor = font.get_object()["/FontDescriptor"]  # type: ignore[attr-defined]
+        return descriptor["/FontFile2"].get_object()._data  # type: ignore[no-any-return]
+
+    assert {font_file(font)[:2] for font in own.values()} == {b"\x78\x01"}
+    fixed_fonts = fixed["/Resources"]["/Font"].values()
+    assert {font_file(font)[:2] for font in fixed_fonts} == {b"\x78\x9c"}
+
+
+def test_each_subsets_widths_are_the_fonts_widths(tmp_path: Path) -> None:
+    """/Widths (written by forms.fonts._Widths, ten to a line) give each code its glyph's
+    width in the font, so that readers place the text where reportlab measured it."""
+    from reportlab.pdfbase import pdfmetrics
+
+    page = PdfReader(str(_write(tmp_path, "moving-notice", visit(4)))).pages[0]
+    faces = {
+        "IPAexGothic": pdfmetrics.getFont(registered_font("gothic")).face,
+        "IPAmjMincho": pdfmetrics.getFont(registered_font("fallback")).face,
+    }
+    checked = 0
+    for font in page["/Resources"]["/Font"].values():
+        font = font.get_object()
+        face = faces[font["/BaseFont"].split("+")[1]]
+        to_unicode = font["/ToUnicode"].get_object().get_data().decode()
+        chars = to_unicode.split("beginbfchar", 1)[1]
+        for code, target in re.findall(r"<([0-9A-F]+)> <([0-9A-F]+)>", chars):
+            char = bytes.fromhex(target).decode("utf-16-be")
+            width = font["/Widths"][int(code, 16) - font["/FirstChar"]]
+            assert width == pytest.approx(face.getCharWidth(ord(char)), abs=0.001), char
+            checked += 1
+    assert checked > 20

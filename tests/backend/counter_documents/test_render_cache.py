@@ -3,9 +3,11 @@ document share one rendering, a changed record renders again, the pool gives the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import io
+from collections.abc import Callable, Iterator
 
 import pytest
+from pypdf import PdfReader
 
 from backend.counter import rendering
 from backend.platform.settings import get_settings
@@ -72,6 +74,9 @@ def test_the_render_pool_gives_the_same_bytes_and_the_same_errors(
         pooled = rendering.run(
             stamping.render_unsigned, "residence-certificate-request", record, result
         )
+        base, update = rendering.run(
+            stamping.render_with_watermark, "moving-notice", record, result
+        )
         bad = VisitRecord.model_validate(
             {**record.model_dump(), "new_address": "窓口デモ市\U000f0000一丁目"}  # private use
         )
@@ -80,4 +85,35 @@ def test_the_render_pool_gives_the_same_bytes_and_the_same_errors(
     finally:
         rendering.shutdown_pool()
     assert pooled.content[:8] == here.content[:8] and len(pooled.content) == len(here.content)
+    preview = PdfReader(io.BytesIO(stamping.appended(base, update).content))
+    assert (
+        len(preview.pages) == 1
+        and "/MadoguchiWatermark" in preview.pages[0]["/Resources"]["/XObject"]
+    )
     assert "U+F0000" in raised.value.message
+
+
+def test_a_preview_is_one_call_to_the_pool_and_signing_brings_back_only_its_update(
+    renders: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The form and its 見本 come from one call; what the worker sends back for the watermark
+    and the signature is the update appended to the rendering, not the whole document."""
+    calls: list[tuple[str, int]] = []
+    run = rendering.run
+
+    def counting(function: Callable[..., object], *args: object) -> object:
+        result = run(function, *args)
+        content = result[1] if isinstance(result, tuple) else result
+        calls.append((function.__name__, len(content) if isinstance(content, bytes) else -1))
+        return result
+
+    monkeypatch.setattr(rendering, "run", counting)
+    record, result = visit(2), guidance()
+    preview = rendering.preview("moving-notice", record, result)
+    base = rendering.unsigned("moving-notice", record, result)
+    signed = rendering.signed("moving-notice", record, result, signature())
+    assert [name for name, _ in calls] == ["render_with_watermark", "signature_update"]
+    assert all(0 < size < len(base.content) // 4 for _, size in calls)
+    assert renders == ["moving-notice"]
+    assert preview.content == stamping.preview_of(base, "moving-notice").content
+    assert signed.content == stamping.signed_of(base, "moving-notice", signature()).content
