@@ -95,7 +95,6 @@ async def _wait(
                 or current.response.status_code != 304
                 or current.key != key
                 or left <= 0
-                or await request.is_disconnected()
             ):
                 return current.response
             timeout = min(RECHECK_SECONDS, left)
@@ -108,3 +107,7 @@ async def _wait(
                     # Nothing published: the 304 just looked at stands (the screen asks again
                     # at once, and that request's first look is the next one).
                     return current.response
+            if await request.is_disconnected():
+                # Gone: not looked at again (a look authenticates, so a tablet closed meanwhile
+                # would count as seen).
+                return current.response
