@@ -42,15 +42,15 @@ Wait = Annotated[int, Query(ge=0, le=wake.MAX_WAIT_SECONDS)]
 async def tablet_status(counter_id: str, request: Request, wait: Wait = 0) -> Response:
     """Whether the counter's tablet is there (the staff console long-polls it). Goes offline by
     time: a wait looks again when the tablet's presence would lapse."""
-    key = wake.counter_key(counter_id)
+    keys = (wake.devices_key(counter_id),)
 
     def look(session: Session, _principal: Principal) -> long_poll.Look:
         status, stale_in = tablet.tablet_presence(session, counter_id)
         return long_poll.Look(
-            conditional.answer_model(request, status, conditional.NO_CACHE), key, stale_in
+            conditional.answer_model(request, status, conditional.NO_CACHE), keys, stale_in
         )
 
-    return await long_poll.answer(request, Permission.VISIT_READ, look, wait, key)
+    return await long_poll.answer(request, Permission.VISIT_READ, look, wait, keys)
 
 
 @router.get("/visits/{visit_id}/signature-wait", response_model=SignatureWait)
@@ -64,9 +64,7 @@ async def signature_wait(visit_id: str, request: Request, wait: Wait = 0) -> Res
     def look(session: Session, _principal: Principal) -> long_poll.Look:
         answer, counter_id, stale_in = tablet.signature_wait_and_counter(session, visit_id)
         response = conditional.answer_model(request, answer, conditional.NO_CACHE)
-        return long_poll.Look(
-            response, wake.counter_key(counter_id) if counter_id else None, stale_in
-        )
+        return long_poll.Look(response, _keys(counter_id), stale_in)
 
     return await long_poll.answer(request, Permission.VISIT_READ, look, wait)
 
@@ -91,9 +89,14 @@ async def current(request: Request, lang: ResidentLanguage = None, wait: Wait = 
             return conditional.to_json(tablet.current_view(session, principal, lang))
 
         response = conditional.answer(request, etag, view, conditional.NO_STORE)
-        return long_poll.Look(response, wake.counter_key(counter_id) if counter_id else None)
+        return long_poll.Look(response, _keys(counter_id))
 
     return await long_poll.answer(request, Permission.TABLET_SESSION, look, wait)
+
+
+def _keys(counter_id: str | None) -> tuple[str, ...]:
+    """What the visit's answers wait on: its counter's changes and its devices' presence."""
+    return (wake.counter_key(counter_id), wake.devices_key(counter_id)) if counter_id else ()
 
 
 @router.post("/visits/{visit_id}/signature", response_model=Signed)

@@ -7,9 +7,10 @@ work that writes a visit at a counter, one of its members, or an agent job of th
 replica it ran. A wake-up only says "look again": the tablet's ETag decides whether anything
 the resident sees changed. A lost notification costs at most ``RECHECK_SECONDS`` of delay.
 
-The staff console long-polls the counter's devices (``/agent/status``, ``/tablet/status``) and
-the signature wait on the same key (``backend.platform.long_poll``), so the key is published
-too when a device's presence changes: an agent connects (its ``AgentLink`` row is written) or
+The staff console long-polls the counter's devices (``/agent/status``, ``/tablet/status``) on
+another key, ``devices_key`` (not woken by every change of the visit), and the signature wait
+on both (``backend.platform.long_poll``); ``devices_key`` is published when a device's presence
+changes: an agent connects (its ``AgentLink`` row is written) or
 disconnects (the row is deleted, in bulk: seen in ``do_orm_execute``), a device of the counter
 is paired, moved or revoked, or is seen again after longer than its presence lasts. Its every
 other sighting (a tablet re-authenticated every few seconds) publishes nothing: it changes no
@@ -21,6 +22,7 @@ expires (``long_poll.Look.stale_in``) or every ``RECHECK_SECONDS``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import BinaryExpression, BindParameter, event, inspect, select
@@ -34,9 +36,20 @@ from backend.identity.devices.models import Device, DeviceKind
 from backend.platform import notifier
 from backend.platform.agentlink.hub import PRESENCE_SECONDS as AGENT_PRESENCE_SECONDS
 from backend.platform.agentlink.models import AgentJob, AgentLink
-from backend.platform.long_poll import MAX_WAIT_SECONDS, RECHECK_SECONDS, counter_key
+from backend.platform.long_poll import (
+    MAX_WAIT_SECONDS,
+    RECHECK_SECONDS,
+    counter_key,
+    devices_key,
+)
 
-__all__ = ["MAX_WAIT_SECONDS", "RECHECK_SECONDS", "TABLET_PRESENCE_SECONDS", "counter_key"]
+__all__ = [
+    "MAX_WAIT_SECONDS",
+    "RECHECK_SECONDS",
+    "TABLET_PRESENCE_SECONDS",
+    "counter_key",
+    "devices_key",
+]
 
 # A long-polling tablet is authenticated again, so seen, every RECHECK_SECONDS.
 TABLET_PRESENCE_SECONDS = 20.0
@@ -48,19 +61,23 @@ _PRESENCE = {
 _SIGHTING = frozenset({"last_seen_at", "updated_at"})  # what a device's every sighting writes
 
 
-def _counters_of(session: Session, row: Any) -> tuple[str | None, ...]:
+def _keys_of(session: Session, row: Any) -> list[str]:
     if isinstance(row, Visit | AgentJob):
-        return (row.counter_id,)
+        return _each(counter_key, (row.counter_id,))
     if isinstance(row, HouseholdMember):
         # Only from the identity map (no statement): a member is changed with its visit loaded;
         # when it is not, the tablet's periodic look catches the change.
         visit = session.identity_map.get(identity_key(Visit, row.visit_id))
-        return (visit.counter_id,) if isinstance(visit, Visit) else ()
+        return _each(counter_key, (visit.counter_id,)) if isinstance(visit, Visit) else []
     if isinstance(row, Device):
-        return _device_change(session, row)
+        return _each(devices_key, _device_change(session, row))
     if isinstance(row, AgentLink):  # the agent connected (here or on another replica)
-        return (_device_counter(session, row.device_id),)
-    return ()
+        return _each(devices_key, (_device_counter(session, row.device_id),))
+    return []
+
+
+def _each(key: Callable[[str], str], counter_ids: tuple[str | None, ...]) -> list[str]:
+    return [key(counter_id) for counter_id in counter_ids if counter_id]
 
 
 def _device_change(session: Session, device: Device) -> tuple[str | None, ...]:
@@ -102,18 +119,18 @@ def _device_counter(session: Session, device_id: str) -> str | None:
         return session.scalar(select(Device.counter_id).where(Device.id == device_id))
 
 
-def _wake(session: Session, counter_ids: tuple[str | None, ...]) -> None:
+def _wake(session: Session, keys: list[str]) -> None:
     woken: set[str] = session.info.setdefault("woken_counters", set())
-    for counter_id in counter_ids:
-        if counter_id and counter_id not in woken:
-            woken.add(counter_id)
-            notifier.publish(session, counter_key(counter_id))
+    for key in keys:
+        if key not in woken:
+            woken.add(key)
+            notifier.publish(session, key)
 
 
 @event.listens_for(Session, "before_flush")
 def _wake_counters(session: Session, _context: Any, _instances: Any) -> None:
     for row in (*session.new, *session.dirty, *session.deleted):
-        _wake(session, _counters_of(session, row))
+        _wake(session, _keys_of(session, row))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -125,7 +142,7 @@ def _wake_on_disconnect(state: ORMExecuteState) -> None:
     if state.bind_mapper.class_ is not AgentLink:
         return
     for device_id in _compared_values(state.statement, AgentLink.__table__.c.device_id):
-        _wake(state.session, (_device_counter(state.session, device_id),))
+        _wake(state.session, _each(devices_key, (_device_counter(state.session, device_id),)))
 
 
 def _compared_values(statement: Any, column: Any) -> list[str]:

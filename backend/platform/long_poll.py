@@ -2,13 +2,13 @@
 
 A screen that polls an answer which rarely changes (the tablet's view, the console's device
 presence and signature wait) sends ``wait`` with the ETag it holds: the answer comes at once
-if it changed, else only when something it is made of may have changed (a notifier key,
-usually the counter's: ``counter_key``, published by ``backend.counter.wake``) or after
+if it changed, else only when something it is made of may have changed (notifier keys: the
+counter's ``counter_key`` and ``devices_key``, published by ``backend.counter.wake``) or after
 ``wait`` seconds (a 304). One request per change instead of one every second or three.
 
 Waiting holds no thread and no database connection: each look is a short unit of work of its
 own (``run_authorized``: authenticated again, so a caller revoked meanwhile gets its 401), and
-between looks the request awaits an ``asyncio`` event. Looks happen when the key is published,
+between looks the request awaits an ``asyncio`` event. Looks happen when a key is published,
 every ``RECHECK_SECONDS`` in case a notification was lost, and when the answer says it goes
 stale by itself (``Look.stale_in``: a presence that expires by time). Without ``wait`` (or
 without an ETag) a request is answered as before: at once.
@@ -35,19 +35,26 @@ STALE_MARGIN_SECONDS = 0.05  # look this long after the answer said it goes stal
 
 
 def counter_key(counter_id: str) -> str:
-    """The key a counter's screens wait on: published for any change at the counter (its
-    visits, their members, its agent jobs, its devices' presence: ``backend.counter.wake``)."""
+    """Published for any change of a visit at the counter, its members or the counter's agent
+    jobs (``backend.counter.wake``): a dozen times a visit."""
     return f"counter:{counter_id}"
+
+
+def devices_key(counter_id: str) -> str:
+    """Published when the presence of the counter's devices changes (an agent connects or
+    leaves, a device is paired, moved, revoked or seen again after its presence lapsed): the
+    console's device polls wait on this one only, not woken by every change of the visit."""
+    return f"counter:{counter_id}:devices"
 
 
 @dataclass(frozen=True)
 class Look:
-    """One look at the answer: the response (304 while unchanged), the key whose publication
-    means "look again" (None: nothing to wait on, answer now), and in how many seconds the
+    """One look at the answer: the response (304 while unchanged), the keys whose publication
+    means "look again" (none: nothing to wait on, answer now), and in how many seconds the
     answer changes by itself if nothing is published (None: not by time)."""
 
     response: Response
-    key: str | None
+    keys: tuple[str, ...]
     stale_in: float | None = None
 
 
@@ -55,35 +62,35 @@ LookAt = Callable[[Session, Principal], Look]
 
 
 async def answer(
-    request: Request, permission: Permission, look: LookAt, wait: int, key: str | None = None
+    request: Request, permission: Permission, look: LookAt, wait: int, keys: tuple[str, ...] = ()
 ) -> Response:
     """``look``'s response; with ``wait`` > 0 and an ETag, held until it is no longer a 304 or
-    ``wait`` seconds have passed. ``key``: the key to wait on when known before the first look
+    ``wait`` seconds have passed. ``keys``: the keys to wait on when known before the first look
     (watched from before it, so that look is the only one when something changed meanwhile);
-    else the first look's ``Look.key``."""
+    else the first look's ``Look.keys``."""
     if wait <= 0 or not request.headers.get("if-none-match"):
         return (await run_authorized(request, permission, look)).response
     await notifier.notifier.ensure_listening(get_engine())
-    if key is None:
+    if not keys:
         first = await run_authorized(request, permission, look)
-        if first.response.status_code != 304 or first.key is None:
+        if first.response.status_code != 304 or not first.keys:
             return first.response
         # Watched only from now: the loop looks once more, a change in between is not lost.
-        return await _wait(request, permission, look, first.key, wait, first)
-    return await _wait(request, permission, look, key, wait, None)
+        return await _wait(request, permission, look, first.keys, wait, first)
+    return await _wait(request, permission, look, keys, wait, None)
 
 
 async def _wait(
     request: Request,
     permission: Permission,
     look: LookAt,
-    key: str,
+    keys: tuple[str, ...],
     seconds: int,
     unchanged: Look | None,
 ) -> Response:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
-    with notifier.waits.slot() as granted, notifier.notifier.watch(key) as woken:
+    with notifier.waits.slot() as granted, notifier.notifier.watch(*keys) as woken:
         if not granted and unchanged is not None:
             return unchanged.response  # the process's budget of waits is spent: a plain poll
         while True:
@@ -93,7 +100,7 @@ async def _wait(
             if (
                 not granted
                 or current.response.status_code != 304
-                or current.key != key
+                or current.keys != keys
                 or left <= 0
             ):
                 return current.response

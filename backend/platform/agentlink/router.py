@@ -45,14 +45,16 @@ async def agent_status(
     """Whether the counter's agent is there: a hot route (the staff console asks all day), 304
     while the console holds the answer (its ETag); with ``wait`` a long-poll
     (``backend.platform.long_poll``), answered when the agent connects or disconnects (its
-    connection's row, written or deleted, wakes the counter: ``backend.counter.wake``)."""
-    key = long_poll.counter_key(counter_id)
+    connection's row, written or deleted, publishes the counter's ``devices_key``:
+    ``backend.counter.wake``)."""
+    keys = (long_poll.devices_key(counter_id),)
 
     def look(session: Session, _principal: Principal) -> long_poll.Look:
         status = service.status(session, counter_id)
-        return long_poll.Look(conditional.answer_model(request, status, conditional.NO_CACHE), key)
+        answer = conditional.answer_model(request, status, conditional.NO_CACHE)
+        return long_poll.Look(answer, keys)
 
-    return await long_poll.answer(request, Permission.VISIT_READ, look, wait, key)
+    return await long_poll.answer(request, Permission.VISIT_READ, look, wait, keys)
 
 
 @router.post("/jobs/{job_id}/reprint", response_model=AgentJobRead, status_code=201)

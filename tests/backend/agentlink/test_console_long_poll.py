@@ -141,7 +141,7 @@ def test_the_agents_wait_is_answered_when_it_connects_and_when_it_leaves(
     live_any_db: LiveDb, server: LiveServer, clerk: httpx.Client
 ) -> None:
     counter = live_any_db.counter_id
-    key = wake.counter_key(counter)
+    key = wake.devices_key(counter)
     params = {"counter_id": counter, "wait": 25}
     pool = ThreadPoolExecutor(1)
     agent = None
@@ -170,7 +170,7 @@ def test_the_tablets_wait_is_answered_when_it_comes_back_and_when_its_presence_l
     live_any_db: LiveDb, server: LiveServer, clerk: httpx.Client
 ) -> None:
     counter = live_any_db.counter_id
-    key = wake.counter_key(counter)
+    key = wake.devices_key(counter)
     params = {"counter_id": counter, "wait": 25}
     tablet = tablet_client(server.url)
     pool = ThreadPoolExecutor(1)
@@ -207,7 +207,7 @@ def test_a_tablet_seen_while_present_wakes_nobody(
 ) -> None:
     """Its every sighting would otherwise wake its own long-poll, which sees it again…"""
     counter = live_any_db.counter_id
-    key = wake.counter_key(counter)
+    key = wake.devices_key(counter)
     tablet = tablet_client(server.url)
     pool = ThreadPoolExecutor(1)
     try:
@@ -262,7 +262,7 @@ def test_forty_console_waits_hold_no_thread_and_no_connection(
     live_any_db: LiveDb, server: LiveServer, clerk: httpx.Client
 ) -> None:
     counter = live_any_db.counter_id
-    key = wake.counter_key(counter)
+    key = wake.devices_key(counter)
     etag = _held(clerk, AGENT, counter).headers["etag"]
     limits = httpx.Limits(max_connections=WAITS + 10, max_keepalive_connections=WAITS + 10)
     waiting = httpx.Client(base_url=server.url, timeout=60, limits=limits, cookies=clerk.cookies)
@@ -271,6 +271,8 @@ def test_forty_console_waits_hold_no_thread_and_no_connection(
     try:
         waits = [_wait_in_background(pool, waiting, AGENT, params, etag) for _ in range(WAITS)]
         _watching(key, WAITS)
+        # Only the devices' key: the visit's every change at the counter does not wake them.
+        assert notifier.notifier.watchers(wake.counter_key(counter)) == 0
         # Each wait watches before its first look: once those looks are done, none holds a
         # database connection (nor a thread: the requests below need both).
         pool_of = get_engine().pool
