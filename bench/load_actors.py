@@ -29,8 +29,9 @@ from hardware.agent.transport import WebSocketTransport
 CARD_PIN = "1234"  # the synthetic card's PIN (hardware.agent.fakes)
 TABLET_TICK_SECONDS = 1.0  # tablet.js: MIN_TICK_MS, no more than one look a second
 TABLET_WAIT_SECONDS = 25  # tablet.js: WAIT_SECONDS, the long-poll once it holds a view
-SIGNATURE_POLL_SECONDS = 1.5  # staff.js: waitForSignature
-DEVICES_POLL_SECONDS = 3.0  # staff.js: pollDevices
+CONSOLE_WAIT_SECONDS = 25  # staff.js: LONG_POLL_SECONDS (devices' presence, signature wait)
+CONSOLE_MIN_SECONDS = 1.0  # staff.js: LONG_POLL_MIN_MS, no more than one request a second
+CONSOLE_BACKOFF_SECONDS = (1.0, 2.0, 5.0, 10.0, 30.0)  # staff.js: LONG_POLL_BACKOFF_MS
 JOB_WAIT_SECONDS = 20  # staff.js: /agent/jobs/{id}?wait=20
 GIVE_UP_SECONDS = 60.0  # a card read or a signature not seen by then is lost
 KEEPALIVE_SECONDS = 4.0
@@ -412,9 +413,12 @@ class CounterPlayer:
         started = time.perf_counter()
         await self.staff.call("confirm", "POST", f"/api/v1/visits/{vid}/confirm")
         while time.perf_counter() - started < GIVE_UP_SECONDS:
-            # staff.js: one signature-wait poll (status and tablet), the visit once signed.
+            # staff.js: the signature wait long-polled (status and tablet), the visit once signed.
+            asked = time.perf_counter()
             wait = await self.staff.poll(
-                "signature_wait", f"/api/v1/tablet/visits/{vid}/signature-wait"
+                "signature_wait",
+                f"/api/v1/tablet/visits/{vid}/signature-wait",
+                wait=CONSOLE_WAIT_SECONDS,
             )
             if wait["status"] == "signed":
                 await self.staff.call("get_visit", "GET", f"/api/v1/visits/{vid}")
@@ -423,7 +427,7 @@ class CounterPlayer:
             if wait["status"] != "confirming":
                 self.state.recorder.error(f"signature: visit became {wait['status']}")
                 raise StepFailed("signature")
-            await asyncio.sleep(SIGNATURE_POLL_SECONDS)
+            await asyncio.sleep(max(0.0, CONSOLE_MIN_SECONDS - (time.perf_counter() - asked)))
         self.state.recorder.error("signature: not seen within 60 s")
         raise StepFailed("signature")
 
@@ -458,13 +462,28 @@ class CounterPlayer:
             )
 
     async def _devices_loop(self) -> None:
-        """pollDevices(): the agent's and the tablet's presence every 3 seconds."""
+        """pollDevices(): the agent's and the tablet's presence, each long-polled on its own."""
         params = {"counter_id": self.counter}
+        await asyncio.gather(
+            self._console_long_poll("agent_status", "/api/v1/agent/status", params),
+            self._console_long_poll("tablet_status", "/api/v1/tablet/status", params),
+        )
+
+    async def _console_long_poll(self, step: str, path: str, params: dict[str, str]) -> None:
+        """staff.js longPoll(): asked again when answered (at most once a second), after a
+        growing pause when it failed."""
+        failures = 0
         while True:
-            with contextlib.suppress(StepFailed):
-                await self.staff.poll("agent_status", "/api/v1/agent/status", params=params)
-                await self.staff.poll("tablet_status", "/api/v1/tablet/status", params=params)
-            await asyncio.sleep(DEVICES_POLL_SECONDS)
+            started = time.perf_counter()
+            try:
+                await self.staff.poll(step, path, params=params, wait=CONSOLE_WAIT_SECONDS)
+            except StepFailed:
+                pause = CONSOLE_BACKOFF_SECONDS[min(failures, len(CONSOLE_BACKOFF_SECONDS) - 1)]
+                failures += 1
+                await asyncio.sleep(pause)
+                continue
+            failures = 0
+            await asyncio.sleep(max(0.0, CONSOLE_MIN_SECONDS - (time.perf_counter() - started)))
 
 
 MAX_ANSWER_ROUNDS = 6

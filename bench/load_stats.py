@@ -14,8 +14,18 @@ from typing import Any
 
 SLOW_SECONDS = 5.0
 """A request (not a long-poll) slower than this is counted as a stall."""
-LONG_POLLS = frozenset({"card_wait", "tablet.current_wait"})
-"""Steps that wait by design (the job long-poll); never counted as stalls."""
+LONG_POLLS = frozenset(
+    {
+        "card_wait",
+        "staff.card_wait",  # the step as recorded (screen.step)
+        "tablet.current_wait",
+        "staff.agent_status_wait",
+        "staff.tablet_status_wait",
+        "staff.signature_wait_wait",
+    }
+)
+"""Steps that wait by design (the job long-poll, the tablet's view, the console's devices and
+signature wait); never counted as stalls, their latency reported apart."""
 COMPOSITE_STEPS = frozenset({"visit", "card", "signature", "webhook", "healthz"})
 """Steps that are not one request of a screen (a whole visit, a card read, a probe…)."""
 

@@ -211,9 +211,13 @@ class Visitor:
         for _ in range(3):  # the tablet polls every second while the resident reads
             self.poll("/api/v1/tablet/current", self.tablet)
         wait = f"/api/v1/tablet/visits/{vid}/signature-wait"
-        self.poll(wait, self.staff)  # waitForSignature
-        for _ in range(self.signature_polls):  # …again every 1.5 s while the resident signs
+        self.poll(wait, self.staff)  # waitForSignature: its first answer (no ETag held yet)
+        # Then it long-polls (staff.js longPoll): a wait the signature answers, which looks
+        # once more every long_poll.RECHECK_SECONDS while the resident signs (each look costs
+        # what a 304 poll costs, less the HTTP request: modelled as one).
+        for _ in range(self.signature_polls):
             self.poll(wait, self.staff)
+        # The devices' long-polls look every RECHECK_SECONDS all day, visit or not: one here.
         self.poll(f"/api/v1/tablet/status?counter_id={self.counter}", self.staff)
         signature = {"signature": SIGNATURE}
         self.ok("POST", f"/api/v1/tablet/visits/{vid}/signature", self.tablet, signature)
@@ -368,7 +372,8 @@ def main() -> None:
         "--signature-polls",
         type=int,
         default=0,
-        help="extra signature-wait polls of the console while the resident signs (one per 1.5 s)",
+        help="extra looks of the console's signature wait while the resident signs (one per "
+        "long_poll.RECHECK_SECONDS)",
     )
     parser.add_argument(
         "--count-calls",

@@ -90,7 +90,19 @@ def tenant_state(session: Session, tenant_id: str) -> tuple[str, Hashable] | Non
     (by ``updated_at``), its active catalog (number and digest: the same as
     ``guidance.service.active_catalog``'s) and its active layouts (form, version id, digest: the
     same as ``layouts.service.active_versions``'s), in one statement (one row per active
-    layout, at least one). None when there is no such tenant."""
+    layout, at least one). None when there is no such tenant.
+
+    Read once per unit of work (``request_memo``): the tablet's view asks for its ETag, then
+    again to prepare the visit it shows."""
+    remembered = request_memo.recall(session, ("tenant_state", tenant_id))
+    if remembered is not request_memo.MISSING:
+        return remembered
+    found = _read_tenant_state(session, tenant_id)
+    request_memo.remember(session, ("tenant_state", tenant_id), found)
+    return found
+
+
+def _read_tenant_state(session: Session, tenant_id: str) -> tuple[str, Hashable] | None:
     catalog = and_(CatalogVersion.tenant_id == Tenant.id, CatalogVersion.active.is_(True))
     layout = and_(FormLayoutVersion.tenant_id == Tenant.id, FormLayoutVersion.active.is_(True))
     rows = session.execute(

@@ -18,10 +18,12 @@ from backend.counter.errors import VisitNotFound
 from backend.counter.models import HouseholdMember, Visit
 from backend.counter.schemas import SignatureWait, Signed, TabletStatus, TabletView, TabletVisit
 from backend.counter.states import ON_TABLET, VisitStatus
+from backend.counter.wake import TABLET_PRESENCE_SECONDS
 from backend.guidance import service as guidance_service
 from backend.guidance.translations import resident_language
 from backend.identity.devices.models import Device, DeviceKind
 from backend.identity.tenants.models import Counter
+from backend.platform import request_memo
 from backend.platform.access import Principal
 from backend.platform.agentlink import hooks
 from backend.platform.agentlink import service as agent_service
@@ -32,9 +34,6 @@ from backend.platform.conditional import strong_etag
 from backend.platform.db import utcnow
 from contracts import Signature
 
-# A long-polling tablet is authenticated again, so seen, every wake.RECHECK_SECONDS.
-TABLET_PRESENCE_SECONDS = 20.0
-
 
 def _counter_id(principal: Principal) -> str | None:
     assert principal.device is not None
@@ -42,17 +41,33 @@ def _counter_id(principal: Principal) -> str | None:
 
 
 def signature_wait(session: Session, visit_id: str) -> SignatureWait:
+    return signature_wait_and_counter(session, visit_id)[0]
+
+
+def signature_wait_and_counter(
+    session: Session, visit_id: str
+) -> tuple[SignatureWait, str | None, float | None]:
+    """``signature_wait``, the visit's counter (whose key wakes a long-polled wait) and in how
+    many seconds the answer goes stale by itself (``tablet_presence``)."""
     # Scoped to the caller's tenant like every query (session.get would reuse a cached row).
     visit = session.scalars(select(Visit).where(Visit.id == visit_id)).one_or_none()
     if visit is None:
         raise VisitNotFound()
     if visit.counter_id is None:
-        return SignatureWait(status=visit.status, tablet=TabletStatus(paired=False, online=False))
-    return SignatureWait(status=visit.status, tablet=tablet_status(session, visit.counter_id))
+        absent = TabletStatus(paired=False, online=False)
+        return SignatureWait(status=visit.status, tablet=absent), None, None
+    tablet, stale_in = tablet_presence(session, visit.counter_id)
+    return SignatureWait(status=visit.status, tablet=tablet), visit.counter_id, stale_in
 
 
 def tablet_status(session: Session, counter_id: str) -> TabletStatus:
     """Whether the counter's tablet is there: it polls every second or two while it runs."""
+    return tablet_presence(session, counter_id)[0]
+
+
+def tablet_presence(session: Session, counter_id: str) -> tuple[TabletStatus, float | None]:
+    """``tablet_status``, and in how many seconds it turns offline if the tablet is not seen
+    again (None while offline: only a sighting, which wakes the counter, changes that)."""
     tablet = session.scalars(
         select(Device).where(
             Device.kind == DeviceKind.TABLET.value,
@@ -61,10 +76,11 @@ def tablet_status(session: Session, counter_id: str) -> TabletStatus:
         )
     ).first()
     if tablet is None:
-        return TabletStatus(paired=False, online=False)
+        return TabletStatus(paired=False, online=False), None
     seen = tablet.last_seen_at
-    online = seen is not None and (utcnow() - seen).total_seconds() < TABLET_PRESENCE_SECONDS
-    return TabletStatus(paired=True, online=online)
+    left = None if seen is None else TABLET_PRESENCE_SECONDS - (utcnow() - seen).total_seconds()
+    online = left is not None and left > 0
+    return TabletStatus(paired=True, online=online), left if online else None
 
 
 def _latest_visit(session: Session, counter_id: str | None) -> Visit | None:
@@ -101,6 +117,9 @@ def view_etag(session: Session, principal: Principal, lang: str | None = None) -
     """
     counter_id = _counter_id(principal)
     rows = _shown_parts(session.execute(_version_statement(counter_id)).all())
+    # The view names the counter: it takes the name read here rather than the row again.
+    names = [row[2] for row in rows if row[0] == "counter"]
+    request_memo.remember(session, (_COUNTER_NAME, counter_id), names[0] if names else None)
     parts = [TABLET_VIEW_FORMAT, repr(rows)]
     hub = get_hub()
     for kind, device_id, *_ in rows:
@@ -114,6 +133,20 @@ def view_etag(session: Session, principal: Principal, lang: str | None = None) -
             parts += [repr(stamp), str(visits.local_today_in(timezone))]
         parts += [repr(prepared_cache.layouts_state()), resident_language(lang) or ""]
     return strong_etag(*parts)
+
+
+_COUNTER_NAME = "tablet_counter_name"
+
+
+def _counter_name(session: Session, counter_id: str | None) -> str | None:
+    """The counter's name: as ``view_etag`` read it in this unit of work, else its row."""
+    if counter_id is None:
+        return None
+    name = request_memo.recall(session, (_COUNTER_NAME, counter_id))
+    if name is not request_memo.MISSING:
+        return name
+    counter = session.get(Counter, counter_id)
+    return counter.name if counter else None
 
 
 def _shown_parts(rows: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -184,7 +217,7 @@ def current_view(session: Session, principal: Principal, lang: str | None = None
     """What the tablet shows now: a PIN pad, the data to confirm and sign, or a welcome; with
     ``lang``, the visit's procedures in the resident's language beside the Japanese."""
     counter_id = _counter_id(principal)
-    counter = session.get(Counter, counter_id) if counter_id else None
+    counter = _counter_name(session, counter_id)
     hub = get_hub()
     pin_job, latest_read = agent_service.pin_job_and_latest(session, counter_id, JobKind.READ_CARD)
     visit = _latest_visit(session, counter_id)
@@ -208,7 +241,7 @@ def current_view(session: Session, principal: Principal, lang: str | None = None
     else:
         card_read = agent_service.job_read(session, hub, latest_read)
     return TabletView(
-        counter=counter.name if counter else None,
+        counter=counter,
         visit=shown,
         pin_request=pin_request,
         card_read=card_read,

@@ -6,49 +6,161 @@ work that writes a visit at a counter, one of its members, or an agent job of th
 (a PIN request, a card read's result) publishes ``counter:<id>`` once it commits, on whichever
 replica it ran. A wake-up only says "look again": the tablet's ETag decides whether anything
 the resident sees changed. A lost notification costs at most ``RECHECK_SECONDS`` of delay.
+
+The staff console long-polls the counter's devices (``/agent/status``, ``/tablet/status``) on
+another key, ``devices_key`` (not woken by every change of the visit), and the signature wait
+on both (``backend.platform.long_poll``); ``devices_key`` is published when a device's presence
+changes: an agent connects (its ``AgentLink`` row is written) or
+disconnects (the row is deleted, in bulk: seen in ``do_orm_execute``), a device of the counter
+is paired, moved or revoked, or is seen again after longer than its presence lasts. Its every
+other sighting (a tablet re-authenticated every few seconds) publishes nothing: it changes no
+answer, and would wake the tablet's own wait in a loop. A presence that ends by time (nothing
+heard for ``TABLET_PRESENCE_SECONDS``) publishes nothing either: the waits look again when it
+expires (``long_poll.Look.stale_in``) or every ``RECHECK_SECONDS``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy import BinaryExpression, BindParameter, event, inspect, select
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.util import identity_key
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import ColumnElement
 
 from backend.counter.models import HouseholdMember, Visit
+from backend.identity.devices.models import Device, DeviceKind
 from backend.platform import notifier
-from backend.platform.agentlink.models import AgentJob
-
-RECHECK_SECONDS = (
-    8.0  # a waiting tablet looks (and is seen: its presence) this often without a wake-up
+from backend.platform.agentlink.hub import PRESENCE_SECONDS as AGENT_PRESENCE_SECONDS
+from backend.platform.agentlink.models import AgentJob, AgentLink
+from backend.platform.long_poll import (
+    MAX_WAIT_SECONDS,
+    RECHECK_SECONDS,
+    counter_key,
+    devices_key,
 )
-MAX_WAIT_SECONDS = 30  # the longest wait a tablet may ask for
+
+__all__ = [
+    "MAX_WAIT_SECONDS",
+    "RECHECK_SECONDS",
+    "TABLET_PRESENCE_SECONDS",
+    "counter_key",
+    "devices_key",
+]
+
+# A long-polling tablet is authenticated again, so seen, every RECHECK_SECONDS.
+TABLET_PRESENCE_SECONDS = 20.0
+
+_PRESENCE = {
+    DeviceKind.TABLET.value: TABLET_PRESENCE_SECONDS,
+    DeviceKind.AGENT.value: AGENT_PRESENCE_SECONDS,
+}
+_SIGHTING = frozenset({"last_seen_at", "updated_at"})  # what a device's every sighting writes
 
 
-def counter_key(counter_id: str) -> str:
-    return f"counter:{counter_id}"
-
-
-def _counter_of(session: Session, row: Any) -> str | None:
+def _keys_of(session: Session, row: Any) -> list[str]:
     if isinstance(row, Visit | AgentJob):
-        return row.counter_id
+        return _each(counter_key, (row.counter_id,))
     if isinstance(row, HouseholdMember):
         # Only from the identity map (no statement): a member is changed with its visit loaded;
         # when it is not, the tablet's periodic look catches the change.
         visit = session.identity_map.get(identity_key(Visit, row.visit_id))
-        return visit.counter_id if isinstance(visit, Visit) else None
-    return None
+        return _each(counter_key, (visit.counter_id,)) if isinstance(visit, Visit) else []
+    if isinstance(row, Device):
+        return _each(devices_key, _device_change(session, row))
+    if isinstance(row, AgentLink):  # the agent connected (here or on another replica)
+        return _each(devices_key, (_device_counter(session, row.device_id),))
+    return []
+
+
+def _each(key: Callable[[str], str], counter_ids: tuple[str | None, ...]) -> list[str]:
+    return [key(counter_id) for counter_id in counter_ids if counter_id]
+
+
+def _device_change(session: Session, device: Device) -> tuple[str | None, ...]:
+    """The counters whose devices' answers a write of ``device`` may change: paired, moved,
+    revoked or deleted (both counters, when moved), or seen after its presence had lapsed."""
+    if device.kind not in _PRESENCE:
+        return ()
+    if device in session.new or device in session.deleted:
+        return (device.counter_id,)
+    state = inspect(device)
+    changed = {
+        attr.key for attr in state.mapper.column_attrs if state.attrs[attr.key].history.deleted
+    }
+    if changed - _SIGHTING:
+        history = state.attrs.counter_id.history
+        return (*history.deleted, *history.added, device.counter_id)
+    seen = state.attrs.last_seen_at.history
+    if not seen.added:
+        return ()
+    before, now = (seen.deleted or [None])[0], seen.added[0]
+    if before is not None and now is not None and _lapse(before, now) < _PRESENCE[device.kind]:
+        return ()  # seen while still present: nothing any answer shows has changed
+    return (device.counter_id,)
+
+
+def _lapse(before: dt.datetime, now: dt.datetime) -> float:
+    if (before.tzinfo is None) != (now.tzinfo is None):  # SQLite hands back naive UTC
+        before, now = before.replace(tzinfo=None), now.replace(tzinfo=None)
+    return (now - before).total_seconds()
+
+
+def _device_counter(session: Session, device_id: str) -> str | None:
+    """The counter of a device: from the identity map (the agent link loads it to mark it
+    seen), else one statement (an agent's connect or disconnect: rare)."""
+    device = session.identity_map.get(identity_key(Device, device_id))
+    if isinstance(device, Device):
+        return device.counter_id
+    with session.no_autoflush:
+        return session.scalar(select(Device.counter_id).where(Device.id == device_id))
+
+
+def _wake(session: Session, keys: list[str]) -> None:
+    woken: set[str] = session.info.setdefault("woken_counters", set())
+    for key in keys:
+        if key not in woken:
+            woken.add(key)
+            notifier.publish(session, key)
 
 
 @event.listens_for(Session, "before_flush")
 def _wake_counters(session: Session, _context: Any, _instances: Any) -> None:
-    woken: set[str] = session.info.setdefault("woken_counters", set())
     for row in (*session.new, *session.dirty, *session.deleted):
-        counter_id = _counter_of(session, row)
-        if counter_id and counter_id not in woken:
-            woken.add(counter_id)
-            notifier.publish(session, counter_key(counter_id))
+        _wake(session, _keys_of(session, row))
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _wake_on_disconnect(state: ORMExecuteState) -> None:
+    """An agent's connection ends with a bulk DELETE of its ``AgentLink`` row (by device id):
+    publish its counter, as its insert does in ``before_flush``."""
+    if not state.is_delete or state.bind_mapper is None:
+        return
+    if state.bind_mapper.class_ is not AgentLink:
+        return
+    for device_id in _compared_values(state.statement, AgentLink.__table__.c.device_id):
+        _wake(state.session, _each(devices_key, (_device_counter(state.session, device_id),)))
+
+
+def _compared_values(statement: Any, column: Any) -> list[str]:
+    """The values ``column == value`` compares with in the statement's WHERE."""
+    where = getattr(statement, "whereclause", None)
+    if where is None:
+        return []
+    values = []
+    for element in visitors.iterate(where):
+        if (
+            isinstance(element, BinaryExpression)
+            and isinstance(element.left, ColumnElement)
+            and element.left.shares_lineage(column)  # the ORM's annotated copy of it
+            and isinstance(element.right, BindParameter)
+            and isinstance(element.right.effective_value, str)
+        ):
+            values.append(element.right.effective_value)
+    return values
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -313,8 +313,13 @@ class Polls:
 
     def __init__(self, *pages: Any) -> None:
         self.responses: list[Any] = []
+        self.requests: list[Any] = []  # a long-poll still waiting has no response yet
         for page in pages:
             page.on("response", lambda response: self.responses.append(response))
+            page.on("request", lambda request: self.requests.append(request))
+
+    def asked(self, path: str) -> list[Any]:
+        return [r for r in self.requests if path in r.url]
 
     def of(self, path: str) -> list[Any]:
         return [r for r in self.responses if path in r.url]
@@ -369,14 +374,21 @@ def test_one_person_moving_in_from_another_prefecture(env: Env, staff: Any, tabl
     sign(tablet)  # the resident: one signature
     shot(tablet, "4-tablet-thanks")
     # The tablet long-polled with its ETag: each answer came when something changed (welcome →
-    # PIN → confirm → thanks), not once a second; the console's browser revalidated its device
-    # polls by itself.
+    # PIN → confirm → thanks), not once a second.
     current = polls.of("/api/v1/tablet/current")
     assert {r.status for r in current} <= {200, 304} and polls.revalidated("/api/v1/tablet/current")
     waited = [r for r in polls.revalidated("/api/v1/tablet/current") if "wait=" in r.url]
     assert waited and len(waited) == len(polls.revalidated("/api/v1/tablet/current"))
-    assert polls.revalidated("/api/v1/agent/status"), [r.status for r in polls.of("agent/status")]
     staff.wait_for_selector("#after-box:not([hidden]) #documents li", timeout=20000)
+    # So did the console: its device polls wait (not one every 3 s: the agent stayed, so at
+    # most the wait asked before this window ends and another begins), and the signature wait
+    # was answered by the signature.
+    agent_polls = polls.asked("/api/v1/agent/status")
+    assert all("wait=" in r.url for r in agent_polls)
+    assert len(agent_polls) <= 2, [r.url for r in agent_polls]
+    signed_wait = polls.of("/signature-wait")  # revalidated unless signed before it asked
+    assert signed_wait and all("wait=" in r.url for r in signed_wait)
+    assert signed_wait[-1].status == 200, [r.status for r in signed_wait]
     documents = staff.locator("#documents li")
     assert documents.count() >= 3
     shot(staff, "5-signed")

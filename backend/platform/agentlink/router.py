@@ -14,10 +14,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 
 import contracts.agent as protocol
-from backend.platform import conditional
-from backend.platform.access import Permission, Principal, hot_route, require, run_authorized
+from backend.platform import conditional, long_poll
+from backend.platform.access import Permission, Principal, hot_route, require
 from backend.platform.agentlink import service
 from backend.platform.agentlink.connection import serve_agent
 from backend.platform.agentlink.hub import get_hub
@@ -36,16 +37,24 @@ MAX_WAIT_SECONDS = 25.0
 
 @router.get("/status", response_model=AgentStatus)
 @hot_route(Permission.VISIT_READ)
-async def agent_status(counter_id: str, request: Request) -> Response:
-    """Whether the counter's agent is there: the staff console polls it every 3 s, so it is
-    a hot route, and 304 while the console holds the answer (its ETag)."""
-    return await run_authorized(
-        request,
-        Permission.VISIT_READ,
-        lambda session, _principal: conditional.answer_model(
-            request, service.status(session, counter_id), conditional.NO_CACHE
-        ),
-    )
+async def agent_status(
+    counter_id: str,
+    request: Request,
+    wait: Annotated[int, Query(ge=0, le=long_poll.MAX_WAIT_SECONDS)] = 0,
+) -> Response:
+    """Whether the counter's agent is there: a hot route (the staff console asks all day), 304
+    while the console holds the answer (its ETag); with ``wait`` a long-poll
+    (``backend.platform.long_poll``), answered when the agent connects or disconnects (its
+    connection's row, written or deleted, publishes the counter's ``devices_key``:
+    ``backend.counter.wake``)."""
+    keys = (long_poll.devices_key(counter_id),)
+
+    def look(session: Session, _principal: Principal) -> long_poll.Look:
+        status = service.status(session, counter_id)
+        answer = conditional.answer_model(request, status, conditional.NO_CACHE)
+        return long_poll.Look(answer, keys)
+
+    return await long_poll.answer(request, Permission.VISIT_READ, look, wait, keys)
 
 
 @router.post("/jobs/{job_id}/reprint", response_model=AgentJobRead, status_code=201)

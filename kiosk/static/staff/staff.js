@@ -223,7 +223,7 @@ const ALL_COUNTRIES = ("AF AL DZ AD AO AG AR AM AU AT AZ BS BH BD BB BY BE BZ BJ
   + "UG UA AE GB US UY UZ VU VA VE VN YE ZM ZW").split(" ");
 
 const state = { lang: localStorage.getItem("staff.lang") || "ja", csrf: null, counter: null,
-  visit: null, areas: [], cardJob: null, printJob: null, waitingSign: false };
+  visit: null, areas: [], cardJob: null, printJob: null, waitingSign: null };
 const $ = (id) => document.getElementById(id);
 const t = (key) => (T[state.lang] && T[state.lang][key]) || T.ja[key] || key;
 
@@ -237,7 +237,7 @@ class ApiError extends Error {
 
 // body[data-busy] is "1" while the console is saving or loading the visit (not while it
 // polls the devices or waits for a card or a signature): a test waits for "0", not a timer.
-async function api(method, url, body, { poll = false } = {}) {
+async function api(method, url, body, { poll = false, signal } = {}) {
   const headers = { "accept": "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (state.csrf && method !== "GET") headers["x-csrf-token"] = state.csrf;
@@ -246,7 +246,7 @@ async function api(method, url, body, { poll = false } = {}) {
   const changesVisit = url.startsWith("/api/v1/visits/") || url.startsWith("/api/v1/agent/card-reads");
   if (method !== "GET" && changesVisit && !url.endsWith("/guidance")) state.checks = null;
   try {
-    const response = await fetch(url, { method, headers, credentials: "same-origin",
+    const response = await fetch(url, { method, headers, credentials: "same-origin", signal,
       body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await response.text();
     const data = text ? JSON.parse(text) : null;
@@ -258,6 +258,7 @@ async function api(method, url, body, { poll = false } = {}) {
 }
 
 function show(id) {
+  if (id === "login" || id === "pick-counter") stopLongPolls();  // the counter's screens are left
   for (const section of ["login", "pick-counter", "idle", "visit"]) $(section).hidden = section !== id;
   const remembered = localStorage.getItem("staff.tenant_code");
   if (id === "login" && remembered && !$("tenant-code").value) $("tenant-code").value = remembered;
@@ -416,16 +417,73 @@ function renderDevices() {
   }
 }
 
-async function pollDevices() {
+// --- long-polls -------------------------------------------------------------------------
+
+// The devices' presence and the signature wait are long-polled: with `wait`, the server answers
+// as soon as the answer changed (an agent connects or leaves, the tablet comes or its presence
+// lapses, the resident signs), else after LONG_POLL_SECONDS with a 304. The answers are sent
+// "no-cache" with an ETag (no personal data): the browser revalidates with If-None-Match by
+// itself and turns the 304 into the 200 it kept, so `onAnswer` sees an ordinary answer each
+// time. One request outstanding per thing, sent again when answered (at most one a second),
+// after a growing pause when it failed; stopped when the screen leaves the counter.
+const LONG_POLL_SECONDS = 25;
+const LONG_POLL_MIN_MS = 1000;  // never more than one request a second per thing
+const LONG_POLL_BACKOFF_MS = [1000, 2000, 5000, 10000, 30000];
+const longPolls = new Map();  // name → AbortController
+
+function longPoll(name, url, onAnswer) {
+  stopLongPoll(name);
+  const control = new AbortController();
+  longPolls.set(name, control);
+  const { signal } = control;
+  const pause = (ms) => new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
+  });
+  const waitUrl = `${url}${url.includes("?") ? "&" : "?"}wait=${LONG_POLL_SECONDS}`;
+  (async () => {
+    let failures = 0;
+    while (!signal.aborted) {
+      const started = Date.now();
+      try {
+        const answer = await api("GET", waitUrl, undefined, { poll: true, signal });
+        if (signal.aborted) return;
+        failures = 0;
+        if (await onAnswer(answer) === false) break;
+        await pause(Math.max(0, LONG_POLL_MIN_MS - (Date.now() - started)));
+      } catch (error) {
+        if (signal.aborted) return;
+        if (error instanceof ApiError && error.status === 401) { show("login"); return; }
+        await pause(LONG_POLL_BACKOFF_MS[Math.min(failures++, LONG_POLL_BACKOFF_MS.length - 1)]);
+      }
+    }
+    if (longPolls.get(name) === control) longPolls.delete(name);
+  })();
+}
+
+function stopLongPoll(name) {
+  const running = longPolls.get(name);
+  if (running) { longPolls.delete(name); running.abort(); }
+}
+
+function stopLongPolls() {
+  for (const name of [...longPolls.keys()]) stopLongPoll(name);
+  state.waitingSign = null;
+}
+
+window.addEventListener("pagehide", stopLongPolls);
+
+// The agent's and the tablet's presence at the counter (the pill; a card read waiting on an
+// agent that went away says so at once).
+function pollDevices() {
   if (!state.counter) return;
-  try {
-    const agent = await api("GET", `/api/v1/agent/status?counter_id=${state.counter.id}`, undefined, { poll: true });
-    const tablet = await api("GET", `/api/v1/tablet/status?counter_id=${state.counter.id}`, undefined, { poll: true });
-    state.agentOnline = agent.online; state.tabletOnline = tablet.online;
-    renderDevices();
-  } catch (error) { /* shown on the next action */ }
-  clearTimeout(state.devicesTimer);
-  state.devicesTimer = setTimeout(pollDevices, 3000);
+  const counter = encodeURIComponent(state.counter.id);
+  longPoll("agent", `/api/v1/agent/status?counter_id=${counter}`, (agent) => {
+    state.agentOnline = agent.online; renderDevices();
+  });
+  longPoll("tablet", `/api/v1/tablet/status?counter_id=${counter}`, (tablet) => {
+    state.tabletOnline = tablet.online; renderDevices();
+  });
 }
 
 // --- the visit ------------------------------------------------------------------------
@@ -1382,30 +1440,31 @@ async function sendToTablet() {
   }
 }
 
-async function waitForSignature() {
-  if (state.waitingSign) return;
-  state.waitingSign = true;
-  try {
-    for (;;) {
-      // One cheap poll (status and tablet, no personal data, not audited); the visit itself is
-      // read once it is signed. Sent "no-cache" with an ETag: the browser revalidates it with
-      // If-None-Match and turns the server's 304 into the 200 it kept (so, like pollDevices,
-      // this code sees an ordinary answer; no "no-store" here, or every poll is answered in full).
-      const wait = await api("GET", `/api/v1/tablet/visits/${state.visit.id}/signature-wait`, undefined, { poll: true });
-      if (wait.status === "signed") {
-        state.visit = await api("GET", `/api/v1/visits/${state.visit.id}`);
-        $("tablet-status").textContent = t("signed");
-        await loadDocuments(); await goStep("done"); return;
-      }
-      if (wait.status !== "confirming") return;
-      if (!wait.tablet.online) {
-        $("tablet-status").className = "status big-status error"; $("tablet-status").textContent = t("tablet_offline");
-      } else if ($("tablet-status").className.includes("error")) {
-        $("tablet-status").className = "status big-status"; $("tablet-status").textContent = t("sent_tablet");
-      }
-      await new Promise((r) => setTimeout(r, 1500));
+function waitForSignature() {
+  const visitId = state.visit.id;
+  if (state.waitingSign === visitId) return;  // already waiting (another visit's wait is replaced)
+  state.waitingSign = visitId;
+  // One long-poll of the status and the tablet (no personal data, not audited); the visit
+  // itself is read once it is signed.
+  longPoll("signature", `/api/v1/tablet/visits/${visitId}/signature-wait`, async (wait) => {
+    if (!state.visit || state.visit.id !== visitId) {  // the clerk moved on to another visit
+      if (state.waitingSign === visitId) state.waitingSign = null;
+      return false;
     }
-  } finally { state.waitingSign = false; }
+    if (wait.status === "signed") {
+      stopLongPoll("signature"); state.waitingSign = null;
+      state.visit = await api("GET", `/api/v1/visits/${visitId}`);
+      $("tablet-status").textContent = t("signed");
+      await loadDocuments(); await goStep("done"); return false;
+    }
+    if (wait.status !== "confirming") { state.waitingSign = null; return false; }
+    if (!wait.tablet.online) {
+      $("tablet-status").className = "status big-status error"; $("tablet-status").textContent = t("tablet_offline");
+    } else if ($("tablet-status").className.includes("error")) {
+      $("tablet-status").className = "status big-status"; $("tablet-status").textContent = t("sent_tablet");
+    }
+    return true;
+  });
 }
 
 async function loadDocuments() {
