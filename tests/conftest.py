@@ -225,6 +225,7 @@ def client(db: Session, engine: Engine) -> Iterator[TestClient]:
             db.flush()
         finally:
             db.info["unscoped"] = True
+            request_memo.release_loaded_rows(db)  # the request is over, as its session would be
 
     previous = db_module._engine
     db_module.reset_engine(engine)

@@ -53,6 +53,12 @@ def keep_loaded_rows(session: Session) -> None:
     session.info[_KEEP] = True
 
 
+def release_loaded_rows(session: Session) -> None:
+    """Stop holding this session's rows (a test's session that outlives its request)."""
+    session.info.pop(_KEEP, None)
+    session.info.pop(_KEPT, None)
+
+
 @event.listens_for(Session, "loaded_as_persistent")
 def _keep_row(session: Session, instance: object) -> None:
     if session.info.get(_KEEP):
