@@ -59,7 +59,9 @@ def test_login_through_the_idp(client: TestClient, db: Session, idp: FakeIdP) ->
     client.cookies.clear()
     assert _through_idp(client).status_code == 303
     assert client.get("/api/v1/auth/me").json()["staff"]["role"] == "tenant_admin"
-    logins = db.scalars(select(AuditEvent).where(AuditEvent.action == "auth.login")).all()
+    logins = db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "auth.login").order_by(AuditEvent.seq)
+    ).all()  # in the chain's order: without ORDER BY, PostgreSQL may return them in any order
     assert [e.detail["method"] for e in logins][-2:] == ["oidc", "oidc"]
 
 
