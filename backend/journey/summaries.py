@@ -43,7 +43,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Date,
-    Delete,
     Insert,
     Integer,
     Select,
@@ -52,7 +51,6 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
-    delete,
     distinct,
     event,
     func,
@@ -183,23 +181,12 @@ def write(
     connection.execute(statement, execution_options={"unscoped": True})
 
 
-@functools.cache
-def _refresh_statements(dialect: str) -> tuple[Delete, Insert]:
-    """The two statements of ``refresh``, built once: building the measuring SELECT costs ten
-    times more than running it on one visit's events, and ``refresh`` runs with every event."""
-    table: TableClause = VisitSummary.__table__  # type: ignore[assignment]
-    visit_id: BindParameter[str] = bindparam("visit_id")
-    remove = delete(table).where(table.c.visit_id == visit_id)
-    add = insert(table).from_select(list(COLUMNS), per_visit_select(dialect, Visit.id == visit_id))
-    return remove, add
-
-
 def refresh(session: Session, visit_ids: Sequence[str]) -> None:
-    """(Re)write the summaries of ``visit_ids``, in the caller's transaction."""
-    remove, add = _refresh_statements(session.get_bind().dialect.name)
+    """(Re)write the summaries of ``visit_ids`` (visits with events), in the caller's
+    transaction: one upsert each."""
+    upsert = _upsert_statement(session.get_bind().dialect.name)
     for visit_id in visit_ids:
-        session.execute(remove, {"visit_id": visit_id})
-        session.execute(add, {"visit_id": visit_id})
+        session.execute(upsert, {"visit_id": visit_id})
 
 
 def backfill(connection: Connection, table: TableClause) -> None:
@@ -259,15 +246,14 @@ def refresh_stale(session: Session) -> None:
     session.flush()  # first: the flush marks the visits whose measured columns changed
     stale = session.info.pop(_STALE_KEY, None)
     if stale:
-        upsert = _upsert_statement(session.get_bind().dialect.name)
-        for visit_id in stale:
-            session.execute(upsert, {"visit_id": visit_id})
+        refresh(session, list(stale))
 
 
 @functools.cache
 def _upsert_statement(dialect: str) -> Insert:
-    """``refresh`` in one statement (INSERT … SELECT … ON CONFLICT DO UPDATE), for a visit
-    that has events — ``refresh_later`` is only called with one."""
+    """A visit's summary in one statement (INSERT … SELECT … ON CONFLICT DO UPDATE), built
+    once: building the measuring SELECT costs ten times more than running it on one visit's
+    events. For a visit that has events (a visit without any would get no row)."""
     table: TableClause = VisitSummary.__table__  # type: ignore[assignment]
     visit_id: BindParameter[str] = bindparam("visit_id")
     # SQLite reads "ON CONFLICT" after a SELECT without WHERE as a join's ON: give it a WHERE.
@@ -287,9 +273,11 @@ def _refresh_before_commit(session: Session) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _refresh_before_read(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        return
     session = state.session
     pending = _STALE_KEY in session.info or session.dirty  # dirty: a visit's event may change
-    if pending and state.is_select and _reads_summaries(state):
+    if pending and _reads_summaries(state):
         refresh_stale(session)
 
 

@@ -236,10 +236,6 @@ def _device_of(authorization: str, session: Session) -> DeviceRef:
     return device
 
 
-def _authenticate_device(request: Request, session: Session) -> DeviceRef:
-    return _device_of(header(request, b"authorization") or "", session)
-
-
 def authenticate(request: Request, session: Session) -> Principal:
     """The caller (device token or staff cookie), with the session scoped to its tenant."""
     authorization = header(request, b"authorization") or ""
@@ -255,7 +251,7 @@ def authenticate(request: Request, session: Session) -> Principal:
 
 def authenticate_device(request: Request, session: Session) -> DeviceRef:
     """The device of the request's bearer token, with the session scoped to its tenant."""
-    device = _authenticate_device(request, session)
+    device = _device_of(header(request, b"authorization") or "", session)
     set_session_tenant(session, device.tenant_id)
     return device
 

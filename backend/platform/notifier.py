@@ -202,11 +202,8 @@ class Notifier:
         While the id stays the same, every key published since it was first seen has reached
         (or is about to reach) ``publish_local`` here; a new id means some may have been lost.
         """
-        with self._lock:
-            listener = self._listener
-            if not self._listening or listener is None or not listener.alive():
-                return None
-            return self._generation  # a new connection is a new generation (_listening_changed)
+        mark = self.mark("postgresql")  # a new connection is a new generation
+        return None if mark is None else mark.generation
 
     def stop_listening(self) -> None:
         with self._lock:

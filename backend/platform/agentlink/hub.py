@@ -106,7 +106,7 @@ class Hub:
         if self.connected(device_id):
             return True
         if session.get(AgentLink, device_id) is None:
-            return False
+            return False  # not connected anywhere (its connection's row went with it)
         if device is None or device.id != device_id:
             device = hooks.devices().get(session, device_id)
         return device is not None and _seen_lately(device)
@@ -114,11 +114,7 @@ class Hub:
     def is_online(self, session: Session, device: AgentDevice) -> bool:
         """Connected here; or connected to another replica, and seen there within the last
         seconds (a replica that died leaves its row behind, not its pings)."""
-        if self.connected(device.id):
-            return True
-        if session.get(AgentLink, device.id) is None:
-            return False  # not connected anywhere (its connection's row went with it)
-        return _seen_lately(device)
+        return self.device_online(session, device.id, device)
 
     # --- connection lifecycle -------------------------------------------------------------
 
