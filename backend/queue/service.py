@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
@@ -42,7 +41,6 @@ from backend.queue.models import (
 )
 
 S = TicketStatus
-T = TypeVar("T")
 
 
 def office_topic(office_id: str) -> str:
