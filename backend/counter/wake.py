@@ -1,11 +1,14 @@
 """Wake a counter's tablet when something it shows may have changed.
 
 The tablet long-polls ``GET /api/v1/tablet/current?wait=N`` (``tablet_router``): instead of a
-request every second it waits on the counter's key in ``backend.platform.notifier``. Any unit of
-work that writes a visit at a counter, one of its members, or an agent job of the counter
-(a PIN request, a card read's result) publishes ``counter:<id>`` once it commits, on whichever
-replica it ran. A wake-up only says "look again": the tablet's ETag decides whether anything
-the resident sees changed. A lost notification costs at most ``RECHECK_SECONDS`` of delay.
+request every second it waits on the counter's key in ``backend.platform.notifier``. A unit of
+work that writes an agent job of the counter (a PIN request, a card read's result), opens or
+deletes a visit there, changes a visit's status or language, or changes anything of a visit
+(or its members) that is on the tablet publishes ``counter:<id>`` once it commits, on whichever
+replica it ran. The clerk's edits of a visit still with them publish nothing: no answer
+waiting on the key shows them (``_visit_change``). A wake-up only says "look again": the
+tablet's ETag decides whether anything the resident sees changed. A lost notification costs
+at most ``RECHECK_SECONDS`` of delay.
 
 The staff console long-polls the counter's devices (``/agent/status``, ``/tablet/status``) on
 another key, ``devices_key`` (not woken by every change of the visit), and the signature wait
@@ -32,6 +35,7 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnElement
 
 from backend.counter.models import HouseholdMember, Visit
+from backend.counter.states import ON_TABLET
 from backend.identity.devices.models import Device, DeviceKind
 from backend.platform import notifier
 from backend.platform.agentlink.hub import PRESENCE_SECONDS as AGENT_PRESENCE_SECONDS
@@ -59,21 +63,42 @@ _PRESENCE = {
     DeviceKind.AGENT.value: AGENT_PRESENCE_SECONDS,
 }
 _SIGHTING = frozenset({"last_seen_at", "updated_at"})  # what a device's every sighting writes
+# What the counter's waits show of a visit still with the clerk (its status and the resident's
+# language; which counter it is at): the rest of it only once it is on the tablet.
+_SHOWN_WITH_CLERK = ("status", "resident_lang", "counter_id")
 
 
 def _keys_of(session: Session, row: Any) -> list[str]:
-    if isinstance(row, Visit | AgentJob):
+    if isinstance(row, AgentJob):
         return _each(counter_key, (row.counter_id,))
+    if isinstance(row, Visit):
+        return _each(counter_key, _visit_change(session, row))
     if isinstance(row, HouseholdMember):
         # Only from the identity map (no statement): a member is changed with its visit loaded;
         # when it is not, the tablet's periodic look catches the change.
         visit = session.identity_map.get(identity_key(Visit, row.visit_id))
-        return _each(counter_key, (visit.counter_id,)) if isinstance(visit, Visit) else []
+        shown = isinstance(visit, Visit) and visit.status in ON_TABLET
+        return _each(counter_key, (visit.counter_id,)) if shown else []
     if isinstance(row, Device):
         return _each(devices_key, _device_change(session, row))
     if isinstance(row, AgentLink):  # the agent connected (here or on another replica)
         return _each(devices_key, (_device_counter(session, row.device_id),))
     return []
+
+
+def _visit_change(session: Session, visit: Visit) -> tuple[str | None, ...]:
+    """The counters whose answers a write of ``visit`` may change. While the visit is with the
+    clerk, the tablet shows a welcome naming only the visit and its language and the signature
+    wait shows its status (``tablet._shown_parts``): the clerk's every edit of the record
+    (a dozen a visit) changes neither, and waking for it cost each waiting tablet a look."""
+    if visit in session.new or visit in session.deleted:
+        return (visit.counter_id,)
+    state = inspect(visit)
+    if visit.status not in ON_TABLET and not any(
+        state.attrs[name].history.has_changes() for name in _SHOWN_WITH_CLERK
+    ):
+        return ()
+    return (*state.attrs.counter_id.history.deleted, visit.counter_id)
 
 
 def _each(key: Callable[[str], str], counter_ids: tuple[str | None, ...]) -> list[str]:
