@@ -77,8 +77,9 @@ def _keys_of(session: Session, row: Any) -> list[str]:
         # Only from the identity map (no statement): a member is changed with its visit loaded;
         # when it is not, the tablet's periodic look catches the change.
         visit = session.identity_map.get(identity_key(Visit, row.visit_id))
-        shown = isinstance(visit, Visit) and visit.status in ON_TABLET
-        return _each(counter_key, (visit.counter_id,)) if shown else []
+        if isinstance(visit, Visit) and visit.status in ON_TABLET:
+            return _each(counter_key, (visit.counter_id,))
+        return []
     if isinstance(row, Device):
         return _each(devices_key, _device_change(session, row))
     if isinstance(row, AgentLink):  # the agent connected (here or on another replica)
