@@ -158,11 +158,14 @@ def install_agent_link() -> None:
 @asynccontextmanager
 async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     """On PostgreSQL, listen for other processes' changes from the start: the credential cache
-    believes its entries beyond two seconds only while it hears them (identity/auth/cache.py)."""
+    believes its entries beyond two seconds only while it hears them (identity/auth/cache.py).
+    Then the garbage collector is tuned for serving (``platform.gc_tuning``)."""
     from backend.platform.db import get_engine
+    from backend.platform.gc_tuning import tune_for_serving
     from backend.platform.notifier import notifier
 
     await notifier.ensure_listening(get_engine())
+    tune_for_serving()
     yield
 
 

@@ -188,8 +188,10 @@ def register(app: typer.Typer) -> None:
     def worker_command() -> None:
         """Run the background jobs until interrupted."""
         from backend import worker
+        from backend.platform.gc_tuning import tune_for_serving
 
         configure_for_command()
+        tune_for_serving()
         try:
             worker.run_forever()
         except KeyboardInterrupt:
