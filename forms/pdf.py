@@ -38,7 +38,7 @@ from forms.layout import (
     Table,
     load_layout,
 )
-from forms.pdf_objects import fast_flate
+from forms.pdf_objects import Skeleton, fast_flate, written_skeleton
 
 PAGE_W, PAGE_H = A4
 PDF = "application/pdf"
@@ -49,11 +49,13 @@ SHEET_XOBJECT = "MadoguchiSheet"
 
 
 class Rendered(NamedTuple):
-    """A renderer's output: (filename, content_type, bytes), as pretix's ticket outputs."""
+    """A renderer's output: (filename, content_type, bytes), as pretix's ticket outputs;
+    ``skeleton``: what laying a mark over a form rendered here needs of it (forms.stamping)."""
 
     filename: str
     content_type: str
     content: bytes
+    skeleton: Skeleton | None = None
 
 
 def canonical_json(data: object) -> bytes:
@@ -467,7 +469,8 @@ def _page_count(layout: Layout, data: FormData) -> int:
 
 def _overlay(
     layout: Layout, data: FormData, signature: Signature | None, digest: str, record: VisitRecord
-) -> bytes:
+) -> tuple[bytes, list[tuple[int, int]]]:
+    """The document and its pages' object numbers and offsets."""
     buffer = io.BytesIO()
     main_font = registered_font(layout.font)
     canvas = Canvas(
@@ -501,7 +504,10 @@ def _overlay(
         canvas.showPage()  # 見本 is laid over previews by forms.stamping, never drawn here
     with fast_flate():
         canvas.save()
-    return buffer.getvalue()
+    doc = canvas._doc
+    names = [f"Page{number}" for number in range(1, pages + 1)]  # reportlab's page names
+    where = [(doc.idToObjectNumberAndVersion[name][0], doc.idToOffset[name]) for name in names]
+    return buffer.getvalue(), where
 
 
 def _merge_background(overlay: bytes, layout: Layout) -> bytes:
@@ -534,6 +540,9 @@ def render_form(
     data = BINDINGS.get(layout.form, moving_notice)(record, guidance)
     _check_printable(layout, data)
     digest = document_hash(layout.form, layout.version, record, guidance)
-    content = _merge_background(_overlay(layout, data, signature, digest, record), layout)
+    content, pages = _overlay(layout, data, signature, digest, record)
+    merged = _merge_background(content, layout)
+    # a background merged by pypdf's writer has other pages: the update reads them
+    skeleton = written_skeleton(content, pages) if merged is content else None
     filename = layout.filename.format(visit=record.visit_id or "draft")
-    return Rendered(filename, PDF, content)
+    return Rendered(filename, PDF, merged, skeleton)

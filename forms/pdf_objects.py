@@ -20,7 +20,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
+from typing import NamedTuple
 
+from pypdf import PdfReader
 from pypdf.generic import (
     ArrayObject,
     DictionaryObject,
@@ -30,6 +32,7 @@ from pypdf.generic import (
     NumberObject,
     PdfObject,
     StreamObject,
+    read_object,
 )
 from reportlab.pdfbase import pdfdoc
 
@@ -179,3 +182,153 @@ def joined(pieces: Pieces, number: Callable[[int], int]) -> bytes:
     return b"".join(
         piece if isinstance(piece, bytes) else b"%d 0 R" % number(piece) for piece in pieces
     )
+
+
+# --- what an incremental update needs of a PDF (forms.stamping) ---------------------------
+
+OVERLAY, BEFORE, AFTER = 0, 1, 2  # a page template's slots (``page_template``)
+
+
+class Skeleton(NamedTuple):
+    """What an incremental update needs of a PDF, so that laying marks over it reads nothing
+    back (``forms.stamping.update_over``): each page's object number and its dictionary as
+    the update rewrites it (``page_template``), the trailer's /Root, /Info and /ID entries
+    as written, its /Size, where its cross-reference section starts, its length and whether
+    it ends with a line end. Some hundred bytes a page: it travels with the rendering."""
+
+    pages: tuple[tuple[int, Pieces], ...]
+    trailer: bytes
+    size: int
+    startxref: int
+    length: int
+    newline: bool
+
+
+class _Slot(PdfObject):
+    """Where ``page_template`` leaves a slot: ``index`` is OVERLAY, BEFORE or AFTER."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+def page_template(page: DictionaryObject, resolve: Callable[[PdfObject], PdfObject]) -> Pieces:
+    """The page dictionary with a slot (OVERLAY) for one more entry of its resources'
+    /XObject and its content streams between two slots (BEFORE, AFTER), as
+    ``written_as_is`` writes it; ``resolve`` gives the object an indirect value stands for."""
+    changed = DictionaryObject(page)
+    resources = _copied(resolve(page.get("/Resources", DictionaryObject())))
+    xobjects = _copied(resolve(resources.get("/XObject", DictionaryObject())))
+    xobjects[NameObject("/MadoguchiOverlay")] = _Slot(OVERLAY)  # the key is not written
+    resources[NameObject("/XObject")] = xobjects
+    changed[NameObject("/Resources")] = resources
+    own = page.get("/Contents")
+    streams = resolve(own) if own is not None else ArrayObject()
+    if not isinstance(streams, ArrayObject):
+        streams = ArrayObject([own])
+    changed[NameObject("/Contents")] = ArrayObject([_Slot(BEFORE), *streams, _Slot(AFTER)])
+    return merged(_as_is_pieces(changed))
+
+
+def _copied(obj: PdfObject) -> DictionaryObject:
+    assert isinstance(obj, DictionaryObject), obj
+    return DictionaryObject(obj)
+
+
+def _as_is_pieces(obj: PdfObject) -> list[bytes | int]:
+    """``written_as_is``, with an int for each slot (the OVERLAY slot stands for its entry)."""
+    if isinstance(obj, _Slot):
+        return [obj.index]
+    if isinstance(obj, DictionaryObject):
+        out: list[bytes | int] = [b"<< "]
+        for number, (key, value) in enumerate(obj.items()):
+            out += [b" "] if number else []
+            if isinstance(value, _Slot) and value.index == OVERLAY:
+                out.append(OVERLAY)
+            else:
+                out += [written(NameObject(key)), b" ", *_as_is_pieces(value)]
+        return [*out, b" >>"]
+    if isinstance(obj, ArrayObject):
+        out = [b"["]
+        for number, value in enumerate(obj):
+            out += [b" ", *_as_is_pieces(value)] if number else _as_is_pieces(value)
+        return [*out, b"]"]
+    return [written_as_is(obj)]
+
+
+def filled(template: Pieces, slots: Sequence[bytes]) -> bytes:
+    """``template`` with each slot ``i`` replaced by ``slots[i]``."""
+    return b"".join(piece if isinstance(piece, bytes) else slots[piece] for piece in template)
+
+
+def trailer_entries(trailer: DictionaryObject) -> bytes:
+    """The trailer's /Root, /Info and /ID as a pypdf dictionary writes its entries."""
+    out = io.BytesIO()
+    for key, value in trailer.items():
+        if key in ("/Root", "/Info", "/ID"):
+            out.write(written(NameObject(key)) + b" ")
+            value.write_to_stream(out)
+            out.write(b"\n")
+    return out.getvalue()
+
+
+def start_of_xref(pdf: bytes) -> int:
+    return int(pdf[pdf.rindex(b"startxref") + len(b"startxref") :].split()[0])
+
+
+class _Unread:
+    """The reader of objects parsed on their own: their references stay unresolved."""
+
+    strict = True
+
+
+def written_skeleton(pdf: bytes, pages: Sequence[tuple[int, int]]) -> Skeleton | None:
+    """The skeleton of a PDF reportlab has just written, whose pages are objects
+    ``(number, offset)``: only those dictionaries and the trailer are parsed. None when a
+    page's resources are not written in it (reportlab writes them so; then ``read_skeleton``)."""
+    stream = io.BytesIO(pdf)
+    templates = []
+    for number, offset in pages:
+        stream.seek(pdf.index(b"<<", offset))
+        page = read_object(stream, _Unread())  # type: ignore[arg-type]
+        if not isinstance(page, DictionaryObject):
+            return None
+        resources = page.get("/Resources")
+        if not isinstance(resources, DictionaryObject) or isinstance(
+            resources.get("/XObject"), IndirectObject
+        ):
+            return None
+        # reportlab's page refers to its one content stream: the only indirect value read
+        templates.append((number, page_template(page, lambda value: value)))
+    stream.seek(pdf.index(b"<<", pdf.rindex(b"trailer")))
+    trailer = read_object(stream, _Unread())  # type: ignore[arg-type]
+    if not isinstance(trailer, DictionaryObject):
+        return None
+    return Skeleton(
+        tuple(templates),
+        trailer_entries(trailer),
+        int(trailer["/Size"]),  # type: ignore[call-overload]
+        start_of_xref(pdf),
+        len(pdf),
+        pdf.endswith(b"\n"),
+    )
+
+
+def read_skeleton(pdf: bytes) -> Skeleton:
+    """The skeleton of any PDF, read with pypdf (its page dictionaries only: lazily)."""
+    reader = PdfReader(io.BytesIO(pdf))
+    templates = []
+    for page in reader.pages:
+        assert page.indirect_reference is not None
+        templates.append((page.indirect_reference.idnum, page_template(page, _resolved)))
+    return Skeleton(
+        tuple(templates),
+        trailer_entries(reader.trailer),
+        int(reader.trailer["/Size"]),  # type: ignore[call-overload]
+        start_of_xref(pdf),
+        len(pdf),
+        pdf.endswith(b"\n"),
+    )
+
+
+def _resolved(obj: PdfObject) -> PdfObject:
+    return obj.get_object() or NullObject()

@@ -136,7 +136,7 @@ def preview(
         base, update = run(stamping.render_with_watermark, form, record, guidance, layout)
         _store(("unsigned", *key), used, base)
     else:
-        update = run(stamping.watermark_update, base.content, form, layout)
+        update = run(stamping.watermark_update, stamping.skeleton_of(base), form, layout)
     rendered = stamping.appended(base, update)
     _store(("preview", *key), used, rendered)
     return rendered
@@ -150,11 +150,11 @@ def signed(
     layout: Layout | None = None,
 ) -> Rendered:
     """The form as stored at signing: the shared rendering with the signature in its box
-    (the worker sends back only the bytes the signature appends)."""
+    (the worker sends back only the bytes the signature appends, and is sent only the
+    skeleton of the rendering, not the rendering)."""
     base = unsigned(form, record, guidance, layout)
-    return stamping.appended(
-        base, run(stamping.signature_update, base.content, form, signature, layout)
-    )
+    update = run(stamping.signature_update, stamping.skeleton_of(base), form, signature, layout)
+    return stamping.appended(base, update)
 
 
 # --- the process pool --------------------------------------------------------------------

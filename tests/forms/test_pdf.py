@@ -31,7 +31,7 @@ pytestmark = pytest.mark.usefixtures("poppler")
 
 
 def _write(tmp_path: Path, name: str, record: VisitRecord, **kwargs: object) -> Path:
-    filename, content_type, content = render_form(name, record, **kwargs)  # type: ignore[arg-type]
+    filename, content_type, content, _ = render_form(name, record, **kwargs)  # type: ignore[arg-type]
     assert content_type == "application/pdf"
     assert filename == f"{name}-V-20261124-0007.pdf" or record.visit_id is None
     path = tmp_path / f"{name}.pdf"
