@@ -51,6 +51,22 @@ class _Flate(pdfdoc.PDFStreamFilterZCompress):
 
 
 pdfdoc.PDFZCompress = _Flate()
+
+# Every name, number, reference and object header reportlab writes goes through pdfdocEnc
+# (some 350 calls a document), which looks its codec up and maps each character in Python's
+# charmap codec; for ASCII the codec is the identity but for 0x18-0x1F (which it refuses).
+_REFUSED_BY_PDFDOC = re.compile("[\x18-\x1f]")
+_pdfdoc_encoded = pdfdoc.pdfdocEnc
+
+
+def _pdfdoc_enc(x: str | bytes) -> bytes:
+    """``pdfdoc.pdfdocEnc``, ASCII (nearly all it is given) encoded directly: same bytes."""
+    if type(x) is str and x.isascii() and not _REFUSED_BY_PDFDOC.search(x):
+        return x.encode("ascii")
+    return _pdfdoc_encoded(x)
+
+
+pdfdoc.pdfdocEnc = _pdfdoc_enc  # looked up as a module global when called
 # A name's escaping goes character by character in Python, for every key of every dictionary
 # of every document (a sheet lists some fifty parts of the fixed layer): the names recur.
 pdfdoc.PDFName = lru_cache(maxsize=4096)(pdfdoc.PDFName)
