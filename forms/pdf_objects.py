@@ -26,13 +26,14 @@ from pypdf import PdfReader
 from pypdf.generic import (
     ArrayObject,
     DictionaryObject,
+    FloatObject,
     IndirectObject,
     NameObject,
     NullObject,
     NumberObject,
     PdfObject,
     StreamObject,
-    read_object,
+    create_string_object,
 )
 from reportlab.pdfbase import pdfdoc
 
@@ -291,38 +292,92 @@ def start_of_xref(pdf: bytes) -> int:
     return int(pdf[pdf.rindex(b"startxref") + len(b"startxref") :].split()[0])
 
 
-class _Unread:
-    """The reader of objects parsed on their own: their references stay unresolved."""
+# reportlab's page dictionaries hold names, numbers, references, arrays and dictionaries only:
+# read with a regular expression (pypdf reads them character by character).
+_TOKEN = re.compile(rb"<<|>>|\[|\]|/[A-Za-z0-9_.+\-]*|[+\-]?[0-9.]+|R|\S")
+# reportlab's trailer (rl_config.invariant or not): its /ID, /Info, /Root and /Size.
+_REPORTLAB_TRAILER = re.compile(
+    rb"trailer\n<<\n/ID \n\[<([0-9a-f]*)><([0-9a-f]*)>\]\n% [^\n]*\n\n"
+    rb"/Info (\d+) 0 R\n/Root (\d+) 0 R\n/Size (\d+)\n>>\nstartxref\n\d+\n%%EOF\n$"
+)
 
-    strict = True
+
+class _Unreadable(Exception):
+    """Not a page dictionary ``_page_read`` reads."""
 
 
-def written_skeleton(pdf: bytes, pages: Sequence[tuple[int, int]]) -> Skeleton | None:
+def _page_read(pdf: bytes, offset: int) -> DictionaryObject:
+    """The dictionary of the object written at ``offset``, as pypdf would read it."""
+    end = pdf.index(b"endobj", offset)
+    tokens = _TOKEN.findall(pdf, pdf.index(b"<<", offset), end)
+    obj, taken = _object(tokens, 0)
+    if taken != len(tokens) or not isinstance(obj, DictionaryObject):
+        raise _Unreadable
+    return obj
+
+
+def _object(tokens: list[bytes], at: int) -> tuple[PdfObject, int]:
+    """The object starting at ``tokens[at]`` and the index after it."""
+    token = tokens[at]
+    if token == b"<<":
+        entries = DictionaryObject()
+        at += 1
+        while tokens[at] != b">>":
+            key = tokens[at]
+            if not key.startswith(b"/"):
+                raise _Unreadable
+            entries[NameObject(key.decode())], at = _object(tokens, at + 1)
+        return entries, at + 1
+    if token == b"[":
+        values = ArrayObject()
+        at += 1
+        while tokens[at] != b"]":
+            value, at = _object(tokens, at)
+            values.append(value)
+        return values, at + 1
+    if token.startswith(b"/"):
+        return NameObject(token.decode()), at + 1
+    if token[-1:].isdigit() or token.endswith(b"."):
+        if tokens[at + 2 : at + 3] == [b"R"] and token.isdigit() and tokens[at + 1].isdigit():
+            return IndirectObject(int(token), int(tokens[at + 1]), None), at + 3
+        return (FloatObject(token.decode()) if b"." in token else NumberObject(token)), at + 1
+    raise _Unreadable
+
+
+def written_skeleton(pdf: bytes, pages: Sequence[tuple[int, int]]) -> Skeleton:
     """The skeleton of a PDF reportlab has just written, whose pages are objects
-    ``(number, offset)``: only those dictionaries and the trailer are parsed. None when a
-    page's resources are not written in it (reportlab writes them so; then ``read_skeleton``)."""
-    stream = io.BytesIO(pdf)
-    templates = []
-    for number, offset in pages:
-        stream.seek(pdf.index(b"<<", offset))
-        page = read_object(stream, _Unread())  # type: ignore[arg-type]
-        if not isinstance(page, DictionaryObject):
-            return None
-        resources = page.get("/Resources")
-        if not isinstance(resources, DictionaryObject) or isinstance(
-            resources.get("/XObject"), IndirectObject
-        ):
-            return None
-        # reportlab's page refers to its one content stream: the only indirect value read
-        templates.append((number, page_template(page, lambda value: value)))
-    stream.seek(pdf.index(b"<<", pdf.rindex(b"trailer")))
-    trailer = read_object(stream, _Unread())  # type: ignore[arg-type]
-    if not isinstance(trailer, DictionaryObject):
-        return None
+    ``(number, offset)``: only those dictionaries and the trailer are read (as
+    ``read_skeleton`` reads them, which it is where they are not as reportlab writes them)."""
+    trailer = _REPORTLAB_TRAILER.search(pdf, len(pdf) - 400)
+    try:
+        if trailer is None:
+            raise _Unreadable
+        templates = []
+        for number, offset in pages:
+            page = _page_read(pdf, offset)
+            resources = page.get("/Resources")
+            if not isinstance(resources, DictionaryObject) or isinstance(
+                resources.get("/XObject"), IndirectObject
+            ):
+                raise _Unreadable
+            # reportlab's page refers to its one content stream: the only indirect value
+            templates.append((number, page_template(page, lambda value: value)))
+    except (_Unreadable, IndexError, ValueError):
+        return read_skeleton(pdf)
+    first, second, info, root, size = trailer.groups()
+    ids = ArrayObject(create_string_object(bytes.fromhex(x.decode())) for x in (first, second))
     return Skeleton(
         tuple(templates),
-        trailer_entries(trailer),
-        int(trailer["/Size"]),  # type: ignore[call-overload]
+        trailer_entries(
+            DictionaryObject(
+                {
+                    NameObject("/ID"): ids,
+                    NameObject("/Info"): IndirectObject(int(info), 0, None),
+                    NameObject("/Root"): IndirectObject(int(root), 0, None),
+                }
+            )
+        ),
+        int(size),
         start_of_xref(pdf),
         len(pdf),
         pdf.endswith(b"\n"),

@@ -152,3 +152,15 @@ def test_an_update_from_the_skeleton_is_the_update_read_from_the_pdf(people: int
     assert watermark_update(read_skeleton(signed.content), "moving-notice") == watermark_update(
         signed.content, "moving-notice"
     )
+
+
+def test_the_skeleton_of_a_rendered_form_is_not_read_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """reportlab's page dictionaries and trailer are read without pypdf's reader."""
+    from forms import pdf_objects
+
+    def refused(pdf: bytes) -> pdf_objects.Skeleton:
+        raise AssertionError("read back with pypdf")
+
+    monkeypatch.setattr(pdf_objects, "read_skeleton", refused)
+    for people in (2, 9):
+        assert render_unsigned("moving-notice", visit(people)).skeleton is not None
