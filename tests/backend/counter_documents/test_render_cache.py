@@ -85,6 +85,8 @@ def test_the_render_pool_gives_the_same_bytes_and_the_same_errors(
     finally:
         rendering.shutdown_pool()
     assert pooled.content[:8] == here.content[:8] and len(pooled.content) == len(here.content)
+    assert pooled.skeleton is not None and here.skeleton is not None
+    assert pooled.skeleton.pages == here.skeleton.pages  # the skeleton travels back too
     preview = PdfReader(io.BytesIO(stamping.appended(base, update).content))
     assert (
         len(preview.pages) == 1
@@ -99,9 +101,11 @@ def test_a_preview_is_one_call_to_the_pool_and_signing_brings_back_only_its_upda
     """The form and its 見本 come from one call; what the worker sends back for the watermark
     and the signature is the update appended to the rendering, not the whole document."""
     calls: list[tuple[str, int]] = []
+    sent: list[object] = []
     run = rendering.run
 
     def counting(function: Callable[..., object], *args: object) -> object:
+        sent.append(args[0])
         result = run(function, *args)
         content = result[1] if isinstance(result, tuple) else result
         calls.append((function.__name__, len(content) if isinstance(content, bytes) else -1))
@@ -114,6 +118,7 @@ def test_a_preview_is_one_call_to_the_pool_and_signing_brings_back_only_its_upda
     signed = rendering.signed("moving-notice", record, result, signature())
     assert [name for name, _ in calls] == ["render_with_watermark", "signature_update"]
     assert all(0 < size < len(base.content) // 4 for _, size in calls)
+    assert sent[1] == base.skeleton  # the signature is laid over the skeleton, not the form
     assert renders == ["moving-notice"]
     assert preview.content == stamping.preview_of(base, "moving-notice").content
     assert signed.content == stamping.signed_of(base, "moving-notice", signature()).content
