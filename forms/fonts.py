@@ -93,10 +93,7 @@ _VARIANT_TEXT: dict[int, str] = {}
 def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
     """reportlab's ToUnicode CMap with UTF-16BE destinations (surrogate pairs beyond the BMP);
     a code point standing for a variation sequence maps back to the whole sequence."""
-    entries = [
-        f"<{code:02X}> <{_VARIANT_TEXT.get(cp, chr(cp)).encode('utf-16-be').hex().upper()}>"
-        for code, cp in enumerate(subset)
-    ]
+    entries = [f"<{code:02X}> <{_destination(cp)}>" for code, cp in enumerate(subset)]
     lines = [
         "/CIDInit /ProcSet findresource begin",
         "12 dict begin",
@@ -120,6 +117,19 @@ def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
         "end",
     ]
     return "\n".join(lines)
+
+
+def _destination(code_point: int) -> str:
+    """What ``code_point`` reads as, in UTF-16BE hex."""
+    if code_point >= _VARIANT_BASE:  # a variation sequence's code point: its sequence
+        return _VARIANT_TEXT.get(code_point, chr(code_point)).encode("utf-16-be").hex().upper()
+    return _character_destination(code_point)
+
+
+@lru_cache(maxsize=16384)
+def _character_destination(code_point: int) -> str:
+    """The same characters recur in every document's subsets (kana, digits, common kanji)."""
+    return chr(code_point).encode("utf-16-be").hex().upper()
 
 
 def _patch_to_unicode_cmap() -> None:

@@ -25,9 +25,7 @@ from pypdf.generic import (
     ArrayObject,
     DecodedStreamObject,
     DictionaryObject,
-    IndirectObject,
     NameObject,
-    NumberObject,
     StreamObject,
 )
 from reportlab.lib.pagesizes import A4
@@ -41,11 +39,13 @@ from forms.pdf import PAGE_H, PAGE_W, Rendered, draw_signature_marks, render_for
 from forms.pdf_objects import (
     Pieces,
     Serialiser,
+    Skeleton,
+    filled,
     joined,
     merged,
+    read_skeleton,
     stream_tail,
     written,
-    written_as_is,
 )
 
 WATERMARK = "見本"
@@ -69,25 +69,32 @@ def signed_of(
     base: Rendered, name: str, signature: Signature, layout: Layout | None = None
 ) -> Rendered:
     """``base`` with ``signature`` in the layout's signature box on every sheet."""
-    return appended(base, signature_update(base.content, name, signature, layout))
+    return appended(base, signature_update(skeleton_of(base), name, signature, layout))
 
 
 def preview_of(base: Rendered, name: str, layout: Layout | None = None) -> Rendered:
     """``base`` with 見本 across every sheet of a form that is to be signed."""
-    return appended(base, watermark_update(base.content, name, layout))
+    return appended(base, watermark_update(skeleton_of(base), name, layout))
 
 
 # What the render pool (backend.counter.rendering) runs: the bytes to append to the rendered
 # form rather than the whole document, so that only they travel back from the worker process.
 
 
+def skeleton_of(base: Rendered) -> bytes | Skeleton:
+    """What an update of ``base`` is built from: its skeleton when it was rendered here (a
+    few hundred bytes instead of the whole form to send to the render pool, nothing to read
+    back), else the PDF."""
+    return base.skeleton or base.content
+
+
 def appended(base: Rendered, update: bytes) -> Rendered:
     """``base`` followed by ``update`` (from ``signature_update`` or ``watermark_update``)."""
-    return base._replace(content=base.content + update) if update else base
+    return base._replace(content=base.content + update, skeleton=None) if update else base
 
 
 def signature_update(
-    base: bytes, name: str, signature: Signature, layout: Layout | None = None
+    base: bytes | Skeleton, name: str, signature: Signature, layout: Layout | None = None
 ) -> bytes:
     """The incremental update laying ``signature`` into the signature box of every sheet of
     ``base``; empty for a form without a signature box (the same signed or not)."""
@@ -98,7 +105,7 @@ def signature_update(
     return update_over(base, marks or signature_overlay(layout, signature), SIGNATURE_XOBJECT)
 
 
-def watermark_update(base: bytes, name: str, layout: Layout | None = None) -> bytes:
+def watermark_update(base: bytes | Skeleton, name: str, layout: Layout | None = None) -> bytes:
     """The incremental update laying 見本 over every sheet of ``base``; empty for a form that
     is not to be signed (nothing to mistake for a signed form)."""
     layout = layout or load_layout(name)
@@ -116,13 +123,13 @@ def render_with_watermark(
     """The unsigned form and the update that makes its preview, in one call (one round trip
     to the render pool instead of two, the rendered form sent once instead of three times)."""
     base = render_unsigned(name, record, guidance, layout)
-    return base, watermark_update(base.content, name, layout)
+    return base, watermark_update(skeleton_of(base), name, layout)
 
 
 def watermarked(base: Rendered, layout: Layout) -> Rendered:
     """``base`` with 見本 across every sheet, whatever the form."""
     marks = _watermark_marks(watermark_overlay(layout))
-    return base._replace(content=lay_over(base.content, marks, WATERMARK_XOBJECT))
+    return appended(base, update_over(skeleton_of(base), marks, WATERMARK_XOBJECT))
 
 
 def signature_overlay(layout: Layout, signature: Signature) -> bytes:
@@ -210,44 +217,29 @@ def _watermark_marks(overlay: bytes) -> _Marks:
     return _marks(overlay)
 
 
-def lay_over(base: bytes, overlay: bytes | _Marks, name: str) -> bytes:
-    """Every page of ``base`` with the first page of ``overlay`` drawn on top of it, as the
-    Form XObject ``name``, written as an incremental update (``update_over``)."""
-    return base + update_over(base, overlay, name)
-
-
-def update_over(base: bytes, overlay: bytes | _Marks, name: str) -> bytes:
+def update_over(base: bytes | Skeleton, overlay: bytes | _Marks, name: str) -> bytes:
     """The bytes to append to ``base`` so that every page shows the first page of
     ``overlay`` on top of it, as the Form XObject ``name``: an incremental update.
 
-    Only the page dictionaries of ``base`` are read (pypdf reads objects lazily); the new
-    objects are the overlay's (numbered after the base's last one), two small content
-    streams and the updated pages, followed by their cross-reference section and a trailer
-    pointing back to the base's (``/Prev``). Copying the whole document instead (pypdf's
-    writer) cost as much as rendering the form again.
+    ``base`` is the PDF or, for a form rendered here, its skeleton (``Rendered.skeleton``:
+    its page dictionaries, trailer and size, kept when it was written), so that nothing is
+    read back; a PDF's page dictionaries are read with pypdf (lazily). The new objects are
+    the overlay's (numbered after the base's last one), two small content streams and the
+    updated pages, followed by their cross-reference section and a trailer pointing back
+    to the base's (``/Prev``). Copying the whole document instead (pypdf's writer) cost as
+    much as rendering the form again.
     """
     marks = _marks(overlay) if isinstance(overlay, bytes) else overlay
-    reader = PdfReader(io.BytesIO(base))
-    update = _Update(int(reader.trailer["/Size"]))  # type: ignore[call-overload]
-    form_ref = update.add_marks(marks)
-    xobject = NameObject(f"/{name}")
+    skeleton = base if isinstance(base, Skeleton) else read_skeleton(base)
+    update = _Update(skeleton.size)
+    form = update.add_marks(marks)
     save = update.add_stream(b"q\n")
-    draw = update.add_stream(b"Q\nq " + xobject.encode() + b" Do Q\n")
-    for page in reader.pages:
-        changed = DictionaryObject(page)
-        resources = DictionaryObject(page.get("/Resources", DictionaryObject()).get_object())
-        xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object())
-        xobjects[xobject] = form_ref
-        resources[NameObject("/XObject")] = xobjects
-        changed[NameObject("/Resources")] = resources
-        own = page.get("/Contents")
-        streams = own.get_object() if own is not None else ArrayObject()
-        if not isinstance(streams, ArrayObject):
-            streams = ArrayObject([own])
-        changed[NameObject("/Contents")] = ArrayObject([save, *streams, draw])
-        assert page.indirect_reference is not None
-        update.replace(page.indirect_reference.idnum, written_as_is(changed))
-    return update.after(base, reader.trailer)
+    xobject = written(NameObject(f"/{name}"))
+    draw = update.add_stream(b"Q\nq " + xobject + b" Do Q\n")
+    slots = [xobject + b" %d 0 R" % form, b"%d 0 R" % save, b"%d 0 R" % draw]
+    for number, template in skeleton.pages:
+        update.replace(number, filled(template, slots))
+    return update.after(skeleton)
 
 
 class _Update:
@@ -257,27 +249,28 @@ class _Update:
         self.next = size
         self.objects: dict[int, bytes] = {}
 
-    def add_stream(self, data: bytes) -> IndirectObject:
+    def add_stream(self, data: bytes) -> int:
         number, self.next = self.next, self.next + 1
         self.objects[number] = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(data), data)
-        return IndirectObject(number, 0, None)
+        return number
 
-    def add_marks(self, marks: _Marks) -> IndirectObject:
-        """The overlay's objects, numbered here; a reference to its Form XObject."""
+    def add_marks(self, marks: _Marks) -> int:
+        """The overlay's objects, numbered here; the number of its Form XObject."""
         first = self.next
         self.next += len(marks.objects)
         for index, pieces in enumerate(marks.objects):
             self.objects[first + index] = joined(pieces, lambda taken: first + taken)
-        return IndirectObject(first + marks.form, 0, None)
+        return first + marks.form
 
     def replace(self, number: int, obj: bytes) -> None:
         self.objects[number] = obj
 
-    def after(self, base: bytes, trailer: DictionaryObject) -> bytes:
-        """The update's bytes, to be appended to ``base`` (offsets count from its start)."""
+    def after(self, base: Skeleton) -> bytes:
+        """The update's bytes, to be appended to the PDF of ``base`` (offsets count from
+        its start)."""
         out = io.BytesIO()
-        start = len(base)
-        if not base.endswith(b"\n"):
+        start = base.length
+        if not base.newline:
             out.write(b"\n")
         offsets = {}
         for number, obj in sorted(self.objects.items()):
@@ -289,19 +282,10 @@ class _Update:
         out.write(b"xref\n0 1\n0000000000 65535 f \n")  # readers expect the free-list head
         for number, offset in sorted(offsets.items()):
             out.write(b"%d 1\n%010d 00000 n \n" % (number, offset))
-        new_trailer = DictionaryObject(
-            {key: value for key, value in trailer.items() if key in ("/Root", "/Info", "/ID")}
-        )
-        new_trailer[NameObject("/Size")] = NumberObject(self.next)
-        new_trailer[NameObject("/Prev")] = NumberObject(_startxref(base))
-        out.write(b"trailer\n")
-        new_trailer.write_to_stream(out)
+        out.write(b"trailer\n<<\n" + base.trailer)
+        out.write(b"/Size %d\n/Prev %d\n>>" % (self.next, base.startxref))
         out.write(b"\nstartxref\n%d\n%%%%EOF\n" % xref)
         return out.getvalue()
-
-
-def _startxref(pdf: bytes) -> int:
-    return int(pdf[pdf.rindex(b"startxref") + len(b"startxref") :].split()[0])
 
 
 def _stream(data: bytes) -> DecodedStreamObject:

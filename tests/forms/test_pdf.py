@@ -31,7 +31,7 @@ pytestmark = pytest.mark.usefixtures("poppler")
 
 
 def _write(tmp_path: Path, name: str, record: VisitRecord, **kwargs: object) -> Path:
-    filename, content_type, content = render_form(name, record, **kwargs)  # type: ignore[arg-type]
+    filename, content_type, content, _ = render_form(name, record, **kwargs)  # type: ignore[arg-type]
     assert content_type == "application/pdf"
     assert filename == f"{name}-V-20261124-0007.pdf" or record.visit_id is None
     path = tmp_path / f"{name}.pdf"
@@ -347,3 +347,34 @@ def test_each_subsets_widths_are_the_fonts_widths(tmp_path: Path) -> None:
             assert width == pytest.approx(face.getCharWidth(ord(char)), abs=0.001), char
             checked += 1
     assert checked > 20
+
+
+def test_draw_string_writes_what_reportlabs_draw_string_writes() -> None:
+    """forms.pdf.draw_string: reportlab's operators, subsets switched as reportlab does (a
+    subset holds 256 glyphs: 600 kanji fill more than one), invisible text, parentheses escaped."""
+    import io as _io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    from forms.fonts import FALLBACK, registered_font
+    from forms.pdf import INVISIBLE, draw_string
+
+    kanji = "".join(chr(0x4E00 + n) for n in range(0, 1200, 2))
+    strings = [
+        "東京都千代田区 1-2",
+        "(a)\\b",
+        "",
+        "𠮷",
+        *(kanji[at : at + 37] for at in range(0, 600, 37)),
+    ]
+    codes = []
+    for draw in (lambda c, *a: c.drawString(*a[:3], mode=a[3]), draw_string):
+        canvas = Canvas(_io.BytesIO(), pagesize=A4, initialFontName=registered_font("gothic"))
+        for n, text in enumerate(strings):
+            font = registered_font(FALLBACK if text == "𠮷" else "gothic")
+            canvas.setFont(font, 7.5 + n % 3)
+            draw(canvas, 10.25 + n, 800 - n * 9.5, text, INVISIBLE if n % 4 == 1 else None)
+        codes.append(list(canvas._code))
+    assert codes[0] == codes[1]
+    assert sum("/F1+1 " in line for line in codes[1]) > 0  # a second subset was reached

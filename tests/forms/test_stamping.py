@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,15 @@ from pypdf import PdfReader
 
 from contracts import Signature
 from forms import load_layout, render_form
-from forms.stamping import WATERMARK, preview_of, render_unsigned, signed_of
+from forms.pdf_objects import read_skeleton
+from forms.stamping import (
+    WATERMARK,
+    preview_of,
+    render_unsigned,
+    signature_update,
+    signed_of,
+    watermark_update,
+)
 from tests.helpers.forms_samples import guidance, signature, visit
 from tests.helpers.pdf import pdf_text, run_tool
 
@@ -123,3 +132,35 @@ def test_a_fonts_tables_are_copied_out_once() -> None:
     assert face.get_table("glyf") is face.get_table("glyf")
     again = render_unsigned("moving-notice", visit(2))
     assert len(again.content) == len(first.content)  # the same embedded subsets
+
+
+@pytest.mark.parametrize("people", [2, 9])  # one sheet, several sheets
+def test_an_update_from_the_skeleton_is_the_update_read_from_the_pdf(people: int) -> None:
+    """The skeleton kept when the form was written (no reading back) gives the very bytes
+    that reading the rendered PDF with pypdf gives."""
+    base = render_unsigned("moving-notice", visit(people))
+    assert base.skeleton is not None
+    assert base.skeleton == read_skeleton(base.content)
+    sig = signature()
+    for update in (
+        partial(signature_update, name="moving-notice", signature=sig),
+        partial(watermark_update, name="moving-notice"),
+    ):
+        assert update(base.skeleton) == update(base.content)
+    signed = signed_of(base, "moving-notice", sig)
+    assert signed.skeleton is None  # it describes the rendering, not what was laid over it
+    assert watermark_update(read_skeleton(signed.content), "moving-notice") == watermark_update(
+        signed.content, "moving-notice"
+    )
+
+
+def test_the_skeleton_of_a_rendered_form_is_not_read_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """reportlab's page dictionaries and trailer are read without pypdf's reader."""
+    from forms import pdf_objects
+
+    def refused(pdf: bytes) -> pdf_objects.Skeleton:
+        raise AssertionError("read back with pypdf")
+
+    monkeypatch.setattr(pdf_objects, "read_skeleton", refused)
+    for people in (2, 9):
+        assert render_unsigned("moving-notice", visit(people)).skeleton is not None

@@ -3,16 +3,18 @@ document share one rendering, a changed record renders again, the pool gives the
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Callable, Iterator
 
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 
 from backend.counter import rendering
 from backend.platform.settings import get_settings
 from contracts import VisitRecord
-from forms import stamping
+from forms import load_layout, stamping
 from forms.errors import UnprintableCharacterError
 from tests.helpers.forms_samples import guidance, signature, visit
 
@@ -85,6 +87,8 @@ def test_the_render_pool_gives_the_same_bytes_and_the_same_errors(
     finally:
         rendering.shutdown_pool()
     assert pooled.content[:8] == here.content[:8] and len(pooled.content) == len(here.content)
+    assert pooled.skeleton is not None and here.skeleton is not None
+    assert pooled.skeleton.pages == here.skeleton.pages  # the skeleton travels back too
     preview = PdfReader(io.BytesIO(stamping.appended(base, update).content))
     assert (
         len(preview.pages) == 1
@@ -93,15 +97,19 @@ def test_the_render_pool_gives_the_same_bytes_and_the_same_errors(
     assert "U+F0000" in raised.value.message
 
 
-def test_a_preview_is_one_call_to_the_pool_and_signing_brings_back_only_its_update(
+def test_a_preview_is_one_call_to_the_pool_and_a_signature_is_laid_on_here(
     renders: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The form and its 見本 come from one call; what the worker sends back for the watermark
-    and the signature is the update appended to the rendering, not the whole document."""
+    """The form and its 見本 come from one call, which sends back the rendering and only the
+    update 見本 appends; signing lays the strokes over the rendering's skeleton without a
+    trip to the pool (the trip cost more than the work); a drawn image goes to the pool,
+    which is sent the skeleton, not the form, and sends back only the update."""
     calls: list[tuple[str, int]] = []
+    sent: list[object] = []
     run = rendering.run
 
     def counting(function: Callable[..., object], *args: object) -> object:
+        sent.append(args[0])
         result = run(function, *args)
         content = result[1] if isinstance(result, tuple) else result
         calls.append((function.__name__, len(content) if isinstance(content, bytes) else -1))
@@ -112,8 +120,46 @@ def test_a_preview_is_one_call_to_the_pool_and_signing_brings_back_only_its_upda
     preview = rendering.preview("moving-notice", record, result)
     base = rendering.unsigned("moving-notice", record, result)
     signed = rendering.signed("moving-notice", record, result, signature())
+    assert [name for name, _ in calls] == ["render_with_watermark"]
+    image = signature().model_copy(update={"strokes": [], "png_base64": _png()})
+    drawn = rendering.signed("moving-notice", record, result, image)
     assert [name for name, _ in calls] == ["render_with_watermark", "signature_update"]
     assert all(0 < size < len(base.content) // 4 for _, size in calls)
+    assert sent[1] == base.skeleton
     assert renders == ["moving-notice"]
     assert preview.content == stamping.preview_of(base, "moving-notice").content
     assert signed.content == stamping.signed_of(base, "moving-notice", signature()).content
+    assert drawn.content == stamping.signed_of(base, "moving-notice", image).content
+
+
+def test_a_rendering_without_skeleton_is_laid_on_in_the_pool(
+    renders: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A form merged onto a background PDF (pypdf writes it) is read by the pool's worker."""
+    names: list[str] = []
+    run = rendering.run
+
+    def counting(function: Callable[..., object], *args: object) -> object:
+        names.append(function.__name__)
+        return run(function, *args)
+
+    monkeypatch.setattr(rendering, "run", counting)
+    record, result = visit(2), guidance()
+    base = rendering.unsigned("moving-notice", record, result)
+    key, _ = rendering._key("moving-notice", record, result, None)
+    bare = base._replace(skeleton=None)
+    rendering._store(("unsigned", *key), load_layout("moving-notice"), bare)
+    signed = rendering.signed("moving-notice", record, result, signature())
+    preview = rendering.preview("moving-notice", record, result)
+    assert names[1:] == ["signature_update", "watermark_update"] and renders == ["moving-notice"]
+    assert signed.content == stamping.signed_of(base, "moving-notice", signature()).content
+    assert preview.content == stamping.preview_of(base, "moving-notice").content
+
+
+def _png() -> str:
+    """A signature sent as an image: a black bar on a transparent ground, PNG in base64."""
+    image = Image.new("RGBA", (60, 20), (255, 255, 255, 0))
+    image.paste((0, 0, 0, 255), (5, 8, 55, 12))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
