@@ -16,6 +16,7 @@ stays here: it reads nothing back and costs less than the trip to the pool.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import threading
 import time
@@ -25,10 +26,12 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from backend.platform.gc_tuning import tune_for_serving
 from backend.platform.settings import get_settings
 from contracts import GuidanceResult, Signature, VisitRecord
 from forms import document_hash, load_layout, stamping
 from forms.errors import FormsError
+from forms.fonts import registered_font
 from forms.layout import Layout
 from forms.pdf import Rendered
 from forms.pdf_objects import Skeleton
@@ -194,9 +197,21 @@ def _executor() -> Executor | None:
             methods = multiprocessing.get_all_start_methods()
             method = "forkserver" if "forkserver" in methods else "spawn"
             _pool = ProcessPoolExecutor(
-                max_workers=processes, mp_context=multiprocessing.get_context(method)
+                max_workers=processes,
+                mp_context=multiprocessing.get_context(method),
+                initializer=_start_worker,
             )
         return _pool
+
+
+def _start_worker() -> None:
+    """A render process, as it starts: the fonts the forms use loaded (their tables are what
+    the process holds most of), then the garbage collector tuned as the server's is: a
+    rendering allocates tens of thousands of objects, and the default collected every 700."""
+    for role in ("gothic", "mincho"):
+        with contextlib.suppress(FormsError):  # a missing font is reported where it is used
+            registered_font(role)
+    tune_for_serving()
 
 
 def shutdown_pool() -> None:

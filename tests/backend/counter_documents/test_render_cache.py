@@ -163,3 +163,22 @@ def _png() -> str:
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_a_render_process_collects_garbage_as_the_server_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its fonts loaded and frozen, its young generation collected every 20 000 allocations
+    (``backend.platform.gc_tuning``), as the API process's."""
+    import gc
+
+    from backend.platform import gc_tuning
+
+    monkeypatch.setattr(get_settings(), "render_processes", 1)
+    try:
+        threshold = rendering.run(gc.get_threshold)
+        frozen = rendering.run(gc.get_freeze_count)
+    finally:
+        rendering.shutdown_pool()
+    assert threshold == (gc_tuning.YOUNG_THRESHOLD, *gc_tuning.OLDER_THRESHOLDS)
+    assert frozen > 10_000
