@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from PIL import Image
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from backend.counter import rendering
 from backend.platform.settings import get_settings
@@ -90,10 +91,9 @@ def test_the_render_pool_gives_the_same_bytes_and_the_same_errors(
     assert pooled.skeleton is not None and here.skeleton is not None
     assert pooled.skeleton.pages == here.skeleton.pages  # the skeleton travels back too
     preview = PdfReader(io.BytesIO(stamping.appended(base, update).content))
-    assert (
-        len(preview.pages) == 1
-        and "/MadoguchiWatermark" in preview.pages[0]["/Resources"]["/XObject"]
-    )
+    resources = preview.pages[0]["/Resources"].get_object()
+    assert len(preview.pages) == 1 and isinstance(resources, DictionaryObject)
+    assert "/MadoguchiWatermark" in resources["/XObject"].get_object()
     assert "U+F0000" in raised.value.message
 
 
