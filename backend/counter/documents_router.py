@@ -51,8 +51,9 @@ async def forms(visit_id: str, request: Request) -> Forms:
 
 
 # The routes of every visit below are hot routes (``access.run_authorized``: one thread
-# hand-off instead of four or five); those with a request body stay on ``require``, which
-# answers an anonymous caller 401 before the body is looked at.
+# hand-off instead of four or five). A hot route with a request body declares it
+# ``access.body_checked_later``, so that an anonymous caller still gets 401 before the body is
+# looked at, as ``require`` answers.
 
 
 @router.get("/{visit_id}/forms/{form}/preview", response_class=Response)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from backend.counter import tablet, wake
@@ -21,12 +21,17 @@ from backend.counter.schemas import (
 )
 from backend.guidance.schemas import ResidentLanguage
 from backend.platform import conditional, long_poll
-from backend.platform.access import Permission, Principal, hot_route, require
-from backend.platform.deps import SessionDep
+from backend.platform.access import (
+    NOT_SENT,
+    Permission,
+    Principal,
+    body_checked_later,
+    checked,
+    hot_route,
+    run_authorized,
+)
 
 router = APIRouter(prefix="/api/v1/tablet", tags=["tablet"])
-
-Tablet = Annotated[Principal, Depends(require(Permission.TABLET_SESSION))]
 
 
 # The polls answer 304 while nothing changed (``backend.platform.conditional``); authenticated
@@ -100,6 +105,17 @@ def _keys(counter_id: str | None) -> tuple[str, ...]:
 
 
 @router.post("/visits/{visit_id}/signature", response_model=Signed)
-def sign(visit_id: str, body: SignatureSubmit, principal: Tablet, session: SessionDep) -> Signed:
+@hot_route(Permission.TABLET_SESSION)
+async def sign(
+    visit_id: str,
+    request: Request,
+    body: Annotated[object, body_checked_later(SignatureSubmit)] = NOT_SENT,
+) -> Signed:
     """The one signature: applied to every form of the visit, bound to each document's hash."""
-    return tablet.sign(session, visit_id, body.signature, principal)
+    # A hot route (one thread hand-off); the body is checked after the caller.
+
+    def signed(session: Session, principal: Principal) -> Signed:
+        signature = checked(SignatureSubmit, body).signature
+        return tablet.sign(session, visit_id, signature, principal)
+
+    return await run_authorized(request, Permission.TABLET_SESSION, signed)

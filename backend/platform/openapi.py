@@ -8,7 +8,9 @@ Every error leaves the API as ``{"error": {"code", "message", ...}}`` (``backend
 - every operation: 422 (a refused input, the request guard's bad bytes) and 503 (the database
   is unavailable), in the error shape;
 - an operation that needs a permission (``access.require``): 401 and 403;
-- an operation with a path parameter: 404; a writing one that needs a permission: 409.
+- an operation with a path parameter: 404; a writing one that needs a permission: 409;
+- a hot route's body checked after its caller (``access.body_checked_later``): required, as
+  FastAPI declares a body it validates itself (the parameter's default only marks "not sent").
 
 ``allowed_methods`` is what a 405 lists in ``Allow``: the methods of every route whose path
 matches, not those of the first route tried (nor the static files' ``GET, HEAD``).
@@ -24,6 +26,7 @@ from fastapi.routing import APIRoute
 from starlette._utils import get_route_path
 from starlette.routing import Route, compile_path
 
+from backend.platform.access import is_checked_later
 from backend.platform.access_matrix import api_routes, route_permissions
 
 ERROR_SCHEMA: dict[str, Any] = {
@@ -101,12 +104,26 @@ def add_error_responses(document: dict[str, Any], app: FastAPI) -> dict[str, Any
     return document
 
 
+def require_bodies_checked_later(document: dict[str, Any], app: FastAPI) -> dict[str, Any]:
+    """A body ``access.body_checked_later`` declares is required, without a default (in place)."""
+    for path, route, _ in api_routes(app.routes):
+        if route.body_field is None or not is_checked_later(route.body_field.field_info):
+            continue
+        for method in route.methods or ():
+            body = document["paths"][path][method.lower()]["requestBody"]
+            body["required"] = True
+            for content in body["content"].values():
+                content["schema"].pop("default", None)
+    return document
+
+
 def install(app: FastAPI) -> None:
     """Have ``app.openapi()`` return the document with its error answers declared."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = add_error_responses(FastAPI.openapi(app), app)
+            document = require_bodies_checked_later(FastAPI.openapi(app), app)
+            app.openapi_schema = add_error_responses(document, app)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -14,11 +14,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
+from pydantic import Field, TypeAdapter
 from sqlalchemy.orm import Session
 
 import contracts.agent as protocol
 from backend.platform import conditional, long_poll
-from backend.platform.access import Permission, Principal, hot_route, require
+from backend.platform.access import (
+    Permission,
+    Principal,
+    checked_query,
+    hot_route,
+    query_checked_later,
+    require,
+    run_authorized,
+)
 from backend.platform.agentlink import service
 from backend.platform.agentlink.connection import serve_agent
 from backend.platform.agentlink.hub import get_hub
@@ -30,9 +39,10 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1/agent", tags=["agent"])
 
-Reader = Annotated[Principal, Depends(require(Permission.VISIT_READ))]
 Printer = Annotated[Principal, Depends(require(Permission.PRINT))]
 MAX_WAIT_SECONDS = 25.0
+JobWaitSeconds = Annotated[float, Field(ge=0, le=MAX_WAIT_SECONDS)]
+JOB_WAIT_SECONDS = TypeAdapter(JobWaitSeconds)
 
 
 @router.get("/status", response_model=AgentStatus)
@@ -63,17 +73,23 @@ def reprint(job_id: str, principal: Printer, session: SessionDep) -> AgentJobRea
 
 
 @router.get("/jobs/{job_id}", response_model=AgentJobRead)
-def get_job(
+@hot_route(Permission.VISIT_READ)
+async def get_job(
     job_id: str,
-    principal: Reader,
-    session: SessionDep,
-    wait: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS)] = 0,
+    request: Request,
+    wait: Annotated[object, query_checked_later(JobWaitSeconds)] = 0,
 ) -> AgentJobRead:
     """The job; with ``wait``, held open until it is done or failed (long-poll).
 
     The wait is an asyncio wait (no thread, no database lock); a process holding its budget of
     waits answers 503 ``too_many_waits`` at once."""
-    found = service.read_job(session, principal, job_id, wait=wait)
+
+    # A hot route (one thread hand-off); ``wait`` is checked after the caller.
+    def look(session: Session, principal: Principal) -> AgentJobRead | service.JobWait:
+        seconds = checked_query(JOB_WAIT_SECONDS, wait, "wait")
+        return service.read_job(session, principal, job_id, wait=seconds)
+
+    found = await run_authorized(request, Permission.VISIT_READ, look)
     if isinstance(found, AgentJobRead):
         return found
 
