@@ -120,7 +120,7 @@ def office_view(session: Session, office_id: str, now: dt.datetime | None = None
     day = service_day(now, tenant_zone(session, tenant_id))
     # The counters with the queues each serves: one statement (a row per counter and queue).
     counters: list[Counter] = []
-    links: list[tuple[str, str]] = []
+    served: dict[str, set[str]] = {}  # counter id → the queues it serves
     for counter, queue_id in session.execute(
         select(Counter, counter_queues.c.queue_id)
         .outerjoin(counter_queues, counter_queues.c.counter_id == Counter.id)
@@ -130,7 +130,7 @@ def office_view(session: Session, office_id: str, now: dt.datetime | None = None
         if not counters or counters[-1] is not counter:
             counters.append(counter)
         if queue_id is not None:
-            links.append((counter.id, queue_id))
+            served.setdefault(counter.id, set()).add(queue_id)
     tickets = list(
         session.scalars(
             select(Ticket).where(
@@ -150,9 +150,7 @@ def office_view(session: Session, office_id: str, now: dt.datetime | None = None
             q.id: QueueStats(q.id, q.default_service_minutes, recent.get(q.id, ())) for q in queues
         },
         counters=[
-            _counter_state(
-                c, {qid for cid, qid in links if cid == c.id} & active_queue_ids, busy, now
-            )
+            _counter_state(c, served.get(c.id, set()) & active_queue_ids, busy, now)
             for c in counters
         ],
         waiting=[_as_waiting(t, now) for t in waiting],
