@@ -96,7 +96,9 @@ async def current(request: Request, lang: ResidentLanguage = None, wait: Wait = 
         response = conditional.answer(request, etag, view, conditional.NO_STORE)
         return long_poll.Look(response, _keys(counter_id))
 
-    return await long_poll.answer(request, Permission.TABLET_SESSION, look, wait)
+    return await long_poll.answer(
+        request, Permission.TABLET_SESSION, look, wait, keeps_caller_present=True
+    )
 
 
 def _keys(counter_id: str | None) -> tuple[str, ...]:

@@ -9,8 +9,10 @@ counter's ``counter_key`` and ``devices_key``, published by ``backend.counter.wa
 Waiting holds no thread and no database connection: each look is a short unit of work of its
 own (``run_authorized``: authenticated again, so a caller revoked meanwhile gets its 401), and
 between looks the request awaits an ``asyncio`` event. Looks happen when a key is published,
-every ``RECHECK_SECONDS`` in case a notification was lost, and when the answer says it goes
-stale by itself (``Look.stale_in``: a presence that expires by time). Without ``wait`` (or
+when the answer says it goes stale by itself (``Look.stale_in``: a presence that expires by
+time), every ``RECHECK_SECONDS`` while notifications may be lost (``notifier.recheck_seconds``:
+PostgreSQL's listener not listening), and every ``RECHECK_SECONDS`` for a caller whose looks
+keep it present (``keeps_caller_present``: the tablet, seen by each look). Without ``wait`` (or
 without an ETag) a request is answered as before: at once.
 """
 
@@ -28,8 +30,8 @@ from backend.platform.access import Permission, Principal, run_authorized
 from backend.platform.db import get_engine
 
 RECHECK_SECONDS = 8.0
-"""A waiting request looks again this often without a wake-up (a waiting tablet is also seen,
-so present, this often)."""
+"""A waiting tablet looks again this often without a wake-up (so it is seen, so present, this
+often); any wait does while notifications may be lost."""
 MAX_WAIT_SECONDS = 30  # the longest wait a screen may ask for
 STALE_MARGIN_SECONDS = 0.05  # look this long after the answer said it goes stale
 
@@ -62,12 +64,19 @@ LookAt = Callable[[Session, Principal], Look]
 
 
 async def answer(
-    request: Request, permission: Permission, look: LookAt, wait: int, keys: tuple[str, ...] = ()
+    request: Request,
+    permission: Permission,
+    look: LookAt,
+    wait: int,
+    keys: tuple[str, ...] = (),
+    *,
+    keeps_caller_present: bool = False,
 ) -> Response:
     """``look``'s response; with ``wait`` > 0 and an ETag, held until it is no longer a 304 or
     ``wait`` seconds have passed. ``keys``: the keys to wait on when known before the first look
     (watched from before it, so that look is the only one when something changed meanwhile);
-    else the first look's ``Look.keys``."""
+    else the first look's ``Look.keys``. ``keeps_caller_present``: look at least every
+    ``RECHECK_SECONDS`` (each look sees the caller: a tablet's presence lasts 20 seconds)."""
     if wait <= 0 or not request.headers.get("if-none-match"):
         return (await run_authorized(request, permission, look)).response
     await notifier.notifier.ensure_listening(get_engine())
@@ -76,8 +85,8 @@ async def answer(
         if first.response.status_code != 304 or not first.keys:
             return first.response
         # Watched only from now: the loop looks once more, a change in between is not lost.
-        return await _wait(request, permission, look, first.keys, wait, first)
-    return await _wait(request, permission, look, keys, wait, None)
+        return await _wait(request, permission, look, first.keys, wait, first, keeps_caller_present)
+    return await _wait(request, permission, look, keys, wait, None, keeps_caller_present)
 
 
 async def _wait(
@@ -87,8 +96,10 @@ async def _wait(
     keys: tuple[str, ...],
     seconds: int,
     unchanged: Look | None,
+    keeps_caller_present: bool,
 ) -> Response:
     loop = asyncio.get_running_loop()
+    dialect = get_engine().dialect.name
     deadline = loop.time() + seconds
     with notifier.waits.slot() as granted, notifier.notifier.watch(*keys) as woken:
         if not granted and unchanged is not None:
@@ -104,7 +115,10 @@ async def _wait(
                 or left <= 0
             ):
                 return current.response
-            timeout = min(RECHECK_SECONDS, left)
+            recheck = notifier.notifier.recheck_seconds(dialect)
+            if keeps_caller_present:
+                recheck = RECHECK_SECONDS
+            timeout = left if recheck is None else min(recheck, left)
             if current.stale_in is not None:
                 timeout = min(timeout, max(current.stale_in, 0.0) + STALE_MARGIN_SECONDS)
             try:

@@ -11,8 +11,10 @@ thread. What wakes it is the database, so it works whichever replica made the ch
 - SQLite (one process by design): ``publish`` hands the key to the same fan-out after commit.
 
 A notification carries a key only (``job:<id>``, ``device:<id>``), never data: the woken side
-reads the rows afresh. Notifications can be lost (the listener reconnecting), so every waiter
-also looks again after a few seconds (``RECHECK_SECONDS``).
+reads the rows afresh. Notifications can be lost while the listener is not listening (the
+database restarting): then waiters look again every few seconds (``recheck_seconds``), and
+every waiter is woken whenever the listener stops or starts listening, so one that trusted
+the notifications learns at once that it must look.
 
 Besides the asyncio waiters, a plain callback may ``subscribe`` to every key this process
 receives (the credential cache drops what a key names); ``listening()`` tells it whether every
@@ -159,6 +161,13 @@ class Notifier:
                 return True
             return self._recent.get(key, 0) > mark.seq or self._forgotten > mark.seq
 
+    def recheck_seconds(self, dialect: str) -> float | None:
+        """How soon a waiter must look again without a notification: not at all (None) while
+        every notification reaches this process (SQLite; PostgreSQL with the listener
+        listening), else ``RECHECK_SECONDS``. Asked before each wait: the listener stopping or
+        starting wakes every waiter (``_listening_changed``)."""
+        return None if self.mark(dialect) is not None else RECHECK_SECONDS
+
     def _listening_changed(
         self, listening: bool, listener: _PostgresListener | None = None
     ) -> None:
@@ -167,6 +176,12 @@ class Notifier:
                 return  # a listener replaced meanwhile speaks no more for this process
             self._listening = listening
             self._generation += 1
+            watches = {watch for watching in self._watches.values() for watch in watching}
+        # What was published meanwhile may be lost: every waiter looks again (and, while not
+        # listening, again every RECHECK_SECONDS).
+        for watch in watches:
+            with contextlib.suppress(RuntimeError):  # that loop has closed
+                watch.loop.call_soon_threadsafe(watch.event.set)
 
     def watchers(self, key: str) -> int:
         """How many waiters watch ``key`` in this process (tests, diagnostics)."""

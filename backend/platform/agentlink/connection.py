@@ -21,7 +21,10 @@ from backend.platform.db import get_engine
 log = logging.getLogger(__name__)
 
 HELLO_TIMEOUT = 15.0
-POLL_SECONDS = notifier.RECHECK_SECONDS  # a lost notification delays a job this long at most
+# While notifications may be lost (``notifier.recheck_seconds``) the pump looks for jobs this
+# often; else only when woken, and at each ping (a listener whose connection died unnoticed
+# delays a job by a ping at most).
+POLL_SECONDS = notifier.RECHECK_SECONDS
 PING_SECONDS = 10.0
 
 
@@ -93,10 +96,13 @@ async def _serve(
 
     async def pump() -> None:
         next_ping = time.monotonic() + ping_seconds
+        dialect = get_engine().dialect.name
         while True:
-            timeout = max(0.0, min(poll_seconds, next_ping - time.monotonic()))
+            timeout = next_ping - time.monotonic()
+            if notifier.notifier.recheck_seconds(dialect) is not None:
+                timeout = min(poll_seconds, timeout)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wakeup.wait(), timeout=timeout)
+                await asyncio.wait_for(wakeup.wait(), timeout=max(0.0, timeout))
             wakeup.clear()
             await asyncio.to_thread(hub.dispatch, identity)
             if time.monotonic() >= next_ping:
