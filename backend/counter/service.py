@@ -288,7 +288,9 @@ def _date_defaults(session: Session, visit: Visit) -> None:
     calendar: the server's clock in the tenant's time zone, not the browser's."""
     if visit.event is None:
         return
-    tenant = session.get(Tenant, visit.tenant_id)
+    # Not flushed for the tenant: the change goes to the database in one UPDATE, at the end.
+    with session.no_autoflush:
+        tenant = session.get(Tenant, visit.tenant_id)
     assert tenant is not None
     visit.filed_on = visit.filed_on or local_today(tenant)
     visit.event_date = visit.event_date or visit.filed_on
@@ -457,7 +459,11 @@ def close_visit(
     action: VisitAction = VisitAction.CLOSE,
 ) -> Visit:
     """End the visit (``action``: the clerk's close, or the hand-off) and free its ticket."""
-    visit = get_visit(session, visit_id)
+    return close(session, get_visit(session, visit_id), actor=actor, action=action)
+
+
+def close(session: Session, visit: Visit, *, actor: str | None, action: VisitAction) -> Visit:
+    """``close_visit`` of a visit this request already holds (the hand-off): not read again."""
     states.apply(visit, action)
     visit.closed_at = utcnow()
     add_event(session, visit, "visit.closed", {"by": actor})
