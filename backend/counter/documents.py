@@ -6,6 +6,7 @@ The one signature is applied to every form of the visit and bound to each docume
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -95,7 +96,7 @@ def forms_for(record: VisitRecord, guidance: GuidanceResult) -> list[str]:
     A tax certificate this town cannot issue (転入 after 1 January) becomes the 郵送請求書 to
     the municipality of 1 January.
     """
-    known = set(form_names())
+    known = known_forms()
     wanted: list[str] = []
     for procedure in guidance.procedures:
         wanted += procedure.forms
@@ -107,6 +108,18 @@ def forms_for(record: VisitRecord, guidance: GuidanceResult) -> list[str]:
     ordered = [f for f in dict.fromkeys(wanted) if f in known]
     # The checklist is the resident's route through the building: last.
     return sorted(ordered, key=lambda f: f == "checklist")
+
+
+def known_forms() -> frozenset[str]:
+    """``forms.form_names()`` (the layout files on disk), listed again only when a layout
+    folder changes (its mtime: ``prepared_cache.layouts_state``, part of the prepared key),
+    not at every build of a visit's forms."""
+    return _form_names_in(prepared_cache.layouts_state())
+
+
+@functools.lru_cache(maxsize=4)
+def _form_names_in(_folders: tuple[tuple[str, int], ...]) -> frozenset[str]:
+    return frozenset(form_names())
 
 
 def filename_of(form: str, record: VisitRecord) -> str:
