@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session
 from backend.counter import documents, prepared_cache
 from backend.counter.models import Visit
 from backend.guidance import service as guidance_service
+from backend.identity.auth.tokens import hash_token
+from backend.identity.devices.models import Device, DeviceKind
+from backend.identity.tenants.models import Counter
 from backend.layouts import service as layouts
 from forms.layout import layout_dirs
 from tests.backend.counter.conftest import Clerk
@@ -86,3 +89,45 @@ def test_the_etag_keys_the_prepared_visit_as_the_clerk_did_and_a_304_is_one_stat
     assert renamed.status_code == 200 and renamed.headers["etag"] != etag
     assert renamed.json()["visit"]["record"]["tenant"]["name"] == "改名市"
     assert built == [vid]
+
+
+def _tablet(db: Session, clerk: Clerk, token: str, counter_id: str | None) -> dict[str, str]:
+    db.add(
+        Device(
+            tenant_id=clerk.tenant.id,
+            kind=DeviceKind.TABLET.value,
+            name=token,
+            counter_id=counter_id,
+            token_hash=hash_token(token),
+        )
+    )
+    db.flush()
+    return {"authorization": f"Bearer {token}"}
+
+
+def test_each_tablet_sees_its_own_counter_through_the_statement_built_once(
+    clerk: Clerk, db: Session, client: TestClient
+) -> None:
+    """The version statement and the latest visit's are built once and take the counter as
+    a parameter: another counter's tablet (or one paired with none) never sees this visit."""
+    vid = moving_in_visit(clerk, db)
+    assert clerk.post(f"/api/v1/visits/{vid}/confirm").status_code == 200
+    other = Counter(
+        tenant_id=clerk.tenant.id, office_id=clerk.counter.office_id, code="T9", name="窓口T9"
+    )
+    db.add(other)
+    db.flush()
+    own = _tablet(db, clerk, "tablet-own", clerk.counter.id)
+    beside = _tablet(db, clerk, "tablet-beside", other.id)
+    unpaired = _tablet(db, clerk, "tablet-unpaired", None)
+    for _ in range(2):  # the second round through the statements already built
+        mine = client.get(CURRENT, headers=own)
+        assert mine.json()["visit"]["id"] == vid and mine.json()["counter"] == clerk.counter.name
+        theirs = client.get(CURRENT, headers=beside)
+        assert theirs.json()["visit"] is None and theirs.json()["counter"] == "窓口T9"
+        assert theirs.headers["etag"] != mine.headers["etag"]
+        nobody = client.get(CURRENT, headers=unpaired)
+        assert nobody.status_code == 200 and nobody.json()["counter"] is None
+        assert nobody.json()["visit"] is None
+        etag = nobody.headers["etag"]
+        assert client.get(CURRENT, headers={**unpaired, "if-none-match": etag}).status_code == 304
