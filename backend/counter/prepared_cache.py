@@ -28,6 +28,7 @@ builds the same values, so nothing depends on which process answers.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import threading
@@ -36,7 +37,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
-from sqlalchemy import and_, inspect, select
+from sqlalchemy import Select, String, and_, bindparam, inspect, select
 from sqlalchemy.orm import Session
 
 from backend.counter import service as visits
@@ -106,24 +107,11 @@ def tenant_state(session: Session, tenant_id: str) -> tuple[str, Hashable] | Non
 
 
 def _read_tenant_state(session: Session, tenant_id: str) -> tuple[str, Hashable] | None:
-    catalog = and_(CatalogVersion.tenant_id == Tenant.id, CatalogVersion.active.is_(True))
-    layout = and_(FormLayoutVersion.tenant_id == Tenant.id, FormLayoutVersion.active.is_(True))
     rows = session.execute(
-        select(
-            Tenant,  # the row itself: build_record's session.get(Tenant) then reads no more
-            CatalogVersion.number,
-            CatalogVersion.digest,
-            CatalogVersion.id,
-            FormLayoutVersion.form,
-            FormLayoutVersion.id,
-            FormLayoutVersion.digest,
-        )
-        .select_from(Tenant)
-        .outerjoin(CatalogVersion, catalog)
-        .outerjoin(FormLayoutVersion, layout)
-        .where(Tenant.id == tenant_id)
-        .order_by(FormLayoutVersion.form, FormLayoutVersion.id),
-        # Filtered by tenant_id above: the session's tenant criteria would only repeat it.
+        _tenant_state_query(),
+        {"tenant_id": tenant_id},
+        # Filtered by tenant_id: the session's tenant criteria would only repeat it (and,
+        # added to the statement built once, make its cache key again at each execution).
         execution_options={"unscoped": True},
     ).all()
     if not rows:
@@ -137,6 +125,30 @@ def _read_tenant_state(session: Session, tenant_id: str) -> tuple[str, Hashable]
         tenant.updated_at,
         (catalog_id, number, digest) if catalog_id is not None else None,
         [(r[4], r[5], r[6]) for r in rows if r[4] is not None],
+    )
+
+
+@functools.cache
+def _tenant_state_query() -> Select[Tenant, int, str, str, str, str, str]:
+    """``_read_tenant_state``'s statement, built once (the tenant bound at each execution):
+    the tenant's row with its active catalog and each active layout."""
+    catalog = and_(CatalogVersion.tenant_id == Tenant.id, CatalogVersion.active.is_(True))
+    layout = and_(FormLayoutVersion.tenant_id == Tenant.id, FormLayoutVersion.active.is_(True))
+    return (
+        select(
+            Tenant,  # the row itself: build_record's session.get(Tenant) then reads no more
+            CatalogVersion.number,
+            CatalogVersion.digest,
+            CatalogVersion.id,
+            FormLayoutVersion.form,
+            FormLayoutVersion.id,
+            FormLayoutVersion.digest,
+        )
+        .select_from(Tenant)
+        .outerjoin(CatalogVersion, catalog)
+        .outerjoin(FormLayoutVersion, layout)
+        .where(Tenant.id == bindparam("tenant_id", type_=String))
+        .order_by(FormLayoutVersion.form, FormLayoutVersion.id)
     )
 
 
