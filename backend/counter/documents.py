@@ -428,8 +428,20 @@ def send_to_tablet(session: Session, visit_id: str, principal: Principal) -> Vis
     return visit
 
 
+def _listed(session: Session, visit: Visit) -> Sequence[Any]:
+    """``list_documents`` as the list and the slip show it: the columns, not the rows (each
+    row carries its PDF, decrypted on load)."""
+    return session.execute(
+        select(
+            Document.id, Document.form, Document.filename, Document.sha256, Document.signature_id
+        )
+        .where(Document.visit_id == visit.id)
+        .order_by(Document.created_at)
+    ).all()
+
+
 def document_list(session: Session, visit_id: str) -> list[DocumentRead]:
-    rows = list_documents(session, visits.get_visit(session, visit_id))
+    rows = _listed(session, visits.get_visit(session, visit_id))
     titles = {f["form"]: f["title"] for f in form_titles(sorted({d.form for d in rows}))}
     return [
         DocumentRead(
@@ -460,7 +472,7 @@ def print_slip(session: Session, visit_id: str, principal: Principal) -> AgentJo
 
     visit = visits.get_visit(session, visit_id)
     prepared = prepare(session, visit)
-    stored = list_documents(session, visit)
+    stored = _listed(session, visit)
     titles = {f["form"]: f["title"] for f in form_titles(prepared.forms)}
     parts = form_summary(prepared.record, [(titles.get(d.form, d.form), d.sha256) for d in stored])
     parts += checklist_slip(prepared.record, prepared.guidance)

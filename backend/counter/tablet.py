@@ -63,15 +63,19 @@ def signature_wait_and_counter(
 ) -> tuple[SignatureWait, str | None, float | None]:
     """``signature_wait``, the visit's counter (whose key wakes a long-polled wait) and in how
     many seconds the answer goes stale by itself (``tablet_presence``)."""
-    # Scoped to the caller's tenant like every query (session.get would reuse a cached row).
-    visit = session.scalars(select(Visit).where(Visit.id == visit_id)).one_or_none()
+    # Scoped to the caller's tenant like every query (session.get would reuse a cached row);
+    # the two columns asked for, not the row (re-read at each look of a long-polled wait).
+    visit = session.execute(
+        select(Visit.status, Visit.counter_id).where(Visit.id == visit_id)
+    ).one_or_none()
     if visit is None:
         raise VisitNotFound()
-    if visit.counter_id is None:
+    status, counter_id = visit
+    if counter_id is None:
         absent = TabletStatus(paired=False, online=False)
-        return SignatureWait(status=visit.status, tablet=absent), None, None
-    tablet, stale_in = tablet_presence(session, visit.counter_id)
-    return SignatureWait(status=visit.status, tablet=tablet), visit.counter_id, stale_in
+        return SignatureWait(status=status, tablet=absent), None, None
+    tablet, stale_in = tablet_presence(session, counter_id)
+    return SignatureWait(status=status, tablet=tablet), counter_id, stale_in
 
 
 def tablet_status(session: Session, counter_id: str) -> TabletStatus:
@@ -82,8 +86,8 @@ def tablet_status(session: Session, counter_id: str) -> TabletStatus:
 def tablet_presence(session: Session, counter_id: str) -> tuple[TabletStatus, float | None]:
     """``tablet_status``, and in how many seconds it turns offline if the tablet is not seen
     again (None while offline: only a sighting, which wakes the counter, changes that)."""
-    tablet = session.scalars(
-        select(Device).where(
+    tablet = session.execute(
+        select(Device.last_seen_at).where(
             Device.kind == DeviceKind.TABLET.value,
             Device.counter_id == counter_id,
             Device.revoked_at.is_(None),

@@ -131,3 +131,32 @@ def test_the_hand_off_reads_the_visit_once_and_no_pdf(
     for message in messages:
         assert message.payload is not None
         assert message.payload["documents"] == expected
+
+
+def test_the_document_list_and_the_signature_wait_read_columns_not_rows(
+    clerk: Clerk, db: Session, client: TestClient
+) -> None:
+    vid = moving_in_visit(clerk, db)
+    headers = tablet_headers(db, clerk)
+    clerk.post(f"/api/v1/visits/{vid}/confirm")
+    signed = client.post(
+        f"/api/v1/tablet/visits/{vid}/signature", headers=headers, json={"signature": SIGNATURE}
+    )
+    assert signed.status_code == 200, signed.text
+    with statements(db) as sent:
+        listed = clerk.get(f"/api/v1/visits/{vid}/documents")
+        waited = clerk.get(f"/api/v1/tablet/visits/{vid}/signature-wait")
+    assert listed.status_code == 200 and waited.status_code == 200, waited.text
+    assert not [s for s in sent if s.startswith("SELECT") and PDF_COLUMN.search(s)]
+    assert [s for s in sent if s.startswith("SELECT visits.status, visits.counter_id FROM")]
+    assert not [s for s in sent if s.startswith("SELECT devices.kind")]  # only last_seen_at
+    documents = db.scalars(
+        select(Document).where(Document.visit_id == vid).order_by(Document.created_at)
+    ).all()
+    shown = [
+        (d["id"], d["form"], d["filename"], d["sha256"], d["signature_id"]) for d in listed.json()
+    ]
+    assert shown == [(d.id, d.form, d.filename, d.sha256, d.signature_id) for d in documents]
+    assert all(d["title"] for d in listed.json())
+    assert waited.json()["status"] == "signed"
+    assert waited.json()["tablet"] == {"paired": True, "online": True}
