@@ -6,8 +6,10 @@ The one signature is applied to every form of the visit and bound to each docume
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +20,7 @@ from backend.backoffice import service as backoffice
 from backend.counter import consistency, prepared_cache, rendering, states
 from backend.counter import service as visits
 from backend.counter.errors import QuestionsOpen
-from backend.counter.handoff import enqueue_handoff
+from backend.counter.handoff import DocumentInput, enqueue_handoff, stored_document_links
 from backend.counter.models import Document, Signature, Visit
 from backend.counter.schemas import DocumentRead
 from backend.guidance import service as guidance_service
@@ -30,10 +32,11 @@ from backend.platform.access import Principal
 from backend.platform.agentlink import service as agent_service
 from backend.platform.agentlink.hub import get_hub
 from backend.platform.agentlink.schemas import AgentJobRead
+from backend.platform.db import new_id
 from backend.platform.errors import BadRequest, Conflict, NotFound
 from contracts import GuidanceResult, ProcedureResult, VisitRecord
 from contracts import Signature as SignatureShape
-from forms import document_hash, form_names, load_layout
+from forms import form_names, load_layout
 from forms.data import (
     BINDINGS,
     certificate_subjects,
@@ -42,6 +45,7 @@ from forms.data import (
     tax_certificates_issued_here,
 )
 from forms.layout import Layout
+from forms.pdf import canonical_json
 
 MOVING_FORM = "moving-notice"
 RESIDENCE_FORM = "residence-certificate-request"
@@ -92,7 +96,7 @@ def forms_for(record: VisitRecord, guidance: GuidanceResult) -> list[str]:
     A tax certificate this town cannot issue (転入 after 1 January) becomes the 郵送請求書 to
     the municipality of 1 January.
     """
-    known = set(form_names())
+    known = known_forms()
     wanted: list[str] = []
     for procedure in guidance.procedures:
         wanted += procedure.forms
@@ -104,6 +108,18 @@ def forms_for(record: VisitRecord, guidance: GuidanceResult) -> list[str]:
     ordered = [f for f in dict.fromkeys(wanted) if f in known]
     # The checklist is the resident's route through the building: last.
     return sorted(ordered, key=lambda f: f == "checklist")
+
+
+def known_forms() -> frozenset[str]:
+    """``forms.form_names()`` (the layout files on disk), listed again only when a layout
+    folder changes (its mtime: ``prepared_cache.layouts_state``, part of the prepared key),
+    not at every build of a visit's forms."""
+    return _form_names_in(prepared_cache.layouts_state())
+
+
+@functools.lru_cache(maxsize=4)
+def _form_names_in(_folders: tuple[tuple[str, int], ...]) -> frozenset[str]:
+    return frozenset(form_names())
 
 
 def filename_of(form: str, record: VisitRecord) -> str:
@@ -165,8 +181,11 @@ def preview(session: Session, visit: Visit, form: str) -> tuple[str, bytes]:
 
 def prefilled_fields(form: str, record: VisitRecord, guidance: GuidanceResult) -> int:
     """How many entries the resident did not write by hand on this form."""
-    layout = load_layout(form)
-    data = BINDINGS.get(layout.form, moving_notice)(record, guidance)
+    return _prefilled(load_layout(form).form, record, guidance)
+
+
+def _prefilled(layout_form: str, record: VisitRecord, guidance: GuidanceResult) -> int:
+    data = BINDINGS.get(layout_form, moving_notice)(record, guidance)
     return (
         len(data.values)
         + sum(len(v) for v in data.checks.values())
@@ -210,47 +229,79 @@ def signature_digest(signature: SignatureShape) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def document_hashes(prepared: Prepared, layouts: Mapping[str, Layout]) -> dict[str, str]:
+    """``forms.document_hash`` of each form of the visit, byte for byte, with the record and
+    the guidance turned into canonical JSON once for all the forms instead of once per form.
+
+    The hashed payload is ``{"form", "guidance", "layout_version", "record"}`` with its keys
+    sorted: the same bytes as ``canonical_json`` of the dict (a test compares both).
+    ``layouts``: each form's, as ``Prepared.layout`` gives it.
+    """
+    record = canonical_json(prepared.record.to_json_dict())
+    guidance = canonical_json(prepared.guidance.to_json_dict())
+    hashes = {}
+    for form in prepared.forms:
+        layout = layouts[form]
+        payload = b"".join(
+            (
+                b'{"form":',
+                canonical_json(layout.form),
+                b',"guidance":',
+                guidance,
+                b',"layout_version":',
+                canonical_json(layout.version),
+                b',"record":',
+                record,
+                b"}",
+            )
+        )
+        hashes[form] = hashlib.sha256(payload).hexdigest()
+    return hashes
+
+
 def sign(
     session: Session, visit: Visit, signature: SignatureShape, *, device: str | None
 ) -> list[Document]:
-    """The resident's one signature: every form rendered with it, stored with its hash."""
+    """The resident's one signature: every form rendered with it, stored with its hash.
+
+    The signature row is written bound to every document's hash already (no UPDATE after its
+    INSERT), and first: its documents refer to it, and with no relationship() between them
+    the unit of work would not order the two INSERTs. The documents are given their ids now,
+    so they and the events go to the database with the request's last flush."""
     states.ensure_allowed(visit, states.VisitAction.SIGN)
     if not signature.strokes:
         raise EmptySignature()
     prepared = prepare(session, visit)
+    form_layouts = {form: prepared.layout(form) for form in prepared.forms}
+    bound = document_hashes(prepared, form_layouts)
     row = Signature(
         tenant_id=visit.tenant_id,
         visit_id=visit.id,
         strokes=signature.model_dump_json(),
         sha256=signature_digest(signature),
         device=device,
-        bound_documents={},
+        bound_documents=bound,
     )
     session.add(row)
     session.flush()
     documents: list[Document] = []
-    bound: dict[str, str] = {}
     for form in prepared.forms:
-        layout = prepared.layout(form)
-        digest = document_hash(layout.form, layout.version, prepared.record, prepared.guidance)
         rendered = rendering.signed(
             form, prepared.record, prepared.guidance, signature, prepared.layouts.get(form)
         )
         document = Document(
+            id=new_id(),
             tenant_id=visit.tenant_id,
             visit_id=visit.id,
             form=form,
             filename=rendered.filename,
             content_type=rendered.content_type,
-            sha256=digest,
+            sha256=bound[form],
             content=rendered.content,
             signature_id=row.id,
         )
         session.add(document)
         documents.append(document)
-        bound[form] = digest
-    row.bound_documents = bound
-    session.flush()
     states.apply(visit, states.VisitAction.SIGN)
     visits.add_event(
         session, visit, "visit.signed", {"signature_id": row.id, "documents": len(documents)}
@@ -264,8 +315,8 @@ def sign(
                 "document_id": document.id,
                 "form": document.form,
                 "sha256": document.sha256,
-                "prefilled_fields": prefilled_fields(
-                    document.form, prepared.record, prepared.guidance
+                "prefilled_fields": _prefilled(
+                    form_layouts[document.form].form, prepared.record, prepared.guidance
                 ),
             },
         )
@@ -292,7 +343,12 @@ def get_document(session: Session, visit: Visit, document_id: str) -> Document:
 
 
 def enqueue(
-    session: Session, visit: Visit, prepared: Prepared, stored: list[Document], *, actor: str
+    session: Session,
+    visit: Visit,
+    prepared: Prepared,
+    stored: Sequence[DocumentInput],
+    *,
+    actor: str,
 ) -> list[Any]:
     """The hand-off rows, in the caller's transaction (``backend.counter.handoff``).
 
@@ -372,8 +428,20 @@ def send_to_tablet(session: Session, visit_id: str, principal: Principal) -> Vis
     return visit
 
 
+def _listed(session: Session, visit: Visit) -> Sequence[Any]:
+    """``list_documents`` as the list and the slip show it: the columns, not the rows (each
+    row carries its PDF, decrypted on load)."""
+    return session.execute(
+        select(
+            Document.id, Document.form, Document.filename, Document.sha256, Document.signature_id
+        )
+        .where(Document.visit_id == visit.id)
+        .order_by(Document.created_at)
+    ).all()
+
+
 def document_list(session: Session, visit_id: str) -> list[DocumentRead]:
-    rows = list_documents(session, visits.get_visit(session, visit_id))
+    rows = _listed(session, visits.get_visit(session, visit_id))
     titles = {f["form"]: f["title"] for f in form_titles(sorted({d.form for d in rows}))}
     return [
         DocumentRead(
@@ -404,7 +472,7 @@ def print_slip(session: Session, visit_id: str, principal: Principal) -> AgentJo
 
     visit = visits.get_visit(session, visit_id)
     prepared = prepare(session, visit)
-    stored = list_documents(session, visit)
+    stored = _listed(session, visit)
     titles = {f["form"]: f["title"] for f in form_titles(prepared.forms)}
     parts = form_summary(prepared.record, [(titles.get(d.form, d.form), d.sha256) for d in stored])
     parts += checklist_slip(prepared.record, prepared.guidance)
@@ -430,7 +498,7 @@ def hand_off(session: Session, visit_id: str, principal: Principal) -> Visit:
     visit = visits.get_visit(session, visit_id)
     states.ensure_allowed(visit, states.VisitAction.HAND_OFF)
     prepared = prepare(session, visit)
-    stored = list_documents(session, visit)
+    stored = stored_document_links(session, visit.id)
     messages = enqueue(session, visit, prepared, stored, actor=principal.actor)
     # Suggested: what the guidance listed (要確認 included); taken: the back office's work items.
     handed = {
@@ -439,6 +507,4 @@ def hand_off(session: Session, visit_id: str, principal: Principal) -> Visit:
         "procedures_taken": backoffice.work_item_count(session, visit.id),
     }
     visits.add_event(session, visit, "handed_off", handed)
-    return visits.close_visit(
-        session, visit.id, actor=principal.actor, action=states.VisitAction.HAND_OFF
-    )
+    return visits.close(session, visit, actor=principal.actor, action=states.VisitAction.HAND_OFF)

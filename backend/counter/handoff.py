@@ -71,6 +71,29 @@ def _document_link(document: DocumentInput) -> DocumentLink:
     return DocumentLink.model_validate(data)
 
 
+def stored_document_links(session: Session, visit_id: str) -> list[DocumentLink]:
+    """The visit's stored documents as its hand-off links to them, oldest first: the five
+    columns a link is made of, not the rows (each carries its PDF, decrypted on load)."""
+    rows = session.execute(
+        select(
+            Document.id, Document.form, Document.filename, Document.content_type, Document.sha256
+        )
+        .where(Document.visit_id == visit_id)
+        .order_by(Document.created_at)
+    )
+    return [
+        DocumentLink(
+            id=id_,
+            form=form,
+            filename=filename,
+            content_type=content_type,
+            sha256=sha256,
+            url=document_url(id_),
+        )
+        for id_, form, filename, content_type, sha256 in rows
+    ]
+
+
 def enqueue_handoff(
     session: Session,
     visit: Visit,

@@ -17,6 +17,8 @@ about twenty times a visit. The key is everything they are built from:
 
 The tenant's part of the key (its row, its active catalog, its active layouts) is read in ONE
 statement per request (``tenant_state``): three before, on every request that prepares a visit.
+The tablet's poll reads it within the statement of its ETag (``tablet._version_statement``),
+and ``remember_tenant_state`` makes the same key of it.
 
 A visit with unflushed changes in the session bypasses the cache. Entries live in this
 process's memory, bounded and for at most 15 minutes (they hold personal data); another replica
@@ -25,15 +27,17 @@ builds the same values, so nothing depends on which process answers.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import hashlib
 import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
-from sqlalchemy import and_, inspect, select
+from sqlalchemy import Select, String, and_, bindparam, inspect, select
 from sqlalchemy.orm import Session
 
 from backend.counter import service as visits
@@ -103,9 +107,34 @@ def tenant_state(session: Session, tenant_id: str) -> tuple[str, Hashable] | Non
 
 
 def _read_tenant_state(session: Session, tenant_id: str) -> tuple[str, Hashable] | None:
+    rows = session.execute(
+        _tenant_state_query(),
+        {"tenant_id": tenant_id},
+        # Filtered by tenant_id: the session's tenant criteria would only repeat it (and,
+        # added to the statement built once, make its cache key again at each execution).
+        execution_options={"unscoped": True},
+    ).all()
+    if not rows:
+        return None
+    tenant, number, digest, catalog_id = rows[0][:4]
+    # The guidance and the forms read these again in this request: one statement for all.
+    return remember_tenant_state(
+        session,
+        tenant_id,
+        tenant.timezone,
+        tenant.updated_at,
+        (catalog_id, number, digest) if catalog_id is not None else None,
+        [(r[4], r[5], r[6]) for r in rows if r[4] is not None],
+    )
+
+
+@functools.cache
+def _tenant_state_query() -> Select[Tenant, int, str, str, str, str, str]:
+    """``_read_tenant_state``'s statement, built once (the tenant bound at each execution):
+    the tenant's row with its active catalog and each active layout."""
     catalog = and_(CatalogVersion.tenant_id == Tenant.id, CatalogVersion.active.is_(True))
     layout = and_(FormLayoutVersion.tenant_id == Tenant.id, FormLayoutVersion.active.is_(True))
-    rows = session.execute(
+    return (
         select(
             Tenant,  # the row itself: build_record's session.get(Tenant) then reads no more
             CatalogVersion.number,
@@ -118,21 +147,30 @@ def _read_tenant_state(session: Session, tenant_id: str) -> tuple[str, Hashable]
         .select_from(Tenant)
         .outerjoin(CatalogVersion, catalog)
         .outerjoin(FormLayoutVersion, layout)
-        .where(Tenant.id == tenant_id)
-        .order_by(FormLayoutVersion.form, FormLayoutVersion.id),
-        # Filtered by tenant_id above: the session's tenant criteria would only repeat it.
-        execution_options={"unscoped": True},
-    ).all()
-    if not rows:
-        return None
-    tenant, number, digest, catalog_id = rows[0][:4]
-    timezone, updated_at = tenant.timezone, tenant.updated_at
-    active_layouts = tuple((r[4], r[5], r[6]) for r in rows if r[4] is not None)
-    # The guidance and the forms read these again in this request: one statement for all.
-    active = (catalog_id, number, digest) if catalog_id is not None else None
-    request_memo.remember(session, ("active_catalog", tenant_id), active)
-    request_memo.remember(session, ("active_layouts", tenant_id), active_layouts)
-    return timezone, (tenant_id, updated_at, number, digest or "default", active_layouts)
+        .where(Tenant.id == bindparam("tenant_id", type_=String))
+        .order_by(FormLayoutVersion.form, FormLayoutVersion.id)
+    )
+
+
+def remember_tenant_state(
+    session: Session,
+    tenant_id: str,
+    timezone: str,
+    updated_at: dt.datetime,
+    catalog: tuple[str, int, str] | None,
+    active_layouts: Iterable[tuple[str, str, str]],
+) -> tuple[str, Hashable]:
+    """``tenant_state`` from its parts, remembered for this unit of work with the active
+    catalog (id, number, digest) and layouts (form, id, digest) the guidance and the forms
+    read: what ``_read_tenant_state`` read, or the tablet's version statement (one key however
+    it was read)."""
+    layouts = tuple(sorted(active_layouts))
+    number, digest = (catalog[1], catalog[2]) if catalog is not None else (None, None)
+    state = timezone, (tenant_id, updated_at, number, digest or "default", layouts)
+    request_memo.remember(session, ("active_catalog", tenant_id), catalog)
+    request_memo.remember(session, ("active_layouts", tenant_id), layouts)
+    request_memo.remember(session, ("tenant_state", tenant_id), state)
+    return state
 
 
 def layouts_state() -> tuple[tuple[str, int], ...]:

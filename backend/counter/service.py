@@ -7,13 +7,14 @@ Event data carries ids and counts, never personal data.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Select, String, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -116,19 +117,24 @@ def get_visit(session: Session, visit_id: str) -> Visit:
     # of the counter flow start here.
     # The ticket's number and day come in the same statement (an outer join): every visit
     # answer shows the number, the canonical record its reception label.
-    query = (
-        select(Visit, Ticket.display_number, Ticket.service_day)
-        .outerjoin(Ticket, Ticket.id == Visit.ticket_id)
-        .where(Visit.id == visit_id)
-        .options(joinedload(Visit.members))
-    )
-    row = session.execute(query).unique().one_or_none()
+    row = session.execute(_visit_query(), {"visit_id": visit_id}).unique().one_or_none()
     visit = row[0] if row is not None else None
     if visit is not None and row is not None and row[1] is not None:
         visit.__dict__[_TICKET_LABEL] = (row[1], row[2])
     if visit is None:
         raise VisitNotFound()
     return visit
+
+
+@functools.cache
+def _visit_query() -> Select[Visit, str, dt.date]:
+    """``get_visit``'s statement, built once (its id bound at each execution)."""
+    return (
+        select(Visit, Ticket.display_number, Ticket.service_day)
+        .outerjoin(Ticket, Ticket.id == Visit.ticket_id)
+        .where(Visit.id == bindparam("visit_id", type_=String))
+        .options(joinedload(Visit.members))
+    )
 
 
 def open_visit(
@@ -288,7 +294,9 @@ def _date_defaults(session: Session, visit: Visit) -> None:
     calendar: the server's clock in the tenant's time zone, not the browser's."""
     if visit.event is None:
         return
-    tenant = session.get(Tenant, visit.tenant_id)
+    # Not flushed for the tenant: the change goes to the database in one UPDATE, at the end.
+    with session.no_autoflush:
+        tenant = session.get(Tenant, visit.tenant_id)
     assert tenant is not None
     visit.filed_on = visit.filed_on or local_today(tenant)
     visit.event_date = visit.event_date or visit.filed_on
@@ -457,7 +465,11 @@ def close_visit(
     action: VisitAction = VisitAction.CLOSE,
 ) -> Visit:
     """End the visit (``action``: the clerk's close, or the hand-off) and free its ticket."""
-    visit = get_visit(session, visit_id)
+    return close(session, get_visit(session, visit_id), actor=actor, action=action)
+
+
+def close(session: Session, visit: Visit, *, actor: str | None, action: VisitAction) -> Visit:
+    """``close_visit`` of a visit this request already holds (the hand-off): not read again."""
     states.apply(visit, action)
     visit.closed_at = utcnow()
     add_event(session, visit, "visit.closed", {"by": actor})

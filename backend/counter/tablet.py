@@ -6,10 +6,22 @@ per request of ``backend.counter.tablet_router``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Hashable, Sequence
 from typing import Any
 
-from sqlalchemy import CompoundSelect, String, cast, func, literal, select, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Select,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, joinedload
 
 from backend.counter import documents, prepared_cache
@@ -20,9 +32,11 @@ from backend.counter.schemas import SignatureWait, Signed, TabletStatus, TabletV
 from backend.counter.states import ON_TABLET, VisitStatus
 from backend.counter.wake import TABLET_PRESENCE_SECONDS
 from backend.guidance import service as guidance_service
+from backend.guidance.models import CatalogVersion
 from backend.guidance.translations import resident_language
 from backend.identity.devices.models import Device, DeviceKind
-from backend.identity.tenants.models import Counter
+from backend.identity.tenants.models import Counter, Tenant
+from backend.layouts.models import FormLayoutVersion
 from backend.platform import request_memo
 from backend.platform.access import Principal
 from backend.platform.agentlink import hooks
@@ -49,15 +63,19 @@ def signature_wait_and_counter(
 ) -> tuple[SignatureWait, str | None, float | None]:
     """``signature_wait``, the visit's counter (whose key wakes a long-polled wait) and in how
     many seconds the answer goes stale by itself (``tablet_presence``)."""
-    # Scoped to the caller's tenant like every query (session.get would reuse a cached row).
-    visit = session.scalars(select(Visit).where(Visit.id == visit_id)).one_or_none()
+    # Scoped to the caller's tenant like every query (session.get would reuse a cached row);
+    # the two columns asked for, not the row (re-read at each look of a long-polled wait).
+    visit = session.execute(
+        select(Visit.status, Visit.counter_id).where(Visit.id == visit_id)
+    ).one_or_none()
     if visit is None:
         raise VisitNotFound()
-    if visit.counter_id is None:
+    status, counter_id = visit
+    if counter_id is None:
         absent = TabletStatus(paired=False, online=False)
-        return SignatureWait(status=visit.status, tablet=absent), None, None
-    tablet, stale_in = tablet_presence(session, visit.counter_id)
-    return SignatureWait(status=visit.status, tablet=tablet), visit.counter_id, stale_in
+        return SignatureWait(status=status, tablet=absent), None, None
+    tablet, stale_in = tablet_presence(session, counter_id)
+    return SignatureWait(status=status, tablet=tablet), counter_id, stale_in
 
 
 def tablet_status(session: Session, counter_id: str) -> TabletStatus:
@@ -68,8 +86,8 @@ def tablet_status(session: Session, counter_id: str) -> TabletStatus:
 def tablet_presence(session: Session, counter_id: str) -> tuple[TabletStatus, float | None]:
     """``tablet_status``, and in how many seconds it turns offline if the tablet is not seen
     again (None while offline: only a sighting, which wakes the counter, changes that)."""
-    tablet = session.scalars(
-        select(Device).where(
+    tablet = session.execute(
+        select(Device.last_seen_at).where(
             Device.kind == DeviceKind.TABLET.value,
             Device.counter_id == counter_id,
             Device.revoked_at.is_(None),
@@ -86,6 +104,20 @@ def tablet_presence(session: Session, counter_id: str) -> tuple[TabletStatus, fl
 def _latest_visit(session: Session, counter_id: str | None) -> Visit | None:
     """The counter's latest open visit with its members, in one statement (polled every
     second by the tablet)."""
+    if counter_id is None:
+        query, params = _latest_visit_statement(None), {}
+    else:
+        query, params = _bound_latest_visit_statement(), {"counter_id": counter_id}
+    return session.scalars(query, params).unique().one_or_none()
+
+
+@functools.cache
+def _bound_latest_visit_statement() -> Select[Visit]:
+    """Built once, the counter bound at each execution (as ``_version_read``)."""
+    return _latest_visit_statement(bindparam("counter_id", type_=String))
+
+
+def _latest_visit_statement(counter_id: Any) -> Select[Visit]:
     latest = (
         select(Visit.id)
         .where(Visit.counter_id == counter_id, Visit.status != VisitStatus.CLOSED)
@@ -93,8 +125,7 @@ def _latest_visit(session: Session, counter_id: str | None) -> Visit | None:
         .limit(1)
         .scalar_subquery()
     )
-    query = select(Visit).where(Visit.id == latest).options(joinedload(Visit.members))
-    return session.scalars(query).unique().one_or_none()
+    return select(Visit).where(Visit.id == latest).options(joinedload(Visit.members))
 
 
 # Raise when what /tablet/current answers changes without any of its inputs (the ETag's parts
@@ -103,8 +134,8 @@ TABLET_VIEW_FORMAT = "1"
 
 
 def view_etag(session: Session, principal: Principal, lang: str | None = None) -> str:
-    """The ETag of ``current_view``, from what it is made of, in one statement (two while a
-    visit is on the tablet) instead of the view's five or six: the tablet asks every second.
+    """The ETag of ``current_view``, from what it is made of, in one statement instead of the
+    view's five or six: the tablet asks every second.
 
     Read BEFORE the view is built: a change in between makes the next poll a 200 again, never
     a stale 304. Conservative: any write to a row the view is built from changes it (rows by
@@ -116,7 +147,11 @@ def view_etag(session: Session, principal: Principal, lang: str | None = None) -
     catalog and layouts, today's date there, the layouts on disk) and the resident's language.
     """
     counter_id = _counter_id(principal)
-    rows = _shown_parts(session.execute(_version_statement(counter_id)).all())
+    read = session.execute(*_version_read(counter_id, principal.tenant_id)).all()
+    # The tenant's rows make the key of the visit's preparation: ``current_view`` (and the
+    # ETag below) take them from here rather than another statement.
+    tenant = _remember_tenant_state(session, principal.tenant_id, read)
+    rows = _shown_parts([row for row in read if row[0] not in _TENANT_KINDS])
     # The view names the counter: it takes the name read here rather than the row again.
     names = [row[2] for row in rows if row[0] == "counter"]
     request_memo.remember(session, (_COUNTER_NAME, counter_id), names[0] if names else None)
@@ -127,7 +162,6 @@ def view_etag(session: Session, principal: Principal, lang: str | None = None) -
             parts.append(f"{device_id}:{_agent_online(session, hub, device_id)}")
     visit = next((row for row in rows if row[0] == "visit"), None)
     if visit is not None and visit[2].split(":")[0] in ON_TABLET:
-        tenant = prepared_cache.tenant_state(session, principal.tenant_id)
         if tenant is not None:
             timezone, stamp = tenant
             parts += [repr(stamp), str(visits.local_today_in(timezone))]
@@ -136,6 +170,29 @@ def view_etag(session: Session, principal: Principal, lang: str | None = None) -
 
 
 _COUNTER_NAME = "tablet_counter_name"
+_TENANT_KINDS = frozenset({"tenant", "catalog", "layout"})
+
+
+def _remember_tenant_state(
+    session: Session, tenant_id: str, rows: Sequence[Any]
+) -> tuple[str, Hashable] | None:
+    """``prepared_cache.tenant_state`` from the version statement's tenant rows (see
+    ``_version_statement``), remembered for this unit of work; None without the tenant."""
+    tenant = next((row for row in rows if row[0] == "tenant"), None)
+    if tenant is None:
+        request_memo.remember(session, ("tenant_state", tenant_id), None)
+        return None
+    catalogs = sorted((row[1], *row[2].split(":", 1)) for row in rows if row[0] == "catalog")
+    catalog = (catalogs[0][0], int(catalogs[0][1]), catalogs[0][2]) if catalogs else None
+    layouts = [(*row[2].rsplit(":", 1), row[1]) for row in rows if row[0] == "layout"]
+    return prepared_cache.remember_tenant_state(
+        session,
+        tenant_id,
+        tenant[2],
+        tenant[3],
+        catalog,
+        [(form, layout_id, digest) for form, digest, layout_id in layouts],
+    )
 
 
 def _counter_name(session: Session, counter_id: str | None) -> str | None:
@@ -163,9 +220,26 @@ def _shown_parts(rows: Sequence[Any]) -> list[tuple[Any, ...]]:
     return sorted(kept, key=repr)  # the union's rows come in any order
 
 
-def _version_statement(counter_id: str | None) -> CompoundSelect:
+def _version_read(counter_id: str | None, tenant_id: str) -> tuple[CompoundSelect, dict[str, str]]:
+    """``_version_statement`` and its parameters: built once, with the counter and the tenant
+    bound at each execution (building the seven SELECTs and their cache key took more CPU
+    than the rest of a 304). Without a counter, ``IS NULL`` (as the view's own queries)."""
+    if counter_id is None:
+        return _version_statement(None, tenant_id), {}
+    return _bound_version_statement(), {"counter_id": counter_id, "tenant_id": tenant_id}
+
+
+@functools.cache
+def _bound_version_statement() -> CompoundSelect:
+    return _version_statement(
+        bindparam("counter_id", type_=String), bindparam("tenant_id", type_=String)
+    )
+
+
+def _version_statement(counter_id: Any, tenant_id: Any) -> CompoundSelect:
     """One row per thing ``current_view`` shows, as (kind, id or device, state, stamp): the
-    statement ``view_etag`` reads."""
+    statement ``view_etag`` reads. With them, what the visit's preparation is keyed by
+    (``prepared_cache.tenant_state``): the tenant's row, its active catalog and layouts."""
     pin_job, latest_read = agent_service.pin_and_latest_ids(counter_id, JobKind.READ_CARD)
     open_visit = (
         select(Visit.id)
@@ -175,28 +249,43 @@ def _version_statement(counter_id: str | None) -> CompoundSelect:
         .scalar_subquery()
     )
     return union_all(
-        select(_text("counter"), Counter.id, Counter.name, _text("")).where(
-            Counter.id == counter_id
+        # First: the union's columns take its types (the stamps are time stamps, as loaded).
+        select(_text("tenant"), Tenant.id, Tenant.timezone, Tenant.updated_at).where(
+            Tenant.id == tenant_id
         ),
+        # (kind, id, "number:digest"); (kind, id, "form:digest")
+        select(
+            _text("catalog"),
+            CatalogVersion.id,
+            cast(CatalogVersion.number, String) + ":" + CatalogVersion.digest,
+            null(),
+        ).where(CatalogVersion.tenant_id == tenant_id, CatalogVersion.active.is_(True)),
+        select(
+            _text("layout"),
+            FormLayoutVersion.id,
+            FormLayoutVersion.form + ":" + FormLayoutVersion.digest,
+            null(),
+        ).where(FormLayoutVersion.tenant_id == tenant_id, FormLayoutVersion.active.is_(True)),
+        select(_text("counter"), Counter.id, Counter.name, null()).where(Counter.id == counter_id),
         # (kind, the agent's device for _agent_online, the job's id and status, its stamp)
         select(
             _text("job"),
             AgentJob.device_id,
             AgentJob.id + ":" + AgentJob.status,
-            cast(AgentJob.updated_at, String),
+            AgentJob.updated_at,
         ).where(AgentJob.id.in_([pin_job, latest_read])),
         # (kind, id, status and the resident's language, stamp)
         select(
             _text("visit"),
             Visit.id,
             Visit.status + ":" + func.coalesce(Visit.resident_lang, ""),
-            cast(Visit.updated_at, String),
+            Visit.updated_at,
         ).where(Visit.id == open_visit),
         select(
             _text("members"),
             _text(""),
             cast(func.count(HouseholdMember.id), String),
-            cast(func.max(HouseholdMember.updated_at), String),
+            func.max(HouseholdMember.updated_at),
         ).where(HouseholdMember.visit_id == open_visit),
     )
 
