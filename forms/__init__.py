@@ -5,6 +5,14 @@ Uses only ``contracts`` (docs/architecture.md). Layouts are data (``forms/layout
 
 from forms.errors import FormsError
 from forms.layout import form_names, load_layout
-from forms.pdf import Rendered, document_hash, render_form
+from forms.pdf import Rendered, document_hash, document_hashes, render_form
 
-__all__ = ["FormsError", "Rendered", "document_hash", "form_names", "load_layout", "render_form"]
+__all__ = [
+    "FormsError",
+    "Rendered",
+    "document_hash",
+    "document_hashes",
+    "form_names",
+    "load_layout",
+    "render_form",
+]

@@ -12,7 +12,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -77,13 +77,38 @@ def document_hash(
     The PDF bytes cannot contain their own hash, and the signature is what binds to this hash,
     so neither is part of it. Anyone holding the record can recompute it.
     """
-    payload = {
-        "form": form,
-        "layout_version": layout_version,
-        "record": record.to_json_dict(),
-        "guidance": guidance.to_json_dict() if guidance else None,
-    }
-    return hashlib.sha256(canonical_json(payload)).hexdigest()
+    return document_hashes([(form, layout_version)], record, guidance)[0]
+
+
+def document_hashes(
+    forms: Iterable[tuple[str, int]], record: VisitRecord, guidance: GuidanceResult | None
+) -> list[str]:
+    """``document_hash`` of each (form, layout version), in order, the record and the guidance
+    turned into canonical JSON once for all of them (a visit signs several forms at once).
+
+    The payload's keys sorted, as ``canonical_json`` sorts them: ``form``, ``guidance``,
+    ``layout_version``, ``record``; each value canonical JSON itself.
+    """
+    record_json = canonical_json(record.to_json_dict())
+    guidance_json = canonical_json(guidance.to_json_dict() if guidance else None)
+    return [
+        hashlib.sha256(
+            b"".join(
+                (
+                    b'{"form":',
+                    canonical_json(form),
+                    b',"guidance":',
+                    guidance_json,
+                    b',"layout_version":',
+                    canonical_json(layout_version),
+                    b',"record":',
+                    record_json,
+                    b"}",
+                )
+            )
+        ).hexdigest()
+        for form, layout_version in forms
+    ]
 
 
 def lookup_uri(visit_id: str | None, form: str, digest: str) -> str:

@@ -45,7 +45,7 @@ from forms.data import (
     tax_certificates_issued_here,
 )
 from forms.layout import Layout
-from forms.pdf import canonical_json
+from forms.pdf import document_hashes as hashes_of_forms
 
 MOVING_FORM = "moving-notice"
 RESIDENCE_FORM = "residence-certificate-request"
@@ -230,33 +230,12 @@ def signature_digest(signature: SignatureShape) -> str:
 
 
 def document_hashes(prepared: Prepared, layouts: Mapping[str, Layout]) -> dict[str, str]:
-    """``forms.document_hash`` of each form of the visit, byte for byte, with the record and
-    the guidance turned into canonical JSON once for all the forms instead of once per form.
-
-    The hashed payload is ``{"form", "guidance", "layout_version", "record"}`` with its keys
-    sorted: the same bytes as ``canonical_json`` of the dict (a test compares both).
-    ``layouts``: each form's, as ``Prepared.layout`` gives it.
-    """
-    record = canonical_json(prepared.record.to_json_dict())
-    guidance = canonical_json(prepared.guidance.to_json_dict())
-    hashes = {}
-    for form in prepared.forms:
-        layout = layouts[form]
-        payload = b"".join(
-            (
-                b'{"form":',
-                canonical_json(layout.form),
-                b',"guidance":',
-                guidance,
-                b',"layout_version":',
-                canonical_json(layout.version),
-                b',"record":',
-                record,
-                b"}",
-            )
-        )
-        hashes[form] = hashlib.sha256(payload).hexdigest()
-    return hashes
+    """``forms.document_hash`` of each form of the visit, the record and the guidance turned
+    into canonical JSON once for all the forms (``forms.pdf.document_hashes``). ``layouts``: each
+    form's, as ``Prepared.layout`` gives it."""
+    versions = [(layouts[form].form, layouts[form].version) for form in prepared.forms]
+    hashes = hashes_of_forms(versions, prepared.record, prepared.guidance)
+    return dict(zip(prepared.forms, hashes, strict=True))
 
 
 def sign(
