@@ -7,6 +7,7 @@ public but reachable only through the ticket's unguessable follow token.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -26,6 +27,7 @@ from backend.platform.access import (
 from backend.platform.deps import SessionDep
 from backend.queue import screens, service
 from backend.queue.live import event_stream, unit_of_work
+from backend.queue.models import Ticket
 from backend.queue.schemas import (
     Board,
     CallResult,
@@ -145,35 +147,28 @@ def ticket_events(ticket_id: str, principal: Caller, session: SessionDep) -> lis
 @hot_route(CALL)
 async def recall(ticket_id: str, request: Request) -> TicketRead:
     """Call again; after the queue's max calls the ticket becomes a no-show."""
-    return await run_authorized(
-        request,
-        CALL,
-        lambda session, principal: TicketRead.model_validate(
-            service.recall(session, ticket_id, actor=principal.actor)
-        ),
-    )
+    return await _moved(request, ticket_id, service.recall)
 
 
 @router.post("/tickets/{ticket_id}/start", response_model=TicketRead)
 @hot_route(CALL)
 async def start(ticket_id: str, request: Request) -> TicketRead:
-    return await run_authorized(
-        request,
-        CALL,
-        lambda session, principal: TicketRead.model_validate(
-            service.start_serving(session, ticket_id, actor=principal.actor)
-        ),
-    )
+    return await _moved(request, ticket_id, service.start_serving)
 
 
 @router.post("/tickets/{ticket_id}/finish", response_model=TicketRead)
 @hot_route(CALL)
 async def finish(ticket_id: str, request: Request) -> TicketRead:
+    return await _moved(request, ticket_id, service.finish)
+
+
+async def _moved(request: Request, ticket_id: str, move: Callable[..., Ticket]) -> TicketRead:
+    """The ticket after ``move(session, ticket_id, actor=…)`` by the calling clerk."""
     return await run_authorized(
         request,
         CALL,
         lambda session, principal: TicketRead.model_validate(
-            service.finish(session, ticket_id, actor=principal.actor)
+            move(session, ticket_id, actor=principal.actor)
         ),
     )
 
