@@ -115,9 +115,11 @@ async def _wait(
                 or left <= 0
             ):
                 return current.response
-            recheck = notifier.notifier.recheck_seconds(dialect)
-            if keeps_caller_present:
-                recheck = RECHECK_SECONDS
+            recheck = (
+                RECHECK_SECONDS
+                if keeps_caller_present
+                else notifier.notifier.recheck_seconds(dialect)
+            )
             timeout = left if recheck is None else min(recheck, left)
             if current.stale_in is not None:
                 timeout = min(timeout, max(current.stale_in, 0.0) + STALE_MARGIN_SECONDS)
