@@ -17,6 +17,11 @@ def statements(db: Session) -> Iterator[list[str]]:
         yield sent
 
 
+def count_starting(sent: list[str], prefix: str) -> int:
+    """How many of the statements ``sent`` start with ``prefix``."""
+    return sum(1 for statement in sent if statement.startswith(prefix))
+
+
 @contextmanager
 def engine_statements(engine: Engine) -> Iterator[list[str]]:
     """The SQL statements sent on ``engine`` inside the block, by any session or thread."""

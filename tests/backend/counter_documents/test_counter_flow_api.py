@@ -73,6 +73,18 @@ def moving_in_visit(clerk: Clerk, db: Session) -> str:
     return vid
 
 
+def signed_visit(clerk: Clerk, db: Session, client: TestClient) -> str:
+    """``moving_in_visit``, sent to the counter's tablet and signed there (asserted)."""
+    vid = moving_in_visit(clerk, db)
+    headers = tablet_headers(db, clerk)
+    assert clerk.post(f"/api/v1/visits/{vid}/confirm").status_code == 200
+    signed = client.post(
+        f"/api/v1/tablet/visits/{vid}/signature", headers=headers, json={"signature": SIGNATURE}
+    )
+    assert signed.status_code == 200, signed.text
+    return vid
+
+
 def test_guidance_and_forms_for_a_moving_in(clerk: Clerk, db: Session) -> None:
     vid = moving_in_visit(clerk, db)
     guidance = clerk.post(f"/api/v1/visits/{vid}/guidance")

@@ -21,39 +21,30 @@ from backend.counter.models import Visit
 from backend.platform.outbox.models import OutboxMessage
 from tests.backend.counter.conftest import Clerk
 from tests.backend.counter_documents.test_counter_flow_api import (
-    SIGNATURE,
-    moving_in_visit,
-    tablet_headers,
+    signed_visit,
 )
-from tests.helpers.sql import statements
-
-
-def _count(sent: list[str], prefix: str) -> int:
-    return sum(1 for s in sent if s.startswith(prefix))
+from tests.helpers.sql import count_starting, statements
 
 
 def test_a_hand_off_reads_the_destinations_once_and_the_versions_in_one_statement(
     clerk: Clerk, db: Session, client: TestClient
 ) -> None:
-    vid = moving_in_visit(clerk, db)
-    headers = tablet_headers(db, clerk)
-    clerk.post(f"/api/v1/visits/{vid}/confirm")
-    signed = client.post(
-        f"/api/v1/tablet/visits/{vid}/signature", headers=headers, json={"signature": SIGNATURE}
-    )
-    assert signed.status_code == 200, signed.text
+    vid = signed_visit(clerk, db, client)
     with statements(db) as sent:
         closed = clerk.post(f"/api/v1/visits/{vid}/handoff")
     assert closed.status_code == 200, closed.text
     messages = db.scalars(select(OutboxMessage).where(OutboxMessage.key == vid)).all()
     assert len(messages) >= 2  # the demo tenant's destinations: one copy each
     assert {m.version for m in messages} == {1}
-    assert _count(sent, "SELECT outbox_destinations") == 1
-    assert _count(sent, "SELECT outbox_messages.destination_id, max(outbox_messages.version)") == 1
-    assert _count(sent, "SELECT max(outbox_messages.version)") == 0
-    assert _count(sent, "SELECT backoffice_cases") == 1
-    assert _count(sent, "SELECT backoffice_work_items") == 0  # a case opened now has none
-    assert _count(sent, "SELECT count(backoffice_work_items.id)") == 0
+    assert count_starting(sent, "SELECT outbox_destinations") == 1
+    assert (
+        count_starting(sent, "SELECT outbox_messages.destination_id, max(outbox_messages.version)")
+        == 1
+    )
+    assert count_starting(sent, "SELECT max(outbox_messages.version)") == 0
+    assert count_starting(sent, "SELECT backoffice_cases") == 1
+    assert count_starting(sent, "SELECT backoffice_work_items") == 0  # a case opened now has none
+    assert count_starting(sent, "SELECT count(backoffice_work_items.id)") == 0
     taken = db.scalar(select(func.count(WorkItem.id)))
     events = clerk.get(f"/api/v1/visits/{vid}/journey").json()["events"]
     handed = next(e for e in events if e["kind"] == "handed_off")
@@ -101,11 +92,11 @@ def test_a_resend_makes_version_two_of_every_copy_and_keeps_the_work_items(
     assert [m.destination for m in second] == [m.destination for m in first]  # same order
     assert {m.version for m in second} == {2}
     assert all(m.idempotency_key.endswith("-v2") for m in second)
-    assert _count(sent, "SELECT outbox_destinations") == 1
-    assert _count(sent, "SELECT outbox_messages.destination_id, max(") == 1
-    assert _count(sent, "SELECT backoffice_work_items") == 1  # the resent case's items
+    assert count_starting(sent, "SELECT outbox_destinations") == 1
+    assert count_starting(sent, "SELECT outbox_messages.destination_id, max(") == 1
+    assert count_starting(sent, "SELECT backoffice_work_items") == 1  # the resent case's items
     assert counted == 2 == db.scalar(select(func.count(WorkItem.id)))
-    assert _count(sent, "SELECT count(backoffice_work_items.id)") == 0
+    assert count_starting(sent, "SELECT count(backoffice_work_items.id)") == 0
 
 
 def test_the_remembered_count_is_forgotten_at_the_next_write(clerk: Clerk, db: Session) -> None:
@@ -126,4 +117,4 @@ def test_the_remembered_count_is_forgotten_at_the_next_write(clerk: Clerk, db: S
     db.flush()
     with statements(db) as sent:
         assert backoffice.work_item_count(db, visit.id) == 3
-    assert _count(sent, "SELECT count(backoffice_work_items.id)") == 1
+    assert count_starting(sent, "SELECT count(backoffice_work_items.id)") == 1

@@ -25,17 +25,14 @@ from tests.backend.counter.conftest import Clerk
 from tests.backend.counter_documents.test_counter_flow_api import (
     SIGNATURE,
     moving_in_visit,
+    signed_visit,
     tablet_headers,
 )
 from tests.backend.counter_documents.test_golden_hash import GUIDANCE, RECORD
-from tests.helpers.sql import statements
+from tests.helpers.sql import count_starting, statements
 
 PDF_COLUMN = re.compile(r"documents\.content\b(?!_)")
 FORMS = ["moving-notice", "residence-certificate-request", "tax-certificate-request", "checklist"]
-
-
-def _count(sent: list[str], prefix: str) -> int:
-    return sum(1 for s in sent if s.startswith(prefix))
 
 
 def test_the_hashes_of_all_forms_at_once_are_forms_document_hash() -> None:
@@ -62,9 +59,9 @@ def test_signing_inserts_the_signature_bound_and_stores_each_prefilled_count(
             f"/api/v1/tablet/visits/{vid}/signature", headers=headers, json={"signature": SIGNATURE}
         )
     assert signed.status_code == 200, signed.text
-    assert _count(sent, "INSERT INTO signatures") == 1
-    assert _count(sent, "UPDATE signatures") == 0
-    assert _count(sent, "SELECT visits") == 1
+    assert count_starting(sent, "INSERT INTO signatures") == 1
+    assert count_starting(sent, "UPDATE signatures") == 0
+    assert count_starting(sent, "SELECT visits") == 1
     (signature,) = db.scalars(select(Signature).where(Signature.visit_id == vid)).all()
     documents = db.scalars(select(Document).where(Document.visit_id == vid)).all()
     assert signature.bound_documents == {d.form: d.sha256 for d in documents}
@@ -93,24 +90,18 @@ def test_an_event_without_dates_is_one_update_of_the_visit(clerk: Clerk, db: Ses
     # Dated today, and the previous address from the card: both in the one UPDATE.
     assert changed.json()["filed_on"] == changed.json()["event_date"] is not None
     assert changed.json()["previous_address"] == card.address
-    assert _count(sent, "UPDATE visits") == 1
+    assert count_starting(sent, "UPDATE visits") == 1
 
 
 def test_the_hand_off_reads_the_visit_once_and_no_pdf(
     clerk: Clerk, db: Session, client: TestClient
 ) -> None:
-    vid = moving_in_visit(clerk, db)
-    headers = tablet_headers(db, clerk)
-    clerk.post(f"/api/v1/visits/{vid}/confirm")
-    signed = client.post(
-        f"/api/v1/tablet/visits/{vid}/signature", headers=headers, json={"signature": SIGNATURE}
-    )
-    assert signed.status_code == 200, signed.text
+    vid = signed_visit(clerk, db, client)
     with statements(db) as sent:
         closed = clerk.post(f"/api/v1/visits/{vid}/handoff")
     assert closed.status_code == 200, closed.text
     assert closed.json()["status"] == "closed"
-    assert _count(sent, "SELECT visits") == 1
+    assert count_starting(sent, "SELECT visits") == 1
     assert not [s for s in sent if s.startswith("SELECT") and PDF_COLUMN.search(s)]
     documents = db.scalars(
         select(Document).where(Document.visit_id == vid).order_by(Document.created_at)
@@ -136,13 +127,7 @@ def test_the_hand_off_reads_the_visit_once_and_no_pdf(
 def test_the_document_list_and_the_signature_wait_read_columns_not_rows(
     clerk: Clerk, db: Session, client: TestClient
 ) -> None:
-    vid = moving_in_visit(clerk, db)
-    headers = tablet_headers(db, clerk)
-    clerk.post(f"/api/v1/visits/{vid}/confirm")
-    signed = client.post(
-        f"/api/v1/tablet/visits/{vid}/signature", headers=headers, json={"signature": SIGNATURE}
-    )
-    assert signed.status_code == 200, signed.text
+    vid = signed_visit(clerk, db, client)
     with statements(db) as sent:
         listed = clerk.get(f"/api/v1/visits/{vid}/documents")
         waited = clerk.get(f"/api/v1/tablet/visits/{vid}/signature-wait")
