@@ -214,6 +214,7 @@ def client(db: Session, engine: Engine) -> Iterator[TestClient]:
     """The app with every request using the test's session (flushed, never committed)."""
     from backend.app import create_app
     from backend.platform import request_memo
+    from backend.platform.audit import service as audit
     from backend.platform.deps import get_session
 
     def test_session() -> Iterator[Session]:
@@ -222,6 +223,7 @@ def client(db: Session, engine: Engine) -> Iterator[TestClient]:
         request_memo.keep_loaded_rows(db)  # as deps.session_unit does for a request
         try:
             yield db
+            audit.write_pending(db)  # as the request's commit would (the test never commits)
             db.flush()
         finally:
             db.info["unscoped"] = True

@@ -157,12 +157,18 @@ class TenantNotSet(MadoguchiError):
     default_message = "自治体が選択されていません。"
 
 
+class OtherTenantsData(MadoguchiError):
+    code = "other_tenants_data"
+    default_message = "別の自治体のデータは書き込めません。"
+
+
 def set_session_tenant(session: Session, tenant_id: str | None) -> None:
     previous = session.info.get("tenant_id")
     if previous is not None and previous != tenant_id and session.new:
-        # Audit and journey events wait for the next flush (issue 17): write those recorded
-        # for the previous tenant while the session is still its own (the flush after the
-        # switch would refuse them as another tenant's).
+        # Journey events wait for the next flush (issue 17): write those recorded for the
+        # previous tenant while the session is still its own (the flush after the switch
+        # would refuse them as another tenant's). Audit events are written under their own
+        # tenant whenever they are (audit.write_pending).
         session.flush()
     session.info["tenant_id"] = tenant_id
 
@@ -209,7 +215,7 @@ def _stamp_tenant(session: Session, flush_context: Any, instances: Any) -> None:
         if obj.tenant_id is None:
             obj.tenant_id = tenant_id
         elif obj.tenant_id != tenant_id:
-            raise MadoguchiError("別の自治体のデータは書き込めません。")
+            raise OtherTenantsData()
 
 
 def make_engine(url: str | None = None) -> Engine:

@@ -1,24 +1,28 @@
 """The request's audit events and journey events are written together (issue 17).
 
-An audit event waits for the session's next flush, where the flush's events are chained at
-once (one read of the chain's end, one INSERT); a journey event waits for the next flush too,
-and its visit's summary is rewritten once, at the commit or before a summary is read. These
-tests pin what must not change: the chain's order and hashes, reads in the same transaction
-seeing what was recorded, and nothing written for a transaction that rolled back.
+An audit event waits for the commit (or a read of the chain in the same transaction), where
+the unit's events are chained at once (one lock, one read of the chain's end, one INSERT); a
+journey event waits for the next flush, and its visit's summary is rewritten once, at the
+commit or before a summary is read. These tests pin what must not change: the chain's order
+and hashes, reads in the same transaction seeing what was recorded, and nothing written for a
+transaction that rolled back.
 """
 
 from __future__ import annotations
 
 import itertools
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.counter import service as visits
 from backend.counter.models import Visit
+from backend.identity.tenants.models import Tenant
 from backend.journey.models import VisitSummary
 from backend.platform.audit import service as audit
 from backend.platform.audit.models import AuditEvent
+from backend.platform.db import OtherTenantsData
 from backend.seed import seed_demo
 from tests.helpers.sql import statements
 
@@ -38,20 +42,25 @@ def _open_visit(db: Session, tenant_id: str) -> Visit:
     return visit
 
 
-def test_one_flush_chains_its_audit_events_with_one_read_and_one_insert(db: Session) -> None:
+def test_the_commit_chains_the_units_audit_events_with_one_read_and_one_insert(
+    db: Session,
+) -> None:
     tenant_id = _scoped(db)
     audit.record(db, tenant_id=tenant_id, action="first")
-    db.flush()  # a chain that does not start at the genesis
+    db.commit()  # a chain that does not start at the genesis (the fixture's commits are savepoints)
+    db.info["unscoped"], db.info["tenant_id"] = False, tenant_id
     with statements(db) as sent:
         recorded = [
             audit.record(db, tenant_id=tenant_id, action="visit.viewed", detail={"i": i})
             for i in range(3)
         ]
-        assert not sent  # nothing written before the flush
-        db.flush()
+        _open_visit(db, tenant_id)  # the unit's other writes flush as they would
+        assert not [s for s in sent if "audit" in s]  # nothing of the chain before the commit
+        db.commit()
     reads = [s for s in sent if s.startswith("SELECT audit_events.seq")]
     inserts = [s for s in sent if s.startswith("INSERT INTO audit_events")]
     assert len(reads) == 1 and len(inserts) == 1
+    db.info["unscoped"], db.info["tenant_id"] = False, tenant_id
     chain = list(audit.events(db, tenant_id))
     assert [e.action for e in chain][-4:] == ["first", "visit.viewed", "visit.viewed",
                                              "visit.viewed"]  # fmt: skip
@@ -64,29 +73,74 @@ def test_one_flush_chains_its_audit_events_with_one_read_and_one_insert(db: Sess
         assert current.hash == audit.event_digest(previous.hash, audit.chained_fields(current))
 
 
-def test_a_recorded_audit_event_is_seen_by_a_later_read(db: Session) -> None:
+def test_the_chain_is_locked_only_after_the_units_other_writes(db: Session) -> None:
+    """The chain's lock is held until the transaction ends, so it is taken at the commit, once
+    the rest of the unit is written: a request that took it at its first flush held every other
+    request of the municipality that audits behind it (≈30 waiting at 64 counters, issue 17)."""
+    tenant_id = _scoped(db)
+    with statements(db) as sent:
+        audit.record(db, tenant_id=tenant_id, action="visit.viewed")
+        db.flush()
+        visit = _open_visit(db, tenant_id)
+        visit.status = "confirmed"
+        db.commit()
+    audit_at = [i for i, s in enumerate(sent) if "audit" in s or "pg_advisory_xact_lock" in s]
+    others_at = [i for i, s in enumerate(sent) if s.startswith(("INSERT INTO visits", "UPDATE"))]
+    assert audit_at and others_at
+    assert min(audit_at) > max(others_at)
+    if db.get_bind().dialect.name == "postgresql":
+        assert "pg_advisory_xact_lock" in sent[min(audit_at)]  # the lock is the first of them
+
+
+def test_a_read_of_the_chain_in_the_unit_writes_what_it_recorded_first(db: Session) -> None:
     tenant_id = _scoped(db)
     before = audit.count(db, tenant_id)
     audit.record(db, tenant_id=tenant_id, action="visit.viewed")
     assert audit.count(db, tenant_id) == before + 1
+    audit.record(db, tenant_id=tenant_id, action="visit.printed")
+    actions = db.scalars(select(AuditEvent.action).where(AuditEvent.tenant_id == tenant_id)).all()
+    assert "visit.printed" in actions
+
+
+def test_events_recorded_for_a_tenant_are_written_under_it_after_the_unit_moves_on(
+    db: Session,
+) -> None:
+    first = _scoped(db)
+    second = Tenant(code="011002", name="別の市")
+    db.add(second)
+    db.flush()
+    audit.record(db, tenant_id=first, action="visit.viewed")
+    db.info["tenant_id"] = second.id  # a unit that works for several tenants in turn
+    audit.record(db, tenant_id=second.id, action="visit.viewed")
+    db.commit()
+    for tenant_id in (first, second.id):
+        db.info["unscoped"], db.info["tenant_id"] = False, tenant_id
+        chain = list(audit.events(db, tenant_id))
+        assert chain[-1].action == "visit.viewed" and chain[-1].tenant_id == tenant_id
+        assert audit.verify_chain(chain) == (len(chain), None)
 
 
 def test_audit_events_of_a_rolled_back_savepoint_are_not_written(db: Session) -> None:
     tenant_id = _scoped(db)
     audit.record(db, tenant_id=tenant_id, action="kept")
-    db.flush()
     nested = db.begin_nested()
     audit.record(db, tenant_id=tenant_id, action="dropped")
-    db.flush()
+    inner = db.begin_nested()
+    audit.record(db, tenant_id=tenant_id, action="dropped too")
+    inner.commit()
     nested.rollback()
+    kept = db.begin_nested()
+    audit.record(db, tenant_id=tenant_id, action="kept in a savepoint")
+    kept.commit()
     audit.record(db, tenant_id=tenant_id, action="after")
-    db.flush()
+    db.commit()
+    db.info["unscoped"], db.info["tenant_id"] = False, tenant_id
     chain = list(audit.events(db, tenant_id))
-    assert [e.action for e in chain][-2:] == ["kept", "after"]
+    assert [e.action for e in chain][-3:] == ["kept", "kept in a savepoint", "after"]
     assert audit.verify_chain(chain) == (len(chain), None)
 
 
-def test_an_unflushed_audit_event_is_forgotten_with_its_transaction(db: Session) -> None:
+def test_an_unwritten_audit_event_is_forgotten_with_its_transaction(db: Session) -> None:
     tenant_id = _scoped(db)
     db.commit()  # the fixture's commits are savepoints: this one is the outermost unit's
     db.info["tenant_id"] = tenant_id
@@ -142,3 +196,13 @@ def test_journey_events_of_a_rolled_back_transaction_leave_no_summary(db: Sessio
     assert "journey_stale_summaries" not in db.info
     db.info["unscoped"], db.info["tenant_id"] = False, tenant_id
     assert db.scalars(select(VisitSummary).where(VisitSummary.visit_id == visit.id)).all() == []
+
+
+def test_an_event_for_another_tenant_than_the_units_is_refused_when_recorded(db: Session) -> None:
+    _scoped(db)
+    other = Tenant(code="011002", name="別の市")
+    db.add(other)
+    db.flush()
+    with pytest.raises(OtherTenantsData):
+        audit.record(db, tenant_id=other.id, action="visit.viewed")
+    assert not db.info.get("audit_pending")
