@@ -266,7 +266,8 @@ def _upsert_statement(dialect: str) -> Insert:
     )
 
 
-@event.listens_for(Session, "before_commit")
+# insert=True: before the audit chain's write (see notifier._send_pending).
+@event.listens_for(Session, "before_commit", insert=True)
 def _refresh_before_commit(session: Session) -> None:
     refresh_stale(session)
 

@@ -300,7 +300,9 @@ def publish(session: Session, key: str) -> None:
     uow.after_commit(session, lambda: notifier.publish_local(key))
 
 
-@event.listens_for(Session, "before_commit")
+# insert=True: before the audit chain's write, the unit's last statements (they hold the
+# chain's lock until the COMMIT: audit.service._write_at_commit).
+@event.listens_for(Session, "before_commit", insert=True)
 def _send_pending(session: Session) -> None:
     """The transaction's keys, in one statement, as its last statement before COMMIT."""
     if session.in_nested_transaction():

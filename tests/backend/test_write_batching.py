@@ -20,6 +20,7 @@ from backend.counter import service as visits
 from backend.counter.models import Visit
 from backend.identity.tenants.models import Tenant
 from backend.journey.models import VisitSummary
+from backend.platform import notifier
 from backend.platform.audit import service as audit
 from backend.platform.audit.models import AuditEvent
 from backend.platform.db import OtherTenantsData
@@ -83,9 +84,13 @@ def test_the_chain_is_locked_only_after_the_units_other_writes(db: Session) -> N
         db.flush()
         visit = _open_visit(db, tenant_id)
         visit.status = "confirmed"
+        visits.add_event(db, visit, "visit.opened", {"counter_id": "c1"})  # a summary rewritten
+        notifier.publish(db, notifier.device_key("d1"))  # and a key sent, at the commit
         db.commit()
     audit_at = [i for i, s in enumerate(sent) if "audit" in s or "pg_advisory_xact_lock" in s]
-    others_at = [i for i, s in enumerate(sent) if s.startswith(("INSERT INTO visits", "UPDATE"))]
+    others = ("INSERT INTO visits", "UPDATE", "INSERT INTO visit_summaries", "SELECT pg_notify")
+    others_at = [i for i, s in enumerate(sent) if s.startswith(others)]
+    assert any(sent[i].startswith("INSERT INTO visit_summaries") for i in others_at)
     assert audit_at and others_at
     assert min(audit_at) > max(others_at)
     if db.get_bind().dialect.name == "postgresql":
