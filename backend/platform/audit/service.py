@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import ClauseElement, func, select, text
 from sqlalchemy import event as orm_event
-from sqlalchemy import func, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.sql.util import find_tables
 
@@ -143,13 +143,16 @@ def _write_before_reading_the_chain(state: ORMExecuteState) -> None:
 
 
 def _reads_audit_events(state: ORMExecuteState) -> bool:
-    if any(mapper.class_ is AuditEvent for mapper in state.all_mappers):
-        return True
-    if not state.is_select:
+    """An ORM query of ``AuditEvent`` (known from its mappers, no walk), or a Core query of the
+    table (walked: only while the unit has events waiting)."""
+    mappers = state.all_mappers
+    if mappers:
+        return any(mapper.class_ is AuditEvent for mapper in mappers)
+    statement = state.statement
+    if not (state.is_select and isinstance(statement, ClauseElement)):
         return False
-    audit_table = AuditEvent.__table__
-    froms = state.statement.get_final_froms()  # type: ignore[attr-defined]
-    return any(audit_table in find_tables(f, include_joins=True) for f in froms)
+    table = AuditEvent.__table__
+    return any(t is table for t in find_tables(statement, check_columns=True))
 
 
 @orm_event.listens_for(Session, "after_soft_rollback")
