@@ -107,13 +107,15 @@ def test_cli_verify_and_export_on_a_tampered_database(
         assert "BROKEN at seq 2" in broken.output
 
 
-def test_record_takes_a_per_tenant_lock_on_postgres(pg_db: Session) -> None:
+def test_the_chain_is_locked_per_tenant_at_the_commit_on_postgres(pg_db: Session) -> None:
     db = pg_db
     tenant_id = _chain(db, 1)
-    locks = db.execute(
-        text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
-    ).scalar_one()
-    assert locks >= 1
+    held = text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+    )
+    assert db.execute(held).scalar_one() == 0  # recorded: nothing locked yet
+    db.commit()  # the fixture's commits are savepoints: the connection's transaction goes on
+    assert db.execute(held).scalar_one() >= 1  # until that transaction ends
     assert db.query(AuditEvent).filter_by(tenant_id=tenant_id).count() == 1
 
 
