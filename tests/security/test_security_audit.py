@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import uuid
@@ -18,7 +19,13 @@ from typer.testing import CliRunner
 
 from backend.identity.tenants.models import Tenant
 from backend.platform.audit.models import AuditEvent
-from backend.platform.audit.service import events, record, verify_chain
+from backend.platform.audit.service import (
+    canonical_around_seq,
+    chained_fields,
+    events,
+    record,
+    verify_chain,
+)
 from backend.seed import seed_demo
 from tests.helpers.cli_db import commands_database
 
@@ -148,3 +155,25 @@ def test_concurrent_appends_keep_one_chain(postgres_engine: Engine) -> None:
     with Session(engine) as session:
         session.info["unscoped"] = True
         assert verify_chain(events(session, tenant_id)) == (40, None)
+
+
+@pytest.mark.parametrize(
+    "detail", [{}, {"i": 1, "名": "値", "nested": {"seq": 0, "x": [1.5, None, True]}}]
+)
+def test_the_canonical_text_around_the_seq_makes_the_whole(detail: dict[str, object]) -> None:
+    """PostgreSQL's audit_append hashes before ‖ seq ‖ after: the same text as event_digest."""
+    event = AuditEvent(
+        tenant_id="t" * 32,
+        seq=42,
+        at=dt.datetime(2026, 12, 6, 1, 2, 3, 456000, tzinfo=dt.UTC),
+        actor="staff:x",
+        device=None,
+        action="visit.viewed",
+        visit_id="v" * 32,
+        detail=detail,
+    )
+    before, after = canonical_around_seq(event)
+    whole = json.dumps(
+        chained_fields(event), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
+    assert before + "42" + after == whole

@@ -27,8 +27,24 @@ GENESIS = "0" * 64
 
 
 def event_digest(prev_hash: str, fields: dict[str, Any]) -> str:
-    canonical = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+    return hashlib.sha256((prev_hash + _canonical(fields)).encode("utf-8")).hexdigest()
+
+
+def _canonical(fields: dict[str, Any]) -> str:
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+_BEFORE_SEQ = ("action", "actor", "at", "detail", "device")  # the chained keys, sorted
+_AFTER_SEQ = ("tenant_id", "visit_id")
+
+
+def canonical_around_seq(event: AuditEvent) -> tuple[str, str]:
+    """The event's canonical JSON without its seq: the text before the number and after it
+    (PostgreSQL's ``audit_append`` puts the seq between them and hashes the whole)."""
+    fields = chained_fields(event)
+    before = _canonical({key: fields[key] for key in _BEFORE_SEQ})
+    after = _canonical({key: fields[key] for key in _AFTER_SEQ})
+    return before[:-1] + ',"seq":', "," + after[1:]
 
 
 def chained_fields(event: AuditEvent) -> dict[str, Any]:
@@ -58,7 +74,7 @@ def record(
 
     The chain is appended to at the commit (``write_pending``): appends to a tenant's chain are
     serialised by a lock held until the transaction ends, and taken at the commit it is held for
-    one read, one INSERT and the commit, not for the rest of the request (at 64 counters on two
+    one statement and the COMMIT, not for the rest of the request (at 64 counters on two
     processes, ≈30 requests waited on it when it was taken at the first flush; issue 17). A read
     of the audit chain in the same transaction writes the pending events first, so it sees them.
     ``seq``, ``prev_hash`` and ``hash`` are set when the event is written.
@@ -101,7 +117,8 @@ class _Pending:
 
 def write_pending(session: Session) -> None:
     """Append the events recorded in this transaction to their tenants' chains, in the order
-    recorded: per tenant one lock of the chain, one read of its end and one INSERT.
+    recorded: per tenant one statement on PostgreSQL (``audit_append``: the chain's lock, the
+    read of its end, the hashes and the INSERT), one read and one INSERT on SQLite.
 
     Everything else the session holds is flushed first, under the session's own tenant; each
     tenant's events are then flushed under that tenant (they were recorded while the session
@@ -114,6 +131,10 @@ def write_pending(session: Session) -> None:
     for item in pending:
         by_tenant.setdefault(item.event.tenant_id, []).append(item.event)
     session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        for tenant_id, chain in by_tenant.items():
+            _append_on_postgres(session, tenant_id, chain)
+        return
     scope = session.info.get("tenant_id")
     try:
         for tenant_id, chain in by_tenant.items():
@@ -127,6 +148,35 @@ def write_pending(session: Session) -> None:
             session.flush()
     finally:
         session.info["tenant_id"] = scope
+
+
+_APPEND = text("SELECT seq, prev_hash, hash FROM audit_append(:tenant, CAST(:events AS jsonb))")
+
+
+def _append_on_postgres(session: Session, tenant_id: str, chain: list[AuditEvent]) -> None:
+    """Lock, read the chain's end, hash and insert in one statement (``audit_append``, see
+    its migration): the COMMIT is then the only other round trip made under the lock."""
+    events = []
+    for audit_event in chain:
+        before_seq, after_seq = canonical_around_seq(audit_event)
+        events.append(
+            {
+                "id": audit_event.id,
+                "at": audit_event.at.isoformat(),
+                "actor": audit_event.actor,
+                "device": audit_event.device,
+                "action": audit_event.action,
+                "visit_id": audit_event.visit_id,
+                "detail": audit_event.detail,
+                "before_seq": before_seq,
+                "after_seq": after_seq,
+            }
+        )
+    rows = session.execute(
+        _APPEND, {"tenant": tenant_id, "events": json.dumps(events, ensure_ascii=False)}
+    ).all()
+    for audit_event, (seq, prev_hash, digest) in zip(chain, rows, strict=True):
+        audit_event.seq, audit_event.prev_hash, audit_event.hash = seq, prev_hash, digest
 
 
 @orm_event.listens_for(Session, "before_commit")
@@ -183,9 +233,8 @@ def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -
 
 
 def _chain_end(session: Session, tenant_id: str) -> tuple[int, str]:
-    """The last seq and hash of the tenant's chain (0 and GENESIS when empty), locked until
-    the transaction ends."""
-    _lock_chain(session, tenant_id)
+    """The last seq and hash of the tenant's chain (0 and GENESIS when empty). SQLite only:
+    its writers are serialised by the database's own lock (PostgreSQL: ``audit_append``)."""
     last = session.execute(
         select(AuditEvent.seq, AuditEvent.hash)
         .where(AuditEvent.tenant_id == tenant_id)
@@ -206,20 +255,6 @@ def count(session: Session, tenant_id: str) -> int:
         )
         or 0
     )
-
-
-def _lock_chain(session: Session, tenant_id: str) -> None:
-    """Serialise appends to one tenant's chain until the transaction ends.
-
-    PostgreSQL: a transaction-scoped advisory lock keyed by the tenant (two concurrent requests
-    would otherwise read the same last seq; the unique (tenant_id, seq) would then fail one of
-    them). SQLite: writers are already serialised by the database lock.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-            {"key": f"audit:{tenant_id}"},
-        )
 
 
 def events(session: Session, tenant_id: str) -> Iterator[AuditEvent]:
