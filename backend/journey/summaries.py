@@ -39,7 +39,6 @@ from typing import Any
 
 from sqlalchemy import (
     BindParameter,
-    ClauseElement,
     ColumnElement,
     Connection,
     Date,
@@ -62,10 +61,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session
-from sqlalchemy.sql.util import find_tables
 
 from backend.counter.models import Visit, VisitEvent
 from backend.journey.models import VisitSummary
+from backend.platform.db import statement_reads
 
 TOKYO_NAME = "Asia/Tokyo"  # UTC+9 all year (no summer time since 1951)
 
@@ -283,17 +282,9 @@ def _refresh_before_read(state: ORMExecuteState) -> None:
 
 
 def _reads_summaries(state: ORMExecuteState) -> bool:
-    """Whether the SELECT reads ``visit_summaries``: an ORM query of ``VisitSummary`` (its
-    mappers are known without walking the statement), or a Core query of the table (walked:
-    rare, and only while a summary waits to be rewritten)."""
-    mappers = state.all_mappers
-    if mappers:
-        return any(mapper.class_ is VisitSummary for mapper in mappers)
-    statement = state.statement
-    if not isinstance(statement, ClauseElement):
-        return False
-    table = VisitSummary.__table__
-    return any(t is table for t in find_tables(statement, check_columns=True))
+    """Whether the SELECT reads ``visit_summaries`` (walked only while a summary waits to be
+    rewritten)."""
+    return statement_reads(state, VisitSummary)
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    ClauseElement,
     DateTime,
     ForeignKey,
     LargeBinary,
@@ -42,6 +43,7 @@ from sqlalchemy.orm import (
     sessionmaker,
     with_loader_criteria,
 )
+from sqlalchemy.sql.util import find_tables
 from sqlalchemy.types import TypeDecorator
 
 from backend.platform.crypto import get_keyring
@@ -203,6 +205,20 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
     given = state.parameters or {}
     assert isinstance(given, Mapping), "a SELECT takes one set of parameters"
     state.parameters = {**given, TENANT_PARAMETER: tenant_id}
+
+
+def statement_reads(state: ORMExecuteState, model: type[Base]) -> bool:
+    """Whether the statement reads ``model``'s table: an ORM query of it (its mappers are known
+    without walking the statement), or a Core query of the table (walked: callers ask only
+    while they have something waiting for that table)."""
+    mappers = state.all_mappers
+    if mappers:
+        return any(mapper.class_ is model for mapper in mappers)
+    statement = state.statement
+    if not isinstance(statement, ClauseElement):
+        return False
+    table = model.__table__
+    return any(t is table for t in find_tables(statement, check_columns=True))
 
 
 @event.listens_for(Session, "before_flush")

@@ -172,7 +172,7 @@ def test_the_canonical_text_around_the_seq_makes_the_whole(detail: dict[str, obj
         visit_id="v" * 32,
         detail=detail,
     )
-    before, after = canonical_around_seq(event)
+    before, after = canonical_around_seq(chained_fields(event))
     whole = json.dumps(
         chained_fields(event), ensure_ascii=False, sort_keys=True, separators=(",", ":")
     )

@@ -15,13 +15,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ClauseElement, TextClause, func, select, text
+from sqlalchemy import TextClause, func, select, text
 from sqlalchemy import event as orm_event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
-from sqlalchemy.sql.util import find_tables
 
 from backend.platform.audit.models import AuditEvent
-from backend.platform.db import OtherTenantsData, new_id, utcnow
+from backend.platform.db import OtherTenantsData, new_id, statement_reads, utcnow
 
 GENESIS = "0" * 64
 
@@ -38,10 +37,10 @@ _BEFORE_SEQ = ("action", "actor", "at", "detail", "device")  # the chained keys,
 _AFTER_SEQ = ("tenant_id", "visit_id")
 
 
-def canonical_around_seq(event: AuditEvent) -> tuple[str, str]:
-    """The event's canonical JSON without its seq: the text before the number and after it
-    (PostgreSQL's ``audit_append`` puts the seq between them and hashes the whole)."""
-    fields = chained_fields(event)
+def canonical_around_seq(fields: dict[str, Any]) -> tuple[str, str]:
+    """An event's canonical JSON (its ``chained_fields``) without the seq: the text before the
+    number and after it (PostgreSQL's ``audit_append`` puts the seq between them and hashes
+    the whole)."""
     before = _canonical({key: fields[key] for key in _BEFORE_SEQ})
     after = _canonical({key: fields[key] for key in _AFTER_SEQ})
     return before[:-1] + ',"seq":', "," + after[1:]
@@ -158,20 +157,10 @@ def _append_on_postgres(session: Session, tenant_id: str, chain: list[AuditEvent
     its migration): the COMMIT is then the only other round trip made under the lock."""
     events = []
     for audit_event in chain:
-        before_seq, after_seq = canonical_around_seq(audit_event)
-        events.append(
-            {
-                "id": audit_event.id,
-                "at": audit_event.at.isoformat(),
-                "actor": audit_event.actor,
-                "device": audit_event.device,
-                "action": audit_event.action,
-                "visit_id": audit_event.visit_id,
-                "detail": audit_event.detail,
-                "before_seq": before_seq,
-                "after_seq": after_seq,
-            }
-        )
+        fields = chained_fields(audit_event)  # its tenant_id and seq (None) go unread
+        before_seq, after_seq = canonical_around_seq(fields)
+        events.append({**fields, "id": audit_event.id, "before_seq": before_seq,
+                       "after_seq": after_seq})  # fmt: skip
     rows = session.execute(
         _APPEND, {"tenant": tenant_id, "events": json.dumps(events, ensure_ascii=False)}
     ).all()
@@ -193,18 +182,11 @@ def _write_before_reading_the_chain(state: ORMExecuteState) -> None:
 
 
 def _reads_audit_events(state: ORMExecuteState) -> bool:
-    """An ORM query of ``AuditEvent`` (known from its mappers, no walk), a Core query of the
-    table (walked: only while the unit has events waiting), or SQL text that names it."""
-    mappers = state.all_mappers
-    if mappers:
-        return any(mapper.class_ is AuditEvent for mapper in mappers)
+    """An ORM query of ``AuditEvent``, a Core SELECT of its table, or SQL text that names it."""
     statement = state.statement
     if isinstance(statement, TextClause):  # SQL written out: a test's, a tool's
         return "audit_events" in statement.text
-    if not (state.is_select and isinstance(statement, ClauseElement)):
-        return False
-    table = AuditEvent.__table__
-    return any(t is table for t in find_tables(statement, check_columns=True))
+    return bool(state.is_select or state.all_mappers) and statement_reads(state, AuditEvent)
 
 
 @orm_event.listens_for(Session, "after_soft_rollback")
