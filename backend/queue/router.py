@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from backend.platform.access import (
     NOT_SENT,
@@ -82,10 +83,12 @@ async def issue_ticket(
 ) -> IssuedTicket:
     """Issue a ticket and print it on the machine's printer; the QR is the fallback."""
 
-    def issued(session: Session, principal: Principal) -> IssuedTicket:
-        return screens.issue_and_print(session, principal, checked(TicketCreate, body))
+    def issued(session: Session, principal: Principal) -> screens.TicketToPrint:
+        return screens.issue(session, principal, checked(TicketCreate, body))
 
-    return await run_authorized(request, ISSUE, issued)
+    ticket = await run_authorized(request, ISSUE, issued)
+    # Printed once committed, outside the database's turn (screens.print_issued says why).
+    return await run_in_threadpool(screens.print_issued, ticket)
 
 
 # --- staff: counters and tickets ----------------------------------------------------------

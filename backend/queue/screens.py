@@ -5,6 +5,9 @@ waiting-room board and the resident's phone page.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
+
 import qrcode
 import qrcode.image.svg
 from sqlalchemy import select
@@ -12,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from backend.backoffice import service as backoffice
 from backend.identity.tenants.models import Counter, Office
-from backend.platform.access import Principal
+from backend.platform.access import DeviceRef, Principal
 from backend.platform.errors import BadRequest
 from backend.platform.settings import get_settings
 from backend.queue import service, status
@@ -84,8 +87,18 @@ def queue_list(session: Session, principal: Principal, office_id: str | None) ->
     return QueueList(office_id=office.id, office_name=office.name, queues=rows)
 
 
-def issue_and_print(session: Session, principal: Principal, body: TicketCreate) -> IssuedTicket:
-    """Issue a ticket and print it on the machine's printer; the QR is the fallback."""
+@dataclass(frozen=True)
+class TicketToPrint:
+    """A ticket issued in a unit of work, and its slip: printed once that unit has committed."""
+
+    ticket: TicketRead
+    answer: partial[IssuedTicket]  # all but ``print``, the printer's outcome
+    job: TicketPrintJob
+    device: DeviceRef | None
+
+
+def issue(session: Session, principal: Principal, body: TicketCreate) -> TicketToPrint:
+    """Issue a ticket; ``print_issued`` prints it after the commit (the QR is the fallback)."""
     queue = service.get_queue(session, body.queue_id)
     if principal.device and principal.device.office_id not in (None, queue.office_id):
         raise BadRequest("この発券機の庁舎の受付ではありません。")
@@ -110,20 +123,33 @@ def issue_and_print(session: Session, principal: Principal, body: TicketCreate) 
         follow_url=url,
         lang=body.lang,
     )
-    outcome = print_safely(get_ticket_printer(), principal.device, job)
-    return IssuedTicket(
-        ticket=TicketRead.model_validate(ticket),
+    read = TicketRead.model_validate(ticket)
+    answer = partial(
+        IssuedTicket,
+        ticket=read,
         people_ahead=ahead,
         estimated_wait_minutes=minutes,
         follow_url=url,
         qr_svg_url=f"/api/v1/follow/{ticket.follow_token}/qr.svg?lang={body.lang}",
-        print=PrintResult(
-            status=outcome.status.value, printed=outcome.printed, message=outcome.message
-        ),
         queue_name_ja=queue.name_ja,
         queue_name_en=queue.name_en,
         queue_names=queue.resident_names(),
     )
+    return TicketToPrint(read, answer, job, principal.device)
+
+
+def print_issued(issued: TicketToPrint) -> IssuedTicket:
+    """Print a committed ticket on its machine's printer; the answer says how it went.
+
+    After the commit, never inside the unit of work: a ticket whose commit failed is never on
+    paper (its number goes to the next resident, who would hold the same number), and a slow
+    or unreachable printer (up to its timeout, 3 s) holds neither a database connection nor
+    the queue's numbering lock, which every other ticket of the queue waits for."""
+    outcome = print_safely(get_ticket_printer(), issued.device, issued.job)
+    result = PrintResult(
+        status=outcome.status.value, printed=outcome.printed, message=outcome.message
+    )
+    return issued.answer(print=result)
 
 
 # --- staff: counters and tickets ----------------------------------------------------------

@@ -26,7 +26,7 @@ from backend.platform.settings import get_settings
 from backend.queue import screens as queue_screens
 from backend.queue import service as queue_service
 from backend.queue.models import Queue, Ticket
-from backend.queue.schemas import IssuedTicket, TicketCreate
+from backend.queue.schemas import TicketCreate
 from backend.residents.errors import (
     AlreadyBooked,
     ReservationClosed,
@@ -373,9 +373,10 @@ def day_list(
 
 def check_in(
     session: Session, principal: Principal, code_or_number: str, now: dt.datetime | None = None
-) -> IssuedTicket:
+) -> queue_screens.TicketToPrint:
     """The reservation becomes a ticket of its slot's queue (priority by the municipality's
-    rule), once, on its day until the grace time has passed."""
+    rule), once, on its day until the grace time has passed; printed once committed
+    (``queue_screens.print_issued``)."""
     now = now or utcnow()
     mark_no_shows(session, now)
     reservation = _find(session, code_or_number)
@@ -390,7 +391,7 @@ def check_in(
     rules = settings_of(session, tenant.id)
     # The ticket in the reservation's language: its slip, phone page and tablet follow it.
     ticket = {"queue_id": slot.queue_id, "priority": rules.reserved_first, "lang": reservation.lang}
-    issued = queue_screens.issue_and_print(session, principal, TicketCreate.model_validate(ticket))
+    issued = queue_screens.issue(session, principal, TicketCreate.model_validate(ticket))
     reservation.status = R.CHECKED_IN.value
     reservation.checked_in_at = now
     reservation.ticket_id = issued.ticket.id

@@ -13,14 +13,26 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from backend.counter.schemas import VisitRead
 from backend.counter.views import visit_read
 from backend.identity.tenants.models import Tenant
 from backend.identity.throttle import FailureWindow, client_address
-from backend.platform.access import Permission, Principal, require
+from backend.platform.access import (
+    NOT_SENT,
+    Permission,
+    Principal,
+    body_checked_later,
+    checked,
+    hot_route,
+    require,
+    run_authorized,
+)
 from backend.platform.deps import SessionDep
 from backend.queue.schemas import IssuedTicket, PrintResult, ResidentLanguage
+from backend.queue.screens import TicketToPrint, print_issued
 from backend.residents import preentry, reservations, service, slips
 from backend.residents.errors import ServiceOff, TooManyRequests
 from backend.residents.schemas import (
@@ -238,9 +250,18 @@ def write_settings(
 
 
 @router.post("/ticket-machine/check-in", response_model=IssuedTicket, status_code=201)
-def check_in(body: CheckIn, principal: Issuer, session: SessionDep) -> IssuedTicket:
+@hot_route(Permission.TICKET_ISSUE)
+async def check_in(
+    request: Request, body: Annotated[object, body_checked_later(CheckIn)] = NOT_SENT
+) -> IssuedTicket:
     """A reservation's QR or number becomes a ticket (called first by the default rule)."""
-    return reservations.check_in(session, principal, body.code)
+
+    def checked_in(session: Session, principal: Principal) -> TicketToPrint:
+        return reservations.check_in(session, principal, checked(CheckIn, body).code)
+
+    ticket = await run_authorized(request, Permission.TICKET_ISSUE, checked_in)
+    # Printed once committed, outside the database's turn (queue.screens.print_issued).
+    return await run_in_threadpool(print_issued, ticket)
 
 
 @router.get("/ticket-machine/resident-links", response_model=ResidentLinks)

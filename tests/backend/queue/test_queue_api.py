@@ -1,10 +1,14 @@
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from backend.identity.devices.models import DeviceKind
+from backend.platform.access import DeviceRef
+from backend.platform.audit import service as audit
+from backend.platform.db import request_turns
 from backend.queue import printing
 from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE
 from tests.backend.queue.conftest import DemoOffice, make_device
@@ -89,6 +93,49 @@ def test_paper_out_falls_back_to_a_qr_code(
     assert body["print"]["status"] == "paper_out" and not body["print"]["printed"]
     svg = client.get(body["qr_svg_url"])
     assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+
+
+@dataclass
+class PrinterWatchingTheDatabase(printing.FakeTicketPrinter):
+    """Notes, at each ticket it prints, how many requests hold a turn at the database."""
+
+    turns_held: list[int] = field(default_factory=list)
+
+    def print_ticket(
+        self, device: DeviceRef | None, job: printing.TicketPrintJob
+    ) -> printing.PrintOutcome:
+        self.turns_held.append(request_turns().holders)
+        return super().print_ticket(device, job)
+
+
+class CommitRefused(Exception):
+    pass
+
+
+def test_a_ticket_is_printed_once_committed_and_never_when_its_commit_fails(
+    client: TestClient, db: Session, always_open: DemoOffice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow printer must not hold the queue's numbering, and a number rolled back (given
+    again to the next resident) must not be on paper already."""
+    printer = PrinterWatchingTheDatabase()
+    previous = printing.set_ticket_printer(printer)
+    try:
+        machine = _bearer(make_device(db, always_open, DeviceKind.TICKET_MACHINE))
+        queue_id = always_open.queues["B"].id
+        issued = client.post("/api/v1/tickets", json={"queue_id": queue_id}, headers=machine)
+        assert issued.status_code == 201 and issued.json()["print"]["printed"]
+        assert printer.turns_held == [0]  # the unit of work had ended: no connection held
+
+        def refuse(_session: Session) -> None:
+            raise CommitRefused()
+
+        # The tests' request "commits" by writing the audit events (tests/conftest.py).
+        monkeypatch.setattr(audit, "write_pending", refuse)
+        with pytest.raises(CommitRefused):
+            client.post("/api/v1/tickets", json={"queue_id": queue_id}, headers=machine)
+        assert [job.display_number for job in printer.jobs] == ["B-001"]
+    finally:
+        printing.set_ticket_printer(previous)
 
 
 def test_outside_hours_the_machine_gets_a_clear_message(
