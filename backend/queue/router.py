@@ -63,7 +63,6 @@ async def ticket_machine_queues(request: Request, office_id: OfficeParam = None)
     """The purposes a ticket machine offers, with waiting counts and estimates."""
     return await run_authorized(
         request,
-        ISSUE,
         lambda session, principal: screens.queue_list(session, principal, office_id),
     )
 
@@ -85,7 +84,7 @@ async def issue_ticket(
     def issued(session: Session, principal: Principal) -> IssuedTicket:
         return screens.issue_and_print(session, principal, checked(TicketCreate, body))
 
-    return await run_authorized(request, ISSUE, issued)
+    return await run_authorized(request, issued)
 
 
 # --- staff: counters and tickets ----------------------------------------------------------
@@ -117,7 +116,7 @@ async def call_next(counter_id: str, request: Request) -> CallResult:
         ticket = service.call_next(session, counter_id, actor=principal.actor)
         return CallResult(ticket=TicketRead.model_validate(ticket) if ticket else None)
 
-    return await run_authorized(request, CALL, called)
+    return await run_authorized(request, called)
 
 
 @router.get("/tickets", response_model=list[TicketRead])
@@ -166,7 +165,6 @@ async def _moved(request: Request, ticket_id: str, move: Callable[..., Ticket]) 
     """The ticket after ``move(session, ticket_id, actor=…)`` by the calling clerk."""
     return await run_authorized(
         request,
-        CALL,
         lambda session, principal: TicketRead.model_validate(
             move(session, ticket_id, actor=principal.actor)
         ),
