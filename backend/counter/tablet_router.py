@@ -55,7 +55,7 @@ async def tablet_status(counter_id: str, request: Request, wait: Wait = 0) -> Re
             conditional.answer_model(request, status, conditional.NO_CACHE), keys, stale_in
         )
 
-    return await long_poll.answer(request, Permission.VISIT_READ, look, wait, keys)
+    return await long_poll.answer(request, look, wait, keys)
 
 
 @router.get("/visits/{visit_id}/signature-wait", response_model=SignatureWait)
@@ -71,7 +71,7 @@ async def signature_wait(visit_id: str, request: Request, wait: Wait = 0) -> Res
         response = conditional.answer_model(request, answer, conditional.NO_CACHE)
         return long_poll.Look(response, _keys(counter_id), stale_in)
 
-    return await long_poll.answer(request, Permission.VISIT_READ, look, wait)
+    return await long_poll.answer(request, look, wait)
 
 
 @router.get("/current", response_model=TabletView)
@@ -96,9 +96,7 @@ async def current(request: Request, lang: ResidentLanguage = None, wait: Wait = 
         response = conditional.answer(request, etag, view, conditional.NO_STORE)
         return long_poll.Look(response, _keys(counter_id))
 
-    return await long_poll.answer(
-        request, Permission.TABLET_SESSION, look, wait, keeps_caller_present=True
-    )
+    return await long_poll.answer(request, look, wait, keeps_caller_present=True)
 
 
 def _keys(counter_id: str | None) -> tuple[str, ...]:
@@ -120,4 +118,4 @@ async def sign(
         signature = checked(SignatureSubmit, body).signature
         return tablet.sign(session, visit_id, signature, principal)
 
-    return await run_authorized(request, Permission.TABLET_SESSION, signed)
+    return await run_authorized(request, signed)

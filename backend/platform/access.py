@@ -281,8 +281,10 @@ def require(permission: Permission) -> Callable[[Request, SessionDep], Principal
 
 
 def hot_route(permission: Permission) -> Callable[[Endpoint], Endpoint]:
-    """Declare the permission of an ``async`` route that calls ``run_authorized`` (read by the
-    route walk and the access matrix, as ``require``'s is)."""
+    """Declare the permission of an ``async`` route that calls ``run_authorized``: the one
+    ``run_authorized`` enforces and the one the route walk and the access matrix read (as
+    ``require``'s is). Stated once, so the matrix cannot document one and the route enforce
+    another."""
 
     def declare(endpoint: Endpoint) -> Endpoint:
         endpoint.permission = permission  # type: ignore[attr-defined]
@@ -291,17 +293,36 @@ def hot_route(permission: Permission) -> Callable[[Endpoint], Endpoint]:
     return declare
 
 
-async def run_authorized(
-    request: Request, permission: Permission, work: Callable[[Session, Principal], T]
-) -> T:
-    """Authenticate, check ``permission``, run ``work`` and commit, in ONE worker thread.
+async def run_authorized(request: Request, work: Callable[[Session, Principal], T]) -> T:
+    """Authenticate, check the route's ``hot_route`` permission, run ``work`` and commit, in
+    ONE worker thread.
 
     For the routes screens poll: ``Depends(require(...))``, ``SessionDep`` and a sync route
     cost four or five hand-offs between the event loop and the thread pool (open the session,
     check the caller, the route, validate the response, commit), each a wake-up of both.
     """
+    permission = _declared_permission(request)
     async with contextlib.asynccontextmanager(database_turn)():
         return await run_in_threadpool(_authorized_unit, request, permission, work)
+
+
+def _declared_permission(request: Request) -> Permission:
+    """The permission ``hot_route`` declared on the endpoint of the route that matched
+    (Starlette's ``scope["endpoint"]``, the decorated function itself, in an included router
+    too). A route without one is a programming error: refused, never run unchecked."""
+    endpoint = request.scope.get("endpoint")
+    permission = getattr(endpoint, "permission", None)
+    if not isinstance(permission, Permission):
+        raise RuntimeError(
+            f"{_name_of(endpoint)} calls run_authorized without declaring its permission: "
+            "decorate it with @hot_route(Permission.…)"
+        )
+    return permission
+
+
+def _name_of(endpoint: object) -> str:
+    qualname = getattr(endpoint, "__qualname__", None)
+    return f"{getattr(endpoint, '__module__', '?')}.{qualname}" if qualname else repr(endpoint)
 
 
 def _authorized_unit(

@@ -7,13 +7,14 @@ counter's ``counter_key`` and ``devices_key``, published by ``backend.counter.wa
 ``wait`` seconds (a 304). One request per change instead of one every second or three.
 
 Waiting holds no thread and no database connection: each look is a short unit of work of its
-own (``run_authorized``: authenticated again, so a caller revoked meanwhile gets its 401), and
-between looks the request awaits an ``asyncio`` event. Looks happen when a key is published,
-when the answer says it goes stale by itself (``Look.stale_in``: a presence that expires by
-time), every ``RECHECK_SECONDS`` while notifications may be lost (``notifier.recheck_seconds``:
-PostgreSQL's listener not listening), and every ``RECHECK_SECONDS`` for a caller whose looks
-keep it present (``keeps_caller_present``: the tablet, seen by each look). Without ``wait`` (or
-without an ETag) a request is answered as before: at once.
+own (``run_authorized``: authenticated again and checked for the route's ``hot_route``
+permission, so a caller revoked meanwhile gets its 401), and between looks the request awaits
+an ``asyncio`` event. Looks happen when a key is published, when the answer says it goes stale
+by itself (``Look.stale_in``: a presence that expires by time), every ``RECHECK_SECONDS`` while
+notifications may be lost (``notifier.recheck_seconds``: PostgreSQL's listener not listening),
+and every ``RECHECK_SECONDS`` for a caller whose looks keep it present
+(``keeps_caller_present``: the tablet, seen by each look). Without ``wait`` (or without an
+ETag) a request is answered as before: at once.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from fastapi import Request, Response
 from sqlalchemy.orm import Session
 
 from backend.platform import notifier
-from backend.platform.access import Permission, Principal, run_authorized
+from backend.platform.access import Principal, run_authorized
 from backend.platform.db import get_engine
 
 RECHECK_SECONDS = 8.0
@@ -65,7 +66,6 @@ LookAt = Callable[[Session, Principal], Look]
 
 async def answer(
     request: Request,
-    permission: Permission,
     look: LookAt,
     wait: int,
     keys: tuple[str, ...] = (),
@@ -76,22 +76,22 @@ async def answer(
     ``wait`` seconds have passed. ``keys``: the keys to wait on when known before the first look
     (watched from before it, so that look is the only one when something changed meanwhile);
     else the first look's ``Look.keys``. ``keeps_caller_present``: look at least every
-    ``RECHECK_SECONDS`` (each look sees the caller: a tablet's presence lasts 20 seconds)."""
+    ``RECHECK_SECONDS`` (each look sees the caller: a tablet's presence lasts 20 seconds).
+    Each look is a ``run_authorized`` unit, checked for the route's ``hot_route`` permission."""
     if wait <= 0 or not request.headers.get("if-none-match"):
-        return (await run_authorized(request, permission, look)).response
+        return (await run_authorized(request, look)).response
     await notifier.notifier.ensure_listening(get_engine())
     if not keys:
-        first = await run_authorized(request, permission, look)
+        first = await run_authorized(request, look)
         if first.response.status_code != 304 or not first.keys:
             return first.response
         # Watched only from now: the loop looks once more, a change in between is not lost.
-        return await _wait(request, permission, look, first.keys, wait, first, keeps_caller_present)
-    return await _wait(request, permission, look, keys, wait, None, keeps_caller_present)
+        return await _wait(request, look, first.keys, wait, first, keeps_caller_present)
+    return await _wait(request, look, keys, wait, None, keeps_caller_present)
 
 
 async def _wait(
     request: Request,
-    permission: Permission,
     look: LookAt,
     keys: tuple[str, ...],
     seconds: int,
@@ -106,7 +106,7 @@ async def _wait(
             return unchanged.response  # the process's budget of waits is spent: a plain poll
         while True:
             woken.clear()
-            current = await run_authorized(request, permission, look)
+            current = await run_authorized(request, look)
             left = deadline - loop.time()
             if (
                 not granted

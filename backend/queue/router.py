@@ -64,7 +64,6 @@ async def ticket_machine_queues(request: Request, office_id: OfficeParam = None)
     """The purposes a ticket machine offers, with waiting counts and estimates."""
     return await run_authorized(
         request,
-        ISSUE,
         lambda session, principal: screens.queue_list(session, principal, office_id),
     )
 
@@ -86,7 +85,7 @@ async def issue_ticket(
     def issued(session: Session, principal: Principal) -> screens.TicketToPrint:
         return screens.issue(session, principal, checked(TicketCreate, body))
 
-    ticket = await run_authorized(request, ISSUE, issued)
+    ticket = await run_authorized(request, issued)
     # Printed once committed, outside the database's turn (screens.print_issued says why).
     return await run_in_threadpool(screens.print_issued, ticket)
 
@@ -120,7 +119,7 @@ async def call_next(counter_id: str, request: Request) -> CallResult:
         ticket = service.call_next(session, counter_id, actor=principal.actor)
         return CallResult(ticket=TicketRead.model_validate(ticket) if ticket else None)
 
-    return await run_authorized(request, CALL, called)
+    return await run_authorized(request, called)
 
 
 @router.get("/tickets", response_model=list[TicketRead])
@@ -169,7 +168,6 @@ async def _moved(request: Request, ticket_id: str, move: Callable[..., Ticket]) 
     """The ticket after ``move(session, ticket_id, actor=…)`` by the calling clerk."""
     return await run_authorized(
         request,
-        CALL,
         lambda session, principal: TicketRead.model_validate(
             move(session, ticket_id, actor=principal.actor)
         ),

@@ -64,7 +64,7 @@ async def agent_status(
         answer = conditional.answer_model(request, status, conditional.NO_CACHE)
         return long_poll.Look(answer, keys)
 
-    return await long_poll.answer(request, Permission.VISIT_READ, look, wait, keys)
+    return await long_poll.answer(request, look, wait, keys)
 
 
 @router.post("/jobs/{job_id}/reprint", response_model=AgentJobRead, status_code=201)
@@ -89,7 +89,7 @@ async def get_job(
         seconds = checked_query(JOB_WAIT_SECONDS, wait, "wait")
         return service.read_job(session, principal, job_id, wait=seconds)
 
-    found = await run_authorized(request, Permission.VISIT_READ, look)
+    found = await run_authorized(request, look)
     if isinstance(found, AgentJobRead):
         return found
 

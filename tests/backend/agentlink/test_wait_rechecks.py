@@ -6,9 +6,10 @@ the listener stops or starts listening, so none trusts a notification that canno
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
+from fastapi import Request
 
 from backend.platform import long_poll, notifier
 from backend.platform.agentlink.hub import Hub
@@ -30,9 +31,9 @@ def counted_looks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     looks: list[object] = []
     real = long_poll.run_authorized
 
-    async def counting(*args: object) -> object:
-        looks.append(args[1])  # the permission: which kind of wait looked
-        return await real(*args)  # type: ignore[arg-type]
+    async def counting(request: Request, work: Callable[..., object]) -> object:
+        looks.append(request.scope["endpoint"].__name__)  # which kind of wait looked
+        return await real(request, work)
 
     monkeypatch.setattr(long_poll, "run_authorized", counting)
     monkeypatch.setattr(long_poll, "RECHECK_SECONDS", RECHECK)
