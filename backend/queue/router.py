@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from backend.platform.access import (
     NOT_SENT,
@@ -24,6 +23,7 @@ from backend.platform.access import (
     hot_route,
     require,
     run_authorized,
+    run_authorized_then,
 )
 from backend.platform.deps import SessionDep
 from backend.queue import screens, service
@@ -85,9 +85,8 @@ async def issue_ticket(
     def issued(session: Session, principal: Principal) -> screens.TicketToPrint:
         return screens.issue(session, principal, checked(TicketCreate, body))
 
-    ticket = await run_authorized(request, issued)
-    # Printed once committed, outside the database's turn (screens.print_issued says why).
-    return await run_in_threadpool(screens.print_issued, ticket)
+    # Printed once committed (screens.print_issued says why).
+    return await run_authorized_then(request, issued, screens.print_issued)
 
 
 # --- staff: counters and tickets ----------------------------------------------------------

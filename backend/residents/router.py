@@ -14,7 +14,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from backend.counter.schemas import VisitRead
 from backend.counter.views import visit_read
@@ -28,7 +27,7 @@ from backend.platform.access import (
     checked,
     hot_route,
     require,
-    run_authorized,
+    run_authorized_then,
 )
 from backend.platform.deps import SessionDep
 from backend.queue.schemas import IssuedTicket, PrintResult, ResidentLanguage
@@ -259,9 +258,8 @@ async def check_in(
     def checked_in(session: Session, principal: Principal) -> TicketToPrint:
         return reservations.check_in(session, principal, checked(CheckIn, body).code)
 
-    ticket = await run_authorized(request, checked_in)
-    # Printed once committed, outside the database's turn (queue.screens.print_issued).
-    return await run_in_threadpool(print_issued, ticket)
+    # Printed once committed (queue.screens.print_issued).
+    return await run_authorized_then(request, checked_in, print_issued)
 
 
 @router.get("/ticket-machine/resident-links", response_model=ResidentLinks)

@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 from backend.identity.devices.models import DeviceKind
 from backend.platform.access import DeviceRef
 from backend.platform.audit import service as audit
-from backend.platform.db import request_turns
 from backend.queue import printing
 from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE
 from tests.backend.queue.conftest import DemoOffice, make_device
@@ -96,15 +95,19 @@ def test_paper_out_falls_back_to_a_qr_code(
 
 
 @dataclass
-class PrinterWatchingTheDatabase(printing.FakeTicketPrinter):
-    """Notes, at each ticket it prints, how many requests hold a turn at the database."""
+class PrinterWatchingTheUnit(printing.FakeTicketPrinter):
+    """Notes, at each ticket it prints, whether the request's unit of work had ended (the
+    tests' session provider marks its session ``unscoped`` once the request's unit is over,
+    as the request's own session would be closed)."""
 
-    turns_held: list[int] = field(default_factory=list)
+    db: Session | None = None
+    unit_ended: list[bool] = field(default_factory=list)
 
     def print_ticket(
         self, device: DeviceRef | None, job: printing.TicketPrintJob
     ) -> printing.PrintOutcome:
-        self.turns_held.append(request_turns().holders)
+        assert self.db is not None
+        self.unit_ended.append(bool(self.db.info.get("unscoped")))
         return super().print_ticket(device, job)
 
 
@@ -117,14 +120,14 @@ def test_a_ticket_is_printed_once_committed_and_never_when_its_commit_fails(
 ) -> None:
     """A slow printer must not hold the queue's numbering, and a number rolled back (given
     again to the next resident) must not be on paper already."""
-    printer = PrinterWatchingTheDatabase()
+    printer = PrinterWatchingTheUnit(db=db)
     previous = printing.set_ticket_printer(printer)
     try:
         machine = _bearer(make_device(db, always_open, DeviceKind.TICKET_MACHINE))
         queue_id = always_open.queues["B"].id
         issued = client.post("/api/v1/tickets", json={"queue_id": queue_id}, headers=machine)
         assert issued.status_code == 201 and issued.json()["print"]["printed"]
-        assert printer.turns_held == [0]  # the unit of work had ended: no connection held
+        assert printer.unit_ended == [True]  # committed, its connection and lock let go
 
         def refuse(_session: Session) -> None:
             raise CommitRefused()
