@@ -92,6 +92,15 @@ class Ticket(IdMixin, TimestampMixin, TenantOwned, Base):
     __table_args__ = (
         UniqueConstraint("origin_queue_id", "service_day", "number"),
         Index("ix_tickets_queue_status", "queue_id", "status"),
+        # The office's tickets of the day, a queue's recent services of the day (status.py).
+        Index("ix_tickets_office_day_status", "office_id", "service_day", "status"),
+        Index(
+            "ix_tickets_queue_day_status_finished",
+            "queue_id",
+            "service_day",
+            "status",
+            "finished_at",
+        ),
     )
 
     # the queue it waits in now (differs from origin_queue_id after a transfer)

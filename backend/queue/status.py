@@ -9,7 +9,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
 
 from backend.identity.tenants.models import Counter
@@ -44,35 +44,31 @@ def _recent_service_minutes(
     session: Session, queue_ids: list[str], day: dt.date
 ) -> dict[str, tuple[float, ...]]:
     """Each queue's last ``RECENT_SERVICES`` services of ``day`` in minutes, oldest first: one
-    statement for all the queues (a window numbers each queue's services, newest first)."""
+    statement for all the queues, one ``LIMIT``ed select per queue read backwards on
+    ``ix_tickets_queue_day_status_finished``, so its cost does not grow with the day's tickets
+    (a window over the day's services read all of them: 10 ms at 9 834)."""
     if not queue_ids:
         return {}
-    recent = (
-        func.row_number()
-        .over(partition_by=Ticket.queue_id, order_by=Ticket.finished_at.desc())
-        .label("recent")
-    )
-    numbered = (
-        select(Ticket.queue_id, Ticket.called_at, Ticket.finished_at, recent)
+    per_queue = [
+        select(Ticket.queue_id, Ticket.called_at, Ticket.finished_at)
         .where(
-            Ticket.queue_id.in_(queue_ids),
-            Ticket.status == TicketStatus.DONE.value,
+            Ticket.queue_id == queue_id,
             Ticket.service_day == day,
-            Ticket.called_at.is_not(None),
+            Ticket.status == TicketStatus.DONE.value,
             Ticket.finished_at.is_not(None),
+            Ticket.called_at.is_not(None),
         )
+        .order_by(Ticket.finished_at.desc())
+        .limit(RECENT_SERVICES)
         .subquery()
-    )
-    rows = session.execute(
-        select(numbered.c.queue_id, numbered.c.called_at, numbered.c.finished_at)
-        .where(numbered.c.recent <= RECENT_SERVICES)
-        .order_by(numbered.c.queue_id, numbered.c.recent.desc())
-    ).all()
+        .select()
+        for queue_id in sorted(set(queue_ids))
+    ]
+    # A union keeps no order: each queue's services are sorted here, oldest first.
+    rows = sorted(session.execute(union_all(*per_queue)).all(), key=lambda row: row[2])
     durations: dict[str, list[float]] = {}
     for queue_id, called, done in rows:
-        if called and done:
-            minutes = (done - called).total_seconds() / 60.0
-            durations.setdefault(queue_id, []).append(minutes)
+        durations.setdefault(queue_id, []).append((done - called).total_seconds() / 60.0)
     return {queue_id: tuple(minutes) for queue_id, minutes in durations.items()}
 
 

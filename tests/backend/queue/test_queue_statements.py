@@ -97,8 +97,9 @@ def test_issuing_a_ticket_reads_each_row_once_and_the_recent_services_in_one_sta
     assert not _reads(ours, "counter_queues")
     # The queue by its id, then the office's queues for the estimate.
     assert len(_reads(ours, "queues")) == 2
-    recent = [s for s in _reads(ours, "tickets") if "row_number" in s]
+    recent = [s for s in _reads(ours, "tickets") if "UNION ALL" in s]
     assert len(recent) == 1  # three queues, one statement
+    assert recent[0].count("LIMIT") == 3  # each queue's last services, not the whole day
     # queue, office, tenant; sequence, ticket, journey event; the office's queues, counters,
     # waiting tickets and recent services (the slip's and the answer's estimate).
     assert len(ours) == 10, "\n".join(ours)
@@ -121,7 +122,7 @@ def test_the_ticket_machines_list_reads_the_office_view_in_six_statements(
 def test_the_grouped_recent_services_are_the_last_twelve_of_each_queue(
     db: Session, open_all_day: DemoOffice
 ) -> None:
-    """The window keeps each queue's 12 most recent services of the day, oldest first."""
+    """Each queue's 12 most recent services of the day, oldest first."""
     queue_a, queue_b = open_all_day.queues["A"], open_all_day.queues["B"]
     counter = open_all_day.counters["1"]
     base = service.utcnow().replace(microsecond=0)
