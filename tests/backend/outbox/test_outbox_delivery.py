@@ -16,6 +16,7 @@ from backend.platform.db import session_scope
 from backend.platform.outbox import delivery, service
 from backend.platform.outbox.models import DeliveryAttempt, MessageStatus, OutboxMessage
 from integrations.receiver import WebhookReceiver
+from tests.helpers.sql import engine_statements
 
 
 def _messages() -> list[OutboxMessage]:
@@ -174,6 +175,28 @@ def test_two_claimers_never_share_a_message(committed_db: Any, handoff_helpers: 
     assert len(first) == 10 and len(second) == 5
     assert not {m for m, _ in first} & {m for m, _ in second}
     assert delivery.claim(destination) == []
+
+
+def test_a_claim_gets_its_rows_back_from_the_update_oldest_first(
+    committed_db: Any, handoff_helpers: Any
+) -> None:
+    """Not read again by ``claim_token`` (no index: a scan of the whole table each claim)."""
+    from backend.platform.db import get_engine
+
+    h = handoff_helpers
+    with session_scope(unscoped=True) as session:
+        h.add_destination(session, committed_db.tenant_id, name="feed", kind="pull")
+        h.close_visits(session, committed_db.tenant_id, 3)
+    (destination,) = delivery.active_destinations()
+    with engine_statements(get_engine()) as sent:
+        claimed = delivery.claim(destination)
+    assert not [s for s in sent if "claim_token =" in s and s.startswith("SELECT")]
+    with session_scope(unscoped=True) as session:
+        oldest_first = list(
+            session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.created_at))
+        )
+    assert [message for message, _ in claimed] == oldest_first
+    assert len({token for _, token in claimed}) == 1
 
 
 def test_handoff_exists_only_if_the_closing_transaction_commits(
