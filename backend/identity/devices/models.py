@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.platform.access import DeviceKind
@@ -15,6 +15,8 @@ __all__ = ["Device", "DeviceKind"]  # DeviceKind: the access vocabulary, re-expo
 
 class Device(IdMixin, TimestampMixin, TenantOwned, Base):
     __tablename__ = "devices"
+    # The counter's tablet and agent (presence, looked up several times a visit).
+    __table_args__ = (Index("ix_devices_counter_kind", "counter_id", "kind"),)
 
     kind: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(100))
