@@ -264,11 +264,15 @@ def make_engine(url: str | None = None) -> Engine:
     # The pool holds one connection per request turn (``request_turns``) and a margin for the
     # work outside requests' turns (the agent hub's and long-polls' short looks, in
     # asyncio.to_thread); a checkout never waits long, so its timeout is a plain error.
+    # The margin is part of the pool, not its overflow: an overflow connection is closed when
+    # given back, and at 64 counters the margin was in use all the time, so PostgreSQL started
+    # and ended a backend more than once a second (39 sessions in 30 s), each re-preparing its
+    # statements, their work lost from the bench's account.
     engine = create_engine(
         url,
         hide_parameters=True,
-        pool_size=get_settings().database_pool_size,
-        max_overflow=POOL_OVERFLOW,
+        pool_size=get_settings().database_pool_size + POOL_OVERFLOW,
+        max_overflow=0,
         pool_timeout=TURN_SECONDS,
     )
     ping_when_idle(engine)
@@ -466,6 +470,12 @@ _request_turns: dict[int, Turns] = {}
 _request_turns_lock = threading.Lock()
 
 
+def _turns_of_pool(size: int) -> int:
+    """Our engine's pool is the requests' turns plus ``POOL_OVERFLOW`` for the work outside
+    them (``make_engine``); another engine's pool (tests) is all turns."""
+    return size - POOL_OVERFLOW if size > POOL_OVERFLOW else size
+
+
 def request_turns() -> Turns:
     """The turns requests take before their unit of work, for the engine in use: one writer on
     SQLite, the pool's size on PostgreSQL (``database_pool_size``)."""
@@ -474,7 +484,7 @@ def request_turns() -> Turns:
         limit = 1
     else:  # a test's engine may have a pool without a size (NullPool): the setting then
         size = getattr(engine.pool, "size", None)
-        limit = size() if callable(size) else get_settings().database_pool_size
+        limit = _turns_of_pool(size()) if callable(size) else get_settings().database_pool_size
     with _request_turns_lock:
         if limit not in _request_turns:
             _request_turns[limit] = Turns(limit)
