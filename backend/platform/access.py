@@ -302,9 +302,11 @@ async def run_authorized(request: Request, work: Callable[[Session, Principal], 
     cost four or five hand-offs between the event loop and the thread pool (open the session,
     check the caller, the route, validate the response, commit), each a wake-up of both.
     """
-    permission = _declared_permission(request)
-    async with contextlib.asynccontextmanager(database_turn)():
-        return await run_in_threadpool(_authorized_unit, request, permission, work)
+    return await run_authorized_then(request, work, _as_is)
+
+
+def _as_is(result: T) -> T:
+    return result
 
 
 async def run_authorized_then(

@@ -470,21 +470,16 @@ _request_turns: dict[int, Turns] = {}
 _request_turns_lock = threading.Lock()
 
 
-def _turns_of_pool(size: int) -> int:
-    """Our engine's pool is the requests' turns plus ``POOL_OVERFLOW`` for the work outside
-    them (``make_engine``); another engine's pool (tests) is all turns."""
-    return size - POOL_OVERFLOW if size > POOL_OVERFLOW else size
-
-
 def request_turns() -> Turns:
     """The turns requests take before their unit of work, for the engine in use: one writer on
-    SQLite, the pool's size on PostgreSQL (``database_pool_size``)."""
+    SQLite; on PostgreSQL ``make_engine``'s pool less its ``POOL_OVERFLOW`` margin for the work
+    outside the turns (``database_pool_size``)."""
     engine = get_engine()
     if engine.dialect.name == "sqlite":
         limit = 1
     else:  # a test's engine may have a pool without a size (NullPool): the setting then
         size = getattr(engine.pool, "size", None)
-        limit = _turns_of_pool(size()) if callable(size) else get_settings().database_pool_size
+        limit = size() - POOL_OVERFLOW if callable(size) else get_settings().database_pool_size
     with _request_turns_lock:
         if limit not in _request_turns:
             _request_turns[limit] = Turns(limit)
