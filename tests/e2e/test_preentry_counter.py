@@ -69,7 +69,9 @@ def pre_enter_in_vietnamese(browser: Any, base: str) -> str:
             break
         row = rows.first
         if row.locator("input[type=radio]").count():
-            row.locator("input[type=radio][value=false]").check()
+            # click, not check(): the answer re-renders the questions at once, and check()'s
+            # look at the radio afterwards can find it replaced and click the next one too
+            row.locator("input[type=radio][value=false]").click()
         elif row.locator("select").count():
             row.locator("select").select_option(index=1)
         else:
