@@ -29,7 +29,7 @@ from backend.counter import service as visits
 from backend.counter.errors import VisitNotFound
 from backend.counter.models import HouseholdMember, Visit
 from backend.counter.schemas import SignatureWait, Signed, TabletStatus, TabletView, TabletVisit
-from backend.counter.states import ON_TABLET, VisitStatus
+from backend.counter.states import ON_TABLET
 from backend.counter.wake import TABLET_PRESENCE_SECONDS
 from backend.guidance import service as guidance_service
 from backend.guidance.models import CatalogVersion
@@ -120,7 +120,7 @@ def _bound_latest_visit_statement() -> Select[Visit]:
 def _latest_visit_statement(counter_id: Any) -> Select[Visit]:
     latest = (
         select(Visit.id)
-        .where(Visit.counter_id == counter_id, Visit.status != VisitStatus.CLOSED)
+        .where(Visit.counter_id == counter_id, Visit.is_open())
         .order_by(Visit.created_at.desc())
         .limit(1)
         .scalar_subquery()
@@ -243,7 +243,7 @@ def _version_statement(counter_id: Any, tenant_id: Any) -> CompoundSelect:
     pin_job, latest_read = agent_service.pin_and_latest_ids(counter_id, JobKind.READ_CARD)
     open_visit = (
         select(Visit.id)
-        .where(Visit.counter_id == counter_id, Visit.status != VisitStatus.CLOSED)
+        .where(Visit.counter_id == counter_id, Visit.is_open())
         .order_by(Visit.created_at.desc())
         .limit(1)
         .scalar_subquery()

@@ -38,6 +38,7 @@ from backend.queue.models import (
     TicketSequence,
     TicketStatus,
     counter_queues,
+    is_waiting,
 )
 
 S = TicketStatus
@@ -398,7 +399,7 @@ def _claim_oldest(
         select(candidate.id)
         .where(
             candidate.queue_id.in_(queue_ids),
-            candidate.status.in_(WAITING_STATUSES),
+            is_waiting(candidate.status),
             candidate.service_day == day,
             candidate.tenant_id == counter.tenant_id,
         )

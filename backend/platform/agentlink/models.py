@@ -33,7 +33,13 @@ OPEN_STATUSES = (JobStatus.AWAITING_PIN, JobStatus.QUEUED, JobStatus.SENT)
 
 class AgentJob(IdMixin, TimestampMixin, TenantOwned, Base):
     __tablename__ = "agent_jobs"
-    __table_args__ = (Index("ix_agent_jobs_device_status", "device_id", "status"),)
+    # The tablet asks every second for its counter's job waiting for a PIN and its latest card
+    # read: by counter, then status or kind, newest first (it read every job of the tenant).
+    __table_args__ = (
+        Index("ix_agent_jobs_device_status", "device_id", "status"),
+        Index("ix_agent_jobs_counter_status_created", "counter_id", "status", "created_at"),
+        Index("ix_agent_jobs_counter_kind_created", "counter_id", "kind", "created_at"),
+    )
 
     device_id: Mapped[str] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
     counter_id: Mapped[str | None] = mapped_column(ForeignKey("counters.id", ondelete="SET NULL"))

@@ -32,7 +32,7 @@ def test_only_visits_holding_individual_numbers_are_read_for_them(db: Session) -
     _visit(db, closed_days_ago=0, outbox="delivered")  # no 個人番号: nothing to do before 30 days
     member = db.query(HouseholdMember).filter_by(visit_id=holding.id).one()
     store_individual_number(db, member, synthetic_number(5), ["p"])
-    candidates = db.scalars(retention.individual_number_candidates(seed_demo(db))).all()
+    candidates = retention.individual_number_candidates(db, seed_demo(db))
     assert [visit.id for visit in candidates] == [holding.id]
 
 
