@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, literal, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -30,6 +30,7 @@ from backend.platform.db import new_id, session_scope, utcnow
 from backend.platform.logging_setup import mask_personal_data
 from backend.platform.outbox.adapters import adapter_for
 from backend.platform.outbox.models import (
+    CLAIMABLE,
     DeliveryAttempt,
     Destination,
     MessageStatus,
@@ -53,8 +54,12 @@ class DestinationRef:
 
 
 def _due(destination_id: str, now: object) -> ColumnElement[bool]:
+    # The statuses as words in the SQL (not parameters): the planner proves the partial
+    # ``ix_outbox_messages_claimable``'s predicate from the statement's text.
+    claimable = [literal(status, literal_execute=True) for status in CLAIMABLE]
     return and_(
         OutboxMessage.destination_id == destination_id,
+        OutboxMessage.status.in_(claimable),
         or_(
             and_(
                 OutboxMessage.status == MessageStatus.PENDING,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from backend.platform.db import session_scope
 from backend.platform.outbox import delivery, service
 from backend.platform.outbox.models import DeliveryAttempt, MessageStatus, OutboxMessage
 from integrations.receiver import WebhookReceiver
-from tests.helpers.sql import engine_statements
+from tests.helpers.sql import engine_executions, engine_statements
 
 
 def _messages() -> list[OutboxMessage]:
@@ -197,6 +198,47 @@ def test_a_claim_gets_its_rows_back_from_the_update_oldest_first(
         )
     assert [message for message, _ in claimed] == oldest_first
     assert len({token for _, token in claimed}) == 1
+
+
+def test_a_claim_walks_the_undelivered_messages_in_order(
+    committed_db: Any, handoff_helpers: Any
+) -> None:
+    """Planned on the partial index of the undelivered (sequential scans off, most messages
+    delivered): not a bitmap scan of ``ix_outbox_messages_due``, which reads every delivered
+    message's dead entries again at each claim until autovacuum comes."""
+    from backend.platform.db import get_engine
+
+    h = handoff_helpers
+    with session_scope(unscoped=True) as session:
+        h.add_destination(session, committed_db.tenant_id, name="feed", kind="pull")
+        h.close_visits(session, committed_db.tenant_id, 40)
+        delivered = session.scalars(select(OutboxMessage).order_by(OutboxMessage.created_at))
+        for message in list(delivered)[:36]:
+            message.status = MessageStatus.DELIVERED
+    engine = get_engine()
+    (destination,) = delivery.active_destinations()
+    with engine_executions(engine) as sent:
+        assert len(delivery.claim(destination)) == 4
+    (statement, parameters) = next(
+        (s, p)
+        for s, p in sent
+        if s.startswith("SELECT") and "ORDER BY outbox_messages.created_at" in s
+    )
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("ANALYZE outbox_messages"))
+            connection.execute(text("SET enable_seqscan = off"))
+            plan = json.dumps(
+                connection.exec_driver_sql(
+                    f"EXPLAIN (FORMAT JSON) {statement}", parameters
+                ).scalar()
+            )
+            assert "Bitmap Heap Scan" not in plan, plan
+        else:
+            connection.execute(text("ANALYZE outbox_messages"))
+            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            plan = " ".join(str(row[-1]) for row in rows)
+    assert "ix_outbox_messages_claimable" in plan, plan
 
 
 def test_handoff_exists_only_if_the_closing_transaction_commits(
