@@ -54,22 +54,22 @@ class DestinationRef:
 
 
 def _due(destination_id: str, now: object) -> ColumnElement[bool]:
+    """A destination's messages to claim now (the claim's SELECT)."""
     # The statuses as words in the SQL (not parameters): the planner proves the partial
     # ``ix_outbox_messages_claimable``'s predicate from the statement's text.
     claimable = [literal(status, literal_execute=True) for status in CLAIMABLE]
     return and_(
         OutboxMessage.destination_id == destination_id,
         OutboxMessage.status.in_(claimable),
-        or_(
-            and_(
-                OutboxMessage.status == MessageStatus.PENDING,
-                OutboxMessage.next_attempt_at <= now,
-            ),
-            and_(
-                OutboxMessage.status == MessageStatus.DELIVERING,
-                OutboxMessage.locked_until < now,
-            ),
-        ),
+        _still_due(now),
+    )
+
+
+def _still_due(now: object) -> ColumnElement[bool]:
+    """Due for an attempt, or its lease expired."""
+    return or_(
+        and_(OutboxMessage.status == MessageStatus.PENDING, OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == MessageStatus.DELIVERING, OutboxMessage.locked_until < now),
     )
 
 
@@ -94,18 +94,25 @@ def claim(destination: DestinationRef, limit: int = CLAIM_BATCH) -> list[tuple[s
             .order_by(OutboxMessage.created_at)
             .limit(limit)
         )
-        if session.get_bind().dialect.name == "postgresql":
+        locks_rows = session.get_bind().dialect.name == "postgresql"
+        if locks_rows:
             due = due.with_for_update(skip_locked=True)
         ids = list(session.scalars(due))
         if not ids:
             return []
         _note_interrupted(session, ids, now)
+        # PostgreSQL holds the chosen rows locked: the UPDATE goes by id alone (a re-check of
+        # the statuses steered it onto the partial index, walking its dead entries again).
+        # SQLite locks no row: another worker may have claimed them since, so check again.
+        chosen: ColumnElement[bool] = OutboxMessage.id.in_(ids)
+        if not locks_rows:
+            chosen = and_(chosen, _still_due(now))
         # RETURNING: the claimed rows come back with the UPDATE (claim_token has no index, and
         # reading them back by it scanned the whole table at every claim).
         claimed = set(
             session.scalars(
                 update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids), _due(destination.id, now))
+                .where(chosen)
                 .values(
                     status=MessageStatus.DELIVERING,
                     claim_token=token,

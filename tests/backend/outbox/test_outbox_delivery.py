@@ -234,6 +234,13 @@ def test_a_claim_walks_the_undelivered_messages_in_order(
                 ).scalar()
             )
             assert "Bitmap Heap Scan" not in plan, plan
+            update, update_parameters = next((s, p) for s, p in sent if s.startswith("UPDATE"))
+            by_id = json.dumps(
+                connection.exec_driver_sql(
+                    f"EXPLAIN (FORMAT JSON) {update}", update_parameters
+                ).scalar()
+            )
+            assert "pk_outbox_messages" in by_id, by_id  # the chosen rows, by their ids
         else:
             connection.execute(text("ANALYZE outbox_messages"))
             rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
