@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 
@@ -39,15 +39,16 @@ def engine_statements(engine: Engine) -> Iterator[list[str]]:
 
 
 @contextmanager
-def engine_executions(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
-    """As ``engine_statements``, each statement as sent with its parameters (to EXPLAIN it)."""
+def executions(bind: Engine | Connection) -> Iterator[list[tuple[str, Any]]]:
+    """Each statement sent on ``bind`` inside the block as sent, with its parameters (to
+    EXPLAIN it): on an engine by any session or thread, on a connection by that one only."""
     sent: list[tuple[str, Any]] = []
 
     def keep(_conn: object, _cursor: object, statement: str, parameters: Any, *_: object) -> None:
         sent.append((statement, parameters))
 
-    event.listen(engine, "before_cursor_execute", keep)
+    event.listen(bind, "before_cursor_execute", keep)
     try:
         yield sent
     finally:
-        event.remove(engine, "before_cursor_execute", keep)
+        event.remove(bind, "before_cursor_execute", keep)

@@ -13,11 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from backend.counter.models import Visit
@@ -29,6 +28,7 @@ from backend.queue import service as queue_service
 from backend.queue.models import Ticket, TicketStatus, counter_queues
 from tests.backend.counter.conftest import Clerk
 from tests.backend.counter_documents.test_counter_flow_api import tablet_headers
+from tests.helpers.sql import executions
 
 HISTORY = 120  # visits, card reads and tickets the counter already had
 POLLED_TABLES = ("visits", "agent_jobs", "tickets")
@@ -84,22 +84,6 @@ def done_ticket(clerk: Clerk, queue_id: str, number: int, at: dt.datetime) -> Ti
                   follow_token=f"history-{number}")  # fmt: skip
 
 
-@contextmanager
-def statements_sent(db: Session) -> Iterator[list[tuple[str, Any]]]:
-    """Every statement sent on the test's connection (with its parameters) while inside."""
-    sent: list[tuple[str, Any]] = []
-    connection = db.connection()
-
-    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        sent.append((statement, parameters))
-
-    event.listen(connection, "before_cursor_execute", keep)
-    try:
-        yield sent
-    finally:
-        event.remove(connection, "before_cursor_execute", keep)
-
-
 def indexes_walked(db: Session, sent: list[tuple[str, Any]]) -> tuple[set[str], list[str]]:
     """The indexes the plans of the SELECTs and UPDATEs sent read, and the sequential scans
     of the polled tables they would make (sequential scans off: a forced one means no index)."""
@@ -137,7 +121,7 @@ def _plan_nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 def walked_by(db: Session, work: Callable[[], Any], never: set[str] = TENANT_WIDE) -> set[str]:
     """The indexes ``work``'s statements read; none of ``never`` and no forced scan."""
-    with statements_sent(db) as sent:
+    with executions(db.connection()) as sent:
         work()
     used, scans = indexes_walked(db, sent)
     assert scans == [], scans
@@ -201,7 +185,7 @@ def test_the_open_visit_read_keeps_its_index_in_a_prepared_generic_plan(
     parameter. A partial index is usable there only if its predicate is in the SQL's text."""
     add_history(db, clerk)
     tablet = tablet_headers(db, clerk)
-    with statements_sent(db) as sent:
+    with executions(db.connection()) as sent:
         assert client.get("/api/v1/tablet/current", headers=tablet).status_code == 200
     reads = [(s, p) for s, p in sent if s.startswith("SELECT visits.") and "counter_id" in s]
     assert reads, "the poll read no visit by counter"

@@ -17,7 +17,7 @@ from backend.platform.db import session_scope
 from backend.platform.outbox import delivery, service
 from backend.platform.outbox.models import DeliveryAttempt, MessageStatus, OutboxMessage
 from integrations.receiver import WebhookReceiver
-from tests.helpers.sql import engine_executions, engine_statements
+from tests.helpers.sql import engine_statements, executions
 
 
 def _messages() -> list[OutboxMessage]:
@@ -217,7 +217,7 @@ def test_a_claim_walks_the_undelivered_messages_in_order(
             message.status = MessageStatus.DELIVERED
     engine = get_engine()
     (destination,) = delivery.active_destinations()
-    with engine_executions(engine) as sent:
+    with executions(engine) as sent:
         assert len(delivery.claim(destination)) == 4
     (statement, parameters) = next(
         (s, p)
