@@ -123,7 +123,7 @@ class Ticket(IdMixin, TimestampMixin, TenantOwned, Base):
         ),
         # "Next" takes a queue's oldest waiting ticket of the day: only the waiting tickets are
         # in this index (it read every ticket of the queue's day, ≈1 block each, under the
-        # claim's row lock). A counter's current ticket: by counter, its called or served.
+        # claim's row lock).
         Index(
             "ix_tickets_waiting",
             "queue_id",
@@ -131,7 +131,6 @@ class Ticket(IdMixin, TimestampMixin, TenantOwned, Base):
             postgresql_where=text(_WAITING),
             sqlite_where=text(_WAITING),
         ),
-        Index("ix_tickets_counter_status_called", "counter_id", "status", "called_at"),
     )
 
     # the queue it waits in now (differs from origin_queue_id after a transfer)
