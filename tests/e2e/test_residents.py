@@ -143,3 +143,27 @@ def test_preentry_page_in_each_language_fits_a_phone(live_server: str, browser: 
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
         shot(page, f"pre-start-{lang}")
     context.close()
+
+
+def test_a_wrong_reservation_number_is_told_in_the_machines_language(
+    live_server: str, browser: Any
+) -> None:
+    """A mistyped number at the ticket machine: in Japanese, then in Vietnamese once the
+    resident picked it (the server's message is Japanese; the machine words it itself)."""
+    kiosk = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="ja-JP")
+    page = kiosk.new_page()
+    page.goto(f"{live_server}/ticket/#token={DEMO_TICKET_MACHINE_TOKEN}")
+    error = page.locator("#resident-error")
+    for code, button, said in (
+        ("ja", None, "予約が見つかりません"),
+        ("vi", "Tiếng Việt", "Không tìm thấy"),
+    ):
+        if button is not None:
+            page.click(f"button:text-is('{button}')")
+        page.click("#reserved")
+        page.fill("#checkin-code", "000000")
+        page.keyboard.press("Enter")
+        expect(error).to_contain_text(said)
+        shot(page, f"ticket-checkin-wrong-{code}")
+        page.click("#resident-back")
+    kiosk.close()

@@ -14,31 +14,47 @@
       reserved: "予約の方", pre: "スマホで事前入力", scan: "予約のQRコードをかざすか、予約番号を入力してください",
       number: "予約番号", ok: "受付", back: "戻る", issued: "番号札をお取りください。予約の方を優先してお呼びします。",
       pre_hint: "スマートフォンでQRコードを読み取り、待っている間に入力できます。窓口で書かずに済みます。",
-      not_printed: "番号札を印刷できませんでした。QRコードで呼出状況を確認できます。" },
+      not_printed: "番号札を印刷できませんでした。QRコードで呼出状況を確認できます。",
+      not_found: "予約が見つかりません。番号をお確かめください。", closed: "この予約は受付済み・取消済み、または時間を過ぎています。窓口でお尋ねください。",
+      busy: "しばらく待ってからお試しください。" },
     en: { print: "Print the QR code", here: "Fill in here on this machine", printed: "Printed. Please take it with you.", print_failed: "It could not be printed. Scan the QR code on the screen with your phone.",
       reserved: "I have a reservation", pre: "Pre-enter on your phone", scan: "Show your reservation QR code or enter your reservation number",
       number: "Reservation number", ok: "Check in", back: "Back", issued: "Please take your ticket. Reservations are called first.",
       pre_hint: "Scan the QR code with your phone and fill in the form while you wait: nothing to write at the counter.",
-      not_printed: "The ticket could not be printed. Scan the QR code to follow your ticket." },
+      not_printed: "The ticket could not be printed. Scan the QR code to follow your ticket.",
+      not_found: "We could not find this reservation. Please check the number.",
+      closed: "This reservation has already been checked in, was cancelled, or its time has passed. Please ask at the counter.",
+      busy: "Please wait a moment and try again." },
     "zh-Hans": { print: "打印二维码", here: "在本机填写", printed: "已打印。请带走。", print_failed: "无法打印。请用手机扫描屏幕上的二维码。",
       reserved: "已预约", pre: "用手机事先填写", scan: "请出示预约二维码或输入预约号码", number: "预约号码", ok: "签到",
       back: "返回", issued: "请取号码牌。预约者优先叫号。", pre_hint: "用手机扫描二维码，等候时即可填写，窗口无需书写。",
-      not_printed: "无法打印号码牌。请扫描二维码查看叫号状况。" },
+      not_printed: "无法打印号码牌。请扫描二维码查看叫号状况。",
+      not_found: "找不到该预约。请确认号码。", closed: "该预约已签到、已取消或已过时间。请到窗口咨询。", busy: "请稍候再试。" },
     ko: { print: "QR 코드 인쇄", here: "이 발권기에서 입력", printed: "인쇄했습니다. 가져가세요.", print_failed: "인쇄하지 못했습니다. 화면의 QR 코드를 휴대폰으로 읽어 주세요.",
       reserved: "예약하신 분", pre: "휴대폰으로 사전 입력", scan: "예약 QR 코드를 대거나 예약 번호를 입력하세요", number: "예약 번호",
       ok: "접수", back: "돌아가기", issued: "번호표를 받아 주세요. 예약하신 분을 우선 호출합니다.",
-      pre_hint: "휴대폰으로 QR 코드를 읽으면 기다리는 동안 입력할 수 있습니다.", not_printed: "번호표를 인쇄하지 못했습니다. QR 코드로 호출 상황을 확인하세요." },
+      pre_hint: "휴대폰으로 QR 코드를 읽으면 기다리는 동안 입력할 수 있습니다.", not_printed: "번호표를 인쇄하지 못했습니다. QR 코드로 호출 상황을 확인하세요.",
+      not_found: "예약을 찾을 수 없습니다. 번호를 확인해 주세요.", closed: "이 예약은 이미 접수·취소되었거나 시간이 지났습니다. 창구에 문의해 주세요.",
+      busy: "잠시 후 다시 시도해 주세요." },
     vi: { print: "In mã QR", here: "Nhập ngay trên máy này", printed: "Đã in. Vui lòng mang theo.", print_failed: "Không in được. Hãy quét mã QR trên màn hình bằng điện thoại.",
       reserved: "Tôi đã đặt lịch", pre: "Nhập trước trên điện thoại", scan: "Đưa mã QR đặt lịch hoặc nhập số đặt chỗ",
       number: "Số đặt chỗ", ok: "Xác nhận", back: "Quay lại", issued: "Vui lòng lấy phiếu số. Người đặt lịch được gọi trước.",
       pre_hint: "Quét mã QR bằng điện thoại và nhập trong lúc chờ: không cần viết tại quầy.",
-      not_printed: "Không in được phiếu số. Quét mã QR để theo dõi." },
+      not_printed: "Không in được phiếu số. Quét mã QR để theo dõi.",
+      not_found: "Không tìm thấy lịch đặt này. Vui lòng kiểm tra lại số.",
+      closed: "Lịch đặt này đã được xác nhận, đã hủy hoặc đã quá giờ. Vui lòng hỏi tại quầy.",
+      busy: "Vui lòng đợi một lát rồi thử lại." },
     pt: { print: "Imprimir o QR code", here: "Preencher aqui nesta máquina", printed: "Impresso. Leve com você.", print_failed: "Não foi possível imprimir. Leia o QR code da tela com o celular.",
       reserved: "Tenho reserva", pre: "Pré-cadastro no celular", scan: "Mostre o QR code da reserva ou digite o número da reserva",
       number: "Número da reserva", ok: "Confirmar", back: "Voltar", issued: "Retire sua senha. Quem tem reserva é chamado primeiro.",
       pre_hint: "Leia o QR code com o celular e preencha enquanto espera: nada para escrever no balcão.",
-      not_printed: "Não foi possível imprimir a senha. Leia o QR code para acompanhar." },
+      not_printed: "Não foi possível imprimir a senha. Leia o QR code para acompanhar.",
+      not_found: "Não encontramos esta reserva. Confira o número.",
+      closed: "Esta reserva já foi confirmada, cancelada ou o horário já passou. Pergunte no balcão.",
+      busy: "Aguarde um momento e tente novamente." },
   };
+  const CHECKIN_ERRORS = { reservation_not_found: "not_found", reservation_closed: "closed",
+    too_many_requests: "busy" };
   const w = (key) => (W[I18n.normalize(document.documentElement.lang)] || W.en)[key] || W.ja[key];
   const $ = (id) => document.getElementById(id);
 
@@ -170,7 +186,10 @@
       clearTimeout(timer);
       timer = setTimeout(close, 30000);
     } catch (err) {
-      error.textContent = err.message;
+      // The resident's language, not the server's Japanese message (the errors a resident can
+      // meet here by code; anything else as the server worded it).
+      const said = CHECKIN_ERRORS[err.body && err.body.code];
+      error.textContent = said ? w(said) : err.message;
       input.select();
     }
   }
