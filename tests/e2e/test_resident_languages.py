@@ -206,6 +206,9 @@ def test_a_wrong_pin_tells_the_resident_the_tries_left(
     fake.ask_pin("job-2")
     page.wait_for_selector("#pin:not([hidden])")
     enter(page, "8888")
+    # as above: the result only after the tablet shows the reading (a result set before the PIN
+    # was sent is not the answer to it, and the tablet kept waiting: CI, stop 31)
+    page.wait_for_selector("#reading:not([hidden])")
     fake.fail_read("wrong_pin", 1)
     if lang == "en":
         expect(message).to_contain_text("You have 1 try left.")
