@@ -118,14 +118,19 @@ def _bound_latest_visit_statement() -> Select[Visit]:
 
 
 def _latest_visit_statement(counter_id: Any) -> Select[Visit]:
-    latest = (
+    latest = _open_visit_id(counter_id)
+    return select(Visit).where(Visit.id == latest).options(joinedload(Visit.members))
+
+
+def _open_visit_id(counter_id: Any) -> Any:
+    """The counter's latest open visit's id, as a scalar subquery."""
+    return (
         select(Visit.id)
         .where(Visit.counter_id == counter_id, Visit.is_open())
         .order_by(Visit.created_at.desc())
         .limit(1)
         .scalar_subquery()
     )
-    return select(Visit).where(Visit.id == latest).options(joinedload(Visit.members))
 
 
 # Raise when what /tablet/current answers changes without any of its inputs (the ETag's parts
@@ -241,13 +246,7 @@ def _version_statement(counter_id: Any, tenant_id: Any) -> CompoundSelect:
     statement ``view_etag`` reads. With them, what the visit's preparation is keyed by
     (``prepared_cache.tenant_state``): the tenant's row, its active catalog and layouts."""
     pin_job, latest_read = agent_service.pin_and_latest_ids(counter_id, JobKind.READ_CARD)
-    open_visit = (
-        select(Visit.id)
-        .where(Visit.counter_id == counter_id, Visit.is_open())
-        .order_by(Visit.created_at.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    open_visit = _open_visit_id(counter_id)
     return union_all(
         # First: the union's columns take its types (the stamps are time stamps, as loaded).
         select(_text("tenant"), Tenant.id, Tenant.timezone, Tenant.updated_at).where(

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     ClauseElement,
+    ColumnElement,
     DateTime,
     ForeignKey,
     LargeBinary,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     event,
+    literal,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
@@ -61,6 +63,19 @@ NAMING_CONVENTION = {
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def as_written(value: str) -> ColumnElement[str]:
+    """``value`` written into the statement's text, not sent as a bound parameter. PostgreSQL
+    uses a partial index only when it can prove the index's predicate from the statement
+    itself, and a prepared statement's generic plan knows no parameter's value: a query meant
+    for a partial index writes the predicate's values this way."""
+    return literal(value, literal_execute=True)
+
+
+def sql_list(values: tuple[str, ...]) -> str:
+    """``'a', 'b'``: the values of a partial index's predicate, as written in its SQL."""
+    return ", ".join(f"'{value}'" for value in values)
 
 
 def new_id() -> str:

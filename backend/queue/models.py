@@ -21,12 +21,19 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
-    literal,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.platform.db import Base, IdMixin, TenantOwned, TimestampMixin, utcnow
+from backend.platform.db import (
+    Base,
+    IdMixin,
+    TenantOwned,
+    TimestampMixin,
+    as_written,
+    sql_list,
+    utcnow,
+)
 
 counter_queues = Table(
     "counter_queues",
@@ -47,14 +54,13 @@ class TicketStatus(StrEnum):
 
 WAITING_STATUSES = (TicketStatus.WAITING.value, TicketStatus.TRANSFERRED.value)
 ACTIVE_AT_COUNTER = (TicketStatus.CALLED.value, TicketStatus.SERVING.value)
-_WAITING = "status IN ({})".format(", ".join(f"'{status}'" for status in WAITING_STATUSES))
+_WAITING = f"status IN ({sql_list(WAITING_STATUSES)})"
 
 
 def is_waiting(status: Any) -> ColumnElement[bool]:
-    """``status IN ('waiting', 'transferred')`` with the words in the SQL, not bound parameters:
-    PostgreSQL uses the partial ``ix_tickets_waiting`` only when it can prove its predicate
-    from the query's own text (a prepared statement's generic plan knows no parameter)."""
-    return status.in_([literal(value, literal_execute=True) for value in WAITING_STATUSES])
+    """``status IN ('waiting', 'transferred')``, written so that ``ix_tickets_waiting`` serves
+    it."""
+    return status.in_([as_written(value) for value in WAITING_STATUSES])
 
 
 # The resident's languages (ticket machine, slip, phone page, board, tablet), in the order the

@@ -21,12 +21,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, literal, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from backend.platform.audit import service as audit
-from backend.platform.db import new_id, session_scope, utcnow
+from backend.platform.db import as_written, new_id, session_scope, utcnow
 from backend.platform.logging_setup import mask_personal_data
 from backend.platform.outbox.adapters import adapter_for
 from backend.platform.outbox.models import (
@@ -54,13 +54,11 @@ class DestinationRef:
 
 
 def _due(destination_id: str, now: object) -> ColumnElement[bool]:
-    """A destination's messages to claim now (the claim's SELECT)."""
-    # The statuses as words in the SQL (not parameters): the planner proves the partial
-    # ``ix_outbox_messages_claimable``'s predicate from the statement's text.
-    claimable = [literal(status, literal_execute=True) for status in CLAIMABLE]
+    """A destination's messages to claim now (the claim's SELECT), the statuses written so that
+    ``ix_outbox_messages_claimable`` serves it."""
     return and_(
         OutboxMessage.destination_id == destination_id,
-        OutboxMessage.status.in_(claimable),
+        OutboxMessage.status.in_([as_written(status) for status in CLAIMABLE]),
         _still_due(now),
     )
 

@@ -20,6 +20,7 @@ from backend.platform.db import (
     IdMixin,
     TenantOwned,
     TimestampMixin,
+    sql_list,
     utcnow,
 )
 
@@ -54,7 +55,7 @@ class Destination(IdMixin, TimestampMixin, TenantOwned, Base):
 
 # The messages a worker may claim: a partial index's predicate, and a term of every claim.
 CLAIMABLE = (MessageStatus.PENDING, MessageStatus.DELIVERING)
-_CLAIMABLE = "status IN ({})".format(", ".join(f"'{status}'" for status in CLAIMABLE))
+_CLAIMABLE = f"status IN ({sql_list(CLAIMABLE)})"
 
 
 class OutboxMessage(IdMixin, TimestampMixin, TenantOwned, Base):

@@ -225,8 +225,8 @@ def test_a_claim_walks_the_undelivered_messages_in_order(
         if s.startswith("SELECT") and "ORDER BY outbox_messages.created_at" in s
     )
     with engine.connect() as connection:
+        connection.execute(text("ANALYZE outbox_messages"))
         if engine.dialect.name == "postgresql":
-            connection.execute(text("ANALYZE outbox_messages"))
             connection.execute(text("SET enable_seqscan = off"))
             plan = json.dumps(
                 connection.exec_driver_sql(
@@ -242,7 +242,6 @@ def test_a_claim_walks_the_undelivered_messages_in_order(
             )
             assert "pk_outbox_messages" in by_id, by_id  # the chosen rows, by their ids
         else:
-            connection.execute(text("ANALYZE outbox_messages"))
             rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
             plan = " ".join(str(row[-1]) for row in rows)
     assert "ix_outbox_messages_claimable" in plan, plan
