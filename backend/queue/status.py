@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
@@ -94,6 +94,16 @@ class OfficeView:
         ]
         order = [t.ticket_id for t in call_order(same_queue)]
         return order.index(ticket.id) if ticket.id in order else 0
+
+    def with_issued(self, ticket: Ticket) -> OfficeView:
+        """This view with ``ticket``, issued after it was read, among the waiting."""
+        return replace(
+            self,
+            waiting=[*self.waiting, ticket],
+            snapshot=replace(
+                self.snapshot, waiting=[*self.snapshot.waiting, _as_waiting(ticket, self.now)]
+            ),
+        )
 
     def waiting_count(self, queue_id: str) -> int:
         return sum(1 for t in self.waiting if t.queue_id == queue_id)
