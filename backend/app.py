@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 from collections.abc import AsyncIterator
@@ -160,13 +161,18 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     """On PostgreSQL, listen for other processes' changes from the start: the credential cache
     believes its entries beyond two seconds only while it hears them (identity/auth/cache.py).
     Then the garbage collector is tuned for serving (``platform.gc_tuning``)."""
+    from backend.counter import rendering
     from backend.platform.db import get_engine
     from backend.platform.gc_tuning import tune_for_serving
     from backend.platform.notifier import notifier
 
     await notifier.ensure_listening(get_engine())
     tune_for_serving()
-    yield
+    try:
+        yield
+    finally:
+        # The render pool's processes would outlive this one, waiting for work for ever.
+        await asyncio.to_thread(rendering.shutdown_pool, wait=True)
 
 
 def create_app() -> FastAPI:

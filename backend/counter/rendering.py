@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -200,26 +201,50 @@ def _executor() -> Executor | None:
                 max_workers=processes,
                 mp_context=multiprocessing.get_context(method),
                 initializer=_start_worker,
+                initargs=(os.getpid(),),
             )
         return _pool
 
 
-def _start_worker() -> None:
+def _start_worker(server_pid: int) -> None:
     """A render process, as it starts: the fonts the forms use loaded (their tables are what
     the process holds most of), then the garbage collector tuned as the server's is: a
-    rendering allocates tens of thousands of objects, and the default collected every 700."""
+    rendering allocates tens of thousands of objects, and the default collected every 700.
+    It ends itself when the server is gone (``_outlive_no_server``)."""
     for role in ("gothic", "mincho"):
         with contextlib.suppress(FormsError):  # a missing font is reported where it is used
             registered_font(role)
     tune_for_serving()
+    threading.Thread(
+        target=_outlive_no_server, args=(server_pid,), name="render-watchdog", daemon=True
+    ).start()
 
 
-def shutdown_pool() -> None:
+SERVER_CHECK_SECONDS = 2.0
+
+
+def _outlive_no_server(server_pid: int) -> None:
+    """A render process whose server was killed (SIGKILL, out of memory) waits for work that
+    never comes, and so does the forkserver it came from: each holds ≈100 MB for ever (a
+    benchmark's day left 105 of them). It exits within ``SERVER_CHECK_SECONDS`` instead."""
+    while True:
+        time.sleep(SERVER_CHECK_SECONDS)
+        try:
+            os.kill(server_pid, 0)  # signal 0: only whether the process exists
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # exists, run by another user (the pid was reused)
+            os._exit(0)
+
+
+def shutdown_pool(wait: bool = False) -> None:
+    """Stop the render pool (a new one starts on next use); ``wait``: until its processes have
+    exited (the server's shutdown: they would outlive it)."""
     global _pool
     with _pool_lock:
         pool, _pool = _pool, None
     if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=wait, cancel_futures=True)
 
 
 def run(function: Callable[..., T], *args: Any) -> T:

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import base64
 import io
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -182,3 +187,54 @@ def test_a_render_process_collects_garbage_as_the_server_does(
         rendering.shutdown_pool()
     assert threshold == (gc_tuning.YOUNG_THRESHOLD, *gc_tuning.OLDER_THRESHOLDS)
     assert frozen > 10_000
+
+
+def _gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_the_servers_shutdown_ends_its_render_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A render process waits for work for ever: the server's shutdown ends the pool and waits
+    for it (they outlived ``madoguchi serve`` after a SIGTERM)."""
+    monkeypatch.setattr(get_settings(), "render_processes", 1)
+    try:
+        worker = rendering.run(os.getpid)
+    finally:
+        rendering.shutdown_pool(wait=True)
+    assert worker != os.getpid()
+    assert _gone_within(worker, 5.0)
+
+
+def test_render_processes_end_when_their_server_is_killed(tmp_path: Path) -> None:
+    """A server killed with SIGKILL runs no shutdown: its render processes notice it is gone
+    (``rendering.SERVER_CHECK_SECONDS``) and end."""
+    script = (
+        "import os, sys\n"
+        "from backend.counter import rendering\n"
+        "print(rendering.run(os.getpid), flush=True)\n"
+        "sys.stdin.read()\n"  # until killed
+    )
+    env = {**os.environ, "MADOGUCHI_RENDER_PROCESSES": "1"}
+    server = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).parents[3],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        worker = int(server.stdout.readline())
+        assert not _gone_within(worker, 0.5)  # the check can fail: alive while its server is
+    finally:
+        server.kill()
+        server.wait()
+    assert _gone_within(worker, rendering.SERVER_CHECK_SECONDS + 5.0)
