@@ -76,6 +76,9 @@ def print_banner(settings: Settings, device_lines: list[str]) -> None:
     print("\n  Ctrl-C で停止します / Ctrl-C stops everything.\n", flush=True)
 
 
+DEMO_SHUTDOWN_SECONDS = 3  # Ctrl-C: 20 s before (a device's connection was awaited)
+
+
 def run_demo(settings: Settings) -> None:
     prepare_database()
     stop = threading.Event()
@@ -89,16 +92,23 @@ def run_demo(settings: Settings) -> None:
         factory=True,
         host=settings.host,
         port=settings.port,
+        # Ctrl-C answers within seconds: a screen's long-poll (up to 25 s) is cut, not awaited.
+        timeout_graceful_shutdown=DEMO_SHUTDOWN_SECONDS,
         **uvicorn_options(settings),
     )
     server = uvicorn.Server(config)
-    original_startup = server.startup
+    original_startup, original_shutdown = server.startup, server.shutdown
 
     async def startup_then_banner(sockets: object = None) -> None:
         await original_startup(sockets)  # type: ignore[arg-type]
         print_banner(settings, device_lines)
 
+    async def devices_then_shutdown(sockets: object = None) -> None:
+        stop.set()  # the demo's own devices hang up first: their connections held the shutdown
+        await original_shutdown(sockets)  # type: ignore[arg-type]
+
     server.startup = startup_then_banner  # type: ignore[method-assign]
+    server.shutdown = devices_then_shutdown  # type: ignore[method-assign]
     try:
         server.run()  # returns on Ctrl-C / SIGTERM after a graceful shutdown
     finally:
