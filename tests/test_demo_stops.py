@@ -22,7 +22,7 @@ import pytest
 
 from backend.demo import DEMO_SHUTDOWN_SECONDS
 from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE
-from tests.e2e.conftest import free_port
+from tests.helpers.net import free_port
 
 BIN = Path(sys.executable).parent
 STOPPED_WITHIN = DEMO_SHUTDOWN_SECONDS + 7  # the bound of the contract, not a speed target

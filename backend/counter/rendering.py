@@ -231,9 +231,7 @@ def _outlive_no_server(server_pid: int) -> None:
         time.sleep(SERVER_CHECK_SECONDS)
         try:
             os.kill(server_pid, 0)  # signal 0: only whether the process exists
-        except ProcessLookupError:
-            os._exit(0)
-        except PermissionError:  # exists, run by another user (the pid was reused)
+        except (ProcessLookupError, PermissionError):  # gone, or its pid reused by another user
             os._exit(0)
 
 

@@ -44,23 +44,18 @@ from hardware.agent.handlers import Handlers
 from tests.backend.agentlink.conftest import TABLET_TOKEN, LiveDb, seed_live
 from tests.backend.agentlink.test_agent_live import run_agent, wait_until
 from tests.conftest import scratch_postgres_url
+from tests.helpers.net import free_port
 
 PIN = "7193"
 READS = 8
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class Serve:
     """``madoguchi serve`` in a process of its own, its log in a file."""
 
     def __init__(self, url: str, log: Path, *, workers: int = 1) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         env = os.environ | {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import socket
 from collections.abc import Callable
 
 import pytest
@@ -14,6 +13,7 @@ from contracts.handoff import Handoff
 from integrations.base import canonical_body
 from integrations.receiver import WebhookReceiver
 from integrations.webhook import SignatureError, WebhookAdapter, sign, signature_headers, verify
+from tests.helpers.net import free_port
 
 
 def test_signature_matches_the_standard_webhooks_reference_vector() -> None:
@@ -88,9 +88,7 @@ def test_timeout_and_refused_connection_are_retryable(
     receiver.delay_seconds = 1.0
     slow = WebhookAdapter(receiver.url, SECRET, timeout_seconds=0.2).deliver(make_handoff())
     assert not slow.ok and slow.retryable and "timeout" in slow.detail
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     refused = WebhookAdapter(f"http://127.0.0.1:{port}/", SECRET).deliver(make_handoff())
     assert not refused.ok and refused.retryable
 

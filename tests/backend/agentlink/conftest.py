@@ -3,7 +3,6 @@ devices with tokens, and a real uvicorn server on loopback."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from backend.platform.agentlink.hub import AgentIdentity, Hub, reset_hub
 from backend.platform.db import session_scope
 from backend.seed import DEMO_PASSWORD, DEMO_TENANT_CODE, seed_demo
 from tests.conftest import scratch_postgres_url
+from tests.helpers.net import free_port
 
 AGENT_TOKEN = "agent-token-for-tests-only"
 TABLET_TOKEN = "tablet-token-for-tests-only"
@@ -120,12 +120,6 @@ def hub() -> Hub:
     return reset_hub()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class LiveServer:
     url: str
@@ -140,7 +134,7 @@ class LiveServer:
 def start_server(port: int | None = None) -> LiveServer:
     from backend.app import create_app
 
-    port = port or _free_port()
+    port = port or free_port()
     config = uvicorn.Config(
         create_app(),
         host="127.0.0.1",

@@ -4,7 +4,6 @@ loopback webhook receiver that deduplicates by ``webhook-id``."""
 from __future__ import annotations
 
 import datetime as dt
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from backend.platform.outbox.schemas import DestinationCreate
 from backend.seed import seed_demo
 from integrations.receiver import WebhookReceiver
 from tests.conftest import _backends, require_service, scratch_postgres_url
+from tests.helpers.net import free_port
 
 SECRET = "whsec_" + "b3V0Ym94LXRlc3Qtc2VjcmV0LWZvci1tYWRvZ3VjaGk="
 
@@ -140,9 +140,7 @@ def live_server(committed_db: Any) -> Iterator[str]:
     """The app served over HTTP on a free port, on the committed database (for Chromium)."""
     from backend.app import create_app
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port,
                                            log_level="warning"))  # fmt: skip
     thread = threading.Thread(target=server.run, daemon=True)

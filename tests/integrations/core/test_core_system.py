@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +16,7 @@ from integrations.core import (
 )
 from integrations.core.http import HttpCoreSystem
 from integrations.core.simulator import DEMO_ADDRESS, CoreSimulatorServer, start_in_thread
+from tests.helpers.net import free_port
 
 
 @pytest.fixture
@@ -118,9 +118,7 @@ def test_core_system_down_or_unreachable(simulator: CoreSimulatorServer) -> None
     simulator.state.down = True
     with pytest.raises(CoreUnavailable):
         HttpCoreSystem(simulator.url).lookup(ResidentQuery(resident_code="99100700011"))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     with pytest.raises(CoreUnavailable) as raised:
         HttpCoreSystem(f"http://127.0.0.1:{port}").lookup(
             ResidentQuery(resident_code="99100700011")
