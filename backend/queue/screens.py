@@ -167,24 +167,38 @@ def print_issued(issued: TicketToPrint) -> IssuedTicket:
 
 
 def counter_read(session: Session, counter: Counter) -> CounterRead:
-    current = service.current_ticket(session, counter.id)
+    return _counter_read(
+        counter,
+        service.counter_queue_ids(session, counter.id),
+        service.current_ticket(session, counter.id),
+    )
+
+
+def _counter_read(counter: Counter, queue_ids: list[str], current: Ticket | None) -> CounterRead:
     return CounterRead(
         id=counter.id,
         code=counter.code,
         name=counter.name,
         floor=counter.floor,
         is_open=counter.is_open,
-        queue_ids=service.counter_queue_ids(session, counter.id),
+        queue_ids=queue_ids,
         current_ticket=TicketRead.model_validate(current) if current else None,
     )
 
 
 def counters(session: Session, principal: Principal, office_id: str | None) -> list[CounterRead]:
+    """The office's counters in three statements whatever their number (two a counter made
+    the console's first load of a 64-counter office cost 128 statements)."""
     office = office_of(session, principal, office_id)
-    rows = session.scalars(
-        select(Counter).where(Counter.office_id == office.id).order_by(Counter.code)
+    rows = list(
+        session.scalars(
+            select(Counter).where(Counter.office_id == office.id).order_by(Counter.code)
+        )
     )
-    return [counter_read(session, c) for c in rows]
+    ids = [counter.id for counter in rows]
+    queue_ids = service.queue_ids_of_counters(session, ids)
+    current = service.current_tickets(session, ids)
+    return [_counter_read(c, queue_ids.get(c.id, []), current.get(c.id)) for c in rows]
 
 
 def set_counter_open(

@@ -216,6 +216,33 @@ def counter_queue_ids(session: Session, counter_id: str) -> list[str]:
     return [row[0] for row in rows]
 
 
+def queue_ids_of_counters(session: Session, counter_ids: list[str]) -> dict[str, list[str]]:
+    """``counter_queue_ids`` of many counters in one statement (an office's list)."""
+    rows = session.execute(
+        select(counter_queues.c.counter_id, counter_queues.c.queue_id)
+        .join(Queue, Queue.id == counter_queues.c.queue_id)
+        .where(counter_queues.c.counter_id.in_(counter_ids), Queue.active.is_(True))
+    )
+    found: dict[str, list[str]] = {}
+    for counter_id, queue_id in rows:
+        found.setdefault(counter_id, []).append(queue_id)
+    return found
+
+
+def current_tickets(session: Session, counter_ids: list[str]) -> dict[str, Ticket]:
+    """``current_ticket`` of many counters in one statement (an office's list)."""
+    rows = session.scalars(
+        select(Ticket)
+        .where(Ticket.counter_id.in_(counter_ids), Ticket.status.in_(ACTIVE_AT_COUNTER))
+        .order_by(Ticket.called_at.desc())
+    )
+    found: dict[str, Ticket] = {}
+    for ticket in rows:
+        if ticket.counter_id is not None:
+            found.setdefault(ticket.counter_id, ticket)  # the latest called first
+    return found
+
+
 def current_ticket(session: Session, counter_id: str) -> Ticket | None:
     return session.scalars(
         select(Ticket)

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 
 from backend.counter import service as visits
 from backend.identity.devices.models import DeviceKind
+from backend.identity.tenants.models import Counter
 from backend.platform import request_memo
+from backend.platform.access import Principal
 from backend.queue import printing, screens, service, status
 from backend.queue.errors import InvalidTransition, QueueNotFound
 from backend.queue.models import Ticket, TicketStatus
@@ -254,3 +256,38 @@ def test_a_queue_or_office_of_another_tenant_is_not_found_by_its_id(
     finally:
         db.info["unscoped"] = True
     assert service.get_queue(db, queue_id).id == queue_id
+
+
+def test_the_office_counters_list_costs_the_same_statements_for_any_number_of_counters(
+    db: Session, open_all_day: DemoOffice
+) -> None:
+    """The console's first load: two statements a counter (its queues, its ticket) made a
+    64-counter office's list cost 128; now three whatever the number, with the same answer."""
+    office = open_all_day
+    principal = Principal(tenant_id=office.tenant.id)
+    called = service.issue_ticket(db, queue_id=office.queues["B"].id)
+    called.status, called.counter_id = TicketStatus.CALLED.value, office.counters["2"].id
+    called.called_at = called.issued_at
+    db.flush()
+    one_by_one = [
+        screens.counter_read(db, counter)
+        for counter in sorted(office.counters.values(), key=lambda c: c.code)
+    ]
+    db.expunge_all()
+
+    with statements(db) as few:
+        listed = screens.counters(db, principal, office.office.id)
+    for code in ("L1", "L2", "L3", "L4", "L5", "L6"):
+        db.add(
+            Counter(tenant_id=office.tenant.id, office_id=office.office.id, code=code, name=code)
+        )
+    db.flush()
+    db.expunge_all()
+    with statements(db) as many:
+        longer = screens.counters(db, principal, office.office.id)
+
+    assert listed == one_by_one
+    assert [c.current_ticket.id if c.current_ticket else None for c in listed].count(called.id) == 1
+    assert all(c.queue_ids for c in listed)  # every demo counter serves a queue
+    assert len(longer) == len(listed) + 6
+    assert len(_ours(many)) == len(_ours(few)) <= 4  # the office, counters, queues, tickets
