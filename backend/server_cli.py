@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import os
 import socket
 from pathlib import Path
 from typing import Any
 
 import typer
+from fastapi import FastAPI
 from pydantic import ValidationError
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -17,6 +20,8 @@ from backend.platform.logging_setup import configure_for_command
 from backend.platform.safe_parse import DocumentTooComplex
 from backend.platform.settings import Settings
 from contracts import VisitRecord
+
+logger = logging.getLogger(__name__)
 
 
 def _format_error_location(loc: tuple[int | str, ...]) -> str:
@@ -105,6 +110,21 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def create_served_app() -> FastAPI:
+    """The app as ``madoguchi serve`` runs it, in each of its processes: pinned to a CPU of its
+    own first (``cpu_pinning``; before the app starts any thread, so all inherit it)."""
+    from backend.app import create_app
+    from backend.platform import cpu_pinning
+    from backend.platform.settings import get_settings
+
+    settings = get_settings()
+    if settings.serve_cpu_pinning:
+        cpu = cpu_pinning.pin_to_free_cpu(settings.data_dir / cpu_pinning.SLOTS_FOLDER)
+        if cpu is not None:
+            logger.info("server process %d on CPU %d", os.getpid(), cpu)
+    return create_app()
+
+
 def register(app: typer.Typer) -> None:
     visit_app = typer.Typer(help="Canonical visit records (madoguchi.visit/1).")
     app.add_typer(visit_app, name="visit")
@@ -176,7 +196,7 @@ def register(app: typer.Typer) -> None:
 
         settings = configure_for_command()
         uvicorn.run(
-            "backend.app:create_app",
+            "backend.server_cli:create_served_app",
             factory=True,
             host=host or settings.host,
             port=port or settings.port,

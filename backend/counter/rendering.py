@@ -27,6 +27,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from backend.platform import cpu_pinning
 from backend.platform.gc_tuning import tune_for_serving
 from backend.platform.settings import get_settings
 from contracts import GuidanceResult, Signature, VisitRecord
@@ -201,16 +202,18 @@ def _executor() -> Executor | None:
                 max_workers=processes,
                 mp_context=multiprocessing.get_context(method),
                 initializer=_start_worker,
-                initargs=(os.getpid(),),
+                initargs=(os.getpid(), cpu_pinning.cpus_before_pinning()),
             )
         return _pool
 
 
-def _start_worker(server_pid: int) -> None:
-    """A render process, as it starts: the fonts the forms use loaded (their tables are what
-    the process holds most of), then the garbage collector tuned as the server's is: a
-    rendering allocates tens of thousands of objects, and the default collected every 700.
-    It ends itself when the server is gone (``_outlive_no_server``)."""
+def _start_worker(server_pid: int, server_cpus: frozenset[int] | None = None) -> None:
+    """A render process, as it starts: back on every CPU its server had before it was pinned
+    to one (``cpu_pinning``: rendering is what the other CPUs are for), the fonts the forms use
+    loaded (their tables are what the process holds most of), then the garbage collector tuned
+    as the server's is: a rendering allocates tens of thousands of objects, and the default
+    collected every 700. It ends itself when the server is gone (``_outlive_no_server``)."""
+    cpu_pinning.unpin(server_cpus)
     for role in ("gothic", "mincho"):
         with contextlib.suppress(FormsError):  # a missing font is reported where it is used
             registered_font(role)

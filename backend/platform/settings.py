@@ -70,6 +70,12 @@ class Settings(BaseSettings):
         description="processes that render forms (PDF) beside the server's, so rendering uses "
         "every core and never holds the event loop; 0: render in the server process (tests)",
     )
+    serve_cpu_pinning: bool = Field(
+        default=True,
+        description="`madoguchi serve`: each server process on a CPU of its own, taken from the "
+        "free slots in DATA_DIR/cpu-slots (its threads hand over without waking another CPU); "
+        "false: the kernel places them",
+    )
     ticket_printer_url: str = Field(
         default="",
         description="receipt printer of the ticket machines (tcp://host:9100, …); empty: the "
