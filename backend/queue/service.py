@@ -212,6 +212,7 @@ def counter_queue_ids(session: Session, counter_id: str) -> list[str]:
         select(counter_queues.c.queue_id)
         .join(Queue, Queue.id == counter_queues.c.queue_id)
         .where(counter_queues.c.counter_id == counter_id, Queue.active.is_(True))
+        .order_by(Queue.sort_order, Queue.prefix)
     )
     return [row[0] for row in rows]
 
@@ -222,6 +223,7 @@ def queue_ids_of_counters(session: Session, counter_ids: list[str]) -> dict[str,
         select(counter_queues.c.counter_id, counter_queues.c.queue_id)
         .join(Queue, Queue.id == counter_queues.c.queue_id)
         .where(counter_queues.c.counter_id.in_(counter_ids), Queue.active.is_(True))
+        .order_by(Queue.sort_order, Queue.prefix)  # as ``counter_queue_ids``
     )
     found: dict[str, list[str]] = {}
     for counter_id, queue_id in rows:
