@@ -346,9 +346,11 @@ async def measure(
 
     state.stop.set()  # each counter finishes the visit in hand
     _, pending = await asyncio.wait(tasks, timeout=DRAIN_SECONDS)
-    for task in pending:
-        recorder.error("drain: a counter did not finish its visit within 90 s")
-        task.cancel()
+    for player, task in zip(players, tasks, strict=True):
+        if task in pending:
+            recorder.error("drain: a counter did not finish its visit within 90 s")
+            recorder.note(f"drain: counter {player.counter} stuck at {player.where()}")
+            task.cancel()
     probe.cancel()
     await asyncio.gather(*tasks, probe, return_exceptions=True)
 

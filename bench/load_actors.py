@@ -109,6 +109,14 @@ class Screen:
         )
         self.csrf: str | None = None
         self.held: dict[tuple[str, str], tuple[str, Any]] = {}  # poll → (ETag, its answer)
+        self.in_flight: tuple[str, float] | None = None  # the request awaited, since when
+
+    def waiting_on(self) -> str | None:
+        """The request this screen awaits and for how long (a drain's report), or None."""
+        if self.in_flight is None:
+            return None
+        step, since = self.in_flight
+        return f"{step} {time.perf_counter() - since:.0f} s"
 
     async def call(
         self, step: str, method: str, path: str, body: Any = None, *, params: Any = None
@@ -118,6 +126,7 @@ class Screen:
         name = f"{self.name}.{step}"
         headers = {"x-csrf-token": self.csrf} if self.csrf and method != "GET" else None
         started = time.perf_counter()
+        self.in_flight = (name, started)
         try:
             response = await self.client.request(
                 method, path, json=body, params=params, headers=headers
@@ -125,6 +134,8 @@ class Screen:
         except HttpError as exc:
             recorder.error(f"{name}: {type(exc).__name__}")
             raise StepFailed(name) from exc
+        finally:
+            self.in_flight = None
         recorder.record(name, time.perf_counter() - started)
         if response.status_code >= 400:
             recorder.error(f"{name}: {response.status_code} {_error_code(response)}")
@@ -150,11 +161,14 @@ class Screen:
         recorder = self.state.recorder
         name = f"{self.name}.{step}"
         started = time.perf_counter()
+        self.in_flight = (name, started)
         try:
             response = await self.client.get(path, params=params, headers=headers)
         except HttpError as exc:
             recorder.error(f"{name}: {type(exc).__name__}")
             raise StepFailed(name) from exc
+        finally:
+            self.in_flight = None
         recorder.record(name, time.perf_counter() - started)
         if response.status_code == 304 and held:
             return held[1]
@@ -189,6 +203,7 @@ class CounterPlayer:
         self.staff = Screen("staff", state)
         self.tablet = Screen("tablet", state, devices.tablet_token)
         self.ticket = Screen("ticket", state, devices.ticket_token)
+        self.stage = ("starting", time.perf_counter())  # where the visit is, since when
         self.signed: set[str] = set()  # visits this tablet signed
         self.pinned: set[str] = set()  # card reads this tablet gave the PIN for
         self.agent_stop = asyncio.Event()
@@ -196,6 +211,19 @@ class CounterPlayer:
             WebSocketTransport(state.url, devices.agent_token),
             Handlers(card_reader=FakeCardReader(pin=CARD_PIN), printer=MemoryPrinter()),
         )
+
+    def where(self) -> str:
+        """Where this counter's visit is and what its screens await (a drain's report)."""
+        stage, since = self.stage
+        screens = (
+            f"{screen.name}: {waiting}"
+            for screen in (self.staff, self.tablet, self.ticket)
+            if (waiting := screen.waiting_on())
+        )
+        return "; ".join((f"{stage} for {time.perf_counter() - since:.0f} s", *screens))
+
+    def _at(self, stage: str) -> None:
+        self.stage = (stage, time.perf_counter())
 
     # --- start and stop -------------------------------------------------------------------
 
@@ -261,11 +289,14 @@ class CounterPlayer:
     # --- one visit, as the staff console makes it ---------------------------------------------
 
     async def visit(self) -> None:
+        self._at("ticket")
         await self._issue_ticket()
         started = time.perf_counter()
+        self._at("call")
         called = await self._call_next()
         if called is None:
             return
+        self._at("open")
         visit = await self.staff.call(
             "open_visit",
             "POST",
@@ -274,8 +305,11 @@ class CounterPlayer:
         )
         vid = visit["id"]
         try:
+            self._at("interview")
             await self._interview(vid)
+            self._at("sign")
             await self._sign(vid)
+            self._at("hand-off")
             await self.staff.call("documents", "GET", f"/api/v1/visits/{vid}/documents")
             await self.staff.call("handoff", "POST", f"/api/v1/visits/{vid}/handoff")
         except StepFailed:

@@ -93,3 +93,29 @@ def test_a_dead_server_is_an_http_error() -> None:
             await client.get("/json")
 
     asyncio.run(scenario())
+
+
+def test_a_screen_says_which_request_it_awaits_for_a_drains_report() -> None:
+    """A counter that does not finish its visit after the window is reported with the request
+    its screen still awaits (the drain named no step before)."""
+    from load_actors import RunState, Screen
+    from load_stats import Recorder
+
+    async def scenario() -> tuple[str | None, str | None, str | None]:
+        server = await _serve([])
+        port = server.sockets[0].getsockname()[1]
+        state = RunState(f"http://127.0.0.1:{port}", "queue", "area", Recorder())
+        screen = Screen("staff", state)
+        before = screen.waiting_on()
+        answer = asyncio.create_task(screen.call("lists", "GET", "/json"))
+        await asyncio.sleep(0)  # the request is on its way
+        during = screen.waiting_on()
+        await answer
+        after = screen.waiting_on()
+        await screen.close()
+        server.close()
+        return before, during, after
+
+    before, during, after = asyncio.run(scenario())
+    assert before is None and after is None
+    assert during is not None and during.startswith("staff.lists ")
