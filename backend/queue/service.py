@@ -208,22 +208,17 @@ def office_queues(session: Session, office_id: str) -> list[Queue]:
 
 
 def counter_queue_ids(session: Session, counter_id: str) -> list[str]:
-    rows = session.execute(
-        select(counter_queues.c.queue_id)
-        .join(Queue, Queue.id == counter_queues.c.queue_id)
-        .where(counter_queues.c.counter_id == counter_id, Queue.active.is_(True))
-        .order_by(Queue.sort_order, Queue.prefix)
-    )
-    return [row[0] for row in rows]
+    return queue_ids_of_counters(session, [counter_id]).get(counter_id, [])
 
 
 def queue_ids_of_counters(session: Session, counter_ids: list[str]) -> dict[str, list[str]]:
-    """``counter_queue_ids`` of many counters in one statement (an office's list)."""
+    """Each counter's active queues, in the queues' order, in one statement (an office's list
+    reads them all at once)."""
     rows = session.execute(
         select(counter_queues.c.counter_id, counter_queues.c.queue_id)
         .join(Queue, Queue.id == counter_queues.c.queue_id)
         .where(counter_queues.c.counter_id.in_(counter_ids), Queue.active.is_(True))
-        .order_by(Queue.sort_order, Queue.prefix)  # as ``counter_queue_ids``
+        .order_by(Queue.sort_order, Queue.prefix)
     )
     found: dict[str, list[str]] = {}
     for counter_id, queue_id in rows:
@@ -231,8 +226,12 @@ def queue_ids_of_counters(session: Session, counter_ids: list[str]) -> dict[str,
     return found
 
 
+def current_ticket(session: Session, counter_id: str) -> Ticket | None:
+    return current_tickets(session, [counter_id]).get(counter_id)
+
+
 def current_tickets(session: Session, counter_ids: list[str]) -> dict[str, Ticket]:
-    """``current_ticket`` of many counters in one statement (an office's list)."""
+    """Each counter's ticket in hand (the latest called of its active ones), in one statement."""
     rows = session.scalars(
         select(Ticket)
         .where(Ticket.counter_id.in_(counter_ids), Ticket.status.in_(ACTIVE_AT_COUNTER))
@@ -243,15 +242,6 @@ def current_tickets(session: Session, counter_ids: list[str]) -> dict[str, Ticke
         if ticket.counter_id is not None:
             found.setdefault(ticket.counter_id, ticket)  # the latest called first
     return found
-
-
-def current_ticket(session: Session, counter_id: str) -> Ticket | None:
-    return session.scalars(
-        select(Ticket)
-        .where(Ticket.counter_id == counter_id, Ticket.status.in_(ACTIVE_AT_COUNTER))
-        .order_by(Ticket.called_at.desc())
-        .limit(1)
-    ).one_or_none()
 
 
 # --- journey ------------------------------------------------------------------------------
