@@ -7,8 +7,9 @@ each hand-off wakes a thread on another CPU: under load a third of the process's
 to the kernel's task switching (perf, 64 counters: ``finish_task_switch`` 17 %, spin-unlocks of
 the wake-ups 9 %). All threads of a process on one CPU hand over without waking another CPU,
 and the other CPUs are left whole to PostgreSQL, the render processes and the other server
-processes. Measured with ``bench/load.py`` (64 counters, docs/deployment.md): server CPU a
-visit −23 %, visits a second +27 %, with one process and with two.
+processes. Measured with ``bench/load.py`` (64 counters, pinned and free interleaved in one
+run, docs/deployment.md): one process −27 % server CPU a visit and +50 % visits a second, two
+processes −18 % and +30 %.
 
 Each process takes the first CPU nobody else holds, by an exclusive lock on a slot file
 (``cpu<N>.lock``) in a folder the node's server processes share; the kernel releases the lock
