@@ -3,9 +3,12 @@ logged-in clerk and admin, a ticket machine, and a second municipality for isola
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,6 +18,17 @@ from backend.queue.models import Queue
 from backend.residents.models import ResidentServiceSettings
 from backend.seed import seed_demo
 from tests.helpers.residents import World
+
+
+@pytest.fixture(autouse=True)
+def midday_in_tokyo() -> Iterator[None]:
+    """Today at 11:00 in Tokyo, the clock still running: a slot "in five minutes" or "in an
+    hour" stays on the day it was booked for. On the real clock such tests failed between
+    23:00 and 24:00 JST (the slot fell on the next day: ``reservation_not_today``)."""
+    today = dt.datetime.now(ZoneInfo("Asia/Tokyo")).date()
+    midday = dt.datetime.combine(today, dt.time(11), ZoneInfo("Asia/Tokyo"))
+    with time_machine.travel(midday, tick=True):
+        yield
 
 
 @pytest.fixture
