@@ -21,11 +21,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from backend.platform import uow
+from backend.platform import notifier, uow
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +88,7 @@ def publish(session: Session, topic: str, message: dict[str, Any]) -> None:
     """Send ``message`` to ``topic`` subscribers once the session's transaction commits."""
     if session.get_bind().dialect.name == "postgresql":
         payload = json.dumps({"topic": topic, "message": message}, ensure_ascii=False)
-        session.execute(select(func.pg_notify(PG_CHANNEL, payload)))
+        notifier.notify_at_commit(session, PG_CHANNEL, payload)  # with the wake keys: one statement
         return
     uow.after_commit(session, lambda: hub.publish_local(topic, message))
 

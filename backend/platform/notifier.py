@@ -289,15 +289,22 @@ def publish(session: Session, key: str) -> None:
     process's fan-out after commit (never on rollback).
     """
     if session.get_bind().dialect.name == "postgresql":
-        if session.info.get(_SENT_KEY):  # the keys went out already (a later commit hook's
-            session.execute(select(func.pg_notify(PG_CHANNEL, key)))  # flush): at once
-            return
-        pending: dict[str, None] | None = session.info.get(_PENDING_KEY)
-        if pending is None:
-            pending = session.info[_PENDING_KEY] = {}
-        pending[key] = None  # an ordered set: each key once per transaction
+        notify_at_commit(session, PG_CHANNEL, key)
         return
     uow.after_commit(session, lambda: notifier.publish_local(key))
+
+
+def notify_at_commit(session: Session, channel: str, payload: str) -> None:
+    """PostgreSQL: ``pg_notify(channel, payload)`` in the statement that carries the
+    transaction's wake keys (``_send_pending``), not a statement of its own: the call display's
+    messages (``backend.platform.live``) ride with them. In the order noted; each once."""
+    if session.info.get(_SENT_KEY):  # the keys went out already (a later commit hook's
+        session.execute(select(func.pg_notify(channel, payload)))  # flush): at once
+        return
+    pending: dict[tuple[str, str], None] | None = session.info.get(_PENDING_KEY)
+    if pending is None:
+        pending = session.info[_PENDING_KEY] = {}
+    pending[(channel, payload)] = None  # an ordered set: each once per transaction
 
 
 # insert=True: before the audit chain's write, the unit's last statements (they hold the
@@ -315,7 +322,8 @@ def _send_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING_KEY, None)
     session.info[_SENT_KEY] = True  # another before_commit hook may still flush and publish
     if pending:
-        session.execute(select(*(func.pg_notify(PG_CHANNEL, key) for key in pending)))
+        notices = (func.pg_notify(channel, payload) for channel, payload in pending)
+        session.execute(select(*notices))
 
 
 @event.listens_for(Session, "after_begin")

@@ -10,6 +10,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from backend.platform import live as events
+from backend.platform import notifier
+from tests.helpers.sql import engine_statements
 
 
 async def _receive(topic: str, hub: events.Hub, publish: Any, timeout: float = 5.0) -> list[Any]:
@@ -55,5 +57,32 @@ def test_postgres_notify_reaches_another_process_listener(request: pytest.Fixtur
 
         got = asyncio.run(_receive("office:pg", other_process_hub, publish_from_here))
         assert got == [{"type": "called", "n": 1}]
+    finally:
+        listener.stop()
+
+
+def test_postgres_sends_a_units_messages_and_wake_keys_in_one_statement(
+    request: pytest.FixtureRequest,
+) -> None:
+    """A hand-off sent the display's message and the wake keys as two ``pg_notify`` statements;
+    now the unit's last statement carries both, and the messages still arrive in order."""
+    engine: Engine = request.getfixturevalue("postgres_engine")
+    other_process_hub = events.Hub()
+    listener = events.PostgresListener(engine, other_process_hub)
+    listener.start()
+    try:
+        assert listener.ready.wait(10), "the listener did not connect"
+
+        def publish_from_here() -> None:
+            with engine_statements(engine) as sent, Session(engine) as session:
+                with session.begin():
+                    events.publish(session, "office:one", {"type": "called", "n": 1})
+                    notifier.publish(session, "counter:one")
+                    events.publish(session, "office:one", {"type": "finished", "n": 2})
+            notices = [s for s in sent if "pg_notify" in s]
+            assert len(notices) == 1 and notices[0].count("pg_notify(") == 3, notices
+
+        got = asyncio.run(_receive("office:one", other_process_hub, publish_from_here))
+        assert got == [{"type": "called", "n": 1}, {"type": "finished", "n": 2}]
     finally:
         listener.stop()
