@@ -166,11 +166,10 @@ class Visitor:
             time.sleep(0.05)
 
     def refresh(self, vid: str) -> dict[str, Any]:
-        """staff.js refresh() on steps ①–③: the visit, then its guidance once the event is
-        chosen (the forms and checks only on ④)."""
-        if not self.ok("GET", f"/api/v1/visits/{vid}", self.staff)["event"]:
-            return {}
-        return dict(self.ok("POST", f"/api/v1/visits/{vid}/guidance", self.staff))
+        """staff.js refresh() on steps ①–③: the visit with its guidance, in one request (the
+        forms and checks only on ④)."""
+        shown = self.ok("GET", f"/api/v1/visits/{vid}/with-guidance", self.staff)
+        return dict(shown["guidance"] or {})
 
     def patch(self, vid: str, changes: dict[str, Any]) -> dict[str, Any]:
         """patchVisit: the change's answer is the visit and its guidance (nothing reloaded)."""
@@ -222,8 +221,8 @@ class Visitor:
         signature = {"signature": SIGNATURE}
         self.ok("POST", f"/api/v1/tablet/visits/{vid}/signature", self.tablet, signature)
         self.poll("/api/v1/tablet/current", self.tablet)
-        self.poll(wait, self.staff)  # signed: the console reads the visit once
-        self.ok("GET", f"/api/v1/visits/{vid}", self.staff)
+        self.poll(wait, self.staff)  # signed: the console reads the visit once, with guidance
+        self.ok("GET", f"/api/v1/visits/{vid}/with-guidance", self.staff)
         self.ok("GET", f"/api/v1/visits/{vid}/documents", self.staff)
         self.ok("POST", f"/api/v1/visits/{vid}/handoff", self.staff)
 

@@ -566,11 +566,11 @@ function renderSteps() {
 
 // Opening a step loads what it shows (the forms and the checks on ④), then puts the focus on its
 // first control, so the keyboard carries on where the eyes go.
-async function goStep(step) {
+async function goStep(step, guidance = null) {
   if (!step || !stepAllowed(step)) return;
   say("");
   state.step = step; renderSteps();
-  await refresh(false);
+  await refresh(false, guidance);
   focusStep();
 }
 
@@ -604,10 +604,10 @@ async function showChange(answer) {
 // ``guidance``: the guidance a change just answered with; otherwise it is asked for.
 async function refresh(reload = true, guidance = null) {
   const seq = state.seq = (state.seq || 0) + 1;
-  if (reload) {
-    const visit = await api("GET", `/api/v1/visits/${state.visit.id}`);
+  if (reload) {  // the visit and its guidance in one request, as a change answers
+    const { guidance: shown, ...visit } = await api("GET", `/api/v1/visits/${state.visit.id}/with-guidance`);
     if (seq !== state.seq) return;  // a later refresh is under way: it renders
-    state.visit = visit;
+    state.visit = visit; guidance = shown;
   }
   renderVisit();
   const loads = [loadGuidance(seq, guidance)];
@@ -1453,9 +1453,10 @@ function waitForSignature() {
     }
     if (wait.status === "signed") {
       stopLongPoll("signature"); state.waitingSign = null;
-      state.visit = await api("GET", `/api/v1/visits/${visitId}`);
+      const { guidance, ...visit } = await api("GET", `/api/v1/visits/${visitId}/with-guidance`);
+      state.visit = visit;
       $("tablet-status").textContent = t("signed");
-      await loadDocuments(); await goStep("done"); return false;
+      await loadDocuments(); await goStep("done", guidance); return false;
     }
     if (wait.status !== "confirming") { state.waitingSign = null; return false; }
     if (!wait.tablet.online) {

@@ -130,3 +130,27 @@ def test_the_guidance_is_built_once_for_the_change_and_what_follows(
     clerk.post(f"/api/v1/visits/{vid}/guidance")
     clerk.get(f"/api/v1/visits/{vid}/forms")
     assert built == [vid]
+
+
+def test_the_visit_with_its_guidance_is_the_get_and_the_guidance_in_one_request(
+    clerk: Clerk, db: Session
+) -> None:
+    """The console's refresh after a card read and after the signature: one request where it
+    made two, answering what the two answered, and audited as the GET."""
+    vid = _visit_with_members(clerk, db)
+    before = clerk.get(f"/api/v1/visits/{vid}/with-guidance")
+    assert before.status_code == 200, before.text
+    assert before.json()["guidance"] is None  # no event chosen yet
+    assert _views(db, vid) == 1
+    clerk.patch(f"/api/v1/visits/{vid}", MOVING_IN)
+    answer = clerk.get(f"/api/v1/visits/{vid}/with-guidance").json()
+    guidance = answer.pop("guidance")
+    visit, fetched_guidance = _fetched(clerk, vid)
+    assert answer == visit and guidance == fetched_guidance
+    assert guidance["procedures"]
+    assert _views(db, vid) == 2  # the changed version, seen once
+
+
+def test_the_visit_with_its_guidance_of_an_unknown_visit_is_not_found(clerk: Clerk) -> None:
+    missing = clerk.get("/api/v1/visits/no-such-visit/with-guidance")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "visit_not_found"
