@@ -109,14 +109,16 @@ class Screen:
         )
         self.csrf: str | None = None
         self.held: dict[tuple[str, str], tuple[str, Any]] = {}  # poll → (ETag, its answer)
-        self.in_flight: tuple[str, float] | None = None  # the request awaited, since when
+        # The requests awaited and since when: several at once, since the staff console's
+        # device long-polls run beside the visit's requests on the same screen.
+        self.in_flight: dict[int, tuple[str, float]] = {}
 
     def waiting_on(self) -> str | None:
-        """The request this screen awaits and for how long (a drain's report), or None."""
-        if self.in_flight is None:
+        """The requests this screen awaits and for how long (a drain's report), or None."""
+        if not self.in_flight:
             return None
-        step, since = self.in_flight
-        return f"{step} {time.perf_counter() - since:.0f} s"
+        now = time.perf_counter()
+        return ", ".join(f"{step} {now - since:.0f} s" for step, since in self.in_flight.values())
 
     async def call(
         self, step: str, method: str, path: str, body: Any = None, *, params: Any = None
@@ -126,7 +128,8 @@ class Screen:
         name = f"{self.name}.{step}"
         headers = {"x-csrf-token": self.csrf} if self.csrf and method != "GET" else None
         started = time.perf_counter()
-        self.in_flight = (name, started)
+        ticket = id(asyncio.current_task())
+        self.in_flight[ticket] = (name, started)
         try:
             response = await self.client.request(
                 method, path, json=body, params=params, headers=headers
@@ -135,7 +138,7 @@ class Screen:
             recorder.error(f"{name}: {type(exc).__name__}")
             raise StepFailed(name) from exc
         finally:
-            self.in_flight = None
+            del self.in_flight[ticket]
         recorder.record(name, time.perf_counter() - started)
         if response.status_code >= 400:
             recorder.error(f"{name}: {response.status_code} {_error_code(response)}")
@@ -161,14 +164,15 @@ class Screen:
         recorder = self.state.recorder
         name = f"{self.name}.{step}"
         started = time.perf_counter()
-        self.in_flight = (name, started)
+        ticket = id(asyncio.current_task())
+        self.in_flight[ticket] = (name, started)
         try:
             response = await self.client.get(path, params=params, headers=headers)
         except HttpError as exc:
             recorder.error(f"{name}: {type(exc).__name__}")
             raise StepFailed(name) from exc
         finally:
-            self.in_flight = None
+            del self.in_flight[ticket]
         recorder.record(name, time.perf_counter() - started)
         if response.status_code == 304 and held:
             return held[1]
@@ -378,10 +382,9 @@ class CounterPlayer:
         return dict(await self.staff.call("patch_visit", "PATCH", f"/api/v1/visits/{vid}", change))
 
     async def _refresh(self, vid: str) -> None:
-        """staff.js refresh() on steps ①–③ (after a card read): the visit, then its guidance
-        (the forms and checks only on ④)."""
-        await self.staff.call("get_visit", "GET", f"/api/v1/visits/{vid}")
-        await self.staff.call("guidance", "POST", f"/api/v1/visits/{vid}/guidance")
+        """staff.js refresh() on steps ①–③ (after a card read): the visit with its guidance,
+        in one request (the forms and checks only on ④)."""
+        await self.staff.call("visit_with_guidance", "GET", f"/api/v1/visits/{vid}/with-guidance")
 
     async def _answer_questions(self, vid: str, visit: dict[str, Any]) -> dict[str, Any]:
         """As staff.js does: every open question of the last answer's guidance answered by its
@@ -454,8 +457,10 @@ class CounterPlayer:
                 f"/api/v1/tablet/visits/{vid}/signature-wait",
                 wait=CONSOLE_WAIT_SECONDS,
             )
-            if wait["status"] == "signed":
-                await self.staff.call("get_visit", "GET", f"/api/v1/visits/{vid}")
+            if wait["status"] == "signed":  # the visit, with the guidance step ⑤ shows
+                await self.staff.call(
+                    "visit_with_guidance", "GET", f"/api/v1/visits/{vid}/with-guidance"
+                )
                 self.state.recorder.record("signature", time.perf_counter() - started)
                 return
             if wait["status"] != "confirming":

@@ -44,6 +44,9 @@ async def _serve(seen: list[tuple[int, bytes]]) -> asyncio.Server:
             if length and length[0]:
                 seen.append((number, await reader.readexactly(length[0])))
             path = head.split(b" ")[1].split(b"?")[0]
+            if path == b"/slow":  # a long-poll's answer, after the others
+                await asyncio.sleep(0.3)
+                path = b"/json"
             writer.write(ANSWERS[path])
             await writer.drain()
             if path == b"/close":
@@ -119,3 +122,29 @@ def test_a_screen_says_which_request_it_awaits_for_a_drains_report() -> None:
     before, during, after = asyncio.run(scenario())
     assert before is None and after is None
     assert during is not None and during.startswith("staff.lists ")
+
+
+def test_a_screens_report_keeps_a_request_while_another_beside_it_ends() -> None:
+    """The staff console's device long-polls run beside the visit's requests: one ending must
+    not hide the other (a drain reported a counter stuck at hand-off awaiting nothing)."""
+    from load_actors import RunState, Screen
+    from load_stats import Recorder
+
+    async def scenario() -> tuple[str | None, str | None]:
+        server = await _serve([])
+        port = server.sockets[0].getsockname()[1]
+        state = RunState(f"http://127.0.0.1:{port}", "queue", "area", Recorder())
+        screen = Screen("staff", state)
+        slow = asyncio.create_task(screen.call("handoff", "POST", "/slow"))
+        await asyncio.sleep(0.05)
+        await screen.poll("tablet_status", "/json")  # answered while the hand-off is awaited
+        during = screen.waiting_on()
+        await slow
+        after = screen.waiting_on()
+        await screen.close()
+        server.close()
+        return during, after
+
+    during, after = asyncio.run(scenario())
+    assert during is not None and during.startswith("staff.handoff ")
+    assert after is None
