@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -88,7 +89,10 @@ def publish(session: Session, topic: str, message: dict[str, Any]) -> None:
     """Send ``message`` to ``topic`` subscribers once the session's transaction commits."""
     if session.get_bind().dialect.name == "postgresql":
         payload = json.dumps({"topic": topic, "message": message}, ensure_ascii=False)
-        notifier.notify_at_commit(session, PG_CHANNEL, payload)  # with the wake keys: one statement
+        if session.in_nested_transaction():  # at once: PostgreSQL drops it if the savepoint
+            session.execute(select(func.pg_notify(PG_CHANNEL, payload)))  # is rolled back
+        else:  # with the unit's wake keys, in their one statement
+            notifier.notify_at_commit(session, PG_CHANNEL, payload)
         return
     uow.after_commit(session, lambda: hub.publish_local(topic, message))
 

@@ -74,15 +74,39 @@ def test_postgres_sends_a_units_messages_and_wake_keys_in_one_statement(
         assert listener.ready.wait(10), "the listener did not connect"
 
         def publish_from_here() -> None:
-            with engine_statements(engine) as sent, Session(engine) as session:
-                with session.begin():
-                    events.publish(session, "office:one", {"type": "called", "n": 1})
-                    notifier.publish(session, "counter:one")
-                    events.publish(session, "office:one", {"type": "finished", "n": 2})
+            with engine_statements(engine) as sent, Session(engine) as session, session.begin():
+                events.publish(session, "office:one", {"type": "called", "n": 1})
+                notifier.publish(session, "counter:one")
+                events.publish(session, "office:one", {"type": "finished", "n": 2})
             notices = [s for s in sent if "pg_notify" in s]
             assert len(notices) == 1 and notices[0].count("pg_notify(") == 3, notices
 
         got = asyncio.run(_receive("office:one", other_process_hub, publish_from_here))
         assert got == [{"type": "called", "n": 1}, {"type": "finished", "n": 2}]
+    finally:
+        listener.stop()
+
+
+def test_postgres_drops_a_message_of_a_rolled_back_savepoint(
+    request: pytest.FixtureRequest,
+) -> None:
+    """A message noted inside a savepoint that is rolled back is not announced at the commit
+    (a call display must never show a call that did not happen)."""
+    engine: Engine = request.getfixturevalue("postgres_engine")
+    other_process_hub = events.Hub()
+    listener = events.PostgresListener(engine, other_process_hub)
+    listener.start()
+    try:
+        assert listener.ready.wait(10), "the listener did not connect"
+
+        def publish_from_here() -> None:
+            with Session(engine) as session, session.begin():
+                savepoint = session.begin_nested()
+                events.publish(session, "office:sp", {"type": "called", "n": 1})
+                savepoint.rollback()
+                events.publish(session, "office:sp", {"type": "called", "n": 2})
+
+        got = asyncio.run(_receive("office:sp", other_process_hub, publish_from_here))
+        assert got == [{"type": "called", "n": 2}]
     finally:
         listener.stop()
