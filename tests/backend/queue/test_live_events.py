@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -39,74 +40,69 @@ def test_sqlite_delivers_after_commit_and_drops_on_rollback(sqlite_engine: Engin
     assert got == [{"type": "called", "n": 1}]
 
 
-def test_postgres_notify_reaches_another_process_listener(request: pytest.FixtureRequest) -> None:
+@pytest.fixture
+def another_replica(request: pytest.FixtureRequest) -> Iterator[tuple[Engine, events.Hub]]:
+    """PostgreSQL's engine and a hub listening on it, standing for another replica's."""
     engine: Engine = request.getfixturevalue("postgres_engine")
-    other_process_hub = events.Hub()  # stands for another backend replica's hub
+    other_process_hub = events.Hub()
     listener = events.PostgresListener(engine, other_process_hub)
     listener.start()
     try:
         assert listener.ready.wait(10), "the listener did not connect"
-
-        def publish_from_here() -> None:
-            with Session(engine) as session:
-                with session.begin():
-                    events.publish(session, "office:pg", {"type": "called", "n": 1})
-                with session.begin():
-                    events.publish(session, "office:pg", {"type": "called", "n": 2})
-                    session.rollback()
-
-        got = asyncio.run(_receive("office:pg", other_process_hub, publish_from_here))
-        assert got == [{"type": "called", "n": 1}]
+        yield engine, other_process_hub
     finally:
         listener.stop()
+
+
+def test_postgres_notify_reaches_another_process_listener(
+    another_replica: tuple[Engine, events.Hub],
+) -> None:
+    engine, other_process_hub = another_replica
+
+    def publish_from_here() -> None:
+        with Session(engine) as session:
+            with session.begin():
+                events.publish(session, "office:pg", {"type": "called", "n": 1})
+            with session.begin():
+                events.publish(session, "office:pg", {"type": "called", "n": 2})
+                session.rollback()
+
+    got = asyncio.run(_receive("office:pg", other_process_hub, publish_from_here))
+    assert got == [{"type": "called", "n": 1}]
 
 
 def test_postgres_sends_a_units_messages_and_wake_keys_in_one_statement(
-    request: pytest.FixtureRequest,
+    another_replica: tuple[Engine, events.Hub],
 ) -> None:
     """A hand-off sent the display's message and the wake keys as two ``pg_notify`` statements;
     now the unit's last statement carries both, and the messages still arrive in order."""
-    engine: Engine = request.getfixturevalue("postgres_engine")
-    other_process_hub = events.Hub()
-    listener = events.PostgresListener(engine, other_process_hub)
-    listener.start()
-    try:
-        assert listener.ready.wait(10), "the listener did not connect"
+    engine, other_process_hub = another_replica
 
-        def publish_from_here() -> None:
-            with engine_statements(engine) as sent, Session(engine) as session, session.begin():
-                events.publish(session, "office:one", {"type": "called", "n": 1})
-                notifier.publish(session, "counter:one")
-                events.publish(session, "office:one", {"type": "finished", "n": 2})
-            notices = [s for s in sent if "pg_notify" in s]
-            assert len(notices) == 1 and notices[0].count("pg_notify(") == 3, notices
+    def publish_from_here() -> None:
+        with engine_statements(engine) as sent, Session(engine) as session, session.begin():
+            events.publish(session, "office:one", {"type": "called", "n": 1})
+            notifier.publish(session, "counter:one")
+            events.publish(session, "office:one", {"type": "finished", "n": 2})
+        notices = [s for s in sent if "pg_notify" in s]
+        assert len(notices) == 1 and notices[0].count("pg_notify(") == 3, notices
 
-        got = asyncio.run(_receive("office:one", other_process_hub, publish_from_here))
-        assert got == [{"type": "called", "n": 1}, {"type": "finished", "n": 2}]
-    finally:
-        listener.stop()
+    got = asyncio.run(_receive("office:one", other_process_hub, publish_from_here))
+    assert got == [{"type": "called", "n": 1}, {"type": "finished", "n": 2}]
 
 
 def test_postgres_drops_a_message_of_a_rolled_back_savepoint(
-    request: pytest.FixtureRequest,
+    another_replica: tuple[Engine, events.Hub],
 ) -> None:
     """A message noted inside a savepoint that is rolled back is not announced at the commit
     (a call display must never show a call that did not happen)."""
-    engine: Engine = request.getfixturevalue("postgres_engine")
-    other_process_hub = events.Hub()
-    listener = events.PostgresListener(engine, other_process_hub)
-    listener.start()
-    try:
-        assert listener.ready.wait(10), "the listener did not connect"
+    engine, other_process_hub = another_replica
 
-        def publish_from_here() -> None:
-            with Session(engine) as session, session.begin():
-                savepoint = session.begin_nested()
-                events.publish(session, "office:sp", {"type": "called", "n": 1})
-                savepoint.rollback()
-                events.publish(session, "office:sp", {"type": "called", "n": 2})
+    def publish_from_here() -> None:
+        with Session(engine) as session, session.begin():
+            savepoint = session.begin_nested()
+            events.publish(session, "office:sp", {"type": "called", "n": 1})
+            savepoint.rollback()
+            events.publish(session, "office:sp", {"type": "called", "n": 2})
 
-        got = asyncio.run(_receive("office:sp", other_process_hub, publish_from_here))
-        assert got == [{"type": "called", "n": 2}]
-    finally:
-        listener.stop()
+    got = asyncio.run(_receive("office:sp", other_process_hub, publish_from_here))
+    assert got == [{"type": "called", "n": 2}]
