@@ -124,24 +124,11 @@ class Screen:
         self, step: str, method: str, path: str, body: Any = None, *, params: Any = None
     ) -> Any:
         """The response's JSON (None when empty); ``StepFailed`` on an error answer."""
-        recorder = self.state.recorder
         name = f"{self.name}.{step}"
         headers = {"x-csrf-token": self.csrf} if self.csrf and method != "GET" else None
-        started = time.perf_counter()
-        ticket = id(asyncio.current_task())
-        self.in_flight[ticket] = (name, started)
-        try:
-            response = await self.client.request(
-                method, path, json=body, params=params, headers=headers
-            )
-        except HttpError as exc:
-            recorder.error(f"{name}: {type(exc).__name__}")
-            raise StepFailed(name) from exc
-        finally:
-            del self.in_flight[ticket]
-        recorder.record(name, time.perf_counter() - started)
+        response = await self._timed(name, method, path, body=body, params=params, headers=headers)
         if response.status_code >= 400:
-            recorder.error(f"{name}: {response.status_code} {_error_code(response)}")
+            self.state.recorder.error(f"{name}: {response.status_code} {_error_code(response)}")
             raise StepFailed(name)
         if not response.content or not response.headers.get("content-type", "").startswith(
             "application/json"
@@ -161,29 +148,45 @@ class Screen:
         if held and wait:  # the long-poll: the server answers when something changed
             params = {**(params or {}), "wait": wait}
             step = f"{step}_wait"
-        recorder = self.state.recorder
         name = f"{self.name}.{step}"
-        started = time.perf_counter()
-        ticket = id(asyncio.current_task())
-        self.in_flight[ticket] = (name, started)
-        try:
-            response = await self.client.get(path, params=params, headers=headers)
-        except HttpError as exc:
-            recorder.error(f"{name}: {type(exc).__name__}")
-            raise StepFailed(name) from exc
-        finally:
-            del self.in_flight[ticket]
-        recorder.record(name, time.perf_counter() - started)
+        response = await self._timed(name, "GET", path, params=params, headers=headers)
         if response.status_code == 304 and held:
             return held[1]
         if response.status_code >= 400:
-            recorder.error(f"{name}: {response.status_code} {_error_code(response)}")
+            self.state.recorder.error(f"{name}: {response.status_code} {_error_code(response)}")
             raise StepFailed(name)
         data = response.json()
         etag = response.headers.get("etag")
         if etag:
             self.held[key] = (etag, data)
         return data
+
+    async def _timed(
+        self,
+        name: str,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        """One request, timed under ``name`` and shown as awaited while it is (``waiting_on``);
+        ``StepFailed`` when no answer comes (counted as an error)."""
+        started = time.perf_counter()
+        ticket = id(asyncio.current_task())
+        self.in_flight[ticket] = (name, started)
+        try:
+            response = await self.client.request(
+                method, path, json=body, params=params, headers=headers
+            )
+        except HttpError as exc:
+            self.state.recorder.error(f"{name}: {type(exc).__name__}")
+            raise StepFailed(name) from exc
+        finally:
+            del self.in_flight[ticket]
+        self.state.recorder.record(name, time.perf_counter() - started)
+        return response
 
     async def close(self) -> None:
         await self.client.aclose()
