@@ -27,19 +27,6 @@ async def _receive(topic: str, hub: events.Hub, publish: Any, timeout: float = 5
             return received
 
 
-def test_sqlite_delivers_after_commit_and_drops_on_rollback(sqlite_engine: Engine) -> None:
-    def commit_then_rollback() -> None:
-        with Session(sqlite_engine) as session:
-            with session.begin():
-                events.publish(session, "office:t1", {"type": "called", "n": 1})
-            with session.begin():
-                events.publish(session, "office:t1", {"type": "called", "n": 2})
-                session.rollback()
-
-    got = asyncio.run(_receive("office:t1", events.hub, commit_then_rollback, timeout=2.0))
-    assert got == [{"type": "called", "n": 1}]
-
-
 @pytest.fixture
 def another_replica(request: pytest.FixtureRequest) -> Iterator[tuple[Engine, events.Hub]]:
     """PostgreSQL's engine and a hub listening on it, standing for another replica's."""
@@ -54,20 +41,30 @@ def another_replica(request: pytest.FixtureRequest) -> Iterator[tuple[Engine, ev
         listener.stop()
 
 
-def test_postgres_notify_reaches_another_process_listener(
-    another_replica: tuple[Engine, events.Hub],
-) -> None:
-    engine, other_process_hub = another_replica
+@pytest.fixture(params=["sqlite", "postgres"])
+def subscribers(request: pytest.FixtureRequest) -> tuple[Engine, events.Hub]:
+    """An engine and the hub its commits reach: this process's on SQLite; on PostgreSQL, another
+    replica's, through LISTEN/NOTIFY."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_engine"), events.hub
+    replica: tuple[Engine, events.Hub] = request.getfixturevalue("another_replica")
+    return replica
 
-    def publish_from_here() -> None:
+
+def test_delivered_after_commit_and_dropped_on_rollback(
+    subscribers: tuple[Engine, events.Hub],
+) -> None:
+    engine, hub = subscribers
+
+    def commit_then_rollback() -> None:
         with Session(engine) as session:
             with session.begin():
-                events.publish(session, "office:pg", {"type": "called", "n": 1})
+                events.publish(session, "office:t1", {"type": "called", "n": 1})
             with session.begin():
-                events.publish(session, "office:pg", {"type": "called", "n": 2})
+                events.publish(session, "office:t1", {"type": "called", "n": 2})
                 session.rollback()
 
-    got = asyncio.run(_receive("office:pg", other_process_hub, publish_from_here))
+    got = asyncio.run(_receive("office:t1", hub, commit_then_rollback))
     assert got == [{"type": "called", "n": 1}]
 
 
