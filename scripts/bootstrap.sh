@@ -59,7 +59,22 @@ ensure_uv() {
   UV=$(command -v uv || echo "$HOME/.local/bin/uv")
 }
 
+# vpcd's virtual readers listen on 35963-35964, inside Linux's ephemeral port range: an outgoing
+# connection given one of them as its local port keeps pcscd from offering the readers (a CI run
+# failed so). Take them out of that range where this may (root, a writable /proc/sys); the
+# setting lasts until reboot and touches nothing else.
+reserve_vpcd_ports() {
+  local file=/proc/sys/net/ipv4/ip_local_reserved_ports current
+  [ "$(id -u)" -eq 0 ] && [ -w "$file" ] || return 0
+  current=$(cat "$file")
+  case ",$current," in *",35963-35964,"*) return 0 ;; esac
+  if echo "${current:+$current,}35963-35964" > "$file" 2>/dev/null; then
+    say "Reserved ports 35963-35964 for vpcd (net.ipv4.ip_local_reserved_ports)"
+  fi
+}
+
 install_system_packages
+reserve_vpcd_ports
 ensure_uv
 say "Python packages (uv sync --frozen)"
 "$UV" sync --frozen --quiet

@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 
 def start_demo(stop: threading.Event) -> str:
     try:
-        pcscd = start_pcscd()
+        # Shorter than the tests' wait: the demo starts without the card rather than hang.
+        pcscd = start_pcscd(timeout=15.0)
     except RuntimeError as exc:
         log.warning("card emulator: %s", exc)
         pcscd = None
