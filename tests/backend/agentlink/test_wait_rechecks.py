@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi import Request
+from sqlalchemy.engine import Engine
 
 from backend.platform import long_poll, notifier
 from backend.platform.agentlink.hub import Hub
@@ -92,3 +93,26 @@ def test_rechecks_are_needed_only_while_notifications_may_be_lost() -> None:
     assert fan_out.recheck_seconds("sqlite") is None  # published in this process: never lost
     # PostgreSQL without a listener listening: what other processes commit is not heard.
     assert fan_out.recheck_seconds("postgresql") == notifier.RECHECK_SECONDS
+
+
+def test_a_live_listener_is_asked_for_nothing_by_the_next_wait(
+    postgres_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every long poll calls ``ensure_listening``: once its listener is up for the engine, the
+    call renders no URL and awaits nothing (it was 1.8 ms of each visit at 64 counters)."""
+
+    async def scenario() -> None:
+        fan_out = notifier.Notifier()
+        await fan_out.ensure_listening(postgres_engine)
+        assert fan_out.listening() is not None
+
+        def no_rendering(*args: object, **kwargs: object) -> None:
+            raise AssertionError("the URL was rendered again")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(type(postgres_engine.url), "render_as_string", no_rendering)
+            patched.setattr(asyncio, "wait_for", no_rendering)
+            await fan_out.ensure_listening(postgres_engine)
+        fan_out.stop_listening()
+
+    asyncio.run(scenario())
