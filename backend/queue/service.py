@@ -410,10 +410,15 @@ def _clear_counter_before_call(
     _finish(session, active, actor=actor, now=now)  # "next" after serving ends that service
 
 
+# Built once: an alias made per call rebuilt its attribute proxies on each call to the next
+# ticket (≈2 ms of GIL a visit at 64 counters).
+_CANDIDATE = aliased(Ticket, name="candidate")
+
+
 def _claim_oldest(
     session: Session, counter: Counter, queue_ids: list[str], day: dt.date, now: dt.datetime
 ) -> Ticket | None:
-    candidate = aliased(Ticket)
+    candidate = _CANDIDATE
     oldest = (
         select(candidate.id)
         .where(
