@@ -48,6 +48,7 @@ PROBE_SECONDS = 0.1
 DRAIN_SECONDS = 90.0
 WEBHOOK_WAIT_SECONDS = 30.0
 REVOKE_SECONDS = 60.0
+STAGGER_SECONDS = 10.0  # the counters' first visits are spread over this (about one visit)
 
 
 class NotReady(Exception):
@@ -328,7 +329,11 @@ async def measure(
     pids = server_pids(args)
     workers = pid_list(args.worker_pids)
     probe = asyncio.create_task(probe_healthz(state))
-    tasks = [asyncio.create_task(player.run()) for player in players]
+    delays = first_visit_delays(len(players), args.warmup)
+    tasks = [
+        asyncio.create_task(player.run(first_visit_after=delay))
+        for player, delay in zip(players, delays, strict=True)
+    ]
     await asyncio.sleep(args.warmup)
 
     recorder.measuring = True
@@ -368,6 +373,15 @@ async def measure(
     outcome = result(args, state, in_window, measured, cpu, worker_part, missing)
     outcome["node"] = node_summary(node_account, cpu, worker_cpu, len(in_window))
     return outcome
+
+
+def first_visit_delays(counters: int, warmup: float) -> list[float]:
+    """When each counter starts its first visit: spread evenly over about one visit, within the
+    warm-up. Counters started together stay in step: their visits end in waves (64 at a time,
+    every ≈10 s), so a 40 s window counted 3 or 4 waves, and the visits a second and the CPU a
+    visit of the same code jumped by a third from run to run."""
+    spread = min(STAGGER_SECONDS, warmup)
+    return [spread * i / counters for i in range(counters)]
 
 
 def node_summary(

@@ -270,8 +270,9 @@ class CounterPlayer:
     def counter(self) -> str:
         return self.devices.counter_id
 
-    async def run(self) -> None:
-        """Visits until the run stops, the tablet, agent and device poll alongside."""
+    async def run(self, first_visit_after: float = 0.0) -> None:
+        """Visits until the run stops, the tablet, agent and device poll alongside; the first
+        visit starts ``first_visit_after`` seconds in (the screens poll meanwhile)."""
         helpers = [
             asyncio.create_task(self.agent.run(self.agent_stop)),
             asyncio.create_task(self._tablet_loop()),
@@ -279,6 +280,8 @@ class CounterPlayer:
         ]
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.agent.connected.wait(), timeout=30)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.state.stop.wait(), timeout=first_visit_after)
         try:
             while not self.state.stop.is_set():
                 try:

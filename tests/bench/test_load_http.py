@@ -148,3 +148,16 @@ def test_a_screens_report_keeps_a_request_while_another_beside_it_ends() -> None
     during, after = asyncio.run(scenario())
     assert during is not None and during.startswith("staff.handoff ")
     assert after is None
+
+
+def test_the_counters_first_visits_are_spread_within_the_warmup() -> None:
+    """Counters started together end their visits in waves, and a short window then counts
+    whole waves: the first visits are spread evenly over about one visit, inside the warm-up."""
+    from load import STAGGER_SECONDS, first_visit_delays
+
+    delays = first_visit_delays(64, warmup=20)
+    assert delays[0] == 0 and delays == sorted(delays)
+    assert len(set(delays)) == 64
+    assert max(delays) < STAGGER_SECONDS
+    assert delays[32] == pytest.approx(STAGGER_SECONDS / 2)
+    assert max(first_visit_delays(8, warmup=4)) < 4  # never past a short warm-up
