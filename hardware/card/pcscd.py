@@ -76,7 +76,8 @@ def service_available() -> bool:
 
 def vpcd_ports_in_use() -> list[int]:
     """The vpcd ports another socket holds, probed the way vpcd binds them (SO_REUSEADDR, all
-    addresses): a connection in TIME_WAIT does not count, a live one using the port does."""
+    addresses). A live connection using the port counts, and so does its TIME_WAIT when the
+    connection closed first on our side (about a minute): vpcd cannot listen then either."""
     in_use = []
     for port in VPCD_PORTS:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
