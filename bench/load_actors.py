@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import itertools
 import logging
 import re
 import time
@@ -112,6 +113,7 @@ class Screen:
         # The requests awaited and since when: several at once, since the staff console's
         # device long-polls run beside the visit's requests on the same screen.
         self.in_flight: dict[int, tuple[str, float]] = {}
+        self._request_numbers = itertools.count()
 
     def waiting_on(self) -> str | None:
         """The requests this screen awaits and for how long (a drain's report), or None."""
@@ -174,7 +176,9 @@ class Screen:
         """One request, timed under ``name`` and shown as awaited while it is (``waiting_on``);
         ``StepFailed`` when no answer comes (counted as an error)."""
         started = time.perf_counter()
-        ticket = id(asyncio.current_task())
+        # A number of its own, not the task's id: a task made for one request (wait_for) and
+        # freed can hand its id to the next, and one entry then hid the other.
+        ticket = next(self._request_numbers)
         self.in_flight[ticket] = (name, started)
         try:
             response = await self.client.request(
@@ -289,10 +293,12 @@ class CounterPlayer:
                 except StepFailed:
                     await asyncio.sleep(0.5)  # as a clerk would, after an error message
         finally:
+            self._at("closing: agent and screens")  # what a drain's report then waits on
             self.agent_stop.set()
             for task in helpers[1:]:
                 task.cancel()
             await asyncio.gather(*helpers, return_exceptions=True)
+            self._at("closing: connections")
             for screen in (self.staff, self.tablet, self.ticket):
                 await screen.close()
 
@@ -327,6 +333,7 @@ class CounterPlayer:
                 await self.staff.call("abandon", "POST", f"/api/v1/visits/{vid}/close")
             raise
         finished = time.perf_counter()
+        self._at("handed off")  # so a drain's report never blames a hand-off that answered
         self.state.handed_off[vid] = finished
         self.state.recorder.record("visit", finished - started)
 

@@ -110,9 +110,11 @@ class LeanClient:
             sent["cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         head = f"{method} {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in sent.items())
         try:
-            return await asyncio.wait_for(
-                self._exchange(head.encode("latin-1") + b"\r\n" + body), self.timeout
-            )
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+            # that arrives as the answer does (python/cpython#86296), and a screen's loop
+            # cancelled at the end of a run then went on polling (the 90 s drain stalls).
+            async with asyncio.timeout(self.timeout):
+                return await self._exchange(head.encode("latin-1") + b"\r\n" + body)
         except (OSError, TimeoutError, httptools.HttpParserError, EOFError) as exc:
             raise HttpError(f"{method} {path}: {type(exc).__name__}") from exc
 

@@ -161,3 +161,33 @@ def test_the_counters_first_visits_are_spread_within_the_warmup() -> None:
     assert max(delays) < STAGGER_SECONDS
     assert delays[32] == pytest.approx(STAGGER_SECONDS / 2)
     assert max(first_visit_delays(8, warmup=4)) < 4  # never past a short warm-up
+
+
+def test_a_screen_cancelled_as_its_answer_arrives_stops() -> None:
+    """The end of a run cancels each screen's polling loop. On Python 3.11 ``wait_for`` could
+    swallow a cancellation that came as the answer did (python/cpython#86296): the tablet then
+    polled on, and the run waited 90 s for that counter. Here the answer and the cancellation
+    come in the same step, every time."""
+    from load_http import Reply
+
+    async def scenario() -> None:
+        client = LeanClient("http://127.0.0.1:9")  # nothing is sent: the exchange is replaced
+        looks: list[int] = []
+
+        async def answered_as_cancelled(raw: bytes) -> Reply:
+            loop_task.cancel()
+            return Reply(304, {}, b"")
+
+        client._exchange = answered_as_cancelled  # type: ignore[method-assign]
+
+        async def polling_loop() -> None:
+            while True:
+                await client.request("GET", "/api/v1/tablet/current")
+                looks.append(1)
+                await asyncio.sleep(0.01)
+
+        loop_task = asyncio.create_task(polling_loop())
+        done, _ = await asyncio.wait({loop_task}, timeout=2)
+        assert loop_task in done and loop_task.cancelled(), f"still polling after {len(looks)}"
+
+    asyncio.run(scenario())
