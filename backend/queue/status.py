@@ -148,11 +148,12 @@ class OfficeView:
 
     def with_issued(self, ticket: Ticket) -> OfficeView:
         """This view with ``ticket``, issued after it was read, among the waiting."""
+        issued = TicketLine.of(ticket)
         return replace(
             self,
-            waiting=[*self.waiting, TicketLine.of(ticket)],
+            waiting=[*self.waiting, issued],
             snapshot=replace(
-                self.snapshot, waiting=[*self.snapshot.waiting, _as_waiting(ticket, self.now)]
+                self.snapshot, waiting=[*self.snapshot.waiting, _as_waiting(issued, self.now)]
             ),
         )
 
@@ -160,7 +161,7 @@ class OfficeView:
         return sum(1 for t in self.waiting if t.queue_id == queue_id)
 
 
-def _as_waiting(ticket: Ticket | TicketLine, now: dt.datetime) -> WaitingTicket:
+def _as_waiting(ticket: TicketLine, now: dt.datetime) -> WaitingTicket:
     return WaitingTicket(
         ticket_id=ticket.id,
         queue_id=ticket.queue_id,
