@@ -160,7 +160,8 @@ def install_agent_link() -> None:
 async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     """On PostgreSQL, listen for other processes' changes from the start: the credential cache
     believes its entries beyond two seconds only while it hears them (identity/auth/cache.py).
-    Then the garbage collector is tuned for serving (``platform.gc_tuning``)."""
+    Then the garbage collector is tuned for serving (``platform.gc_tuning``) and the render
+    processes start in the background (``counter.rendering.start_pool``)."""
     from backend.counter import rendering
     from backend.platform.db import get_engine
     from backend.platform.gc_tuning import tune_for_serving
@@ -168,6 +169,7 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
     await notifier.ensure_listening(get_engine())
     tune_for_serving()
+    rendering.start_pool()
     try:
         yield
     finally:

@@ -7,17 +7,20 @@ document lays the signature into its box (``forms.stamping``). The cache is a bo
 this process's memory with a short lifetime: it only saves work, any replica renders the same
 bytes, and a changed record has another hash, so nothing is ever invalidated by hand.
 
-Rendering runs in a small pool of worker processes (``MADOGUCHI_RENDER_PROCESSES``), created
-on first use: PDF drawing is pure Python and would otherwise hold the GIL that every request
-of this process needs, on one core. With 0 processes it runs in the calling thread (tests).
-Laying 見本 or a signature's strokes over a rendering whose skeleton is at hand (``_update``)
-stays here: it reads nothing back and costs less than the trip to the pool.
+Rendering runs in a small pool of worker processes (``MADOGUCHI_RENDER_PROCESSES``), started
+with the server (``start_pool``): PDF drawing is pure Python and would otherwise hold the GIL
+that every request of this process needs, on one core. With 0 processes it runs in the
+calling thread (tests). Laying 見本 or a signature's strokes over a rendering whose skeleton
+is at hand (``_update``) stays here: it reads nothing back and costs less than the trip to
+the pool.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
+import multiprocessing.context
 import os
 import threading
 import time
@@ -40,7 +43,13 @@ from forms.pdf_objects import Skeleton
 
 T = TypeVar("T")
 
-CACHE_SIZE = 96  # about 32 visits' three forms; a rendered form is 50–100 KB
+log = logging.getLogger(__name__)
+
+# Bounded by bytes, not entries: a counter previews a form, then its resident signs a few
+# seconds later, and the rendering must still be here then. 96 entries lasted ≈3 s with 64
+# counters (each form was kept twice, base and preview), so most signatures drew their forms
+# again. 64 MB holds ≈260 visits' three forms (a rendered form is 50–100 KB).
+CACHE_BYTES = 64 * 1024 * 1024
 CACHE_SECONDS = 15 * 60.0  # personal data: kept no longer than a visit takes
 
 
@@ -48,15 +57,24 @@ CACHE_SECONDS = 15 * 60.0  # personal data: kept no longer than a visit takes
 
 
 class _Entry:
-    __slots__ = ("expires", "layout", "rendered")
+    """One content's rendering and, once a preview asked for it, the few KB that lay 見本
+    over it: the preview is the two joined, never kept as a second copy of the form."""
+
+    __slots__ = ("expires", "layout", "rendered", "watermark")
 
     def __init__(self, rendered: Rendered, layout: Layout, expires: float) -> None:
         self.rendered = rendered
         self.layout = layout  # held so that id(layout) in the key stays unique
         self.expires = expires
+        self.watermark: bytes | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.rendered.content) + len(self.watermark or b"")
 
 
 _cache: OrderedDict[tuple[str, ...], _Entry] = OrderedDict()
+_cache_bytes = 0
 _cache_lock = threading.Lock()
 
 
@@ -69,14 +87,14 @@ def _key(
     """What the rendering depends on: the document hash covers record, guidance, form and
     layout version; the layout used (the municipality's own or the built-in one: its source
     names the file or the stored version) and the layout object (re-read when its file
-    changes) cover two layouts of one version and an edit made without raising it.
-    The kind of rendering (unsigned, preview) goes in front: ``(kind, *key)``."""
+    changes) cover two layouts of one version and an edit made without raising it."""
     layout = layout or load_layout(form)
     digest = document_hash(layout.form, layout.version, record, guidance)
     return (form, digest, layout.source, str(id(layout))), layout
 
 
-def _cached(key: tuple[str, ...]) -> Rendered | None:
+def _cached(key: tuple[str, ...]) -> _Entry | None:
+    global _cache_bytes
     now = time.monotonic()
     with _cache_lock:
         entry = _cache.get(key)
@@ -84,22 +102,48 @@ def _cached(key: tuple[str, ...]) -> Rendered | None:
             return None
         if entry.expires < now:
             del _cache[key]
+            _cache_bytes -= entry.size
             return None
         _cache.move_to_end(key)
-        return entry.rendered
+        return entry
 
 
-def _store(key: tuple[str, ...], layout: Layout, rendered: Rendered) -> None:
+def _store(
+    key: tuple[str, ...], layout: Layout, rendered: Rendered, watermark: bytes | None = None
+) -> None:
+    entry = _Entry(rendered, layout, time.monotonic() + CACHE_SECONDS)
+    entry.watermark = watermark
     with _cache_lock:
-        _cache[key] = _Entry(rendered, layout, time.monotonic() + CACHE_SECONDS)
-        _cache.move_to_end(key)
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+        _replace(key, entry)
+
+
+def _add_watermark(key: tuple[str, ...], entry: _Entry, watermark: bytes) -> None:
+    global _cache_bytes
+    with _cache_lock:
+        if _cache.get(key) is entry and entry.watermark is None:  # not evicted meanwhile
+            entry.watermark = watermark
+            _cache_bytes += len(watermark)
+
+
+def _replace(key: tuple[str, ...], entry: _Entry) -> None:
+    """Under ``_cache_lock``: ``entry`` at ``key``, the least recently used dropped until the
+    cache is within ``CACHE_BYTES`` again (the newest stays, however large)."""
+    global _cache_bytes
+    old = _cache.pop(key, None)
+    if old is not None:
+        _cache_bytes -= old.size
+    _cache[key] = entry
+    _cache_bytes += entry.size
+    while _cache_bytes > CACHE_BYTES and len(_cache) > 1:
+        _, dropped = _cache.popitem(last=False)
+        _cache_bytes -= dropped.size
 
 
 def clear_cache() -> None:
+    global _cache_bytes
     with _cache_lock:
         _cache.clear()
+        _cache_bytes = 0
 
 
 # --- the visit's documents ---------------------------------------------------------------
@@ -117,10 +161,11 @@ def unsigned(
 ) -> Rendered:
     """The form filled from the record, without signature or watermark (rendered once)."""
     key, used = _key(form, record, guidance, layout)
-    rendered = _cached(("unsigned", *key))
-    if rendered is None:
-        rendered = run(stamping.render_unsigned, form, record, guidance, layout)
-        _store(("unsigned", *key), used, rendered)
+    entry = _cached(key)
+    if entry is not None:
+        return entry.rendered
+    rendered = run(stamping.render_unsigned, form, record, guidance, layout)
+    _store(key, used, rendered)
     return rendered
 
 
@@ -136,18 +181,17 @@ def preview(
     worker sends back the rendering and only the bytes that 見本 appends to it (no second
     round trip carrying the whole form there and back)."""
     key, used = _key(form, record, guidance, layout)
-    rendered = _cached(("preview", *key))
-    if rendered is not None:
-        return rendered
-    base = _cached(("unsigned", *key))
-    if base is None:
+    entry = _cached(key)
+    if entry is None:
         base, update = run(stamping.render_with_watermark, form, record, guidance, layout)
-        _store(("unsigned", *key), used, base)
-    else:
+        _store(key, used, base, update)
+    elif entry.watermark is None:
+        base = entry.rendered
         update = _update(stamping.watermark_update, base, form, layout)
-    rendered = stamping.appended(base, update)
-    _store(("preview", *key), used, rendered)
-    return rendered
+        _add_watermark(key, entry, update)
+    else:
+        base, update = entry.rendered, entry.watermark
+    return stamping.appended(base, update)
 
 
 def signed(
@@ -195,16 +239,50 @@ def _executor() -> Executor | None:
         return None
     with _pool_lock:
         if _pool is None:
-            # Not fork: the server has threads (and locks held by them) that a fork would copy.
-            methods = multiprocessing.get_all_start_methods()
-            method = "forkserver" if "forkserver" in methods else "spawn"
             _pool = ProcessPoolExecutor(
                 max_workers=processes,
-                mp_context=multiprocessing.get_context(method),
+                mp_context=_start_context(),
                 initializer=_start_worker,
                 initargs=(os.getpid(), cpu_pinning.cpus_before_pinning()),
             )
         return _pool
+
+
+def _start_context() -> multiprocessing.context.BaseContext:
+    """Not fork: the server has threads (and locks held by them) that a fork would copy. The
+    forkserver imports the forms' modules once, and each render process forks from it ready:
+    a process started for spawn imports them again (≈1.3 CPU-s), which is what a pool
+    replacing a dead worker would otherwise pay in the middle of a morning."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
+def start_pool() -> None:
+    """Start the render processes now, in the background, rather than at the day's first
+    preview: a resident would wait for them (≈2 s), and they would work on a core the
+    requests need. Returns at once; no-op with rendering in this process."""
+    if get_settings().render_processes > 0:
+        threading.Thread(target=_warm_pool, name="render-pool-start", daemon=True).start()
+
+
+def _warm_pool() -> None:
+    pool = _executor()
+    if pool is None:
+        return
+    # The pool starts a process for each task submitted while none is idle: one task each.
+    try:
+        waits = [pool.submit(_ready) for _ in range(get_settings().render_processes)]
+        for waited in waits:
+            waited.result()
+    except (RuntimeError, BrokenProcessPool) as error:  # shut down meanwhile, or a worker died
+        log.warning("render pool did not start: %s", error)
+
+
+def _ready() -> None:
+    """A render pool task that does nothing: it makes the pool start a process."""
 
 
 def _start_worker(server_pid: int, server_cpus: frozenset[int] | None = None) -> None:

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -22,6 +23,7 @@ from backend.platform.settings import get_settings
 from contracts import VisitRecord
 from forms import load_layout, stamping
 from forms.errors import UnprintableCharacterError
+from forms.pdf import Rendered
 from tests.helpers.forms_samples import guidance, signature, visit
 
 
@@ -153,7 +155,7 @@ def test_a_rendering_without_skeleton_is_laid_on_in_the_pool(
     base = rendering.unsigned("moving-notice", record, result)
     key, _ = rendering._key("moving-notice", record, result, None)
     bare = base._replace(skeleton=None)
-    rendering._store(("unsigned", *key), load_layout("moving-notice"), bare)
+    rendering._store(key, load_layout("moving-notice"), bare)
     signed = rendering.signed("moving-notice", record, result, signature())
     preview = rendering.preview("moving-notice", record, result)
     assert names[1:] == ["signature_update", "watermark_update"] and renders == ["moving-notice"]
@@ -212,6 +214,33 @@ def test_the_servers_shutdown_ends_its_render_processes(monkeypatch: pytest.Monk
     assert _gone_within(worker, 5.0)
 
 
+def test_the_server_starts_its_render_processes_before_the_first_form(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The day's first preview found no render process and waited for two to start (≈2 s of
+    imports, on the core the requests need): the server starts them as it starts."""
+    from fastapi.testclient import TestClient
+
+    from backend.app import create_app
+
+    monkeypatch.setattr(get_settings(), "render_processes", 2)
+    rendering.shutdown_pool(wait=True)
+    with TestClient(create_app()) as client:
+        assert client.get("/healthz").status_code == 200
+        deadline = time.monotonic() + 30.0
+        while time.monotonic() < deadline and len(_render_processes()) < 2:
+            time.sleep(0.05)
+        started = _render_processes()
+        assert len(started) == 2 and all(process.is_alive() for process in started)
+        assert rendering.run(os.getpid) in {process.pid for process in started}
+    assert all(_gone_within(process.pid, 5.0) for process in started)  # and ends them
+
+
+def _render_processes() -> list[Any]:
+    pool = rendering._pool
+    return list(getattr(pool, "_processes", {}).values()) if pool is not None else []
+
+
 def test_render_processes_end_when_their_server_is_killed(tmp_path: Path) -> None:
     """A server killed with SIGKILL runs no shutdown: its render processes notice it is gone
     (``rendering.SERVER_CHECK_SECONDS``) and end."""
@@ -238,3 +267,77 @@ def test_render_processes_end_when_their_server_is_killed(tmp_path: Path) -> Non
         server.kill()
         server.wait()
     assert _gone_within(worker, rendering.SERVER_CHECK_SECONDS + 5.0)
+
+
+@pytest.fixture
+def quick_forms(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Forms of a realistic size (80 KB, 見本 4 KB) drawn instantly; the names drawn, in order."""
+    drawn: list[str] = []
+
+    def render_with_watermark(name: str, *args: object) -> tuple[Rendered, bytes]:
+        drawn.append(name)
+        return Rendered(f"{name}.pdf", "application/pdf", b"%PDF" + bytes(80_000)), b"W" * 4000
+
+    def render_unsigned(name: str, *args: object) -> Rendered:
+        return render_with_watermark(name, *args)[0]
+
+    monkeypatch.setattr(stamping, "render_with_watermark", render_with_watermark)
+    monkeypatch.setattr(stamping, "render_unsigned", render_unsigned)
+    rendering.clear_cache()
+    yield drawn
+    rendering.clear_cache()
+
+
+def _visit_at(number: int) -> VisitRecord:
+    record = visit(2)
+    return VisitRecord.model_validate(
+        {**record.model_dump(), "new_address": f"窓口デモ市中央一丁目{number}番地"}
+    )
+
+
+FORMS = ("moving-notice", "residence-certificate-request", "checklist")
+
+
+def test_a_preview_is_still_rendered_when_its_resident_signs_after_64_other_counters(
+    quick_forms: list[str],
+) -> None:
+    """At 64 counters every other counter previews its three forms between one counter's
+    preview and its resident's signature: the signature must not draw the forms again."""
+    records = [_visit_at(number) for number in range(65)]
+    for record in records:
+        for form in FORMS:
+            rendering.preview(form, record, None)
+    assert len(quick_forms) == 65 * 3
+    for form in FORMS:
+        rendering.unsigned(form, records[0], None)
+        rendering.preview(form, records[0], None)
+    assert len(quick_forms) == 65 * 3  # nothing drawn again
+
+
+def test_the_cache_keeps_within_its_bytes_and_drops_the_least_recently_used(
+    quick_forms: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rendering, "CACHE_BYTES", 10 * 84_004)
+    records = [_visit_at(number) for number in range(12)]
+    for record in records:
+        rendering.preview("moving-notice", record, None)
+    assert rendering._cache_bytes <= rendering.CACHE_BYTES
+    assert len(rendering._cache) == 10
+    rendering.preview("moving-notice", records[-1], None)  # the newest: still kept
+    assert len(quick_forms) == 12
+    rendering.preview("moving-notice", records[0], None)  # the oldest: dropped, drawn again
+    assert len(quick_forms) == 13
+
+
+def test_a_preview_after_an_unsigned_rendering_keeps_one_copy_of_the_form(
+    renders: list[str],
+) -> None:
+    record, result = visit(2), guidance()
+    base = rendering.unsigned("moving-notice", record, result)
+    assert rendering._cache_bytes == len(base.content)
+    preview = rendering.preview("moving-notice", record, result)
+    watermark = preview.content[len(base.content) :]
+    assert preview.content.startswith(base.content) and 0 < len(watermark) < 10_000
+    assert rendering._cache_bytes == len(base.content) + len(watermark)  # not a second form
+    assert rendering.preview("moving-notice", record, result).content == preview.content
+    assert renders == ["moving-notice"]
