@@ -81,8 +81,10 @@ def install(app: FastAPI) -> int:
     routes = app.router.routes
     gated = 0
     for index, route in enumerate(routes):
-        if type(route) is not _IncludedRouter:
-            continue
+        if type(route) is not _IncludedRouter or not isinstance(
+            getattr(getattr(route, "original_router", None), "_routes_version", None), int
+        ):
+            continue  # not the FastAPI this was written for: left as it is
         assert is_dataclass(route)
         copy = GatedRouter(**{field.name: getattr(route, field.name) for field in fields(route)})
         copy.prefixes = route_prefixes(copy)
