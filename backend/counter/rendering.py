@@ -273,11 +273,12 @@ def _warm_pool() -> None:
     if pool is None:
         return
     # The pool starts a process for each task submitted while none is idle: one task each.
+    # Not waited for: a process that fails to start breaks the pool, which the next
+    # rendering finds and replaces (``run``).
     try:
-        waits = [pool.submit(_ready) for _ in range(get_settings().render_processes)]
-        for waited in waits:
-            waited.result()
-    except (RuntimeError, BrokenProcessPool) as error:  # shut down meanwhile, or a worker died
+        for _ in range(get_settings().render_processes):
+            pool.submit(_ready)
+    except (RuntimeError, BrokenProcessPool) as error:  # shut down meanwhile, or broken
         log.warning("render pool did not start: %s", error)
 
 
