@@ -8,7 +8,8 @@ synthetic card, looping ticket → call → visit → card (PIN on the tablet) �
 certificates, answers → every form previewed → tablet signature → hand-off; a webhook receiver
 in this process stands in for the back office and counts the deliveries. Prints visits/s,
 server CPU-seconds per visit (the processes listening on the URL's port and their children, or
-``--server-pids``), p50/p95/p99 per step, errors, and the ratio of the median request to the
+``--server-pids``; split into what serves requests and the render processes), p50/p95/p99 per
+step, errors, and the ratio of the median request to the
 median ``/healthz`` probed in the same run.
 
 The server must run ``madoguchi seed``'s demo municipality (the clerk and admin accounts) and a
@@ -338,12 +339,14 @@ async def measure(
 
     recorder.measuring = True
     node = load_server.NodeAccount()
-    cpu_before = load_server.tree_cpu_seconds(pids)
+    split_before = load_server.tree_cpu_split(pids)
     worker_before = load_server.tree_cpu_seconds(workers)
     window_start = time.perf_counter()
     await asyncio.sleep(args.seconds)
     window_end = time.perf_counter()
-    cpu = load_server.tree_cpu_seconds(pids) - cpu_before
+    split = load_server.tree_cpu_split(pids)
+    cpu_parts = {role: split[role] - split_before[role] for role in split}
+    cpu = sum(cpu_parts.values())
     worker_cpu = load_server.tree_cpu_seconds(workers) - worker_before
     node_account = node.finish()
     measured = load_server.with_children(pids)
@@ -372,6 +375,10 @@ async def measure(
     worker_part = worker_cpu if workers else None
     outcome = result(args, state, in_window, measured, cpu, worker_part, missing)
     outcome["node"] = node_summary(node_account, cpu, worker_cpu, len(in_window))
+    outcome["server_cpu_seconds_per_visit_by_role"] = {
+        role: round(seconds / len(in_window), 4) if in_window and pids else None
+        for role, seconds in cpu_parts.items()
+    }
     return outcome
 
 

@@ -44,26 +44,46 @@ def _listens(process: psutil.Process, port: int) -> bool:
     return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in connections)
 
 
-def tree_cpu_seconds(roots: Iterable[int]) -> float:
-    """User + system CPU seconds of the processes and every descendant, alive or reaped: a
-    worker that uvicorn restarts mid-run keeps its seconds (they move to its parent's
-    ``children_*`` times when it is reaped)."""
-    total = 0.0
+RENDER = "render"
+SERVE = "serve"
+
+
+def process_role(cmdline: list[str]) -> str:
+    """``RENDER`` for a render process or the forkserver it comes from (``multiprocessing``
+    starts them, and names itself on their command line), else ``SERVE``."""
+    return RENDER if any("multiprocessing" in part for part in cmdline) else SERVE
+
+
+def tree_cpu_split(roots: Iterable[int]) -> dict[str, float]:
+    """``tree_cpu_seconds`` by role (``process_role``): what serves requests and what renders
+    forms. A reaped process's seconds count for its parent's role (the forkserver reaps the
+    render processes)."""
+    split = {SERVE: 0.0, RENDER: 0.0}
     for pid in roots:
         try:
             root = psutil.Process(pid)
             times = root.cpu_times()
-            total += times.user + times.system + times.children_user + times.children_system
+            split[process_role(root.cmdline())] += (
+                times.user + times.system + times.children_user + times.children_system
+            )
             descendants = root.children(recursive=True)
         except psutil.NoSuchProcess:
             continue
         for child in descendants:
             try:
                 times = child.cpu_times()
+                role = process_role(child.cmdline())
             except psutil.NoSuchProcess:
                 continue  # reaped meanwhile: counted in its parent's children_* from now on
-            total += times.user + times.system
-    return total
+            split[role] += times.user + times.system
+    return split
+
+
+def tree_cpu_seconds(roots: Iterable[int]) -> float:
+    """User + system CPU seconds of the processes and every descendant, alive or reaped: a
+    worker that uvicorn restarts mid-run keeps its seconds (they move to its parent's
+    ``children_*`` times when it is reaped)."""
+    return sum(tree_cpu_split(roots).values())
 
 
 def database_pids() -> list[int]:

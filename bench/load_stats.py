@@ -119,6 +119,13 @@ def format_report(result: dict[str, Any]) -> str:
         f"  server CPU        {_fmt(result['server_cpu_seconds_per_visit'])} s a visit "
         f"({_fmt(result['server_cpu_seconds'])} s over pids {result['server_pids']})",
     ]
+    roles = result.get("server_cpu_seconds_per_visit_by_role")
+    if roles:
+        lines.append(
+            "  server CPU roles  "
+            + ", ".join(f"{role} {_fmt(value)}" for role, value in roles.items())
+            + " s a visit (render: the forms' processes)"
+        )
     node = result.get("node")
     if node:
         shares = ", ".join(f"{k} {_fmt(v)}" for k, v in node["cpu_seconds_per_visit"].items())

@@ -99,6 +99,11 @@ def test_two_counters_complete_visits_and_the_json_has_every_figure(
     node = result["node"]
     assert 0 < node["busy_percent"] <= 100
     assert set(node["cpu_seconds_per_visit"]) == {"server", "bench", "database", "worker", "other"}
+    roles = result["server_cpu_seconds_per_visit_by_role"]
+    assert set(roles) == {"serve", "render"}
+    if result["server_cpu_seconds_per_visit"] is not None:
+        total = result["server_cpu_seconds_per_visit"]
+        assert sum(roles.values()) == pytest.approx(total, abs=2e-4)
     # Steps are timed inside the window only: the first requests of a visit and the probe.
     assert {"staff.call_next", "ticket.issue", "healthz"} <= result["steps"].keys()
     for summary in result["steps"].values():
@@ -111,7 +116,7 @@ def test_the_text_report_names_the_headline_figures(server: tuple[str, int]) -> 
     done = run_load(url, "--counters", "1", "--seconds", "1", "--warmup", "0")
     assert done.returncode == 0, done.stderr
     words_expected = ("visits", "server CPU", "webhooks", "/healthz ratio", "staff.call_next")
-    words_expected += ("node",)
+    words_expected += ("node", "server CPU roles")
     for words in words_expected:
         assert words in done.stdout
 
