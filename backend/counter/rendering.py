@@ -62,11 +62,13 @@ class _Entry:
 
     __slots__ = ("expires", "layout", "rendered", "watermark")
 
-    def __init__(self, rendered: Rendered, layout: Layout, expires: float) -> None:
+    def __init__(
+        self, rendered: Rendered, layout: Layout, expires: float, watermark: bytes | None
+    ) -> None:
         self.rendered = rendered
         self.layout = layout  # held so that id(layout) in the key stays unique
         self.expires = expires
-        self.watermark: bytes | None = None
+        self.watermark = watermark
 
     @property
     def size(self) -> int:
@@ -111,8 +113,7 @@ def _cached(key: tuple[str, ...]) -> _Entry | None:
 def _store(
     key: tuple[str, ...], layout: Layout, rendered: Rendered, watermark: bytes | None = None
 ) -> None:
-    entry = _Entry(rendered, layout, time.monotonic() + CACHE_SECONDS)
-    entry.watermark = watermark
+    entry = _Entry(rendered, layout, time.monotonic() + CACHE_SECONDS, watermark)
     with _cache_lock:
         _replace(key, entry)
 
