@@ -63,10 +63,14 @@ if _IncludedRouter is not None:
         prefixes: tuple[str, ...] | None = None
         prefixes_version: int = -1
 
-        def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        def refresh_prefixes(self) -> None:
+            """The prefixes of the routes the router has now, unless already known."""
             if self.original_router._routes_version != self.prefixes_version:
-                self.prefixes = route_prefixes(self)  # routes added since: look again
+                self.prefixes = route_prefixes(self)
                 self.prefixes_version = self.original_router._routes_version
+
+        def matches(self, scope: Scope) -> tuple[Match, Scope]:
+            self.refresh_prefixes()  # routes added since install: look again
             if self.prefixes is not None and not get_route_path(scope).startswith(self.prefixes):
                 return Match.NONE, {}
             match: tuple[Match, Scope] = super().matches(scope)
@@ -87,8 +91,7 @@ def install(app: FastAPI) -> int:
             continue  # not the FastAPI this was written for: left as it is
         assert is_dataclass(route)
         copy = GatedRouter(**{field.name: getattr(route, field.name) for field in fields(route)})
-        copy.prefixes = route_prefixes(copy)
-        copy.prefixes_version = copy.original_router._routes_version
+        copy.refresh_prefixes()
         routes[index] = copy
         gated += 1
     return gated
