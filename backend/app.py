@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from backend.platform import db_errors, route_gate
+from backend.platform import db_errors, hot_lane, route_gate
 from backend.platform import middleware as security_middleware
 from backend.platform import openapi as openapi_doc
 from backend.platform.errors import Conflict, MadoguchiError
@@ -202,6 +202,7 @@ def create_app() -> FastAPI:
         app.include_router(importlib.import_module(module_name).router)
     route_gate.install(app)  # each request tried only against the routers that can hold it
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="kiosk")
+    hot_lane.install(app)  # the hot routes' short way through FastAPI
     openapi_doc.install(app)
     security_middleware.install(app)
     return app
