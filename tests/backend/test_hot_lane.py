@@ -148,6 +148,31 @@ def test_every_answer_is_the_one_fastapi_gives_without_the_lane(
     assert _answer(with_lane) == _answer(without)
 
 
+def _chunks(*parts: bytes) -> Iterator[bytes]:
+    yield from parts
+
+
+@pytest.mark.parametrize(
+    ("parts", "status"),
+    [((b'{"name": "in ', b'parts", "count": 3}'), 201), ((b'{"name": ', b"oops"), 422)],
+    ids=["whole", "refused"],
+)
+def test_a_body_sent_in_chunks_is_read_whole_and_handed_on_whole(
+    parts: tuple[bytes, ...], status: int
+) -> None:
+    """A body in several messages: the lane reads all of it; refused, FastAPI gets all of it."""
+    answers = [
+        TestClient(_demo_app(lane=lane)).post(
+            "/api/items/c3", content=_chunks(*parts), headers={"content-type": "application/json"}
+        )
+        for lane in (True, False)
+    ]
+    assert _answer(answers[0]) == _answer(answers[1])
+    assert answers[0].status_code == status
+    if status == 201:
+        assert answers[0].json()["name"] == "in parts"
+
+
 def test_the_lane_runs_a_hot_route_without_fastapis_dependency_solving(solved: list[str]) -> None:
     client = TestClient(_demo_app(lane=True))
     assert client.get("/api/items/a1?wait=3").json() == {
