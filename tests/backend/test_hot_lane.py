@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 import pytest
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Path, Request
 from fastapi import routing as fastapi_routing
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
@@ -68,6 +68,11 @@ def _demo_app(*, lane: bool) -> FastAPI:
     ) -> Item:
         shape = checked(Shape, body)
         return Item(id=item_id, name=shape.name, count=shape.count)
+
+    @router.get("/codes/{code}", response_model=Item)
+    @hot_route(Permission.VISIT_READ)
+    async def by_code(code: Annotated[str, Path(min_length=3)], request: Request) -> Item:
+        return Item(id=code, name="code", count=len(code))
 
     @router.delete("/items/{item_id}", status_code=204)
     @hot_route(Permission.VISIT_WRITE)
@@ -136,6 +141,8 @@ REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
     ),
     ("POST", "/api/items/a1", {"content": b'{"name": "x"}'}),
     ("DELETE", "/api/items/a1", {}),
+    ("GET", "/api/codes/abc", {}),
+    ("GET", "/api/codes/ab", {}),  # a path parameter with a constraint: validated, 422
 ]
 
 
