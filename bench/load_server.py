@@ -49,9 +49,11 @@ SERVE = "serve"
 
 
 def process_role(cmdline: list[str]) -> str:
-    """``RENDER`` for a render process or the forkserver it comes from (``multiprocessing``
-    starts them, and names itself on their command line), else ``SERVE``."""
-    return RENDER if any("multiprocessing" in part for part in cmdline) else SERVE
+    """``RENDER`` for a render process or the forkserver it comes from (the forkserver names
+    itself on their command line), else ``SERVE``. Not any ``multiprocessing`` process:
+    ``serve --workers N`` spawns its workers with ``multiprocessing.spawn``, and they serve.
+    (Where there is no forkserver the render processes are spawned too and count as serve.)"""
+    return RENDER if any("multiprocessing.forkserver" in part for part in cmdline) else SERVE
 
 
 def tree_cpu_split(roots: Iterable[int]) -> dict[str, float]:
@@ -75,7 +77,8 @@ def tree_cpu_split(roots: Iterable[int]) -> dict[str, float]:
                 role = process_role(child.cmdline())
             except psutil.NoSuchProcess:
                 continue  # reaped meanwhile: counted in its parent's children_* from now on
-            split[role] += times.user + times.system
+            # With the children it reaped: a render process that ended, in its forkserver's.
+            split[role] += times.user + times.system + times.children_user + times.children_system
     return split
 
 

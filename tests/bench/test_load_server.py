@@ -22,8 +22,8 @@ def _burn(seconds: float, done: multiprocessing.synchronize.Event) -> None:
     time.sleep(30)  # alive (not reaped) while the split is read
 
 
-def test_a_multiprocessing_child_counts_as_rendering_and_this_process_as_serving() -> None:
-    context = multiprocessing.get_context("spawn")  # its command line names multiprocessing
+def test_a_forkserver_child_counts_as_rendering_and_this_process_as_serving() -> None:
+    context = multiprocessing.get_context("forkserver")  # the render pool's start method
     done = context.Event()
     child = context.Process(target=_burn, args=(0.6, done), daemon=True)
     before = load_server.tree_cpu_split([os.getpid()])
@@ -43,3 +43,6 @@ def test_roles_by_command_line() -> None:
     forkserver = ["python", "-c", "from multiprocessing.forkserver import main; main(3, 4)"]
     assert load_server.process_role(forkserver) == load_server.RENDER
     assert load_server.process_role(["madoguchi", "serve", "--port", "8000"]) == load_server.SERVE
+    # `serve --workers 2`: uvicorn spawns its workers, which serve requests.
+    worker = ["python", "-c", "from multiprocessing.spawn import spawn_main; spawn_main()"]
+    assert load_server.process_role([*worker, "--multiprocessing-fork"]) == load_server.SERVE
