@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -101,6 +102,18 @@ def tablet_presence(session: Session, counter_id: str) -> tuple[TabletStatus, fl
     return TabletStatus(paired=True, online=online), left if online else None
 
 
+def _visit_to_show(session: Session, counter_id: str | None) -> Visit | _OpenVisit | None:
+    """The counter's open visit: loaded with its members when it is on the tablet (the view
+    shows its record); else as ``view_etag`` read it in this unit of work, if it did (most of
+    a visit's answers to the tablet show a welcome, a PIN pad or a card read, and loading the
+    visit and its members was most of building them)."""
+    known = request_memo.recall(session, (_OPEN_VISIT, counter_id))
+    if known is request_memo.MISSING or (known is not None and known.status in ON_TABLET):
+        return _latest_visit(session, counter_id)
+    opened: _OpenVisit | None = known
+    return opened
+
+
 def _latest_visit(session: Session, counter_id: str | None) -> Visit | None:
     """The counter's latest open visit with its members, in one statement (polled every
     second by the tablet)."""
@@ -162,6 +175,7 @@ def view_etag(session: Session, principal: Principal, lang: str | None = None) -
     # The view names the counter: it takes the name read here rather than the row again.
     names = [row[2] for row in rows if row[0] == "counter"]
     request_memo.remember(session, (_COUNTER_NAME, counter_id), names[0] if names else None)
+    request_memo.remember(session, (_OPEN_VISIT, counter_id), _open_visit_of(read))
     parts = [TABLET_VIEW_FORMAT, repr(rows)]
     hub = get_hub()
     for kind, device_id, *_ in rows:
@@ -177,6 +191,27 @@ def view_etag(session: Session, principal: Principal, lang: str | None = None) -
 
 
 _COUNTER_NAME = "tablet_counter_name"
+_OPEN_VISIT = "tablet_open_visit"
+
+
+@dataclass(frozen=True)
+class _OpenVisit:
+    """What the version statement read of the counter's open visit: all the view shows of a
+    visit that is still with the clerk (its id and language), and whether it is on the tablet."""
+
+    id: str
+    status: str
+    resident_lang: str | None
+
+
+def _open_visit_of(read: Sequence[Any]) -> _OpenVisit | None:
+    row = next((row for row in read if row[0] == "visit"), None)
+    if row is None:
+        return None
+    status, lang = row[2].split(":", 1)
+    return _OpenVisit(id=row[1], status=status, resident_lang=lang or None)
+
+
 _TENANT_KINDS = frozenset({"tenant", "catalog", "layout"})
 
 
@@ -310,9 +345,9 @@ def current_view(session: Session, principal: Principal, lang: str | None = None
     counter = _counter_name(session, counter_id)
     hub = get_hub()
     pin_job, latest_read = agent_service.pin_job_and_latest(session, counter_id, JobKind.READ_CARD)
-    visit = _latest_visit(session, counter_id)
+    visit = _visit_to_show(session, counter_id)
     shown = None
-    if visit is not None and visit.status in ON_TABLET:
+    if isinstance(visit, Visit) and visit.status in ON_TABLET:
         prepared = documents.prepare(session, visit)
         shown = TabletVisit(
             id=visit.id,

@@ -49,6 +49,28 @@ def test_the_view_of_a_visit_on_the_tablet_reads_the_tenant_and_the_counter_once
     assert len(selects) == 3, selects
 
 
+def test_the_view_of_a_visit_still_with_the_clerk_takes_it_from_the_version_statement(
+    clerk: Clerk, db: Session, client: TestClient
+) -> None:
+    """A welcome (the visit still with the clerk) shows the visit's id and language, which the
+    ETag's version statement has just read: the visit and its members are not loaded again."""
+    vid = moving_in_visit(clerk, db)
+    tablet = tablet_headers(db, clerk)
+    client.get(CURRENT, headers=tablet)  # the tablet seen
+    db.info.pop("request_memo", None)
+    with statements(db) as sent:
+        shown = client.get(CURRENT, headers=tablet)
+    assert shown.status_code == 200
+    assert shown.json()["visit"] is None and shown.json()["visit_id"] == vid
+    assert shown.json()["resident_lang"] == db.get(Visit, vid).resident_lang  # type: ignore[union-attr]
+    selects = [s for s in sent if s.startswith("SELECT")]
+    assert len(selects) == 2, selects  # the version statement, the jobs
+    # Once confirmed, the visit is on the tablet: loaded with its members for its record.
+    assert clerk.post(f"/api/v1/visits/{vid}/confirm").status_code == 200
+    db.info.pop("request_memo", None)
+    assert client.get(CURRENT, headers=tablet).json()["visit"]["id"] == vid
+
+
 def test_the_etag_keys_the_prepared_visit_as_the_clerk_did_and_a_304_is_one_statement(
     clerk: Clerk, db: Session, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
