@@ -1,11 +1,11 @@
 """The short way through the framework for the hot routes every visit calls.
 
 A request to a hot route (``access.hot_route``) already authenticates, checks its permission
-and validates its body and query inside ``run_authorized``. What FastAPI (0.165) adds per
-request before and after that was about a third of the event loop's time under load (issue
-17's profile, 64 counters): matching the path router by router, ``solve_dependencies``
-(which parses the cookies and builds a spare response for every request), the request and
-telemetry wrappers. The lane matches a hot route's path itself, takes its path, query and
+and validates its body and query inside ``run_authorized``. FastAPI (0.165) adds per request
+matching the path router by router, ``solve_dependencies`` (which parses the cookies and
+builds a spare response for every request; 7.6 ms of the event loop's GIL time a visit at 64
+counters) and the request and telemetry wrappers. The lane matches a hot route's path itself,
+takes its path, query and
 body values with FastAPI's own functions, calls the endpoint, and serializes the answer with
 FastAPI's own ``serialize_response``: the same bytes, headers and status.
 
