@@ -5,9 +5,9 @@ and validates its body and query inside ``run_authorized``. FastAPI (0.165) adds
 matching the path router by router, ``solve_dependencies`` (which parses the cookies and
 builds a spare response for every request; 7.6 ms of the event loop's GIL time a visit at 64
 counters) and the request and telemetry wrappers. The lane matches a hot route's path itself,
-takes its path, query and
-body values with FastAPI's own functions, calls the endpoint, and serializes the answer with
-FastAPI's own ``serialize_response``: the same bytes, headers and status.
+takes its path, query and body values with FastAPI's own functions, calls the endpoint, and
+serializes the answer with FastAPI's own ``serialize_response``: the same bytes, headers and
+status.
 
 Anything unusual is left to FastAPI, untouched: a request the lane's checks would refuse (a
 query or body FastAPI would answer with 422, a body that is not JSON), a path an earlier
