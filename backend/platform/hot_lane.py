@@ -46,7 +46,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.platform.access import is_checked_later
-from backend.platform.route_gate import static_prefix
+from backend.platform.route_gate import matched_route, static_prefix
 
 log = logging.getLogger(__name__)
 
@@ -244,7 +244,8 @@ def _contexts_in_order(app: FastAPI) -> Iterator[tuple[Any, Any]]:
     for route in app.router.routes:
         if isinstance(route, _IncludedRouter):
             for context in route.effective_route_contexts():
-                yield context, getattr(context, "path", None)
+                matched = matched_route(context)
+                yield matched, getattr(matched, "path", None)
         else:
             yield route, getattr(route, "path", None)
 

@@ -37,6 +37,15 @@ def static_prefix(path: str) -> str:
     return path.split("{", 1)[0]
 
 
+def matched_route(context: Any) -> Any:
+    """What FastAPI matches for one route of an included router: an ``APIRoute``'s context
+    (its path with the prefix given to ``include_router``), else the Starlette route (a
+    ``WebSocketRoute``, a ``Mount``: the context's own path and methods are empty for those)."""
+    if isinstance(context.original_route, fastapi_routing.APIRoute):
+        return context
+    return context.starlette_route
+
+
 def route_prefixes(included: Any) -> tuple[str, ...] | None:
     """The static prefixes of an included router's routes; None if one cannot be told (a
     route without a path, such as a ``Host``, or a router nested in it): never skipped."""
@@ -44,10 +53,7 @@ def route_prefixes(included: Any) -> tuple[str, ...] | None:
         return None
     prefixes: set[str] = set()
     for context in included.effective_route_contexts():
-        if isinstance(context.original_route, fastapi_routing.APIRoute):
-            path = context.path  # with the prefix given to include_router
-        else:
-            path = getattr(context.starlette_route, "path", None)
+        path = getattr(matched_route(context), "path", None)
         if not isinstance(path, str):
             return None
         prefixes.add(static_prefix(path))

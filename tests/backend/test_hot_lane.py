@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import pytest
 from fastapi import APIRouter, FastAPI, Path, Request
 from fastapi import routing as fastapi_routing
+from fastapi.responses import PlainTextResponse
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -44,6 +45,15 @@ def _demo_app(*, lane: bool) -> FastAPI:
     """Hot routes shaped as the project's (``request``, text path parameters, a query and a
     body checked later), a plain route declared before one of them, and a plain one after."""
     app = FastAPI()
+
+    async def legacy(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("legacy")
+
+    # A plain Starlette route in a router included first, on the hot route's paths: FastAPI
+    # tries it first. (``add_route`` takes no router prefix: its path is written whole.)
+    older = APIRouter()
+    older.add_route("/api/items/legacy", legacy, methods=["GET"])
+    app.include_router(older)
     router = APIRouter(prefix="/api")
 
     @router.get("/items/special")
@@ -116,6 +126,7 @@ REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/api/items/a1?wait=5&wait=6", {}),
     ("GET", "/api/items/%E7%AA%93", {}),
     ("GET", "/api/items/special", {}),
+    ("GET", "/api/items/legacy", {}),
     ("GET", "/api/items/missing", {}),
     ("GET", "/api/items/a1/", {}),
     ("HEAD", "/api/items/a1", {}),
@@ -199,6 +210,7 @@ def test_what_the_lane_would_refuse_or_an_earlier_route_takes_is_left_to_fastapi
 ) -> None:
     client = TestClient(_demo_app(lane=True))
     assert client.get("/api/items/special").json() == {"route": "special"}  # declared first
+    assert client.get("/api/items/legacy").text == "legacy"  # a Starlette route, first too
     bad_json = client.post(
         "/api/items/a1", content=b"{not json", headers={"content-type": "application/json"}
     )
