@@ -62,10 +62,7 @@ def _compiled(digest: str, load_source: Any) -> CompiledCatalog:
         if found is not None:
             return found
         compiled = parse_catalog(source, f"catalog {digest[:12]}")
-        with _cache_lock:
-            _cache[digest] = compiled
-            while len(_cache) > _CACHE_SIZE:
-                _cache.popitem(last=False)
+        _store(digest, compiled)
     return compiled
 
 
@@ -79,10 +76,14 @@ def _cached(digest: str) -> CompiledCatalog | None:
 
 def remember(compiled: CompiledCatalog) -> None:
     """Keep a catalog just compiled (an upload, a saved draft): no second parse on first use."""
+    _store(compiled.digest, compiled)
+
+
+def _store(digest: str, compiled: CompiledCatalog) -> None:
     with _cache_lock:
-        _cache[compiled.digest] = compiled
+        _cache[digest] = compiled
         while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+            _cache.popitem(last=False)  # the least recently used
 
 
 # --- validation and versions --------------------------------------------------------------
