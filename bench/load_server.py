@@ -64,22 +64,22 @@ def tree_cpu_split(roots: Iterable[int]) -> dict[str, float]:
     for pid in roots:
         try:
             root = psutil.Process(pid)
-            times = root.cpu_times()
-            split[process_role(root.cmdline())] += (
-                times.user + times.system + times.children_user + times.children_system
-            )
+            split[process_role(root.cmdline())] += _with_reaped(root.cpu_times())
             descendants = root.children(recursive=True)
         except psutil.NoSuchProcess:
             continue
         for child in descendants:
             try:
-                times = child.cpu_times()
-                role = process_role(child.cmdline())
+                # With the children it reaped: a render process that ended, in its forkserver's.
+                split[process_role(child.cmdline())] += _with_reaped(child.cpu_times())
             except psutil.NoSuchProcess:
                 continue  # reaped meanwhile: counted in its parent's children_* from now on
-            # With the children it reaped: a render process that ended, in its forkserver's.
-            split[role] += times.user + times.system + times.children_user + times.children_system
     return split
+
+
+def _with_reaped(times: Any) -> float:
+    """A process's own user + system seconds and those of the children it has reaped."""
+    return float(times.user + times.system + times.children_user + times.children_system)
 
 
 def tree_cpu_seconds(roots: Iterable[int]) -> float:
