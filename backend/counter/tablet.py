@@ -175,13 +175,13 @@ def view_etag(session: Session, principal: Principal, lang: str | None = None) -
     # The view names the counter: it takes the name read here rather than the row again.
     names = [row[2] for row in rows if row[0] == "counter"]
     request_memo.remember(session, (_COUNTER_NAME, counter_id), names[0] if names else None)
+    request_memo.remember(session, (_OPEN_VISIT, counter_id), _open_visit_of(read))
     parts = [TABLET_VIEW_FORMAT, repr(rows)]
     hub = get_hub()
     for kind, device_id, *_ in rows:
         if kind == "job":
             parts.append(f"{device_id}:{_agent_online(session, hub, device_id)}")
     visit = next((row for row in rows if row[0] == "visit"), None)
-    request_memo.remember(session, (_OPEN_VISIT, counter_id), _open_visit_of(visit))
     if visit is not None and visit[2].split(":")[0] in ON_TABLET:
         if tenant is not None:
             timezone, stamp = tenant
@@ -204,8 +204,8 @@ class _OpenVisit:
     resident_lang: str | None
 
 
-def _open_visit_of(row: Sequence[Any] | None) -> _OpenVisit | None:
-    """From the version statement's visit row (kind, id, "status:language", stamp)."""
+def _open_visit_of(read: Sequence[Any]) -> _OpenVisit | None:
+    row = next((row for row in read if row[0] == "visit"), None)
     if row is None:
         return None
     status, lang = row[2].split(":", 1)
