@@ -340,12 +340,15 @@ async def measure(
     recorder.measuring = True
     node = load_server.NodeAccount()
     split_before = load_server.tree_cpu_split(pids)
+    threads_before = load_server.serve_thread_split(pids)
     worker_before = load_server.tree_cpu_seconds(workers)
     window_start = time.perf_counter()
     await asyncio.sleep(args.seconds)
     window_end = time.perf_counter()
     split = load_server.tree_cpu_split(pids)
+    threads_after = load_server.serve_thread_split(pids)
     cpu_parts = {role: split[role] - split_before[role] for role in split}
+    thread_parts = {part: threads_after[part] - threads_before[part] for part in threads_after}
     cpu = sum(cpu_parts.values())
     worker_cpu = load_server.tree_cpu_seconds(workers) - worker_before
     node_account = node.finish()
@@ -378,6 +381,12 @@ async def measure(
     outcome["server_cpu_seconds_per_visit_by_role"] = {
         role: round(seconds / len(in_window), 4) if in_window and pids else None
         for role, seconds in cpu_parts.items()
+    }
+    # Where the serving processes' own seconds went: the event loop (HTTP, routing, answers)
+    # or the threads that run the routes' units of work.
+    outcome["server_cpu_seconds_per_visit_by_thread"] = {
+        part: round(seconds / len(in_window), 4) if in_window and pids else None
+        for part, seconds in thread_parts.items()
     }
     return outcome
 

@@ -77,6 +77,48 @@ def tree_cpu_split(roots: Iterable[int]) -> dict[str, float]:
     return split
 
 
+EVENT_LOOP = "event_loop"
+REQUEST_THREADS = "other_threads"
+
+
+def serve_thread_split(roots: Iterable[int]) -> dict[str, float]:
+    """The serving processes' own CPU seconds (their reaped children left out) split into the
+    event loop's and the other threads': uvicorn runs the loop on a process's main thread,
+    and the routes' work (``run_authorized``'s unit of work), the agent hub and the listener
+    run on the others. The threads' part is the process's total less its main thread's, so a
+    pool thread that ended (anyio retires idle ones after 10 s) still counts."""
+    split = {EVENT_LOOP: 0.0, REQUEST_THREADS: 0.0}
+    for process in _serving_processes(roots):
+        try:
+            times = process.cpu_times()
+            main = next((t for t in process.threads() if t.id == process.pid), None)
+        except psutil.NoSuchProcess:
+            continue
+        loop = float(main.user_time + main.system_time) if main is not None else 0.0
+        split[EVENT_LOOP] += loop
+        split[REQUEST_THREADS] += float(times.user + times.system) - loop
+    return split
+
+
+def _serving_processes(roots: Iterable[int]) -> list[psutil.Process]:
+    """The roots and their descendants whose role is ``SERVE`` and that listen or serve: with
+    ``--workers N`` the supervisor (which only watches) is counted too, and its loop is idle."""
+    found = []
+    for pid in roots:
+        try:
+            root = psutil.Process(pid)
+            family = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+        for process in family:
+            try:
+                if process_role(process.cmdline()) == SERVE:
+                    found.append(process)
+            except psutil.NoSuchProcess:
+                continue
+    return found
+
+
 def _with_reaped(times: Any) -> float:
     """A process's own user + system seconds and those of the children it has reaped."""
     return float(times.user + times.system + times.children_user + times.children_system)

@@ -126,6 +126,13 @@ def format_report(result: dict[str, Any]) -> str:
             + ", ".join(f"{role} {_fmt(value)}" for role, value in roles.items())
             + " s a visit (render: the forms' processes)"
         )
+    threads = result.get("server_cpu_seconds_per_visit_by_thread")
+    if threads:
+        lines.append(
+            "  serve by thread   "
+            + ", ".join(f"{part} {_fmt(value)}" for part, value in threads.items())
+            + " s a visit (the serving processes' own)"
+        )
     node = result.get("node")
     if node:
         shares = ", ".join(f"{k} {_fmt(v)}" for k, v in node["cpu_seconds_per_visit"].items())

@@ -46,3 +46,26 @@ def test_roles_by_command_line() -> None:
     # `serve --workers 2`: uvicorn spawns its workers, which serve requests.
     worker = ["python", "-c", "from multiprocessing.spawn import spawn_main; spawn_main()"]
     assert load_server.process_role([*worker, "--multiprocessing-fork"]) == load_server.SERVE
+
+
+def _spin(seconds: float) -> None:
+    deadline = time.thread_time() + seconds
+    while time.thread_time() < deadline:
+        pass
+
+
+def test_the_serving_seconds_split_into_the_main_threads_loop_and_the_other_threads() -> None:
+    import threading
+
+    before = load_server.serve_thread_split([os.getpid()])
+    _spin(0.4)  # on the main thread: where uvicorn runs the event loop
+    middle = load_server.serve_thread_split([os.getpid()])
+    worker = threading.Thread(target=_spin, args=(0.4,))
+    worker.start()
+    worker.join()  # ended: its seconds must still count
+    after = load_server.serve_thread_split([os.getpid()])
+
+    assert middle["event_loop"] - before["event_loop"] >= 0.35
+    assert middle["other_threads"] - before["other_threads"] < 0.1
+    assert after["other_threads"] - middle["other_threads"] >= 0.35
+    assert after["event_loop"] - middle["event_loop"] < 0.1

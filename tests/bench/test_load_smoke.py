@@ -104,6 +104,10 @@ def test_two_counters_complete_visits_and_the_json_has_every_figure(
     if result["server_cpu_seconds_per_visit"] is not None:
         total = result["server_cpu_seconds_per_visit"]
         assert sum(roles.values()) == pytest.approx(total, abs=2e-4)
+    threads = result["server_cpu_seconds_per_visit_by_thread"]
+    assert set(threads) == {"event_loop", "other_threads"}
+    if roles["serve"] is not None:  # the serving processes' own seconds, split by thread
+        assert sum(threads.values()) <= roles["serve"] + 2e-4
     # Steps are timed inside the window only: the first requests of a visit and the probe.
     assert {"staff.call_next", "ticket.issue", "healthz"} <= result["steps"].keys()
     for summary in result["steps"].values():
