@@ -326,7 +326,6 @@ class CounterPlayer:
             self._at("sign")
             await self._sign(vid)
             self._at("hand-off")
-            await self.staff.call("documents", "GET", f"/api/v1/visits/{vid}/documents")
             await self.staff.call("handoff", "POST", f"/api/v1/visits/{vid}/handoff")
         except StepFailed:
             with contextlib.suppress(StepFailed):  # 受付を中止: the next resident is waiting
@@ -470,10 +469,16 @@ class CounterPlayer:
                 f"/api/v1/tablet/visits/{vid}/signature-wait",
                 wait=CONSOLE_WAIT_SECONDS,
             )
-            if wait["status"] == "signed":  # the visit, with the guidance step ⑤ shows
-                await self.staff.call(
-                    "visit_with_guidance", "GET", f"/api/v1/visits/{vid}/with-guidance"
+            if wait["status"] == "signed":  # the visit, its guidance and the signed documents
+                signed = await self.staff.call(
+                    "visit_with_guidance",
+                    "GET",
+                    f"/api/v1/visits/{vid}/with-guidance",
+                    params={"documents": "true"},
                 )
+                if not signed["documents"]:
+                    self.state.recorder.error("signature: signed, but no documents listed")
+                    raise StepFailed("signature")
                 self.state.recorder.record("signature", time.perf_counter() - started)
                 return
             if wait["status"] != "confirming":

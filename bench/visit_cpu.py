@@ -9,7 +9,7 @@ One visit is the requests the staff console, the tablet and the ticket machine s
 in-process agent, PIN on the tablet) → event, address, answers, certificates (each change
 answered with the visit and its guidance, which the console shows without asking again) → the
 three forms previewed → sent to the
-tablet (which polls /tablet/current) → signed → documents listed → hand-off.
+tablet (which polls /tablet/current) → signed (the visit and its documents) → hand-off.
 
 Server CPU is the process's CPU time minus the client thread's own (TestClient builds and
 parses requests in the calling thread; the app, its worker threads and the agent run in
@@ -222,8 +222,9 @@ class Visitor:
         self.ok("POST", f"/api/v1/tablet/visits/{vid}/signature", self.tablet, signature)
         self.poll("/api/v1/tablet/current", self.tablet)
         self.poll(wait, self.staff)  # signed: the console reads the visit once, with guidance
-        self.ok("GET", f"/api/v1/visits/{vid}/with-guidance", self.staff)
-        self.ok("GET", f"/api/v1/visits/{vid}/documents", self.staff)
+        signed = self.ok("GET", f"/api/v1/visits/{vid}/with-guidance?documents=true", self.staff)
+        if not signed["documents"]:  # and the signed documents, in the same answer
+            raise RuntimeError(f"visit {vid}: signed, but no documents listed")
         self.ok("POST", f"/api/v1/visits/{vid}/handoff", self.staff)
 
     def answer_questions(self, vid: str, guidance: dict[str, Any]) -> None:

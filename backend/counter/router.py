@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
 from backend.counter import documents, service
+from backend.counter.documents import document_list
 from backend.counter.models import HouseholdMember, Visit
 from backend.counter.schemas import (
     Answers,
@@ -20,15 +22,24 @@ from backend.counter.schemas import (
     VisitRead,
     VisitSummary,
     VisitUpdate,
+    VisitWithGuidance,
 )
-from backend.counter.views import member_changed, visit_changed, visit_read, visit_summary
+from backend.counter.views import (
+    member_changed,
+    visit_changed,
+    visit_read,
+    visit_summary,
+    visit_with_guidance,
+)
 from backend.platform.access import (
     NOT_SENT,
     Permission,
     Principal,
     body_checked_later,
     checked,
+    checked_query,
     hot_route,
+    query_checked_later,
     require,
     run_authorized,
 )
@@ -84,16 +95,27 @@ async def get_visit(visit_id: str, request: Request) -> VisitRead:
     return await run_authorized(request, view)
 
 
-@router.get("/{visit_id}/with-guidance", response_model=VisitChanged)
+_WITH_DOCUMENTS = TypeAdapter(bool)
+
+
+@router.get("/{visit_id}/with-guidance", response_model=VisitWithGuidance)
 @hot_route(Permission.VISIT_READ)
-async def get_visit_with_guidance(visit_id: str, request: Request) -> VisitChanged:
+async def get_visit_with_guidance(
+    visit_id: str,
+    request: Request,
+    documents: Annotated[object, query_checked_later(bool)] = False,
+) -> VisitWithGuidance:
     """The visit as GET shows it (audited the same way) and its guidance as POST …/guidance
     returns it, as a change answers: what the console shows after a card read, in one request
-    instead of two (null guidance before an event is chosen, or without ``guidance.use``)."""
+    instead of two (null guidance before an event is chosen, or without ``guidance.use``).
+    ``documents=true``: also the stored documents as GET …/documents lists them (the console
+    once the resident has signed; null otherwise)."""
 
-    def view(session: Session, principal: Principal) -> VisitChanged:
+    def view(session: Session, principal: Principal) -> VisitWithGuidance:
+        with_documents = checked_query(_WITH_DOCUMENTS, documents, "documents")
         visit = service.view_visit(session, visit_id, principal)
-        return visit_changed(session, visit, _guidance(session, visit, principal))
+        listed = document_list(session, visit_id) if with_documents else None
+        return visit_with_guidance(session, visit, _guidance(session, visit, principal), listed)
 
     return await run_authorized(request, view)
 

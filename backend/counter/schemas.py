@@ -184,6 +184,16 @@ class VisitChanged(VisitRead):
     guidance: GuidanceResult | None = Field(default=None, description=CHANGE_GUIDANCE)
 
 
+class VisitWithGuidance(VisitChanged):
+    """``GET /visits/{id}/with-guidance``: a change's answer, and with ``?documents=true`` the
+    visit's stored documents as ``GET …/documents`` lists them (the console's step ⑥ after the
+    signature, in one request instead of two)."""
+
+    documents: list[DocumentRead] | None = Field(
+        default=None, description="with ?documents=true: as GET /visits/{id}/documents; else null"
+    )
+
+
 class MemberChanged(MemberRead):
     """A member added or changed (the fields of ``MemberRead``, as before), with the whole
     visit as ``GET /visits/{id}`` shows it and its guidance."""

@@ -10,11 +10,13 @@ from backend.counter import roles, service
 from backend.counter.models import HouseholdMember, Visit
 from backend.counter.schemas import (
     CARD_FIELDS,
+    DocumentRead,
     MemberChanged,
     MemberRead,
     VisitChanged,
     VisitRead,
     VisitSummary,
+    VisitWithGuidance,
 )
 from contracts import GuidanceResult
 
@@ -68,6 +70,17 @@ def visit_read(session: Session, visit: Visit) -> VisitRead:
 def visit_changed(session: Session, visit: Visit, guidance: GuidanceResult | None) -> VisitChanged:
     """A visit change's answer: the visit as ``visit_read`` shows it, and its guidance."""
     return VisitChanged(**_visit_fields(session, visit), guidance=guidance)
+
+
+def visit_with_guidance(
+    session: Session,
+    visit: Visit,
+    guidance: GuidanceResult | None,
+    documents: list[DocumentRead] | None,
+) -> VisitWithGuidance:
+    """``visit_changed``, with the visit's stored documents when asked for (else None)."""
+    fields = _visit_fields(session, visit)
+    return VisitWithGuidance(**fields, guidance=guidance, documents=documents)
 
 
 def _visit_fields(session: Session, visit: Visit) -> dict[str, Any]:

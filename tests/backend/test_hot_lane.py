@@ -257,6 +257,7 @@ def test_the_real_routes_answer_the_same_with_and_without_the_lane(
     plain = TestClient(plain_app)
     for method, url, options, status in [
         ("GET", "/api/v1/visits/v-none/with-guidance", {}, 401),
+        ("GET", "/api/v1/visits/v-none/with-guidance?documents=maybe", {}, 401),
         ("PATCH", "/api/v1/visits/v-none", {"json": {"new_address": "x"}}, 401),
         # JSON that cannot be parsed is FastAPI's 422, before any caller is looked at.
         ("PATCH", "/api/v1/visits/v-none", {"content": b"{", "headers": JSON}, 422),

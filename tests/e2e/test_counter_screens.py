@@ -391,6 +391,10 @@ def test_one_person_moving_in_from_another_prefecture(env: Env, staff: Any, tabl
     assert signed_wait[-1].status == 200, [r.status for r in signed_wait]
     documents = staff.locator("#documents li")
     assert documents.count() >= 3
+    # Once signed, one request brought the visit, its guidance and the documents listed.
+    signed_reads = [r.url for r in polls.asked("/with-guidance") if "documents=true" in r.url]
+    assert len(signed_reads) == 1, signed_reads
+    assert not [r.url for r in polls.asked("/documents") if r.url.endswith("/documents")]
     shot(staff, "5-signed")
     clerk.click("#print")  # 11
     staff.wait_for_selector("#print-status:has-text('印刷しました')", timeout=20000)

@@ -1453,10 +1453,11 @@ function waitForSignature() {
     }
     if (wait.status === "signed") {
       stopLongPoll("signature"); state.waitingSign = null;
-      const { guidance, ...visit } = await api("GET", `/api/v1/visits/${visitId}/with-guidance`);
+      // The visit, its guidance and the signed documents in one request.
+      const { guidance, documents, ...visit } = await api("GET", `/api/v1/visits/${visitId}/with-guidance?documents=true`);
       state.visit = visit;
       $("tablet-status").textContent = t("signed");
-      await loadDocuments(); await goStep("done", guidance); return false;
+      showDocuments(documents); await goStep("done", guidance); return false;
     }
     if (wait.status !== "confirming") { state.waitingSign = null; return false; }
     if (!wait.tablet.online) {
@@ -1469,8 +1470,11 @@ function waitForSignature() {
 }
 
 async function loadDocuments() {
+  showDocuments(await api("GET", `/api/v1/visits/${state.visit.id}/documents`));
+}
+
+function showDocuments(documents) {
   const list = $("documents"); list.replaceChildren();
-  const documents = await api("GET", `/api/v1/visits/${state.visit.id}/documents`);
   for (const d of documents) {
     const li = document.createElement("li");
     const link = document.createElement("a");

@@ -236,3 +236,33 @@ def test_a_name_the_forms_cannot_print_is_a_422_with_the_forms_code(
     error = preview.json()["error"]
     assert error["code"] == "forms.unprintable_character"
     assert "U+F0000" in error["message"]
+
+
+def test_once_signed_the_visit_its_guidance_and_documents_come_in_one_request(
+    clerk: Clerk, db: Session, client: TestClient
+) -> None:
+    """The console's step ⑥: ``with-guidance?documents=true`` answers what ``with-guidance``
+    and ``GET …/documents`` answered (issue 17: one request a visit fewer)."""
+    vid = signed_visit(clerk, db, client)
+    both = clerk.get(f"/api/v1/visits/{vid}/with-guidance?documents=true")
+    assert both.status_code == 200, both.text
+    answer = both.json()
+    listed = clerk.get(f"/api/v1/visits/{vid}/documents").json()
+    assert answer.pop("documents") == listed
+    assert len(listed) >= 3 and all(d["signature_id"] for d in listed)
+    plain = clerk.get(f"/api/v1/visits/{vid}/with-guidance").json()
+    assert plain.pop("documents") is None
+    assert answer == plain and answer["status"] == VisitStatus.SIGNED
+
+
+def test_the_documents_flag_is_checked_after_the_caller(
+    clerk: Clerk, db: Session, client: TestClient
+) -> None:
+    vid = moving_in_visit(clerk, db)
+    refused = clerk.get(f"/api/v1/visits/{vid}/with-guidance?documents=maybe")
+    assert refused.status_code == 422, refused.text
+    assert "documents" in refused.text
+    # Not signed yet: asked for, the list is there and empty.
+    assert clerk.get(f"/api/v1/visits/{vid}/with-guidance?documents=1").json()["documents"] == []
+    anonymous = TestClient(client.app).get(f"/api/v1/visits/{vid}/with-guidance?documents=maybe")
+    assert anonymous.status_code == 401  # who asks comes before what was asked
