@@ -119,20 +119,14 @@ def format_report(result: dict[str, Any]) -> str:
         f"  server CPU        {_fmt(result['server_cpu_seconds_per_visit'])} s a visit "
         f"({_fmt(result['server_cpu_seconds'])} s over pids {result['server_pids']})",
     ]
-    roles = result.get("server_cpu_seconds_per_visit_by_role")
-    if roles:
-        lines.append(
-            "  server CPU roles  "
-            + ", ".join(f"{role} {_fmt(value)}" for role, value in roles.items())
-            + " s a visit (render: the forms' processes)"
-        )
-    threads = result.get("server_cpu_seconds_per_visit_by_thread")
-    if threads:
-        lines.append(
-            "  serve by thread   "
-            + ", ".join(f"{part} {_fmt(value)}" for part, value in threads.items())
-            + " s a visit (the serving processes' own)"
-        )
+    for key, label, meaning in (
+        ("by_role", "server CPU roles", "render: the forms' processes"),
+        ("by_thread", "serve by thread", "the serving processes' own"),
+    ):
+        key = f"server_cpu_seconds_per_visit_{key}"
+        if parts := result.get(key):
+            shares = ", ".join(f"{part} {_fmt(value)}" for part, value in parts.items())
+            lines.append(f"  {label:<17} {shares} s a visit ({meaning})")
     node = result.get("node")
     if node:
         shares = ", ".join(f"{k} {_fmt(v)}" for k, v in node["cpu_seconds_per_visit"].items())

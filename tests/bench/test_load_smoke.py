@@ -120,7 +120,7 @@ def test_the_text_report_names_the_headline_figures(server: tuple[str, int]) -> 
     done = run_load(url, "--counters", "1", "--seconds", "1", "--warmup", "0")
     assert done.returncode == 0, done.stderr
     words_expected = ("visits", "server CPU", "webhooks", "/healthz ratio", "staff.call_next")
-    words_expected += ("node", "server CPU roles")
+    words_expected += ("node", "server CPU roles", "serve by thread")
     for words in words_expected:
         assert words in done.stdout
 
