@@ -101,8 +101,8 @@ def serve_thread_split(roots: Iterable[int]) -> dict[str, float]:
 
 
 def _serving_processes(roots: Iterable[int]) -> list[psutil.Process]:
-    """The roots and their descendants whose role is ``SERVE`` and that listen or serve: with
-    ``--workers N`` the supervisor (which only watches) is counted too, and its loop is idle."""
+    """The roots and their descendants whose role is ``SERVE``: with ``--workers N`` the
+    supervisor (which only watches its workers) is counted too; its loop is all but idle."""
     found = []
     for pid in roots:
         try:
