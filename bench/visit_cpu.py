@@ -19,6 +19,7 @@ ratio "one visit = R health checks" is comparable between machines.
 visit (a profile hook on every thread the app starts): a figure the machine's load does not
 change, for comparing two versions on a busy machine (the hook slows everything down, so the
 CPU figures of such a run are not comparable with others).
+``--units``: also each unit of work's thread CPU, by route (where the server's threads spend it).
 Target (issue 17): ≤ 0.09 CPU-s per visit; done at ≤ 0.15.
 """
 
@@ -315,6 +316,47 @@ class CallCounter:
         threading.setprofile(profile)
 
 
+class UnitTimer:
+    """The thread CPU of each unit of work (``access._authorized_then``: the caller checked,
+    the route's work, the commit) by route, counted while ``on``. The load bench found the
+    threads that run them are ≈ 90 % of the server's CPU (``bench/load.py``'s
+    ``server_cpu_seconds_per_visit_by_thread``): this says which routes' units it is, without
+    the event loop's part or the client's."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.seconds: dict[str, float] = collections.defaultdict(float)
+        self.count: dict[str, int] = collections.defaultdict(int)
+
+    def install(self, access: Any) -> None:
+        """Wrap ``access._authorized_then`` (looked up when each request runs)."""
+        run = access._authorized_then
+
+        def timed(request: Any, *args: Any, **kwargs: Any) -> Any:
+            started = time.thread_time()
+            try:
+                return run(request, *args, **kwargs)
+            finally:
+                if self.on:
+                    route = request.scope.get("route")
+                    kind = f"{request.method} {getattr(route, 'path', '?')}"
+                    self.seconds[kind] += time.thread_time() - started
+                    self.count[kind] += 1
+
+        access._authorized_then = timed
+
+    def print(self, visits: int) -> None:
+        total = sum(self.seconds.values())
+        units = sum(self.count.values())
+        a_visit = f"{total / visits:.3f} s thread CPU a visit, {units / visits:.1f} units"
+        print(f"units of work         {a_visit}")
+        print("  per route           ms each   count/visit  ms/visit")
+        for kind in sorted(self.seconds, key=self.seconds.__getitem__, reverse=True):
+            each = self.seconds[kind] / self.count[kind] * 1000
+            per_visit = self.count[kind] / visits
+            print(f"  {kind:<52} {each:7.2f} {per_visit:6.1f} {each * per_visit:9.1f}")
+
+
 def server_cpu(action: Callable[[], T]) -> tuple[float, T]:
     """CPU seconds spent outside the calling thread while ``action`` runs, render pool
     processes included; and what ``action`` returned."""
@@ -381,6 +423,11 @@ def main() -> None:
         help="also count the server threads' function calls per visit (slows the run down)",
     )
     parser.add_argument(
+        "--units",
+        action="store_true",
+        help="also time each unit of work's thread CPU, by route",
+    )
+    parser.add_argument(
         "--sql-log",
         help="write the last round's SQL statements to this file, grouped by request",
     )
@@ -400,6 +447,11 @@ def main() -> None:
     counter = CallCounter()
     if args.count_calls:
         counter.install()
+    units = UnitTimer()
+    if args.units:
+        from backend.platform import access
+
+        units.install(access)
     stop = threading.Event()
     with TestClient(create_app()) as client:
         start_agent(stop)
@@ -425,9 +477,9 @@ def main() -> None:
                 SQL_LOG = []
             per_check.append(server_cpu(health_checks)[0] / args.healthz)
             before = statements[0]
-            counter.on = True
+            counter.on = units.on = True
             per_visit.append(server_cpu(visits)[0] / args.visits)
-            counter.on = False
+            counter.on = units.on = False
             sql_per_visit = (statements[0] - before) / args.visits
         stop.set()
     if args.sql_log and SQL_LOG is not None:
@@ -448,6 +500,8 @@ def main() -> None:
         print(f"calls/visit           {counter.calls / (args.visits * args.rounds) / 1000:.0f}k")
     print(f"one visit =           {visit_s / check_s:.0f} /healthz requests")
     visitor.requests.print(args.visits * args.rounds)
+    if args.units:
+        units.print(args.visits * args.rounds)
     verdict = "target met" if visit_s <= 0.09 else "done" if visit_s <= 0.15 else "above 0.15"
     print(f"target ≤ 0.09 s, done ≤ 0.15 s: {verdict}")
 
