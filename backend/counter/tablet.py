@@ -6,6 +6,7 @@ per request of ``backend.counter.tablet_router``.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -66,9 +67,7 @@ def signature_wait_and_counter(
     many seconds the answer goes stale by itself (``tablet_presence``)."""
     # Scoped to the caller's tenant like every query (session.get would reuse a cached row);
     # the two columns asked for, not the row (re-read at each look of a long-polled wait).
-    visit = session.execute(
-        select(Visit.status, Visit.counter_id).where(Visit.id == visit_id)
-    ).one_or_none()
+    visit = session.execute(_signature_wait_statement(), {"visit_id": visit_id}).one_or_none()
     if visit is None:
         raise VisitNotFound()
     status, counter_id = visit
@@ -87,19 +86,33 @@ def tablet_status(session: Session, counter_id: str) -> TabletStatus:
 def tablet_presence(session: Session, counter_id: str) -> tuple[TabletStatus, float | None]:
     """``tablet_status``, and in how many seconds it turns offline if the tablet is not seen
     again (None while offline: only a sighting, which wakes the counter, changes that)."""
-    tablet = session.execute(
-        select(Device.last_seen_at).where(
-            Device.kind == DeviceKind.TABLET.value,
-            Device.counter_id == counter_id,
-            Device.revoked_at.is_(None),
-        )
-    ).first()
+    tablet = session.execute(_presence_statement(), {"counter_id": counter_id}).first()
     if tablet is None:
         return TabletStatus(paired=False, online=False), None
     seen = tablet.last_seen_at
     left = None if seen is None else TABLET_PRESENCE_SECONDS - (utcnow() - seen).total_seconds()
     online = left is not None and left > 0
     return TabletStatus(paired=True, online=online), left if online else None
+
+
+# The console's and the tablet's looks, built once with their id bound at each execution
+# (building each with its cache key cost more than the ORM's whole execution of it).
+
+
+@functools.cache
+def _signature_wait_statement() -> Select[str, str | None]:
+    return select(Visit.status, Visit.counter_id).where(
+        Visit.id == bindparam("visit_id", type_=String)
+    )
+
+
+@functools.cache
+def _presence_statement() -> Select[dt.datetime | None]:
+    return select(Device.last_seen_at).where(
+        Device.kind == DeviceKind.TABLET.value,
+        Device.counter_id == bindparam("counter_id", type_=String),
+        Device.revoked_at.is_(None),
+    )
 
 
 def _visit_to_show(session: Session, counter_id: str | None) -> Visit | _OpenVisit | None:
