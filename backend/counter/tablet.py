@@ -96,7 +96,7 @@ def tablet_presence(session: Session, counter_id: str) -> tuple[TabletStatus, fl
 
 
 # The console's and the tablet's looks, built once with their id bound at each execution
-# (building each with its cache key cost more than the ORM's whole execution of it).
+# (building one and its cache key cost ≈0.1 ms at every look).
 
 
 @functools.cache
