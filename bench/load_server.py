@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import psutil
@@ -61,19 +61,12 @@ def tree_cpu_split(roots: Iterable[int]) -> dict[str, float]:
     forms. A reaped process's seconds count for its parent's role (the forkserver reaps the
     render processes)."""
     split = {SERVE: 0.0, RENDER: 0.0}
-    for pid in roots:
+    for process in _family(roots):
         try:
-            root = psutil.Process(pid)
-            split[process_role(root.cmdline())] += _with_reaped(root.cpu_times())
-            descendants = root.children(recursive=True)
+            # With the children it reaped: a render process that ended, in its forkserver's.
+            split[process_role(process.cmdline())] += _with_reaped(process.cpu_times())
         except psutil.NoSuchProcess:
-            continue
-        for child in descendants:
-            try:
-                # With the children it reaped: a render process that ended, in its forkserver's.
-                split[process_role(child.cmdline())] += _with_reaped(child.cpu_times())
-            except psutil.NoSuchProcess:
-                continue  # reaped meanwhile: counted in its parent's children_* from now on
+            continue  # reaped meanwhile: counted in its parent's children_* from now on
     return split
 
 
@@ -86,10 +79,13 @@ def serve_thread_split(roots: Iterable[int]) -> dict[str, float]:
     event loop's and the other threads': uvicorn runs the loop on a process's main thread,
     and the routes' work (``run_authorized``'s unit of work), the agent hub and the listener
     run on the others. The threads' part is the process's total less its main thread's, so a
-    pool thread that ended (anyio retires idle ones after 10 s) still counts."""
+    pool thread that ended (anyio retires idle ones after 10 s) still counts. With
+    ``--workers N`` the supervisor serves too by role; its loop is all but idle."""
     split = {EVENT_LOOP: 0.0, REQUEST_THREADS: 0.0}
-    for process in _serving_processes(roots):
+    for process in _family(roots):
         try:
+            if process_role(process.cmdline()) != SERVE:
+                continue
             times = process.cpu_times()
             main = next((t for t in process.threads() if t.id == process.pid), None)
         except psutil.NoSuchProcess:
@@ -100,23 +96,21 @@ def serve_thread_split(roots: Iterable[int]) -> dict[str, float]:
     return split
 
 
-def _serving_processes(roots: Iterable[int]) -> list[psutil.Process]:
-    """The roots and their descendants whose role is ``SERVE``: with ``--workers N`` the
-    supervisor (which only watches its workers) is counted too; its loop is all but idle."""
-    found = []
+def _family(roots: Iterable[int]) -> Iterator[psutil.Process]:
+    """Each root, then its descendants (listed after the caller has read the root). A process
+    gone before it is listed is left out; one gone later raises ``NoSuchProcess`` to the
+    caller, who skips it."""
     for pid in roots:
         try:
             root = psutil.Process(pid)
-            family = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
             continue
-        for process in family:
-            try:
-                if process_role(process.cmdline()) == SERVE:
-                    found.append(process)
-            except psutil.NoSuchProcess:
-                continue
-    return found
+        yield root
+        try:
+            descendants = root.children(recursive=True)
+        except psutil.NoSuchProcess:
+            continue
+        yield from descendants
 
 
 def _with_reaped(times: Any) -> float:
