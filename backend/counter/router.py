@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
-from backend.counter import documents, service
-from backend.counter.documents import document_list
+from backend.counter import service
+from backend.counter.documents import changed_visit_guidance, document_list
 from backend.counter.models import HouseholdMember, Visit
 from backend.counter.schemas import (
     Answers,
@@ -199,7 +199,7 @@ def _guidance(session: Session, visit: Visit, principal: Principal) -> GuidanceR
     without ``guidance.use`` (POST …/guidance would refuse them)."""
     if visit.event is None or Permission.GUIDANCE_USE not in principal.permissions:
         return None
-    return documents.changed_visit_guidance(session, visit)
+    return changed_visit_guidance(session, visit)
 
 
 @router.delete("/{visit_id}/members/{member_id}", status_code=204)
