@@ -119,12 +119,11 @@ def format_report(result: dict[str, Any]) -> str:
         f"  server CPU        {_fmt(result['server_cpu_seconds_per_visit'])} s a visit "
         f"({_fmt(result['server_cpu_seconds'])} s over pids {result['server_pids']})",
     ]
-    for key, label, meaning in (
+    for split, label, meaning in (
         ("by_role", "server CPU roles", "render: the forms' processes"),
         ("by_thread", "serve by thread", "the serving processes' own"),
     ):
-        key = f"server_cpu_seconds_per_visit_{key}"
-        if parts := result.get(key):
+        if parts := result.get(f"server_cpu_seconds_per_visit_{split}"):
             shares = ", ".join(f"{part} {_fmt(value)}" for part, value in parts.items())
             lines.append(f"  {label:<17} {shares} s a visit ({meaning})")
     node = result.get("node")
