@@ -82,10 +82,16 @@ def replicas(port: int) -> list[psutil.Process]:
     server itself."""
     found: list[psutil.Process] = []
     for pid in listening_pids(port):
-        top = psutil.Process(pid)
-        workers = [c for c in top.children() if not _is_resource_tracker(c)]
-        found.extend(workers or [top])
+        found.extend(replicas_of(psutil.Process(pid)))
     return found
+
+
+def replicas_of(top: psutil.Process) -> list[psutil.Process]:
+    """A supervisor's workers, or ``top`` itself when it serves alone. The multiprocessing
+    helpers are not workers: a lone server's render pool (its forkserver) is its child, and
+    taking it for a worker would leave the server itself uncapped."""
+    workers = [child for child in top.children() if not _is_multiprocessing_helper(child)]
+    return workers or [top]
 
 
 def replica_tree(replica: psutil.Process) -> list[int]:
@@ -97,9 +103,17 @@ def replica_tree(replica: psutil.Process) -> list[int]:
     return [replica.pid, *(c.pid for c in children if not _is_resource_tracker(c))]
 
 
+def _is_multiprocessing_helper(process: psutil.Process) -> bool:
+    return _cmdline_mentions(process, ("resource_tracker", "forkserver"))
+
+
 def _is_resource_tracker(process: psutil.Process) -> bool:
+    return _cmdline_mentions(process, ("resource_tracker",))
+
+
+def _cmdline_mentions(process: psutil.Process, words: tuple[str, ...]) -> bool:
     try:
-        return any("resource_tracker" in part for part in process.cmdline())
+        return any(word in part for part in process.cmdline() for word in words)
     except psutil.Error:
         return False
 

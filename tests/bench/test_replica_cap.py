@@ -11,7 +11,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from bench.replica_cap import CpuGroups, replica_tree
+from bench.replica_cap import CpuGroups, replica_tree, replicas_of
 
 
 def _v1(root: Path) -> Path:
@@ -62,3 +62,59 @@ def test_a_replica_is_taken_with_its_descendants() -> None:
             child.kill()
         parent.kill()
         parent.wait()
+
+
+def _children_once_started(
+    process: psutil.Process, count: int, marker: str = ""
+) -> list[psutil.Process]:
+    """The children whose command line holds ``marker``, once there are ``count`` of them."""
+    for _ in range(200):
+        children = [c for c in process.children() if marker in " ".join(c.cmdline())]
+        if len(children) >= count:
+            return children
+        psutil.wait_procs([], timeout=0.05)
+    raise AssertionError(f"{process.pid} has not started {count} children with {marker!r}")
+
+
+def _kill_tree(process: subprocess.Popen[bytes]) -> None:
+    for child in psutil.Process(process.pid).children(recursive=True):
+        child.kill()
+    process.kill()
+    process.wait()
+
+
+def test_a_lone_server_with_a_forkserver_render_pool_is_its_own_replica() -> None:
+    """The render pool of ``serve --workers 1`` hangs from the server: a forkserver and a
+    resource tracker. Taking the forkserver for a worker left the server uncapped."""
+    script = (
+        "import multiprocessing as mp, time\n"
+        "pool = mp.get_context('forkserver').Pool(1)\n"
+        "pool.apply(int)\n"
+        "time.sleep(30)\n"
+    )
+    server = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        top = psutil.Process(server.pid)
+        _children_once_started(top, 2)  # the forkserver and the resource tracker
+        assert [replica.pid for replica in replicas_of(top)] == [server.pid]
+    finally:
+        _kill_tree(server)
+
+
+def test_a_supervisors_spawned_workers_are_the_replicas() -> None:
+    script = (
+        "import multiprocessing as mp, time\n"
+        "if __name__ == '__main__':\n"
+        "    context = mp.get_context('spawn')\n"
+        "    workers = [context.Process(target=time.sleep, args=(30,)) for _ in range(2)]\n"
+        "    for worker in workers:\n"
+        "        worker.start()\n"
+        "    time.sleep(30)\n"
+    )
+    supervisor = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        top = psutil.Process(supervisor.pid)
+        spawned = {c.pid for c in _children_once_started(top, 2, marker="spawn_main")}
+        assert {replica.pid for replica in replicas_of(top)} == spawned
+    finally:
+        _kill_tree(supervisor)
