@@ -104,10 +104,12 @@ async def _serve(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wakeup.wait(), timeout=max(0.0, timeout))
             wakeup.clear()
-            await asyncio.to_thread(hub.dispatch, identity)
+            # The ping before the dispatch, which may wait for a free thread: the agent's pong
+            # is what keeps it online for the other replicas (``hub.PRESENCE_SECONDS``).
             if time.monotonic() >= next_ping:
                 next_ping = time.monotonic() + ping_seconds
                 link.send(protocol.Ping())
+            await asyncio.to_thread(hub.dispatch, identity)
 
     tasks = [asyncio.create_task(t()) for t in (reader, writer, pump)]
     try:
