@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
@@ -76,11 +78,17 @@ def _children_once_started(
     raise AssertionError(f"{process.pid} has not started {count} children with {marker!r}")
 
 
-def _kill_tree(process: subprocess.Popen[bytes]) -> None:
-    for child in psutil.Process(process.pid).children(recursive=True):
-        child.kill()
-    process.kill()
-    process.wait()
+@contextmanager
+def _python(script: str) -> Iterator[psutil.Process]:
+    """``script`` running in a Python of its own; it and its descendants killed at the end."""
+    process = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        yield psutil.Process(process.pid)
+    finally:
+        for child in psutil.Process(process.pid).children(recursive=True):
+            child.kill()
+        process.kill()
+        process.wait()
 
 
 def test_a_lone_server_with_a_forkserver_render_pool_is_its_own_replica() -> None:
@@ -92,13 +100,9 @@ def test_a_lone_server_with_a_forkserver_render_pool_is_its_own_replica() -> Non
         "pool.apply(int)\n"
         "time.sleep(30)\n"
     )
-    server = subprocess.Popen([sys.executable, "-c", script])
-    try:
-        top = psutil.Process(server.pid)
-        _children_once_started(top, 2)  # the forkserver and the resource tracker
-        assert [replica.pid for replica in replicas_of(top)] == [server.pid]
-    finally:
-        _kill_tree(server)
+    with _python(script) as server:
+        _children_once_started(server, 2)  # the forkserver and the resource tracker
+        assert [replica.pid for replica in replicas_of(server)] == [server.pid]
 
 
 def test_a_supervisors_spawned_workers_are_the_replicas() -> None:
@@ -111,10 +115,6 @@ def test_a_supervisors_spawned_workers_are_the_replicas() -> None:
         "        worker.start()\n"
         "    time.sleep(30)\n"
     )
-    supervisor = subprocess.Popen([sys.executable, "-c", script])
-    try:
-        top = psutil.Process(supervisor.pid)
-        spawned = {c.pid for c in _children_once_started(top, 2, marker="spawn_main")}
-        assert {replica.pid for replica in replicas_of(top)} == spawned
-    finally:
-        _kill_tree(supervisor)
+    with _python(script) as supervisor:
+        spawned = {c.pid for c in _children_once_started(supervisor, 2, marker="spawn_main")}
+        assert {replica.pid for replica in replicas_of(supervisor)} == spawned
