@@ -46,26 +46,6 @@ def test_a_folder_without_a_cpu_controller_is_refused(tmp_path: Path) -> None:
         CpuGroups(tmp_path)
 
 
-def test_a_replica_is_taken_with_its_descendants() -> None:
-    sleeper = "import time; time.sleep(30)"
-    script = f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {sleeper!r}]); time.sleep(30)"  # noqa: E501
-    parent = subprocess.Popen([sys.executable, "-c", script])
-    try:
-        process = psutil.Process(parent.pid)
-        for _ in range(100):
-            if process.children():
-                break
-            psutil.wait_procs([], timeout=0.05)
-        taken = replica_tree(process)
-        assert taken[0] == parent.pid
-        assert {c.pid for c in process.children(recursive=True)} <= set(taken) and len(taken) == 2
-    finally:
-        for child in psutil.Process(parent.pid).children(recursive=True):
-            child.kill()
-        parent.kill()
-        parent.wait()
-
-
 def _children_once_started(
     process: psutil.Process, count: int, marker: str = ""
 ) -> list[psutil.Process]:
@@ -89,6 +69,16 @@ def _python(script: str) -> Iterator[psutil.Process]:
             child.kill()
         process.kill()
         process.wait()
+
+
+def test_a_replica_is_taken_with_its_descendants() -> None:
+    sleeper = "import time; time.sleep(30)"
+    script = f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {sleeper!r}]); time.sleep(30)"  # noqa: E501
+    with _python(script) as process:
+        _children_once_started(process, 1)
+        taken = replica_tree(process)
+        assert taken[0] == process.pid
+        assert {c.pid for c in process.children(recursive=True)} <= set(taken) and len(taken) == 2
 
 
 def test_a_lone_server_with_a_forkserver_render_pool_is_its_own_replica() -> None:
